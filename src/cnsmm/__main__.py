@@ -1,0 +1,6 @@
+"""``python -m cnsmm``."""
+
+from cnsmm._cli import main
+
+if __name__ == "__main__":
+    main()

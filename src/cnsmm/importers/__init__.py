@@ -1,0 +1,1 @@
+"""Report importers, one module per format."""

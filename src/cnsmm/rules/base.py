@@ -1,0 +1,165 @@
+"""Rule metadata, the rule registry and what a rule check returns.
+
+A rule is metadata (:class:`RuleMeta`, data) plus a check function (logic). Checks yield
+:class:`Hit` values; the scanner turns hits into :class:`~cnsmm.findings.Finding` values,
+adding file, line, resource, severity overrides and suppressions. The scope decides what a
+check receives:
+
+=============  ==========================================================  =================
+scope          check signature                                             targets
+=============  ==========================================================  =================
+object         ``check(obj: K8sObject, ctx) -> Iterable[Hit]``             kinds
+pod            ``check(pod: PodSpec, ctx) -> Iterable[Hit]``               pod-bearing kinds
+container      ``check(c: Container, ctx) -> Iterable[Hit]``               pod-bearing kinds
+set            ``check(objs: ObjectSet, ctx) -> Iterable[Hit]``            kinds
+dockerfile     ``check(df: Dockerfile, ctx) -> Iterable[Hit]``             ``Dockerfile``
+pipeline       ``check(p: Pipeline, ctx) -> Iterable[Hit]``                pipeline types
+=============  ==========================================================  =================
+
+For ``object``/``pod``/``container``/``set`` hits, ``path`` is the path from the object root
+to the offending field (the scanner finds its line); ``obj`` names the object for ``set``
+rules. Dockerfile and pipeline hits give ``line`` directly.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnsmm.findings import Severity
+
+RULE_ID_RE = re.compile(r"^(K8S|DKR|CI)-\d{3}$")
+
+POD_KINDS: tuple[str, ...] = (
+    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
+    "ReplicationController", "Job", "CronJob", "PodTemplate",
+)
+"""Targets of pod and container rules (CRD pod templates are included at scan time)."""
+
+
+class Scope(str, enum.Enum):
+    """What a rule's check function receives."""
+
+    OBJECT = "object"
+    POD = "pod"
+    CONTAINER = "container"
+    SET = "set"
+    DOCKERFILE = "dockerfile"
+    PIPELINE = "pipeline"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One violation found by a check."""
+
+    message: str
+    """What is wrong in this instance, as a sentence."""
+    path: tuple[Any, ...] = ()
+    """Path from the object root to the offending field (Kubernetes rules)."""
+    line: int | None = None
+    """Line, for file-based rules (Dockerfile, pipelines)."""
+    obj: Any = None
+    """The object the hit is about, for ``set`` rules (a ``K8sObject``)."""
+    file: str | None = None
+    """File, when a ``set`` or pipeline hit points to another file than the target's."""
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """Everything about a rule except its logic. Its docs page is generated from this."""
+
+    id: str
+    """Stable id such as ``K8S-001``; never reused."""
+    name: str
+    """Kebab-case name of the bad pattern (``privileged-container``)."""
+    title: str
+    """One-line title."""
+    severity: Severity
+    """Default severity (configurable per rule)."""
+    scope: Scope
+    """What the check receives."""
+    targets: tuple[str, ...]
+    """Kinds (Kubernetes), ``Dockerfile``, or pipeline types the rule applies to."""
+    requirements: tuple[str, ...]
+    """CNMM-TAS requirement ids the rule evidences (``PLT.RUN.L2.1``)."""
+    what: str
+    """What it checks."""
+    why: str
+    """Why it matters."""
+    fix: str
+    """How to fix it; ends with a full stop."""
+    bad: str
+    """Example that fails."""
+    good: str
+    """Example that passes."""
+    references: tuple[str, ...] = ()
+    """Standards: Pod Security Standards, NSA-CISA guide, CIS benchmark section, CWE, URLs."""
+    containers: tuple[str, ...] = ("container", "init", "ephemeral")
+    """For container rules: which container kinds it applies to."""
+    category: str = "misconfiguration"
+    """Finding category."""
+    options: dict[str, str] = field(default_factory=dict)
+    """Configuration keys the rule reads, with their meaning (documented on its page)."""
+
+
+Check = Callable[..., Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: metadata plus check function."""
+
+    meta: RuleMeta
+    check: Check
+
+    @property
+    def id(self) -> str:
+        """Shortcut for ``meta.id``."""
+        return self.meta.id
+
+
+class RegistryError(Exception):
+    """A rule was registered badly (duplicate id, bad id, missing text)."""
+
+
+_REGISTRY: dict[str, Rule] = {}
+
+
+def rule(meta: RuleMeta) -> Callable[[Check], Check]:
+    """Decorator registering ``check`` under ``meta``. A bad registration raises at import."""
+
+    def decorator(check: Check) -> Check:
+        if not RULE_ID_RE.match(meta.id):
+            raise RegistryError(f"rule id {meta.id!r} does not match {RULE_ID_RE.pattern}")
+        if meta.id in _REGISTRY:
+            raise RegistryError(f"rule id {meta.id} registered twice")
+        for attr in ("name", "title", "what", "why", "fix", "bad", "good"):
+            if not getattr(meta, attr).strip():
+                raise RegistryError(f"rule {meta.id}: empty {attr}")
+        if not meta.fix.rstrip().endswith("."):
+            raise RegistryError(f"rule {meta.id}: fix text must end with a full stop")
+        if not meta.targets:
+            raise RegistryError(f"rule {meta.id}: no targets")
+        _REGISTRY[meta.id] = Rule(meta, check)
+        return check
+
+    return decorator
+
+
+def registered() -> dict[str, Rule]:
+    """The registry as filled so far (use :func:`cnsmm.rules.all_rules`)."""
+    return _REGISTRY
+
+
+@dataclass
+class RuleContext:
+    """Settings a check may read (from the config file), with defaults."""
+
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, key: str, default: Any) -> Any:
+        """A rule option by key, or ``default``."""
+        return self.options.get(key, default)

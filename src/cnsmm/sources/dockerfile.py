@@ -1,0 +1,411 @@
+"""Dockerfiles: the parsed model, the parser and the scanner's file analyzer.
+
+:func:`parse` turns text into a :class:`Dockerfile` of build stages, each a list of
+:class:`Instruction` values that keep their first and last line. Malformed parts (unknown
+instruction, unterminated heredoc, broken JSON array) become :class:`InputError` values and
+the parse goes on. :data:`ANALYZER` runs the Dockerfile rules and applies inline
+suppressions (``# cnsmm:ignore DKR-003 reason``, ``# cnsmm:ignore-file DKR-003 reason``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cnsmm.rules.base import Rule, RuleContext
+from cnsmm.sources._dockerfile_syntax import (
+    Comment,
+    Heredoc,
+    LogicalLine,
+    expand,
+    key_values,
+    logical_lines,
+    read_directives,
+)
+from cnsmm.sources.interface import FileReport, InputError
+
+__all__ = [
+    "ANALYZER", "Comment", "Dockerfile", "Heredoc", "ImageRef", "Instruction", "Stage",
+    "Suppression", "parse", "parse_image", "suppressions",
+]
+
+INSTRUCTIONS = frozenset({
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+})
+"""Every instruction of the Dockerfile reference."""
+SUBSTITUTED = frozenset({
+    "ADD", "COPY", "ENV", "EXPOSE", "FROM", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", "ARG",
+})
+"""Instructions whose arguments the builder expands with ARG/ENV values."""
+EXEC_FORM = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
+_FLAG_RE = re.compile(r"--([A-Za-z][\w-]*)(?:=(\"[^\"]*\"|\S*))?\s*")
+_HEAD_RE = re.compile(r"(\S+)\s*(.*)", re.DOTALL)
+_JSON_INTENT_RE = re.compile(r"^\[\s*[\"']")
+_SUPPRESS_RE = re.compile(r"^cnsmm:(ignore-file|ignore)\b\s*(.*)$", re.IGNORECASE)
+_RULE_IDS_RE = re.compile(r"^((?:[A-Za-z]+-\d{3})(?:\s*,\s*[A-Za-z]+-\d{3})*)\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    """One instruction with its lines, flags, form and expanded arguments."""
+
+    keyword: str
+    """Upper-case instruction name."""
+    line: int
+    """First line (1-based)."""
+    end_line: int
+    """Last line, including continuation lines and heredoc bodies."""
+    args: str
+    """Arguments after the flags, continuations joined, not expanded."""
+    flags: tuple[tuple[str, str | None], ...] = ()
+    """``--name=value`` options in order; ``None`` for a bare ``--name``."""
+    exec_form: tuple[str, ...] | None = None
+    """The JSON array for exec form; ``None`` for shell form."""
+    heredocs: tuple[Heredoc, ...] = ()
+    """Heredoc bodies opened by this instruction."""
+    expanded: str = ""
+    """``args`` with ARG/ENV values substituted (same as ``args`` where the builder does not)."""
+    resolved: bool = True
+    """False when ``expanded`` used a variable whose value is unknown."""
+    stage: int = -1
+    """Index of the build stage; -1 for ``ARG`` before the first ``FROM``."""
+    onbuild: Instruction | None = None
+    """The wrapped instruction of ``ONBUILD``."""
+
+    def flag(self, name: str) -> str | None:
+        """Value of the last ``--name`` flag; ``""`` for a bare flag; ``None`` when absent."""
+        value = None
+        for key, flag_value in self.flags:
+            if key.lower() == name:
+                value = flag_value if flag_value is not None else ""
+        return value
+
+    @property
+    def script(self) -> str:
+        """Shell text a ``RUN`` executes: the arguments plus heredoc bodies, or the exec words."""
+        if self.exec_form is not None:
+            return " ".join(self.exec_form)
+        return "\n".join([self.args, *(h.body for h in self.heredocs)])
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One build stage, from its ``FROM`` to the next."""
+
+    index: int
+    name: str | None
+    """``AS`` name, lower-cased as the builder matches it."""
+    base: str
+    """Base image text as written (may contain ``$VAR``)."""
+    image: str
+    """Base after global ARG substitution."""
+    resolved: bool
+    """False when ``image`` depends on a build argument without default."""
+    platform: str | None
+    parent: int | None
+    """Index of the earlier stage this one builds on (``FROM builder``), else None."""
+    from_instruction: Instruction
+    instructions: tuple[Instruction, ...]
+    """Instructions after ``FROM``."""
+
+    @property
+    def line(self) -> int:
+        """Line of the ``FROM``."""
+        return self.from_instruction.line
+
+    def of(self, *keywords: str) -> Iterator[Instruction]:
+        """Instructions of this stage with one of ``keywords``."""
+        return (i for i in self.instructions if i.keyword in keywords)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image reference split into name, tag and digest."""
+
+    name: str
+    tag: str | None
+    digest: str | None
+
+
+def parse_image(ref: str) -> ImageRef:
+    """Split ``registry/name:tag@sha256:...``; the tag is None when absent."""
+    rest, _, digest = ref.partition("@")
+    slash = rest.rfind("/")
+    colon = rest.rfind(":")
+    if colon > slash:
+        return ImageRef(rest[:colon].lower(), rest[colon + 1:], digest or None)
+    return ImageRef(rest.lower(), None, digest or None)
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    """A parsed Dockerfile."""
+
+    file: str
+    directives: Mapping[str, str]
+    """Parser directives (``syntax``, ``escape``, ``check``) by lower-case name."""
+    escape: str
+    global_args: tuple[Instruction, ...]
+    """``ARG`` instructions before the first ``FROM``."""
+    stages: tuple[Stage, ...]
+    comments: tuple[Comment, ...]
+    errors: tuple[InputError, ...]
+    has_dockerignore: bool | None = None
+    """Whether a ``.dockerignore`` sits next to the file; None when unknown."""
+
+    @property
+    def final_stage(self) -> Stage | None:
+        """The last stage (what ``docker build`` produces without ``--target``)."""
+        return self.stages[-1] if self.stages else None
+
+    def instructions(self) -> Iterator[Instruction]:
+        """Every instruction in file order, ``FROM`` included."""
+        yield from self.global_args
+        for stage in self.stages:
+            yield stage.from_instruction
+            yield from stage.instructions
+
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """``stage`` and the stages it builds on (``FROM builder``), nearest first."""
+        chain = [stage]
+        while chain[-1].parent is not None and len(chain) <= len(self.stages):
+            chain.append(self.stages[chain[-1].parent or 0])
+        return chain
+
+    def stage_named(self, ref: str, before: int) -> Stage | None:
+        """Stage ``ref`` (name, any case, or index) defined before stage ``before``."""
+        for stage in self.stages[:before]:
+            if stage.name == ref.lower() or (ref.isdigit() and stage.index == int(ref)):
+                return stage
+        return None
+
+
+def _split_flags(text: str) -> tuple[tuple[tuple[str, str | None], ...], str]:
+    flags: list[tuple[str, str | None]] = []
+    pos = 0
+    while True:
+        match = _FLAG_RE.match(text, pos)
+        if not match:
+            break
+        value = match.group(2)
+        flags.append((match.group(1).lower(), value.strip('"') if value is not None else None))
+        pos = match.end()
+    return tuple(flags), text[pos:]
+
+
+class _Parser:
+    def __init__(self, file: str, build_args: Mapping[str, str]) -> None:
+        self.file = file
+        self.build_args = dict(build_args)
+        self.errors: list[InputError] = []
+        self.global_env: dict[str, str] = {}
+        self.global_args: list[Instruction] = []
+        self.stages: list[Stage] = []
+        self.current: list[Instruction] = []
+        self.env: dict[str, str] = {}
+
+    def error(self, line: int, message: str) -> None:
+        self.errors.append(InputError(self.file, line, message))
+
+    def instruction(self, logical: LogicalLine, nested: bool = False) -> Instruction | None:
+        text = logical.text.strip()
+        head = _HEAD_RE.match(text)
+        keyword, rest = (head.group(1).upper(), head.group(2)) if head else ("", "")
+        if keyword not in INSTRUCTIONS:
+            self.error(logical.line, f"unknown instruction {keyword[:40]!r} (expected one of "
+                       "FROM, RUN, COPY, ...); the line is skipped. Fix the typo or remove the line")
+            return None
+        rest = rest.strip()
+        if keyword == "ONBUILD" and not nested:
+            inner = self.instruction(replace(logical, text=rest), nested=True)
+            return Instruction(keyword, logical.line, logical.end_line, rest, onbuild=inner,
+                               expanded=rest, stage=len(self.stages) - 1)
+        flags: tuple[tuple[str, str | None], ...] = ()
+        if keyword in ("FROM", "COPY", "ADD", "RUN", "HEALTHCHECK"):
+            flags, rest = _split_flags(rest)
+        exec_form = None
+        if keyword in EXEC_FORM and rest.startswith("["):
+            try:
+                value: Any = json.loads(rest)
+            except ValueError:
+                value = None
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                exec_form = tuple(value)
+            elif _JSON_INTENT_RE.match(rest) and keyword != "VOLUME":
+                self.error(logical.line, f"{keyword} arguments look like a JSON array but are not "
+                           "valid JSON (got " + repr(rest[:60]) + "); the builder will run them as a "
+                           "shell command. Use double quotes and commas: [\"cmd\", \"arg\"]")
+        if keyword == "SHELL" and exec_form is None:
+            self.error(logical.line, "SHELL needs a JSON array (got " + repr(rest[:60]) + "). "
+                       "Write it as SHELL [\"/bin/bash\", \"-c\"]")
+        env = self.global_env if keyword == "FROM" or not self.stages else self.env
+        expanded, resolved = expand(rest, env) if keyword in SUBSTITUTED else (rest, True)
+        return Instruction(keyword, logical.line, logical.end_line, rest, flags, exec_form,
+                           logical.heredocs, expanded, resolved, len(self.stages) - 1)
+
+    def add(self, inst: Instruction) -> None:
+        if inst.keyword == "FROM":
+            self.start_stage(inst)
+            return
+        if not self.stages:
+            if inst.keyword == "ARG":
+                for key, value in key_values(inst.args, legacy=False):
+                    if value is not None:
+                        self.global_env[key] = self.build_args.get(key, expand(value, self.global_env)[0])
+                    elif key in self.build_args:
+                        self.global_env[key] = self.build_args[key]
+                self.global_args.append(inst)
+            else:
+                self.error(inst.line, f"{inst.keyword} before the first FROM (only ARG may come "
+                           "first); the instruction is ignored. Move it after FROM")
+            return
+        if inst.keyword == "ARG":
+            for key, value in key_values(inst.args, legacy=False):
+                if key in self.build_args:
+                    self.env[key] = self.build_args[key]
+                elif value is not None:
+                    self.env[key] = expand(value, self.env)[0]
+                elif key in self.global_env:
+                    self.env[key] = self.global_env[key]
+        elif inst.keyword == "ENV":
+            for key, value in key_values(inst.args, legacy=True):
+                if value is not None:
+                    self.env[key] = expand(value, self.env)[0]
+        self.current.append(inst)
+
+    def start_stage(self, inst: Instruction) -> None:
+        self.close_stage()
+        words = inst.expanded.split()
+        base = inst.args.split()[0] if inst.args.split() else ""
+        image = words[0] if words else ""
+        name = None
+        if len(words) >= 3 and words[1].upper() == "AS":
+            name = words[2].lower()
+        elif len(words) != 1:
+            self.error(inst.line, "FROM takes an image and an optional 'AS name' (got "
+                       + repr(inst.args[:60]) + "). Write FROM image[:tag] [AS name]")
+        if not image:
+            self.error(inst.line, "FROM without an image. Name the base image")
+        index = len(self.stages)
+        parent = next((s.index for s in self.stages if s.name and s.name == image.lower()), None)
+        self.stages.append(Stage(index, name, base, image, inst.resolved, inst.flag("platform"),
+                                 parent, replace(inst, stage=index), ()))
+        self.env = {}
+
+    def close_stage(self) -> None:
+        if self.stages:
+            self.stages[-1] = replace(self.stages[-1], instructions=tuple(self.current))
+        self.current = []
+
+
+def parse(text: str, file: str = "Dockerfile", build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """Parse Dockerfile ``text``; problems are collected in ``errors``, never raised."""
+    text = text.lstrip("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    directives, start = read_directives(lines)
+    escape = directives.get("escape", "\\")
+    parser = _Parser(file, build_args or {})
+    if escape not in ("\\", "`"):
+        parser.error(1, f"escape directive must be \\ or ` (got {escape!r}); using \\")
+        escape = "\\"
+    logical, comments = logical_lines(lines, start, escape, parser.error)
+    for item in logical:
+        inst = parser.instruction(item)
+        if inst is not None:
+            parser.add(inst)
+    parser.close_stage()
+    if not parser.stages and any(line.strip() for line in lines):
+        parser.error(1, "no FROM instruction: this is not a complete Dockerfile. Add FROM image")
+    return Dockerfile(file, directives, escape, tuple(parser.global_args), tuple(parser.stages),
+                      tuple(comments), tuple(parser.errors))
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An inline ``cnsmm:ignore`` comment."""
+
+    line: int
+    rule_ids: tuple[str, ...]
+    reason: str
+    whole_file: bool
+    target: Instruction | None
+    """The instruction it applies to (the next one); None for whole-file or dangling ones."""
+
+
+def suppressions(df: Dockerfile) -> list[Suppression]:
+    """Every ``cnsmm:ignore`` / ``cnsmm:ignore-file`` comment of ``df``, with its target."""
+    found: list[Suppression] = []
+    starts = sorted(df.instructions(), key=lambda i: i.line)
+    for comment in df.comments:
+        match = _SUPPRESS_RE.match(comment.text)
+        if not match:
+            continue
+        ids_match = _RULE_IDS_RE.match(match.group(2).strip())
+        ids = tuple(p.strip().upper() for p in ids_match.group(1).split(",")) if ids_match else ()
+        reason = ids_match.group(2).strip() if ids_match else ""
+        whole = match.group(1).lower() == "ignore-file"
+        target = None if whole else next((i for i in starts if i.line > comment.line), None)
+        found.append(Suppression(comment.line, ids, reason, whole, target))
+    return found
+
+
+def _dockerignore_exists(file: str) -> bool:
+    """``.dockerignore`` or ``<name>.dockerignore`` next to ``file`` (the analyzer's one I/O)."""
+    folder = os.path.dirname(file) or "."
+    own = os.path.basename(file) + ".dockerignore"
+    return os.path.exists(os.path.join(folder, ".dockerignore")) or os.path.exists(os.path.join(folder, own))
+
+
+class DockerfileAnalyzer:
+    """The scanner's analyzer for Dockerfiles and Containerfiles."""
+
+    name = "dockerfile"
+
+    def matches(self, relpath: str) -> bool:
+        """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``Containerfile``, ``Containerfile.*``."""
+        base = relpath.rsplit("/", 1)[-1].lower()
+        if base.endswith((".dockerignore", ".md")):
+            return False
+        for stem in ("dockerfile", "containerfile"):
+            if base == stem or base.startswith(stem + ".") or base.endswith("." + stem):
+                return True
+        return False
+
+    def analyze(self, text: str, file: str, rules: Sequence[Rule], ctx: RuleContext) -> FileReport:
+        """Parse ``text``, run ``rules`` on it and drop suppressed hits."""
+        build_args = ctx.option("dockerfile.build_args", {}) or {}
+        df = replace(parse(text, file, build_args), has_dockerignore=_dockerignore_exists(file))
+        report = FileReport(errors=list(df.errors))
+        marks = suppressions(df)
+        for rule in rules:
+            try:
+                hits = list(rule.check(df, ctx))
+            except Exception as exc:  # a rule bug must not stop the other rules
+                report.errors.append(InputError(file, None, f"rule {rule.id} failed on this file "
+                                                f"({type(exc).__name__}: {exc}); please report it",
+                                                kind="internal"))
+                continue
+            for hit in hits:
+                if not _suppressed(rule.id, hit.line, marks):
+                    report.hits.append((rule, hit))
+        return report
+
+
+def _suppressed(rule_id: str, line: int | None, marks: list[Suppression]) -> bool:
+    for mark in marks:
+        if rule_id not in mark.rule_ids:
+            continue
+        if mark.whole_file:
+            return True
+        if mark.target is not None and line is not None and mark.target.line <= line <= mark.target.end_line:
+            return True
+    return False
+
+
+ANALYZER = DockerfileAnalyzer()
+"""The Dockerfile analyzer instance the scanner registers."""

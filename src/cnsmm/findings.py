@@ -61,6 +61,8 @@ class Location:
     """Image layer digest, when the scanner reports it."""
     url: str | None = None
     """URL, for dynamic (DAST) findings."""
+    parameter: str | None = None
+    """Request parameter (query, form field, header) of a DAST finding, when the tool names it."""
 
     def display(self) -> str:
         """Short human form: ``file:line`` or the best available alternative."""
@@ -109,6 +111,10 @@ class Finding:
     """CNMM-TAS requirement ids this finding is evidence against."""
     references: tuple[str, ...] = ()
     """Links for more information."""
+    tool_fingerprint: str | None = None
+    """Stable identity the tool itself gives this result, independent of line numbers (SARIF
+    ``partialFingerprints`` as sorted ``key=value`` pairs joined by ``;``); the tracker prefers
+    it to the fingerprint it computes."""
 
     def sort_key(self) -> tuple[str, int, str, str]:
         """Stable order: by file, line, rule and message."""

@@ -1,0 +1,214 @@
+"""Scan configuration: ``cnsmm.yaml`` or ``[tool.cnsmm]`` in ``pyproject.toml``.
+
+Unknown keys and unknown rule ids are errors, never silently ignored.
+
+.. code-block:: yaml
+
+    rules:
+      disable: [K8S-014]            # or `only: [...]` to run just these
+      severity: {K8S-001: critical}
+    options:                        # read by rules; see each rule's page
+      trusted_registries: [registry.example.com/]
+    ignore:                         # central suppressions
+      - rule: K8S-003
+        path: "legacy/**"
+        resource: "Deployment/*/old-*"
+        reason: "Decommissioned in Q1"
+        expires: 2027-03-31
+    exclude: ["charts/**"]          # path globs not to scan (added to the defaults)
+    max_file_size: 10MB
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cnsmm.errors import ConfigError
+from cnsmm.findings import Severity
+
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", ".venv", "venv",
+    "__pycache__", ".terraform", ".tox", ".mypy_cache", ".pytest_cache",
+)
+"""Folder names never descended into (override with ``exclude`` / ``--exclude``)."""
+
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+CONFIG_NAMES = ("cnsmm.yaml", "cnsmm.yml", ".cnsmm.yaml")
+
+_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers"}
+_RULE_KEYS = {"disable", "only", "severity"}
+_IGNORE_KEYS = {"rule", "path", "resource", "reason", "expires"}
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreEntry:
+    """A central suppression from the config file."""
+
+    rule: str
+    """Rule id, or ``*`` for every rule."""
+    reason: str
+    path: str = "*"
+    """Glob on the file path."""
+    resource: str = "*"
+    """Glob on ``Kind/namespace/name``."""
+    expires: dt.date | None = None
+    source: str = ""
+    """Where the entry was written (``cnsmm.yaml:12``)."""
+
+    def expired(self, today: dt.date) -> bool:
+        """True once the expiry date has passed."""
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class Config:
+    """Effective settings for a scan."""
+
+    disabled: frozenset[str] = frozenset()
+    only: frozenset[str] | None = None
+    severity: dict[str, Severity] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    ignore: tuple[IgnoreEntry, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    workers: int = 0
+    """Worker processes; 0 picks automatically from input size and cores."""
+    source: str | None = None
+
+    def rule_enabled(self, rule_id: str) -> bool:
+        """Whether a rule runs under this configuration."""
+        if self.only is not None:
+            return rule_id in self.only
+        return rule_id not in self.disabled
+
+
+def parse_size(value: Any, where: str) -> int:
+    """``10MB``, ``512k``, ``1048576`` -> bytes."""
+    if isinstance(value, int) and value > 0:
+        return value
+    match = _SIZE_RE.match(str(value))
+    if not match:
+        raise ConfigError(f"{where}: max_file_size has value {value!r}, expected a size such as 10MB")
+    number = float(match.group(1))
+    unit = (match.group(2) or "b").lower()[0]
+    factor = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+    return int(number * factor)
+
+
+def _known_rule(rule_id: Any, where: str, known: set[str]) -> str:
+    rid = str(rule_id).strip().upper()
+    if rid not in known:
+        raise ConfigError(
+            f"{where}: unknown rule id {rule_id!r}",
+            hint="Run `cnsmm rules` to list rule ids",
+        )
+    return rid
+
+
+def _parse_date(value: Any, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: expires has value {value!r}, expected a date YYYY-MM-DD") from None
+
+
+def build_config(data: dict[str, Any], source: str, known_rules: set[str]) -> Config:
+    """Validate a config mapping (from YAML or TOML) into a :class:`Config`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}",
+            hint=f"Known keys: {', '.join(sorted(_TOP_KEYS))}",
+        )
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict) or set(rules) - _RULE_KEYS:
+        raise ConfigError(f"{source}: `rules` accepts only {', '.join(sorted(_RULE_KEYS))}")
+    disabled = frozenset(_known_rule(r, f"{source}: rules.disable", known_rules) for r in rules.get("disable") or [])
+    only_list = rules.get("only")
+    only = (
+        frozenset(_known_rule(r, f"{source}: rules.only", known_rules) for r in only_list)
+        if only_list is not None
+        else None
+    )
+    severity: dict[str, Severity] = {}
+    for rid, sev in (rules.get("severity") or {}).items():
+        key = _known_rule(rid, f"{source}: rules.severity", known_rules)
+        try:
+            severity[key] = Severity.parse(str(sev))
+        except ValueError as exc:
+            raise ConfigError(f"{source}: rules.severity.{key}: {exc}") from None
+    ignore = []
+    for i, entry in enumerate(data.get("ignore") or [], start=1):
+        where = f"{source}: ignore #{i}"
+        if not isinstance(entry, dict) or set(entry) - _IGNORE_KEYS:
+            raise ConfigError(f"{where}: expected a mapping with keys {', '.join(sorted(_IGNORE_KEYS))}")
+        rid = "*" if entry.get("rule") in (None, "*") else _known_rule(entry["rule"], where, known_rules)
+        reason = str(entry.get("reason") or "").strip()
+        if not reason:
+            raise ConfigError(f"{where}: a reason is required", hint="Say why the finding is accepted")
+        expires = _parse_date(entry["expires"], where) if entry.get("expires") else None
+        ignore.append(
+            IgnoreEntry(rid, reason, str(entry.get("path") or "*"), str(entry.get("resource") or "*"), expires, where)
+        )
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"{source}: `options` must be a mapping")
+    exclude = tuple(DEFAULT_EXCLUDES) + tuple(str(x) for x in data.get("exclude") or [])
+    max_size = parse_size(data["max_file_size"], source) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
+    workers = int(data.get("workers") or 0)
+    return Config(disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source)
+
+
+def load_config(path: str | None, known_rules: set[str], cwd: Path | None = None) -> Config:
+    """Load ``path``, or the first of ``cnsmm.yaml`` / ``[tool.cnsmm]`` found in ``cwd``."""
+    cwd = cwd or Path.cwd()
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        return _load_file(file, known_rules)
+    for name in CONFIG_NAMES:
+        if (cwd / name).is_file():
+            return _load_file(cwd / name, known_rules)
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{pyproject}: invalid TOML ({exc})") from None
+        if "cnsmm" in tool:
+            return build_config(tool["cnsmm"], f"{pyproject} [tool.cnsmm]", known_rules)
+    return Config()
+
+
+def _load_file(file: Path, known_rules: set[str]) -> Config:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read config ({exc})") from None
+    if file.suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: invalid TOML ({exc})") from None
+        data = data.get("tool", {}).get("cnsmm", data)
+    else:
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark else ""
+            raise ConfigError(f"{file}{line}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+    return build_config(data, str(file), known_rules)

@@ -1,0 +1,170 @@
+"""Finding input files and reading them safely.
+
+- Folders are walked recursively, following symbolic links, with loop detection.
+- Excluded folder names (``.git``, ``node_modules``, vendor folders...) and globs are skipped.
+- Candidate files: ``.yaml``/``.yml``/``.json`` in any letter case, plus whatever a file
+  analyzer (Dockerfiles, CI pipelines) claims. A file named explicitly is always read.
+- Reading refuses files over the size limit, binary files and text that is neither UTF-8
+  nor UTF-16 with a BOM, each with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from cnsmm.sources.interface import InputError
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file to scan: its display path and the folder-based set it belongs to."""
+
+    path: str
+    """Path as shown to the user (relative when the input was relative)."""
+    set_name: str
+    """The deployable set: the folder holding the file."""
+    explicit: bool = False
+    """Named on the command line (read even with an unusual extension)."""
+
+
+def _excluded(name: str, relpath: str, excludes: Sequence[str]) -> bool:
+    for pattern in excludes:
+        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relpath, pattern):
+            return True
+    return False
+
+
+def is_candidate(relpath: str, claimers: Sequence[object]) -> bool:
+    """Whether a file found while walking should be read."""
+    if relpath.lower().endswith(MANIFEST_SUFFIXES):
+        return True
+    return any(getattr(c, "matches")(relpath) for c in claimers)  # noqa: B009
+
+
+def discover(
+    paths: Sequence[str], excludes: Sequence[str], claimers: Sequence[object]
+) -> tuple[list[InputFile], list[InputError]]:
+    """Every file to scan under ``paths``, and the paths that could not be walked."""
+    files: list[InputFile] = []
+    errors: list[InputError] = []
+    seen: set[str] = set()
+    for root in paths:
+        if root == "-":
+            files.append(InputFile("-", "<stdin>", True))
+            continue
+        if not os.path.lexists(root):
+            errors.append(InputError(root, None, "no such file or folder; check the path", "not-found"))
+            continue
+        if os.path.islink(root) and not os.path.exists(root):
+            errors.append(InputError(root, None, "broken symbolic link", "unreadable"))
+            continue
+        if os.path.isfile(root):
+            norm = os.path.normpath(root)
+            if norm not in seen:
+                seen.add(norm)
+                files.append(InputFile(norm, os.path.dirname(norm) or ".", True))
+            continue
+        for path in _walk(root, excludes, claimers, errors):
+            if path not in seen:
+                seen.add(path)
+                files.append(InputFile(path, os.path.dirname(path) or "."))
+    return files, errors
+
+
+def _walk(
+    root: str, excludes: Sequence[str], claimers: Sequence[object], errors: list[InputError]
+) -> Iterator[str]:
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+        except OSError as exc:
+            errors.append(InputError(folder, None, f"cannot read folder ({exc.strerror})", "unreadable"))
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            errors.append(
+                InputError(folder, None, "symbolic link loop: folder already visited, not scanned again",
+                           "symlink-loop")
+            )
+            continue
+        visited.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(InputError(folder, None, f"cannot list folder ({exc.strerror})", "unreadable"))
+            continue
+        subdirs = []
+        for entry in entries:
+            path = os.path.normpath(os.path.join(folder, entry.name))
+            rel = os.path.relpath(path, root).replace(os.sep, "/")
+            if _excluded(entry.name, rel, excludes):
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+                is_file = not is_dir and entry.is_file(follow_symlinks=True)
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                subdirs.append(path)
+            elif is_file and is_candidate(rel, claimers):
+                yield path
+            elif entry.is_symlink() and not os.path.exists(path) and is_candidate(rel, claimers):
+                errors.append(InputError(path, None, "broken symbolic link", "unreadable"))
+        stack.extend(reversed(subdirs))
+
+
+def decode(data: bytes, file: str) -> tuple[str | None, InputError | None]:
+    """Bytes to text: UTF-8 (BOM allowed) or UTF-16 with BOM; binary and other encodings refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            return None, InputError(file, None, "invalid UTF-16 text", "encoding")
+    if b"\x00" in data[:8192]:
+        return None, InputError(file, None, "binary file (contains NUL bytes), not scanned", "binary")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, InputError(
+            file,
+            line,
+            f"not UTF-8 (byte 0x{data[exc.start]:02x}); Kubernetes manifests must be UTF-8: "
+            "convert it, e.g. `iconv -f latin1 -t utf-8`",
+            "encoding",
+        )
+
+
+def read_text(path: str, max_size: int, stdin: bytes | None = None) -> tuple[str | None, InputError | None]:
+    """Read and decode one input file, enforcing the size limit."""
+    if path == "-":
+        data = stdin or b""
+        if len(data) > max_size:
+            return None, InputError("<stdin>", None, _too_big(len(data), max_size), "size")
+        return decode(data, "<stdin>")
+    try:
+        size = os.path.getsize(path)
+        if size > max_size:
+            return None, InputError(path, None, _too_big(size, max_size), "size")
+        with open(path, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as exc:
+        return None, InputError(path, None, f"cannot read file ({exc.strerror or exc})", "unreadable")
+    if len(data) > max_size:
+        return None, InputError(path, None, _too_big(len(data), max_size), "size")
+    return decode(data, path)
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (
+        f"file is {size / 1048576:.1f} MiB, over the {limit / 1048576:.1f} MiB limit; not scanned "
+        "(raise `max_file_size` in cnsmm.yaml or --max-file-size if it is a real manifest)"
+    )

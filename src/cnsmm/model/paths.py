@@ -1,0 +1,130 @@
+"""Which evidence can show each requirement: rules, capability detectors, reports, pipeline steps.
+
+Rules declare their requirements in ``RuleMeta.requirements``; capability detectors in the
+catalogue's ``requirements``; report kinds and pipeline categories are in the model file. Any
+requirement can also be answered by an attestation; those with no automated path go into the
+questionnaire (``cnsmm attest init``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnsmm.model.types import Model
+
+EVIDENCE_KINDS: tuple[str, ...] = ("check", "capability", "report", "pipeline", "attestation")
+"""The evidence paths, in the order they are listed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorRef:
+    """A capability detector that can evidence a requirement."""
+
+    id: str
+    name: str
+    category: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementPaths:
+    """How one requirement can be evidenced."""
+
+    rules: tuple[str, ...] = ()
+    detectors: tuple[DetectorRef, ...] = ()
+    reports: tuple[tuple[str, str], ...] = ()
+    pipeline: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def automated(self) -> bool:
+        """True when some file, cluster dump, report or pipeline can show it."""
+        return bool(self.rules or self.detectors or self.reports or self.pipeline)
+
+    def kinds(self) -> tuple[str, ...]:
+        """The evidence paths available, a subset of :data:`EVIDENCE_KINDS`; attestation always."""
+        have = {
+            "check": bool(self.rules),
+            "capability": bool(self.detectors),
+            "report": bool(self.reports),
+            "pipeline": bool(self.pipeline),
+            "attestation": True,
+        }
+        return tuple(k for k in EVIDENCE_KINDS if have[k])
+
+
+@dataclass(frozen=True)
+class EvidencePaths:
+    """Evidence paths of every requirement of a model."""
+
+    by_requirement: dict[str, RequirementPaths] = field(default_factory=dict)
+    unknown_references: tuple[str, ...] = ()
+    """``source: id`` of rules or detectors naming requirement ids the model does not have."""
+
+    def of(self, requirement_id: str) -> RequirementPaths:
+        """The paths of one requirement (empty when none)."""
+        return self.by_requirement.get(requirement_id, RequirementPaths())
+
+    def automated_share(self) -> tuple[int, int]:
+        """(requirements with an automated path, all requirements)."""
+        total = len(self.by_requirement)
+        return sum(1 for p in self.by_requirement.values() if p.automated), total
+
+
+def build_paths(
+    model: Model,
+    rules: Iterable[tuple[str, tuple[str, ...]]],
+    detectors: Iterable[tuple[DetectorRef, tuple[str, ...]]],
+) -> EvidencePaths:
+    """Combine (rule id, requirements) and (detector, requirements) with the model's own table."""
+    rule_map: dict[str, list[str]] = {r: [] for r in model.requirements}
+    det_map: dict[str, list[DetectorRef]] = {r: [] for r in model.requirements}
+    unknown: list[str] = []
+    for rule_id, reqs in rules:
+        for req in reqs:
+            if req in rule_map:
+                rule_map[req].append(rule_id)
+            else:
+                unknown.append(f"rule {rule_id}: {req}")
+    for det, reqs in detectors:
+        for req in reqs:
+            if req in det_map:
+                if det not in det_map[req]:
+                    det_map[req].append(det)
+            else:
+                unknown.append(f"detector {det.id}: {req}")
+    by_req = {
+        rid: RequirementPaths(
+            tuple(sorted(set(rule_map[rid]))), tuple(det_map[rid]), req.reports, req.pipeline
+        )
+        for rid, req in model.requirements.items()
+    }
+    return EvidencePaths(by_req, tuple(unknown))
+
+
+def registry_rules() -> list[tuple[str, tuple[str, ...]]]:
+    """(rule id, requirements) of every registered rule."""
+    from cnsmm.rules import all_rules
+
+    return [(r.meta.id, tuple(r.meta.requirements)) for r in all_rules()]
+
+
+def catalogue_detectors() -> list[tuple[DetectorRef, tuple[str, ...]]]:
+    """(detector, requirements) of the capability catalogue; empty when it is not installed."""
+    try:
+        module: Any = importlib.import_module("cnsmm.capabilities")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("cnsmm.capabilities"):
+            return []
+        raise
+    out: list[tuple[DetectorRef, tuple[str, ...]]] = []
+    for det in getattr(module, "CATALOGUE", ()):
+        ref = DetectorRef(str(det.id), str(getattr(det, "name", det.id)), str(getattr(det, "category", "")))
+        out.append((ref, tuple(str(r) for r in getattr(det, "requirements", ()))))
+    return out
+
+
+def default_paths(model: Model) -> EvidencePaths:
+    """Evidence paths from the rule registry, the capability catalogue and the model table."""
+    return build_paths(model, registry_rules(), catalogue_detectors())

@@ -1,0 +1,311 @@
+"""Security tools recognised in action references, templates, tasks and plugin steps.
+
+GitHub actions are matched by ``owner/repo[/path]`` (letter case ignored, ref dropped); the
+action's inputs decide the category where one action does several things (Trivy, Grype,
+Snyk, Docker Scout). GitLab ``include: template:`` names and CI/CD components, Azure tasks
+and Jenkins plugin steps are matched by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cnsmm.sources.pipelines.commands import Detection
+from cnsmm.sources.pipelines.model import truthy
+
+Inputs = Mapping[str, Any]
+
+
+def _s(inputs: Inputs, key: str, default: str = "") -> str:
+    value = inputs.get(key, default)
+    return str(value).strip().lower() if value is not None else default
+
+
+def _const(
+    category: str, tool: str, soft: str | None = None, soft_input: tuple[str, bool] | None = None
+) -> Callable[[Inputs], list[Detection]]:
+    """Fixed category; ``soft_input`` = (input name, value that makes the scan non-blocking)."""
+
+    def classify(inputs: Inputs) -> list[Detection]:
+        if soft_input and soft_input[0] in inputs and truthy(inputs[soft_input[0]]) == soft_input[1]:
+            return [Detection(category, tool, f"{soft_input[0]}: {inputs[soft_input[0]]}", True)]
+        return [Detection(category, tool, soft)]
+
+    return classify
+
+
+def _trivy(inputs: Inputs) -> list[Detection]:
+    scan_type = _s(inputs, "scan-type", "image")
+    fmt = _s(inputs, "format")
+    if fmt in ("cyclonedx", "spdx", "spdx-json", "github"):
+        return [Detection("sbom", "Trivy")]
+    category = {"image": "image-scan", "config": "iac-scan", "sbom": "sca"}.get(scan_type, "sca")
+    code = _s(inputs, "exit-code", "0")
+    soft = None if code not in ("0", "") else "trivy-action exits 0 on findings unless exit-code is set"
+    explicit = "exit-code" in inputs and soft is not None
+    return [Detection(category, "Trivy", f"exit-code: {code}" if explicit else soft, explicit)]
+
+
+def _grype(inputs: Inputs) -> list[Detection]:
+    category = "image-scan" if "image" in inputs else "sca"
+    if "fail-build" in inputs and not truthy(inputs["fail-build"]):
+        return [Detection(category, "Grype", f"fail-build: {inputs['fail-build']}", True)]
+    return [Detection(category, "Grype")]
+
+
+def _snyk(path: str) -> Callable[[Inputs], list[Detection]]:
+    def classify(inputs: Inputs) -> list[Detection]:
+        command = _s(inputs, "command", "test")
+        if path.endswith("/docker") or command.startswith("container"):
+            category = "image-scan"
+        elif path.endswith("/iac") or command.startswith("iac"):
+            category = "iac-scan"
+        elif command.startswith("code"):
+            category = "sast"
+        else:
+            category = "sca"
+        soft = "snyk monitor only records a snapshot" if command == "monitor" else None
+        return [Detection(category, "Snyk", soft)]
+
+    return classify
+
+
+def _scout(inputs: Inputs) -> list[Detection]:
+    command = _s(inputs, "command", "quickview")
+    if command.startswith("sbom"):
+        return [Detection("sbom", "Docker Scout")]
+    if "cves" not in command and "quickview" not in command and "recommendations" not in command:
+        return []
+    blocking = truthy(inputs.get("exit-code"))
+    return [
+        Detection(
+            "image-scan", "Docker Scout", None if blocking else "scout-action passes unless exit-code: true"
+        )
+    ]
+
+
+def _build_push(inputs: Inputs) -> list[Detection]:
+    out = []
+    if "sbom" in inputs and truthy(inputs["sbom"]):
+        out.append(Detection("sbom", "BuildKit SBOM attestation"))
+    prov = _s(inputs, "provenance")
+    if prov and prov not in ("false", "0"):
+        out.append(Detection("provenance", "BuildKit provenance attestation"))
+    return out
+
+
+_ZAP_SOFT = ("fail_action", False)
+
+ACTIONS: dict[str, Callable[[Inputs], list[Detection]]] = {
+    "github/codeql-action/analyze": _const(
+        "sast", "CodeQL", "CodeQL uploads results; it does not fail the job"
+    ),
+    "semgrep/semgrep-action": _const("sast", "Semgrep"),
+    "returntocorp/semgrep-action": _const("sast", "Semgrep"),
+    "pycqa/bandit-action": _const("sast", "Bandit"),
+    "shundor/python-bandit-scan": _const("sast", "Bandit"),
+    "securego/gosec": _const("sast", "gosec"),
+    "sonarsource/sonarcloud-github-action": _const(
+        "sast", "SonarCloud", "the scan does not wait for the quality gate"
+    ),
+    "sonarsource/sonarqube-scan-action": _const(
+        "sast", "SonarQube", "the scan does not wait for the quality gate"
+    ),
+    "sonarsource/sonarqube-quality-gate-action": _const("sast", "SonarQube"),
+    "devmasx/brakeman-linter-action": _const("sast", "Brakeman"),
+    "reviewdog/action-brakeman": _const("sast", "Brakeman"),
+    "aquasecurity/trivy-action": _trivy,
+    "anchore/scan-action": _grype,
+    "anchore/sbom-action": _const("sbom", "Syft"),
+    "google/osv-scanner-action": _const("sca", "OSV-Scanner"),
+    "google/osv-scanner/.github/workflows": _const("sca", "OSV-Scanner"),
+    "pypa/gh-action-pip-audit": _const("sca", "pip-audit"),
+    "pyupio/safety-action": _const("sca", "safety"),
+    "dependency-check/dependency-check_action": _const("sca", "OWASP Dependency-Check"),
+    "golang/govulncheck-action": _const("sca", "govulncheck"),
+    "actions-rs/audit-check": _const("sca", "cargo audit"),
+    "rustsec/audit-check": _const("sca", "cargo audit"),
+    "actions/dependency-review-action": _const("sca", "Dependency Review"),
+    "docker/scout-action": _scout,
+    "bridgecrewio/checkov-action": _const("iac-scan", "Checkov", soft_input=("soft_fail", True)),
+    "stackrox/kube-linter-action": _const("iac-scan", "kube-linter"),
+    "kubescape/github-action": _const("iac-scan", "kubescape"),
+    "aquasecurity/tfsec-action": _const("iac-scan", "tfsec", soft_input=("soft_fail", True)),
+    "aquasecurity/tfsec-sarif-action": _const(
+        "iac-scan", "tfsec", "the SARIF action reports without failing"
+    ),
+    "tenable/terrascan-action": _const("iac-scan", "terrascan", soft_input=("only_warn", True)),
+    "accurics/terrascan-action": _const("iac-scan", "terrascan", soft_input=("only_warn", True)),
+    "checkmarx/kics-github-action": _const("iac-scan", "KICS"),
+    "hadolint/hadolint-action": _const("iac-scan", "hadolint", soft_input=("no-fail", True)),
+    "gitleaks/gitleaks-action": _const("secret-scan", "gitleaks"),
+    "zricethezav/gitleaks-action": _const("secret-scan", "gitleaks"),
+    "trufflesecurity/trufflehog": _const("secret-scan", "TruffleHog"),
+    "gitguardian/ggshield-action": _const("secret-scan", "GitGuardian"),
+    "gitguardian/ggshield/actions/secret": _const("secret-scan", "GitGuardian"),
+    "reviewdog/action-detect-secrets": _const("secret-scan", "detect-secrets"),
+    "zaproxy/action-baseline": _const(
+        "dast", "OWASP ZAP", "ZAP actions pass unless fail_action: true", ("fail_action", False)
+    ),
+    "zaproxy/action-full-scan": _const("dast", "OWASP ZAP", "ZAP actions pass unless fail_action: true"),
+    "zaproxy/action-api-scan": _const("dast", "OWASP ZAP", "ZAP actions pass unless fail_action: true"),
+    "projectdiscovery/nuclei-action": _const("dast", "Nuclei", "nuclei exits 0 on findings"),
+    "portswigger/dastardly-github-action": _const("dast", "Burp (Dastardly)"),
+    "cyclonedx/gh-node-module-generatebom": _const("sbom", "CycloneDX"),
+    "cyclonedx/gh-python-generate-sbom": _const("sbom", "CycloneDX"),
+    "cyclonedx/gh-dotnet-generate-sbom": _const("sbom", "CycloneDX"),
+    "cyclonedx/gh-gomod-generate-sbom": _const("sbom", "CycloneDX"),
+    "sigstore/gh-action-sigstore-python": _const("signing", "sigstore"),
+    "notaryproject/notation-action/sign": _const("signing", "notation"),
+    "slsa-framework/slsa-github-generator": _const("provenance", "SLSA generator"),
+    "actions/attest-build-provenance": _const("provenance", "GitHub artifact attestation"),
+    "actions/attest-sbom": _const("provenance", "GitHub artifact attestation (SBOM)"),
+    "actions/attest": _const("provenance", "GitHub artifact attestation"),
+    "in-toto/github-action": _const("provenance", "in-toto"),
+    "docker/build-push-action": _build_push,
+}
+"""Action (``owner/repo[/path]``, lower case) -> classifier of its ``with:`` inputs."""
+
+
+def split_ref(uses: str) -> tuple[str, str | None]:
+    """``owner/repo/path@ref`` -> (``owner/repo/path`` lower case, ``ref`` or None)."""
+    name, _, ref = uses.strip().partition("@")
+    return name.lower().rstrip("/"), (ref or None)
+
+
+def classify_action(uses: str, inputs: Inputs) -> list[Detection]:
+    """Detections of a ``uses:`` reference (step or reusable workflow)."""
+    name, _ = split_ref(uses)
+    if name.startswith(("docker://", "./", ".")):
+        return []
+    while name:
+        classify = ACTIONS.get(name)
+        if classify is not None:
+            return classify(inputs)
+        if "/" not in name:
+            break
+        name = name.rsplit("/", 1)[0]
+    return []
+
+
+_GITLAB_SOFT = "GitLab security jobs report findings without failing the pipeline"
+GITLAB_TEMPLATES: tuple[tuple[re.Pattern[str], tuple[tuple[str, str, str], ...]], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), acts)
+    for p, acts in (
+        (
+            r"(^|/)(SAST-IaC|SAST_IaC)(\.latest)?\.gitlab-ci\.yml$",
+            (("iac-scan", "GitLab IaC SAST", "SAST_DISABLED"),),
+        ),
+        (r"(^|/)SAST(\.latest)?\.gitlab-ci\.yml$", (("sast", "GitLab SAST", "SAST_DISABLED"),)),
+        (
+            r"(^|/)Secret-Detection(\.latest)?\.gitlab-ci\.yml$",
+            (("secret-scan", "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),),
+        ),
+        (
+            r"(^|/)Dependency-Scanning(\.latest)?\.gitlab-ci\.yml$",
+            (("sca", "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),),
+        ),
+        (
+            r"(^|/)Container-Scanning(\.latest)?\.gitlab-ci\.yml$",
+            (("image-scan", "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),),
+        ),
+        (
+            r"(^|/)DAST(-API|-On-Demand-Scan|-Default-Branch-Deploy)?(\.latest)?\.gitlab-ci\.yml$",
+            (("dast", "GitLab DAST", "DAST_DISABLED"),),
+        ),
+        (
+            r"(^|/)API-Fuzzing(\.latest)?\.gitlab-ci\.yml$",
+            (("dast", "GitLab API Fuzzing", "API_FUZZING_DISABLED"),),
+        ),
+        (
+            r"(^|/)Auto-DevOps\.gitlab-ci\.yml$",
+            (
+                ("sast", "GitLab SAST", "SAST_DISABLED"),
+                ("secret-scan", "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),
+                ("sca", "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),
+                ("image-scan", "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),
+                ("dast", "GitLab DAST", "DAST_DISABLED"),
+            ),
+        ),
+    )
+)
+"""GitLab template name -> (category, tool, variable that disables it)."""
+
+GITLAB_COMPONENTS: dict[str, tuple[str, str, str]] = {
+    "sast": ("sast", "GitLab SAST", "SAST_DISABLED"),
+    "secret-detection": ("secret-scan", "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),
+    "dependency-scanning": ("sca", "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),
+    "container-scanning": ("image-scan", "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),
+    "dast": ("dast", "GitLab DAST", "DAST_DISABLED"),
+}
+"""GitLab CI/CD catalog component name (``.../components/<name>@v``) -> activity."""
+
+
+def gitlab_include(kind: str, value: str) -> tuple[tuple[str, str, str], ...]:
+    """Activities brought in by one ``include:`` entry."""
+    if kind == "template":
+        for rx, acts in GITLAB_TEMPLATES:
+            if rx.search(value.strip()):
+                return acts
+    if kind == "component":
+        name = value.rsplit("/", 1)[-1].split("@", maxsplit=1)[0].lower()
+        if name in GITLAB_COMPONENTS:
+            return (GITLAB_COMPONENTS[name],)
+    return ()
+
+
+GITLAB_TEMPLATE_SOFT = _GITLAB_SOFT
+
+AZURE_TASKS: dict[str, tuple[str, str]] = {
+    "sonarqubeanalyze": ("sast", "SonarQube"),
+    "sonarcloudanalyze": ("sast", "SonarCloud"),
+    "dependency-check-build-task": ("sca", "OWASP Dependency-Check"),
+    "snyksecurityscan": ("sca", "Snyk"),
+    "advancedsecurity-codeql-analyze": ("sast", "CodeQL"),
+    "advancedsecurity-dependency-scanning": ("sca", "GitHub Advanced Security dependency scanning"),
+    "credscan": ("secret-scan", "CredScan"),
+    "trivy": ("image-scan", "Trivy"),
+    "microsoftsecuritydevops": ("sast", "Microsoft Security DevOps"),
+    "whitesource": ("sca", "Mend"),
+    "mend": ("sca", "Mend"),
+}
+"""Azure task name (before ``@``, lower case) -> (category, tool)."""
+
+JENKINS_STEPS: dict[str, tuple[str, str, str | None]] = {
+    "withSonarQubeEnv": ("sast", "SonarQube", "no waitForQualityGate abortPipeline: true"),
+    "dependencyCheck": ("sca", "OWASP Dependency-Check", None),
+    "snykSecurity": ("sca", "Snyk", None),
+    "anchore": ("image-scan", "Anchore", None),
+    "grypeScan": ("image-scan", "Grype", None),
+    "zapAttack": ("dast", "OWASP ZAP", None),
+    "neuvector": ("image-scan", "NeuVector", None),
+    "prismaCloudScanImage": ("image-scan", "Prisma Cloud", None),
+    "aquaMicroscanner": ("image-scan", "Aqua MicroScanner", None),
+}
+"""Jenkins plugin step -> (category, tool, non-blocking reason by default)."""
+
+_BUILD_RE = re.compile(
+    r"(^|[\s;&|(])(docker|podman|nerdctl)\s+(buildx\s+)?(build|bake)\b|\bbuildah\s+(bud|build)\b"
+    r"|/kaniko/executor\b|\bbuildctl\s+build\b|\bko\s+(build|publish|resolve)\b|\bpack\s+build\b"
+    r"|\bjib(:build|:dockerBuild)?\b|\bbootBuildImage\b|spring-boot:build-image|\bdocker\.build\s*\("
+)
+IMAGE_BUILD_ACTIONS = (
+    "docker/build-push-action",
+    "docker/bake-action",
+    "redhat-actions/buildah-build",
+    "mr-smithers-excellent/docker-build-push",
+    "ko-build/ko-action",
+)
+
+
+def builds_image(uses: str | None, run: str | None, inputs: Inputs) -> bool:
+    """True when a step builds a container image."""
+    if uses:
+        name, _ = split_ref(uses)
+        if any(name.startswith(a) for a in IMAGE_BUILD_ACTIONS):
+            return True
+        if name.startswith("docker@") or name == "docker":
+            return _s(inputs, "command", "buildandpush").lower() in ("build", "buildandpush")
+    return bool(run and _BUILD_RE.search(run))

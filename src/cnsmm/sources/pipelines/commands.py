@@ -1,0 +1,347 @@
+"""Security tools recognised in shell commands (``run:``, ``script:``, ``sh``).
+
+A command text is cut into logical lines (backslash continuations joined, comments dropped),
+then into simple commands at ``&&``, ``||``, ``;`` and ``|``. Each simple command is read as
+*program + arguments* after dropping wrappers (``sudo``, ``env``, ``VAR=x``, ``npx``,
+``python -m``, ``go run``, ``docker run IMAGE`` ...). Only the program position counts, so
+``pip install semgrep`` or ``echo "run trivy"`` are not activities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cnsmm.sources.pipelines.shell import SOFT_FLAG, logical_lines, program, segments, tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A security activity recognised in one place."""
+
+    category: str
+    tool: str
+    soft: str | None = None
+    """Why findings do not fail the step, when they do not."""
+    explicit: bool = False
+    """True when ``soft`` comes from a setting written in the pipeline (not a tool default)."""
+
+
+Classifier = Callable[[list[str], str], list[Detection]]
+
+
+def _d(category: str, tool: str, soft: str | None = None) -> list[Detection]:
+    return [Detection(category, tool, soft)]
+
+
+def _unless(args_text: str, pattern: str, default_reason: str) -> str | None:
+    return None if re.search(pattern, args_text) else default_reason
+
+
+def _trivy(args: list[str], text: str) -> list[Detection]:
+    sub = next((a for a in args if not a.startswith("-")), "image")
+    soft = _unless(text, r"--exit-code[= ]+[1-9]", "trivy exits 0 on findings unless --exit-code is set")
+    if re.search(r"--format[= ]+(cyclonedx|spdx|spdx-json)\b|-f[= ]+(cyclonedx|spdx)", text):
+        return _d("sbom", "Trivy")
+    category = {
+        "image": "image-scan",
+        "i": "image-scan",
+        "config": "iac-scan",
+        "conf": "iac-scan",
+        "k8s": "iac-scan",
+        "kubernetes": "iac-scan",
+    }.get(sub, "sca")
+    out = [Detection(category, "Trivy", soft)]
+    if category != "iac-scan" and re.search(r"--scanners[= ]+\S*secret", text):
+        out.append(Detection("secret-scan", "Trivy", soft))
+    if sub in ("fs", "filesystem", "rootfs", "repo", "repository") and re.search(
+        r"--scanners[= ]+\S*misconfig", text
+    ):
+        out.append(Detection("iac-scan", "Trivy", soft))
+    return out
+
+
+def _grype(args: list[str], text: str) -> list[Detection]:
+    target = next((a for a in args if not a.startswith("-")), "")
+    soft = _unless(
+        text, r"--fail-on[= ]+\w|(^|\s)-f[= ]+\w", "grype exits 0 on findings unless --fail-on is set"
+    )
+    local = (
+        target in (".", "")
+        or target.startswith(("dir:", "file:", "sbom:", "./", "/"))
+        or target.endswith(".json")
+    )
+    return _d("sca" if local else "image-scan", "Grype", soft)
+
+
+def _snyk(args: list[str], text: str) -> list[Detection]:
+    sub = [a for a in args if not a.startswith("-")][:2]
+    if sub[:1] == ["container"]:
+        return _d("image-scan", "Snyk")
+    if sub[:1] == ["iac"]:
+        return _d("iac-scan", "Snyk")
+    if sub[:1] == ["code"]:
+        return _d("sast", "Snyk")
+    if sub[:1] in (["test"], ["monitor"]):
+        return _d("sca", "Snyk", "snyk monitor only records a snapshot" if sub[0] == "monitor" else None)
+    return []
+
+
+def _semgrep(args: list[str], text: str) -> list[Detection]:
+    if (
+        args[:1] == ["ci"]
+        or ((args[:1] == ["scan"] or not args or args[0].startswith("-"))
+        and "--error" in text)
+    ):
+        return _d("sast", "Semgrep")
+    if args[:1] in (["login"], ["install-semgrep-pro"], ["--version"], ["logout"]):
+        return []
+    return _d("sast", "Semgrep", "semgrep scan exits 0 on findings unless --error is set")
+
+
+def _docker(args: list[str], text: str) -> list[Detection]:
+    sub = [a for a in args if not a.startswith("-")][:2]
+    if sub[:2] in (["scout", "cves"], ["scout", "quickview"], ["scout", "recommendations"]):
+        return _d(
+            "image-scan",
+            "Docker Scout",
+            _unless(text, r"--exit-code\b(?![= ]0)", "docker scout exits 0 unless --exit-code is set"),
+        )
+    if sub[:2] == ["scout", "sbom"] or sub[:1] == ["sbom"]:
+        return _d("sbom", "docker sbom" if sub[:1] == ["sbom"] else "Docker Scout")
+    return []
+
+
+def _by_sub(table: dict[str, tuple[str, str]]) -> Classifier:
+    def classify(args: list[str], text: str) -> list[Detection]:
+        sub = next((a for a in args if not a.startswith("-")), "")
+        hit = table.get(sub)
+        return _d(*hit) if hit else []
+
+    return classify
+
+
+def _fixed(
+    category: str,
+    tool: str,
+    soft: str | None = None,
+    skip: tuple[str, ...] = ("--version", "version", "--help", "help", "install", "update"),
+) -> Classifier:
+    def classify(args: list[str], text: str) -> list[Detection]:
+        if args[:1] and args[0] in skip:
+            return []
+        return _d(category, tool, soft)
+
+    return classify
+
+
+def _maybe(pattern: str, category: str, tool: str, soft_unless: tuple[str, str] | None = None) -> Classifier:
+    def classify(args: list[str], text: str) -> list[Detection]:
+        if not re.search(pattern, text):
+            return []
+        soft = _unless(text, *soft_unless) if soft_unless else None
+        return _d(category, tool, soft)
+
+    return classify
+
+
+def _build_tools(args: list[str], text: str) -> list[Detection]:
+    out: list[Detection] = []
+    if re.search(r"dependency-check(-maven)?:(check|aggregate)|dependencyCheck(Analyze|Aggregate)", text):
+        out += _d(
+            "sca",
+            "OWASP Dependency-Check",
+            _unless(
+                text, r"failBuildOnCVSS|failOnCVSS", "Dependency-Check passes unless failBuildOnCVSS is set"
+            ),
+        )
+    if re.search(r"\bsonar(:sonar|qube)?\b|sonar-maven-plugin", text):
+        out += _d(
+            "sast",
+            "SonarQube",
+            _unless(text, r"sonar\.qualitygate\.wait=true", "the scan does not wait for the quality gate"),
+        )
+    if re.search(r"spotbugs:check|spotbugs(Main|Test)|findsecbugs", text, re.IGNORECASE):
+        out += _d("sast", "SpotBugs/find-sec-bugs")
+    if re.search(r"cyclonedx(Bom|:make\w*Bom)|cyclonedx-maven-plugin", text, re.IGNORECASE):
+        out += _d("sbom", "CycloneDX")
+    if re.search(r"\bjib(:build|:dockerBuild)?\b|\bjib\b", text) and not out:
+        return []
+    return out
+
+
+def _pm_audit(args: list[str], text: str) -> list[Detection]:
+    if args[:1] == ["audit"] or args[:2] == ["npm", "audit"]:
+        return _d("sca", "npm/yarn/pnpm audit")
+    return []
+
+
+def _cosign(args: list[str], text: str) -> list[Detection]:
+    sub = next((a for a in args if not a.startswith("-")), "")
+    if sub in ("sign", "sign-blob"):
+        return _d("signing", "cosign")
+    if sub in ("attest", "attest-blob"):
+        return _d("provenance" if re.search(r"--type[= ]+\S*slsa", text) else "signing", "cosign")
+    return []
+
+
+COMMANDS: dict[str, Classifier] = {
+    "semgrep": _semgrep,
+    "codeql": _maybe(r"\bdatabase\s+analyze\b", "sast", "CodeQL"),
+    "bandit": _fixed("sast", "Bandit"),
+    "gosec": _fixed("sast", "gosec"),
+    "sonar-scanner": _fixed("sast", "SonarQube", None),
+    "sonar-scanner-cli": _fixed("sast", "SonarQube"),
+    "brakeman": _fixed("sast", "Brakeman"),
+    "spotbugs": _fixed("sast", "SpotBugs/find-sec-bugs"),
+    "eslint": _maybe(r"security|no-unsanitized|sdl", "sast", "ESLint security plugin"),
+    "trivy": _trivy,
+    "grype": _grype,
+    "osv-scanner": _fixed("sca", "OSV-Scanner"),
+    "pip-audit": _fixed("sca", "pip-audit"),
+    "safety": _by_sub({"check": ("sca", "safety"), "scan": ("sca", "safety")}),
+    "npm": _pm_audit,
+    "yarn": _pm_audit,
+    "pnpm": _pm_audit,
+    "bun": _pm_audit,
+    "dependency-check": _fixed("sca", "OWASP Dependency-Check"),
+    "snyk": _snyk,
+    "govulncheck": _fixed("sca", "govulncheck"),
+    "cargo": _maybe(r"^\s*audit\b|\saudit\b", "sca", "cargo audit"),
+    "cargo-audit": _fixed("sca", "cargo audit"),
+    "bundle-audit": _fixed("sca", "bundler-audit"),
+    "mvn": _build_tools,
+    "mvnw": _build_tools,
+    "gradle": _build_tools,
+    "gradlew": _build_tools,
+    "docker": _docker,
+    "clair-scanner": _fixed("image-scan", "Clair"),
+    "clairctl": _fixed("image-scan", "Clair"),
+    "anchorectl": _maybe(r"\bimage\s+(add|check|vulnerabilities)", "image-scan", "Anchore"),
+    "anchore-cli": _maybe(r"\bimage\s+(add|vuln|wait)", "image-scan", "Anchore"),
+    "checkov": _fixed("iac-scan", "Checkov"),
+    "kube-linter": _maybe(r"\blint\b", "iac-scan", "kube-linter"),
+    "kubescape": _maybe(
+        r"\bscan\b",
+        "iac-scan",
+        "kubescape",
+        (r"--(severity|compliance|fail)-threshold", "kubescape exits 0 unless a threshold is set"),
+    ),
+    "kube-score": _maybe(r"\bscore\b", "iac-scan", "kube-score"),
+    "tfsec": _fixed("iac-scan", "tfsec"),
+    "terrascan": _maybe(r"\bscan\b", "iac-scan", "terrascan"),
+    "kics": _maybe(r"\bscan\b", "iac-scan", "KICS"),
+    "hadolint": _fixed("iac-scan", "hadolint"),
+    "cnsmm": _maybe(r"^\s*scan\b|\sscan\b", "iac-scan", "cnsmm"),
+    "conftest": _maybe(r"\btest\b", "iac-scan", "conftest"),
+    "polaris": _maybe(r"\baudit\b", "iac-scan", "Polaris"),
+    "gitleaks": _maybe(r"\b(detect|protect|git|dir|stdin)\b", "secret-scan", "gitleaks"),
+    "trufflehog": _maybe(
+        r"\b(git|github|gitlab|filesystem|docker|s3)\b",
+        "secret-scan",
+        "TruffleHog",
+        (r"--fail\b", "trufflehog exits 0 on findings unless --fail is set"),
+    ),
+    "detect-secrets": _maybe(r"\b(scan|audit)\b", "secret-scan", "detect-secrets"),
+    "detect-secrets-hook": _fixed("secret-scan", "detect-secrets"),
+    "ggshield": _maybe(r"\bsecret\s+scan\b", "secret-scan", "GitGuardian"),
+    "zap-baseline": _fixed("dast", "OWASP ZAP"),
+    "zap-full-scan": _fixed("dast", "OWASP ZAP"),
+    "zap-api-scan": _fixed("dast", "OWASP ZAP"),
+    "zap": _maybe(r"-cmd|-quickurl", "dast", "OWASP ZAP"),
+    "nuclei": _fixed("dast", "Nuclei", "nuclei exits 0 on findings"),
+    "dastardly": _fixed("dast", "Burp (Dastardly)"),
+    "syft": _fixed("sbom", "Syft"),
+    "cdxgen": _fixed("sbom", "CycloneDX"),
+    "cyclonedx-npm": _fixed("sbom", "CycloneDX"),
+    "cyclonedx-py": _fixed("sbom", "CycloneDX"),
+    "cyclonedx-bom": _fixed("sbom", "CycloneDX"),
+    "cyclonedx-gomod": _fixed("sbom", "CycloneDX"),
+    "cyclonedx": _fixed("sbom", "CycloneDX"),
+    "cyclonedx-cli": _maybe(r"\b(add|merge)\b", "sbom", "CycloneDX"),
+    "dotnet-cyclonedx": _fixed("sbom", "CycloneDX"),
+    "cosign": _cosign,
+    "notation": _by_sub({"sign": ("signing", "notation")}),
+    "sigstore": _by_sub({"sign": ("signing", "sigstore")}),
+    "in-toto-run": _fixed("provenance", "in-toto"),
+    "in-toto-record": _fixed("provenance", "in-toto"),
+    "witness": _by_sub({"run": ("provenance", "in-toto (witness)")}),
+}
+"""Program name -> classifier of its arguments."""
+
+IMAGE_TOOLS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(p), c, t)
+    for p, c, t in (
+        (r"(^|/)aquasec/trivy\b", "image-scan", "Trivy"),
+        (r"(^|/)anchore/grype\b", "image-scan", "Grype"),
+        (r"(^|/)(returntocorp|semgrep)/semgrep\b", "sast", "Semgrep"),
+        (r"(^|/)bridgecrew/checkov\b", "iac-scan", "Checkov"),
+        (r"(^|/)hadolint/hadolint\b", "iac-scan", "hadolint"),
+        (r"(^|/)aquasec/tfsec\b", "iac-scan", "tfsec"),
+        (r"(^|/)(tenable|accurics)/terrascan\b", "iac-scan", "terrascan"),
+        (r"(^|/)checkmarx/kics\b", "iac-scan", "KICS"),
+        (r"(^|/)stackrox/kube-linter\b", "iac-scan", "kube-linter"),
+        (r"(^|/)zricethezav/gitleaks\b|(^|/)gitleaks/gitleaks\b", "secret-scan", "gitleaks"),
+        (r"(^|/)trufflesecurity/trufflehog\b", "secret-scan", "TruffleHog"),
+        (r"zaproxy|owasp/zap2docker|softwaresecurityproject/zap", "dast", "OWASP ZAP"),
+        (r"(^|/)projectdiscovery/nuclei\b", "dast", "Nuclei"),
+        (r"portswigger/dastardly", "dast", "Burp (Dastardly)"),
+        (r"(^|/)anchore/syft\b", "sbom", "Syft"),
+        (r"arminc/clair|projectquay/clair|/clair-scanner", "image-scan", "Clair"),
+        (r"(^|/)sonarsource/sonar-scanner-cli\b", "sast", "SonarQube"),
+        (r"(^|/)owasp/dependency-check\b", "sca", "OWASP Dependency-Check"),
+        (r"(^|/)securego/gosec\b", "sast", "gosec"),
+        (r"(^|/)snyk/snyk\b", "sca", "Snyk"),
+        (r"(^|/)kubescape/kubescape\b", "iac-scan", "kubescape"),
+        (r"(^|/)gcr\.io/projectsigstore/cosign\b", "signing", "cosign"),
+    )
+)
+"""Container images of scanners: for ``docker run IMAGE ...`` and job images."""
+
+
+def image_tool(ref: str) -> tuple[str, str] | None:
+    """(category, tool) of a scanner image reference, or None."""
+    low = ref.lower()
+    for rx, category, tool in IMAGE_TOOLS:
+        if rx.search(low):
+            return category, tool
+    return None
+
+
+def classify_segment(segment: str) -> list[Detection]:
+    """Detections of one simple command."""
+    name, args = program(tokens(segment))
+    if name in ("docker", "podman", "nerdctl") and args[:1] == ["run"]:
+        for k, tok in enumerate(args[1:], start=1):
+            found = image_tool(tok) if not tok.startswith("-") else None
+            if found:
+                rest = args[k + 1 :]
+                inner, inner_args = program(rest) if rest else ("", [])
+                classify = COMMANDS.get(inner)
+                if classify:
+                    return classify(inner_args, " ".join(inner_args))
+                sub = COMMANDS.get(found[1].lower().split()[0])
+                return sub(rest, " ".join(rest)) if sub else _d(*found)
+        return []
+    classify = COMMANDS.get(name)
+    return classify(args, " ".join(args)) if classify else []
+
+
+def detect(script: str) -> list[tuple[Detection, str]]:
+    """Detections in a script, each with the simple command it came from (to find its line).
+
+    An explicit soft-fail (``|| true``, ``--exit-code 0``, a ``set +e`` earlier in the
+    script...) is folded into each detection.
+    """
+    out: list[tuple[Detection, str]] = []
+    set_e_off = False
+    for line in logical_lines(script):
+        if re.match(r"^\s*set\s+\+e\b", line):
+            set_e_off = True
+        for seg, soft in segments(line):
+            flag = SOFT_FLAG.search(" " + seg)
+            explicit = soft or (flag.group(1).strip() if flag else None) or ("set +e" if set_e_off else None)
+            for d in classify_segment(seg):
+                out.append((Detection(d.category, d.tool, explicit, True) if explicit else d, seg))
+    return out

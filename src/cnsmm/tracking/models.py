@@ -1,0 +1,178 @@
+"""Tables of the findings store (SQLAlchemy 2 typed ORM).
+
+All timestamps are naive UTC (``datetime.now(UTC).replace(tzinfo=None)``): SQLite has no time
+zones, and both databases then compare them the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so that migrations name constraints."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Project(Base):
+    """A named set of findings (usually one product or repository)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Scan(Base):
+    """One imported report."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    tool: Mapped[str] = mapped_column(String(100))
+    tool_version: Mapped[str | None] = mapped_column(String(100))
+    format: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(50), default="scan")
+    scope: Mapped[str] = mapped_column(Text)
+    generated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(200))
+    source_name: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    fixed_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_scans_project_tool_scope", "project_id", "tool", "scope"),)
+
+
+class TrackedFinding(Base):
+    """One problem in a project, unique by fingerprint, tracked until it is closed."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    severity_rank: Mapped[int] = mapped_column(Integer)
+    tool_severity: Mapped[str | None] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    fix: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(30))
+    rule: Mapped[str] = mapped_column(String(300))
+    vuln_id: Mapped[str | None] = mapped_column(String(100))
+    aliases: Mapped[str | None] = mapped_column(Text)
+    """Space-separated ids (CVE, GHSA, ...)."""
+    cwe: Mapped[str | None] = mapped_column(Text)
+    """Space-separated CWE ids."""
+    component: Mapped[str | None] = mapped_column(Text)
+    installed_version: Mapped[str | None] = mapped_column(String(200))
+    fixed_version: Mapped[str | None] = mapped_column(Text)
+    file: Mapped[str | None] = mapped_column(Text)
+    line: Mapped[int | None] = mapped_column(Integer)
+    resource: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))
+    due: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    regression: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    first_scan_id: Mapped[int | None] = mapped_column(Integer)
+    last_scan_id: Mapped[int | None] = mapped_column(Integer)
+    fixed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    risk_approver: Mapped[str | None] = mapped_column(String(200))
+    risk_reason: Mapped[str | None] = mapped_column(Text)
+    risk_expires: Mapped[date | None] = mapped_column(Date)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "fingerprint", name="uq_findings_project_fingerprint"),
+        Index("ix_findings_project_status_severity", "project_id", "status", "severity_rank"),
+        Index("ix_findings_project_owner", "project_id", "owner"),
+        Index("ix_findings_project_due", "project_id", "due"),
+    )
+
+
+class FindingSource(Base):
+    """A tool and scope that reported a finding, and the last scan of theirs that did."""
+
+    __tablename__ = "finding_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(Integer)
+    tool: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    """False once a later scan of this tool and scope no longer reports the finding."""
+    first_scan_id: Mapped[int] = mapped_column(Integer)
+    last_scan_id: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("finding_id", "tool", "scope", name="uq_finding_sources_finding_tool_scope"),
+        Index("ix_finding_sources_project_tool_scope", "project_id", "tool", "scope", "active"),
+    )
+
+
+class StatusChange(Base):
+    """One status transition: who, when, from, to, why (and the scan, for automatic ones)."""
+
+    __tablename__ = "status_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    scan_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Comment(Base):
+    """A free-text note on a finding."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)

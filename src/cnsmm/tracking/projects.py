@@ -1,0 +1,58 @@
+"""Projects and their settings (owner rules, CODEOWNERS, SLA days)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cnsmm.errors import Error
+from cnsmm.tracking.models import Project
+from cnsmm.tracking.store import Store, lock_project, utcnow
+
+
+class ProjectNotFoundError(Error):
+    """The project does not exist in the store."""
+
+
+def ensure_project(conn: Connection, name: str) -> int:
+    """Id of project ``name``, created if missing (safe against concurrent creators)."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert(Project)
+        .values(name=name, settings={}, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return int(conn.execute(select(Project.id).where(Project.name == name)).scalar_one())
+
+
+def project_id(conn: Connection, name: str) -> int:
+    """Id of an existing project; a clear error naming the known projects otherwise."""
+    found = conn.execute(select(Project.id).where(Project.name == name)).scalar_one_or_none()
+    if found is None:
+        known = conn.execute(select(Project.name).order_by(Project.name).limit(20)).scalars().all()
+        raise ProjectNotFoundError(
+            f"no project named {name!r} in the store",
+            hint=(f"Known projects: {', '.join(known)}" if known else "Import a report first")
+            + " (or check --db / $CNSMM_DB)",
+        )
+    return int(found)
+
+
+def project_settings(store: Store, name: str) -> dict[str, Any]:
+    """Settings of project ``name`` (empty when it does not exist yet)."""
+    with store.read() as conn:
+        settings = conn.execute(select(Project.settings).where(Project.name == name)).scalar_one_or_none()
+    return dict(settings or {})
+
+
+def update_settings(store: Store, name: str, **changes: Any) -> dict[str, Any]:
+    """Store ``changes`` in the settings of project ``name`` (created if missing)."""
+    with store.write() as conn:
+        lock_project(conn, name)
+        pid = ensure_project(conn, name)
+        settings = dict(conn.execute(select(Project.settings).where(Project.id == pid)).scalar_one() or {})
+        settings.update(changes)
+        conn.execute(update(Project).where(Project.id == pid).values(settings=settings))
+    return settings

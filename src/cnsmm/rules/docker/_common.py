@@ -1,0 +1,162 @@
+"""Shared pieces of the Dockerfile rules: requirement ids, metadata shortcut, iterators."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator
+from typing import Any
+
+from cnsmm.findings import Severity
+from cnsmm.rules.base import RuleMeta, Scope
+from cnsmm.rules.docker._shell import Command, split_script
+from cnsmm.sources.dockerfile import Dockerfile, Instruction, Stage, parse_image
+
+# CNMM-TAS requirements the Dockerfile rules evidence.
+IMG_CONFIG = "PLT.IMG.L3.3"
+"""镜像内部配置及恶意程序扫描: scanning of image configuration."""
+PRIVILEGE = "PLT.RUN.L2.1"
+"""特权容器与特权行为限制: privileged containers and behaviour restricted."""
+ALLOWLIST = "PLT.RUN.L2.2"
+"""基于白名单的容器内程序运行控制: only intended programs in the container."""
+HEALTH = "PLT.RUN.L1.1"
+"""容器健康状态监测: container health monitoring."""
+ARTIFACT_CHECK = "DEV.DEV.L2.1"
+"""制品安全检查: artifact security checks."""
+TRACEABILITY = "DEV.DEV.L3.1"
+"""制品可追溯性: artifact traceability (pinned inputs)."""
+OSS_RULES = "DEV.DEV.L1.1"
+"""开源软件使用规范: open-source usage rules (where third-party code comes from)."""
+STACK = "DEV.DEV.L3.2"
+"""建立标准化、安全的技术栈: a standardised, secure technology stack."""
+SECRETS = "PLT.ORC.L2.3"
+"""敏感信息加密: sensitive information protected."""
+SECRET_STORE = "PLT.ORC.L3.2"  # noqa: S105 - a requirement id
+"""敏感信息托管保护: secrets held by a managed store."""
+TRANSPORT = "PLT.IMG.L2.4"
+"""镜像传输加密: encrypted transfer of image content."""
+
+CIS_4_1 = "CIS Docker Benchmark 4.1 (create a user for the container)"
+CIS_4_2 = "CIS Docker Benchmark 4.2 (use trusted base images)"
+CIS_4_3 = "CIS Docker Benchmark 4.3 (do not install unnecessary packages)"
+CIS_4_6 = "CIS Docker Benchmark 4.6 (add HEALTHCHECK instructions)"
+CIS_4_7 = "CIS Docker Benchmark 4.7 (do not use update instructions alone)"
+CIS_4_8 = "CIS Docker Benchmark 4.8 (remove setuid and setgid permissions)"
+CIS_4_9 = "CIS Docker Benchmark 4.9 (use COPY instead of ADD)"
+CIS_4_10 = "CIS Docker Benchmark 4.10 (do not store secrets in Dockerfiles)"
+CIS_4_11 = "CIS Docker Benchmark 4.11 (install verified packages only)"
+BEST_PRACTICES = "https://docs.docker.com/build/building/best-practices/"
+
+
+def meta(**fields: Any) -> RuleMeta:
+    """A :class:`RuleMeta` with the Dockerfile scope and target filled in."""
+    return RuleMeta(scope=Scope.DOCKERFILE, targets=("Dockerfile",), **fields)
+
+
+
+
+def runs(df: Dockerfile) -> Iterator[tuple[Stage, Instruction]]:
+    """Every ``RUN`` of every stage."""
+    for stage in df.stages:
+        for inst in stage.instructions:
+            if inst.keyword == "RUN":
+                yield stage, inst
+
+
+def run_commands(df: Dockerfile) -> Iterator[tuple[Stage, Instruction, tuple[Command, ...]]]:
+    """Every ``RUN`` with its simple commands."""
+    for stage, inst in runs(df):
+        yield stage, inst, split_script(inst.script)
+
+
+def external_base(df: Dockerfile, stage: Stage) -> Stage:
+    """The stage of ``stage``'s lineage whose ``FROM`` names an image, not a stage."""
+    return df.lineage(stage)[-1]
+
+
+def base_matches(image: str, patterns: list[str] | tuple[str, ...]) -> bool:
+    """True when image name or ``name:tag`` matches one of the glob ``patterns``."""
+    ref = parse_image(image)
+    name = ref.name
+    full = f"{name}:{ref.tag}" if ref.tag else name
+    short = name.rsplit("/", 1)[-1]
+    candidates = {name, full, short, f"{short}:{ref.tag}" if ref.tag else short}
+    return any(fnmatch.fnmatchcase(c, p.lower()) for c in candidates for p in patterns)
+
+
+def mounts_cache(inst: Instruction, *paths: str) -> bool:
+    """True when the ``RUN`` has a ``--mount=type=cache`` on one of ``paths`` (or below)."""
+    for key, value in inst.flags:
+        if key != "mount" or not value or "type=cache" not in value:
+            continue
+        for part in value.split(","):
+            name, _, target = part.partition("=")
+            if name in ("target", "dst", "destination") and any(target.startswith(p) for p in paths):
+                return True
+    return False
+
+
+def is_external(df: Dockerfile, stage: Stage) -> bool:
+    """True when ``stage`` builds on an image (not on another stage)."""
+    return stage.parent is None
+
+
+def hit_once(inst: Instruction) -> int:
+    """The line a finding about ``inst`` points to."""
+    return inst.line
+
+
+def final_lineage(df: Dockerfile) -> list[Stage]:
+    """The final stage and the stages it builds on: what ships in the image."""
+    final = df.final_stage
+    return df.lineage(final) if final else []
+
+
+_PKG_VERBS = {
+    "apt-get": ("install",), "apt": ("install",), "aptitude": ("install",), "apk": ("add",),
+    "yum": ("install",), "dnf": ("install",), "microdnf": ("install",), "zypper": ("install", "in"),
+    "tdnf": ("install",),
+}
+_VALUE_OPTIONS = frozenset({
+    "-t", "--target-release", "--virtual", "-o", "--option", "-c", "--config-file", "-X",
+    "--repository", "--setopt", "--enablerepo", "--disablerepo", "--installroot", "--releasever",
+    "-p", "--root", "--repo", "-r", "--arch", "--keys-dir",
+})
+
+
+def package_installs(commands: tuple[Command, ...]) -> Iterator[tuple[Command, list[str]]]:
+    """Package-manager install commands and the package operands they name."""
+    for command in commands:
+        verbs = _PKG_VERBS.get(command.name)
+        if not verbs:
+            continue
+        args = list(command.args)
+        verb_index = next((i for i, a in enumerate(args) if a in verbs), None)
+        if verb_index is None:
+            continue
+        packages: list[str] = []
+        skip = False
+        for arg in args[verb_index + 1:]:
+            if skip:
+                skip = False
+                continue
+            if arg.startswith("-"):
+                skip = arg in _VALUE_OPTIONS
+                continue
+            packages.append(arg)
+        yield command, packages
+
+
+def subcommand(command: Command) -> str | None:
+    """First operand of ``command`` (``install`` in ``apt-get -y install x``)."""
+    operands = command.operands()
+    return operands[0] if operands else None
+
+
+__all__ = [
+    "ALLOWLIST", "ARTIFACT_CHECK", "BEST_PRACTICES", "CIS_4_1", "CIS_4_2", "CIS_4_3", "CIS_4_6",
+    "CIS_4_7", "CIS_4_8", "CIS_4_9", "CIS_4_10", "CIS_4_11", "HEALTH", "IMG_CONFIG", "OSS_RULES",
+    "PRIVILEGE", "SECRETS", "SECRET_STORE", "STACK", "TRACEABILITY", "TRANSPORT", "Command",
+    "Dockerfile", "Instruction", "Severity", "Stage", "base_matches", "external_base",
+    "final_lineage", "meta", "mounts_cache", "package_installs", "parse_image", "run_commands",
+    "runs", "split_script", "subcommand",
+]

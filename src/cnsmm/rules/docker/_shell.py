@@ -1,0 +1,138 @@
+"""Split the shell scripts of ``RUN`` instructions into simple commands.
+
+Not a shell: enough structure for rules to ask "which programs run, with which words, and
+what pipes into what". Words keep their quotes removed; redirections are dropped;
+``sudo``/``env``/variable assignments in front of a program are unwrapped; ``sh -c '...'``
+scripts are split as well.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+_SEPARATORS = frozenset({";", "&&", "||", "&", "(", ")", ";;", "{", "}", "\n"})
+_PIPES = frozenset({"|", "|&"})
+_REDIRECTS = frozenset({">", ">>", "<", ">&", "&>", "<&", "<<", "<<<", "<>", ">|", "&>>", "<<-"})
+_WRAPPERS = frozenset({"time", "nohup", "exec", "command", "builtin", "then", "do", "else", "if",
+                       "while", "until", "!"})
+SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
+"""Programs that run a script given on standard input or with ``-c``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One simple command of a script."""
+
+    name: str
+    """Program base name (``/usr/bin/apt-get`` -> ``apt-get``); empty for bare assignments."""
+    args: tuple[str, ...]
+    """Words after the program."""
+    sudo: bool = False
+    """Run through ``sudo``/``su -c``/``doas``."""
+    piped_from: tuple[str, ...] = ()
+    """Names of the programs piping into this one, in order."""
+
+    def has(self, *options: str) -> bool:
+        """True when one of ``options`` is among the args (``-y`` also matches ``-qy``)."""
+        for arg in self.args:
+            if arg in options:
+                return True
+            if arg.startswith("-") and not arg.startswith("--"):
+                short = {f"-{c}" for c in arg[1:]}
+                if short & {o for o in options if len(o) == 2 and o[0] == "-"}:
+                    return True
+        return False
+
+    def operands(self) -> list[str]:
+        """Args that are not options (do not start with ``-``)."""
+        return [a for a in self.args if not a.startswith("-")]
+
+
+def _tokens(line: str) -> list[str]:
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()<>")
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        return line.replace(";", " ; ").replace("|", " | ").split()
+
+
+def _unwrap(words: list[str]) -> tuple[list[str], bool]:
+    sudo = False
+    while words:
+        head = words[0].rsplit("/", 1)[-1]
+        if "=" in words[0] and not words[0].startswith(("=", "-")) and words[0].split("=")[0].isidentifier():
+            words = words[1:]
+        elif head in ("sudo", "doas"):
+            sudo = True
+            words = words[1:]
+            while words and words[0].startswith("-"):
+                takes_value = words[0] in ("-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t")
+                words = words[2:] if takes_value else words[1:]
+        elif head == "env":
+            words = words[1:]
+            while words and words[0].startswith("-"):
+                words = words[1:]
+        elif head in _WRAPPERS:
+            words = words[1:]
+        else:
+            break
+    return words, sudo
+
+
+def _logical_lines(script: str) -> Iterator[str]:
+    pending = ""
+    for raw in script.split("\n"):
+        line = raw.rstrip()
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        text = (pending + line).strip()
+        pending = ""
+        if text and not text.startswith("#"):
+            yield text
+    if pending.strip():
+        yield pending.strip()
+
+
+@lru_cache(maxsize=4096)
+def split_script(script: str) -> tuple[Command, ...]:
+    """Simple commands of ``script`` in order, nested ``sh -c`` scripts included."""
+    result: list[Command] = []
+    for line in _logical_lines(script):
+        tokens = _tokens(line)
+        words: list[str] = []
+        upstream: list[str] = []
+        i = 0
+        while i <= len(tokens):
+            token = tokens[i] if i < len(tokens) else ";"
+            if token in _REDIRECTS:
+                i += 2 if i + 1 < len(tokens) and tokens[i + 1] not in ("(",) else 1
+                continue
+            if token in _SEPARATORS or token in _PIPES:
+                unwrapped, sudo = _unwrap(words)
+                if unwrapped:
+                    name = unwrapped[0].rsplit("/", 1)[-1]
+                    command = Command(name, tuple(unwrapped[1:]), sudo, tuple(upstream))
+                    result.append(command)
+                    if name in SHELLS and "-c" in command.args:
+                        index = command.args.index("-c")
+                        if index + 1 < len(command.args):
+                            result.extend(split_script(command.args[index + 1]))
+                    if name == "su" and "-c" in command.args:
+                        index = command.args.index("-c")
+                        if index + 1 < len(command.args):
+                            result.extend(Command(c.name, c.args, True, c.piped_from)
+                                          for c in split_script(command.args[index + 1]))
+                    upstream = [*upstream, name] if token in _PIPES else []
+                elif token not in _PIPES:
+                    upstream = []
+                words = []
+            elif not (token.isdigit() and i + 1 < len(tokens) and tokens[i + 1] in _REDIRECTS):
+                words.append(token)
+            i += 1
+    return tuple(result)

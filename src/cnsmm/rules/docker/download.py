@@ -1,0 +1,240 @@
+"""Download rules: remote ADD, pipes into a shell, disabled TLS or signature checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cnsmm.rules.base import Hit, RuleContext, rule
+from cnsmm.rules.docker._common import (
+    ARTIFACT_CHECK,
+    CIS_4_9,
+    CIS_4_11,
+    OSS_RULES,
+    TRACEABILITY,
+    TRANSPORT,
+    Command,
+    Dockerfile,
+    Instruction,
+    Severity,
+    meta,
+    run_commands,
+)
+from cnsmm.rules.docker._shell import SHELLS
+from cnsmm.sources._dockerfile_syntax import split_words
+
+DOWNLOADERS = frozenset({"curl", "wget", "fetch"})
+INTERPRETERS = SHELLS | {"python", "python3", "perl", "ruby", "node", "php"}
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tbz2", ".tar.xz", ".txz",
+                    ".tar.zst", ".tzst", ".gz", ".bz2", ".xz")
+_REMOTE_RE = re.compile(r"^(https?://|git@|ssh://|git://)", re.IGNORECASE)
+_PROCESS_SUBST_RE = re.compile(r"\b(?:ba|z|da|k)?sh\s+<\(\s*(?:curl|wget)\b")
+_LOCAL_HOSTS = ("http://localhost", "http://127.", "http://[::1]", "http://0.0.0.0")
+
+
+def sources(inst: Instruction) -> list[str]:
+    """Source operands of a COPY/ADD (everything but the destination; heredocs excluded)."""
+    words = list(inst.exec_form) if inst.exec_form is not None else split_words(inst.expanded)
+    return [w for w in words[:-1] if not w.startswith("<<")]
+
+
+@rule(meta(
+    id="DKR-013", name="add-remote-url", title="ADD fetches a remote URL without a checksum",
+    severity=Severity.MEDIUM, requirements=(ARTIFACT_CHECK, TRACEABILITY),
+    what="Flags ADD whose source is an http(s) or git URL and that has no `--checksum=` flag.",
+    why="What the URL serves can change at any time and is not verified; remote archives are "
+        "unpacked into the image unseen, so a tampered download ends up in production.",
+    fix="Use `ADD --checksum=sha256:... URL` or download with curl and verify a known checksum or "
+        "signature in the same RUN.",
+    bad="ADD https://example.com/tool.tar.gz /opt/",
+    good="ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d \\\n"
+         "    https://example.com/tool.tar.gz /opt/",
+    references=(CIS_4_9, "hadolint DL3020", "CWE-494", "https://docs.docker.com/reference/dockerfile/#add"),
+))
+def check_add_url(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report remote ADD sources without checksum."""
+    for stage in df.stages:
+        for inst in stage.of("ADD"):
+            remote = [s for s in sources(inst) if _REMOTE_RE.match(s)]
+            if remote and inst.flag("checksum") is None:
+                yield Hit(f"ADD downloads {remote[0]} without verifying a checksum", line=inst.line)
+
+
+def _pipes_to_shell(command: Command) -> bool:
+    if command.name in INTERPRETERS and DOWNLOADERS & set(command.piped_from):
+        return True
+    if command.name in SHELLS and "-c" in command.args:
+        index = command.args.index("-c")
+        script = command.args[index + 1] if index + 1 < len(command.args) else ""
+        return bool(re.search(r"\$\(\s*(curl|wget)\b|`\s*(curl|wget)\b", script))
+    return False
+
+
+@rule(meta(
+    id="DKR-014", name="pipe-to-shell", title="Downloaded script piped into a shell",
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK, OSS_RULES),
+    what="Flags RUN steps that pipe curl/wget output into a shell or interpreter (`curl ... | sh`, "
+         "`wget -O- ... | bash`, `bash <(curl ...)`, `sh -c \"$(curl ...)\"`).",
+    why="The script is executed as it arrives, unreviewed and unverified; a compromised or "
+        "hijacked server, or a truncated download, runs arbitrary code in the build.",
+    fix="Download the script to a file, verify its checksum or signature, then run it; better, "
+        "install the tool from a signed package.",
+    bad="RUN curl -fsSL https://get.example.com/install.sh | sh",
+    good="RUN curl -fsSLo /tmp/install.sh https://get.example.com/install.sh \\\n"
+         " && echo \"<sha256>  /tmp/install.sh\" | sha256sum -c - && sh /tmp/install.sh",
+    references=("CWE-494", "CWE-829", CIS_4_11),
+))
+def check_pipe_to_shell(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report download-and-execute pipes."""
+    for _stage, inst, commands in run_commands(df):
+        if any(_pipes_to_shell(c) for c in commands) or _PROCESS_SUBST_RE.search(inst.script):
+            yield Hit("RUN pipes a downloaded script straight into a shell", line=inst.line)
+
+
+_TLS_OFF_ENV = {
+    "NODE_TLS_REJECT_UNAUTHORIZED": "0", "GIT_SSL_NO_VERIFY": "*", "PYTHONHTTPSVERIFY": "0",
+    "CURL_INSECURE": "*", "NPM_CONFIG_STRICT_SSL": "false", "PIP_TRUSTED_HOST": "*",
+}
+
+
+def _tls_off(command: Command) -> str | None:
+    args = command.args
+    if command.name == "curl" and command.has("-k", "--insecure"):
+        return "curl --insecure"
+    if command.name == "wget" and "--no-check-certificate" in args:
+        return "wget --no-check-certificate"
+    if command.name in ("pip", "pip3") and any(a.startswith("--trusted-host") for a in args):
+        return "pip --trusted-host"
+    if command.name in ("npm", "yarn", "pnpm") and "strict-ssl" in args and "false" in args:
+        return f"{command.name} strict-ssl false"
+    joined = " ".join(args).lower()
+    if command.name == "git" and re.search(r"http\.sslverify[= ]+(false|0)", joined):
+        return "git http.sslVerify=false"
+    return None
+
+
+@rule(meta(
+    id="DKR-015", name="tls-verification-disabled", title="TLS certificate verification disabled",
+    severity=Severity.HIGH, requirements=(TRANSPORT, ARTIFACT_CHECK),
+    what="Flags `curl -k/--insecure`, `wget --no-check-certificate`, `pip --trusted-host`, "
+         "npm/yarn `strict-ssl false`, git `http.sslVerify=false` in RUN, and ENV/ARG settings that "
+         "turn verification off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `GIT_SSL_NO_VERIFY`, "
+         "`PYTHONHTTPSVERIFY=0`, `PIP_TRUSTED_HOST`).",
+    why="Without certificate checks anyone on the network path can substitute the downloaded "
+        "code; ENV settings also keep verification off for the running application.",
+    fix="Remove the flag; install the missing CA certificate (`ca-certificates`, or COPY your "
+        "corporate CA and run update-ca-certificates) instead.",
+    bad="RUN curl -k https://example.com/tool -o /usr/local/bin/tool",
+    good="RUN curl -fsSL https://example.com/tool -o /usr/local/bin/tool",
+    references=("CWE-295"),
+))
+def check_tls_off(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report TLS verification turned off."""
+    from cnsmm.sources._dockerfile_syntax import key_values
+
+    for stage in df.stages:
+        for inst in stage.of("ENV", "ARG"):
+            for key, value in key_values(inst.args, legacy=inst.keyword == "ENV"):
+                expected = _TLS_OFF_ENV.get(key.upper())
+                if expected and value is not None and (expected == "*" or value.lower() == expected):
+                    yield Hit(f"{inst.keyword} {key}={value} turns TLS verification off", line=inst.line)
+    for _stage, inst, commands in run_commands(df):
+        found = next((what for c in commands if (what := _tls_off(c))), None)
+        if found:
+            yield Hit(f"RUN disables TLS certificate verification ({found})", line=inst.line)
+
+
+def _plain_http(command: Command) -> str | None:
+    urls = [a for a in command.args if a.lower().startswith("http://")]
+    for flag in ("-i", "--index-url", "--extra-index-url", "--registry"):
+        urls += [a.split("=", 1)[1] for a in command.args if a.startswith(flag + "=http://")]
+    if command.name not in ("curl", "wget", "git", "pip", "pip3", "npm", "gem", "go"):
+        return None
+    urls = [u for u in urls if not u.lower().startswith(_LOCAL_HOSTS)]
+    return urls[0] if urls else None
+
+
+@rule(meta(
+    id="DKR-016", name="plain-http-download", title="Download over plain HTTP",
+    severity=Severity.MEDIUM, requirements=(TRANSPORT, ARTIFACT_CHECK),
+    what="Flags curl, wget, git, pip, npm, gem and go commands and ADD instructions that fetch an "
+         "`http://` URL (localhost excepted). Package-manager sources (apt, apk) are signed and "
+         "not flagged here.",
+    why="Plain HTTP can be read and rewritten on the way; unless the download is verified against "
+        "a signature or checksum, the build installs whatever an attacker serves.",
+    fix="Use the https:// URL, and verify a checksum or signature of what you download.",
+    bad="RUN wget http://example.com/tool.tar.gz", good="RUN wget https://example.com/tool.tar.gz",
+    references=("CWE-319", "CWE-494"),
+))
+def check_plain_http(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report http:// downloads."""
+    for stage in df.stages:
+        for inst in stage.of("ADD"):
+            urls = [s for s in sources(inst) if s.lower().startswith("http://")]
+            if urls:
+                yield Hit(f"ADD downloads {urls[0]} over plain HTTP", line=inst.line)
+    for _stage, inst, commands in run_commands(df):
+        url = next((u for c in commands if (u := _plain_http(c))), None)
+        if url:
+            yield Hit(f"RUN downloads {url} over plain HTTP", line=inst.line)
+
+
+@rule(meta(
+    id="DKR-017", name="add-instead-of-copy", title="ADD used where COPY suffices",
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
+    what="Flags ADD whose sources are all local files or folders that are not archives (ADD's "
+         "remote and auto-extract features are not used).",
+    why="ADD silently unpacks archives and fetches URLs; using it for plain copies hides which "
+        "behaviour was meant and can unpack attacker-supplied archives unexpectedly.",
+    fix="Replace ADD with COPY.",
+    bad="ADD requirements.txt /app/", good="COPY requirements.txt /app/",
+    references=(CIS_4_9, "hadolint DL3020", "Checkov CKV_DOCKER_4"),
+))
+def check_add_local(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report ADD of plain local files."""
+    for stage in df.stages:
+        for inst in stage.of("ADD"):
+            srcs = sources(inst)
+            if inst.heredocs and not srcs:
+                yield Hit("ADD of a heredoc; COPY does the same", line=inst.line)
+            elif srcs and not any(_REMOTE_RE.match(s) or "$" in s or s.lower().endswith(ARCHIVE_SUFFIXES)
+                                  for s in srcs):
+                yield Hit(f"ADD copies local {srcs[0]!r}; COPY is enough", line=inst.line)
+
+
+def _signature_off(command: Command) -> str | None:
+    args = command.args
+    if command.name == "apk" and "--allow-untrusted" in args:
+        return "apk --allow-untrusted"
+    if command.name in ("yum", "dnf", "microdnf", "tdnf", "zypper") and (
+        "--nogpgcheck" in args or "--no-gpg-checks" in args or any("gpgcheck=0" in a for a in args)
+    ):
+        return f"{command.name} without GPG check"
+    if command.name in ("apt-get", "apt") and any(
+        a in ("--allow-unauthenticated", "--force-yes") or "AllowUnauthenticated=true" in a for a in args
+    ):
+        return f"{command.name} --allow-unauthenticated"
+    if command.name in ("rpm",) and "--nosignature" in args:
+        return "rpm --nosignature"
+    return None
+
+
+@rule(meta(
+    id="DKR-018", name="package-signature-check-disabled", title="Package signature check disabled",
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK, OSS_RULES),
+    what="Flags `apk --allow-untrusted`, `yum/dnf --nogpgcheck`, `apt-get --allow-unauthenticated` "
+         "or `--force-yes`, `rpm --nosignature`, and apt sources marked `[trusted=yes]`.",
+    why="Signatures are what ties a package to its publisher; without them a mirror, proxy or "
+        "attacker can serve modified packages that install as root.",
+    fix="Import the repository's signing key and keep signature checks on.",
+    bad="RUN apk add --allow-untrusted /tmp/pkg.apk", good="RUN apk add --no-cache pkg=1.2.3-r0",
+    references=("CWE-347", CIS_4_11),
+))
+def check_signature_off(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report package signature checks turned off."""
+    for _stage, inst, commands in run_commands(df):
+        found = next((what for c in commands if (what := _signature_off(c))), None)
+        if found is None and "[trusted=yes]" in inst.script:
+            found = "apt source with [trusted=yes]"
+        if found:
+            yield Hit(f"RUN turns package signature checks off ({found})", line=inst.line)

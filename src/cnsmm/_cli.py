@@ -22,7 +22,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except Error as exc:
-            click.echo(f"error: {exc.diagnostics()}", err=True)
+            click.echo(f"{exc.prefix}: {exc.diagnostics()}", err=True)
             sys.exit(exc.exit_code)
         except BrokenPipeError:  # e.g. `cnsmm rules | head`
             sys.stderr.close()

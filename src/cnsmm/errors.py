@@ -7,6 +7,8 @@ class Error(Exception):
     """Base class of cnsmm errors that the CLI and the API report to the user."""
 
     exit_code = 2
+    prefix = "error"
+    """Word the CLI prints before the message."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

@@ -59,6 +59,8 @@ class ScanResult:
     pipelines: list[dict[str, Any]] = field(default_factory=list)
     """Security activities per CI pipeline file."""
     files: int = 0
+    other_files: int = 0
+    """Dockerfiles and pipeline files analysed."""
     objects: int = 0
     distinct_objects: int = 0
     """Objects counted once per (kind, namespace, name) across all sets."""
@@ -83,6 +85,7 @@ class _SetOutput:
     capabilities: list[Any] = field(default_factory=list)
     pipelines: list[dict[str, Any]] = field(default_factory=list)
     files: int = 0
+    other_files: int = 0
     object_keys: list[str] = field(default_factory=list)
     suppressed: int = 0
 
@@ -170,6 +173,7 @@ def _merge(result: ScanResult, outputs: list[_SetOutput]) -> None:
         result.capabilities.extend(out.capabilities)
         result.pipelines.extend(out.pipelines)
         result.files += out.files
+        result.other_files += out.other_files
         result.objects += len(out.object_keys)
         result.suppressed += out.suppressed
         keys.update(out.object_keys)
@@ -238,6 +242,7 @@ def _run_analyzer(
     scope = Scope.DOCKERFILE if analyzer.name == "dockerfile" else Scope.PIPELINE
     rules = by_scope.get(scope, [])
     report = analyzer.analyze(text, file, rules, ctx)
+    out.other_files += 1
     out.errors.extend(report.errors)
     for key, entries in report.extra.items():
         if key == "pipelines":

@@ -214,6 +214,8 @@ def _parse_stream(
                 value = builder.build(node)
             except _TooBig as exc:
                 return docs, YamlProblem(line, str(exc))
+            if value is None:  # an empty document (`---` followed by nothing)
+                continue
             docs.append(YamlDocument(value, line, first_index + len(docs), builder.duplicates))
     except yaml.YAMLError as exc:
         return docs, YamlProblem(_problem_line(exc, offset), _problem_text(exc))

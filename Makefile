@@ -1,0 +1,11 @@
+.PHONY: install test lint docs bench
+install:
+	python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'
+test:
+	.venv/bin/python -m pytest -n 2
+lint:
+	.venv/bin/ruff check src tests && .venv/bin/mypy
+docs:
+	.venv/bin/cnsmm rules --format markdown > docs/rules.md
+bench:
+	.venv/bin/python benchmarks/bench_scan.py

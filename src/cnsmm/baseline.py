@@ -1,0 +1,68 @@
+"""Baselines: accept today's findings so that only new ones fail a build.
+
+A baseline entry identifies a finding without its line number (rule, file, resource and
+message, with line numbers inside the message normalised), so that edits above a finding
+do not make it "new". Identical findings are matched by count.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from cnsmm.errors import ConfigError
+from cnsmm.findings import Finding
+
+SCHEMA = "cnsmm-baseline"
+_LINE = re.compile(r"\bline \d+")
+
+
+def baseline_key(f: Finding) -> str:
+    """Line-independent identity of a finding."""
+    message = _LINE.sub("line N", f.message)
+    return "\x1f".join((f.rule, f.location.file or "", f.location.resource or "", message))
+
+
+def write_baseline(findings: list[Finding]) -> str:
+    """The baseline file content for ``findings``."""
+    entries = [
+        {"rule": f.rule, "file": f.location.file, "resource": f.location.resource,
+         "message": _LINE.sub("line N", f.message)}
+        for f in sorted(findings, key=Finding.sort_key)
+    ]
+    return json.dumps({"schema": SCHEMA, "version": 1, "findings": entries}, indent=2, ensure_ascii=False) + "\n"
+
+
+def load_baseline(path: str) -> Counter[str]:
+    """Read a baseline file into a multiset of keys."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: baseline file not found", hint="Create it with `cnsmm baseline PATH -o FILE`") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable baseline ({exc})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("findings"), list):
+        raise ConfigError(f"{path}: not a cnsmm baseline (expected schema {SCHEMA!r} with a findings list)")
+    keys: Counter[str] = Counter()
+    for i, e in enumerate(data["findings"], start=1):
+        if not isinstance(e, dict) or not e.get("rule"):
+            raise ConfigError(f"{path}: baseline entry #{i} has no rule")
+        keys["\x1f".join((str(e["rule"]), e.get("file") or "", e.get("resource") or "", e.get("message") or ""))] += 1
+    return keys
+
+
+def apply_baseline(findings: list[Finding], keys: Counter[str]) -> tuple[list[Finding], int]:
+    """Findings not covered by the baseline, and how many were."""
+    remaining = Counter(keys)
+    new: list[Finding] = []
+    matched = 0
+    for f in findings:
+        key = baseline_key(f)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+            matched += 1
+        else:
+            new.append(f)
+    return new, matched

@@ -1,0 +1,54 @@
+"""Markdown for pull-request comments: a summary and the findings, escaped against injection."""
+
+from __future__ import annotations
+
+import re
+
+from cnsmm.findings import Severity
+from cnsmm.renderers.interface import Renderer, ScanReport
+from cnsmm.renderers.jsonfmt import summary
+
+MAX_ROWS = 200
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown and HTML so that text from inputs renders literally in one table cell."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _SPECIAL.sub(r"\\\1", text)
+    return " ".join(text.split())
+
+
+class MarkdownRenderer(Renderer):
+    """A compact report for a pull-request comment."""
+
+    def render(self, report: ScanReport) -> str:
+        r = report.result
+        s = summary(report)
+        lines = ["## cnsmm scan", ""]
+        state = "complete" if r.complete else f"**incomplete**: {len(r.errors)} input(s) could not be read"
+        lines.append(
+            f"{s['files']} files, {s['objects']} objects ({s['distinct_objects']} distinct), "
+            f"{s['rules']} rules; scan {state}."
+        )
+        lines += ["", "| Severity | Findings |", "|---|---:|"]
+        lines += [f"| {sev.value} | {s['by_severity'][sev.value]} |" for sev in Severity]
+        if r.suppressed or r.baselined:
+            lines += ["", f"Suppressed: {r.suppressed}; in baseline: {r.baselined}."]
+        if r.findings:
+            lines += ["", "| Severity | Rule | Location | Resource | Message |", "|---|---|---|---|---|"]
+            ordered = sorted(r.findings, key=lambda f: (-f.severity.rank, f.sort_key()))
+            for f in ordered[:MAX_ROWS]:
+                lines.append(
+                    f"| {f.severity.value} | {md_escape(f.rule)} | {md_escape(f.location.display())} | "
+                    f"{md_escape(f.location.resource or '')} | {md_escape(f.message)} |"
+                )
+            if len(ordered) > MAX_ROWS:
+                lines.append(f"\n{len(ordered) - MAX_ROWS} more findings not shown; see the JSON or SARIF output.")
+        if r.errors:
+            lines += ["", "### Inputs that could not be read", ""]
+            lines += [f"- {md_escape(e.display())}" for e in r.errors[:MAX_ROWS]]
+        if r.warnings:
+            lines += ["", "### Suppression warnings", ""]
+            lines += [f"- {md_escape(w)}" for w in r.warnings[:MAX_ROWS]]
+        return "\n".join(lines) + "\n"

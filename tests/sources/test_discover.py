@@ -1,0 +1,80 @@
+"""Finding and reading inputs: excludes, letter case, symlink loops, binary, encodings, size."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cnsmm.config import DEFAULT_EXCLUDES
+from cnsmm.sources.discover import decode, discover, read_text
+
+
+def _touch(path: Path, text: str = "a: 1\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_walk_finds_yaml_in_any_case_and_skips_excluded_folders(tmp_path: Path) -> None:
+    _touch(tmp_path / "a.yaml")
+    _touch(tmp_path / "B.YAML")
+    _touch(tmp_path / "c.Yml")
+    _touch(tmp_path / "d.JSON")
+    _touch(tmp_path / "notes.txt")
+    _touch(tmp_path / ".git" / "config.yaml")
+    _touch(tmp_path / "node_modules" / "x" / "pkg.json")
+    _touch(tmp_path / "sub" / "deep" / "e.yaml")
+    files, errors = discover([str(tmp_path)], DEFAULT_EXCLUDES, [])
+    names = sorted(os.path.relpath(f.path, tmp_path) for f in files)
+    assert names == ["B.YAML", "a.yaml", "c.Yml", "d.JSON", os.path.join("sub", "deep", "e.yaml")]
+    assert not errors
+
+
+def test_symlink_loop_is_reported_once_and_walk_finishes(tmp_path: Path) -> None:
+    _touch(tmp_path / "a" / "x.yaml")
+    os.symlink(tmp_path, tmp_path / "a" / "loop")
+    files, errors = discover([str(tmp_path)], DEFAULT_EXCLUDES, [])
+    assert [os.path.basename(f.path) for f in files] == ["x.yaml"]
+    assert any(e.kind == "symlink-loop" for e in errors)
+
+
+def test_missing_path_and_broken_link(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "gone.yaml", tmp_path / "dangling.yaml")
+    files, errors = discover([str(tmp_path / "nope"), str(tmp_path)], DEFAULT_EXCLUDES, [])
+    kinds = sorted(e.kind for e in errors)
+    assert kinds == ["not-found", "unreadable"]
+    assert files == []
+
+
+def test_explicit_file_with_any_extension_is_read(tmp_path: Path) -> None:
+    f = _touch(tmp_path / "manifest.txt")
+    files, _ = discover([str(f)], DEFAULT_EXCLUDES, [])
+    assert files[0].explicit and files[0].path == str(f)
+
+
+def test_binary_file_is_refused() -> None:
+    text, err = decode(b"\x7fELF\x00\x00\x01binary", "bin.yaml")
+    assert text is None and err is not None and err.kind == "binary"
+
+
+def test_utf16_with_bom_is_read() -> None:
+    text, err = decode("kind: Pod\n".encode("utf-16"), "w.yaml")
+    assert err is None and text == "kind: Pod\n"
+
+
+def test_latin1_is_refused_with_line_and_advice() -> None:
+    text, err = decode("a: 1\nb: caf\xe9\n".encode("latin-1"), "l.yaml")
+    assert text is None and err is not None
+    assert err.line == 2 and "iconv" in err.message
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    f = _touch(tmp_path / "big.yaml", "a: " + "x" * 5000 + "\n")
+    text, err = read_text(str(f), max_size=1000)
+    assert text is None and err is not None and err.kind == "size" and "max_file_size" in err.message
+
+
+def test_unreadable_input_is_reported(tmp_path: Path) -> None:
+    # a folder where a file is expected fails to open even for root
+    text, err = read_text(str(tmp_path), max_size=1_000_000)
+    assert text is None and err is not None and err.kind == "unreadable"

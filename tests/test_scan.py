@@ -1,0 +1,151 @@
+"""The scan engine end to end: sets, suppressions, config, baseline, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from cnsmm.baseline import apply_baseline, load_baseline, write_baseline
+from cnsmm.config import Config, IgnoreEntry, build_config, load_config
+from cnsmm.errors import ConfigError
+from cnsmm.scan import scan_paths
+
+PRIV = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: apps
+{annotations}spec:
+  containers:
+    - name: app
+      image: nginx:1.25
+      securityContext:
+        privileged: true
+"""
+
+ONLY_001 = Config(only=frozenset({"K8S-001"}))
+
+
+def pod(name: str = "p", annotations: str = "") -> str:
+    return PRIV.format(name=name, annotations=annotations)
+
+
+def test_finding_points_at_the_offending_field(write) -> None:  # type: ignore[no-untyped-def]
+    f = write("pod.yaml", pod())
+    r = scan_paths([str(f)], ONLY_001)
+    assert [(x.rule, x.location.line, x.location.resource) for x in r.findings] == [("K8S-001", 11, "Pod/apps/p")]
+    assert r.complete and r.objects == 1
+
+
+def test_list_kinds_from_cluster_dumps_are_flattened(write) -> None:  # type: ignore[no-untyped-def]
+    items = "\n".join("  - " + line if i == 0 else "    " + line for i, line in enumerate(pod("a").splitlines()))
+    dump = f"apiVersion: v1\nkind: List\nitems:\n{items}\n"
+    r = scan_paths([str(write("dump.yaml", dump))], ONLY_001)
+    assert r.objects == 1
+    assert r.findings[0].location.line == 14  # 3 header lines + line 11 of the item
+
+
+def test_malformed_file_is_reported_and_others_still_scanned(write) -> None:  # type: ignore[no-untyped-def]
+    write("good.yaml", pod())
+    write("bad.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
+    r = scan_paths([str(write("good.yaml", pod()).parent)], ONLY_001)
+    assert len(r.findings) == 1
+    assert not r.complete
+    assert r.errors[0].file.endswith("bad.yaml") and r.errors[0].line == 4
+    assert "invalid YAML" in r.errors[0].message
+
+
+def test_helm_templates_are_skipped_with_a_hint(write) -> None:  # type: ignore[no-untyped-def]
+    t = write("chart/templates/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+    r = scan_paths([str(t.parent.parent)], ONLY_001)
+    assert r.complete and r.objects == 0
+    assert any("helm template" in s["reason"] for s in r.skipped)
+
+
+def test_non_kubernetes_yaml_is_skipped_not_an_error(write) -> None:  # type: ignore[no-untyped-def]
+    f = write("values.yaml", "replicaCount: 1\nimage: {repository: nginx}\n")
+    r = scan_paths([str(f)], ONLY_001)
+    assert r.complete and r.objects == 0
+    assert r.skipped == [{"file": str(f), "reason": "no Kubernetes objects (no apiVersion and kind)"}]
+
+
+def test_annotation_suppression_needs_a_reason_and_honours_expiry(write) -> None:  # type: ignore[no-untyped-def]
+    ok = '  annotations:\n    cnsmm.io/ignore: "K8S-001"\n    cnsmm.io/ignore-reason: "node agent"\n'
+    no_reason = '  annotations:\n    cnsmm.io/ignore: "K8S-001"\n'
+    expired = ok + '    cnsmm.io/ignore-expires: "2020-01-01"\n'
+    write("a.yaml", pod("ok", ok))
+    write("b.yaml", pod("noreason", no_reason))
+    d = write("c.yaml", pod("expired", expired)).parent
+    r = scan_paths([str(d)], ONLY_001)
+    assert sorted(f.location.resource or "" for f in r.findings) == ["Pod/apps/expired", "Pod/apps/noreason"]
+    assert r.suppressed == 1
+    assert any("without cnsmm.io/ignore-reason" in w for w in r.warnings)
+    assert any("expired on 2020-01-01" in w for w in r.warnings)
+
+
+def test_central_ignore_and_expired_entries(write) -> None:  # type: ignore[no-untyped-def]
+    d = write("legacy/a.yaml", pod("old")).parent.parent
+    write("new/b.yaml", pod("new"))
+    live = IgnoreEntry("K8S-001", "legacy app", path="*legacy/*", source="cnsmm.yaml: ignore #1")
+    r = scan_paths([str(d)], Config(only=frozenset({"K8S-001"}), ignore=(live,)))
+    assert [f.location.resource for f in r.findings] == ["Pod/apps/new"]
+    stale = IgnoreEntry("K8S-001", "legacy app", path="*legacy/*", expires=dt.date(2020, 1, 1), source="x: ignore #1")
+    r = scan_paths([str(d)], Config(only=frozenset({"K8S-001"}), ignore=(stale,)))
+    assert len(r.findings) == 2
+    assert any("expired" in w for w in r.warnings)
+
+
+def test_unknown_rule_ids_in_config_are_errors() -> None:
+    with pytest.raises(ConfigError, match="unknown rule id 'K8S-999'"):
+        build_config({"rules": {"disable": ["K8S-999"]}}, "cnsmm.yaml", {"K8S-001"})
+    with pytest.raises(ConfigError, match="unknown key"):
+        build_config({"rulez": {}}, "cnsmm.yaml", {"K8S-001"})
+    with pytest.raises(ConfigError, match="reason is required"):
+        build_config({"ignore": [{"rule": "K8S-001"}]}, "cnsmm.yaml", {"K8S-001"})
+
+
+def test_config_from_pyproject_and_severity_override(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    write("pyproject.toml", '[tool.cnsmm]\nrules = {only = ["K8S-001"], severity = {"K8S-001" = "low"}}\n')
+    cfg = load_config(None, {"K8S-001"}, cwd=tmp_path)
+    assert cfg.only == frozenset({"K8S-001"})
+    r = scan_paths([str(write("p.yaml", pod()))], cfg)
+    assert r.findings[0].severity.value == "low"
+
+
+def test_baseline_survives_line_shifts(write) -> None:  # type: ignore[no-untyped-def]
+    f = write("p.yaml", pod())
+    before = scan_paths([str(f)], ONLY_001).findings
+    base = write("base.json", write_baseline(before))
+    f.write_text("# a comment added above\n# and another\n" + pod())
+    after = scan_paths([str(f)], ONLY_001).findings
+    assert after[0].location.line != before[0].location.line
+    new, matched = apply_baseline(after, load_baseline(str(base)))
+    assert (new, matched) == ([], 1)
+    # a second privileged pod is new
+    f.write_text(pod() + "---\n" + pod("q"))
+    new, matched = apply_baseline(scan_paths([str(f)], ONLY_001).findings, load_baseline(str(base)))
+    assert matched == 1 and [x.location.resource for x in new] == ["Pod/apps/q"]
+
+
+def test_cross_object_sets_are_folders(write) -> None:  # type: ignore[no-untyped-def]
+    write("one/a.yaml", pod("a"))
+    d = write("two/a.yaml", pod("a")).parent.parent
+    r = scan_paths([str(d)], ONLY_001)
+    assert r.sets == 2 and r.objects == 2 and r.distinct_objects == 1
+
+
+def test_parallel_and_serial_scans_agree(write) -> None:  # type: ignore[no-untyped-def]
+    for i in range(8):
+        write(f"d{i}/p.yaml", pod(f"p{i}"))
+    root = str(Path(write("x.txt", "").parent))
+    serial = scan_paths([root], Config(only=frozenset({"K8S-001"}), workers=1))
+    parallel = scan_paths([root], Config(only=frozenset({"K8S-001"}), workers=2))
+    assert serial.findings == parallel.findings and serial.coverage == parallel.coverage
+
+
+def test_stdin(write) -> None:  # type: ignore[no-untyped-def]
+    r = scan_paths(["-"], ONLY_001, stdin=pod().encode())
+    assert r.findings[0].location.file == "<stdin>"

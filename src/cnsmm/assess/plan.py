@@ -1,0 +1,156 @@
+"""Gaps to the target level and the ordered improvement plan (docs/assessment.md, "Plan").
+
+Each missing requirement gets one concrete action, chosen from its evidence: fix the failing
+objects, configure a component that is only partly effective, make a pipeline step blocking,
+add a pipeline stage, deploy a component, import a report, scan the right inputs, or provide
+an attestation. Actions with the same kind and target are merged; the plan is ordered by the
+level they unlock (phase), then by estimated effort, then by how many requirements they close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cnsmm.assess.levels import gate
+from cnsmm.assess.result import Action, Gap, LevelResult, PracticeResult, RequirementResult
+from cnsmm.model.paths import EvidencePaths
+from cnsmm.model.types import Model, Text
+
+EFFORT: dict[str, float] = {
+    "scan-inputs": 0.25,
+    "provide-attestation": 0.25,
+    "make-blocking": 0.5,
+    "import-report": 0.5,
+    "configure-component": 1.0,
+    "add-pipeline-stage": 1.0,
+    "fix-rules": 0.5,
+    "deploy-component": 3.0,
+    "implement-and-attest": 5.0,
+}
+"""Estimated person-days per action type; ``fix-rules`` adds 0.1 per failing object, up to 5."""
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "fix-rules": ("Fix the objects failing {target}", "修复未通过 {target} 的对象"),
+    "scan-inputs": ("Include the inputs that {target} check in the scan", "将 {target} 检查的输入纳入扫描"),
+    "configure-component": ("Finish configuring {target}", "完善 {target} 的配置"),
+    "deploy-component": ("Deploy one of {target}", "部署以下组件之一：{target}"),
+    "make-blocking": ("Make the {target} pipeline step fail the build", "让流水线中的 {target} 步骤阻断构建"),
+    "add-pipeline-stage": ("Add a {target} stage to the CI pipeline", "在 CI 流水线中增加 {target} 阶段"),
+    "import-report": ("Import a recent {target} report", "导入近期的 {target} 报告"),
+    "implement-and-attest": ("Put {target} in place and attest it", "落实 {target} 并提交声明"),
+    "provide-attestation": (
+        "Answer the questionnaire entries of {target} (`cnsmm attest init`)",
+        "回答 {target} 的问卷条目（`cnsmm attest init`）",
+    ),
+}
+
+
+@dataclass
+class _Draft:
+    kind: str
+    target: str
+    requirements: list[str] = field(default_factory=list)
+    practices: list[str] = field(default_factory=list)
+    detail: list[str] = field(default_factory=list)
+    phase: int = 5
+    failing: int = 0
+
+
+def _choose(result: RequirementResult, paths: EvidencePaths) -> tuple[str, str, list[str]]:
+    """(kind, target, detail) of the action that closes ``result``."""
+    p = paths.of(result.id)
+    failing = [i for i in result.evidence if i.source == "check" and i.verdict == "not-met"]
+    if failing:
+        return (
+            "fix-rules",
+            ", ".join(i.ref for i in failing),
+            [f"{i.ref}: {w}" for i in failing for w in i.where],
+        )
+    partial_caps = [i for i in result.evidence if i.source == "capability" and i.verdict == "partial"]
+    if partial_caps and result.status != "met":
+        return "configure-component", partial_caps[0].ref, [i.text.en for i in partial_caps]
+    nonblocking = [i for i in result.evidence if i.source == "pipeline" and i.verdict == "partial"]
+    blocking_needed = [c for c, s in p.pipeline if s == "blocking"]
+    if nonblocking and blocking_needed:
+        return "make-blocking", blocking_needed[0], [w for i in nonblocking for w in i.where]
+    if result.attested in ("not-met", "partial"):
+        return "implement-and-attest", result.id, []
+    has_presence = any(i.source in ("capability", "report", "pipeline") for i in result.evidence)
+    if p.pipeline and not has_presence:
+        return "add-pipeline-stage", "/".join(c for c, _ in p.pipeline[:3]), []
+    if p.detectors and not has_presence:
+        return "deploy-component", ", ".join(d.name for d in p.detectors[:4]), [d.id for d in p.detectors]
+    if p.reports and not has_presence:
+        return "import-report", "/".join(k for k, _ in p.reports[:3]), []
+    if p.rules and result.coverage is None and not has_presence:
+        return "scan-inputs", ", ".join(p.rules), []
+    if result.status == "unknown":
+        return "provide-attestation", result.id.rsplit(".", 2)[0], [result.id]
+    return "implement-and-attest", result.id, []
+
+
+def gaps_and_plan(
+    model: Model,
+    results: dict[str, RequirementResult],
+    practices: dict[str, PracticeResult],
+    domains: dict[str, LevelResult],
+    paths: EvidencePaths,
+) -> tuple[tuple[Gap, ...], tuple[Action, ...]]:
+    """Gaps of every practice below its domain's target, and the ordered plan closing them."""
+    drafts: dict[tuple[str, str], _Draft] = {}
+    by_req: dict[str, tuple[str, str]] = {}
+    gap_drafts: list[tuple[str, int, int, list[str]]] = []
+    for pid, pres in practices.items():
+        target = domains[model.practices[pid].domain].target or 0
+        if pres.level >= target:
+            continue
+        missing: list[str] = []
+        for level in range(pres.level + 1, target + 1):
+            for req in gate(model, pid, level)[0]:
+                if results[req.id].status not in ("met", "not-applicable") and req.id not in missing:
+                    missing.append(req.id)
+        for rid in missing:
+            if rid not in by_req:
+                kind, target_name, detail = _choose(results[rid], paths)
+                draft = drafts.setdefault((kind, target_name), _Draft(kind, target_name))
+                draft.requirements.append(rid)
+                draft.phase = min(draft.phase, results[rid].level)
+                draft.detail.extend(d for d in detail if d not in draft.detail)
+                draft.failing += sum(len(i.where) for i in results[rid].evidence if i.verdict == "not-met")
+                by_req[rid] = (kind, target_name)
+            draft = drafts[by_req[rid]]
+            if pid not in draft.practices:
+                draft.practices.append(pid)
+        gap_drafts.append((pid, pres.level, target, missing))
+
+    def effort(d: _Draft) -> float:
+        base = EFFORT[d.kind]
+        if d.kind == "fix-rules":
+            return min(5.0, base + 0.1 * d.failing)
+        return base
+
+    ordered = sorted(
+        drafts.values(), key=lambda d: (d.phase, effort(d), -len(d.requirements), d.kind, d.target)
+    )
+    ids: dict[tuple[str, str], str] = {}
+    plan: list[Action] = []
+    for n, d in enumerate(ordered, 1):
+        ids[(d.kind, d.target)] = f"A{n}"
+        en, zh = _TEXT[d.kind]
+        plan.append(
+            Action(
+                f"A{n}",
+                d.kind,
+                d.phase,
+                round(effort(d), 2),
+                tuple(d.requirements),
+                tuple(d.practices),
+                Text(zh=zh.format(target=d.target), en=en.format(target=d.target)),
+                tuple(d.detail),
+            )
+        )
+    gaps = tuple(
+        Gap(pid, level, target, tuple(missing), tuple(dict.fromkeys(ids[by_req[r]] for r in missing)))
+        for pid, level, target, missing in gap_drafts
+    )
+    return gaps, tuple(plan)

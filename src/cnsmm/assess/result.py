@@ -1,0 +1,154 @@
+"""What an assessment produces, and the options that steer it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cnsmm.model.types import Text
+
+SCHEMA_VERSION = "1.0"
+"""Version of the JSON output schema (docs/assessment.md)."""
+
+LEVEL_MODES: tuple[str, ...] = ("strict", "threshold")
+"""How a practice passes a level: every gate requirement met/NA, or a credit share."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The level the gap analysis aims at: overall, and per domain."""
+
+    overall: int | None = None
+    """``None``: one level above the current overall level."""
+    domains: dict[str, int] = field(default_factory=dict)
+
+    def display(self) -> str:
+        """``L3`` or ``L3, DEV=L4``."""
+        parts = [f"L{self.overall}"] if self.overall else []
+        parts += [f"{d}=L{n}" for d, n in sorted(self.domains.items())]
+        return ", ".join(parts) or "next level"
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """Knobs of the assessment (all documented in docs/assessment.md)."""
+
+    threshold: float = 100.0
+    """Share (percent) of relevant objects that must pass the rules for a requirement to be met."""
+    report_max_age_days: int = 90
+    """Imported reports older than this do not count."""
+    level_mode: str = "strict"
+    """``strict`` or ``threshold``."""
+    level_share: float = 80.0
+    """In threshold mode: credit share (percent) a level's requirements need."""
+    target: Target = field(default_factory=Target)
+    max_listed: int = 20
+    """Failing objects listed per rule."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    """One piece of evidence for or against a requirement."""
+
+    source: str
+    """check, capability, report, pipeline or attestation."""
+    verdict: str
+    """met, partial, not-met, not-applicable, or ``ignored`` (seen but not counted)."""
+    ref: str
+    """Rule id, detector id, report path, pipeline file or attestation file."""
+    text: Text
+    where: tuple[str, ...] = ()
+    """Locations: ``file:line``, resources, failing objects."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementResult:
+    """The status of one requirement and why."""
+
+    id: str
+    level: int
+    status: str
+    evidence: tuple[EvidenceItem, ...]
+    summary: Text
+    coverage: tuple[int, int] | None = None
+    """(passing, evaluated) objects, when rules apply."""
+    settle: tuple[Text, ...] = ()
+    """What evidence would settle it (for unknown and partial statuses)."""
+    automated: str | None = None
+    """Status from automated evidence alone."""
+    attested: str | None = None
+    """Status from a valid attestation."""
+    disagreement: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeResult:
+    """The level of one practice item."""
+
+    id: str
+    level: int
+    progress: int
+    """Percent (floored) of the next level's requirements met; 100 at L5."""
+    score: float
+    """``level + progress/100``."""
+    fallback_levels: tuple[int, ...] = ()
+    """Levels where the practice has no requirement of its own and the sub-item's apply."""
+
+
+@dataclass(frozen=True, slots=True)
+class LevelResult:
+    """Level and average score of a sub-item, a domain or the whole estate."""
+
+    id: str
+    level: int
+    score: float
+    target: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One step of the improvement plan."""
+
+    id: str
+    kind: str
+    """fix-rules, scan-inputs, configure-component, deploy-component, make-blocking,
+    add-pipeline-stage, import-report, implement-and-attest, provide-attestation."""
+    phase: int
+    """The level it unlocks (the lowest level among its requirements)."""
+    effort: float
+    """Estimated person-days (docs/assessment.md, "Effort")."""
+    requirements: tuple[str, ...]
+    practices: tuple[str, ...]
+    text: Text
+    detail: tuple[str, ...] = ()
+    """Rules and failing objects, components, pipeline files."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A practice below its target and what it misses."""
+
+    practice: str
+    level: int
+    target: int
+    missing: tuple[str, ...]
+    actions: tuple[str, ...]
+    """Ids of the plan actions that close it."""
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The full result."""
+
+    model_version: str
+    generated_at: datetime
+    options: AssessOptions
+    requirements: dict[str, RequirementResult]
+    practices: dict[str, PracticeResult]
+    sub_items: dict[str, LevelResult]
+    domains: dict[str, LevelResult]
+    overall: LevelResult
+    gaps: tuple[Gap, ...]
+    plan: tuple[Action, ...]
+    inputs: dict[str, object] = field(default_factory=dict)
+    """Counts and paths of what was looked at, and problems with the inputs."""

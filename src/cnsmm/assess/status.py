@@ -1,0 +1,213 @@
+"""Requirement statuses from evidence (docs/assessment.md, "Status rules").
+
+Checks measure coverage; capabilities, reports and pipeline steps show presence:
+- with checks: the share of relevant objects passing decides (met at the threshold, partial
+  above 0, not-met at 0); positive presence evidence lifts not-met to partial;
+- without checks: the best presence evidence decides (met or partial);
+- a valid attestation decides where automated evidence is absent or disagrees, except that it
+  cannot overrule failing objects; every disagreement is reported;
+- nothing at all: unknown, with what would settle it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from cnsmm.assess.evidence import Attestation, CheckEvidence, EvidenceBundle
+from cnsmm.assess.messages import kind_name, msg, status_name
+from cnsmm.assess.result import AssessOptions, EvidenceItem, RequirementResult
+from cnsmm.model.paths import RequirementPaths
+from cnsmm.model.types import Requirement, Text
+
+_RANK = {"met": 2, "partial": 1}
+
+
+@dataclass
+class EvidenceIndex:
+    """The bundle's evidence, indexed by requirement id, report kind and pipeline category."""
+
+    checks: dict[str, list[CheckEvidence]] = field(default_factory=lambda: defaultdict(list))
+    attestations: dict[str, Attestation] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, bundle: EvidenceBundle) -> EvidenceIndex:
+        """Index ``bundle``; the latest attestation of a requirement wins."""
+        index = cls()
+        for check in bundle.checks:
+            for req in check.requirements:
+                index.checks[req].append(check)
+        for att in sorted(bundle.attestations, key=lambda a: a.date):
+            index.attestations[att.requirement] = att
+        return index
+
+
+def _check_items(
+    checks: list[CheckEvidence], options: AssessOptions
+) -> tuple[list[EvidenceItem], str | None, tuple[int, int] | None]:
+    items: list[EvidenceItem] = []
+    evaluated: set[str] = set()
+    failed: set[str] = set()
+    for check in sorted(checks, key=lambda c: c.rule):
+        if not check.evaluated:
+            continue
+        evaluated.update(check.evaluated)
+        failed.update(check.failed)
+        where = dict(check.where)
+        shown = [f"{s} ({where[s]})" if s in where else s for s in sorted(check.failed)[: options.max_listed]]
+        if len(check.failed) > options.max_listed:
+            shown.append(f"... +{len(check.failed) - options.max_listed}")
+        key = "check.fail" if check.failed else "check.pass"
+        text = msg(key, rule=check.rule, failed=len(check.failed), evaluated=len(check.evaluated))
+        items.append(
+            EvidenceItem("check", "not-met" if check.failed else "met", check.rule, text, tuple(shown))
+        )
+    if not evaluated:
+        return items, None, None
+    passing = len(evaluated - failed)
+    total = len(evaluated)
+    verdict = "met" if passing * 100 >= options.threshold * total else "partial" if passing else "not-met"
+    return items, verdict, (passing, total)
+
+
+def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOptions) -> list[EvidenceItem]:
+    items: list[EvidenceItem] = []
+    for cap in bundle.capabilities:
+        if req.id in cap.requirements_effective:
+            verdict = "met"
+        elif req.id in cap.requirements_partial:
+            verdict = "partial"
+        else:
+            continue
+        reason = Text(zh=cap.reason_zh or cap.reason_en, en=cap.reason_en)
+        text = msg("cap.effective" if verdict == "met" else "cap.partial", name=cap.name, reason=reason)
+        items.append(
+            EvidenceItem("capability", verdict, cap.detector, text, (cap.where,) if cap.where else ())
+        )
+    strengths = dict(req.reports)
+    for rep in bundle.reports:
+        if rep.kind not in strengths:
+            continue
+        kind = kind_name(rep.kind)
+        if rep.generated_at is None:
+            age, day = 0, "?"
+        else:
+            age, day = (bundle.now - rep.generated_at).days, rep.generated_at.date().isoformat()
+        if age > options.report_max_age_days:
+            text = msg("report.stale", kind=kind, tool=rep.tool, age=age, max=options.report_max_age_days)
+            items.append(EvidenceItem("report", "ignored", rep.path, text))
+            continue
+        strength = strengths[rep.kind]
+        high = rep.count("critical", "high")
+        verdict = "partial" if strength == "partial" or (strength == "clean" and high) else "met"
+        key = "report.undated" if rep.dated_by_file or rep.generated_at is None else "report.ok"
+        items.append(
+            EvidenceItem(
+                "report",
+                verdict,
+                rep.path,
+                msg(key, kind=kind, tool=rep.tool, findings=rep.findings, date=day),
+            )
+        )
+        if verdict == "partial":
+            extra = (
+                msg("report.unclean", kind=kind, tool=rep.tool, high=high)
+                if strength == "clean"
+                else (msg("report.partial", kind=kind, tool=rep.tool))
+            )
+            items.append(EvidenceItem("report", "partial", rep.path, extra))
+    categories = dict(req.pipeline)
+    for act in bundle.pipelines:
+        pipe_strength = categories.get(act.category)
+        if pipe_strength is None:
+            continue
+        fields = {"category": kind_name(act.category), "tool": act.tool or "?", "where": act.display()}
+        if pipe_strength == "partial":
+            verdict, key = "partial", "pipe.partial"
+        elif pipe_strength == "blocking" and not act.blocking:
+            verdict, key = "partial", "pipe.nonblocking"
+        else:
+            verdict, key = "met", "pipe.blocking" if act.blocking else "pipe.run"
+        items.append(EvidenceItem("pipeline", verdict, act.file, msg(key, **fields), (act.display(),)))
+    return items
+
+
+def _settle(paths: RequirementPaths) -> tuple[Text, ...]:
+    out: list[Text] = []
+    if paths.rules:
+        out.append(msg("settle.rules", rules=", ".join(paths.rules)))
+    if paths.detectors:
+        out.append(msg("settle.detectors", names=", ".join(d.name for d in paths.detectors[:8])))
+    if paths.reports:
+        out.append(msg("settle.reports", kinds=", ".join(k for k, _ in paths.reports)))
+    if paths.pipeline:
+        out.append(msg("settle.pipeline", categories=", ".join(c for c, _ in paths.pipeline)))
+    out.append(msg("settle.attest"))
+    return tuple(out)
+
+
+def requirement_status(
+    req: Requirement,
+    paths: RequirementPaths,
+    bundle: EvidenceBundle,
+    index: EvidenceIndex,
+    options: AssessOptions,
+) -> RequirementResult:
+    """The status of ``req`` with its evidence items, settle hints and any disagreement."""
+    items, check_verdict, coverage = _check_items(index.checks.get(req.id, []), options)
+    if coverage is None and paths.rules:
+        items.append(
+            EvidenceItem(
+                "check", "ignored", ", ".join(paths.rules), msg("checks.none", rules=", ".join(paths.rules))
+            )
+        )
+    presence = _presence_items(req, bundle, options)
+    items.extend(presence)
+    best = max((_RANK.get(i.verdict, 0) for i in presence), default=0)
+    presence_verdict = {2: "met", 1: "partial"}.get(best)
+    automated = check_verdict or presence_verdict
+    if check_verdict == "not-met" and presence_verdict:
+        automated = "partial"
+    summary = msg("unknown")
+    if coverage is not None:
+        passing, total = coverage
+        summary = msg(
+            "checks.summary",
+            passing=passing,
+            evaluated=total,
+            pct=passing * 100 // total,
+            threshold=f"{options.threshold:g}",
+        )
+    elif presence_verdict:
+        summary = next(i.text for i in presence if i.verdict == presence_verdict)
+    status, attested, disagreement = automated or "unknown", None, None
+    att = index.attestations.get(req.id)
+    if att is not None:
+        attested = att.status
+        expiry = msg("att.expiry", date=att.expires.isoformat()) if att.expires else Text("", "")
+        text = msg(
+            "att.given",
+            status=status_name(att.status),
+            owner=att.owner,
+            date=att.date.isoformat(),
+            expiry=expiry,
+        )
+        where = (att.display(), *att.evidence)
+        items.append(EvidenceItem("attestation", att.status, att.file, text, where))
+        if automated is None:
+            status, summary = att.status, text
+        elif automated != att.status:
+            status = automated
+            objects_fail = check_verdict in ("partial", "not-met") and att.status in ("met", "not-applicable")
+            if not objects_fail:
+                status = att.status
+            winner = msg("disagree.auto") if objects_fail else msg("disagree.att")
+            disagreement = msg(
+                "disagree", auto=status_name(automated), att=status_name(att.status), winner=winner
+            )
+            if not objects_fail:
+                summary = text
+    settle = _settle(paths) if status in ("unknown", "partial", "not-met") else ()
+    return RequirementResult(
+        req.id, req.level, status, tuple(items), summary, coverage, settle, automated, attested, disagreement
+    )

@@ -1,0 +1,118 @@
+"""`cnsmm scan`, `cnsmm rules` and `cnsmm baseline` through main(argv), as a user runs them."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnsmm._cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: apps}
+spec:
+  containers:
+    - name: app
+      image: nginx:1.25
+      securityContext: {privileged: true}
+"""
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_exit_1_on_findings_at_or_above_fail_on(write, capsys) -> None:  # type: ignore[no-untyped-def]
+    f = write("p.yaml", POD)
+    code, out, err = run(["scan", str(f), "--enable", "K8S-001"], capsys)
+    assert code == 1 and "K8S-001" in out and "failed: 1 finding(s) at or above high" in err
+    code, _, _ = run(["scan", str(f), "--enable", "K8S-001", "--fail-on", "never"], capsys)
+    assert code == 0
+
+
+def test_exit_2_when_nothing_is_scanned(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(["scan", str(tmp_path / "typo")], capsys)
+    assert code == 2 and "no such file or folder" in err
+    (tmp_path / "notes.yaml").write_text("just: data\n")
+    code, _, err = run(["scan", str(tmp_path)], capsys)
+    assert code == 2 and "no Kubernetes object" in err and "1 file(s) read" in err
+
+
+def test_exit_3_when_incomplete(write, capsys) -> None:  # type: ignore[no-untyped-def]
+    write("ok.yaml", POD.replace("true", "false"))
+    d = write("bad.yaml", "kind: [\n").parent
+    code, out, err = run(["scan", str(d), "--enable", "K8S-001"], capsys)
+    assert code == 3 and "bad.yaml:2" in out and "incomplete" in err
+
+
+def test_unknown_rule_on_command_line_is_an_error(write, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run(["scan", str(write("p.yaml", POD)), "--disable", "K8S-999"], capsys)
+    assert code == 2 and "unknown rule id 'K8S-999'" in err
+
+
+def test_several_formats_in_one_run(write, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    f = write("p.yaml", POD)
+    sarif, junit = tmp_path / "o.sarif", tmp_path / "o.xml"
+    code, out, _ = run(
+        ["scan", str(f), "--enable", "K8S-001", "-f", "sarif", "-o", str(sarif), "-f", "junit", "-o", str(junit),
+         "-f", "json"], capsys)
+    assert code == 1
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert junit.read_text().startswith("<?xml")
+    assert json.loads(out)["findings"][0]["rule"] == "K8S-001"
+
+
+def test_stdin(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(POD.encode())))
+    code, out, _ = run(["scan", "-", "--enable", "K8S-001", "-f", "json"], capsys)
+    assert code == 1 and json.loads(out)["findings"][0]["file"] == "<stdin>"
+
+
+def test_baseline_then_scan(write, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    f = write("p.yaml", POD)
+    base = tmp_path / "base.json"
+    code, _, err = run(["baseline", str(f), "-o", str(base)], capsys)
+    assert code == 0 and "wrote" in err
+    code, _, _ = run(["scan", str(f), "--baseline", str(base)], capsys)
+    assert code == 0
+
+
+def test_rules_json_interface(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["rules", "--format", "json"], capsys)
+    rules = json.loads(out)
+    assert code == 0 and rules
+    assert {"id", "title", "severity", "targets", "requirements"} <= set(rules[0])
+
+
+def test_rule_page_and_unknown_rule(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["rules", "k8s-001"], capsys)
+    assert code == 0 and "## K8S-001 privileged-container" in out and "Why is this bad?" in out
+    code, _, err = run(["rules", "K8S-999"], capsys)
+    assert code == 2 and "unknown rule id" in err
+
+
+def test_docs_rules_md_is_current(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["rules", "--format", "markdown"], capsys)
+    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert out == committed, "docs/rules.md is stale: run `cnsmm rules --format markdown > docs/rules.md`"
+
+
+def test_examples_scan(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run(["scan", str(REPO / "examples"), "-f", "json"], capsys)
+    doc = json.loads(out)
+    assert code == 1 and doc["complete"]
+    bad = {f["resource"] for f in doc["findings"] if f["severity"] in ("critical", "high")}
+    assert "Deployment/shop/payments" in bad
+    assert "Deployment/shop/frontend" not in bad

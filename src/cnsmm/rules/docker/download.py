@@ -163,7 +163,8 @@ def _plain_http(command: Command) -> str | None:
     why="Plain HTTP can be read and rewritten on the way; unless the download is verified against "
         "a signature or checksum, the build installs whatever an attacker serves.",
     fix="Use the https:// URL, and verify a checksum or signature of what you download.",
-    bad="RUN wget http://example.com/tool.tar.gz", good="RUN wget https://example.com/tool.tar.gz",
+    bad="RUN wget http://example.com/tool.tar.gz",
+    good="RUN wget https://example.com/tool.tar.gz",
     references=("CWE-319", "CWE-494"),
 ))
 def check_plain_http(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
@@ -187,7 +188,8 @@ def check_plain_http(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     why="ADD silently unpacks archives and fetches URLs; using it for plain copies hides which "
         "behaviour was meant and can unpack attacker-supplied archives unexpectedly.",
     fix="Replace ADD with COPY.",
-    bad="ADD requirements.txt /app/", good="COPY requirements.txt /app/",
+    bad="ADD requirements.txt /app/",
+    good="COPY requirements.txt /app/",
     references=(CIS_4_9, "hadolint DL3020", "Checkov CKV_DOCKER_4"),
 ))
 def check_add_local(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
@@ -227,7 +229,8 @@ def _signature_off(command: Command) -> str | None:
     why="Signatures are what ties a package to its publisher; without them a mirror, proxy or "
         "attacker can serve modified packages that install as root.",
     fix="Import the repository's signing key and keep signature checks on.",
-    bad="RUN apk add --allow-untrusted /tmp/pkg.apk", good="RUN apk add --no-cache pkg=1.2.3-r0",
+    bad="RUN apk add --allow-untrusted /tmp/pkg.apk",
+    good="RUN apk add --no-cache pkg=1.2.3-r0",
     references=("CWE-347", CIS_4_11),
 ))
 def check_signature_off(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:

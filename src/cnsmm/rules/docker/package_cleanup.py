@@ -96,7 +96,8 @@ def check_recommends(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
          "`/var/cache/apk` in the same RUN.",
     why="The apk index and package cache bloat the layer with data the running container never needs.",
     fix="Use `apk add --no-cache ...`.",
-    bad="RUN apk update && apk add curl=8.9.1-r0", good="RUN apk add --no-cache curl=8.9.1-r0",
+    bad="RUN apk update && apk add curl=8.9.1-r0",
+    good="RUN apk add --no-cache curl=8.9.1-r0",
     references=("hadolint DL3019",),
 ))
 def check_apk_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
@@ -125,7 +126,8 @@ def _cleans(commands: tuple[Command, ...], manager: str) -> bool:
          "not run `<tool> clean all` (zypper: `clean`/`cc`) or remove the cache folder in the same RUN.",
     why="Repository metadata and downloaded RPMs stay in the layer: size, and stale metadata.",
     fix="End the same RUN with `&& yum clean all` (or `dnf clean all`, `zypper clean -a`).",
-    bad="RUN yum install -y httpd-2.4.57", good="RUN yum install -y httpd-2.4.57 && yum clean all",
+    bad="RUN yum install -y httpd-2.4.57",
+    good="RUN yum install -y httpd-2.4.57 && yum clean all",
     references=("hadolint DL3032", "hadolint DL3036", "hadolint DL3040"),
 ))
 def check_rpm_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
@@ -152,7 +154,8 @@ def _pip(command: Command) -> bool:
          "a cache on `/root/.cache`.",
     why="pip keeps every downloaded wheel under ~/.cache/pip in the layer: size without use.",
     fix="Add `--no-cache-dir` or set `ENV PIP_NO_CACHE_DIR=1`.",
-    bad="RUN pip install -r requirements.txt", good="RUN pip install --no-cache-dir -r requirements.txt",
+    bad="RUN pip install -r requirements.txt",
+    good="RUN pip install --no-cache-dir -r requirements.txt",
     references=("hadolint DL3042",),
 ))
 def check_pip_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:

@@ -98,7 +98,8 @@ def check_upgrade(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     why="`apt` has no stable command-line interface and warns so; its behaviour may change between "
         "releases, which makes builds unpredictable.",
     fix="Use `apt-get` (and `apt-cache`) in scripts.",
-    bad="RUN apt install -y curl", good="RUN apt-get install -y --no-install-recommends curl",
+    bad="RUN apt install -y curl",
+    good="RUN apt-get install -y --no-install-recommends curl",
     references=("hadolint DL3027", "Checkov CKV_DOCKER_9"),
 ))
 def check_apt(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
@@ -142,7 +143,8 @@ def check_update_alone(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     why="`npm install` may resolve newer versions than the lockfile and rewrite it; `npm ci` "
         "installs exactly the locked, integrity-checked tree or fails.",
     fix="Copy package-lock.json and run `npm ci` (with `--omit=dev` for runtime images).",
-    bad="COPY package*.json ./\nRUN npm install", good="COPY package*.json ./\nRUN npm ci --omit=dev",
+    bad="COPY package*.json ./\nRUN npm install",
+    good="COPY package*.json ./\nRUN npm ci --omit=dev",
     references=("https://docs.npmjs.com/cli/commands/npm-ci", "CWE-1357"),
 ))
 def check_npm_ci(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:

@@ -112,9 +112,6 @@ class Finding:
     references: tuple[str, ...] = ()
     """Links for more information."""
     tool_fingerprint: str | None = None
-    """Identity the tool itself gives this finding across runs, when it gives one (SARIF
-    ``fingerprints``/``partialFingerprints``, gitleaks ``Fingerprint``); a hint for the store."""
-    tool_fingerprint: str | None = None
     """Stable identity the tool itself gives this result, independent of line numbers (SARIF
     ``partialFingerprints`` as sorted ``key=value`` pairs joined by ``;``); the tracker prefers
     it to the fingerprint it computes."""

@@ -79,12 +79,13 @@ def system_for_doc(doc: object) -> str | None:
 
 def sniff(text: str) -> str | None:
     """Pipeline system of a file's text by its content, or None. Cheap on non-pipelines:
-    YAML is parsed only when a pipeline keyword starts a line."""
+    YAML is parsed only when a pipeline keyword starts a line. A text that loads as a YAML
+    mapping is judged by its shape only; the Jenkins rule applies to text that does not."""
     if len(text) > MAX_SNIFF_BYTES or not _HINT.search(text):
         return None
-    if looks_like_jenkins(text):
-        return "jenkins"
     if _K8S.search(text) and re.search(r"^kind\s*:", text, re.MULTILINE):
         return None
     docs, _ = load_yaml(text)
-    return system_for_doc(docs[0].value) if docs else None
+    if docs and isinstance(docs[0].value, YMap):
+        return system_for_doc(docs[0].value)
+    return "jenkins" if looks_like_jenkins(text) else None

@@ -280,20 +280,20 @@ class _Parser:
 
     def start_stage(self, inst: Instruction) -> None:
         self.close_stage()
-        words = inst.expanded.split()
-        base = inst.args.split()[0] if inst.args.split() else ""
-        image = words[0] if words else ""
+        words = inst.args.split()
+        base = words[0] if words else ""
+        image, resolved = expand(base, self.global_env)
         name = None
         if len(words) >= 3 and words[1].upper() == "AS":
             name = words[2].lower()
         elif len(words) != 1:
             self.error(inst.line, "FROM takes an image and an optional 'AS name' (got "
                        + repr(inst.args[:60]) + "). Write FROM image[:tag] [AS name]")
-        if not image:
+        if not base:
             self.error(inst.line, "FROM without an image. Name the base image")
         index = len(self.stages)
         parent = next((s.index for s in self.stages if s.name and s.name == image.lower()), None)
-        self.stages.append(Stage(index, name, base, image, inst.resolved, inst.flag("platform"),
+        self.stages.append(Stage(index, name, base, image, resolved, inst.flag("platform"),
                                  parent, replace(inst, stage=index), ()))
         self.env = {}
 

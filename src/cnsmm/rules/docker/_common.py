@@ -116,6 +116,9 @@ _PKG_VERBS = {
     "yum": ("install",), "dnf": ("install",), "microdnf": ("install",), "zypper": ("install", "in"),
     "tdnf": ("install",),
 }
+_SIMULATE = frozenset({
+    "-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon", "--simulation",
+})
 _VALUE_OPTIONS = frozenset({
     "-t", "--target-release", "--virtual", "-o", "--option", "-c", "--config-file", "-X",
     "--repository", "--setopt", "--enablerepo", "--disablerepo", "--installroot", "--releasever",
@@ -131,7 +134,7 @@ def package_installs(commands: tuple[Command, ...]) -> Iterator[tuple[Command, l
             continue
         args = list(command.args)
         verb_index = next((i for i, a in enumerate(args) if a in verbs), None)
-        if verb_index is None:
+        if verb_index is None or _SIMULATE & set(args):
             continue
         packages: list[str] = []
         skip = False

@@ -31,7 +31,7 @@ class Command:
     args: tuple[str, ...]
     """Words after the program."""
     sudo: bool = False
-    """Run through ``sudo``/``su -c``/``doas``."""
+    """Run through ``sudo`` or ``doas``."""
     piped_from: tuple[str, ...] = ()
     """Names of the programs piping into this one, in order."""
 
@@ -123,11 +123,10 @@ def split_script(script: str) -> tuple[Command, ...]:
                         index = command.args.index("-c")
                         if index + 1 < len(command.args):
                             result.extend(split_script(command.args[index + 1]))
-                    if name == "su" and "-c" in command.args:
+                    if name == "su" and "-c" in command.args:  # usually drops privileges
                         index = command.args.index("-c")
                         if index + 1 < len(command.args):
-                            result.extend(Command(c.name, c.args, True, c.piped_from)
-                                          for c in split_script(command.args[index + 1]))
+                            result.extend(split_script(command.args[index + 1]))
                     upstream = [*upstream, name] if token in _PIPES else []
                 elif token not in _PIPES:
                     upstream = []

@@ -23,6 +23,7 @@ from cnsmm.rules.docker._common import (
 DEFAULT_MINIMAL_BASES: tuple[str, ...] = (
     "scratch", "*distroless*", "*alpine*", "*slim*", "cgr.dev/*", "*chainguard*", "*wolfi*",
     "*ubi*minimal*", "*ubi*micro*", "*busybox*",
+    "*chiseled*",
 )
 """Glob patterns (matched against the image name, ``name:tag`` and the last path part)."""
 
@@ -84,7 +85,7 @@ def check_digest(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW, requirements=(IMG_CONFIG, STACK),
     what="Flags the final stage (following `FROM <stage>` chains to the image) when its base image "
          "is not in the list of minimal families: scratch, distroless, alpine, `-slim`, "
-         "Chainguard/Wolfi, UBI micro/minimal, busybox. Builder stages may use any base.",
+         "Chainguard/Wolfi, UBI micro/minimal, busybox, Ubuntu chiseled. Builder stages may use any base.",
     why="Every package in the runtime image is attack surface and a source of scanner findings; "
         "shells, package managers and compilers help an intruder. Minimal images have far fewer "
         "vulnerabilities to patch.",

@@ -34,7 +34,8 @@ _LOCAL_HOSTS = ("http://localhost", "http://127.", "http://[::1]", "http://0.0.0
 
 def sources(inst: Instruction) -> list[str]:
     """Source operands of a COPY/ADD (everything but the destination; heredocs excluded)."""
-    words = list(inst.exec_form) if inst.exec_form is not None else split_words(inst.expanded)
+    text = inst.expanded if inst.resolved else inst.args
+    words = list(inst.exec_form) if inst.exec_form is not None else split_words(text)
     return [w for w in words[:-1] if not w.startswith("<<")]
 
 

@@ -103,7 +103,8 @@ def check_recommends(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 def check_apk_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report apk installs that keep the cache."""
     for inst, commands in _shipped_runs(df):
-        if (any("--no-cache" not in c.args for c in _installs(commands, "apk"))
+        keeps = [c for c in _installs(commands, "apk") if not {"--no-cache", "--no-network"} & set(c.args)]
+        if (keeps
                 and not _removes(commands, "/var/cache/apk") and not mounts_cache(inst, "/var/cache/apk")):
             yield Hit("apk add without --no-cache keeps the package cache in the layer", line=inst.line)
 

@@ -128,7 +128,7 @@ _UPDATES = {"apt-get": "update", "apt": "update", "apk": "update"}
 def check_update_alone(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report lone index updates."""
     for _stage, inst, commands in run_commands(df):
-        updates = [c for c in commands if _UPDATES.get(c.name) == subcommand(c)]
+        updates = [c for c in commands if c.name in _UPDATES and _UPDATES[c.name] == subcommand(c)]
         if updates and not list(package_installs(commands)) and not any(
             subcommand(c) in ("upgrade", "dist-upgrade", "full-upgrade") for c in commands
         ):

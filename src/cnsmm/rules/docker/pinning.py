@@ -58,7 +58,7 @@ def _os_unpinned(managers: tuple[str, ...], pinned: Callable[[str], bool]
         for command, packages in package_installs(commands):
             if command.name in managers:
                 for pkg in packages:
-                    if not _local(pkg) and not pinned(pkg):
+                    if "$" not in pkg and not _local(pkg) and not pinned(pkg):
                         yield command.name, pkg
     return unpinned
 

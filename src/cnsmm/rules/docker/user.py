@@ -94,7 +94,7 @@ def check_no_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 @rule(meta(
     id="DKR-007", name="sudo-in-run", title="RUN uses sudo",
     severity=Severity.MEDIUM, requirements=(PRIVILEGE,),
-    what="Flags RUN instructions that call `sudo`, `doas` or `su -c`.",
+    what="Flags RUN instructions that call `sudo` or `doas`.",
     why="Build steps already run as the current USER; sudo in an image means sudo is installed and "
         "configured, giving any process in the container a path back to root, and its TTY and "
         "signal handling is unpredictable in containers.",

@@ -1,0 +1,169 @@
+"""`cnsmm assess`, `cnsmm model` and `cnsmm attest`: the maturity assessment commands."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from cnsmm.errors import ConfigError, InputNotFoundError
+
+_LANG = click.Choice(["zh", "en"])
+
+
+def _parse_targets(values: tuple[str, ...]) -> tuple[int | None, dict[str, int]]:
+    overall: int | None = None
+    domains: dict[str, int] = {}
+    for value in values:
+        m = re.fullmatch(r"(?:([A-Za-z]{2,5})=)?L?([1-5])", value.strip())
+        if not m:
+            raise ConfigError(f"--target {value!r} (expected L1-L5 or DOMAIN=L3, e.g. DEV=L3)")
+        if m.group(1):
+            domains[m.group(1).upper()] = int(m.group(2))
+        else:
+            overall = int(m.group(2))
+    return overall, domains
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{output}: cannot write the output ({exc.strerror})") from None
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("assess")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--reports", "reports", multiple=True, type=click.Path(), help="Imported scanner report (repeatable)."
+)
+@click.option("--attestations", type=click.Path(), help="Attestation YAML file (see `cnsmm attest init`).")
+@click.option("--lang", type=_LANG, default="en", show_default=True, help="Language of the report.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "md", "html"]), default="text", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
+@click.option(
+    "--target", "targets", multiple=True, help="Target level: L3, or per domain DEV=L3 (repeatable)."
+)
+@click.option(
+    "--compare", "previous", type=click.Path(), help="Earlier `--format json` output to compare with."
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=100.0,
+    show_default=True,
+    help="Percent of relevant objects that must pass a requirement's rules for it to be met.",
+)
+@click.option(
+    "--max-report-age", type=int, default=90, show_default=True, help="Reports older (days) do not count."
+)
+@click.option(
+    "--level-mode",
+    type=click.Choice(["strict", "threshold"]),
+    default="strict",
+    show_default=True,
+    help="strict: every requirement of a level met or N/A; threshold: a credit share (--level-share).",
+)
+@click.option(
+    "--level-share", type=float, default=80.0, show_default=True, help="Percent for --level-mode threshold."
+)
+@click.pass_context
+def assess_cmd(
+    ctx: click.Context,
+    *,
+    paths: tuple[str, ...],
+    reports: tuple[str, ...],
+    attestations: str | None,
+    lang: str,
+    fmt: str,
+    output: str | None,
+    targets: tuple[str, ...],
+    previous: str | None,
+    threshold: float,
+    max_report_age: int,
+    level_mode: str,
+    level_share: float,
+) -> None:
+    """Grade PATH... (manifests, Dockerfiles, pipelines, cluster dumps) against CNMM-TAS, with the
+    levels per domain, sub-item and practice, the evidence behind every requirement, the gaps to
+    the target level and an ordered improvement plan.
+
+    Exit code 3 when some inputs could not be read (the assessment is still written).
+    """
+    from cnsmm.assess import AssessOptions, Target, assess
+    from cnsmm.assess.compare import compare, load_previous
+    from cnsmm.assess.gather import gather
+    from cnsmm.model import default_paths, load_model
+    from cnsmm.report import render_assessment
+
+    if not paths and not reports and not attestations:
+        raise click.UsageError("give at least one PATH, --reports FILE or --attestations FILE")
+    for p in (*paths, *reports, *([attestations] if attestations else [])):
+        if p != "-" and not Path(p).exists():
+            raise InputNotFoundError(f"{p}: no such file or directory", hint="Check the path")
+    overall, domains = _parse_targets(targets)
+    options = AssessOptions(
+        threshold=threshold,
+        report_max_age_days=max_report_age,
+        level_mode=level_mode,
+        level_share=level_share,
+        target=Target(overall, domains),
+    )
+    prev = load_previous(previous) if previous else None
+    model = load_model()
+    bundle = gather(model, paths, reports=reports, attestations=attestations, now=datetime.now(UTC))
+    result = assess(bundle, model, options, default_paths(model))
+    text = render_assessment(result, model, fmt, lang, previous=prev, compare=compare)
+    _write(text, output)
+    if bundle.input_errors:
+        ctx.exit(3)
+
+
+@click.command("model")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@click.option("--lang", type=_LANG, default="en", show_default=True)
+def model_cmd(fmt: str, lang: str) -> None:
+    """Print the CNMM-TAS model: domains, sub-items, practices, requirements and how each is evidenced.
+
+    `--format markdown` writes docs/model.md.
+    """
+    from cnsmm.model import default_paths, load_model
+    from cnsmm.report.model_doc import model_markdown, model_text, render_model_json
+
+    model = load_model()
+    paths = default_paths(model)
+    if fmt == "json":
+        click.echo(render_model_json(model, paths), nl=False)
+    elif fmt == "markdown":
+        click.echo(model_markdown(model, paths), nl=False)
+    else:
+        click.echo(model_text(model, paths, lang), nl=False)
+
+
+@click.group("attest")
+def attest_group() -> None:
+    """Attestations: answers for requirements that no file can show."""
+
+
+@attest_group.command("init")
+@click.option("--lang", type=_LANG, default="en", show_default=True)
+@click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
+def attest_init(lang: str, output: str | None) -> None:
+    """Write a questionnaire with every requirement that has no automated evidence path."""
+    from cnsmm.assess.attest import questionnaire
+    from cnsmm.model import default_paths, load_model
+
+    model = load_model()
+    _write(questionnaire(model, default_paths(model), lang, datetime.now(UTC).date()), output)
+
+
+COMMANDS = [assess_cmd, model_cmd, attest_group]

@@ -1,0 +1,55 @@
+"""Fixed labels of the assessment reports, in English and Chinese."""
+
+from __future__ import annotations
+
+_L: dict[str, tuple[str, str]] = {
+    "title": ("CNMM-TAS security maturity assessment", "CNMM-TAS 云原生安全成熟度评估"),
+    "overall": ("Overall level", "总体等级"),
+    "score": ("score", "得分"),
+    "target": ("target", "目标"),
+    "domain": ("Domain", "能力域"),
+    "domains": ("Domains", "能力域"),
+    "sub_item": ("Sub-item", "能力子项"),
+    "practice": ("Practice", "实践项"),
+    "practices": ("Practice items", "实践项"),
+    "level": ("Level", "等级"),
+    "progress": ("Progress to next level", "距下一级进度"),
+    "requirement": ("Requirement", "要求"),
+    "status": ("Status", "状态"),
+    "evidence": ("Evidence", "证据"),
+    "settle": ("What would settle it", "可补充的证据"),
+    "gaps": ("Gaps to target", "与目标的差距"),
+    "missing": ("missing", "缺失"),
+    "plan": ("Improvement plan", "改进计划"),
+    "phase": ("Phase", "阶段"),
+    "unlocks": ("unlocks L{n}", "解锁 L{n}"),
+    "effort": ("Effort (person-days)", "工作量（人天）"),
+    "action": ("Action", "行动"),
+    "disagreements": ("Automated evidence and attestations disagree", "自动化证据与声明不一致"),
+    "problems": ("Attestation answers that do not count", "未计入的声明"),
+    "input_errors": ("Inputs that could not be read", "无法读取的输入"),
+    "inputs": ("Inputs", "输入"),
+    "files": ("files", "个文件"),
+    "objects": ("objects", "个对象"),
+    "reports": ("reports", "份报告"),
+    "components": ("Security components found", "发现的安全组件"),
+    "none": ("none", "无"),
+    "changes": ("Changes since the previous assessment", "与上次评估相比的变化"),
+    "generated": ("Generated", "生成时间"),
+    "model": ("Model version", "模型版本"),
+    "radar": ("Domain levels", "能力域等级"),
+    "heatmap": ("Practice items by level", "实践项等级热力图"),
+    "drill": ("Details by domain", "按能力域查看详情"),
+    "fallback": ("levels gated by the sub-item's requirements", "由能力子项要求判定的等级"),
+    "more": ("and {n} more actions", "另有 {n} 项行动"),
+    "no_gaps": ("No gaps: every practice is at or above its target.", "无差距：所有实践项均已达到目标。"),
+    "legend": ("Level", "等级"),
+    "statuses": ("Requirement statuses", "要求状态统计"),
+}
+
+
+def label(key: str, lang: str, **fields: object) -> str:
+    """The label ``key`` in ``lang``, formatted with ``fields``."""
+    en, zh = _L[key]
+    text = zh if lang == "zh" else en
+    return text.format(**fields) if fields else text

@@ -75,9 +75,8 @@ def practice_level(
     else:
         progress = math.floor(_share(gate(model, practice_id, level + 1)[0], results) * 100)
         progress = min(progress, 99)
-    return PracticeResult(
-        practice_id, level, progress, floor2(Fraction(level) + Fraction(progress, 100)), tuple(fallback)
-    )
+    score = Fraction(level) if level == LEVELS[-1] else Fraction(level) + Fraction(progress, 100)
+    return PracticeResult(practice_id, level, progress, floor2(score), tuple(fallback))
 
 
 def _aggregate(ident: str, parts: list[tuple[int, float]], target: int | None) -> LevelResult:

@@ -111,13 +111,11 @@ def registry_rules() -> list[tuple[str, tuple[str, ...]]]:
 
 
 def catalogue_detectors() -> list[tuple[DetectorRef, tuple[str, ...]]]:
-    """(detector, requirements) of the capability catalogue; empty when it is not installed."""
+    """(detector, requirements) of the capability catalogue; empty when it cannot be imported."""
     try:
         module: Any = importlib.import_module("cnsmm.capabilities")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("cnsmm.capabilities"):
-            return []
-        raise
+    except ImportError:  # not installed, or broken: the assessment still runs on the other evidence
+        return []
     out: list[tuple[DetectorRef, tuple[str, ...]]] = []
     for det in getattr(module, "CATALOGUE", ()):
         ref = DetectorRef(str(det.id), str(getattr(det, "name", det.id)), str(getattr(det, "category", "")))

@@ -1,0 +1,93 @@
+"""Requirement statuses from each kind of evidence, and how they combine."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.assess.helpers_assess import MODEL, NOW, attest, bundle, check, paths
+
+from cnsmm.assess import AssessOptions, PipelineEvidence, ReportEvidence, assess
+from cnsmm.assess.evidence import CapabilityEvidence
+
+
+def _req(ev, rid, **opts):  # type: ignore[no-untyped-def]
+    return assess(ev, MODEL, AssessOptions(**opts), paths()).requirements[rid]
+
+
+def test_checks_share_decides_met_partial_and_not_met() -> None:
+    all_pass = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 4, 0),)), "PLT.RUN.L2.1")
+    assert all_pass.status == "met" and all_pass.coverage == (4, 4)
+    some_fail = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 4, 1),
+                                    check("K8S-002", "PLT.RUN.L2.1", 4, 2))), "PLT.RUN.L2.1")
+    # app0 and app1 fail one rule or the other: 2 of 4 distinct objects pass
+    assert some_fail.status == "partial" and some_fail.coverage == (2, 4)
+    failing = [i for i in some_fail.evidence if i.verdict == "not-met"]
+    assert {i.ref for i in failing} == {"K8S-001", "K8S-002"}
+    assert any("k8s/shop/app1.yaml:11" in w for i in failing for w in i.where)
+    none_pass = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 3, 3),)), "PLT.RUN.L2.1")
+    assert none_pass.status == "not-met"
+
+
+def test_threshold_option_lowers_the_bar() -> None:
+    ev = bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 10, 1),))
+    assert _req(ev, "PLT.RUN.L2.1").status == "partial"
+    assert _req(ev, "PLT.RUN.L2.1", threshold=90).status == "met"
+
+
+def test_no_evidence_is_unknown_and_says_what_would_settle_it() -> None:
+    res = _req(bundle(), "PLT.RUN.L3.1")
+    assert res.status == "unknown"
+    settle = " ".join(t.en for t in res.settle)
+    assert "Falco" in settle and "runtime" in settle and "attest" in settle
+    assert "Falco" in " ".join(t.zh for t in res.settle)
+
+
+def test_capability_effective_and_partial() -> None:
+    cap = CapabilityEvidence("falco", "Falco", "runtime", "effective", ("PLT.RUN.L3.1",), ("INF.CMP.L2.5",),
+                             "Falco DaemonSet with rules", "Falco 守护进程集及规则", "k8s/falco.yaml:3")
+    a = assess(bundle(capabilities=(cap,)), MODEL, None, paths())
+    assert a.requirements["PLT.RUN.L3.1"].status == "met"
+    assert a.requirements["INF.CMP.L2.5"].status == "partial"
+    assert a.requirements["PLT.RUN.L3.1"].evidence[0].where == ("k8s/falco.yaml:3",)
+
+
+def test_stale_reports_do_not_count_and_clean_needs_no_high_findings() -> None:
+    fresh = ReportEvidence("trivy.json", "trivy-json", "trivy", "image-scan", generated_at=NOW - timedelta(days=3))
+    stale = ReportEvidence("old.json", "trivy-json", "trivy", "image-scan", generated_at=NOW - timedelta(days=200))
+    assert _req(bundle(reports=(fresh,)), "PLT.IMG.L2.1").status == "met"
+    old = _req(bundle(reports=(stale,)), "PLT.IMG.L2.1")
+    assert old.status == "unknown"
+    assert any(i.verdict == "ignored" and "200 days" in i.text.en for i in old.evidence)
+    assert _req(bundle(reports=(stale,)), "PLT.IMG.L2.1", report_max_age_days=365).status == "met"
+    sca = ReportEvidence("grype.json", "grype", "grype", "sca", generated_at=NOW, severities=(("high", 2), ("low", 5)))
+    res = _req(bundle(reports=(sca,)), "DEV.DEV.L5.1")
+    assert res.status == "partial" and any("2 critical/high" in i.text.en for i in res.evidence)
+
+
+def test_pipeline_blocking_matters_where_the_model_asks_for_it() -> None:
+    scan = PipelineEvidence("image-scan", "trivy", False, ".github/workflows/ci.yml", 30, "build")
+    assert _req(bundle(pipelines=(scan,)), "PLT.IMG.L4.1").status == "met"
+    policy = _req(bundle(pipelines=(scan,)), "PLT.IMG.L3.2")
+    assert policy.status == "partial"
+    assert "does not fail the build" in policy.evidence[0].text.en
+    blocking = PipelineEvidence("image-scan", "trivy", True, ".github/workflows/ci.yml", 30, "build")
+    assert _req(bundle(pipelines=(blocking,)), "PLT.IMG.L3.2").status == "met"
+
+
+def test_attestation_fills_in_and_disagreement_is_reported() -> None:
+    assert _req(bundle(attestations=(attest("DEV.REQ.L1.1", "met"),)), "DEV.REQ.L1.1").status == "met"
+    # an attestation cannot overrule failing objects
+    res = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 4, 1),),
+                      attestations=(attest("PLT.RUN.L2.1", "met"),)), "PLT.RUN.L2.1")
+    assert res.status == "partial" and res.attested == "met" and res.disagreement is not None
+    assert "automated result" in res.disagreement.en and "自动化" in res.disagreement.zh
+    # but it can say a detected component is not actually in use
+    cap = CapabilityEvidence("falco", "Falco", "runtime", "effective", ("PLT.RUN.L3.1",), (), "ok", "好", "")
+    res = _req(bundle(capabilities=(cap,), attestations=(attest("PLT.RUN.L3.1", "not-met"),)), "PLT.RUN.L3.1")
+    assert res.status == "not-met" and res.automated == "met" and res.disagreement is not None
+
+
+def test_presence_lifts_not_met_checks_to_partial() -> None:
+    cap = CapabilityEvidence("kyverno", "Kyverno", "policy", "effective", ("PLT.RUN.L2.1",), (), "enforce", "强制", "")
+    res = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 2, 2),), capabilities=(cap,)), "PLT.RUN.L2.1")
+    assert res.status == "partial" and res.automated == "partial"

@@ -40,7 +40,9 @@ def load_baseline(path: str) -> Counter[str]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: baseline file not found", hint="Create it with `cnsmm baseline PATH -o FILE`") from None
+        raise ConfigError(
+            f"{path}: baseline file not found", hint="Create it with `cnsmm baseline PATH -o FILE`"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not a readable baseline ({exc})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("findings"), list):

@@ -8,6 +8,7 @@ inputs are spread over worker processes, one set at a time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections import defaultdict
@@ -155,10 +156,8 @@ def _worker_count(config: Config, jobs: list[list[InputFile]]) -> int:
     total = 0
     for job in jobs:
         for f in job:
-            try:
+            with contextlib.suppress(OSError):
                 total += os.path.getsize(f.path) if f.path != "-" else 0
-            except OSError:
-                pass
     return min(cores, 4) if total > 4 * 1024 * 1024 else 1
 
 

@@ -55,7 +55,8 @@ class K8sChecker:
         kept = []
         for obj in objects:
             if obj.group == KUSTOMIZE_GROUP:
-                self.out.skipped.append({"file": file, "reason": f"kustomize {obj.kind} (configuration, not a resource)"})
+                reason = f"kustomize {obj.kind} (configuration, not a resource)"
+                self.out.skipped.append({"file": file, "reason": reason})
                 continue
             kept.append(obj)
         if skipped and not kept and not problems:

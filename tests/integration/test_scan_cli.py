@@ -104,7 +104,7 @@ def test_rule_page_and_unknown_rule(capsys) -> None:  # type: ignore[no-untyped-
 
 
 def test_docs_rules_md_is_current(capsys) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run(["rules", "--format", "markdown"], capsys)
+    _, out, _ = run(["rules", "--format", "markdown"], capsys)
     committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
     assert out == committed, "docs/rules.md is stale: run `cnsmm rules --format markdown > docs/rules.md`"
 

@@ -8,11 +8,11 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
+from tests.conftest import SCHEMAS
 
 from cnsmm.config import Config
 from cnsmm.renderers import OutputFormat, ScanReport, renderer_for
 from cnsmm.scan import scan_paths
-from tests.conftest import SCHEMAS
 
 HOSTILE = """\
 apiVersion: v1

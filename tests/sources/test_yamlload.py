@@ -80,12 +80,12 @@ def test_modest_alias_reuse_is_fine() -> None:
 def test_deep_nesting_is_refused_cleanly() -> None:
     depth = MAX_DEPTH + 50
     text = "a:\n" + "".join("  " * i + "- \n" for i in range(1, 2)) + "b: " + "[" * depth + "]" * depth + "\n"
-    docs, problems = load_yaml(text)
+    _, problems = load_yaml(text)
     assert problems and ("nested deeper" in problems[0].message or "nesting" in problems[0].message)
 
 
 def test_flow_nesting_bomb_does_not_crash() -> None:
-    docs, problems = load_yaml("a: " + "[" * 100_000 + "]" * 100_000)
+    _, problems = load_yaml("a: " + "[" * 100_000 + "]" * 100_000)
     assert problems
 
 

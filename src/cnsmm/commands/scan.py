@@ -88,7 +88,9 @@ def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tu
         if len(fmts) == 1 and not formats:
             fmts = [_format_from_name(o) for o in outputs]
         else:
-            raise ConfigError(f"{len(outputs)} --output files for {len(fmts)} --format values; give one format per file")
+            raise ConfigError(
+                f"{len(outputs)} --output files for {len(fmts)} --format values; give one format per file"
+            )
     pairs: list[tuple[OutputFormat, str | None]] = [
         (f, outputs[i] if i < len(outputs) else None) for i, f in enumerate(fmts)
     ]

@@ -121,7 +121,9 @@ class SarifRenderer(Renderer):
                             "rules": [_descriptor(m) for m in metas],
                         }
                     },
-                    "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + quote(os.getcwd().replace(os.sep, "/") + "/")}},
+                    "originalUriBaseIds": {
+                        "%SRCROOT%": {"uri": "file://" + quote(os.getcwd().replace(os.sep, "/") + "/")}
+                    },
                     "invocations": [
                         {"executionSuccessful": r.complete, "toolExecutionNotifications": notifications}
                     ],

@@ -56,12 +56,14 @@ class TextRenderer(Renderer):
             console.print()
         if report.verbose and r.skipped:
             console.print("[bold]Skipped:[/bold]")
-            for s in r.skipped:
-                console.print(f"  {escape(s['file'])}: {escape(s['reason'])}")
+            for skipped in r.skipped:
+                console.print(f"  {escape(skipped['file'])}: {escape(skipped['reason'])}")
             console.print()
         s = summary(report)
         counts = ", ".join(
-            f"[{STYLE[sev]}]{s['by_severity'][sev.value]} {sev.value}[/]" for sev in Severity if s["by_severity"][sev.value]
+            f"[{STYLE[sev]}]{s['by_severity'][sev.value]} {sev.value}[/]"
+            for sev in Severity
+            if s["by_severity"][sev.value]
         )
         console.print(
             f"Scanned {s['files']} files, {s['objects']} objects ({s['distinct_objects']} distinct by "

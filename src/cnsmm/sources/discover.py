@@ -33,10 +33,7 @@ class InputFile:
 
 
 def _excluded(name: str, relpath: str, excludes: Sequence[str]) -> bool:
-    for pattern in excludes:
-        if fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(relpath, pattern):
-            return True
-    return False
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(relpath, p) for p in excludes)
 
 
 def is_candidate(relpath: str, claimers: Sequence[object]) -> bool:

@@ -125,12 +125,13 @@ class _Text:
         return brace, _close(self.skel, brace)
 
 
-def _spans(t: _Text, pattern: re.Pattern[str]) -> list[tuple[int, int, re.Match[str]]]:
+def _soft_spans(t: _Text) -> list[tuple[int, int, str]]:
+    """``catchError``/``warnError`` blocks that do not fail the build (offset range, step name)."""
     out = []
-    for m in pattern.finditer(t.skel):
-        span = t.block_after(m.end())
-        if span is not None:
-            out.append((span[0], span[1], m))
+    for m in _SOFT_BLOCK.finditer(t.skel):
+        if re.search(r"buildResult\s*:\s*['\"]FAILURE", t.text[m.start():m.end()]):
+            continue
+        out.append((m.end() - 1, _close(t.skel, m.end() - 1), m.group(1)))
     return out
 
 
@@ -208,11 +209,7 @@ def parse(text: str, file: str) -> Pipeline:
         lo, hi = (scope[-1][0], scope[-1][1]) if scope else (0, len(text))
         n = m.group(1)
         creds.append((lo, hi, (n, f"{n}_USR", f"{n}_PSW")))
-    soft_spans = [
-        (a, b, mm.group(1))
-        for a, b, mm in _spans(t, _SOFT_BLOCK)
-        if not re.search(r"buildResult\s*:\s*['\"]FAILURE", mm.group(2) or "")
-    ]
+    soft_spans = _soft_spans(t)
     by_stage: dict[int, list[Step]] = {}
     for offset, found in _shell_steps(t):
         names = tuple(n for a, b, ns in creds if a <= offset < b for n in ns)

@@ -34,6 +34,19 @@ _TWO_WORD_WRAPPERS = {
 _PY = {"python", "python3", "py", "python3.11", "python3.12"}
 
 
+def _strip_comment(line: str) -> str:
+    """The line without a trailing `` # comment`` (a ``#`` after blank, outside quotes)."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and i > 0 and line[i - 1] in " \t":
+            return line[:i].rstrip()
+    return line
+
+
 def logical_lines(text: str) -> list[str]:
     """Lines of a script with backslash continuations joined; comment lines dropped."""
     out: list[str] = []
@@ -46,7 +59,7 @@ def logical_lines(text: str) -> list[str]:
         line = buf + line
         buf = ""
         if line.strip() and not line.lstrip().startswith("#"):
-            out.append(line)
+            out.append(_strip_comment(line))
     if buf.strip():
         out.append(buf)
     return out

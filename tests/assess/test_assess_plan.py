@@ -84,7 +84,7 @@ def test_attestation_file_problems_are_precise() -> None:
         ("DEV.REQ.L1.1", "met", 2), ("DEV.REQ.L1.1", "partial", 29)]
     messages = [p.display() for p in problems]
     assert "att.yaml:12: DEV.REQ.L1.2: expired on 2025-12-31; renew the answer" in messages
-    assert "att.yaml:13: unknown requirement id 'NOPE.L1.1' (see `cnsmm model`)" in messages
+    assert "att.yaml:13: NOPE.L1.1: unknown requirement id 'NOPE.L1.1' (see `cnsmm model`)" in messages
     assert any(m.startswith("att.yaml:16: DEV.REQ.L2.1: status 'done'") for m in messages)
     assert any(m.startswith("att.yaml:18: DEV.REQ.L2.2: status met needs at least one evidence link") for m in messages)
     assert any("APP.SLS.L1.1: not-applicable needs a note" in m for m in messages)

@@ -1,1 +1,169 @@
-"""Report importers, one module per format."""
+"""Report importers, one module per format.
+
+Public API:
+
+- :data:`FORMATS` maps a format name to its module; each module has ``FORMAT``,
+  ``sniff(head: bytes) -> bool`` and ``parse(stream, *, source) -> ImportedReport``.
+- :func:`detect_format` recognises a report from its first 64 KiB and its file name.
+- :func:`open_report` opens a file, detects (or is told) its format and parses it.
+
+``ImportedReport.findings`` is a one-shot iterator: a malformed item raises
+``ReportParseError`` while iterating, so consume it inside the store's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import IO
+
+from cnsmm.errors import InputNotFoundError, ReportParseError
+from cnsmm.findings import Finding
+from cnsmm.importers import (
+    checkov_json,
+    cnsmm_json,
+    cyclonedx_json,
+    cyclonedx_xml,
+    falco_json,
+    gitleaks_json,
+    grype_json,
+    kube_bench_json,
+    kubescape_json,
+    sarif,
+    trivy_json,
+    zap_json,
+    zap_xml,
+)
+from cnsmm.importers.interface import Component, ImportedReport
+
+__all__ = ["FORMATS", "HEAD_SIZE", "Component", "ImportedReport", "detect_format", "open_report"]
+
+HEAD_SIZE = 64 * 1024
+"""Bytes read from the start of a file to recognise its format."""
+
+# Order matters: the first module whose sniff() accepts the head wins, so the most
+# specific signatures come first.
+FORMATS: dict[str, ModuleType] = {
+    module.FORMAT: module
+    for module in (
+        cnsmm_json,
+        sarif,
+        cyclonedx_json,
+        cyclonedx_xml,
+        trivy_json,
+        grype_json,
+        zap_json,
+        zap_xml,
+        kubescape_json,
+        kube_bench_json,
+        checkov_json,
+        gitleaks_json,
+        falco_json,
+    )
+}
+
+# Used only when no signature matches (empty arrays, empty files): a tool name in the file name.
+_NAME_HINTS = (
+    ("gitleaks", gitleaks_json.FORMAT),
+    ("falco", falco_json.FORMAT),
+    ("kube-bench", kube_bench_json.FORMAT),
+    ("kubebench", kube_bench_json.FORMAT),
+    ("checkov", checkov_json.FORMAT),
+)
+
+
+def detect_format(head: bytes, name: str) -> str | None:
+    """The format of a report from its first bytes and its file name, or ``None``."""
+    for fmt, module in FORMATS.items():
+        if module.sniff(head):
+            return fmt
+    lowered = name.lower()
+    stripped = head.strip()
+    if stripped in (b"", b"[]", b"null"):
+        for hint, fmt in _NAME_HINTS:
+            if hint in lowered:
+                return fmt
+    if lowered.endswith(".sarif") or lowered.endswith(".sarif.json"):
+        return sarif.FORMAT
+    return None
+
+
+def open_report(path: str | Path, *, format: str | None = None) -> ImportedReport:
+    """Open, recognise and parse a report file.
+
+    Raises ``InputNotFoundError`` when the file does not exist and ``ReportParseError``
+    (file name first) when the format is unknown or the header is malformed. The file stays
+    open until ``findings`` is exhausted or dropped.
+    """
+    path = Path(path)
+    source = str(path)
+    if format is not None and format not in FORMATS:
+        raise ReportParseError(
+            f"{source}: unknown report format {format!r}", hint=f"Use one of: {', '.join(sorted(FORMATS))}"
+        )
+    try:
+        stream = path.open("rb")
+    except FileNotFoundError:
+        raise InputNotFoundError(f"{source}: no such file", hint="Check the path of the report") from None
+    except IsADirectoryError:
+        raise ReportParseError(f"{source}: is a directory, not a report file",
+                               hint="Pass the report files themselves") from None
+    except OSError as exc:
+        raise ReportParseError(f"{source}: cannot read ({exc.strerror})") from None
+    try:
+        head = stream.read(HEAD_SIZE)
+        stream.seek(0)
+        fmt = format or detect_format(head, path.name)
+        if fmt is None:
+            raise ReportParseError(
+                f"{source}: unknown report format ({_describe(head)})",
+                hint=f"Known formats: {', '.join(sorted(FORMATS))}. Force one with --format NAME",
+            )
+        report: ImportedReport = FORMATS[fmt].parse(stream, source=source)
+    except BaseException:
+        stream.close()
+        raise
+    report.findings = _Closing(report.findings, stream)
+    return report
+
+
+def _describe(head: bytes) -> str:
+    if not head.strip():
+        return "the file is empty"
+    if b"\x00" in head[:1024]:
+        return "binary data or UTF-16 text, not a JSON or XML report"
+    start = head.lstrip()[:1]
+    if start in (b"{", b"["):
+        return "JSON, but no known tool's report shape"
+    if start == b"<":
+        return "XML, but no known tool's report shape"
+    return "neither JSON nor XML"
+
+
+class _Closing(Iterator[Finding]):
+    """Iterates the findings and closes the file when done, on error, or when dropped."""
+
+    def __init__(self, findings: Iterator[Finding], stream: IO[bytes]) -> None:
+        self._findings = findings
+        self._stream = stream
+
+    def __iter__(self) -> _Closing:
+        return self
+
+    def __next__(self) -> Finding:
+        try:
+            return next(self._findings)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the report file; further iteration ends."""
+        close = getattr(self._findings, "close", None)
+        if close is not None:
+            close()
+        self._stream.close()
+
+    def __del__(self) -> None:
+        self._stream.close()

@@ -1,0 +1,220 @@
+"""Helpers shared by the importers: typed field access with located errors, severities,
+scopes and timestamps. Nothing here does I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any, TypeVar
+
+from cnsmm.errors import ReportParseError
+from cnsmm.findings import Finding, Severity
+
+T = TypeVar("T")
+
+FORMAT_HINT = "Check that the file is a complete report written by the tool, or force another format with --format"
+
+
+def fail(where: str, what: str, hint: str | None = FORMAT_HINT) -> ReportParseError:
+    """Build the error for a malformed report; ``where`` starts with the file name."""
+    return ReportParseError(f"{where}: {what}", hint=hint)
+
+
+def type_name(value: object) -> str:
+    """JSON name of a Python value's type, for got/expected messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def as_dict(value: object, where: str, what: str = "item") -> dict[str, Any]:
+    """``value`` if it is a JSON object, else a located error."""
+    if not isinstance(value, dict):
+        raise fail(where, f"{what} must be an object (got {type_name(value)})")
+    return value
+
+
+def get_str(obj: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
+    """A string field; numbers are accepted and converted, empty strings read as missing."""
+    value = obj.get(key)
+    if value is None or value == "":
+        if required:
+            raise fail(where, f"missing {key}")
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise fail(where, f"{key} must be a string (got {type_name(value)})")
+
+
+def req_str(obj: Mapping[str, Any], key: str, where: str) -> str:
+    """A required, non-empty string field."""
+    value = get_str(obj, key, where, required=True)
+    assert value is not None
+    return value
+
+
+def get_int(obj: Mapping[str, Any], key: str, where: str) -> int | None:
+    """An integer field (JSON number or numeric string); missing reads as ``None``."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise fail(where, f"{key} must be a number (got boolean)")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise fail(where, f"{key} must be an integer (got {type_name(value)} {value!r:.40})")
+
+
+def get_list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    """An array field; missing or null reads as empty."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise fail(where, f"{key} must be an array (got {type_name(value)})")
+    return value
+
+
+def get_dict(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    """An object field; missing or null reads as empty."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail(where, f"{key} must be an object (got {type_name(value)})")
+    return value
+
+
+def str_tuple(obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """An array of strings, de-duplicated in order; non-string items are an error."""
+    out: list[str] = []
+    for i, raw in enumerate(get_list(obj, key, where), 1):
+        item = str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else raw
+        if not isinstance(item, str):
+            raise fail(where, f"{key}[{i}] must be a string (got {type_name(item)})")
+        if item and item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def unique(items: Iterator[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Non-empty items in first-seen order, without repeats."""
+    seen: dict[str, None] = {}
+    for item in items:
+        if item:
+            seen.setdefault(item, None)
+    return tuple(seen)
+
+
+_CWE = re.compile(r"(?i)\bcwe[-_/ :]*0*(\d{1,5})\b")
+
+
+def cwe_ids(values: Iterator[str] | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``CWE-n`` ids found in free-form values (``CWE-79``, ``external/cwe/cwe-079``, ``79``)."""
+    out: list[str] = []
+    for value in values:
+        text = str(value).strip()
+        found = [f"CWE-{n}" for n in _CWE.findall(text)]
+        if not found and text.isdigit() and int(text) > 0:
+            found = [f"CWE-{int(text)}"]
+        out.extend(found)
+    return unique(out)
+
+
+def severity_from_label(label: str | None, table: Mapping[str, Severity], default: Severity) -> Severity:
+    """Look a tool's severity label up in ``table`` (keys lower-case); unknown labels get ``default``."""
+    if not label:
+        return default
+    return table.get(label.strip().lower(), default)
+
+
+def severity_from_score(score: float) -> Severity:
+    """CVSS-style score to severity: >= 9 critical, >= 7 high, >= 4 medium, > 0 low, else info."""
+    if score >= 9.0:
+        return Severity.CRITICAL
+    if score >= 7.0:
+        return Severity.HIGH
+    if score >= 4.0:
+        return Severity.MEDIUM
+    if score > 0.0:
+        return Severity.LOW
+    return Severity.INFO
+
+
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 / ISO 8601 timestamp, or ``None`` when absent or unreadable (never fatal)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00").replace(" UTC", "+00:00")
+    # Go writes nanoseconds; Python accepts at most microseconds.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def image_repository(ref: str) -> str:
+    """An image reference without its tag and digest, used as a stable scan scope.
+
+    ``docker.io/library/nginx:1.25@sha256:...`` and ``nginx:1.27`` both give ``nginx``:
+    a new build of the same image repository replaces the previous scan's results.
+    """
+    name = ref.strip().split("@", 1)[0]
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        name = name[:colon]
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    if name.startswith("library/") and name.count("/") == 1:
+        name = name[len("library/") :]
+    return name
+
+
+def file_name(source: str) -> str:
+    """The last component of a source path, used as the scope of reports that name no target."""
+    return PurePosixPath(source.replace("\\", "/")).name or source
+
+
+def slug(text: str) -> str:
+    """Lower-case, dash-separated name of a tool (``Semgrep OSS`` -> ``semgrep-oss``)."""
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-") or "unknown"
+
+
+def guarded(where: str, items: Iterator[Finding]) -> Iterator[Finding]:
+    """Re-raise anything unexpected while iterating as a ``ReportParseError`` naming the file."""
+    try:
+        yield from items
+    except ReportParseError:
+        raise
+    except (RecursionError, MemoryError) as exc:
+        raise fail(where, f"report too deeply nested or too large ({type(exc).__name__})") from exc
+    except Exception as exc:
+        raise fail(where, f"cannot read the report ({type(exc).__name__}: {exc})") from exc
+
+
+def indexed(items: list[Any], where: str, label: str, fn: Callable[[Any, str], T]) -> Iterator[T]:
+    """Apply ``fn(item, where_of_item)`` to each item, numbering items from 1 in messages."""
+    for i, item in enumerate(items, 1):
+        yield fn(item, f"{where}, {label} #{i}")

@@ -1,0 +1,213 @@
+"""One SARIF run's context (tool, rules, base URIs) and the mapping of its results."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import (
+    as_dict,
+    cwe_ids,
+    fail,
+    get_dict,
+    get_int,
+    get_list,
+    get_str,
+    severity_from_label,
+    severity_from_score,
+    slug,
+    str_tuple,
+    unique,
+)
+
+LEVEL = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW, "none": Severity.INFO}
+
+# Tool name (slug) -> finding category; anything else is static analysis.
+_CATEGORY = {
+    "gitleaks": "secret", "trufflehog": "secret", "detect-secrets": "secret",
+    "checkov": "misconfiguration", "kube-linter": "misconfiguration", "kics": "misconfiguration",
+    "tfsec": "misconfiguration", "terrascan": "misconfiguration", "hadolint": "misconfiguration",
+    "kubescape": "misconfiguration", "cnsmm": "misconfiguration",
+    "trivy": "vulnerability", "grype": "vulnerability", "osv-scanner": "vulnerability",
+    "zap": "dast", "owasp-zap": "dast",
+}
+KIND = {"secret": "secret-scan", "misconfiguration": "iac-scan", "vulnerability": "sca", "dast": "dast",
+        "sast": "sast"}
+_K8S_OBJECT = re.compile(r"\(object: (?:<no namespace>|([^/\s]+))/(\S+) [^,()]*, Kind=(\w+)\)")
+_FINGERPRINT_KEY = re.compile(r"(?i)hash|fingerprint|id|/v\d")
+
+
+def tool_slug(name: str) -> str:
+    """Stable short name of a SARIF producer (``Semgrep OSS`` -> ``semgrep``)."""
+    s = slug(name)
+    if s.startswith("semgrep"):
+        return "semgrep"
+    return {"kubelinter": "kube-linter", "owasp-zap": "zap"}.get(s, s)
+
+
+class Run:
+    """What the results of one run need: the tool, its rules, and the base URIs."""
+
+    def __init__(self, run: dict[str, Any], where: str) -> None:
+        tool = get_dict(run, "tool", where)
+        driver = get_dict(tool, "driver", f"{where}, tool")
+        if not tool or not driver:
+            raise fail(where, "missing tool.driver (every SARIF run names the tool that produced it)")
+        self.where = where
+        self.name = get_str(driver, "name", f"{where}, tool.driver", required=True) or ""
+        self.tool = tool_slug(self.name)
+        self.version = get_str(driver, "version", where) or get_str(driver, "semanticVersion", where)
+        self.category = _CATEGORY.get(self.tool, "sast")
+        self.components: list[list[dict[str, Any]]] = [self._rules(driver, f"{where}, tool.driver")]
+        for i, ext in enumerate(get_list(tool, "extensions", where), 1):
+            self.components.append(self._rules(as_dict(ext, f"{where}, extension #{i}"), f"{where}, extension #{i}"))
+        self.by_id: dict[str, dict[str, Any]] = {}
+        for rules in self.components:
+            for rule in rules:
+                rid = rule.get("id")
+                if isinstance(rid, str):
+                    self.by_id.setdefault(rid, rule)
+        self.bases: dict[str, dict[str, Any]] = {
+            k: v for k, v in get_dict(run, "originalUriBaseIds", where).items() if isinstance(v, dict)
+        }
+
+    @staticmethod
+    def _rules(component: dict[str, Any], where: str) -> list[dict[str, Any]]:
+        return [as_dict(r, f"{where}, rule #{i}") for i, r in enumerate(get_list(component, "rules", where), 1)]
+
+    def rule_for(self, result: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+        """The rule id of a result and its descriptor (empty when the run does not describe it)."""
+        ref = get_dict(result, "rule", where)
+        rid = get_str(result, "ruleId", where) or get_str(ref, "id", where)
+        index = get_int(result, "ruleIndex", where)
+        if index is None:
+            index = get_int(ref, "index", where)
+        component = get_int(get_dict(ref, "toolComponent", where), "index", where)
+        rules = self.components[component + 1] if component is not None and component + 1 < len(
+            self.components) else self.components[0]
+        rule = self.by_id.get(rid, {}) if rid else {}
+        if not rule and index is not None and 0 <= index < len(rules):
+            rule = rules[index]
+        rid = rid or get_str(rule, "id", where)
+        if not rid:
+            raise fail(where, "missing ruleId (no ruleId, rule.id or ruleIndex into the run's rules)")
+        return rid, rule
+
+    def path(self, uri: str, base_id: str | None) -> str:
+        """A result's file, relative to its base when the base is a known directory."""
+        path = unquote(uri)
+        for _ in range(5):  # resolve chains of relative bases
+            base = self.bases.get(base_id or "")
+            if base is None or path.startswith("file:"):
+                break
+            base_uri = unquote(get_str(base, "uri", self.where) or "")
+            if not base_uri or base_uri.startswith("file:") or "://" in base_uri:
+                break
+            path = base_uri.rstrip("/") + "/" + path
+            base_id = get_str(base, "uriBaseId", self.where)
+        if path.startswith("file://"):
+            path = path[len("file://"):]
+            path = path[len("localhost"):] if path.startswith("localhost/") else path
+            for base in self.bases.values():
+                base_uri = unquote(get_str(base, "uri", self.where) or "")
+                if base_uri.startswith("file://"):
+                    prefix = base_uri[len("file://"):].rstrip("/") + "/"
+                    if path.startswith(prefix):
+                        path = path[len(prefix):]
+                        break
+        return path[2:] if path.startswith("./") else path
+
+    def result(self, r: dict[str, Any], where: str) -> Finding | None:
+        """Map one result; ``None`` for passes, suppressed results and absent baseline entries."""
+        if (get_str(r, "kind", where) or "fail") in ("pass", "notApplicable"):
+            return None
+        if get_str(r, "baselineState", where) == "absent":
+            return None
+        for i, sup in enumerate(get_list(r, "suppressions", where), 1):
+            if get_str(as_dict(sup, f"{where}, suppression #{i}"), "status", where) in (None, "accepted"):
+                return None
+        rid, rule = self.rule_for(r, where)
+        props = get_dict(r, "properties", where)
+        rule_props = get_dict(rule, "properties", where)
+        level = get_str(r, "level", where) or get_str(get_dict(rule, "defaultConfiguration", where), "level",
+                                                        where) or "warning"
+        score = _score(props.get("security-severity")) if "security-severity" in props else None
+        if score is None:
+            score = _score(rule_props.get("security-severity"))
+        severity = severity_from_score(score) if score is not None else severity_from_label(
+            level, LEVEL, Severity.MEDIUM)
+        title = _text(rule, "shortDescription") or get_str(rule, "name", where) or rid
+        message = self._message(r, rule, where) or title
+        location = self._location(r, message, where)
+        tags = [str(t) for t in get_list(rule_props, "tags", where)] + [str(t) for t in get_list(props, "tags", where)]
+        for rel in get_list(rule, "relationships", where):
+            target = rel.get("target") if isinstance(rel, dict) else None
+            component = target.get("toolComponent") if isinstance(target, dict) else None
+            if isinstance(target, dict) and isinstance(component, dict) and "cwe" in str(component.get("name")).lower():
+                tags.append(str(target.get("id", "")))
+        return Finding(
+            rule=rid, severity=severity, tool_severity=f"{score:g}" if score is not None else level,
+            title=title, message=message,
+            description=_text(rule, "fullDescription") or _text(rule, "help"),
+            location=location, tool=self.tool, tool_version=self.version, category=self.category,
+            cwe=cwe_ids(tags), references=unique([get_str(rule, "helpUri", where) or ""]),
+            tool_fingerprint=_fingerprint(r, where),
+        )
+
+    def _message(self, r: dict[str, Any], rule: dict[str, Any], where: str) -> str | None:
+        msg = get_dict(r, "message", where)
+        text = get_str(msg, "text", where)
+        if text is None and (mid := get_str(msg, "id", where)):
+            text = _text(get_dict(rule, "messageStrings", where), mid)
+            for i, arg in enumerate(str_tuple(msg, "arguments", where)):
+                text = text.replace(f"{{{i}}}", arg) if text else text
+        return text
+
+    def _location(self, r: dict[str, Any], message: str, where: str) -> Location:
+        locations = get_list(r, "locations", where)
+        loc = as_dict(locations[0], f"{where}, location #1") if locations else {}
+        phys = get_dict(loc, "physicalLocation", where)
+        art = get_dict(phys, "artifactLocation", where)
+        region = get_dict(phys, "region", where)
+        uri = get_str(art, "uri", where)
+        resource = None
+        if m := _K8S_OBJECT.search(message):
+            ns, name, kind = m.groups()
+            resource = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
+        elif not uri:
+            logical = get_list(loc, "logicalLocations", where)
+            if logical and isinstance(logical[0], dict):
+                resource = get_str(logical[0], "fullyQualifiedName", where) or get_str(logical[0], "name", where)
+        return Location(
+            file=self.path(uri, get_str(art, "uriBaseId", where)) if uri else None,
+            line=get_int(region, "startLine", where), column=get_int(region, "startColumn", where),
+            resource=resource,
+        )
+
+
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if isinstance(value, dict):
+        text = value.get("text")
+        return text if isinstance(text, str) and text else None
+    return None
+
+
+def _score(value: object) -> float | None:
+    try:
+        score = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return score if 0.0 <= score <= 10.0 else None
+
+
+def _fingerprint(r: dict[str, Any], where: str) -> str | None:
+    for key in ("partialFingerprints", "fingerprints"):
+        prints = get_dict(r, key, where)
+        parts = sorted(f"{k}={v}" for k, v in prints.items()
+                       if isinstance(v, str | int) and _FINGERPRINT_KEY.search(k))
+        if parts:
+            return ";".join(parts)
+    return None

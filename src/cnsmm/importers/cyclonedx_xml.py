@@ -1,0 +1,104 @@
+"""CycloneDX XML BOMs (spec 1.4 to 1.6), read with defusedxml and mapped like the JSON form.
+
+XML BOMs are loaded whole (limit: 256 MiB); use the JSON form for larger BOMs.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+from xml.etree.ElementTree import Element
+
+from cnsmm.importers._common import fail, file_name, guarded, parse_time
+from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
+from cnsmm.importers._xml import child, children, load_xml, local, text
+from cnsmm.importers.interface import ImportedReport
+
+FORMAT = "cyclonedx-xml"
+
+
+def sniff(head: bytes) -> bool:
+    """CycloneDX XML: a ``bom`` element in the CycloneDX namespace."""
+    return b"<bom" in head and b"cyclonedx.org/schema/bom" in head
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse a CycloneDX XML BOM (whole document; errors raise here)."""
+    root = load_xml(stream, source)
+    if local(root.tag) != "bom" or "cyclonedx.org/schema/bom/" not in root.tag:
+        raise fail(source, f"root element must be a CycloneDX <bom> (got <{local(root.tag)}>)")
+    check_spec(root.tag.split("}", 1)[0].rsplit("/", 1)[-1], source)
+    metadata = _metadata(child(root, "metadata"))
+    comps, refs = components([_component(c) for c in children(child(root, "components"), "component")], source)
+    tool, version = tool_of(metadata, source)
+    mapper = VulnMapper(tool, version, refs, image_of(metadata))
+    vulns = [_vulnerability(v) for v in children(child(root, "vulnerabilities"), "vulnerability")]
+
+    def findings() -> Any:
+        for i, v in enumerate(vulns, 1):
+            yield from mapper.findings(v, f"{source}: vulnerability #{i}")
+
+    return ImportedReport(
+        format=FORMAT, tool=tool, tool_version=version, scope=scope_of(metadata, file_name(source), source),
+        findings=guarded(source, findings()), generated_at=parse_time(metadata.get("timestamp")),
+        components=comps, kind="sbom",
+    )
+
+
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None and v != []}
+
+
+def _metadata(el: Element | None) -> dict[str, Any]:
+    if el is None:
+        return {}
+    tools_el = child(el, "tools")
+    tools: Any = None
+    if tools_el is not None:
+        legacy = [_drop_none({"name": text(t, "name"), "version": text(t, "version")})
+                  for t in children(tools_el, "tool")]
+        modern = [_component(c) for c in children(child(tools_el, "components"), "component")]
+        tools = legacy or {"components": modern}
+    comp = child(el, "component")
+    return _drop_none({"timestamp": text(el, "timestamp"), "tools": tools,
+                       "component": _component(comp) if comp is not None else None})
+
+
+def _component(el: Element) -> dict[str, Any]:
+    licenses: list[dict[str, Any]] = []
+    for lic in children(child(el, "licenses"), "license"):
+        licenses.append({"license": _drop_none({"id": text(lic, "id"), "name": text(lic, "name")})})
+    for expr in children(child(el, "licenses"), "expression"):
+        licenses.append({"expression": (expr.text or "").strip()})
+    return _drop_none({
+        "type": el.get("type"), "bom-ref": el.get("bom-ref"), "name": text(el, "name"),
+        "group": text(el, "group"), "version": text(el, "version"), "purl": text(el, "purl"),
+        "licenses": licenses,
+        "components": [_component(c) for c in children(child(el, "components"), "component")],
+    })
+
+
+def _score(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _vulnerability(el: Element) -> dict[str, Any]:
+    source = child(el, "source")
+    return _drop_none({
+        "id": text(el, "id"),
+        "source": _drop_none({"name": text(source, "name"), "url": text(source, "url")}) if source is not None
+        else None,
+        "references": [_drop_none({"id": text(r, "id")}) for r in children(child(el, "references"), "reference")],
+        "ratings": [_drop_none({"severity": text(r, "severity"), "score": _score(text(r, "score")),
+                                "method": text(r, "method")})
+                    for r in children(child(el, "ratings"), "rating")],
+        "cwes": [(c.text or "").strip() for c in children(child(el, "cwes"), "cwe")],
+        "description": text(el, "description"), "detail": text(el, "detail"),
+        "recommendation": text(el, "recommendation"),
+        "advisories": [_drop_none({"url": text(a, "url")}) for a in children(child(el, "advisories"), "advisory")],
+        "analysis": _drop_none({"state": text(child(el, "analysis"), "state")}) if child(el, "analysis") is not None
+        else None,
+        "affects": [_drop_none({"ref": text(t, "ref")}) for t in children(child(el, "affects"), "target")],
+    })

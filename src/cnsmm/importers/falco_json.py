@@ -1,0 +1,89 @@
+"""Falco JSON alerts (``json_output: true``): one JSON object per line.
+
+Streams line by line; each alert becomes a runtime finding on its pod (or host).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import as_dict, fail, file_name, get_dict, get_str, guarded, severity_from_label
+from cnsmm.importers._jsonio import Doc
+from cnsmm.importers.interface import ImportedReport
+
+FORMAT = "falco-json"
+
+PRIORITY = {
+    "emergency": Severity.CRITICAL,
+    "alert": Severity.CRITICAL,
+    "critical": Severity.CRITICAL,
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "notice": Severity.LOW,
+    "informational": Severity.INFO,
+    "info": Severity.INFO,
+    "debug": Severity.INFO,
+}
+
+LINE_LIMIT = 4 * 1024 * 1024
+"""Longest alert line accepted, in bytes."""
+
+
+def sniff(head: bytes) -> bool:
+    """Falco: the first line is a JSON object with ``rule``, ``priority`` and ``output``."""
+    first = head.lstrip().split(b"\n", 1)[0]
+    return first.startswith(b"{") and b'"priority"' in first and b'"rule"' in first and b'"output"' in first
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse Falco JSON-lines alerts; a malformed line raises while iterating."""
+    doc = Doc(stream, source)  # rejects UTF-16 up front
+    return ImportedReport(
+        format=FORMAT, tool="falco", tool_version=None, scope=f"falco:{file_name(source)}",
+        findings=guarded(source, _alerts(doc.rewind(), source)), kind="runtime",
+    )
+
+
+def _alerts(stream: IO[bytes], source: str) -> Iterator[Finding]:
+    for number, raw in enumerate(iter(lambda: stream.readline(LINE_LIMIT + 1), b""), 1):
+        where = f"{source}:{number}"
+        if len(raw) > LINE_LIMIT:
+            raise fail(where, f"alert line longer than {LINE_LIMIT // (1024 * 1024)} MiB")
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            alert = as_dict(json.loads(line), where, "alert")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise fail(where, f"invalid JSON alert ({exc})",
+                       hint="Falco alerts must be JSON, one per line (json_output: true)") from exc
+        yield _alert(alert, where)
+
+
+def _alert(a: dict[str, object], where: str) -> Finding:
+    rule = get_str(a, "rule", where, required=True) or ""
+    label = get_str(a, "priority", where, required=True)
+    fields = get_dict(a, "output_fields", where)
+    ns = get_str(fields, "k8s.ns.name", where)
+    pod = get_str(fields, "k8s.pod.name", where)
+    repo = get_str(fields, "container.image.repository", where)
+    tag = get_str(fields, "container.image.tag", where)
+    host = get_str(a, "hostname", where)
+    resource = f"Pod/{ns}/{pod}" if pod and ns else (f"Pod/{pod}" if pod else None)
+    output = get_str(a, "output", where) or rule
+    return Finding(
+        rule=rule, severity=severity_from_label(label, PRIORITY, Severity.MEDIUM), tool_severity=label,
+        title=rule, message=output,
+        location=Location(resource=resource or (f"Node/{host}" if host else None),
+                          image=f"{repo}:{tag}" if repo and tag else repo),
+        tool="falco", category="runtime",
+        aliases=tuple(t for t in _tags(a) if t.upper().startswith("T") and t[1:5].isdigit()),
+    )
+
+
+def _tags(a: dict[str, object]) -> list[str]:
+    tags = a.get("tags")
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []

@@ -1,0 +1,54 @@
+"""gitleaks JSON reports (``gitleaks detect --report-format json``): an array of leaks.
+
+The leaked value (``Secret``, ``Match``, ``Line``) is never read into a finding; neither is
+the commit message or the author's e-mail. Loaded whole (limit: 256 MiB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import as_dict, fail, file_name, get_int, get_str, guarded, req_str, type_name
+from cnsmm.importers._jsonio import load_small
+from cnsmm.importers.interface import ImportedReport
+
+FORMAT = "gitleaks-json"
+
+
+def sniff(head: bytes) -> bool:
+    """gitleaks JSON: an array of objects with ``RuleID`` and ``Fingerprint``/``Secret``."""
+    return head.lstrip().startswith(b"[") and b'"RuleID"' in head and (
+        b'"Fingerprint"' in head or b'"Secret"' in head or b'"StartLine"' in head)
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse a gitleaks JSON report (whole document; structure errors raise here)."""
+    doc = load_small(stream, source)
+    if not isinstance(doc, list):
+        raise fail(source, f"the report must be a JSON array of leaks (got {type_name(doc)})")
+    return ImportedReport(
+        format=FORMAT, tool="gitleaks", tool_version=None, scope=f"gitleaks:{file_name(source)}",
+        findings=guarded(source, _findings(doc, source)), kind="secret-scan",
+    )
+
+
+def _findings(leaks: list[Any], source: str) -> Iterator[Finding]:
+    for i, raw in enumerate(leaks, 1):
+        where = f"{source}: leak #{i}"
+        leak = as_dict(raw, where, "leak")
+        rule = req_str(leak, "RuleID", where)
+        path = req_str(leak, "File", where)
+        line = get_int(leak, "StartLine", where)
+        column = get_int(leak, "StartColumn", where)
+        commit = get_str(leak, "Commit", where)
+        title = get_str(leak, "Description", where) or rule
+        where_found = f"{path}:{line}" if line else path
+        message = f"{title} in {where_found}" + (f" (commit {commit[:12]})" if commit else "") + "; value redacted"
+        yield Finding(
+            rule=rule, severity=Severity.HIGH, tool_severity=None, title=title, message=message,
+            location=Location(file=path, line=line, column=column), tool="gitleaks", category="secret",
+            fix="Revoke and rotate the credential, then remove it from the code and the repository history.",
+            tool_fingerprint=get_str(leak, "Fingerprint", where),
+        )

@@ -1,0 +1,137 @@
+"""kubescape JSON reports (``kubescape scan --format json``, format version v2).
+
+One finding per failed control on a resource. Severity comes from the control's
+``scoreFactor`` in ``summaryDetails``. Loaded whole (limit: 256 MiB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import (
+    as_dict,
+    fail,
+    file_name,
+    get_dict,
+    get_list,
+    get_str,
+    guarded,
+    parse_time,
+    req_str,
+)
+from cnsmm.importers._jsonio import load_small
+from cnsmm.importers.interface import ImportedReport
+
+FORMAT = "kubescape-json"
+
+
+def sniff(head: bytes) -> bool:
+    """kubescape JSON: ``summaryDetails`` or results of ``controlID``s per ``resourceID``."""
+    return b'"summaryDetails"' in head or (b'"resourceID"' in head and b'"controlID"' in head)
+
+
+def severity_of(score_factor: float) -> Severity:
+    """kubescape's scale: 9-10 critical, 7-8 high, 4-6 medium, 1-3 low, 0 info."""
+    if score_factor >= 9:
+        return Severity.CRITICAL
+    if score_factor >= 7:
+        return Severity.HIGH
+    if score_factor >= 4:
+        return Severity.MEDIUM
+    return Severity.LOW if score_factor > 0 else Severity.INFO
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse a kubescape JSON report (whole document; structure errors raise here)."""
+    doc = as_dict(load_small(stream, source), source, "the report")
+    if "results" not in doc and "summaryDetails" not in doc:
+        raise fail(source, "missing results (kubescape --format json writes results per resource)")
+    controls = get_dict(get_dict(doc, "summaryDetails", source), "controls", source)
+    resources: dict[str, dict[str, Any]] = {}
+    for i, raw in enumerate(get_list(doc, "resources", source), 1):
+        res = as_dict(raw, f"{source}: resource #{i}", "resource")
+        resources[req_str(res, "resourceID", f"{source}: resource #{i}")] = res
+    results = [as_dict(r, f"{source}: result #{i}", "result")
+               for i, r in enumerate(get_list(doc, "results", source), 1)]
+    meta = get_dict(doc, "metadata", source)
+    scan = get_dict(meta, "scanMetadata", source)
+    version = get_str(scan, "kubescapeVersion", source)
+    cluster = get_str(doc, "clusterName", source)
+    git = get_dict(get_dict(meta, "targetMetadata", source), "gitRepoContextMetadata", source)
+    target = cluster or get_str(git, "repo", source) or file_name(source)
+    return ImportedReport(
+        format=FORMAT, tool="kubescape", tool_version=version, scope=f"{'cluster' if cluster else 'files'}:{target}",
+        findings=guarded(source, _findings(results, resources, controls, version, source)),
+        generated_at=parse_time(doc.get("generationTime")), kind="compliance" if cluster else "iac-scan",
+    )
+
+
+def resource_name(resource_id: str, obj: dict[str, Any]) -> str:
+    """``Kind/namespace/name`` from the resource object, else from the resource id
+    (``apps/v1/default/Deployment/web`` or ``path=.../api=apps/v1//Deployment/web``)."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    kind, name = obj.get("kind"), (meta or {}).get("name") or obj.get("name")
+    ns = (meta or {}).get("namespace") or obj.get("namespace")
+    if not (isinstance(kind, str) and isinstance(name, str)):
+        parts = resource_id.split("/api=", 1)[-1].split("/")
+        kind, name = (parts[-2], parts[-1]) if len(parts) >= 2 else ("Object", resource_id)
+        ns = parts[-3] if len(parts) >= 3 else None
+    return f"{kind}/{ns}/{name}" if isinstance(ns, str) and ns else f"{kind}/{name}"
+
+
+def _findings(results: list[dict[str, Any]], resources: dict[str, dict[str, Any]], controls: dict[str, Any],
+              version: str | None, source: str) -> Iterator[Finding]:
+    for i, result in enumerate(results, 1):
+        where = f"{source}: result #{i}"
+        rid = req_str(result, "resourceID", where)
+        res = resources.get(rid, {})
+        obj = get_dict(res, "object", where)
+        resource = resource_name(rid, obj)
+        src = get_dict(res, "source", where)
+        file = get_str(src, "relativePath", where)
+        for j, raw in enumerate(get_list(result, "controls", where), 1):
+            cwhere = f"{where}, control #{j}"
+            control = as_dict(raw, cwhere, "control")
+            if not _failed(control, cwhere):
+                continue
+            cid = req_str(control, "controlID", cwhere)
+            summary = controls.get(cid) if isinstance(controls.get(cid), dict) else {}
+            factor = summary.get("scoreFactor") if isinstance(summary, dict) else None
+            sev = severity_of(float(factor)) if isinstance(factor, int | float) else Severity.MEDIUM
+            name = get_str(control, "name", cwhere) or cid
+            paths = _paths(control, cwhere)
+            yield Finding(
+                rule=cid, severity=sev, tool_severity=f"scoreFactor {factor}" if factor is not None else None,
+                title=name, message=f"{resource} fails {cid} {name}" + (f" at {', '.join(paths[:5])}" if paths else ""),
+                description=get_str(summary, "description", cwhere) if isinstance(summary, dict) else None,
+                fix=get_str(summary, "remediation", cwhere) if isinstance(summary, dict) else None,
+                location=Location(file=file, resource=resource), tool="kubescape", tool_version=version,
+                category="misconfiguration", references=(f"https://hub.armosec.io/docs/{cid.lower()}",),
+            )
+
+
+def _failed(control: dict[str, Any], where: str) -> bool:
+    status = control.get("status")
+    if isinstance(status, dict) and status.get("status") is not None:
+        return status.get("status") == "failed"
+    if isinstance(status, str):
+        return status == "failed"
+    rules = get_list(control, "rules", where)  # old reports: status only per rule
+    return any(isinstance(r, dict) and r.get("status") == "failed" for r in rules)
+
+
+def _paths(control: dict[str, Any], where: str) -> list[str]:
+    out: list[str] = []
+    for rule in get_list(control, "rules", where):
+        for p in get_list(rule, "paths", where) if isinstance(rule, dict) else []:
+            if not isinstance(p, dict):
+                continue
+            for key in ("failedPath", "reviewPath", "deletePath"):
+                if isinstance(p.get(key), str) and p[key]:
+                    out.append(p[key])
+            fix = p.get("fixPath")
+            if isinstance(fix, dict) and isinstance(fix.get("path"), str):
+                out.append(fix["path"])
+    return list(dict.fromkeys(out))

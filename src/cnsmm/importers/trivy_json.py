@@ -1,0 +1,237 @@
+"""Trivy JSON reports (``trivy image|fs|repo|config|k8s --format json``), SchemaVersion 2.
+
+Streams one ``Results`` item (one target: an OS package database, a lock file, a manifest)
+or one Kubernetes resource at a time. Secret values (``Match``, ``Code``) are never read
+into findings.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import IO, Any
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import (
+    as_dict,
+    cwe_ids,
+    fail,
+    get_dict,
+    get_int,
+    get_list,
+    get_str,
+    guarded,
+    image_repository,
+    parse_time,
+    req_str,
+    severity_from_label,
+    str_tuple,
+    unique,
+)
+from cnsmm.importers._jsonio import Doc, event_kind
+from cnsmm.importers.interface import ImportedReport
+
+FORMAT = "trivy-json"
+
+SEVERITY = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+    "unknown": Severity.INFO,
+}
+
+_HEAD = frozenset({"SchemaVersion", "CreatedAt", "ArtifactName", "ArtifactType", "Trivy", "ClusterName"})
+_BIG = frozenset({"Results", "Resources", "Vulnerabilities", "Misconfigurations"})
+
+
+def sniff(head: bytes) -> bool:
+    """Trivy JSON: ``SchemaVersion`` with ``ArtifactName``/``Results``, or a ``trivy k8s`` report."""
+    if b'"SchemaVersion"' in head and (b'"ArtifactName"' in head or b'"Results"' in head):
+        return True
+    return b'"ClusterName"' in head and b'"Resources"' in head
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse a Trivy JSON report; header errors raise here, item errors while iterating."""
+    doc = Doc(stream, source)
+    head = doc.head("", _HEAD, _BIG)
+    if not head.found:
+        raise fail(source, "the file is empty")
+    values = head.values
+    if head.stopped_at is not None and not ({"ArtifactName", "ClusterName"} & values.keys()):
+        for key in ("ArtifactName", "ClusterName", "Trivy", "SchemaVersion", "ArtifactType"):
+            found = doc.first(key)
+            if found is not None:
+                values[key] = found
+    if head.stopped_at is not None and "Trivy" not in values:
+        values.update(doc.tail(frozenset({"Trivy"})) or {})
+    if head.stopped_at is not None and head.stop_event != "start_array":
+        raise fail(source, f"{head.stopped_at} must be an array (got {event_kind(head.stop_event)})")
+    k8s = "ClusterName" in values and "ArtifactName" not in values
+    if not k8s:
+        version = values.get("SchemaVersion")
+        if version != 2:
+            raise fail(source, f"unsupported Trivy SchemaVersion (got {version!r}, expected 2)",
+                       hint="Re-run the scan with Trivy 0.20 or later and `--format json`")
+    trivy = values.get("Trivy")
+    tool_version = get_str(trivy, "Version", source) if isinstance(trivy, dict) else None
+    if k8s:
+        cluster = get_str(values, "ClusterName", source) or "cluster"
+        return ImportedReport(
+            format=FORMAT, tool="trivy", tool_version=tool_version, scope=f"k8s:{cluster}",
+            findings=guarded(source, _k8s_findings(doc, tool_version, head.stopped_at == "Resources")),
+            generated_at=parse_time(values.get("CreatedAt")), kind="image-scan",
+        )
+    artifact = req_str(values, "ArtifactName", source)
+    artifact_type = get_str(values, "ArtifactType", source) or "filesystem"
+    image = artifact if artifact_type == "container_image" else None
+    results = doc.items("Results.item", "result")
+    first = list(itertools.islice(results, 1))
+    kind = "image-scan" if image else _kind_of(first)
+    ctx = _Ctx(source, tool_version, image, None)
+    items = itertools.chain(first, results)
+    return ImportedReport(
+        format=FORMAT, tool="trivy", tool_version=tool_version,
+        scope=f"image:{image_repository(artifact)}" if image else f"{artifact_type}:{artifact}",
+        findings=guarded(source, _results(items, ctx, f"{source}: result")),
+        generated_at=parse_time(values.get("CreatedAt")), kind=kind,
+    )
+
+
+def _kind_of(first: list[Any]) -> str:
+    if not first or not isinstance(first[0], dict):
+        return "sca"
+    return {"config": "iac-scan", "secret": "secret-scan", "license": "sca"}.get(str(first[0].get("Class")), "sca")
+
+
+class _Ctx:
+    __slots__ = ("image", "resource", "source", "tool_version")
+
+    def __init__(self, source: str, tool_version: str | None, image: str | None, resource: str | None) -> None:
+        self.source = source
+        self.tool_version = tool_version
+        self.image = image
+        self.resource = resource
+
+
+def _k8s_findings(doc: Doc, tool_version: str | None, current: bool) -> Iterator[Finding]:
+    # Current shape: Resources[]; older releases split them into Vulnerabilities[] and Misconfigurations[].
+    shapes = [("Resources", "resource")] if current else [
+        ("Vulnerabilities", "vulnerable resource"), ("Misconfigurations", "misconfigured resource")]
+    for prefix, label in shapes:
+        for i, raw in enumerate(doc.items(f"{prefix}.item", label), 1):
+            where = f"{doc.source}: {label} #{i}"
+            res = as_dict(raw, where)
+            kind = get_str(res, "Kind", where) or "Object"
+            name = get_str(res, "Name", where) or "?"
+            ns = get_str(res, "Namespace", where)
+            resource = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
+            ctx = _Ctx(doc.source, tool_version, None, resource)
+            yield from _results(get_list(res, "Results", where), ctx, f"{where} ({resource}), result")
+
+
+def _results(items: Iterator[Any] | list[Any], ctx: _Ctx, label: str) -> Iterator[Finding]:
+    for i, raw in enumerate(items, 1):
+        where = f"{label} #{i}"
+        result = as_dict(raw, where)
+        target = get_str(result, "Target", where) or ""
+        cls = get_str(result, "Class", where) or ""
+        for j, v in enumerate(get_list(result, "Vulnerabilities", where), 1):
+            yield _vulnerability(as_dict(v, f"{where}, vulnerability #{j}"), target, cls, ctx,
+                                 f"{where}, vulnerability #{j}")
+        for j, m in enumerate(get_list(result, "Misconfigurations", where), 1):
+            found = _misconfiguration(as_dict(m, f"{where}, misconfiguration #{j}"), target, ctx,
+                                      f"{where}, misconfiguration #{j}")
+            if found is not None:
+                yield found
+        for j, s in enumerate(get_list(result, "Secrets", where), 1):
+            yield _secret(as_dict(s, f"{where}, secret #{j}"), target, ctx, f"{where}, secret #{j}")
+        for j, lic in enumerate(get_list(result, "Licenses", where), 1):
+            yield _license(as_dict(lic, f"{where}, license #{j}"), target, ctx, f"{where}, license #{j}")
+
+
+def _image_of(target: str, ctx: _Ctx) -> str | None:
+    if ctx.image:
+        return ctx.image
+    if ctx.resource and " (" in target:  # k8s: "nginx:1.25 (debian 12.4)"
+        return target.split(" (", 1)[0]
+    return None
+
+
+def _vulnerability(v: dict[str, Any], target: str, cls: str, ctx: _Ctx, where: str) -> Finding:
+    vid = req_str(v, "VulnerabilityID", where)
+    pkg = get_str(v, "PkgName", where) or get_str(v, "PkgID", where)
+    installed = get_str(v, "InstalledVersion", where)
+    fixed = get_str(v, "FixedVersion", where)
+    label = get_str(v, "Severity", where)
+    layer = get_dict(v, "Layer", where)
+    refs = str_tuple(v, "References", where)
+    primary = get_str(v, "PrimaryURL", where)
+    file = get_str(v, "PkgPath", where) or (target if cls == "lang-pkgs" else None)
+    message = f"{pkg} {installed or ''} is affected by {vid}".replace("  ", " ")
+    if fixed:
+        message += f"; fixed in {fixed}"
+    return Finding(
+        rule=vid, severity=severity_from_label(label, SEVERITY, Severity.INFO), tool_severity=label,
+        title=get_str(v, "Title", where) or vid, message=message,
+        description=get_str(v, "Description", where),
+        location=Location(file=file, image=_image_of(target, ctx), resource=ctx.resource,
+                          layer=get_str(layer, "DiffID", where) or get_str(layer, "Digest", where)),
+        tool="trivy", tool_version=ctx.tool_version, category="vulnerability",
+        aliases=tuple(a for a in str_tuple(v, "VendorIDs", where) if a != vid),
+        cwe=cwe_ids(str_tuple(v, "CweIDs", where)), component=pkg, installed_version=installed,
+        fixed_version=fixed, fix=f"Upgrade {pkg} to {fixed}." if fixed and pkg else None,
+        references=unique([primary or "", *refs]),
+    )
+
+
+def _misconfiguration(m: dict[str, Any], target: str, ctx: _Ctx, where: str) -> Finding | None:
+    status = (get_str(m, "Status", where) or "FAIL").upper()
+    if status != "FAIL":
+        return None  # PASS and EXCEPTION entries (--include-non-failures) are not problems
+    rid = get_str(m, "ID", where) or req_str(m, "AVDID", where)
+    label = get_str(m, "Severity", where)
+    cause = get_dict(m, "CauseMetadata", where)
+    title = get_str(m, "Title", where) or rid
+    return Finding(
+        rule=rid, severity=severity_from_label(label, SEVERITY, Severity.INFO), tool_severity=label,
+        title=title, message=get_str(m, "Message", where) or title,
+        description=get_str(m, "Description", where), fix=get_str(m, "Resolution", where),
+        location=Location(file=target or None, line=get_int(cause, "StartLine", where),
+                          resource=ctx.resource, image=ctx.image),
+        tool="trivy", tool_version=ctx.tool_version, category="misconfiguration",
+        aliases=tuple(a for a in (get_str(m, "AVDID", where),) if a and a != rid),
+        references=unique([get_str(m, "PrimaryURL", where) or "", *str_tuple(m, "References", where)]),
+    )
+
+
+def _secret(s: dict[str, Any], target: str, ctx: _Ctx, where: str) -> Finding:
+    rid = req_str(s, "RuleID", where)
+    label = get_str(s, "Severity", where)
+    title = get_str(s, "Title", where) or rid
+    line = get_int(s, "StartLine", where)
+    layer = get_dict(s, "Layer", where)
+    shown = f"{target}:{line}" if line else target
+    return Finding(
+        rule=rid, severity=severity_from_label(label, SEVERITY, Severity.HIGH), tool_severity=label,
+        title=title, message=f"{title} found in {shown} (value redacted)",
+        location=Location(file=target or None, line=line, image=ctx.image, resource=ctx.resource,
+                          layer=get_str(layer, "DiffID", where) or get_str(layer, "Digest", where)),
+        tool="trivy", tool_version=ctx.tool_version, category="secret",
+        fix="Revoke the credential, remove it from the file and its history, and load it from a secret store.",
+    )
+
+
+def _license(lic: dict[str, Any], target: str, ctx: _Ctx, where: str) -> Finding:
+    name = req_str(lic, "Name", where)
+    pkg = get_str(lic, "PkgName", where)
+    label = get_str(lic, "Severity", where)
+    what = f"{pkg} is licensed under {name}" if pkg else f"{get_str(lic, 'FilePath', where) or target}: {name}"
+    return Finding(
+        rule=f"license:{name}", severity=severity_from_label(label, SEVERITY, Severity.INFO),
+        tool_severity=label, title=f"License {name} ({get_str(lic, 'Category', where) or 'unknown'})",
+        message=what, location=Location(file=get_str(lic, "FilePath", where) or target or None, image=ctx.image),
+        tool="trivy", tool_version=ctx.tool_version, category="license", component=pkg,
+        references=unique([get_str(lic, "Link", where) or ""]),
+    )

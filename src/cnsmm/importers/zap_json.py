@@ -1,0 +1,37 @@
+"""OWASP ZAP traditional JSON reports (``-J report.json``, "Traditional JSON Report").
+
+Loaded whole (limit: 256 MiB): ZAP reports hold alerts grouped by site, not millions of rows.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+from cnsmm.importers import _zap
+from cnsmm.importers._common import as_dict, fail, get_list, get_str, guarded, parse_time
+from cnsmm.importers._jsonio import load_small
+from cnsmm.importers.interface import ImportedReport
+
+FORMAT = "zap-json"
+
+
+def sniff(head: bytes) -> bool:
+    """ZAP JSON: ``@programName``/``@version`` with a ``site`` array."""
+    return b'"site"' in head and (b'"@programName"' in head or (b'"@version"' in head and b'"@generated"' in head))
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse a ZAP traditional JSON report (whole document; structure errors raise here)."""
+    doc = as_dict(load_small(stream, source), source, "the report")
+    if "site" not in doc:
+        raise fail(source, "missing site (a ZAP traditional report lists alerts per site)")
+    sites = get_list(doc, "site", source)
+    version = get_str(doc, "@version", source)
+    for i, site in enumerate(sites, 1):
+        get_list(as_dict(site, f"{source}: site #{i}", "site"), "alerts", f"{source}: site #{i}")
+    first = _zap.site_name(sites[0], source) if sites else "no-site"
+    return ImportedReport(
+        format=FORMAT, tool="zap", tool_version=version, scope=f"site:{first}",
+        findings=guarded(source, _zap.findings(sites, source, version)),
+        generated_at=parse_time(doc.get("created")), kind="dast",
+    )

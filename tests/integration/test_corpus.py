@@ -7,12 +7,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tests.conftest import CORPUS, SCHEMAS
 
 from cnsmm.config import Config
 from cnsmm.renderers import OutputFormat, ScanReport, renderer_for
 from cnsmm.rules import all_rules
 from cnsmm.scan import ScanResult, scan_paths
-from tests.conftest import CORPUS, SCHEMAS
 
 pytestmark = pytest.mark.corpus
 

@@ -61,7 +61,7 @@ DEFAULT_MIN_UID = 10000
 def run_as_non_root_not_required(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     pod_value = pod.get("securityContext", "runAsNonRoot")
     if pod_value is not None and pod_value is not True:
-        yield Hit(f"{pod_where(pod)} sets runAsNonRoot: {_show(pod_value)} for all its containers",
+        yield Hit(f"{pod_where(pod)} sets runAsNonRoot: {_show(pod_value)} at pod level",
                   (*pod.path, "securityContext", "runAsNonRoot"))
     containers = list(pod.containers())
     unset = []

@@ -1,0 +1,271 @@
+"""One pass over a set of objects, building the lookups every detector uses.
+
+Detectors never walk the object list themselves: they ask the :class:`Index` for objects of
+a kind and API group, for the CustomResourceDefinitions of an API group, for containers
+running an image repository, or for workloads carrying an app label. Values read from the
+manifests may be of any type (hostile or malformed input); the helpers here only ever return
+strings, booleans and lists of known shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cnsmm.capabilities.model import CapabilityEvidence
+from cnsmm.sources.k8s import Container, K8sObject, PodSpec, dig
+
+APP_LABEL_KEYS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/part-of", "name")
+"""Labels whose value names the application (the Helm chart label is read separately)."""
+
+
+def text(value: Any) -> str:
+    """``value`` as a string when it is a scalar, else ``""``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return ""
+
+
+def truthy(value: Any) -> bool:
+    """YAML-ish truth of a manifest value (``true``, ``"true"``, ``"yes"``, ``"on"``, ``1``)."""
+    return text(value).strip().lower() in ("true", "yes", "on", "1", "y")
+
+
+def mapping(value: Any) -> dict[Any, Any]:
+    """``value`` when it is a mapping, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` when it is a sequence, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
+def normalise_image(image: str) -> str:
+    """Repository path of an image reference, lower case, without registry, tag or digest.
+
+    ``quay.io/cilium/cilium:v1.15@sha256:...`` -> ``cilium/cilium``;
+    ``docker.io/library/vault:1.15`` -> ``vault``.
+    """
+    ref = image.strip().lower().split("@", 1)[0]
+    slash, colon = ref.rfind("/"), ref.rfind(":")
+    if colon > slash:
+        ref = ref[:colon]
+    parts = [p for p in ref.split("/") if p]
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "library":
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def repo_matches(repo: str, patterns: Iterable[str]) -> bool:
+    """True when ``repo`` (normalised) is one of ``patterns``.
+
+    A pattern with a slash also matches behind a mirror prefix (``mirror/falcosecurity/falco``);
+    a pattern ending in ``/*`` matches every repository of that namespace. A single-word
+    pattern (``vault``) must match exactly, so ``myorg/vault-ui`` is not Vault.
+    """
+    for pattern in patterns:
+        if pattern.endswith("/*"):
+            prefix = pattern[:-1]
+            if repo.startswith(prefix) or f"/{prefix}" in repo:
+                return True
+        elif repo == pattern or ("/" in pattern and repo.endswith("/" + pattern)):
+            return True
+    return False
+
+
+def chart_name(value: str) -> str:
+    """``falco-4.2.0`` (a ``helm.sh/chart`` label) -> ``falco``."""
+    head, sep, tail = value.rpartition("-")
+    return head if sep and tail[:1].isdigit() else value
+
+
+def evidence(obj: K8sObject, path: tuple[Any, ...], detail: str) -> CapabilityEvidence:
+    """Evidence pointing at ``path`` inside ``obj`` (the object's own line when absent)."""
+    return CapabilityEvidence(obj.file, obj.line_of(path), obj.resource, detail)
+
+
+@dataclass(slots=True)
+class ImageUse:
+    """A container running an image."""
+
+    repo: str
+    """Normalised repository path."""
+    image: str
+    """The reference as written."""
+    obj: K8sObject
+    container: Container
+
+    def evidence(self, what: str = "") -> CapabilityEvidence:
+        """Evidence at the container's ``image`` field."""
+        detail = what or f"container {self.container.name} runs {self.image}"
+        return evidence(self.obj, (*self.container.path, "image"), detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """How a component shows that it is installed."""
+
+    images: tuple[str, ...] = ()
+    """Repository patterns (see :func:`repo_matches`)."""
+    labels: tuple[str, ...] = ()
+    """App label or Helm chart names on workloads (lower case)."""
+    crd_groups: tuple[str, ...] = ()
+    """API groups whose CustomResourceDefinitions are installed with the component."""
+
+
+class Index:
+    """Lookups over one set of objects, built in a single pass."""
+
+    def __init__(self, objects: Sequence[K8sObject]) -> None:
+        self.objects = list(objects)
+        self.by_kind: dict[str, list[K8sObject]] = {}
+        self.crds_by_group: dict[str, list[K8sObject]] = {}
+        self.images: list[ImageUse] = []
+        self.pods: list[tuple[K8sObject, PodSpec]] = []
+        self.by_app: dict[str, list[K8sObject]] = {}
+        for obj in self.objects:
+            self.by_kind.setdefault(obj.kind, []).append(obj)
+            if obj.kind == "CustomResourceDefinition":
+                group = text(obj.get("spec", "group")) or obj.name.partition(".")[2]
+                self.crds_by_group.setdefault(group.lower(), []).append(obj)
+            pod = obj.pod_spec()
+            if pod is None:
+                continue
+            self.pods.append((obj, pod))
+            for container in pod.containers():
+                image = text(container.spec.get("image"))
+                if image:
+                    self.images.append(ImageUse(normalise_image(image), image, obj, container))
+            for labels in (obj.labels, mapping(pod.template_labels)):
+                for key in APP_LABEL_KEYS:
+                    self._add_app(text(labels.get(key)), obj)
+                self._add_app(chart_name(text(labels.get("helm.sh/chart"))), obj)
+
+    def _add_app(self, value: str, obj: K8sObject) -> None:
+        if value:
+            bucket = self.by_app.setdefault(value.lower(), [])
+            if not bucket or bucket[-1] is not obj:
+                bucket.append(obj)
+
+    def kind(self, kind: str, *groups: str) -> list[K8sObject]:
+        """Objects of ``kind`` whose API group is one of ``groups`` (any group when none)."""
+        found = self.by_kind.get(kind, [])
+        if not groups:
+            return list(found)
+        return [o for o in found if o.group in groups]
+
+    def kinds(self, kinds: Iterable[str], *groups: str) -> list[K8sObject]:
+        """Objects of any of ``kinds`` in ``groups``, in input order."""
+        wanted = set(kinds)
+        return [o for o in self.objects if o.kind in wanted and (not groups or o.group in groups)]
+
+    def in_groups(self, *groups: str) -> list[K8sObject]:
+        """Every object whose API group is one of ``groups`` (CRD definitions excluded)."""
+        return [o for o in self.objects if o.group in groups]
+
+    def crds(self, *groups: str) -> list[K8sObject]:
+        """CustomResourceDefinitions of the API groups ``groups``."""
+        return [crd for g in groups for crd in self.crds_by_group.get(g, [])]
+
+    def image_uses(self, patterns: Iterable[str]) -> list[ImageUse]:
+        """Containers whose image repository matches one of ``patterns``."""
+        pats = tuple(patterns)
+        return [u for u in self.images if repo_matches(u.repo, pats)]
+
+    def labelled(self, names: Iterable[str]) -> list[K8sObject]:
+        """Workloads whose app label or Helm chart is one of ``names`` (lower case)."""
+        out: list[K8sObject] = []
+        for name in names:
+            for obj in self.by_app.get(name, []):
+                if not any(o is obj for o in out):
+                    out.append(obj)
+        return out
+
+    def presence(self, sig: Signature) -> list[CapabilityEvidence]:
+        """Evidence that the component of ``sig`` is installed (images, labels, CRDs)."""
+        found: list[CapabilityEvidence] = []
+        seen: set[int] = set()
+        for use in self.image_uses(sig.images):
+            seen.add(id(use.obj))
+            found.append(use.evidence())
+        for obj in self.labelled(sig.labels):
+            if id(obj) not in seen:
+                seen.add(id(obj))
+                found.append(evidence(obj, ("metadata", "labels"), "workload labelled as the component"))
+        for crd in self.crds(*sig.crd_groups):
+            found.append(evidence(crd, ("spec", "group"), f"defines the {text(crd.get('spec', 'group'))} API"))
+        return found
+
+    def workloads_with_images(self, patterns: Iterable[str]) -> list[K8sObject]:
+        """Pod-bearing objects with at least one container from ``patterns``."""
+        out: list[K8sObject] = []
+        for use in self.image_uses(patterns):
+            if not any(o is use.obj for o in out):
+                out.append(use.obj)
+        return out
+
+
+def container_args(container: Container) -> list[str]:
+    """``command`` and ``args`` of a container, as strings."""
+    return [text(a) for key in ("command", "args") for a in items(container.spec.get(key))]
+
+
+def container_env(container: Container, name: str) -> str:
+    """The literal value of environment variable ``name``, ``""`` when unset or not literal."""
+    for entry in items(container.spec.get("env")):
+        if isinstance(entry, dict) and entry.get("name") == name:
+            return text(entry.get("value"))
+    return ""
+
+
+def selector_matches(selector: Any, labels: dict[str, Any]) -> bool:
+    """True when a label selector (``matchLabels``/``matchExpressions``) selects ``labels``.
+
+    An empty selector selects everything, as in Kubernetes; a malformed one selects nothing.
+    """
+    sel = mapping(selector)
+    for key, value in mapping(sel.get("matchLabels")).items():
+        if text(labels.get(key)) != text(value):
+            return False
+    for expr in items(sel.get("matchExpressions")):
+        if not isinstance(expr, dict):
+            return False
+        key, op = text(expr.get("key")), text(expr.get("operator"))
+        values = {text(v) for v in items(expr.get("values"))}
+        present = key in labels
+        ok = {
+            "In": present and text(labels.get(key)) in values,
+            "NotIn": not present or text(labels.get(key)) not in values,
+            "Exists": present,
+            "DoesNotExist": not present,
+        }.get(op, False)
+        if not ok:
+            return False
+    return True
+
+
+def data_value(obj: K8sObject, key: str) -> str:
+    """A ConfigMap/Secret ``data``/``stringData`` entry as text (``""`` when absent).
+
+    Secret ``data`` is base64: it is decoded (undecodable values give ``""``).
+    """
+    plain = dig(obj.doc, ("stringData", key))
+    if plain is not None:
+        return text(plain)
+    value = text(dig(obj.doc, ("data", key)))
+    if value and obj.kind == "Secret":
+        try:
+            return base64.b64decode(value, validate=False).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+    return value

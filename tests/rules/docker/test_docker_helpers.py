@@ -1,0 +1,112 @@
+"""Helpers behind the DKR rules: shell splitting, modes, secret shapes, options."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnsmm.rules import RuleContext, get_rule
+from cnsmm.rules.docker._shell import split_script
+from cnsmm.rules.docker.permissions import sets_id_bit, world_writable
+from cnsmm.rules.docker.secrets import secret_name, secret_shape
+from cnsmm.rules.docker.user import is_root
+from cnsmm.sources.dockerfile import ANALYZER
+
+
+def test_split_script_unwraps_sudo_env_and_assignments_and_tracks_pipes() -> None:
+    commands = split_script(
+        "set -eux; DEBIAN_FRONTEND=noninteractive sudo -u root -E apt-get install -y curl "
+        "> /dev/null 2>&1 && curl -fsSL https://x | tee /tmp/x | sh -s -- -y || true"
+    )
+    names = [c.name for c in commands]
+    assert names == ["set", "apt-get", "curl", "tee", "sh", "true"]
+    apt = commands[1]
+    assert apt.sudo and apt.args == ("install", "-y", "curl")
+    assert commands[4].piped_from == ("curl", "tee")
+    assert commands[5].piped_from == ()
+
+
+def test_split_script_reads_nested_sh_c_and_heredoc_lines() -> None:
+    commands = split_script("sh -c 'apk add --no-cache git && git --version'\nif true; then\n  pip \\\n install x\nfi")
+    assert [c.name for c in commands] == ["sh", "apk", "git", "true", "pip", "fi"]
+    assert commands[4].args == ("install", "x")
+
+
+def test_split_script_survives_unbalanced_quotes() -> None:
+    commands = split_script("echo 'unterminated && curl x | sh")
+    assert [c.name for c in commands] == ["echo", "curl", "sh"]
+    assert commands[2].piped_from == ("curl",)
+
+
+def test_command_has_combined_short_options() -> None:
+    (apt,) = split_script("apt-get install -qy curl")
+    assert apt.has("-y") and not apt.has("-s")
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("777", True), ("0666", True), ("o+w", True), ("a+rwx", True), ("u=rwx,o=rw", True),
+    ("1777", False), ("755", False), ("go-w", False), ("+x", False), ("u+w", False),
+])
+def test_world_writable(mode: str, expected: bool) -> None:
+    assert world_writable(mode) is expected
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("4755", True), ("2755", True), ("u+s", True), ("g+s", True), ("0755", False), ("1777", False), ("a-s", False),
+])
+def test_sets_id_bit(mode: str, expected: bool) -> None:
+    assert sets_id_bit(mode) is expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("DB_PASSWORD", True), ("GITHUB_TOKEN", True), ("api_key", True), ("AWS_SECRET_ACCESS_KEY", True),
+    ("POSTGRES_PASSWORD_FILE", False), ("TOKEN_URL", False), ("PASSENGER_VERSION", False), ("GPG_KEY", False),
+])
+def test_secret_name(name: str, expected: bool) -> None:
+    assert secret_name(name) is expected
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("AKIAIOSFODNN7EXAMPLE", "AWS access key id"),
+    ("glpat-abcdefghij0123456789", "GitLab token"),
+    ("-----BEGIN RSA PRIVATE KEY-----", "private key"),
+    ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", None),  # contains '/', could be a path
+    ("Zq3Vb9Xk2Lm7Np4Rt8Wy6Hs1Jd5Fg0CeQa", "high-entropy string"),
+    ("07a4356e912900e61a15cb0949a06c4a05012e213ecd6b4e84d0f67aa1c3a3aa", None),
+    ("https://example.com/some/long/path/to/a/resource", None),
+])
+def test_secret_shape(value: str, kind: str | None) -> None:
+    assert secret_shape(value) == kind
+
+
+@pytest.mark.parametrize(("user", "expected"), [
+    ("root", True), ("0", True), ("root:root", True), ("0:1000", True), ("ROOT", True),
+    ("10001", False), ("app:root", False), ("nobody", False),
+])
+def test_is_root(user: str, expected: bool) -> None:
+    assert is_root(user) is expected
+
+
+def _lines(text: str, rule_id: str, options: dict[str, object] | None = None) -> list[int]:
+    rule = get_rule(rule_id)
+    assert rule is not None
+    report = ANALYZER.analyze(text, "Dockerfile", [rule], RuleContext(options=dict(options or {})))
+    return [h.line for _r, h in report.hits]
+
+
+def test_minimal_base_patterns_option_replaces_the_default_list() -> None:
+    text = "FROM registry.example.com/base/hardened-debian:12\n"
+    assert _lines(text, "DKR-003") == [1]
+    assert _lines(text, "DKR-003", {"dockerfile.minimal_base_patterns": ["*hardened-*"]}) == []
+    assert _lines("FROM alpine:3.20\n", "DKR-003", {"dockerfile.minimal_base_patterns": ["*hardened-*"]}) == [1]
+
+
+def test_healthcheck_rule_can_be_turned_off() -> None:
+    text = "FROM nginx:1.27\n"
+    assert _lines(text, "DKR-042") == [1]
+    assert _lines(text, "DKR-042", {"dockerfile.require_healthcheck": False}) == []
+
+
+def test_sensitive_files_option() -> None:
+    text = "FROM alpine:3.20\nCOPY secrets.toml /etc/app/\n"
+    assert _lines(text, "DKR-039") == []
+    assert _lines(text, "DKR-039", {"dockerfile.sensitive_files": ["secrets.*"]}) == [2]

@@ -58,7 +58,7 @@ def pod_disruption_budget(ix: Index) -> Outcome | None:
             continue
         replicas = floors.get((obj.namespace, obj.kind, obj.name), _int(obj.get("spec", "replicas"), 1))
         labels = mapping(pod.template_labels)
-        covered = any(p.namespace == obj.namespace and p.get("spec", "selector") is not None
+        covered = any(ix.namespace(p) == ix.namespace(obj) and p.get("spec", "selector") is not None
                       and selector_matches(p.get("spec", "selector"), labels) for p in pdbs)
         workloads.append((obj, replicas, covered))
     if not pdbs and not any(r >= 2 for _, r, _ in workloads):

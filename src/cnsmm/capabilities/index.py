@@ -151,6 +151,17 @@ class Index:
                     self._add_app(text(labels.get(key)), obj)
                 self._add_app(chart_name(text(labels.get("helm.sh/chart"))), obj)
 
+        spaces = {text(k.get("namespace")) for k in self.kind("Kustomization", "kustomize.config.k8s.io")}
+        spaces.discard("")
+        self.default_namespace: str | None = spaces.pop() if len(spaces) == 1 else None
+        """The namespace a kustomization of this set gives objects that name none."""
+
+    def namespace(self, obj: K8sObject) -> str | None:
+        """``obj``'s namespace, or the set's kustomization namespace when it names none."""
+        if obj.cluster_scoped:
+            return None
+        return obj.namespace or self.default_namespace
+
     def _add_app(self, value: str, obj: K8sObject) -> None:
         if value:
             bucket = self.by_app.setdefault(value.lower(), [])

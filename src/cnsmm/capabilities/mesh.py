@@ -70,7 +70,8 @@ def istio(ix: Index) -> Outcome | None:
         return None
     root = _root_namespace(ix)
     peer = ix.kind("PeerAuthentication", "security.istio.io")
-    mesh_strict = [p for p in peer if p.namespace == root and not p.get("spec", "selector") and _mode(p) == "STRICT"]
+    mesh_strict = [p for p in peer
+                   if ix.namespace(p) == root and not p.get("spec", "selector") and _mode(p) == "STRICT"]
     weak = [p for p in peer if _weakening(p)]
     strict = [p for p in peer if _mode(p) == "STRICT"]
     authz = ix.kind("AuthorizationPolicy", "security.istio.io")

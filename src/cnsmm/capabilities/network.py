@@ -58,7 +58,7 @@ def network_policy(ix: Index) -> Outcome | None:
         for obj, pod in ix.pods:
             labels = mapping(pod.template_labels)
             if not any(
-                p.namespace == obj.namespace and _isolates(p, direction)
+                ix.namespace(p) == ix.namespace(obj) and _isolates(p, direction)
                 and selector_matches(p.get("spec", "podSelector"), labels)
                 for p in policies
             ):
@@ -74,10 +74,10 @@ def network_policy(ix: Index) -> Outcome | None:
     eff = ((L4,) if status_ok else ()) + ((EGRESS,) if egress_all else ())
     part = (() if status_ok else (L4,)) + ((EGRESS,) if egress_any and not egress_all else ())
     if status_ok:
-        scope = f"all {total} workload(s) are" if total else "a default-deny policy is"
+        scope = f"all {total} workload(s) are isolated" if total else "a default-deny policy isolates pods"
         return outcome(
             "effective",
-            f"{len(policies)} NetworkPolicy(ies) found and {scope} isolated for ingress"
+            f"{len(policies)} NetworkPolicy(ies) found and {scope} for ingress"
             + ("; egress is restricted too." if egress_all else "; egress is not restricted for every workload."),
             f"发现 {len(policies)} 个 NetworkPolicy,入站流量已全部隔离"
             + (",出站流量也受限。" if egress_all else ",但并非所有工作负载的出站流量都受限。"),

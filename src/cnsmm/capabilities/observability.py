@@ -55,8 +55,8 @@ def prometheus(ix: Index) -> Outcome | None:
     monitors = ix.kinds(("ServiceMonitor", "PodMonitor"), MON)
     return present_or_partial(
         found, running, "Prometheus", "Prometheus",
-        f"collects metrics ({len(monitors)} ServiceMonitor/PodMonitor(s) in this set)",
-        f" 正在采集指标(本组有 {len(monitors)} 个 ServiceMonitor/PodMonitor)",
+        "runs and collects metrics" + (f" ({len(monitors)} ServiceMonitor/PodMonitor(s) here)" if monitors else ""),
+        " 正在运行并采集指标" + (f"(本组有 {len(monitors)} 个 ServiceMonitor/PodMonitor)" if monitors else ""),
         "no Prometheus server or Prometheus resource runs in this set",
         "本组对象中没有运行的 Prometheus 服务或 Prometheus 资源",
     )

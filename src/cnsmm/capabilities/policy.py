@@ -3,6 +3,7 @@ Admission and standalone Open Policy Agent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cnsmm.capabilities.index import Index, Signature, container_args, evidence, items, mapping, text
@@ -16,14 +17,25 @@ PRIV_WORDS = ("privileged", "podsecurity", "privilegeescalation", "hostpid", "ho
               "capabilities", "pod-security", "psp")
 
 
+SCOPE_KEYS = frozenset({"match", "exclude", "matchConstraints", "matchResources", "namespaceSelector",
+                        "objectSelector", "namespacesExceptions", "excludedNamespaces", "exemptImages"})
+"""Keys that say where a policy applies, not what it checks (skipped by :func:`mentions`)."""
+
+
 def mentions(value: Any, words: tuple[str, ...] = PRIV_WORDS, budget: int = 5000) -> bool:
-    """True when a key or string below ``value`` contains one of ``words`` (case-insensitive)."""
+    """True when a key or string below ``value`` contains one of ``words`` (case-insensitive).
+
+    Scoping sections (``match``, ``exclude``, namespace exceptions) are not read: a policy
+    that merely exempts a namespace called ``privileged`` is not about privilege.
+    """
     stack = [value]
     while stack and budget > 0:
         budget -= 1
         cur = stack.pop()
         if isinstance(cur, dict):
             for k, v in cur.items():
+                if k in SCOPE_KEYS:
+                    continue
                 if isinstance(k, str) and any(w in k.lower() for w in words):
                     return True
                 stack.append(v)
@@ -34,14 +46,19 @@ def mentions(value: Any, words: tuple[str, ...] = PRIV_WORDS, budget: int = 5000
     return False
 
 
+def about_privilege(policy: K8sObject) -> bool:
+    """A policy whose checks (not its scope) are about privileged pods."""
+    return mentions(policy.doc)
+
+
 def engine_outcome(name: str, enforcing: list[K8sObject], auditing: list[K8sObject],
-                   ev: list[Any], zh_name: str) -> Outcome:
+                   ev: list[Any], zh_name: str, about: Callable[[K8sObject], bool] = about_privilege) -> Outcome:
     """Shared verdict: enforcing policies are effective; audit-only or none is partial.
 
-    ``PLT.RUN.L2.1`` is credited only when the policies are about privilege.
+    ``PLT.RUN.L2.1`` is credited only when ``about`` says the policies concern privilege.
     """
-    priv_enf = any(mentions(p.doc) for p in enforcing)
-    priv_any = priv_enf or any(mentions(p.doc) for p in auditing)
+    priv_enf = any(about(p) for p in enforcing)
+    priv_any = priv_enf or any(about(p) for p in auditing)
     if enforcing:
         return outcome(
             "effective",
@@ -162,7 +179,8 @@ def gatekeeper(ix: Index) -> Outcome | None:
     ev = [evidence(c, ("spec", "enforcementAction"),
                    f"{c.kind} constraint ({text(c.get('spec', 'enforcementAction')) or 'deny'})") for c in constraints]
     ev += [evidence(t, ("spec",), "ConstraintTemplate") for t in templates[:3]] + found
-    return engine_outcome("Gatekeeper", enforcing, auditing, ev, "Gatekeeper")
+    return engine_outcome("Gatekeeper", enforcing, auditing, ev, "Gatekeeper",
+                          about=lambda c: mentions(c.kind, ("privilege", "capabilities", "hostnamespace", "psp")))
 
 
 @detector(

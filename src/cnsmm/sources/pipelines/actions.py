@@ -274,7 +274,6 @@ AZURE_TASKS: dict[str, tuple[str, str]] = {
 """Azure task name (before ``@``, lower case) -> (category, tool)."""
 
 JENKINS_STEPS: dict[str, tuple[str, str, str | None]] = {
-    "withSonarQubeEnv": ("sast", "SonarQube", "no waitForQualityGate abortPipeline: true"),
     "dependencyCheck": ("sca", "OWASP Dependency-Check", None),
     "snykSecurity": ("sca", "Snyk", None),
     "anchore": ("image-scan", "Anchore", None),

@@ -186,13 +186,16 @@ def _cosign(args: list[str], text: str) -> list[Detection]:
     return []
 
 
+_SONAR_GATE = (r"sonar\.qualitygate\.wait=true", "the scan does not wait for the quality gate")
+_SONAR_SCANNER = _maybe(r"", "sast", "SonarQube", _SONAR_GATE)
+
 COMMANDS: dict[str, Classifier] = {
     "semgrep": _semgrep,
     "codeql": _maybe(r"\bdatabase\s+analyze\b", "sast", "CodeQL"),
     "bandit": _fixed("sast", "Bandit"),
     "gosec": _fixed("sast", "gosec"),
-    "sonar-scanner": _fixed("sast", "SonarQube", None),
-    "sonar-scanner-cli": _fixed("sast", "SonarQube"),
+    "sonar-scanner": _SONAR_SCANNER,
+    "sonar-scanner-cli": _SONAR_SCANNER,
     "brakeman": _fixed("sast", "Brakeman"),
     "spotbugs": _fixed("sast", "SpotBugs/find-sec-bugs"),
     "eslint": _maybe(r"security|no-unsanitized|sdl", "sast", "ESLint security plugin"),

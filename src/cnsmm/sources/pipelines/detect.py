@@ -39,7 +39,7 @@ _PATHS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             (r"(^|/)action\.ya?ml$", "github-actions"),
             (r"(^|/)(\.gitlab-ci|[^/]+\.gitlab-ci)\.ya?ml$", "gitlab-ci"),
             (r"(^|/)\.gitlab/ci/.+\.ya?ml$", "gitlab-ci"),
-            (r"(^|/)(jenkinsfile(\.[^/]+)?|[^/]+\.jenkinsfile)$", "jenkins"),
+            (r"(^|/)(jenkinsfile(\.(?!(md|txt|rst|adoc|html|png|svg)$)[^/]+)?|[^/]+\.jenkinsfile)$", "jenkins"),
             (r"(^|/)azure-pipelines[^/]*\.ya?ml$", "azure-pipelines"),
             (r"(^|/)\.azure-pipelines/.+\.ya?ml$", "azure-pipelines"),
             (r"(^|/)\.github/dependabot\.ya?ml$", "dependabot"),

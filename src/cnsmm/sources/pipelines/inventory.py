@@ -22,6 +22,8 @@ from cnsmm.sources.pipelines.actions import (
 from cnsmm.sources.pipelines.commands import Detection, detect, image_tool
 from cnsmm.sources.pipelines.model import CATEGORIES, Job, Pipeline, Step, truthy
 
+_SONAR_GATE = re.compile(r"waitForQualityGate\b[^\n]*abortPipeline\s*:\s*true")
+
 
 @dataclass(frozen=True)
 class Activity:
@@ -65,11 +67,13 @@ def _step_detections(p: Pipeline, step: Step) -> list[tuple[Detection, int]]:
                 found.append((Detection(*hit), step.uses_line))
         elif p.system == "jenkins" and step.uses in JENKINS_STEPS:
             category, tool, soft = JENKINS_STEPS[step.uses]
-            if step.uses == "withSonarQubeEnv" and re.search(r"abortPipeline\s*:\s*true", p.text):
-                soft = None
             found.append((Detection(category, tool, soft), step.uses_line))
     if step.run:
         found += [(d, p.locate(step.run_line, seg)) for d, seg in detect(step.run)]
+    if p.system == "jenkins" and _SONAR_GATE.search(p.text):
+        # waitForQualityGate abortPipeline: true makes the SonarQube analysis gate the build
+        found = [(Detection(d.category, d.tool, None, False) if d.tool == "SonarQube" and not d.explicit else d, ln)
+                 for d, ln in found]
     return found
 
 
@@ -100,8 +104,22 @@ def _job_activities(p: Pipeline, job: Job) -> list[Activity]:
     return out
 
 
+_CACHE: list[tuple[Pipeline, list[Activity]]] = []
+
+
 def activities(p: Pipeline) -> list[Activity]:
-    """Every security activity of a parsed pipeline, in file order."""
+    """Every security activity of a parsed pipeline, in file order (computed once per pipeline:
+    rules and the inventory ask for the same one)."""
+    for cached, acts in _CACHE:
+        if cached is p:
+            return list(acts)
+    acts = _activities(p)
+    _CACHE.insert(0, (p, acts))
+    del _CACHE[4:]
+    return list(acts)
+
+
+def _activities(p: Pipeline) -> list[Activity]:
     out: list[Activity] = []
     for job in p.jobs:
         out += _job_activities(p, job)

@@ -18,6 +18,9 @@ SOFT_FLAG = re.compile(
 )
 """Arguments that make a scanner exit 0 on findings (documented in docs/pipelines.md)."""
 
+MAX_SHLEX = 4000
+"""Longest simple command parsed with shell quoting rules."""
+
 _WRAPPERS = {"sudo", "time", "exec", "nohup", "command", "npx", "uvx", "bunx", "xargs"}
 _TWO_WORD_WRAPPERS = {
     ("pipx", "run"),
@@ -66,7 +69,10 @@ def logical_lines(text: str) -> list[str]:
 
 
 def tokens(segment: str) -> list[str]:
-    """Words of a simple command (shell quoting applied when it parses)."""
+    """Words of a simple command (shell quoting applied when it parses; long text is split
+    on blanks, as shlex is slow on it)."""
+    if len(segment) > MAX_SHLEX:
+        return segment.split()
     try:
         return shlex.split(segment, comments=True)
     except ValueError:

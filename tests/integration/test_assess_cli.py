@@ -121,3 +121,57 @@ def test_assess_a_corpus_repository(capsys) -> None:  # type: ignore[no-untyped-
     assert data["inputs"]["objects"] > 10
     checked = [r for r in data["requirements"] if r["coverage"]]
     assert checked and all(r["summary"] for r in checked)
+
+
+def _trivy(created: str) -> str:
+    return json.dumps({
+        "SchemaVersion": 2, "Trivy": {"Version": "0.67.2"}, "CreatedAt": created,
+        "ArtifactName": "registry.example.com/shop/web:1.8.2", "ArtifactType": "container_image",
+        "Results": [{"Target": "registry.example.com/shop/web:1.8.2 (debian 12.7)", "Class": "os-pkgs",
+                     "Type": "debian", "Vulnerabilities": [{
+                         "VulnerabilityID": "CVE-2024-0001", "PkgName": "openssl", "InstalledVersion": "3.0.1",
+                         "FixedVersion": "3.0.2", "Severity": "HIGH", "Title": "openssl flaw"}]}],
+    })
+
+
+WORKFLOW = """\
+name: ci
+on: [push]
+jobs:
+  scan:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: aquasecurity/trivy-action@0.28.0
+        with:
+          image-ref: registry.example.com/shop/web:1.8.2
+          exit-code: "1"
+"""
+
+
+def test_reports_and_pipelines_count_and_stale_reports_do_not(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    fresh = tmp_path / "trivy-fresh.json"
+    fresh.write_text(_trivy((datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")))
+    stale = tmp_path / "trivy-old.json"
+    stale.write_text(_trivy("2020-01-01T00:00:00Z"))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    wf = tmp_path / "repo" / ".github" / "workflows" / "ci.yml"
+    wf.parent.mkdir(parents=True)
+    wf.write_text(WORKFLOW)
+    code, out, _ = _run(["assess", str(tmp_path / "repo"), "--reports", str(stale), "--format", "json"], capsys)
+    data = json.loads(out)
+    scan = next(r for r in data["requirements"] if r["id"] == "PLT.IMG.L2.1")
+    assert any(e["source"] == "report" and e["verdict"] == "ignored" for e in scan["evidence"])
+    code, out, _ = _run(["assess", str(tmp_path / "repo"), "--reports", str(fresh), "--reports", str(broken),
+                         "--format", "json"], capsys)
+    assert code == 3  # the broken report is listed, the rest still counts
+    data = json.loads(out)
+    assert any("broken.json" in e for e in data["inputs"]["input_errors"])
+    scan = next(r for r in data["requirements"] if r["id"] == "PLT.IMG.L2.1")
+    assert scan["status"] == "met"
+    assert any(e["source"] == "report" and e["verdict"] == "met" for e in scan["evidence"])
+    pipeline_ev = [e for r in data["requirements"] for e in r["evidence"] if e["source"] == "pipeline"]
+    assert pipeline_ev and all("ci.yml" in e["ref"] for e in pipeline_ev)

@@ -30,6 +30,7 @@ securityContext:  # K8S-022
     type: Unconfined  # K8S-011
   windowsOptions:
     hostProcess: true  # K8S-002
+    runAsUserName: ContainerAdministrator  # K8S-034
   sysctls:
     - name: kernel.msgmax  # K8S-015
       value: "65536"

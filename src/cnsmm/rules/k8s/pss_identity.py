@@ -1,7 +1,8 @@
 """Pod Security rules about the user and groups containers run as.
 
 Severity (scheme in ``_pss.py``): the restricted controls (K8S-022 runAsNonRoot, K8S-023
-UID 0) are medium; the defence-in-depth extras (K8S-031 root group, K8S-032 low UID) are low.
+UID 0) are medium; the defence-in-depth extras (K8S-031 root group, K8S-032 low UID, K8S-034
+Windows administrator account) are low.
 
 Precedence follows Kubernetes: a container's ``securityContext`` field wins over the pod's,
 and a pod-level value applies to every container that does not set its own. Values that the
@@ -195,6 +196,52 @@ def low_uid(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
         seen.add(path)
         who = where(c) if path[: len(c.path)] == c.path else f"{pod_where(pod)} (pod-level, inherited)"
         yield Hit(f"{who} runs as UID {uid}, below {threshold}", path)
+
+
+@rule(RuleMeta(
+    id="K8S-034",
+    name="windows-container-administrator",
+    title="Windows container runs as ContainerAdministrator",
+    severity=Severity.LOW,
+    scope=Scope.POD,
+    targets=WORKLOADS,
+    requirements=("PLT.RUN.L2.1",),
+    what=(
+        "Flags an effective `securityContext.windowsOptions.runAsUserName` (the container's, else the "
+        "pod's) of ContainerAdministrator or Administrator, on every container kind. It is the Windows "
+        "counterpart of K8S-023, since the Linux user controls do not apply to Windows pods; "
+        "HostProcess accounts are K8S-002's."
+    ),
+    why=(
+        "ContainerAdministrator is the administrator of the container: it can change anything in "
+        "the container's filesystem and registry and is the starting point of Windows container "
+        "escapes. Applications rarely need it; ContainerUser is the unprivileged account."
+    ),
+    fix="Set `windowsOptions.runAsUserName: ContainerUser` (or a dedicated account) at pod level.",
+    bad="securityContext:\n  windowsOptions:\n    runAsUserName: ContainerAdministrator",
+    good="securityContext:\n  windowsOptions:\n    runAsUserName: ContainerUser",
+    references=(NSA_NON_ROOT, "CWE-250"),
+))
+def windows_container_administrator(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    seen: set[tuple[Any, ...]] = set()
+    pod_user = pod.get("securityContext", "windowsOptions", "runAsUserName")
+    for c in pod.containers():
+        own = c.get("securityContext", "windowsOptions", "runAsUserName")
+        if own is not None:
+            user, path, who = own, (*c.path, "securityContext", "windowsOptions", "runAsUserName"), where(c)
+        elif pod_user is not None:
+            user = pod_user
+            path = (*pod.path, "securityContext", "windowsOptions", "runAsUserName")
+            who = f"{pod_where(pod)} (pod-level, inherited)"
+        else:
+            continue
+        if path in seen or str(user).strip().lower() not in _WINDOWS_ADMINS:
+            continue
+        seen.add(path)
+        yield Hit(f"{who} runs as Windows user {user}", path)
+
+
+_WINDOWS_ADMINS = frozenset({"containeradministrator", "administrator"})
 
 
 def _show(value: Any) -> str:

@@ -132,7 +132,9 @@ class Run:
         props = get_dict(r, "properties", where)
         rule_props = get_dict(rule, "properties", where)
         level = get_str(r, "level", where) or get_str(get_dict(rule, "defaultConfiguration", where), "level",
-                                                        where) or "warning"
+                                                        where)
+        if level is None:  # SARIF's default is "warning"; a leaked secret is worse than that
+            level = "error" if self.category == "secret" else "warning"
         score = _score(props.get("security-severity")) if "security-severity" in props else None
         if score is None:
             score = _score(rule_props.get("security-severity"))

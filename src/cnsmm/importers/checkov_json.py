@@ -111,10 +111,10 @@ def _check(c: dict[str, Any], check_type: str, version: str | None, where: str) 
             cwe=cwe_ids([str(x) for x in get_list(vuln, "cwe", where)]) if isinstance(vuln.get("cwe"), list) else (),
             **common,
         )
-    category = "secret" if check_type == "secrets" else "misconfiguration"
+    secret = check_type == "secrets"  # its "resource" is a hash of the secret: keep it out
     return Finding(
-        rule=cid, severity=severity_from_label(label, SEVERITY, Severity.MEDIUM), tool_severity=label,
-        title=name, message=f"{resource}: {name}" if resource else name,
+        rule=cid, severity=severity_from_label(label, SEVERITY, Severity.HIGH if secret else Severity.MEDIUM),
+        tool_severity=label, title=name, message=f"{resource}: {name}" if resource and not secret else name,
         description=get_str(c, "description", where) or get_str(c, "short_description", where),
-        category=category, **common,
+        category="secret" if secret else "misconfiguration", **common,
     )

@@ -39,6 +39,7 @@ SEVERITY = {
 }
 
 _TRAILER = frozenset({"source", "descriptor"})
+_OS_TYPES = frozenset({"deb", "rpm", "apk", "alpm", "portage"})
 
 
 def sniff(head: bytes) -> bool:
@@ -121,7 +122,9 @@ def _match(match: dict[str, Any], where: str, version: str | None, image: str | 
     return Finding(
         rule=vid, severity=severity_from_label(label, SEVERITY, Severity.INFO), tool_severity=label,
         title=f"{vid} in {pkg}", message=message, description=description,
-        location=Location(file=get_str(first, "path", where), image=image, layer=get_str(first, "layerID", where)),
+        # OS packages live in the package database, not in a file of their own (as Trivy reports them).
+        location=Location(file=None if get_str(art, "type", where) in _OS_TYPES else get_str(first, "path", where),
+                          image=image, layer=get_str(first, "layerID", where)),
         tool="grype", tool_version=version, category="vulnerability", aliases=unique(aliases),
         component=pkg, installed_version=installed, fixed_version=fixed,
         fix=f"Upgrade {pkg} to {fixed}." if fixed else None,

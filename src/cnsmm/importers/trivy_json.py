@@ -198,7 +198,9 @@ def _misconfiguration(m: dict[str, Any], target: str, ctx: _Ctx, where: str) -> 
         rule=rid, severity=severity_from_label(label, SEVERITY, Severity.INFO), tool_severity=label,
         title=title, message=get_str(m, "Message", where) or title,
         description=get_str(m, "Description", where), fix=get_str(m, "Resolution", where),
-        location=Location(file=target or None, line=get_int(cause, "StartLine", where),
+        # In `trivy k8s` reports the target is the resource itself, not a file.
+        location=Location(file=None if ctx.resource else target or None,
+                          line=None if ctx.resource else get_int(cause, "StartLine", where),
                           resource=ctx.resource, image=ctx.image),
         tool="trivy", tool_version=ctx.tool_version, category="misconfiguration",
         aliases=tuple(a for a in (get_str(m, "AVDID", where),) if a and a != rid),

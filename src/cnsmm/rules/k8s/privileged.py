@@ -42,6 +42,7 @@ from cnsmm.sources.k8s import Container, PodSpec
     ),
 ))
 def privileged_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report containers of any kind with privileged: true."""
     if c.get("securityContext", "privileged") is True:
         yield Hit(f"{where(c)} runs privileged", (*c.path, "securityContext", "privileged"))
 
@@ -77,6 +78,7 @@ def privileged_container(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     ),
 ))
 def host_process_container(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report hostProcess: true on the pod and on each container."""
     if pod.get("securityContext", "windowsOptions", "hostProcess") is True:
         yield Hit(
             f"{pod_where(pod)} runs every container as a Windows HostProcess (pod-level hostProcess: true)",

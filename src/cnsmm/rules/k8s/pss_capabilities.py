@@ -71,6 +71,7 @@ def _add_path(c: Container, i: int) -> tuple[object, ...]:
     options={"allowed_capabilities": "Capability names K8S-006 accepts in addition to the baseline list."},
 ))
 def capability_beyond_baseline(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report added capabilities outside the baseline list (dangerous ones excepted)."""
     allowed = {normalise_capability(n) for n in option_names(ctx, "allowed_capabilities")}
     for i, name, written in added_capabilities(c):
         if name in BASELINE_CAPABILITIES or name in DANGEROUS_CAPABILITIES or name in allowed:
@@ -107,6 +108,7 @@ def capability_beyond_baseline(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     references=(f"{PSS_BASELINE}: Capabilities", NSA_HARDENING, _CIS_ADDED, "CWE-250"),
 ))
 def dangerous_capability(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report added capabilities that reach the node."""
     for i, name, written in added_capabilities(c):
         reason = DANGEROUS_CAPABILITIES.get(name)
         if reason is not None:
@@ -140,6 +142,7 @@ def dangerous_capability(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     references=(f"{PSS_RESTRICTED}: Capabilities", NSA_HARDENING, _CIS_ASSIGNED, "CWE-250"),
 ))
 def capabilities_not_dropped(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report containers whose drop list lacks ALL (Linux pods)."""
     if is_windows(c.pod):
         return
     drop = c.get("securityContext", "capabilities", "drop")
@@ -183,6 +186,7 @@ def capabilities_not_dropped(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     options={"allowed_capabilities": "Accepted by K8S-006, still reported here (restricted allows none)."},
 ))
 def capability_beyond_restricted(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report added baseline capabilities other than NET_BIND_SERVICE (Linux pods)."""
     if is_windows(c.pod):
         return
     allowed = {normalise_capability(n) for n in option_names(ctx, "allowed_capabilities")}

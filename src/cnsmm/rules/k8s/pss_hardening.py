@@ -48,6 +48,7 @@ RESTRICTED_VOLUME_TYPES = frozenset({
     references=(f"{PSS_RESTRICTED}: Volume Types", NSA_ENFORCEMENT, "CWE-668"),
 ))
 def volume_type_not_restricted(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report volume types outside the restricted list (hostPath excepted)."""
     volumes = pod.get("volumes")
     if not isinstance(volumes, list):
         return
@@ -91,6 +92,7 @@ def volume_type_not_restricted(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     ),
 ))
 def privilege_escalation_allowed(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report containers without allowPrivilegeEscalation: false (Linux pods)."""
     if is_windows(c.pod):
         return
     value = c.get("securityContext", "allowPrivilegeEscalation")
@@ -134,6 +136,7 @@ def privilege_escalation_allowed(c: Container, ctx: RuleContext) -> Iterator[Hit
     references=(NSA_IMMUTABLE, f"{CIS}: 5.7.3 Apply SecurityContext to your Pods and Containers", "CWE-732"),
 ))
 def writable_root_filesystem(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report containers without readOnlyRootFilesystem: true (Linux pods)."""
     if is_windows(c.pod):
         return
     value = c.get("securityContext", "readOnlyRootFilesystem")
@@ -164,6 +167,7 @@ def writable_root_filesystem(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     references=(NSA_HARDENING, "CWE-668"),
 ))
 def process_namespace_shared(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report shareProcessNamespace: true."""
     if pod.get("shareProcessNamespace") is True:
         yield Hit(f"{pod_where(pod)} shares one process namespace between its containers",
                   (*pod.path, "shareProcessNamespace"))

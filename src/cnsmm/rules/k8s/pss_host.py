@@ -62,6 +62,7 @@ def _host_namespace(pod: PodSpec, field: str, what: str) -> Iterator[Hit]:
     "metadata endpoints), and NetworkPolicies no longer isolate it.",
 ))
 def host_network(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report hostNetwork: true."""
     yield from _host_namespace(pod, "hostNetwork", "shares the node's network namespace")
 
 
@@ -73,6 +74,7 @@ def host_network(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     "them (`nsenter -t 1`) to become root on the node.",
 ))
 def host_pid(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report hostPID: true."""
     yield from _host_namespace(pod, "hostPID", "shares the node's process namespace")
 
 
@@ -83,6 +85,7 @@ def host_pid(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     "message queues of every process on the node, including other tenants' workloads.",
 ))
 def host_ipc(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report hostIPC: true."""
     yield from _host_namespace(pod, "hostIPC", "shares the node's IPC namespace")
 
 
@@ -127,6 +130,7 @@ def _host_paths(pod: PodSpec) -> Iterator[tuple[int, str]]:
     ),
 ))
 def host_path_volume(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report hostPath volumes other than the node's root."""
     volumes = pod.get("volumes")
     for i, path in _host_paths(pod):
         if is_host_root(path):
@@ -166,6 +170,7 @@ def host_path_volume(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     ),
 ))
 def host_root_mounted(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report hostPath volumes of the node's root directory."""
     volumes = pod.get("volumes")
     for i, path in _host_paths(pod):
         if is_host_root(path):
@@ -203,6 +208,7 @@ def host_root_mounted(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     options={"allowed_host_ports": "Host ports that are accepted (list of integers; the PSS 'known list')."},
 ))
 def host_port(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report non-zero hostPort entries not in the allowed list."""
     ports = c.get("ports")
     if not isinstance(ports, list):
         return
@@ -249,6 +255,7 @@ def host_port(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     ),
 ))
 def host_pid_with_process_control(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report hostPID together with privileged, SYS_PTRACE, SYS_ADMIN or ALL."""
     if pod.get("hostPID") is not True:
         return
     powerful = []

@@ -60,6 +60,7 @@ DEFAULT_MIN_UID = 10000
     references=(f"{PSS_RESTRICTED}: Running as Non-root", NSA_NON_ROOT, _CIS_ROOT, "CWE-250"),
 ))
 def run_as_non_root_not_required(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report runAsNonRoot false, or unset where the pod does not set it true."""
     pod_value = pod.get("securityContext", "runAsNonRoot")
     if pod_value is not None and pod_value is not True:
         yield Hit(f"{pod_where(pod)} sets runAsNonRoot: {_show(pod_value)} at pod level",
@@ -111,6 +112,7 @@ def run_as_non_root_not_required(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit
     references=(f"{PSS_RESTRICTED}: Running as Non-root user", NSA_NON_ROOT, _CIS_ROOT, "CWE-250"),
 ))
 def runs_as_uid_0(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report runAsUser: 0 on the pod and on each container."""
     for sc, path, label in security_contexts(pod):
         if as_int(sc.get("runAsUser")) == 0:
             who = pod_where(pod) if label == "pod" else label
@@ -143,6 +145,7 @@ def runs_as_uid_0(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     ),
 ))
 def root_group(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report group id 0 in runAsGroup, fsGroup and supplementalGroups (Linux pods)."""
     if is_windows(pod):
         return
     for sc, path, label in security_contexts(pod):
@@ -184,6 +187,7 @@ def root_group(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     options={"min_run_as_user": "Lowest UID considered safe (default 10000)."},
 ))
 def low_uid(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report effective UIDs between 1 and the configured minimum (Linux pods)."""
     if is_windows(pod):
         return
     threshold = option_int(ctx, "min_run_as_user", DEFAULT_MIN_UID)
@@ -223,6 +227,7 @@ def low_uid(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     references=(NSA_NON_ROOT, "CWE-250"),
 ))
 def windows_container_administrator(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report effective Windows administrator accounts."""
     seen: set[tuple[Any, ...]] = set()
     pod_user = pod.get("securityContext", "windowsOptions", "runAsUserName")
     for c in pod.containers():

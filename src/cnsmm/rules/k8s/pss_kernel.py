@@ -70,6 +70,7 @@ _CIS_CONTEXT = f"{CIS}: 5.7.3 Apply SecurityContext to your Pods and Containers"
     references=(f"{PSS_BASELINE}: AppArmor", NSA_HARDENING, "CWE-693"),
 ))
 def apparmor_overridden(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report AppArmor profiles and annotations other than the runtime default or a local profile."""
     for sc, path, label in security_contexts(pod):
         profile = sc.get("appArmorProfile")
         kind = profile.get("type") if isinstance(profile, dict) else None
@@ -110,6 +111,7 @@ def apparmor_overridden(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     references=(f"{PSS_BASELINE}: SELinux", NSA_HARDENING, "CWE-693"),
 ))
 def selinux_custom(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report SELinux types outside the allowed list, and any user or role."""
     for sc, path, label in security_contexts(pod):
         options = sc.get("seLinuxOptions")
         if not isinstance(options, dict):
@@ -142,6 +144,7 @@ def selinux_custom(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     references=(f"{PSS_BASELINE}: /proc Mount Type", NSA_HARDENING, "CWE-200"),
 ))
 def proc_mount_unmasked(c: Container, ctx: RuleContext) -> Iterator[Hit]:
+    """Report procMount values other than Default."""
     value = c.get("securityContext", "procMount")
     if value is not None and value != "Default":
         yield Hit(f"{where(c)} mounts /proc as {value}", (*c.path, "securityContext", "procMount"))
@@ -158,7 +161,8 @@ def proc_mount_unmasked(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     what=(
         "Flags `seccompProfile.type: Unconfined` on the pod or any container, and the legacy "
         "annotations `seccomp.security.alpha.kubernetes.io/pod` and "
-        "`container.seccomp.security.alpha.kubernetes.io/<name>` set to `unconfined`."
+        "`container.seccomp.security.alpha.kubernetes.io/<name>` set to `unconfined` (clusters before "
+        "Kubernetes 1.27 still honour them, and the manifest states the intent)."
     ),
     why=(
         "Without a seccomp filter every system call of the kernel is reachable from the container, "
@@ -173,6 +177,7 @@ def proc_mount_unmasked(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     references=(f"{PSS_BASELINE}: Seccomp", NSA_HARDENING, _CIS_SECCOMP, "CWE-693"),
 ))
 def seccomp_unconfined(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report seccomp Unconfined in fields and legacy annotations."""
     for sc, path, label in security_contexts(pod):
         if _seccomp_type(sc) == "Unconfined":
             yield Hit(f"{_label(label, pod)} runs without seccomp (Unconfined)",
@@ -182,10 +187,12 @@ def seccomp_unconfined(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
         if not isinstance(key, str) or str(value).strip().lower() != "unconfined":
             continue
         if key == SECCOMP_POD_ANNOTATION:
-            yield Hit("legacy seccomp annotation disables seccomp for the whole pod", (*ann_path, key))
+            yield Hit("legacy seccomp annotation disables seccomp for the whole pod "
+                      "(honoured by clusters before Kubernetes 1.27)", (*ann_path, key))
         elif key.startswith(SECCOMP_CONTAINER_ANNOTATION):
             name = key[len(SECCOMP_CONTAINER_ANNOTATION):]
-            yield Hit(f'legacy seccomp annotation disables seccomp for container "{name}"', (*ann_path, key))
+            yield Hit(f'legacy seccomp annotation disables seccomp for container "{name}" '
+                      "(honoured by clusters before Kubernetes 1.27)", (*ann_path, key))
 
 
 @rule(RuleMeta(
@@ -215,6 +222,7 @@ def seccomp_unconfined(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     options={"allowed_sysctls": "Sysctl names accepted besides the safe set (for nodes that allow them)."},
 ))
 def unsafe_sysctl(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report sysctls outside the safe set and the allowed list."""
     sysctls = pod.get("securityContext", "sysctls")
     if not isinstance(sysctls, list):
         return
@@ -255,6 +263,7 @@ def unsafe_sysctl(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     references=(f"{PSS_RESTRICTED}: Seccomp", NSA_HARDENING, _CIS_SECCOMP, _CIS_CONTEXT, "CWE-693"),
 ))
 def seccomp_missing(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
+    """Report containers without an effective RuntimeDefault or Localhost profile (Linux pods)."""
     if is_windows(pod):
         return
     pod_type = _seccomp_type(pod.get("securityContext"))

@@ -153,6 +153,7 @@ ACTIONS: dict[str, Callable[[Inputs], list[Detection]]] = {
     "zaproxy/action-api-scan": _const("dast", "OWASP ZAP", "ZAP actions pass unless fail_action: true"),
     "projectdiscovery/nuclei-action": _const("dast", "Nuclei", "nuclei exits 0 on findings"),
     "portswigger/dastardly-github-action": _const("dast", "Burp (Dastardly)"),
+    "portswigger": _const("dast", "Burp"),
     "cyclonedx/gh-node-module-generatebom": _const("sbom", "CycloneDX"),
     "cyclonedx/gh-python-generate-sbom": _const("sbom", "CycloneDX"),
     "cyclonedx/gh-dotnet-generate-sbom": _const("sbom", "CycloneDX"),
@@ -305,6 +306,6 @@ def builds_image(uses: str | None, run: str | None, inputs: Inputs) -> bool:
         name, _ = split_ref(uses)
         if any(name.startswith(a) for a in IMAGE_BUILD_ACTIONS):
             return True
-        if name.startswith("docker@") or name == "docker":
+        if name == "docker":  # Azure Docker@2 task
             return _s(inputs, "command", "buildandpush").lower() in ("build", "buildandpush")
     return bool(run and _BUILD_RE.search(run))

@@ -290,6 +290,7 @@ IMAGE_TOOLS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"zaproxy|owasp/zap2docker|softwaresecurityproject/zap", "dast", "OWASP ZAP"),
         (r"(^|/)projectdiscovery/nuclei\b", "dast", "Nuclei"),
         (r"portswigger/dastardly", "dast", "Burp (Dastardly)"),
+        (r"portswigger/", "dast", "Burp"),
         (r"(^|/)anchore/syft\b", "sbom", "Syft"),
         (r"arminc/clair|projectquay/clair|/clair-scanner", "image-scan", "Clair"),
         (r"(^|/)sonarsource/sonar-scanner-cli\b", "sast", "SonarQube"),

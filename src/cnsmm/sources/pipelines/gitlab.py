@@ -113,13 +113,14 @@ def pipeline_events(doc: YMap) -> tuple[str, ...]:
     return ("push",)
 
 
-def _flatten(value: Any, lines: list[int] | None, line: int) -> list[tuple[str, int]]:
+def _flatten(value: Any, line: int) -> list[tuple[str, int]]:
+    """Script lines of a string or (nested, anchor-expanded) list, each with its line."""
     if isinstance(value, str):
         return [(value, line)]
     out: list[tuple[str, int]] = []
     if isinstance(value, YList):
         for item, item_line in zip(value, value.item_lines, strict=False):
-            out.extend(_flatten(item, None, item_line))
+            out.extend(_flatten(item, item_line))
     return out
 
 
@@ -176,7 +177,7 @@ def _steps(m: YMap, env: dict[str, Any], env_line: dict[str, int]) -> tuple[Step
     steps: list[Step] = []
     for key in _SCRIPT_KEYS:
         if key in m:
-            for command, line in _flatten(m[key], None, m.key_lines.get(key, m.line)):
+            for command, line in _flatten(m[key], m.key_lines.get(key, m.line)):
                 steps.append(Step(line=line, run=command, run_line=line, env=env, env_line=env_line))
     return tuple(steps)
 
@@ -234,8 +235,6 @@ def parse(doc: YMap, file: str, text: str) -> Pipeline:
     defaults = doc.get("default") if isinstance(doc.get("default"), YMap) else doc
     jobs: list[Job] = []
     default_images = _images(defaults, defaults.line) if isinstance(defaults, YMap) else []
-    if defaults is doc:
-        default_images = [i for i in default_images]
     env, env_line = _env(doc)
     top_steps = _steps(defaults, env, env_line) if isinstance(defaults, YMap) else ()
     if default_images or top_steps:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SYSTEMS: tuple[str, ...] = (
@@ -137,9 +138,9 @@ class Pipeline:
     """Activities known from configuration rather than steps: (category, tool, line, job,
     non-blocking reason). Used by Dependabot/Renovate and GitLab templates."""
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
-        """The file's lines (without line ends)."""
+        """The file's lines (without line ends), split once."""
         return self.text.splitlines()
 
     def locate(self, start: int, needle: str, end: int | None = None) -> int:

@@ -1,0 +1,237 @@
+"""Reading RBAC objects: policy rules, bindings, subjects and what a role really grants.
+
+Grants are read as the RBAC authorizer reads them: a rule allows a request when its
+``apiGroups``, ``resources`` and ``verbs`` each contain the request's value or ``*``.
+Subresources are separate resources (``pods/exec``); ``pods/*`` covers every subresource of
+pods. A ClusterRole with an ``aggregationRule`` gets its rules from the ClusterRoles its
+selectors match (the controller overwrites whatever ``rules`` the manifest holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cnsmm.rules.k8s._selectors import index, selector_matches
+from cnsmm.sources.k8s import K8sObject, ObjectSet
+
+ROLE_KINDS = ("Role", "ClusterRole")
+BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
+RBAC_GOOD_PRACTICES = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/"
+NSA_RBAC = "NSA-CISA Kubernetes Hardening Guide: Authentication and authorization"
+RBAC_REQUIREMENTS = ("PLT.ORC.L1.1", "INF.CMP.L2.2")
+"""编排组件访问控制; 基于用户角色的访问控制."""
+READ_VERBS = ("get", "list", "watch")
+BROAD_GROUPS = frozenset({"system:authenticated", "system:unauthenticated", "system:serviceaccounts"})
+"""System groups that stand for many principals (every user, anyone, every service account)."""
+UNAUTHENTICATED = frozenset({"system:unauthenticated"})
+ANONYMOUS_USER = "system:anonymous"
+DISCOVERY_ROLES = frozenset({"system:public-info-viewer", "system:discovery", "system:basic-user"})
+"""Default roles bound to every (even anonymous) caller by the API server itself."""
+BUILTIN_POWERFUL = {
+    "cluster-admin": "full control of every resource",
+    "admin": "read secrets, exec into pods and manage RBAC of a namespace",
+    "edit": "read secrets and create workloads running as any service account",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    """One entry of a role's ``rules``."""
+
+    index: int
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...]
+    non_resource_urls: tuple[str, ...]
+    resource_names: tuple[str, ...]
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        """Path of the rule in its role."""
+        return ("rules", self.index)
+
+    @property
+    def label(self) -> str:
+        """``rule 2 (apiGroups [""], resources [secrets])`` for messages."""
+        groups = ", ".join(f'"{g}"' for g in self.api_groups) or "-"
+        return f"rule {self.index + 1} (apiGroups [{groups}], resources [{', '.join(self.resources) or '-'}])"
+
+    def allows(self, verb: str, group: str, resource: str, *, explicit: bool = False) -> bool:
+        """Whether the rule allows ``verb`` on ``group``/``resource``.
+
+        With ``explicit`` the resource must be named (``secrets``, or ``pods/*`` for a
+        subresource of pods); ``*`` as resource does not count (the wildcard rules report it).
+        """
+        if verb not in self.verbs and "*" not in self.verbs:
+            return False
+        if group not in self.api_groups and "*" not in self.api_groups:
+            return False
+        if resource in self.resources:
+            return True
+        if "/" in resource and f"{resource.split('/', maxsplit=1)[0]}/*" in self.resources:
+            return True
+        return not explicit and "*" in self.resources
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value if v is not None)
+    return ()
+
+
+def is_default_role(obj: K8sObject) -> bool:
+    """Roles and bindings the API server creates itself (``kubernetes.io/bootstrapping``)."""
+    return str(obj.labels.get("kubernetes.io/bootstrapping") or "") == "rbac-defaults"
+
+
+def is_aggregated(obj: K8sObject) -> bool:
+    """A ClusterRole whose rules the aggregation controller fills."""
+    return obj.kind == "ClusterRole" and isinstance(obj.get("aggregationRule"), dict)
+
+
+def policy_rules(obj: K8sObject) -> Iterator[PolicyRule]:
+    """The policy rules written in a Role or ClusterRole."""
+    rules = obj.get("rules")
+    if not isinstance(rules, list):
+        return
+    for i, raw in enumerate(rules):
+        if isinstance(raw, dict):
+            yield PolicyRule(
+                i,
+                _strings(raw.get("apiGroups")),
+                _strings(raw.get("resources")),
+                tuple(v.lower() for v in _strings(raw.get("verbs"))),
+                _strings(raw.get("nonResourceURLs")),
+                _strings(raw.get("resourceNames")),
+            )
+
+
+def checked_roles(obj: K8sObject) -> Iterator[PolicyRule]:
+    """Policy rules of a role the permission rules should judge: not a built-in default role
+    and not an aggregated ClusterRole (its written rules are replaced by the aggregation)."""
+    if is_default_role(obj) or is_aggregated(obj):
+        return
+    yield from policy_rules(obj)
+
+
+def effective_rules(role: K8sObject, objs: ObjectSet) -> list[PolicyRule]:
+    """Rules a role grants, resolving one level of ClusterRole aggregation within the set."""
+    if not is_aggregated(role):
+        return list(policy_rules(role))
+    selectors = role.get("aggregationRule", "clusterRoleSelectors")
+    out: list[PolicyRule] = []
+    if not isinstance(selectors, list):
+        return out
+    for other in index(objs).of_kind("ClusterRole"):
+        if other is role or is_aggregated(other):
+            continue
+        if any(selector_matches(s, other.labels) for s in selectors):
+            out.extend(policy_rules(other))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """One subject of a binding."""
+
+    index: int
+    kind: str
+    name: str
+    namespace: str | None
+    """Namespace of a ServiceAccount subject (a RoleBinding's own when left out)."""
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        """Path of the subject in its binding."""
+        return ("subjects", self.index)
+
+    @property
+    def text(self) -> str:
+        """``ServiceAccount "ns/name"``, ``Group "dev"``."""
+        if self.kind == "ServiceAccount":
+            return f'ServiceAccount "{self.namespace or "(no namespace)"}/{self.name}"'
+        return f'{self.kind} "{self.name}"'
+
+    @property
+    def is_system(self) -> bool:
+        """A Kubernetes system principal (``system:`` user or group) that is not a broad group."""
+        if self.kind == "Group":
+            return self.name.startswith("system:") and not is_broad_group(self.name)
+        return self.kind == "User" and self.name.startswith("system:") and self.name != ANONYMOUS_USER
+
+
+def is_broad_group(name: str) -> bool:
+    """``system:authenticated``, ``system:unauthenticated``, every service account (of a namespace)."""
+    return name in BROAD_GROUPS or name.startswith("system:serviceaccounts:")
+
+
+def subjects(binding: K8sObject) -> Iterator[Subject]:
+    """Subjects of a RoleBinding or ClusterRoleBinding."""
+    raw = binding.get("subjects")
+    if not isinstance(raw, list):
+        return
+    own_ns = binding.namespace if binding.kind == "RoleBinding" else None
+    for i, s in enumerate(raw):
+        if not isinstance(s, dict):
+            continue
+        kind = str(s.get("kind") or "")
+        ns = s.get("namespace")
+        namespace = str(ns) if ns else own_ns if kind == "ServiceAccount" else None
+        yield Subject(i, kind, str(s.get("name") or ""), namespace)
+
+
+def role_ref(binding: K8sObject) -> tuple[str, str]:
+    """``(kind, name)`` of a binding's ``roleRef`` (empty strings when missing)."""
+    ref = binding.get("roleRef")
+    if not isinstance(ref, dict):
+        return "", ""
+    return str(ref.get("kind") or ""), str(ref.get("name") or "")
+
+
+def resolve_role(binding: K8sObject, objs: ObjectSet) -> K8sObject | None:
+    """The Role or ClusterRole a binding refers to, when it is in the set."""
+    kind, name = role_ref(binding)
+    for role in index(objs).of_kind(kind):
+        if role.name != name:
+            continue
+        if kind == "Role" and role.namespace != binding.namespace:
+            continue
+        return role
+    return None
+
+
+def binds_service_account(binding: K8sObject, sa: str, namespace: str | None) -> Subject | None:
+    """The subject through which ``binding`` applies to service account ``namespace/sa``."""
+    for s in subjects(binding):
+        if s.kind == "ServiceAccount" and s.name == sa and s.namespace == namespace:
+            return s
+        if s.kind == "Group" and s.name in ("system:serviceaccounts", f"system:serviceaccounts:{namespace}"):
+            return s
+    return None
+
+
+def powers(rules: list[PolicyRule]) -> list[str]:
+    """Dangerous permissions among ``rules``, as short phrases (empty when none)."""
+    found: list[str] = []
+
+    def add(text: str) -> None:
+        if text not in found:
+            found.append(text)
+
+    for r in rules:
+        if "*" in r.verbs and "*" in r.resources:
+            add("every verb on every resource")
+        if not r.resource_names and any(r.allows(v, "", "secrets") for v in READ_VERBS):
+            add("read secrets")
+        for verb in ("escalate", "bind", "impersonate"):
+            if verb in r.verbs:
+                add(verb)
+        if r.allows("create", "", "pods/exec") or r.allows("get", "", "pods/exec"):
+            add("exec into pods")
+        if r.allows("get", "", "nodes/proxy") or r.allows("create", "", "nodes/proxy"):
+            add("nodes/proxy (kubelet API)")
+        if r.allows("create", "", "serviceaccounts/token"):
+            add("create service account tokens")
+    return found

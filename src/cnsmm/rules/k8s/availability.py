@@ -1,0 +1,201 @@
+"""Availability: replica counts and PodDisruptionBudgets.
+
+The pod count of a workload is the ``minReplicas`` of a HorizontalPodAutoscaler (or the
+``minReplicaCount`` of a KEDA ScaledObject) that targets it in the same set, else
+``spec.replicas`` (missing means 1). ``replicas: 0`` is a deliberate shutdown and is not
+reported. DaemonSets are left out: drains skip them and their count follows the nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cnsmm.findings import Severity
+from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
+from cnsmm.rules.k8s._selectors import (
+    SCALABLE_KINDS,
+    SYSTEM_NAMESPACES_OPTION,
+    autoscaler_minimum,
+    index,
+    minimum_replicas,
+    namespace_text,
+    pods_known,
+    selector_matches,
+    template_labels_in,
+    workloads,
+)
+from cnsmm.sources.k8s import K8sObject, ObjectSet
+
+AVAIL_REQUIREMENTS = ("APP.MSV.L1.1",)
+"""微服务高可用."""
+PDB_DOC = "https://kubernetes.io/docs/tasks/run-application/configure-pdb/"
+
+
+def _pdbs(objs: ObjectSet) -> list[K8sObject]:
+    return index(objs).of_kind("PodDisruptionBudget")
+
+
+@rule(RuleMeta(
+    id="K8S-086",
+    name="single-replica",
+    title="Deployment or StatefulSet runs fewer than two replicas",
+    severity=Severity.LOW,
+    scope=Scope.SET,
+    targets=tuple(sorted(SCALABLE_KINDS - {"ReplicaSet", "ReplicationController"})),
+    requirements=AVAIL_REQUIREMENTS,
+    what=(
+        "Flags Deployments, StatefulSets, Argo Rollouts and CloneSets that run fewer pods than "
+        "`min_replicas` (default 2): `spec.replicas` below it (missing means 1), or an autoscaler "
+        "in the set with a lower minimum (then the autoscaler is reported). Zero (a deliberate "
+        "shutdown, or scale-to-zero) is not reported."
+    ),
+    why=(
+        "A single pod is a single point of failure: every node drain, eviction, crash or rollout "
+        "makes the service unavailable."
+    ),
+    fix=(
+        "Run at least two replicas (or set the autoscaler's minReplicas to 2) and spread them with "
+        "topologySpreadConstraints."
+    ),
+    bad="kind: Deployment\nspec:\n  replicas: 1",
+    good="kind: Deployment\nspec:\n  replicas: 3",
+    references=(PDB_DOC, "CWE-400"),
+    options={
+        "min_replicas": "Fewest replicas a Deployment or StatefulSet should run (default 2).",
+        "system_namespaces": SYSTEM_NAMESPACES_OPTION,
+    },
+))
+def single_replica(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    wanted = ctx.option("min_replicas", 2)
+    wanted = wanted if isinstance(wanted, int) and not isinstance(wanted, bool) else 2
+    for obj, _ in workloads(objs, ctx):
+        if obj.kind in ("ReplicaSet", "ReplicationController"):
+            continue
+        count = minimum_replicas(obj, objs)
+        if count is None or count == 0 or count >= wanted:
+            continue
+        scaled = autoscaler_minimum(obj, objs)
+        if scaled is not None:
+            scaler = scaled[0]
+            path: tuple[Any, ...] = ("spec", "minReplicas" if scaler.kind != "ScaledObject" else "minReplicaCount")
+            yield Hit(
+                f'{scaler.kind} "{scaler.name}" lets {obj.kind} "{obj.name}" scale down to {count} replica(s)',
+                path,
+                obj=scaler,
+            )
+            continue
+        written = "sets no replicas (1)" if obj.get("spec", "replicas") is None else f"runs {count} replica(s)"
+        yield Hit(f'{obj.kind} "{obj.name}" {written}; at least {wanted} are needed', ("spec", "replicas"), obj=obj)
+
+
+def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: list[K8sObject]) -> bool:
+    return any(p.namespace == obj.namespace and selector_matches(p.get("spec", "selector"), labels) for p in pdbs)
+
+
+@rule(RuleMeta(
+    id="K8S-087",
+    name="workload-without-pdb",
+    title="Replicated workload not covered by a PodDisruptionBudget",
+    severity=Severity.LOW,
+    scope=Scope.SET,
+    targets=tuple(sorted(SCALABLE_KINDS)),
+    requirements=AVAIL_REQUIREMENTS,
+    what=(
+        "Flags workloads that run two or more replicas (as read by K8S-086) whose pod template "
+        "labels no PodDisruptionBudget of the same namespace in the set selects."
+    ),
+    why=(
+        "Without a PodDisruptionBudget a node drain or cluster upgrade may evict every replica at "
+        "once; the replicas then protect only against crashes, not against maintenance."
+    ),
+    fix=(
+        "Add a PodDisruptionBudget with `maxUnavailable: 1` (or a `minAvailable` below the replica "
+        "count) selecting the pods."
+    ),
+    bad="kind: Deployment\nspec:\n  replicas: 3\n# no PodDisruptionBudget selects its pods",
+    good="kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: api}}",
+    references=(PDB_DOC, "CWE-400"),
+    options={"system_namespaces": SYSTEM_NAMESPACES_OPTION},
+))
+def workload_without_pdb(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    pdbs = _pdbs(objs)
+    for obj, pod in workloads(objs, ctx):
+        count = minimum_replicas(obj, objs)
+        if count is None or count < 2 or _covering(obj, pod.template_labels, pdbs):
+            continue
+        yield Hit(
+            f'{obj.kind} "{obj.name}" runs {count} replicas but no PodDisruptionBudget selects its pods',
+            ("metadata",),
+            obj=obj,
+        )
+
+
+@rule(RuleMeta(
+    id="K8S-088",
+    name="pdb-selects-nothing",
+    title="PodDisruptionBudget selects no workload",
+    severity=Severity.LOW,
+    scope=Scope.SET,
+    targets=("PodDisruptionBudget",),
+    requirements=AVAIL_REQUIREMENTS,
+    what=(
+        "Flags PodDisruptionBudgets whose selector matches the pod template labels of no workload "
+        "of its namespace in the set (judged only when the set shows that namespace's pods: it "
+        "holds a workload there and no custom resource that could create pods)."
+    ),
+    why="A budget that selects nothing protects nothing: the workload it was written for can be evicted all at once.",
+    fix="Make the selector match the labels of the pods the budget protects, or delete it.",
+    bad="kind: PodDisruptionBudget\nspec:\n  selector: {matchLabels: {app: api-v1}}\n# pods are labelled app: api",
+    good="kind: PodDisruptionBudget\nspec:\n  selector: {matchLabels: {app: api}}",
+    references=(PDB_DOC, "CWE-710"),
+))
+def pdb_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    known: dict[str | None, bool] = {}
+    for pdb in _pdbs(objs):
+        ns = pdb.namespace
+        if ns not in known:
+            known[ns] = pods_known(objs, ns)
+        if not known[ns]:
+            continue
+        selector = pdb.get("spec", "selector")
+        if not any(selector_matches(selector, labels) for _, labels in template_labels_in(objs, ns)):
+            yield Hit(
+                f'PodDisruptionBudget "{pdb.name}" selects no workload of {namespace_text(ns)} in these manifests',
+                ("spec", "selector"),
+                obj=pdb,
+            )
+
+
+def _blocks(value: Any, unavailable: bool) -> bool:
+    text = str(value).strip()
+    if unavailable:
+        return text in ("0", "0%")
+    return text == "100%"
+
+
+@rule(RuleMeta(
+    id="K8S-089",
+    name="pdb-blocks-eviction",
+    title="PodDisruptionBudget allows no disruption",
+    severity=Severity.MEDIUM,
+    scope=Scope.OBJECT,
+    targets=("PodDisruptionBudget",),
+    requirements=AVAIL_REQUIREMENTS,
+    what="Flags PodDisruptionBudgets with `maxUnavailable: 0` (or `0%`) or `minAvailable: 100%`.",
+    why=(
+        "Such a budget never allows a voluntary eviction: node drains hang, cluster upgrades and "
+        "security patching of nodes stall until someone deletes the budget by hand."
+    ),
+    fix="Allow at least one pod to be disrupted (`maxUnavailable: 1`) and run enough replicas to stay available.",
+    bad="kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 0",
+    good="kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 1",
+    references=(PDB_DOC, "CWE-400"),
+))
+def pdb_blocks_eviction(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    for key, unavailable in (("maxUnavailable", True), ("minAvailable", False)):
+        value = obj.get("spec", key)
+        if value is not None and not isinstance(value, bool) and _blocks(value, unavailable):
+            yield Hit(
+                f'PodDisruptionBudget "{obj.name}" sets {key}: {value}, so no pod may ever be evicted', ("spec", key)
+            )

@@ -168,8 +168,8 @@ def capabilities_not_dropped(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     what=(
         "Flags `capabilities.add` entries that the baseline allows but the restricted profile does "
         "not, that is every baseline capability except NET_BIND_SERVICE (CHOWN, SETUID, KILL...), "
-        "and names accepted through the `allowed_capabilities` option. Other capabilities are "
-        "reported by K8S-006/K8S-007. Windows pods are exempt."
+        "including names that K8S-006 accepts through the `allowed_capabilities` option. Other "
+        "capabilities are reported by K8S-006/K8S-007. Windows pods are exempt."
     ),
     why=(
         "The restricted profile lets a container add back only NET_BIND_SERVICE; the others let a "

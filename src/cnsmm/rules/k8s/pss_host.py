@@ -160,7 +160,7 @@ def host_path_volume(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     ),
     fix="Remove the volume; mount only the specific directory a node agent needs, read-only.",
     bad="volumes:\n  - name: host\n    hostPath:\n      path: /",
-    good="volumes:\n  - name: host-logs\n    hostPath:\n      path: /var/log/app\n      type: Directory",
+    good="volumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: scanner-data",
     references=(
         f"{PSS_BASELINE}: HostPath Volumes",
         NSA_ENFORCEMENT,
@@ -243,7 +243,7 @@ def host_port(c: Container, ctx: RuleContext) -> Iterator[Hit]:
         "        capabilities:\n          add: [SYS_PTRACE]"
     ),
     good=(
-        "spec:\n  shareProcessNamespace: false\n  containers:\n    - name: debug\n      securityContext:\n"
+        "spec:\n  hostPID: false\n  containers:\n    - name: debug\n      securityContext:\n"
         "        capabilities:\n          drop: [ALL]"
     ),
     references=(

@@ -5,6 +5,9 @@ Fixtures live in tests/fixtures/rules/<ID>/{pass,fail}/; each entry is a file or
 
 - ``# expect: K8S-001`` (or ``// expect: ...``) at the end of a line: that line;
 - ``# expect-next: K8S-001`` on its own line: the next line that is not blank or a comment.
+
+``<ID>/options.yaml``, when present, holds the rule options (``options:`` of cnsmm.yaml) the
+fixtures of that rule are scanned with.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cnsmm.config import Config
 from cnsmm.rules import all_rules
@@ -56,7 +60,9 @@ def _cases() -> list[tuple[str, str, Path]]:
     ("rule_id", "outcome", "entry"), _cases(), ids=lambda v: v.name if isinstance(v, Path) else str(v)
 )
 def test_fixture(rule_id: str, outcome: str, entry: Path) -> None:
-    result = scan_paths([str(entry)], Config(only=frozenset({rule_id})))
+    options_file = FIXTURES / rule_id / "options.yaml"  # rule options for this rule's fixtures, if any
+    options = yaml.safe_load(options_file.read_text(encoding="utf-8")) if options_file.is_file() else {}
+    result = scan_paths([str(entry)], Config(only=frozenset({rule_id}), options=options or {}))
     assert not result.errors, [e.display() for e in result.errors]
     got = {(f.rule, str(Path(f.location.file or "")), f.location.line or 0) for f in result.findings}
     want = {m for m in expected_marks(entry) if m[0] == rule_id}

@@ -126,9 +126,7 @@ def parse_attestations(
     return out, issues
 
 
-def load_attestations(
-    path: str, model: Model, today: dt.date
-) -> tuple[list[Attestation], list[AttestationProblem]]:
+def load_attestations(path: str, model: Model, today: dt.date) -> tuple[list[Attestation], list[AttestationProblem]]:
     """Read and parse an attestation file; unreadable files become a problem, never an exception."""
     try:
         raw = Path(path).read_bytes()

@@ -17,9 +17,7 @@ def load_previous(path: str) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot read the previous assessment ({exc.strerror})", hint=_HINT
-        ) from None
+        raise ConfigError(f"{path}: cannot read the previous assessment ({exc.strerror})", hint=_HINT) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigError(f"{path}: not a JSON assessment ({exc})", hint=_HINT) from None
     if not isinstance(data, dict) or "schema_version" not in data:

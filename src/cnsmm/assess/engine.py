@@ -48,8 +48,7 @@ def assess(
     paths = paths or default_paths(model)
     index = EvidenceIndex.build(evidence)
     results = {
-        rid: requirement_status(req, paths.of(rid), evidence, index, options)
-        for rid, req in model.requirements.items()
+        rid: requirement_status(req, paths.of(rid), evidence, index, options) for rid, req in model.requirements.items()
     }
     practices, subs, domains, overall = all_levels(model, results, options)
     gaps, plan = gaps_and_plan(model, results, practices, domains, paths)

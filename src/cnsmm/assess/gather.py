@@ -46,9 +46,7 @@ def checks_from_scan(result: Any, rule_requirements: dict[str, tuple[str, ...]])
             spot = where.get((rule_id, short)) or where.get((rule_id, subject))
             if spot:
                 located.append((subject, spot))
-        out.append(
-            CheckEvidence(rule_id, reqs, tuple(sorted(set(cov.evaluated))), failed, "", tuple(located))
-        )
+        out.append(CheckEvidence(rule_id, reqs, tuple(sorted(set(cov.evaluated))), failed, "", tuple(located)))
     return out
 
 

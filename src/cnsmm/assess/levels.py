@@ -45,9 +45,7 @@ def _share(reqs: tuple[Requirement, ...], results: dict[str, RequirementResult])
     return sum((credit(results[r.id]) for r in reqs), Fraction(0)) / len(reqs)
 
 
-def _passes(
-    reqs: tuple[Requirement, ...], results: dict[str, RequirementResult], options: AssessOptions
-) -> bool:
+def _passes(reqs: tuple[Requirement, ...], results: dict[str, RequirementResult], options: AssessOptions) -> bool:
     if options.level_mode == "threshold":
         return _share(reqs, results) * 100 >= Fraction(options.level_share)
     return all(results[r.id].status in ("met", "not-applicable") for r in reqs)
@@ -98,9 +96,7 @@ def all_levels(
     practices = {pid: practice_level(model, pid, results, options) for pid in model.practices}
     subs: dict[str, LevelResult] = {}
     for sid, sub in model.sub_items.items():
-        subs[sid] = _aggregate(
-            sid, [(practices[p.id].level, practices[p.id].score) for p in sub.practices], None
-        )
+        subs[sid] = _aggregate(sid, [(practices[p.id].level, practices[p.id].score) for p in sub.practices], None)
     domain_parts = {d.id: [(subs[s.id].level, subs[s.id].score) for s in d.sub_items] for d in model.domains}
     overall_plain = _aggregate("overall", [(min(p[0] for p in v), 0.0) for v in domain_parts.values()], None)
     domains = {
@@ -110,7 +106,6 @@ def all_levels(
     overall_target = options.target.overall or min(overall_plain.level + 1, LEVELS[-1])
     overall = _aggregate("overall", [(d.level, d.score) for d in domains.values()], overall_target)
     subs = {
-        sid: LevelResult(sid, s.level, s.score, domains[model.sub_items[sid].domain].target)
-        for sid, s in subs.items()
+        sid: LevelResult(sid, s.level, s.score, domains[model.sub_items[sid].domain].target) for sid, s in subs.items()
     }
     return practices, subs, domains, overall

@@ -25,6 +25,7 @@ _T: dict[str, tuple[str, str]] = {
         "the threshold for met is {threshold}%",
         "{evaluated} 个相关对象中有 {passing} 个（{pct}%）通过相关规则；判定为满足的阈值为 {threshold}%",
     ),
+    "summary.both": ("{checks}; besides: {presence}", "{checks}；此外：{presence}"),
     "checks.none": (
         "no scanned object is of a kind the rules {rules} apply to",
         "扫描的对象中没有规则 {rules} 适用的类型",

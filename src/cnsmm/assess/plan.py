@@ -129,9 +129,7 @@ def gaps_and_plan(
             return min(5.0, base + 0.1 * d.failing)
         return base
 
-    ordered = sorted(
-        drafts.values(), key=lambda d: (d.phase, effort(d), -len(d.requirements), d.kind, d.target)
-    )
+    ordered = sorted(drafts.values(), key=lambda d: (d.phase, effort(d), -len(d.requirements), d.kind, d.target))
     ids: dict[tuple[str, str], str] = {}
     plan: list[Action] = []
     for n, d in enumerate(ordered, 1):

@@ -42,6 +42,13 @@ class EvidenceIndex:
         return index
 
 
+def _located(subject: str, spot: str | None) -> str:
+    """``subject (file:line)``, or just ``file:line`` when the subject is that file."""
+    if not spot:
+        return subject
+    return spot if spot.startswith(subject) else f"{subject} ({spot})"
+
+
 def _check_items(
     checks: list[CheckEvidence], options: AssessOptions
 ) -> tuple[list[EvidenceItem], str | None, tuple[int, int] | None]:
@@ -54,14 +61,12 @@ def _check_items(
         evaluated.update(check.evaluated)
         failed.update(check.failed)
         where = dict(check.where)
-        shown = [f"{s} ({where[s]})" if s in where else s for s in sorted(check.failed)[: options.max_listed]]
+        shown = [_located(s, where.get(s)) for s in sorted(check.failed)[: options.max_listed]]
         if len(check.failed) > options.max_listed:
             shown.append(f"... +{len(check.failed) - options.max_listed}")
         key = "check.fail" if check.failed else "check.pass"
         text = msg(key, rule=check.rule, failed=len(check.failed), evaluated=len(check.evaluated))
-        items.append(
-            EvidenceItem("check", "not-met" if check.failed else "met", check.rule, text, tuple(shown))
-        )
+        items.append(EvidenceItem("check", "not-met" if check.failed else "met", check.rule, text, tuple(shown)))
     if not evaluated:
         return items, None, None
     passing = len(evaluated - failed)
@@ -81,9 +86,7 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
             continue
         reason = Text(zh=cap.reason_zh or cap.reason_en, en=cap.reason_en)
         text = msg("cap.effective" if verdict == "met" else "cap.partial", name=cap.name, reason=reason)
-        items.append(
-            EvidenceItem("capability", verdict, cap.detector, text, (cap.where,) if cap.where else ())
-        )
+        items.append(EvidenceItem("capability", verdict, cap.detector, text, (cap.where,) if cap.where else ()))
     strengths = dict(req.reports)
     for rep in bundle.reports:
         if rep.kind not in strengths:
@@ -132,9 +135,9 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
     return items
 
 
-def _settle(paths: RequirementPaths) -> tuple[Text, ...]:
+def _settle(paths: RequirementPaths, checked: bool) -> tuple[Text, ...]:
     out: list[Text] = []
-    if paths.rules:
+    if paths.rules and not checked:
         out.append(msg("settle.rules", rules=", ".join(paths.rules)))
     if paths.detectors:
         out.append(msg("settle.detectors", names=", ".join(d.name for d in paths.detectors[:8])))
@@ -157,9 +160,7 @@ def requirement_status(
     items, check_verdict, coverage = _check_items(index.checks.get(req.id, []), options)
     if coverage is None and paths.rules:
         items.append(
-            EvidenceItem(
-                "check", "ignored", ", ".join(paths.rules), msg("checks.none", rules=", ".join(paths.rules))
-            )
+            EvidenceItem("check", "ignored", ", ".join(paths.rules), msg("checks.none", rules=", ".join(paths.rules)))
         )
     presence = _presence_items(req, bundle, options)
     items.extend(presence)
@@ -178,8 +179,9 @@ def requirement_status(
             pct=passing * 100 // total,
             threshold=f"{options.threshold:g}",
         )
-    elif presence_verdict:
-        summary = next(i.text for i in presence if i.verdict == presence_verdict)
+    if presence_verdict:
+        best_text = next(i.text for i in presence if i.verdict == presence_verdict)
+        summary = best_text if coverage is None else msg("summary.both", checks=summary, presence=best_text)
     status, attested, disagreement = automated or "unknown", None, None
     att = index.attestations.get(req.id)
     if att is not None:
@@ -202,12 +204,10 @@ def requirement_status(
             if not objects_fail:
                 status = att.status
             winner = msg("disagree.auto") if objects_fail else msg("disagree.att")
-            disagreement = msg(
-                "disagree", auto=status_name(automated), att=status_name(att.status), winner=winner
-            )
+            disagreement = msg("disagree", auto=status_name(automated), att=status_name(att.status), winner=winner)
             if not objects_fail:
                 summary = text
-    settle = _settle(paths) if status in ("unknown", "partial", "not-met") else ()
+    settle = _settle(paths, coverage is not None) if status in ("unknown", "partial", "not-met") else ()
     return RequirementResult(
         req.id, req.level, status, tuple(items), summary, coverage, settle, automated, attested, disagreement
     )

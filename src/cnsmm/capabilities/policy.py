@@ -77,8 +77,8 @@ def engine_outcome(name: str, enforcing: list[K8sObject], auditing: list[K8sObje
         )
     return outcome(
         "partial",
-        f"{name} is installed but no policy was found in this set.",
-        f"已安装 {zh_name},但本组对象中没有策略。",
+        f"{name} is present but no validating policy was found in this set.",
+        f"发现 {zh_name},但本组对象中没有校验策略。",
         ev, effective=[], partial=[CENTRAL],
     )
 

@@ -69,11 +69,12 @@ def cert_manager(ix: Index) -> Outcome | None:
         return None
     ev = [evidence(o, ("spec",), o.kind) for o in issuers + certs]
     ev += [evidence(i, ("metadata", "annotations"), "Ingress certificate from cert-manager") for i in annotated]
-    if issuers and (certs or annotated):
+    issued = len(certs) + len(annotated)
+    if issuers and issued:
         return outcome(
             "effective",
-            f"cert-manager issues certificates: {len(issuers)} issuer(s), {len(certs) + len(annotated)} certificate(s)",
-            f"cert-manager 正在签发证书:{len(issuers)} 个签发者,{len(certs) + len(annotated)} 个证书。",
+            f"cert-manager issues certificates: {len(issuers)} issuer(s), {issued} certificate(s).",
+            f"cert-manager 正在签发证书:{len(issuers)} 个签发者,{issued} 个证书。",
             ev + found,
         )
     missing = "no Issuer or ClusterIssuer" if not issuers else "no Certificate uses the issuers"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cnsmm.rules import RuleContext, all_rules, get_rule
 from cnsmm.rules.base import Scope
@@ -117,3 +119,21 @@ def test_non_mapping_top_level_is_explained() -> None:
 def test_unrecognised_file_is_a_note() -> None:
     report = ANALYZER.analyze("a: 1\n", "misc/thing.yml", PIPELINE_RULES, RuleContext())
     assert not report.errors and not report.hits and "not recognised" in report.notes[0]
+
+
+_FRAGMENTS = [
+    "on: push\n", "on:\n  pull_request_target:\n", "jobs:\n", "  a:\n", "    runs-on: self-hosted\n",
+    "    steps:\n", "      - run: |\n", "          curl -k x | sh\n", "      - uses: x/y@v1\n", "        with:\n",
+    "          ref: ${{ github.head_ref }}\n", "stages: [a]\n", "b:\n  script:\n", "    - trivy image x || true\n",
+    "  allow_failure: true\n", "  image: node\n", "variables:\n  CI_DEBUG_TRACE: 'true'\n", "- [\n", "'\n",
+    "&a x\n", "*a\n", "\t\n", "pipeline {\n", "stage('x') {\n", "sh \"echo ${T}\"\n", "}\n", "\x00", "<<: *a\n",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=25), st.sampled_from(
+    [".github/workflows/f.yml", ".gitlab-ci.yml", "Jenkinsfile", "azure-pipelines.yml", "x/other.yml"]))
+def test_random_fragments_never_crash(parts: list[str], path: str) -> None:
+    report = ANALYZER.analyze("".join(parts), path, PIPELINE_RULES, RuleContext())
+    assert all(e.file == path and e.kind != "rule" for e in report.errors), [e.display() for e in report.errors]
+    assert all(h.line is not None and h.line >= 1 for _, h in report.hits)

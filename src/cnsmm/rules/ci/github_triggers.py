@@ -70,14 +70,14 @@ def default_token_permissions(p: Pipeline, ctx: RuleContext) -> Iterator[Hit]:
         return
     if _write_all(doc.get("permissions")):
         yield Hit(
-            "the workflow grants write-all permissions to GITHUB_TOKEN", line=doc.key_lines["permissions"]
+            "the workflow grants write-all permissions to GITHUB_TOKEN", line=doc.key_lines.get("permissions", doc.line)
         )
     for job in p.jobs:
         raw = job.raw if isinstance(job.raw, YMap) else None
         if raw is not None and _write_all(raw.get("permissions")):
             yield Hit(
                 f'job "{job.id}" grants write-all permissions to GITHUB_TOKEN',
-                line=raw.key_lines["permissions"],
+                line=raw.key_lines.get("permissions", raw.line),
             )
     if "permissions" not in doc:
         bare = [j.id for j in p.jobs if isinstance(j.raw, YMap) and "permissions" not in j.raw]
@@ -85,7 +85,7 @@ def default_token_permissions(p: Pipeline, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 f"no top-level permissions, and job(s) {', '.join(bare)} set none: the token gets "
                 "the repository default",
-                line=doc.key_lines["jobs"],
+                line=doc.key_lines.get("jobs", doc.line),
             )
 
 

@@ -61,7 +61,7 @@ def _variable_scopes(p: Pipeline) -> Iterator[tuple[str, dict[str, Any], dict[st
 @rule(
     RuleMeta(
         id="CI-010",
-        name="tls-verification-disabled",
+        name="job-tls-verification-disabled",
         title="TLS certificate verification disabled in a job",
         severity=Severity.HIGH,
         scope=Scope.PIPELINE,

@@ -158,11 +158,11 @@ def parse(doc: YMap, file: str, text: str) -> Pipeline:
         for key in ("container", "pool", "continueOnError"):
             if key in doc:
                 top[key] = doc[key]
-                top.key_lines[key] = doc.key_lines[key]
+                top.key_lines[key] = doc.key_lines.get(key, doc.line)
         top["job"] = "(pipeline)"
         jobs.insert(0, _job(top, doc.key_lines.get("steps", 1), containers))
     env, env_line = _env(doc.get("variables"))
-    events_line = next((doc.key_lines[k] for k in ("trigger", "pr", "schedules") if k in doc), 1)
+    events_line = next((doc.key_lines.get(k, doc.line) for k in ("trigger", "pr", "schedules") if k in doc), 1)
     return Pipeline(
         file=file,
         system="azure-pipelines",

@@ -42,10 +42,12 @@ PUBLIC_PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
 """Events a fork's pull request can trigger."""
 
 SECRET_NAME = re.compile(
-    r"(?i)(PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH)"
-    r"(_\w+)?$"
+    r"(?i)(^|_)(PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH)"
+    r"(_\w+)?$|(?-i:AccessToken|Password|Secret|ApiKey)$"
 )
-"""Variable names that hold credentials (matched on the end of the name)."""
+"""Variable names that hold credentials: a credential word as a ``_``-separated part of the
+name (``DB_PASSWORD``, ``NPM_TOKEN``, ``AWS_SECRET_ACCESS_KEY``, not ``BYPASS_CACHE``), or a
+camel-case suffix (Azure ``System.AccessToken``)."""
 
 
 def is_secret_name(name: str) -> bool:

@@ -39,8 +39,15 @@ def _unless(args_text: str, pattern: str, default_reason: str) -> str | None:
     return None if re.search(pattern, args_text) else default_reason
 
 
+_TRIVY_SUBCOMMANDS = frozenset({
+    "image", "i", "filesystem", "fs", "rootfs", "repository", "repo", "config", "conf", "kubernetes", "k8s",
+    "sbom", "vm",
+})
+
+
 def _trivy(args: list[str], text: str) -> list[Detection]:
-    sub = next((a for a in args if not a.startswith("-")), "image")
+    sub = next((a for a in args if a in _TRIVY_SUBCOMMANDS), None)
+    sub = sub or next((a for a in args if not a.startswith("-")), "image")
     soft = _unless(text, r"--exit-code[= ]+[1-9]", "trivy exits 0 on findings unless --exit-code is set")
     if re.search(r"--format[= ]+(cyclonedx|spdx|spdx-json)\b|-f[= ]+(cyclonedx|spdx)", text):
         return _d("sbom", "Trivy")

@@ -41,7 +41,7 @@ def _unless(args_text: str, pattern: str, default_reason: str) -> str | None:
 
 _TRIVY_SUBCOMMANDS = frozenset({
     "image", "i", "filesystem", "fs", "rootfs", "repository", "repo", "config", "conf", "kubernetes", "k8s",
-    "sbom", "vm",
+    "vm", "sbom",
 })
 
 

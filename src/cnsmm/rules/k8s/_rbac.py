@@ -52,6 +52,15 @@ class PolicyRule:
         """Path of the rule in its role."""
         return ("rules", self.index)
 
+    def at(self, obj: K8sObject, field: str, *values: str) -> tuple[Any, ...]:
+        """Path of the first item of ``field`` equal to one of ``values`` (else of ``field``)."""
+        items = obj.get("rules", self.index, field)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if str(item).lower() in values or str(item) in values:
+                    return (*self.path, field, i)
+        return (*self.path, field)
+
     @property
     def label(self) -> str:
         """``rule 2 (apiGroups [""], resources [secrets])`` for messages."""

@@ -50,7 +50,7 @@ def rbac_wildcard_verbs(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         if "*" in r.verbs:
             target = "non-resource URLs" if r.non_resource_urls and not r.resources else r.label
-            yield Hit(f"{role_text(obj)} grants every verb (*) in {target}", (*r.path, "verbs"))
+            yield Hit(f"{role_text(obj)} grants every verb (*) in {target}", r.at(obj, "verbs", "*"))
 
 
 @rule(RuleMeta(
@@ -83,13 +83,13 @@ def rbac_wildcard_resources(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(
                 f"{role_text(obj)} grants {', '.join(r.verbs) or 'no verbs'} on every resource (*) {scope}, "
                 "secrets and subresources included",
-                (*r.path, "resources"),
+                r.at(obj, "resources", "*"),
             )
         elif "*" in r.api_groups and r.resources:
             yield Hit(
                 f"{role_text(obj)} grants [{', '.join(r.resources)}] in every API group (*), including "
                 "custom resources installed later",
-                (*r.path, "apiGroups"),
+                r.at(obj, "apiGroups", "*"),
             )
 
 
@@ -124,4 +124,4 @@ def rbac_secrets_read(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
             continue
         verbs = [v for v in READ_VERBS if r.allows(v, "", "secrets", explicit=True)]
         if verbs:
-            yield Hit(f"{role_text(obj)} can {'/'.join(verbs)} secrets ({r.label})", (*r.path, "resources"))
+            yield Hit(f"{role_text(obj)} can {'/'.join(verbs)} secrets ({r.label})", r.at(obj, "resources", "secrets"))

@@ -18,6 +18,10 @@ from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
 
 NSA_TOKENS = f"{NSA}: Kubernetes Pod security - Protecting Pod service account tokens"
 SA_REQUIREMENTS = (*RBAC_REQUIREMENTS, "APP.GEN.L1.1")
+CLOUD_IDENTITY_ANNOTATIONS = frozenset({
+    "eks.amazonaws.com/role-arn", "iam.gke.io/gcp-service-account", "azure.workload.identity/client-id",
+})
+"""A service account with a cloud workload identity uses its token outside the Kubernetes API."""
 
 
 def service_account(pod: PodSpec) -> str:
@@ -123,7 +127,8 @@ def default_service_account_used(objs: ObjectSet, ctx: RuleContext) -> Iterator[
         "Flags workloads running as a named service account whose ServiceAccount object is in the "
         "set but no RoleBinding or ClusterRoleBinding in the set grants it anything, while the "
         "token is still mounted. The account's permissions then suggest the pod does not call the "
-        "API. The default account is reported by K8S-062; accounts listed in "
+        "API. The default account is reported by K8S-062; accounts with a "
+        "cloud workload identity (EKS, GKE, Azure annotations) or listed in "
         "`automount_allowed_service_accounts` are skipped."
     ),
     why=(
@@ -152,6 +157,8 @@ def sa_token_automounted(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
             continue
         sa = find_service_account(objs, name, ns)
         if sa is None or not token_mounted(pod, sa) or explicit_bindings(objs, name, ns):
+            continue
+        if any(str(key) in CLOUD_IDENTITY_ANNOTATIONS for key in sa.annotations):
             continue
         yield Hit(
             f'{obj.kind} "{obj.name}" mounts the API token of service account "{name}", which no binding '

@@ -48,7 +48,7 @@ def rbac_escalate_bind_impersonate(obj: K8sObject, ctx: RuleContext) -> Iterator
         verbs = [v for v in ("escalate", "bind", "impersonate") if v in r.verbs]
         if verbs:
             limited = f" (limited to {', '.join(r.resource_names)})" if r.resource_names else ""
-            yield Hit(f"{role_text(obj)} grants {', '.join(verbs)} in {r.label}{limited}", (*r.path, "verbs"))
+            yield Hit(f"{role_text(obj)} grants {', '.join(verbs)} in {r.label}{limited}", r.at(obj, "verbs", *verbs))
 
 
 @rule(RuleMeta(
@@ -80,7 +80,7 @@ def rbac_pods_exec_attach(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         subs = [s for s in ("pods/exec", "pods/attach")
                 if r.allows("create", "", s, explicit=True) or r.allows("get", "", s, explicit=True)]
         if subs:
-            yield Hit(f"{role_text(obj)} can open {' and '.join(subs)} sessions ({r.label})", (*r.path, "resources"))
+            yield Hit(f"{role_text(obj)} can open {' and '.join(subs)} sessions ({r.label})", r.at(obj, "resources", *subs, "pods/*"))
 
 
 @rule(RuleMeta(
@@ -109,7 +109,7 @@ def rbac_nodes_proxy(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         if any(r.allows(v, "", "nodes/proxy", explicit=True) for v in (*r.verbs, "get")):
             yield Hit(
-                f"{role_text(obj)} grants {', '.join(r.verbs)} on nodes/proxy ({r.label})", (*r.path, "resources")
+                f"{role_text(obj)} grants {', '.join(r.verbs)} on nodes/proxy ({r.label})", r.at(obj, "resources", "nodes/proxy", "nodes/*")
             )
 
 
@@ -134,7 +134,7 @@ def rbac_nodes_proxy(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
 def rbac_token_create(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         if r.allows("create", "", "serviceaccounts/token", explicit=True) and not r.resource_names:
-            yield Hit(f"{role_text(obj)} can create tokens for service accounts ({r.label})", (*r.path, "resources"))
+            yield Hit(f"{role_text(obj)} can create tokens for service accounts ({r.label})", r.at(obj, "resources", "serviceaccounts/token", "serviceaccounts/*"))
 
 
 @rule(RuleMeta(
@@ -166,4 +166,4 @@ def rbac_workload_create(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         kinds = [res for group, res in WORKLOAD_RESOURCES if r.allows("create", group, res, explicit=True)]
         if kinds:
-            yield Hit(f"{role_text(obj)} can create {', '.join(kinds)} ({r.label})", (*r.path, "resources"))
+            yield Hit(f"{role_text(obj)} can create {', '.join(kinds)} ({r.label})", r.at(obj, "resources", *kinds))

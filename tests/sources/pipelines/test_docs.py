@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from cnsmm.rules import all_rules
-from cnsmm.sources.pipelines import actions, commands, deps
+from cnsmm.sources.pipelines import actions, commands, deps, images
 
 ROOT = Path(__file__).parents[3]
 _PAIR = re.compile(r'"(sast|sca|image-scan|iac-scan|secret-scan|dast|sbom|signing|provenance)",\s*"([^"]+)"(?!\s*:)')
@@ -15,7 +15,7 @@ _PAIR = re.compile(r'"(sast|sca|image-scan|iac-scan|secret-scan|dast|sbom|signin
 def test_every_catalogued_tool_is_documented() -> None:
     doc = (ROOT / "docs" / "pipelines.md").read_text(encoding="utf-8")
     tools = set()
-    for module in (actions, commands, deps):
+    for module in (actions, commands, deps, images):
         tools |= {m.group(2) for m in _PAIR.finditer(Path(str(module.__file__)).read_text(encoding="utf-8"))}
     assert len(tools) > 50
     missing = sorted(t for t in tools if t not in doc)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cnsmm.sources.pipelines.images import image_tool
 from cnsmm.sources.pipelines.shell import SOFT_FLAG, logical_lines, program, segments, tokens
 
 
@@ -39,10 +40,23 @@ def _unless(args_text: str, pattern: str, default_reason: str) -> str | None:
     return None if re.search(pattern, args_text) else default_reason
 
 
-_TRIVY_SUBCOMMANDS = frozenset({
-    "image", "i", "filesystem", "fs", "rootfs", "repository", "repo", "config", "conf", "kubernetes", "k8s",
-    "vm", "sbom",
-})
+_TRIVY_SUBCOMMANDS = frozenset(
+    {
+        "image",
+        "i",
+        "filesystem",
+        "fs",
+        "rootfs",
+        "repository",
+        "repo",
+        "config",
+        "conf",
+        "kubernetes",
+        "k8s",
+        "vm",
+        "sbom",
+    }
+)
 
 
 def _trivy(args: list[str], text: str) -> list[Detection]:
@@ -62,23 +76,15 @@ def _trivy(args: list[str], text: str) -> list[Detection]:
     out = [Detection(category, "Trivy", soft)]
     if category != "iac-scan" and re.search(r"--scanners[= ]+\S*secret", text):
         out.append(Detection("secret-scan", "Trivy", soft))
-    if sub in ("fs", "filesystem", "rootfs", "repo", "repository") and re.search(
-        r"--scanners[= ]+\S*misconfig", text
-    ):
+    if sub in ("fs", "filesystem", "rootfs", "repo", "repository") and re.search(r"--scanners[= ]+\S*misconfig", text):
         out.append(Detection("iac-scan", "Trivy", soft))
     return out
 
 
 def _grype(args: list[str], text: str) -> list[Detection]:
     target = next((a for a in args if not a.startswith("-")), "")
-    soft = _unless(
-        text, r"--fail-on[= ]+\w|(^|\s)-f[= ]+\w", "grype exits 0 on findings unless --fail-on is set"
-    )
-    local = (
-        target in (".", "")
-        or target.startswith(("dir:", "file:", "sbom:", "./", "/"))
-        or target.endswith(".json")
-    )
+    soft = _unless(text, r"--fail-on[= ]+\w|(^|\s)-f[= ]+\w", "grype exits 0 on findings unless --fail-on is set")
+    local = target in (".", "") or target.startswith(("dir:", "file:", "sbom:", "./", "/")) or target.endswith(".json")
     return _d("sca" if local else "image-scan", "Grype", soft)
 
 
@@ -96,11 +102,7 @@ def _snyk(args: list[str], text: str) -> list[Detection]:
 
 
 def _semgrep(args: list[str], text: str) -> list[Detection]:
-    if (
-        args[:1] == ["ci"]
-        or ((args[:1] == ["scan"] or not args or args[0].startswith("-"))
-        and "--error" in text)
-    ):
+    if args[:1] == ["ci"] or ((args[:1] == ["scan"] or not args or args[0].startswith("-")) and "--error" in text):
         return _d("sast", "Semgrep")
     if args[:1] in (["login"], ["install-semgrep-pro"], ["--version"], ["logout"]):
         return []
@@ -159,9 +161,7 @@ def _build_tools(args: list[str], text: str) -> list[Detection]:
         out += _d(
             "sca",
             "OWASP Dependency-Check",
-            _unless(
-                text, r"failBuildOnCVSS|failOnCVSS", "Dependency-Check passes unless failBuildOnCVSS is set"
-            ),
+            _unless(text, r"failBuildOnCVSS|failOnCVSS", "Dependency-Check passes unless failBuildOnCVSS is set"),
         )
     if re.search(r"\bsonar(:sonar|qube)?\b|sonar-maven-plugin", text):
         out += _d(
@@ -279,45 +279,6 @@ COMMANDS: dict[str, Classifier] = {
     "witness": _by_sub({"run": ("provenance", "in-toto (witness)")}),
 }
 """Program name -> classifier of its arguments."""
-
-IMAGE_TOOLS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
-    (re.compile(p), c, t)
-    for p, c, t in (
-        (r"(^|/)aquasec/trivy\b", "image-scan", "Trivy"),
-        (r"(^|/)anchore/grype\b", "image-scan", "Grype"),
-        (r"(^|/)(returntocorp|semgrep)/semgrep\b", "sast", "Semgrep"),
-        (r"(^|/)bridgecrew/checkov\b", "iac-scan", "Checkov"),
-        (r"(^|/)hadolint/hadolint\b", "iac-scan", "hadolint"),
-        (r"(^|/)aquasec/tfsec\b", "iac-scan", "tfsec"),
-        (r"(^|/)(tenable|accurics)/terrascan\b", "iac-scan", "terrascan"),
-        (r"(^|/)checkmarx/kics\b", "iac-scan", "KICS"),
-        (r"(^|/)stackrox/kube-linter\b", "iac-scan", "kube-linter"),
-        (r"(^|/)zricethezav/gitleaks\b|(^|/)gitleaks/gitleaks\b", "secret-scan", "gitleaks"),
-        (r"(^|/)trufflesecurity/trufflehog\b", "secret-scan", "TruffleHog"),
-        (r"zaproxy|owasp/zap2docker|softwaresecurityproject/zap", "dast", "OWASP ZAP"),
-        (r"(^|/)projectdiscovery/nuclei\b", "dast", "Nuclei"),
-        (r"portswigger/dastardly", "dast", "Burp (Dastardly)"),
-        (r"portswigger/", "dast", "Burp"),
-        (r"(^|/)anchore/syft\b", "sbom", "Syft"),
-        (r"arminc/clair|projectquay/clair|/clair-scanner", "image-scan", "Clair"),
-        (r"(^|/)sonarsource/sonar-scanner-cli\b", "sast", "SonarQube"),
-        (r"(^|/)owasp/dependency-check\b", "sca", "OWASP Dependency-Check"),
-        (r"(^|/)securego/gosec\b", "sast", "gosec"),
-        (r"(^|/)snyk/snyk\b", "sca", "Snyk"),
-        (r"(^|/)kubescape/kubescape\b", "iac-scan", "kubescape"),
-        (r"(^|/)gcr\.io/projectsigstore/cosign\b", "signing", "cosign"),
-    )
-)
-"""Container images of scanners: for ``docker run IMAGE ...`` and job images."""
-
-
-def image_tool(ref: str) -> tuple[str, str] | None:
-    """(category, tool) of a scanner image reference, or None."""
-    low = ref.lower()
-    for rx, category, tool in IMAGE_TOOLS:
-        if rx.search(low):
-            return category, tool
-    return None
 
 
 def classify_segment(segment: str) -> list[Detection]:

@@ -19,7 +19,8 @@ from cnsmm.sources.pipelines.actions import (
     gitlab_include,
     split_ref,
 )
-from cnsmm.sources.pipelines.commands import Detection, detect, image_tool
+from cnsmm.sources.pipelines.commands import Detection, detect
+from cnsmm.sources.pipelines.images import image_tool
 from cnsmm.sources.pipelines.model import CATEGORIES, Job, Pipeline, Step, truthy
 
 _SONAR_GATE = re.compile(r"waitForQualityGate\b[^\n]*abortPipeline\s*:\s*true")

@@ -12,6 +12,7 @@ import contextlib
 import json
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -58,6 +59,8 @@ class Doc:
 
     def __init__(self, stream: IO[bytes], source: str) -> None:
         self.stream = seekable(stream)
+        if self.stream is not stream:  # our own spooled copy: close it with this document
+            weakref.finalize(self, self.stream.close)
         self.source = source
         self.start = self.stream.tell()
         head = self.stream.read(4)
@@ -213,8 +216,10 @@ def event_kind(event: str | None) -> str:
 
 
 def _clean(exc: Exception) -> str:
-    text = str(exc).strip().replace("\n", " ")
-    return text[:200] or type(exc).__name__
+    arg = exc.args[0] if exc.args else exc
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+    lines = text.strip().splitlines()
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 def load_small(stream: IO[bytes], source: str, limit: int = SMALL_LIMIT) -> Any:

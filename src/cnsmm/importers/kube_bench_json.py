@@ -26,7 +26,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = load_small(stream, source)
     if isinstance(doc, dict) and "Controls" in doc:
         controls = get_list(doc, "Controls", source)
-    elif isinstance(doc, dict) and "tests" in doc:
+    elif isinstance(doc, dict) and isinstance(doc.get("tests"), list):
         controls = [doc]  # one target, older releases
     elif isinstance(doc, list):
         controls = doc  # one control per target, releases before 0.6

@@ -45,6 +45,9 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     if len(tools) == 1:
         head = doc.head("runs.item", _RUN_HEAD, frozenset({"results"}))
         values = dict(head.values, tool=tools[0])
+        if head.stopped_at == "results" and "originalUriBaseIds" not in values and _uses_base(
+                doc.first("runs.item.results.item")):
+            values["originalUriBaseIds"] = doc.first("runs.item.originalUriBaseIds") or {}
         run = Run(values, f"{source}: run #1")
         runs_meta = [values]
         findings: Iterator[Finding] = _streamed(doc, run)
@@ -57,6 +60,14 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         format=FORMAT, tool=tool, tool_version=tool_version, scope=_scope(tool, runs_meta, source),
         findings=guarded(source, findings), kind=KIND.get(category, "sast"),
     )
+
+
+def _uses_base(result: Any) -> bool:
+    """Whether a result's first location is relative to a ``uriBaseId``."""
+    try:
+        return bool(result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"])
+    except (KeyError, IndexError, TypeError):
+        return False
 
 
 def _run_summaries(tools: list[dict[str, Any]], source: str) -> tuple[list[dict[str, Any]], tuple[str, Any, str]]:

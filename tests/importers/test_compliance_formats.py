@@ -1,0 +1,74 @@
+"""kube-bench, kubescape and Checkov JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cnsmm.findings import Severity
+
+from .conftest import Loaded, by_rule
+
+
+def test_kube_bench_fail_and_warn(load: Callable[..., Loaded]) -> None:
+    report, findings = load("kube-bench-json/master.json")
+    assert (report.tool, report.kind, report.scope) == ("kube-bench", "compliance", "master:master.json")
+    f = by_rule(findings)
+    assert set(f) == {"CIS-1.1.12", "CIS-1.2.1", "CIS-1.2.5"}  # 1.1.1 passed
+    assert (f["CIS-1.1.12"].severity, f["CIS-1.1.12"].tool_severity) == (Severity.HIGH, "FAIL scored")
+    assert f["CIS-1.2.5"].severity is Severity.MEDIUM  # failed, not scored
+    assert f["CIS-1.2.1"].severity is Severity.LOW  # WARN (manual check)
+    assert f["CIS-1.1.12"].aliases == ("cis-1.9:1.1.12",) and f["CIS-1.1.12"].location.resource == "Node/master"
+    assert "(root:root)" in f["CIS-1.1.12"].message
+    assert f["CIS-1.1.12"].fix and "chown etcd:etcd" in f["CIS-1.1.12"].fix
+
+
+def test_kube_bench_legacy_array_and_empty(load: Callable[..., Loaded]) -> None:
+    _, findings = load("kube-bench-json/legacy-array.json")
+    assert [x.rule for x in findings] == ["CIS-4.2.6"] and findings[0].location.resource == "Node/node"
+    _, findings = load("kube-bench-json/empty.json")
+    assert findings == []
+
+
+def test_kubescape_cluster(load: Callable[..., Loaded]) -> None:
+    report, findings = load("kubescape-json/cluster.json")
+    assert (report.tool_version, report.scope, report.kind) == ("v3.0.21", "cluster:prod-eu-1", "compliance")
+    assert [(x.rule, x.location.resource, x.severity) for x in findings] == [
+        ("C-0057", "Deployment/shop/web", Severity.HIGH),
+        ("C-0013", "Deployment/shop/web", Severity.MEDIUM),
+        ("C-0260", "Deployment/shop/web", Severity.MEDIUM),
+        ("C-0260", "DaemonSet/kube-system/node-agent", Severity.MEDIUM),
+    ]
+    assert "spec.template.spec.containers[0].securityContext.privileged" in findings[0].message
+    assert findings[0].references == ("https://hub.armosec.io/docs/c-0057",)
+
+
+def test_kubescape_files_and_empty(load: Callable[..., Loaded]) -> None:
+    report, findings = load("kubescape-json/files.json")
+    assert report.kind == "iac-scan" and report.scope == "files:shop"
+    (only,) = findings
+    assert (only.location.file, only.location.resource) == ("deploy/nginx.yaml", "Deployment/nginx-deployment")
+    _, findings = load("kubescape-json/empty.json")
+    assert findings == []
+
+
+def test_checkov_frameworks(load: Callable[..., Loaded]) -> None:
+    report, findings = load("checkov-json/multi-framework.json")
+    assert (report.tool, report.tool_version, report.kind) == ("checkov", "3.2.296", "iac-scan")
+    f = by_rule(findings)
+    assert set(f) == {"CKV_K8S_20", "CKV_K8S_37", "CKV_DOCKER_3", "CKV_SECRET_6"}  # passed checks are not findings
+    k8s = f["CKV_K8S_20"]
+    assert (k8s.location.file, k8s.location.line, k8s.location.resource) == ("deploy/k8s/web.yaml", 1,
+                                                                            "Deployment/shop/web")
+    assert k8s.severity is Severity.MEDIUM and k8s.tool_severity is None  # no severity without a platform key
+    assert f["CKV_K8S_37"].severity is Severity.HIGH
+    assert f["CKV_DOCKER_3"].location.resource is None
+    secret = f["CKV_SECRET_6"]
+    assert secret.category == "secret" and secret.severity is Severity.HIGH
+    assert "5a1f3c8e" not in secret.message  # the secret's hash stays out
+
+
+def test_checkov_single_object_and_empty(load: Callable[..., Loaded]) -> None:
+    _, findings = load("checkov-json/kubernetes.json")
+    assert [x.location.resource for x in findings] == ["Pod/default/debug"]
+    report, findings = load("checkov-json/empty.json")
+    assert findings == [] and report.tool_version == "3.2.296"

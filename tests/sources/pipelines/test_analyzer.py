@@ -137,3 +137,9 @@ def test_random_fragments_never_crash(parts: list[str], path: str) -> None:
     report = ANALYZER.analyze("".join(parts), path, PIPELINE_RULES, RuleContext())
     assert all(e.file == path and e.kind != "rule" for e in report.errors), [e.display() for e in report.errors]
     assert all(h.line is not None and h.line >= 1 for _, h in report.hits)
+
+
+def test_action_yml_that_is_not_an_action_is_a_note() -> None:
+    report = ANALYZER.analyze("name: x\nvalues: [1]\n", "charts/app/action.yaml", PIPELINE_RULES, RuleContext())
+    assert not report.errors and not report.hits and "pipelines" not in report.extra
+    assert "not a GitHub action" in report.notes[0]

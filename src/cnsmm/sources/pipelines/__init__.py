@@ -11,6 +11,7 @@ Public API:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,6 +80,8 @@ def _parse_yaml(text: str, file: str, system: str) -> tuple[Pipeline | None, lis
     if system == "github-actions":
         if github.is_action(doc):
             return github.parse_action(doc, file, text), errors, []
+        if re.search(r"(^|/)action\.ya?ml$", file) and not github.is_workflow(doc):
+            return None, errors, [f"{file}: no `runs: using:` mapping, not a GitHub action"]
         return github.parse_workflow(doc, file, text), errors, []
     if system == "azure-pipelines":
         return azure.parse(doc, file, text), errors, []

@@ -80,7 +80,8 @@ def rbac_pods_exec_attach(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         subs = [s for s in ("pods/exec", "pods/attach")
                 if r.allows("create", "", s, explicit=True) or r.allows("get", "", s, explicit=True)]
         if subs:
-            yield Hit(f"{role_text(obj)} can open {' and '.join(subs)} sessions ({r.label})", r.at(obj, "resources", *subs, "pods/*"))
+            text = f"{role_text(obj)} can open {' and '.join(subs)} sessions ({r.label})"
+            yield Hit(text, r.at(obj, "resources", *subs, "pods/*"))
 
 
 @rule(RuleMeta(
@@ -108,9 +109,8 @@ def rbac_pods_exec_attach(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
 def rbac_nodes_proxy(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         if any(r.allows(v, "", "nodes/proxy", explicit=True) for v in (*r.verbs, "get")):
-            yield Hit(
-                f"{role_text(obj)} grants {', '.join(r.verbs)} on nodes/proxy ({r.label})", r.at(obj, "resources", "nodes/proxy", "nodes/*")
-            )
+            text = f"{role_text(obj)} grants {', '.join(r.verbs)} on nodes/proxy ({r.label})"
+            yield Hit(text, r.at(obj, "resources", "nodes/proxy", "nodes/*"))
 
 
 @rule(RuleMeta(
@@ -134,7 +134,8 @@ def rbac_nodes_proxy(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
 def rbac_token_create(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         if r.allows("create", "", "serviceaccounts/token", explicit=True) and not r.resource_names:
-            yield Hit(f"{role_text(obj)} can create tokens for service accounts ({r.label})", r.at(obj, "resources", "serviceaccounts/token", "serviceaccounts/*"))
+            text = f"{role_text(obj)} can create tokens for service accounts ({r.label})"
+            yield Hit(text, r.at(obj, "resources", "serviceaccounts/token", "serviceaccounts/*"))
 
 
 @rule(RuleMeta(

@@ -1,0 +1,132 @@
+"""The lookups detectors share: image names, label selectors, ConfigMap/Secret values."""
+
+from __future__ import annotations
+
+import pytest
+from tests.capabilities.helpers_capabilities import load_objects
+
+from cnsmm.capabilities.index import (
+    Index,
+    chart_name,
+    data_value,
+    normalise_image,
+    repo_matches,
+    selector_matches,
+)
+
+
+@pytest.mark.parametrize(
+    ("image", "repo"),
+    [
+        ("quay.io/cilium/cilium:v1.15.3@sha256:abc", "cilium/cilium"),
+        ("docker.io/library/vault:1.15", "vault"),
+        ("vault", "vault"),
+        ("localhost:5000/falcosecurity/falco:0.37", "falcosecurity/falco"),
+        ("registry.example.com:443/mirror/Falcosecurity/Falco", "mirror/falcosecurity/falco"),
+        ("ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib:0.97.0",
+         "open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib"),
+        ("  grafana/loki:2.9  ", "grafana/loki"),
+    ],
+)
+def test_normalise_image(image: str, repo: str) -> None:
+    assert normalise_image(image) == repo
+
+
+@pytest.mark.parametrize(
+    ("repo", "patterns", "expected"),
+    [
+        ("falcosecurity/falco", ("falcosecurity/falco",), True),
+        ("mirror/falcosecurity/falco", ("falcosecurity/falco",), True),
+        ("myorg/falcon-api", ("falcosecurity/falco",), False),
+        ("falcosecurity/falcoctl", ("falcosecurity/falco",), False),
+        ("vault", ("vault",), True),
+        ("myorg/vault", ("vault",), False),
+        ("kubescape/kubevuln", ("kubescape/*",), True),
+        ("mirror/kubescape/operator", ("kubescape/*",), True),
+        ("kubescapes/operator", ("kubescape/*",), False),
+    ],
+)
+def test_repo_matches(repo: str, patterns: tuple[str, ...], expected: bool) -> None:
+    assert repo_matches(repo, patterns) is expected
+
+
+def test_chart_name() -> None:
+    assert chart_name("falco-4.2.0") == "falco"
+    assert chart_name("kube-prometheus-stack-58.1.3") == "kube-prometheus-stack"
+    assert chart_name("cert-manager") == "cert-manager"
+
+
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ({}, True),
+        ({"matchLabels": {"app": "web"}}, True),
+        ({"matchLabels": {"app": "db"}}, False),
+        ({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend", "web"]}]}, True),
+        ({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["web"]}]}, False),
+        ({"matchExpressions": [{"key": "canary", "operator": "DoesNotExist"}]}, True),
+        ({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, True),
+        ({"matchExpressions": [{"key": "app", "operator": "Bogus"}]}, False),
+        ({"matchExpressions": ["not a mapping"]}, False),
+        ("not a selector", True),
+    ],
+)
+def test_selector_matches(selector: object, expected: bool) -> None:
+    assert selector_matches(selector, {"app": "web", "tier": "web"}) is expected
+
+
+def test_data_value_decodes_secret_data_and_rejects_garbage() -> None:
+    objs = load_objects("""
+apiVersion: v1
+kind: Secret
+metadata: {name: s}
+data:
+  good: aGVsbG8=
+  bad: "%%%not base64"
+  binary: //79/A==
+stringData:
+  plain: hi
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+data:
+  good: aGVsbG8=
+""")
+    secret, config = objs
+    assert data_value(secret, "good") == "hello"
+    assert data_value(secret, "plain") == "hi"
+    assert data_value(secret, "bad") == ""
+    assert data_value(secret, "binary") == ""
+    assert data_value(secret, "missing") == ""
+    assert data_value(config, "good") == "aGVsbG8="
+
+
+def test_index_labels_templates_and_kustomization_namespace() -> None:
+    ix = Index(load_objects("""
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: monitoring
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: grafana
+  labels: {helm.sh/chart: grafana-7.3.9}
+spec:
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: Grafana-Dashboards}
+    spec:
+      containers: [{name: g, image: grafana/grafana:10}]
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: other}
+"""))
+    dep = ix.kind("Deployment", "apps")[0]
+    assert ix.labelled(["grafana"]) == [dep]
+    assert ix.labelled(["grafana-dashboards"]) == [dep]
+    assert ix.namespace(dep) == "monitoring"
+    assert ix.namespace(ix.kind("Namespace")[0]) is None
+    assert [u.repo for u in ix.images] == ["grafana/grafana"]

@@ -130,3 +130,19 @@ def test_compare_reports_level_and_status_changes(tmp_path) -> None:  # type: ig
     bad.write_text("not json")
     with pytest.raises(ConfigError, match="not a JSON assessment"):
         load_previous(str(bad))
+
+
+def test_objects_fixed_by_an_earlier_action_are_not_estimated_twice() -> None:
+    from cnsmm.assess import CheckEvidence
+
+    shared = check("K8S-001", "PLT.RUN.L1.2", 4, 4)
+    both = CheckEvidence("K8S-001", ("PLT.RUN.L1.2", "PLT.RUN.L2.1"), shared.evaluated, shared.failed, "",
+                         shared.where)
+    extra = check("K8S-002", "PLT.RUN.L2.1", 4, 1)
+    a = assess(bundle(checks=(both, extra)), MODEL, AssessOptions(target=Target(2)), paths())
+    first = next(x for x in a.plan if x.requirements == ("PLT.RUN.L1.2",))
+    second = next(x for x in a.plan if "PLT.RUN.L2.1" in x.requirements)
+    assert first.kind == second.kind == "fix-rules"
+    assert first.effort == 0.9  # 0.5 + 4 objects
+    assert second.effort == 0.6  # only the K8S-002 object is new
+    assert first.phase == 1 and second.phase == 2 and a.plan.index(first) < a.plan.index(second)

@@ -9,6 +9,7 @@ level they unlock (phase), then by estimated effort, then by how many requiremen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from cnsmm.assess.levels import gate
@@ -27,7 +28,8 @@ EFFORT: dict[str, float] = {
     "deploy-component": 3.0,
     "implement-and-attest": 5.0,
 }
-"""Estimated person-days per action type; ``fix-rules`` adds 0.1 per failing object, up to 5."""
+"""Estimated person-days per action type; ``fix-rules`` adds 0.1 per failing object not already
+counted in an earlier action, up to 5."""
 
 _TEXT: dict[str, tuple[str, str]] = {
     "fix-rules": ("Fix the objects failing {target}", "修复未通过 {target} 的对象"),
@@ -53,7 +55,6 @@ class _Draft:
     practices: list[str] = field(default_factory=list)
     detail: list[str] = field(default_factory=list)
     phase: int = 5
-    failing: int = 0
 
 
 def _choose(result: RequirementResult, paths: EvidencePaths) -> tuple[str, str, list[str]]:
@@ -89,6 +90,20 @@ def _choose(result: RequirementResult, paths: EvidencePaths) -> tuple[str, str, 
     return "implement-and-attest", result.id, []
 
 
+def _effort(d: _Draft, counted: set[str]) -> float:
+    """The estimate of :data:`EFFORT`; failing objects fixed by an earlier action are not counted again."""
+    if d.kind != "fix-rules":
+        return EFFORT[d.kind]
+    objects = 0
+    for entry in d.detail:
+        more = re.search(r"\.\.\. \+(\d+)$", entry)
+        if more:
+            objects += int(more.group(1))
+        elif entry not in counted:
+            objects += 1
+    return round(min(5.0, EFFORT["fix-rules"] + 0.1 * objects), 2)
+
+
 def gaps_and_plan(
     model: Model,
     results: dict[str, RequirementResult],
@@ -116,36 +131,26 @@ def gaps_and_plan(
                 draft.requirements.append(rid)
                 draft.phase = min(draft.phase, results[rid].level)
                 draft.detail.extend(d for d in detail if d not in draft.detail)
-                draft.failing += sum(len(i.where) for i in results[rid].evidence if i.verdict == "not-met")
                 by_req[rid] = (kind, target_name)
             draft = drafts[by_req[rid]]
             if pid not in draft.practices:
                 draft.practices.append(pid)
         gap_drafts.append((pid, pres.level, target, missing))
 
-    def effort(d: _Draft) -> float:
-        base = EFFORT[d.kind]
-        if d.kind == "fix-rules":
-            return min(5.0, base + 0.1 * d.failing)
-        return base
-
-    ordered = sorted(drafts.values(), key=lambda d: (d.phase, effort(d), -len(d.requirements), d.kind, d.target))
+    ordered = sorted(
+        drafts.values(), key=lambda d: (d.phase, _effort(d, set()), -len(d.requirements), d.kind, d.target)
+    )
     ids: dict[tuple[str, str], str] = {}
     plan: list[Action] = []
+    counted: set[str] = set()
     for n, d in enumerate(ordered, 1):
         ids[(d.kind, d.target)] = f"A{n}"
         en, zh = _TEXT[d.kind]
+        text = Text(zh=zh.format(target=d.target), en=en.format(target=d.target))
+        effort = _effort(d, counted)
+        counted.update(d.detail)
         plan.append(
-            Action(
-                f"A{n}",
-                d.kind,
-                d.phase,
-                round(effort(d), 2),
-                tuple(d.requirements),
-                tuple(d.practices),
-                Text(zh=zh.format(target=d.target), en=en.format(target=d.target)),
-                tuple(d.detail),
-            )
+            Action(f"A{n}", d.kind, d.phase, effort, tuple(d.requirements), tuple(d.practices), text, tuple(d.detail))
         )
     gaps = tuple(
         Gap(pid, level, target, tuple(missing), tuple(dict.fromkeys(ids[by_req[r]] for r in missing)))

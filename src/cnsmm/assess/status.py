@@ -43,10 +43,12 @@ class EvidenceIndex:
 
 
 def _located(subject: str, spot: str | None) -> str:
-    """``subject (file:line)``, or just ``file:line`` when the subject is that file."""
+    """``Kind/ns/name (file:line)``; just ``file:line`` for file subjects; the subject alone when unlocated."""
     if not spot:
         return subject
-    return spot if spot.startswith(subject) else f"{subject} ({spot})"
+    if spot.startswith(subject):
+        return spot
+    return f"{subject.split('::', 1)[-1]} ({spot})"
 
 
 def _check_items(
@@ -135,7 +137,7 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
     return items
 
 
-def _settle(paths: RequirementPaths, checked: bool) -> tuple[Text, ...]:
+def _settle(paths: RequirementPaths, checked: bool, attested: bool) -> tuple[Text, ...]:
     out: list[Text] = []
     if paths.rules and not checked:
         out.append(msg("settle.rules", rules=", ".join(paths.rules)))
@@ -145,7 +147,8 @@ def _settle(paths: RequirementPaths, checked: bool) -> tuple[Text, ...]:
         out.append(msg("settle.reports", kinds=", ".join(k for k, _ in paths.reports)))
     if paths.pipeline:
         out.append(msg("settle.pipeline", categories=", ".join(c for c, _ in paths.pipeline)))
-    out.append(msg("settle.attest"))
+    if not attested:
+        out.append(msg("settle.attest"))
     return tuple(out)
 
 
@@ -207,7 +210,11 @@ def requirement_status(
             disagreement = msg("disagree", auto=status_name(automated), att=status_name(att.status), winner=winner)
             if not objects_fail:
                 summary = text
-    settle = _settle(paths, coverage is not None) if status in ("unknown", "partial", "not-met") else ()
+    settle = (
+        _settle(paths, coverage is not None, attested is not None)
+        if status in ("unknown", "partial", "not-met")
+        else ()
+    )
     return RequirementResult(
         req.id, req.level, status, tuple(items), summary, coverage, settle, automated, attested, disagreement
     )

@@ -33,16 +33,15 @@ def _environment() -> Environment:
     return _env
 
 
-def render_html(
-    a: Assessment, model: Model, lang: str = "en", comparison: dict[str, Any] | None = None
-) -> str:
+def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[str, Any] | None = None) -> str:
     """The full HTML report in ``lang``."""
     domains = list(a.domains.values())
     chart = radar(
-        [f"{d.id} {model.domain(d.id).name.get(lang)}" for d in domains],
+        [d.id for d in domains],
         [d.level for d in domains],
         [d.score for d in domains],
         [d.target or 0 for d in domains],
+        titles=[f"{d.id} {model.domain(d.id).name.get(lang)}" for d in domains],
     )
     counts = Counter(r.status for r in a.requirements.values())
     return (

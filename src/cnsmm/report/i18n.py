@@ -44,6 +44,7 @@ _L: dict[str, tuple[str, str]] = {
     "more": ("and {n} more actions", "另有 {n} 项行动"),
     "no_gaps": ("No gaps: every practice is at or above its target.", "无差距：所有实践项均已达到目标。"),
     "legend": ("Level", "等级"),
+    "details_n": ("{n} objects and details", "{n} 个对象及详情"),
     "statuses": ("Requirement statuses", "要求状态统计"),
 }
 

@@ -39,9 +39,7 @@ def _req(model: Model, r: RequirementResult, lang: str) -> dict[str, Any]:
     }
 
 
-def to_dict(
-    a: Assessment, model: Model, lang: str = "en", comparison: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def to_dict(a: Assessment, model: Model, lang: str = "en", comparison: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every part of the assessment, texts in ``lang``; ids are the model's stable ids."""
     o = a.options
     return {

@@ -49,9 +49,7 @@ def render_markdown(
         "|---|---|---|---|",
     ]
     for d in a.domains.values():
-        out.append(
-            f"| {d.id} {md(model.domain(d.id).name.get(lang))} | L{d.level} | {d.score:.2f} | L{d.target} |"
-        )
+        out.append(f"| {d.id} {md(model.domain(d.id).name.get(lang))} | L{d.level} | {d.score:.2f} | L{d.target} |")
     out += [
         "",
         f"## {label('practices', lang)}",
@@ -87,9 +85,7 @@ def render_markdown(
         "|---|---|---|---|---|",
     ]
     for x in a.plan[:max_actions]:
-        out.append(
-            f"| {x.id} | L{x.phase} | {md(x.text.get(lang))} | {x.effort:g} | {', '.join(x.requirements)} |"
-        )
+        out.append(f"| {x.id} | L{x.phase} | {md(x.text.get(lang))} | {x.effort:g} | {', '.join(x.requirements)} |")
     if len(a.plan) > max_actions:
         out += ["", label("more", lang, n=len(a.plan) - max_actions)]
     changes = change_lines(comparison, lang)

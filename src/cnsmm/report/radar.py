@@ -17,6 +17,7 @@ class Axis:
     anchor: str
     label: str
     value: str
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +45,18 @@ def _poly(cx: float, radius: float, values: list[float]) -> str:
 
 
 def radar(
-    labels: list[str], levels: list[int], scores: list[float], targets: list[int], size: int = 360
+    labels: list[str],
+    levels: list[int],
+    scores: list[float],
+    targets: list[int],
+    size: int = 360,
+    titles: list[str] | None = None,
 ) -> Radar:
-    """A radar of ``levels`` (solid), ``scores`` (light) and ``targets`` (dashed), one axis per label."""
+    """A radar of ``levels`` (solid), ``scores`` (light) and ``targets`` (dashed), one axis per label.
+
+    ``labels`` should be short (domain ids); ``titles`` (full names) become tooltips.
+    """
+    titles = titles or labels
     cx = size / 2
     radius = size / 2 - 70
     n = len(labels)
@@ -56,7 +66,7 @@ def radar(
         x, y = _point(cx, radius, i, n)
         lx, ly = _point(cx, radius + 22, i, n)
         anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
-        axes.append(Axis(x, y, lx, ly, anchor, text, f"L{levels[i]} · {scores[i]:.2f}"))
+        axes.append(Axis(x, y, lx, ly, anchor, text, f"L{levels[i]} · {scores[i]:.2f}", titles[i]))
     return Radar(
         size,
         cx,

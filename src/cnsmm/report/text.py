@@ -50,9 +50,7 @@ def render_text(
     for col in ("domain", "level", "score", "target"):
         table.add_column(label(col, lang))
     for d in a.domains.values():
-        table.add_row(
-            f"{d.id} {model.domain(d.id).name.get(lang)}", f"L{d.level}", f"{d.score:.2f}", f"L{d.target}"
-        )
+        table.add_row(f"{d.id} {model.domain(d.id).name.get(lang)}", f"L{d.level}", f"{d.score:.2f}", f"L{d.target}")
     con.print(table)
     ptable = Table(title=label("practices", lang))
     for col in ("practice", "level", "progress"):

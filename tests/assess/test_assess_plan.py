@@ -146,3 +146,26 @@ def test_objects_fixed_by_an_earlier_action_are_not_estimated_twice() -> None:
     assert first.effort == 0.9  # 0.5 + 4 objects
     assert second.effort == 0.6  # only the K8S-002 object is new
     assert first.phase == 1 and second.phase == 2 and a.plan.index(first) < a.plan.index(second)
+
+
+def test_previous_assessment_with_wrong_shapes_is_rejected(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "prev.json"
+    bad.write_text(json.dumps({"schema_version": "1.0", "overall": [], "domains": [], "sub_items": [],
+                               "practices": [], "requirements": []}))
+    with pytest.raises(ConfigError, match=r"`overall` must be a dict \(got list\)"):
+        load_previous(str(bad))
+    bad.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(ConfigError, match="not a JSON assessment"):
+        load_previous(str(bad))
+
+
+def test_huge_binary_and_missing_attestation_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cnsmm.assess.attest import load_attestations
+
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("attestations:\n" + "  - id: X\n" * 400_000)
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    for path, words in ((huge, "bytes (max"), (binary, "not UTF-8"), (tmp_path / "none.yaml", "cannot read")):
+        good, problems = load_attestations(str(path), MODEL, date(2026, 6, 1))
+        assert not good and len(problems) == 1 and words in problems[0].message

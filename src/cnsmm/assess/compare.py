@@ -28,9 +28,16 @@ def load_previous(path: str) -> dict[str, Any]:
             f"{path}: schema_version {data['schema_version']} (expected {SCHEMA_VERSION.split('.')[0]}.x)",
             hint=_HINT,
         )
-    for key in ("overall", "domains", "sub_items", "practices", "requirements"):
-        if key not in data:
-            raise ConfigError(f"{path}: missing `{key}`", hint=_HINT)
+    for key, kind in (
+        ("overall", dict),
+        ("domains", list),
+        ("sub_items", list),
+        ("practices", list),
+        ("requirements", list),
+    ):
+        if not isinstance(data.get(key), kind):
+            got = type(data.get(key)).__name__ if key in data else "nothing"
+            raise ConfigError(f"{path}: `{key}` must be a {kind.__name__} (got {got})", hint=_HINT)
     return data
 
 

@@ -16,8 +16,9 @@ from cnsmm.report.changes import change_lines
 from cnsmm.report.i18n import label
 
 
-def _bar(level: int, progress: int) -> str:
-    return "█" * level + ("▌" if progress >= 50 and level < 5 else "") + f" L{level}"
+def _bar(progress: int) -> str:
+    filled = progress // 10
+    return "█" * filled + "░" * (10 - filled) + f" {progress}%"
 
 
 def render_text(
@@ -57,7 +58,7 @@ def render_text(
         ptable.add_column(label(col, lang))
     for p in a.practices.values():
         name = model.practices[p.id].name.get(lang)
-        ptable.add_row(f"{p.id} {name}", _bar(p.level, p.progress), f"{p.progress}%")
+        ptable.add_row(f"{p.id} {name}", f"L{p.level}", _bar(p.progress))
     con.print(ptable)
     disagreements = [r for r in a.requirements.values() if r.disagreement]
     if disagreements:

@@ -244,7 +244,10 @@ class DockerfileAnalyzer:
 
     def analyze(self, text: str, file: str, rules: Sequence[Rule], ctx: RuleContext) -> FileReport:
         """Parse ``text``, run ``rules`` on it and drop suppressed hits."""
-        build_args = ctx.option("dockerfile.build_args", {}) or {}
+        build_args = ctx.option("dockerfile.build_args", None)
+        if build_args is None and isinstance(ctx.option("dockerfile", None), dict):
+            build_args = ctx.option("dockerfile", {}).get("build_args")
+        build_args = {str(k): str(v) for k, v in build_args.items()} if isinstance(build_args, dict) else {}
         df = replace(parse(text, file, build_args), has_dockerignore=_dockerignore_exists(file))
         report = FileReport(errors=list(df.errors))
         marks = suppressions(df)

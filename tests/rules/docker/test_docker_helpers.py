@@ -110,3 +110,11 @@ def test_sensitive_files_option() -> None:
     text = "FROM alpine:3.20\nCOPY secrets.toml /etc/app/\n"
     assert _lines(text, "DKR-039") == []
     assert _lines(text, "DKR-039", {"dockerfile.sensitive_files": ["secrets.*"]}) == [2]
+
+
+def test_options_may_be_nested_under_dockerfile_and_single_strings() -> None:
+    text = "FROM registry.example.com/base/hardened-debian:12\n"
+    nested = {"dockerfile": {"minimal_base_patterns": "*hardened-*", "require_healthcheck": False}}
+    assert _lines(text, "DKR-003", nested) == []
+    assert _lines(text, "DKR-042", nested) == []
+    assert _lines("ARG B\nFROM $B\n", "DKR-001", {"dockerfile": {"build_args": {"B": "debian"}}}) == [2]

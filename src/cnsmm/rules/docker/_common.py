@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
-from cnsmm.rules.base import RuleMeta, Scope
+from cnsmm.rules.base import RuleContext, RuleMeta, Scope
 from cnsmm.rules.docker._shell import Command, split_script
 from cnsmm.sources.dockerfile import Dockerfile, Instruction, Stage, parse_image
 
@@ -95,16 +95,6 @@ def mounts_cache(inst: Instruction, *paths: str) -> bool:
     return False
 
 
-def is_external(df: Dockerfile, stage: Stage) -> bool:
-    """True when ``stage`` builds on an image (not on another stage)."""
-    return stage.parent is None
-
-
-def hit_once(inst: Instruction) -> int:
-    """The line a finding about ``inst`` points to."""
-    return inst.line
-
-
 def final_lineage(df: Dockerfile) -> list[Stage]:
     """The final stage and the stages it builds on: what ships in the image."""
     final = df.final_stage
@@ -156,10 +146,61 @@ def subcommand(command: Command) -> str | None:
 
 
 __all__ = [
-    "ALLOWLIST", "ARTIFACT_CHECK", "BEST_PRACTICES", "CIS_4_1", "CIS_4_2", "CIS_4_3", "CIS_4_6",
-    "CIS_4_7", "CIS_4_8", "CIS_4_9", "CIS_4_10", "CIS_4_11", "HEALTH", "IMG_CONFIG", "OSS_RULES",
-    "PRIVILEGE", "SECRETS", "SECRET_STORE", "STACK", "TRACEABILITY", "TRANSPORT", "Command",
-    "Dockerfile", "Instruction", "Severity", "Stage", "base_matches", "external_base",
-    "final_lineage", "meta", "mounts_cache", "package_installs", "parse_image", "run_commands",
-    "runs", "split_script", "subcommand",
+    "ALLOWLIST",
+    "ARTIFACT_CHECK",
+    "BEST_PRACTICES",
+    "CIS_4_1",
+    "CIS_4_2",
+    "CIS_4_3",
+    "CIS_4_6",
+    "CIS_4_7",
+    "CIS_4_8",
+    "CIS_4_9",
+    "CIS_4_10",
+    "CIS_4_11",
+    "HEALTH",
+    "IMG_CONFIG",
+    "OSS_RULES",
+    "PRIVILEGE",
+    "SECRETS",
+    "SECRET_STORE",
+    "STACK",
+    "TRACEABILITY",
+    "TRANSPORT",
+    "Command",
+    "Dockerfile",
+    "Instruction",
+    "Severity",
+    "Stage",
+    "base_matches",
+    "external_base",
+    "final_lineage",
+    "meta",
+    "mounts_cache",
+    "option",
+    "package_installs",
+    "parse_image",
+    "patterns",
+    "run_commands",
+    "runs",
+    "split_script",
+    "subcommand",
 ]
+
+
+def option(ctx: RuleContext, key: str, default: Any) -> Any:
+    """Option ``dockerfile.<name>``, given flat (``dockerfile.x: ...``) or nested (``dockerfile: {x: ...}``)."""
+    value = ctx.option(key, None)
+    if value is None and "." in key:
+        section, _, name = key.partition(".")
+        nested = ctx.option(section, None)
+        value = nested.get(name) if isinstance(nested, dict) else None
+    return default if value is None else value
+
+
+def patterns(ctx: RuleContext, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list-of-globs option; a single string counts as a one-element list."""
+    value = option(ctx, key, default)
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else default

@@ -18,6 +18,7 @@ from cnsmm.rules.docker._common import (
     external_base,
     meta,
     parse_image,
+    patterns,
 )
 
 DEFAULT_MINIMAL_BASES: tuple[str, ...] = (
@@ -104,8 +105,8 @@ def check_minimal(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     base = external_base(df, final)
     if not base.resolved or not base.image or base.image.lower() == "scratch":
         return
-    patterns = ctx.option("dockerfile.minimal_base_patterns", DEFAULT_MINIMAL_BASES)
-    if not base_matches(base.image, tuple(patterns)):
+    globs = patterns(ctx, "dockerfile.minimal_base_patterns", DEFAULT_MINIMAL_BASES)
+    if not base_matches(base.image, globs):
         yield Hit(f"final image is built on {base.image!r}, which is not a minimal base "
                   "(distroless, alpine, -slim, ...)", line=base.line)
 

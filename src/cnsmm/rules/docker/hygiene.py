@@ -166,7 +166,9 @@ def check_debian_frontend(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     title="Suppression comment without a rule id or reason",
     severity=Severity.LOW, requirements=(IMG_CONFIG,),
     what="Flags `# cnsmm:ignore` and `# cnsmm:ignore-file` comments that name no rule id or give "
-         "no reason after the ids. The suppression still applies; this finding keeps it visible.",
+         "no reason after the ids. The suppression still applies; this finding keeps it visible. "
+         "It points to the instruction the comment suppresses (the comment's own line for "
+         "`ignore-file`).",
     why="A suppression hides a finding from every report; without a reason nobody can later tell "
         "whether it is still justified, and reviewers cannot judge it.",
     fix="Write the rule ids and a reason: `# cnsmm:ignore DKR-005 runs as root to bind port 80 "
@@ -178,8 +180,10 @@ def check_debian_frontend(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 def check_suppressions(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report suppression comments without rule ids or reason."""
     for mark in suppressions(df):
+        line = mark.target.line if mark.target is not None else mark.line
         if not mark.rule_ids:
-            yield Hit("suppression comment names no rule id (write e.g. 'cnsmm:ignore DKR-005 reason')",
-                      line=mark.line)
+            yield Hit(f"suppression comment at line {mark.line} names no rule id (write e.g. "
+                      "'cnsmm:ignore DKR-005 reason')", line=line)
         elif not mark.reason:
-            yield Hit(f"suppression of {', '.join(mark.rule_ids)} gives no reason", line=mark.line)
+            yield Hit(f"suppression of {', '.join(mark.rule_ids)} at line {mark.line} gives no reason",
+                      line=line)

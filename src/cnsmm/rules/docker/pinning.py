@@ -63,6 +63,12 @@ def _os_unpinned(managers: tuple[str, ...], pinned: Callable[[str], bool]
     return unpinned
 
 
+POLICY = (" Pinning policy (all package rules): every package named on the command line carries an "
+          "exact version in the manager's syntax; ranges and floating tags (`>=1`, `^1.2`, `@latest`) "
+          "are not pins. Installs from lock or requirements files, local paths, archives and URLs pass "
+          "(the file decides); operands that are shell variables cannot be judged and pass.")
+"""The pinning policy, shown on every pinning rule's page."""
+
 _OS_WHY = ("Without a version the build installs whatever the mirror serves that day; the image "
            "cannot be rebuilt identically, and what was scanned is not what ships.")
 
@@ -71,7 +77,7 @@ _OS_WHY = ("Without a version the build installs whatever the mirror serves that
     id="DKR-029", name="apt-package-unpinned", title="apt package installed without a version",
     severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
     what="Flags `apt-get install` operands without `=version` (`curl=7.88.1-10+deb12u7`; a "
-         "trailing `*` is allowed). Policy: see the module notes on this page.",
+         "trailing `*` is allowed)." + POLICY,
     why=_OS_WHY,
     fix="Pin each package: `apt-get install -y pkg=<version>` (find it with `apt-cache policy pkg`).",
     bad="RUN apt-get install -y --no-install-recommends curl",
@@ -87,7 +93,7 @@ def check_apt(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     id="DKR-030", name="apk-package-unpinned", title="apk package installed without a version",
     severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
     what="Flags `apk add` operands without a version constraint (`=`, `~`, `<`, `>`). Virtual "
-         "package names (`.build-deps`) pass.",
+         "package names (`.build-deps`) pass." + POLICY,
     why=_OS_WHY,
     fix="Pin each package: `apk add --no-cache pkg=<version>` (or `pkg~1.2` for a patch range).",
     bad="RUN apk add --no-cache curl",
@@ -106,7 +112,7 @@ _RPM_PIN_RE = re.compile(r"-\d[\w.+~^]*(?:-[\w.+~^]+)?$|[=<>]")
     id="DKR-031", name="rpm-package-unpinned", title="yum/dnf/zypper package installed without a version",
     severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
     what="Flags `yum/dnf/microdnf/tdnf/zypper install` operands without a version "
-         "(`httpd-2.4.57` or `httpd-2.4.57-5.el9`; zypper also `pkg=1.2`). Groups (`@group`) pass.",
+         "(`httpd-2.4.57` or `httpd-2.4.57-5.el9`; zypper also `pkg=1.2`). Groups (`@group`) pass." + POLICY,
     why=_OS_WHY,
     fix="Pin each package: `dnf install -y pkg-<version>`.",
     bad="RUN dnf install -y httpd && dnf clean all",
@@ -152,7 +158,7 @@ def _pip_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
     id="DKR-032", name="pip-package-unpinned", title="pip package installed without an exact version",
     severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
     what="Flags `pip install` (and `python -m pip install`) operands without `==version`. "
-         "Requirement and constraint files (`-r`, `-c`), editable and local paths, wheels and URLs pass.",
+         "Requirement and constraint files (`-r`, `-c`), editable and local paths, wheels and URLs pass." + POLICY,
     why="An unpinned PyPI package resolves to the newest upload, including a hijacked or "
         "typo-squatted release; the image differs from build to build.",
     fix="Pin with `pkg==1.2.3`, better in a requirements file with hashes (`--require-hashes`).",
@@ -197,7 +203,7 @@ def _npm_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
     severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
     what="Flags package names given to `npm install`/`npm i`/`npm add`, `yarn add`, `yarn global "
          "add` and `pnpm add` without `@<version>`, or with a range (`^`, `~`, `>`) or a dist-tag "
-         "(`@latest`). Installing from package.json (no names) is DKR-028's business.",
+         "(`@latest`). Installing from package.json (no names) is DKR-028's business." + POLICY,
     why="npm resolves to the newest publish of the package and of its dependencies; malicious "
         "releases of popular packages are a recurring supply-chain attack.",
     fix="Name an exact version: `npm install -g pkg@1.2.3`, or add it to package.json and use npm ci.",
@@ -225,7 +231,7 @@ def _gem_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 @rule(meta(
     id="DKR-034", name="gem-package-unpinned", title="gem installed without a version",
     severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
-    what="Flags `gem install name` without `-v <version>` / `--version` or `name:<version>`.",
+    what="Flags `gem install name` without `-v <version>` / `--version` or `name:<version>`." + POLICY,
     why="The newest release of the gem and its dependencies is installed at build time.",
     fix="Pin with `gem install name -v 1.2.3` or `name:1.2.3`, or use a Gemfile.lock with bundle install.",
     bad="RUN gem install bundler",
@@ -254,7 +260,7 @@ def _go_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
     id="DKR-035", name="go-install-unpinned", title="go install/get without a version",
     severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
     what="Flags `go install` and `go get` of a remote module path without `@<version>` or with "
-         "`@latest`/`@master`/`@main`. Local packages (`./...`) pass.",
+         "`@latest`/`@master`/`@main`. Local packages (`./...`) pass." + POLICY,
     why="`@latest` resolves to whatever the module's newest tag or commit is at build time.",
     fix="Name a released version: `go install example.com/tool@v1.2.3`.",
     bad="RUN go install golang.org/x/tools/cmd/goimports@latest",

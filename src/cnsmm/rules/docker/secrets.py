@@ -17,6 +17,7 @@ from cnsmm.rules.docker._common import (
     Instruction,
     Severity,
     meta,
+    patterns,
     runs,
 )
 from cnsmm.rules.docker.download import sources
@@ -176,7 +177,7 @@ def check_secret_value(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 ))
 def check_sensitive_file(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report sensitive files in COPY/ADD."""
-    patterns = tuple(ctx.option("dockerfile.sensitive_files", DEFAULT_SENSITIVE_FILES))
+    globs = patterns(ctx, "dockerfile.sensitive_files", DEFAULT_SENSITIVE_FILES)
     for inst in df.instructions():
         if inst.keyword not in ("COPY", "ADD"):
             continue
@@ -184,7 +185,7 @@ def check_sensitive_file(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
             name = src.rstrip("/").rsplit("/", 1)[-1]
             if name.lower() in _SAFE_FILES or src.startswith(("http://", "https://")):
                 continue
-            if any(fnmatch.fnmatch(name, p) for p in patterns):
+            if any(fnmatch.fnmatch(name, p) for p in globs):
                 yield Hit(f"{inst.keyword} copies sensitive file {src!r} into the image", line=inst.line)
                 break
 

@@ -15,6 +15,8 @@ from cnsmm.rules.docker._common import (
     base_matches,
     external_base,
     meta,
+    option,
+    patterns,
 )
 
 DEFAULT_HEALTHCHECK_EXEMPT: tuple[str, ...] = ("scratch", "*distroless*")
@@ -81,10 +83,10 @@ def check_copy_from(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 def check_healthcheck(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report a final image without health check."""
     final = df.final_stage
-    if final is None or not ctx.option("dockerfile.require_healthcheck", True):
+    if final is None or not option(ctx, "dockerfile.require_healthcheck", True):
         return
     base = external_base(df, final)
-    exempt = tuple(ctx.option("dockerfile.healthcheck_exempt_bases", DEFAULT_HEALTHCHECK_EXEMPT))
+    exempt = patterns(ctx, "dockerfile.healthcheck_exempt_bases", DEFAULT_HEALTHCHECK_EXEMPT)
     if base.resolved and base_matches(base.image or "scratch", exempt):
         return
     for stage in df.lineage(final):

@@ -15,6 +15,7 @@ from cnsmm.rules.docker._common import (
     base_matches,
     external_base,
     meta,
+    patterns,
     run_commands,
     runs,
 )
@@ -84,8 +85,8 @@ def check_no_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     if final is None or _last_user(df) is not None:
         return
     base = external_base(df, final)
-    patterns = tuple(ctx.option("dockerfile.nonroot_base_patterns", DEFAULT_NONROOT_BASES))
-    if base.resolved and base_matches(base.image, patterns):
+    globs = patterns(ctx, "dockerfile.nonroot_base_patterns", DEFAULT_NONROOT_BASES)
+    if base.resolved and base_matches(base.image, globs):
         return
     yield Hit("the final stage has no USER instruction, so the container runs as the base image's "
               "user (root for most images)", line=final.line)

@@ -1,0 +1,99 @@
+"""``cnsmm serve``, ``cnsmm user create`` and ``cnsmm token create``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cnsmm.errors import Error
+
+
+def _need_server_extra() -> None:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise Error("the web service needs extra packages", hint="pip install 'cnsmm[server]'") from None
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--db", envvar="CNSMM_DB", help="Store URL (default: SQLite in the user data folder; env CNSMM_DB).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
+def serve_cmd(host: str, port: int, db: str | None, workers: int) -> None:
+    """Run the web service: dashboard, JSON API (/api/v1, OpenAPI at /openapi.json) and uploads."""
+    _need_server_extra()
+    import os
+
+    import uvicorn
+
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(db)  # create or upgrade the tables once, before workers start
+    click.echo(f"cnsmm serving {store.url} on http://{host}:{port}/ (create users with `cnsmm user create`)", err=True)
+    store.dispose()
+    if db:
+        os.environ["CNSMM_DB"] = db
+    uvicorn.run("cnsmm.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
+                log_level="info")
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage local users of the web service."""
+
+
+@user_group.command("create")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="Global administrator (all projects).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (first line).")
+@click.option("--project", help="Also give the user a role in this project.")
+@click.option("--role", type=click.Choice(["viewer", "developer", "security", "owner"]), default="viewer",
+              show_default=True)
+@click.option("--db", envvar="CNSMM_DB", help="Store URL (env CNSMM_DB).")
+def user_create(name: str, admin: bool, password_stdin: bool, project: str | None, role: str, db: str | None) -> None:
+    """Create a user. The password is read from stdin (--password-stdin) or prompted for, never an argument."""
+    _need_server_extra()
+    from cnsmm.web.db import open_web_store
+    from cnsmm.web.security import Role, create_user, set_membership
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = open_web_store(db)
+    create_user(store, name, password, admin=admin)
+    if project:
+        set_membership(store, name, project, Role(role))
+    click.echo(f"created user {name}" + (" (admin)" if admin else "") + (f", {role} in {project}" if project else ""),
+               err=True)
+
+
+@click.group("token")
+def token_group() -> None:
+    """Manage API tokens (for CI uploads)."""
+
+
+@token_group.command("create")
+@click.option("--project", required=True)
+@click.option("--role", type=click.Choice(["viewer", "developer", "security", "owner"]), default="security",
+              show_default=True)
+@click.option("--name", default="ci", show_default=True)
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650), help="Days until it expires.")
+@click.option("--db", envvar="CNSMM_DB", help="Store URL (env CNSMM_DB).")
+def token_create(project: str, role: str, name: str, days: int, db: str | None) -> None:
+    """Create a project token and print it once (only its hash is stored)."""
+    _need_server_extra()
+    from cnsmm.web.db import open_web_store
+    from cnsmm.web.security import Role, create_token
+
+    store = open_web_store(db)
+    secret, token = create_token(store, project, Role(role), name=name, created_by="cli", days=days)
+    click.echo(secret)
+    click.echo(f"token {token.prefix}… for {project} ({role}), expires {token.expires_at:%Y-%m-%d}; "
+               "it is shown only this once", err=True)
+
+
+COMMANDS = [serve_cmd, user_group, token_group]

@@ -1,0 +1,375 @@
+"""JSON API, version 1 (``/api/v1``). Handlers only translate HTTP to library calls."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from cnsmm.errors import Error
+from cnsmm.tracking.projects import ensure_project
+from cnsmm.tracking.store import Store, utcnow
+from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
+from cnsmm.web import queries
+from cnsmm.web.deps import CurrentPrincipal, get_store, need, need_admin
+from cnsmm.web.models import ApiToken, Assessment, Attestation, Job, Membership, User
+from cnsmm.web.security import Principal, Role, create_token, revoke_token, set_membership
+
+router = APIRouter(prefix="/api/v1")
+StoreDep = Annotated[Store, Depends(get_store)]
+Viewer = Annotated[Principal, Depends(need(Role.VIEWER))]
+Developer = Annotated[Principal, Depends(need(Role.DEVELOPER))]
+Security = Annotated[Principal, Depends(need(Role.SECURITY))]
+Owner = Annotated[Principal, Depends(need(Role.OWNER))]
+Admin = Annotated[Principal, Depends(need_admin)]
+MAX_UPLOAD = 2 * 1024**3
+PROJECT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+
+
+class ProjectIn(BaseModel):
+    """A project to create."""
+
+    name: str = Field(pattern=PROJECT_NAME)
+
+
+class FindingPatch(BaseModel):
+    """A change to a finding: status (with its details) and/or owner."""
+
+    status: str | None = Field(default=None, max_length=30)
+    reason: str | None = Field(default=None, max_length=2000)
+    approver: str | None = Field(default=None, max_length=200)
+    expires: date | None = None
+    duplicate_of: int | None = Field(default=None, ge=1, le=2**62)
+    owner: str | None = Field(default=None, max_length=200)
+
+
+class BulkStatus(BaseModel):
+    """The same status change on several findings."""
+
+    ids: list[int] = Field(min_length=1, max_length=1000)
+    status: str = Field(max_length=30)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class CommentIn(BaseModel):
+    """A comment."""
+
+    text: str = Field(min_length=1, max_length=10000)
+
+
+class MemberIn(BaseModel):
+    """A membership to set."""
+
+    user: str = Field(min_length=1, max_length=100)
+    role: Role | None
+
+
+class TokenIn(BaseModel):
+    """A token to create."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    days: int | None = Field(default=90, ge=1, le=3650)
+
+
+class AttestationsIn(BaseModel):
+    """The attestation document (YAML text)."""
+
+    text: str = Field(max_length=2_000_000)
+
+
+def _pid(store: Store, project: str) -> int:
+    pid = queries.project_id(store, project)
+    if pid is None:
+        raise HTTPException(status_code=404, detail=f"project {project!r} has no data yet")
+    return pid
+
+
+def _in_project(store: Store, project: str, finding_id: int) -> None:
+    if queries.detail(store, _pid(store, project), finding_id) is None:
+        raise HTTPException(status_code=404, detail=f"no finding {finding_id} in this project")
+
+
+def _status_allowed(who: Principal, project: str, status: Status) -> None:
+    role = who.role_in(project)
+    if status in (Status.RISK_ACCEPTED, Status.FALSE_POSITIVE) and (role is None or role.rank < Role.SECURITY.rank):
+        raise HTTPException(status_code=403, detail=f"setting {status.value} needs the security role")
+
+
+def _apply(store: Store, who: Principal, project: str, fid: int, patch: FindingPatch) -> None:
+    try:
+        if patch.status:
+            status = Status.parse(patch.status)
+            _status_allowed(who, project, status)
+            change_status(store, fid, status, actor=who.name, reason=patch.reason, approver=patch.approver,
+                          expires=patch.expires, duplicate_of=patch.duplicate_of)
+        if patch.owner is not None:
+            assign(store, fid, patch.owner, actor=who.name)
+    except Error as exc:
+        raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
+
+
+@router.get("/me")
+def me(who: CurrentPrincipal) -> dict[str, Any]:
+    """The caller and their roles."""
+    return {"name": who.name, "admin": who.is_admin, "via": who.via,
+            "roles": {p: r.value for p, r in sorted(who.roles.items())}}
+
+
+@router.get("/projects")
+def list_projects(who: CurrentPrincipal, store: StoreDep) -> list[dict[str, Any]]:
+    """Projects the caller may see."""
+    names = set(queries.project_names(store)) | set(who.roles)
+    return [{"name": n, "role": r.value} for n in sorted(names) if (r := who.role_in(n)) is not None]
+
+
+@router.post("/projects", status_code=201)
+def create_project(body: ProjectIn, who: Admin, store: StoreDep) -> dict[str, str]:
+    """Create a project (admins)."""
+    with store.write() as conn:
+        ensure_project(conn, body.name)
+    return {"name": body.name}
+
+
+@router.get("/projects/{project}/findings")
+def findings(
+    project: str, who: Viewer, store: StoreDep,
+    severity: Annotated[list[str] | None, Query(max_length=10)] = None,
+    status: Annotated[list[str] | None, Query(max_length=10)] = None,
+    tool: Annotated[str | None, Query(max_length=100)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    overdue: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[str, Query(pattern="^-?(severity|due|newest|oldest|title)$")] = "severity",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """A filtered, sorted page of the project's findings."""
+    pid = queries.project_id(store, project)
+    if pid is None:
+        return {"items": [], "total": 0, "page": page, "per_page": per_page}
+    flt = queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort, page, per_page)
+    items, total = queries.list_page(store, pid, flt)
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/projects/{project}/findings/{finding_id}")
+def finding(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], who: Viewer,
+            store: StoreDep) -> dict[str, Any]:
+    """One finding with its sources, history and comments."""
+    item = queries.detail(store, _pid(store, project), finding_id)
+    if item is None:
+        raise HTTPException(status_code=404, detail=f"no finding {finding_id} in this project")
+    return item
+
+
+@router.patch("/projects/{project}/findings/{finding_id}")
+def update_finding(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], body: FindingPatch,
+                   who: Developer, store: StoreDep) -> dict[str, Any]:
+    """Change status and/or owner."""
+    _in_project(store, project, finding_id)
+    _apply(store, who, project, finding_id, body)
+    return finding(project, finding_id, who, store)
+
+
+@router.post("/projects/{project}/findings/bulk-status")
+def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep) -> dict[str, Any]:
+    """The same status change on many findings; each is checked to belong to the project."""
+    pid = _pid(store, project)
+    done, failed = [], {}
+    for fid in body.ids:
+        if queries.detail(store, pid, fid) is None:
+            failed[str(fid)] = "not in this project"
+            continue
+        try:
+            _apply(store, who, project, fid, FindingPatch(status=body.status, reason=body.reason))
+            done.append(fid)
+        except HTTPException as exc:
+            failed[str(fid)] = str(exc.detail)
+    return {"changed": done, "failed": failed}
+
+
+@router.post("/projects/{project}/findings/{finding_id}/comments", status_code=201)
+def comment(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], body: CommentIn, who: Developer,
+            store: StoreDep) -> dict[str, str]:
+    """Add a comment."""
+    _in_project(store, project, finding_id)
+    add_comment(store, finding_id, body.text, actor=who.name)
+    return {"status": "added"}
+
+
+@router.get("/projects/{project}/overview")
+def project_overview(project: str, who: Viewer, store: StoreDep) -> dict[str, Any]:
+    """Open findings by severity, SLA breaches, top overdue owners and the maturity trend."""
+    pid = queries.project_id(store, project)
+    data: dict[str, Any] = queries.overview(store, pid) if pid is not None else queries.empty_overview()
+    with store.read() as conn:
+        trend = conn.execute(
+            select(Assessment.id, Assessment.created_at, Assessment.overall_level)
+            .where(Assessment.project == project).order_by(Assessment.created_at.desc()).limit(20)
+        ).all()
+    data["maturity_trend"] = [{"id": i, "at": at.isoformat(timespec="seconds"), "overall": lvl}
+                              for i, at, lvl in reversed(trend)]
+    return data
+
+
+@router.post("/projects/{project}/imports", status_code=202)
+async def upload_report(project: str, request: Request, who: Security, store: StoreDep,
+                        format: Annotated[str | None, Query(max_length=50)] = None,
+                        name: Annotated[str, Query(max_length=300)] = "upload") -> dict[str, str]:
+    """Upload a report (request body: the file). Returns a job id to poll."""
+    if not re.match(PROJECT_NAME, project):
+        raise HTTPException(status_code=422, detail="invalid project name")
+    fd, path = tempfile.mkstemp(prefix="cnsmm-upload-")
+    size = 0
+    with os.fdopen(fd, "wb") as out:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_UPLOAD:
+                out.close()
+                os.unlink(path)
+                raise HTTPException(status_code=413, detail="report larger than 2 GiB")
+            out.write(chunk)
+    if size == 0:
+        os.unlink(path)
+        raise HTTPException(status_code=422, detail="empty upload: send the report file as the request body")
+    job_id = request.app.state.jobs.submit_import(project, path, format, os.path.basename(name), who.name)
+    return {"job": job_id, "poll": f"/api/v1/projects/{project}/jobs/{job_id}"}
+
+
+@router.get("/projects/{project}/jobs/{job_id}")
+def job(project: str, job_id: Annotated[str, Path(max_length=36)], who: Viewer, store: StoreDep) -> dict[str, Any]:
+    """State of a background job."""
+    with store.session() as s:
+        row = s.scalar(select(Job).where(Job.id == job_id, Job.project == project))
+        if row is None:
+            raise HTTPException(status_code=404, detail="no such job in this project")
+        return {"id": row.id, "status": row.status, "kind": row.kind, "result": row.result, "error": row.error,
+                "created_at": row.created_at.isoformat(timespec="seconds")}
+
+
+@router.post("/projects/{project}/assessments", status_code=201)
+async def upload_assessment(project: str, request: Request, who: Security, store: StoreDep) -> dict[str, Any]:
+    """Store an assessment (the JSON of `cnsmm assess --format json`)."""
+    try:
+        doc = await request.json()
+    except ValueError:
+        raise HTTPException(status_code=422, detail="body is not JSON") from None
+    overall = doc.get("overall") if isinstance(doc, dict) else None
+    level = overall.get("level") if isinstance(overall, dict) else None
+    if not isinstance(level, int) or not isinstance(doc.get("practices"), list):
+        raise HTTPException(status_code=422,
+                            detail="not a cnsmm assessment (expected `overall.level` and `practices`)")
+    with store.session() as s:
+        ensure_project(s.connection(), project)
+        row = Assessment(project=project, created_at=utcnow(), created_by=who.name, overall_level=level, data=doc)
+        s.add(row)
+        s.flush()
+        return {"id": row.id, "overall": level}
+
+
+@router.get("/projects/{project}/assessments")
+def assessments(project: str, who: Viewer, store: StoreDep) -> list[dict[str, Any]]:
+    """Assessments of the project, newest first."""
+    with store.read() as conn:
+        rows = conn.execute(select(Assessment.id, Assessment.created_at, Assessment.created_by,
+                                   Assessment.overall_level).where(Assessment.project == project)
+                            .order_by(Assessment.created_at.desc())).all()
+    return [{"id": i, "at": at.isoformat(timespec="seconds"), "by": by, "overall": lvl} for i, at, by, lvl in rows]
+
+
+@router.get("/projects/{project}/assessments/{assessment_id}")
+def assessment(project: str, assessment_id: Annotated[int, Path(ge=1, le=2**62)], who: Viewer,
+               store: StoreDep) -> dict[str, Any]:
+    """One assessment document."""
+    with store.read() as conn:
+        data = conn.scalar(select(Assessment.data).where(Assessment.id == assessment_id,
+                                                         Assessment.project == project))
+    if data is None:
+        raise HTTPException(status_code=404, detail="no such assessment in this project")
+    return dict(data)
+
+
+@router.get("/projects/{project}/attestations")
+def get_attestations(project: str, who: Viewer, store: StoreDep) -> dict[str, Any]:
+    """The project's attestation document."""
+    with store.read() as conn:
+        row = conn.execute(select(Attestation.text, Attestation.updated_at, Attestation.updated_by)
+                           .where(Attestation.project == project)).first()
+    if row is None:
+        return {"text": "", "updated_at": None, "updated_by": None}
+    return {"text": row.text, "updated_at": row.updated_at.isoformat(timespec="seconds"), "updated_by": row.updated_by}
+
+
+@router.put("/projects/{project}/attestations")
+def put_attestations(project: str, body: AttestationsIn, who: Security, store: StoreDep) -> dict[str, Any]:
+    """Replace the attestation document after validating it."""
+    problems = request_validation_problems(body.text)
+    if problems:
+        raise HTTPException(status_code=422, detail=problems)
+    with store.session() as s:
+        row = s.scalar(select(Attestation).where(Attestation.project == project))
+        if row is None:
+            s.add(Attestation(project=project, text=body.text, updated_at=utcnow(), updated_by=who.name))
+        else:
+            row.text, row.updated_at, row.updated_by = body.text, utcnow(), who.name
+    return {"status": "saved"}
+
+
+def request_validation_problems(text: str) -> list[str]:
+    """Problems in an attestation document (empty when valid)."""
+    from cnsmm.web.attest_check import attestation_problems
+
+    return attestation_problems(text)
+
+
+@router.get("/projects/{project}/members")
+def members(project: str, who: Owner, store: StoreDep) -> list[dict[str, str]]:
+    """Members and their roles."""
+    with store.read() as conn:
+        rows = conn.execute(select(User.name, Membership.role).join(User, User.id == Membership.user_id)
+                            .where(Membership.project == project).order_by(User.name)).all()
+    return [{"user": u, "role": r} for u, r in rows]
+
+
+@router.put("/projects/{project}/members")
+def set_member(project: str, body: MemberIn, who: Owner, store: StoreDep) -> dict[str, str]:
+    """Give a user a role in the project (role null removes them)."""
+    try:
+        set_membership(store, body.user, project, body.role)
+    except Error as exc:
+        raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
+    return {"status": "saved"}
+
+
+@router.get("/projects/{project}/tokens")
+def tokens(project: str, who: Owner, store: StoreDep) -> list[dict[str, Any]]:
+    """API tokens of the project (never their secrets)."""
+    with store.session() as s:
+        rows = s.scalars(select(ApiToken).where(ApiToken.project == project).order_by(ApiToken.id)).all()
+    return [{"id": t.id, "name": t.name, "prefix": t.prefix, "role": t.role, "created_by": t.created_by,
+             "expires_at": t.expires_at.isoformat(timespec="seconds") if t.expires_at else None,
+             "revoked": t.revoked_at is not None} for t in rows]
+
+
+@router.post("/projects/{project}/tokens", status_code=201)
+def new_token(project: str, body: TokenIn, who: Owner, store: StoreDep) -> dict[str, Any]:
+    """Create a token; its secret is in this answer only."""
+    secret, token = create_token(store, project, body.role, name=body.name, created_by=who.name, days=body.days)
+    return {"id": token.id, "token": secret, "role": token.role,
+            "expires_at": token.expires_at.isoformat(timespec="seconds") if token.expires_at else None}
+
+
+@router.delete("/projects/{project}/tokens/{token_id}")
+def delete_token(project: str, token_id: Annotated[int, Path(ge=1, le=2**62)], who: Owner,
+                 store: StoreDep) -> dict[str, str]:
+    """Revoke a token."""
+    if not revoke_token(store, project, token_id):
+        raise HTTPException(status_code=404, detail="no such active token in this project")
+    return {"status": "revoked"}

@@ -1,0 +1,53 @@
+"""The FastAPI application: JSON API under /api/v1, pages, static assets, health check."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from cnsmm import __version__
+from cnsmm.errors import Error
+from cnsmm.tracking.store import Store
+from cnsmm.web import api, pages
+from cnsmm.web.db import open_web_store
+from cnsmm.web.jobs import JobRunner
+
+
+def create_app(db_url: str | None = None, *, store: Store | None = None) -> FastAPI:
+    """The service over the store at ``db_url`` (or an already open ``store``)."""
+    store = store or open_web_store(db_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.jobs.shutdown()
+
+    app = FastAPI(
+        title="cnsmm",
+        version=__version__,
+        description="Cloud-native security maturity and finding tracking. JSON API version 1.",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.jobs = JobRunner(store)
+
+    @app.exception_handler(Error)
+    async def library_error(request: Request, exc: Error) -> JSONResponse:
+        return JSONResponse({"detail": exc.diagnostics()}, status_code=422)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness and store reachability."""
+        with store.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    return app

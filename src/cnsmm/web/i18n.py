@@ -1,0 +1,72 @@
+"""User-interface strings of the web pages, in English and Chinese."""
+
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+_T: dict[str, tuple[str, str]] = {
+    "app": ("cnsmm", "cnsmm 云原生安全成熟度"),
+    "login": ("Log in", "登录"),
+    "logout": ("Log out", "退出"),
+    "user": ("User name", "用户名"),
+    "password": ("Password", "密码"),
+    "projects": ("Projects", "项目"),
+    "role": ("Your role", "你的角色"),
+    "overview": ("Overview", "概览"),
+    "maturity": ("Maturity", "成熟度"),
+    "findings": ("Findings", "安全问题"),
+    "settings": ("Settings", "设置"),
+    "open_by_severity": ("Open findings by severity", "按严重程度统计的未关闭问题"),
+    "sla_breaches": ("SLA breaches (overdue)", "超期未处理（SLA 违约）"),
+    "top_owners": ("Owners with the most overdue work", "超期问题最多的负责人"),
+    "trend": ("Maturity trend", "成熟度趋势"),
+    "no_assessment": ("No assessment uploaded yet: run `cnsmm assess ... --upload URL --project P --token T`.",
+                      "尚无评估结果：运行 `cnsmm assess ... --upload URL --project P --token T` 上传。"),
+    "overall": ("Overall level", "总体等级"),
+    "level": ("Level", "等级"),
+    "progress": ("Progress to next level", "距下一等级进度"),
+    "requirement": ("Requirement", "要求"),
+    "status": ("Status", "状态"),
+    "evidence": ("Evidence", "证据"),
+    "gaps": ("Gaps", "差距"),
+    "plan": ("Improvement plan", "改进计划"),
+    "compare": ("Compare with", "对比"),
+    "changes": ("Changes", "变化"),
+    "severity": ("Severity", "严重程度"),
+    "tool": ("Tool", "工具"),
+    "owner": ("Owner", "负责人"),
+    "due": ("Due", "截止日期"),
+    "title": ("Title", "标题"),
+    "location": ("Location", "位置"),
+    "overdue": ("Overdue only", "仅超期"),
+    "search": ("Search", "搜索"),
+    "filter": ("Filter", "筛选"),
+    "apply": ("Apply", "应用"),
+    "reason": ("Reason", "原因"),
+    "bulk": ("Change status of selected", "批量修改状态"),
+    "sources": ("Reported by", "来源"),
+    "history": ("History", "历史"),
+    "comments": ("Comments", "评论"),
+    "add_comment": ("Add comment", "添加评论"),
+    "assign": ("Assign", "分配"),
+    "change_status": ("Change status", "修改状态"),
+    "members": ("Members", "成员"),
+    "tokens": ("API tokens", "API 令牌"),
+    "attestations": ("Attestations", "人工证明"),
+    "save": ("Save", "保存"),
+    "create": ("Create", "创建"),
+    "revoke": ("Revoke", "撤销"),
+    "new_token_once": ("Copy this token now; it is not shown again:", "请立即复制此令牌，之后不会再显示："),
+    "previous": ("Previous", "上一页"),
+    "next": ("Next", "下一页"),
+    "of": ("of", "共"),
+    "none": ("Nothing here yet.", "暂无数据。"),
+    "forbidden": ("You do not have access to this project.", "你无权访问此项目。"),
+    "not_found": ("Not found.", "未找到。"),
+    "lang": ("中文", "English"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    """The UI string ``key`` in ``lang`` (English when unknown)."""
+    en, zh = _T.get(key, (key, key))
+    return zh if lang == "zh" else en

@@ -1,0 +1,311 @@
+"""Server-rendered pages (Jinja2 with autoescape). Forms post back here with the CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+
+from cnsmm.errors import Error
+from cnsmm.tracking.workflow import Status
+from cnsmm.web import api, queries
+from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal
+from cnsmm.web.i18n import LANGS, t
+from cnsmm.web.models import Assessment
+from cnsmm.web.security import AuthError, Principal, Role, login, logout
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF = "cnsmm_login_csrf"
+_env = Environment(
+    loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+    autoescape=select_autoescape(["html", "j2"], default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("cnsmm_lang") or "en"
+    return lang if lang in LANGS else "en"
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page; sets the language cookie when ``?lang=`` was given."""
+    lang = _lang(request)
+    who = context.pop("who", None)
+    context.setdefault("project", None)
+    html = _env.get_template(template).render(
+        request=request, lang=lang, T=lambda key: t(key, lang), who=who,
+        csrf=who.csrf_token if isinstance(who, Principal) else "", quote=quote, **context,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("cnsmm_lang", lang, max_age=365 * 86400, samesite="lax")
+    response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+async def _who(request: Request, project: str | None = None, role: Role = Role.VIEWER) -> Principal | Response:
+    try:
+        who = await optional_principal(request)
+    except HTTPException as exc:
+        return render(request, "error.html", exc.status_code, message=exc.detail)
+    if who is None:
+        return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+    if project is not None:
+        held = who.role_in(project)
+        if held is None or held.rank < role.rank:
+            return render(request, "error.html", 403, who=who, message=t("forbidden", _lang(request)))
+    return who
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", login_csrf=token, next=_safe_next(next), error=None)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    sent, expected = str(form.get("csrf_token", "")), request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not secrets.compare_digest(sent, expected):
+        return render(request, "login.html", 403, login_csrf=expected, next="/", error="form expired; try again")
+    address = request.client.host if request.client else "unknown"
+    try:
+        cookie, _ = login(get_store(request), str(form.get("username", "")), str(form.get("password", "")), address)
+    except AuthError as exc:
+        status = 429 if "too many" in exc.message else 401
+        return render(request, "login.html", status, login_csrf=expected, next=_safe_next(str(form.get("next", "/"))),
+                      error=exc.message)
+    response = RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
+    response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
+                        max_age=12 * 3600)
+    response.delete_cookie(LOGIN_CSRF)
+    return response
+
+
+@router.post("/logout")
+async def logout_submit(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        logout(get_store(request), cookie)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    projects = api.list_projects(who, get_store(request))
+    return render(request, "projects.html", who=who, projects=projects)
+
+
+def _latest(store: Any, project: str, assessment_id: int | None = None) -> dict[str, Any] | None:
+    with store.read() as conn:
+        query = select(Assessment.data).where(Assessment.project == project)
+        if assessment_id:
+            query = query.where(Assessment.id == assessment_id)
+        data = conn.scalar(query.order_by(Assessment.created_at.desc(), Assessment.id.desc()).limit(1))
+    return dict(data) if data else None
+
+
+def _radar(doc: dict[str, Any] | None) -> Any:
+    if not doc:
+        return None
+    from cnsmm.report.radar import radar
+
+    domains = doc.get("domains") or []
+    return radar([f"{d['id']} {d.get('name', '')}" for d in domains], [int(d.get("level", 0)) for d in domains],
+                 [float(d.get("score", 0)) for d in domains], [int(d.get("target") or 0) for d in domains])
+
+
+@router.get("/p/{project}")
+async def overview_page(request: Request, project: str) -> Response:
+    who = await _who(request, project)
+    if isinstance(who, Response):
+        return who
+    store = get_store(request)
+    data = api.project_overview(project, who, store)
+    doc = _latest(store, project)
+    return render(request, "overview.html", who=who, project=project, data=data, doc=doc, chart=_radar(doc),
+                  severities=SEVERITIES)
+
+
+@router.get("/p/{project}/maturity")
+async def maturity_page(request: Request, project: str, id: int | None = None,
+                        compare: int | None = None) -> Response:
+    who = await _who(request, project)
+    if isinstance(who, Response):
+        return who
+    store = get_store(request)
+    doc = _latest(store, project, id)
+    comparison = None
+    if doc and compare:
+        previous = _latest(store, project, compare)
+        if previous:
+            from cnsmm.assess.compare import compare as compare_docs
+
+            comparison = compare_docs(previous, doc)
+    history = api.assessments(project, who, store)
+    return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc),
+                  history=history, comparison=comparison, selected=id, compare_id=compare)
+
+
+@router.get("/p/{project}/findings")
+async def findings_page(request: Request, project: str) -> Response:
+    who = await _who(request, project)
+    if isinstance(who, Response):
+        return who
+    qp = request.query_params
+    flt = queries.FindingFilter(
+        severity=[s for s in qp.getlist("severity") if s in SEVERITIES],
+        status=[s for s in qp.getlist("status") if s in {x.value for x in Status}],
+        tool=qp.get("tool") or None, owner=qp.get("owner") or None, overdue=qp.get("overdue") == "1",
+        q=(qp.get("q") or None), sort=qp.get("sort") or "severity",
+        page=max(1, _int(qp.get("page"), 1)), per_page=50,
+    )
+    store = get_store(request)
+    pid = queries.project_id(store, project)
+    items, total = queries.list_page(store, pid, flt) if pid is not None else ([], 0)
+    base = [(k, v) for k, v in qp.multi_items() if k != "page"]
+    pages = {"prev": urlencode([*base, ("page", flt.page - 1)]) if flt.page > 1 else None,
+             "next": urlencode([*base, ("page", flt.page + 1)]) if flt.page * flt.per_page < total else None}
+    return render(request, "findings.html", who=who, project=project, items=items, total=total, flt=flt,
+                  pages=pages, severities=SEVERITIES, statuses=[s.value for s in Status],
+                  can_edit=(who.role_in(project) or Role.VIEWER).rank >= Role.DEVELOPER.rank)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+@router.post("/p/{project}/findings/bulk")
+async def bulk_page(request: Request, project: str) -> Response:
+    who = await _who(request, project, Role.DEVELOPER)
+    if isinstance(who, Response):
+        return who
+    form = await request.form()
+    ids = [_int(str(v), 0) for v in form.getlist("ids")]
+    ids = [i for i in ids if i > 0][:1000]
+    if ids and form.get("status"):
+        api.bulk_status(project, api.BulkStatus(ids=ids, status=str(form["status"]),
+                                                reason=str(form.get("reason") or "") or None), who, get_store(request))
+    return RedirectResponse(f"/p/{quote(project)}/findings?{form.get('back', '')}", status_code=303)
+
+
+@router.get("/p/{project}/findings/{finding_id}")
+async def finding_page(request: Request, project: str, finding_id: int) -> Response:
+    who = await _who(request, project)
+    if isinstance(who, Response):
+        return who
+    store = get_store(request)
+    pid = queries.project_id(store, project)
+    item = queries.detail(store, pid, finding_id) if pid is not None else None
+    if item is None:
+        return render(request, "error.html", 404, who=who, message=t("not_found", _lang(request)))
+    return render(request, "finding.html", who=who, project=project, f=item, statuses=[s.value for s in Status],
+                  can_edit=(who.role_in(project) or Role.VIEWER).rank >= Role.DEVELOPER.rank, error=None)
+
+
+@router.post("/p/{project}/findings/{finding_id}")
+async def finding_action(request: Request, project: str, finding_id: int) -> Response:
+    who = await _who(request, project, Role.DEVELOPER)
+    if isinstance(who, Response):
+        return who
+    form = await request.form()
+    store = get_store(request)
+    try:
+        action = form.get("action")
+        if action == "comment":
+            api.comment(project, finding_id, api.CommentIn(text=str(form.get("text", ""))), who, store)
+        elif action in ("status", "assign"):
+            expires = str(form.get("expires") or "")
+            patch = api.FindingPatch(
+                status=str(form.get("status")) if action == "status" else None,
+                reason=str(form.get("reason") or "") or None, approver=str(form.get("approver") or "") or None,
+                expires=date.fromisoformat(expires) if expires else None,
+                owner=str(form.get("owner", "")) if action == "assign" else None,
+            )
+            api.update_finding(project, finding_id, patch, who, store)
+    except (HTTPException, ValueError, Error) as exc:
+        item = queries.detail(store, queries.project_id(store, project) or 0, finding_id)
+        message = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        return render(request, "finding.html", 422, who=who, project=project, f=item,
+                      statuses=[s.value for s in Status], can_edit=True, error=message)
+    return RedirectResponse(f"/p/{quote(project)}/findings/{finding_id}", status_code=303)
+
+
+@router.get("/p/{project}/settings")
+async def settings_page(request: Request, project: str, token: str | None = None) -> Response:
+    who = await _who(request, project)
+    if isinstance(who, Response):
+        return who
+    store = get_store(request)
+    role = who.role_in(project) or Role.VIEWER
+    owner = role.rank >= Role.OWNER.rank
+    return render(request, "settings.html", who=who, project=project, role=role.value,
+                  members=api.members(project, who, store) if owner else [],
+                  tokens=api.tokens(project, who, store) if owner else [],
+                  attestations=api.get_attestations(project, who, store), roles=[r.value for r in Role],
+                  can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=None, error=None)
+
+
+@router.post("/p/{project}/settings")
+async def settings_action(request: Request, project: str) -> Response:
+    form = await request.form()
+    action = str(form.get("action", ""))
+    needed = Role.SECURITY if action == "attestations" else Role.OWNER
+    who = await _who(request, project, needed)
+    if isinstance(who, Response):
+        return who
+    store = get_store(request)
+    new_token = error = None
+    try:
+        if action == "member":
+            role = str(form.get("role", ""))
+            api.set_member(project, api.MemberIn(user=str(form.get("user", "")), role=Role(role) if role else None),
+                           who, store)
+        elif action == "token":
+            created = api.new_token(project, api.TokenIn(name=str(form.get("name", "")), role=Role(str(form["role"])),
+                                                         days=_int(str(form.get("days", "")), 90)), who, store)
+            new_token = created["token"]
+        elif action == "revoke":
+            api.delete_token(project, _int(str(form.get("token_id")), 0), who, store)
+        elif action == "attestations":
+            api.put_attestations(project, api.AttestationsIn(text=str(form.get("text", ""))), who, store)
+    except (HTTPException, ValueError) as exc:
+        error = exc.detail if isinstance(exc, HTTPException) else str(exc)
+    if new_token is None and error is None:
+        return RedirectResponse(f"/p/{quote(project)}/settings", status_code=303)
+    role_held = who.role_in(project) or Role.VIEWER
+    owner = role_held.rank >= Role.OWNER.rank
+    return render(request, "settings.html", 422 if error else 200, who=who, project=project, role=role_held.value,
+                  members=api.members(project, who, store) if owner else [],
+                  tokens=api.tokens(project, who, store) if owner else [],
+                  attestations=api.get_attestations(project, who, store), roles=[r.value for r in Role],
+                  can_attest=True, owner=owner, new_token=new_token, error=error)

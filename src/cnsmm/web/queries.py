@@ -1,0 +1,164 @@
+"""Read queries of the web service: paginated findings, details, overview figures.
+
+All queries are parameterised SQLAlchemy Core; ``project`` is always part of the WHERE
+clause, so one project's data never appears in another's answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from cnsmm.tracking.models import Comment, FindingSource, Project, SourceStream, StatusChange, TrackedFinding
+from cnsmm.tracking.store import Store, utcnow
+from cnsmm.tracking.workflow import OPEN_STATES
+
+F = TrackedFinding.__table__
+SRC = FindingSource.__table__
+STREAM = SourceStream.__table__
+SORTS = {
+    "severity": (F.c.severity_rank.desc(), F.c.id.desc()),
+    "-severity": (F.c.severity_rank.asc(), F.c.id.asc()),
+    "due": (F.c.due.asc(), F.c.id.asc()),
+    "newest": (F.c.first_seen.desc(), F.c.id.desc()),
+    "oldest": (F.c.first_seen.asc(), F.c.id.asc()),
+    "title": (F.c.title.asc(), F.c.id.asc()),
+}
+LIST_COLUMNS = (F.c.id, F.c.fingerprint, F.c.status, F.c.severity, F.c.title, F.c.rule, F.c.category,
+                F.c.owner, F.c.due, F.c.file, F.c.line, F.c.resource, F.c.image, F.c.component,
+                F.c.first_seen, F.c.regression)
+
+
+@dataclass
+class FindingFilter:
+    """Filters, sort and page of a findings list."""
+
+    severity: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    tool: str | None = None
+    owner: str | None = None
+    overdue: bool = False
+    q: str | None = None
+    sort: str = "severity"
+    page: int = 1
+    per_page: int = 50
+
+
+def project_id(store: Store, name: str) -> int | None:
+    """The id of a project, or None."""
+    with store.read() as conn:
+        return conn.scalar(select(Project.id).where(Project.name == name))
+
+
+def project_names(store: Store) -> list[str]:
+    """Every project, sorted."""
+    with store.read() as conn:
+        return list(conn.scalars(select(Project.name).order_by(Project.name)))
+
+
+def _filtered(pid: int, flt: FindingFilter, columns: Any) -> Select[Any]:
+    query = select(*columns).where(F.c.project_id == pid)
+    if flt.severity:
+        query = query.where(F.c.severity.in_(flt.severity))
+    if flt.status:
+        query = query.where(F.c.status.in_(flt.status))
+    if flt.owner:
+        query = query.where(F.c.owner == flt.owner)
+    if flt.overdue:
+        query = query.where(F.c.due < utcnow().date(), F.c.status.in_([s.value for s in OPEN_STATES]))
+    if flt.tool:
+        query = query.where(
+            select(SRC.c.id).join(STREAM, STREAM.c.id == SRC.c.stream_id)
+            .where(SRC.c.finding_id == F.c.id, STREAM.c.tool == flt.tool).exists()
+        )
+    if flt.q:
+        like = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(c.ilike(like, escape="\\") for c in
+                                  (F.c.title, F.c.rule, F.c.component, F.c.resource, F.c.file, F.c.image))))
+    return query
+
+
+def list_page(store: Store, pid: int, flt: FindingFilter) -> tuple[list[dict[str, Any]], int]:
+    """One page of findings and the total number matching."""
+    order = SORTS.get(flt.sort, SORTS["severity"])
+    per_page = max(1, min(flt.per_page, 500))
+    offset = (max(flt.page, 1) - 1) * per_page
+    with store.read() as conn:
+        rows = conn.execute(_filtered(pid, flt, LIST_COLUMNS).order_by(*order).limit(per_page).offset(offset)).all()
+        total = conn.scalar(_filtered(pid, flt, (func.count(),)).order_by(None)) or 0
+        ids = [r.id for r in rows]
+        tools: dict[int, list[str]] = {i: [] for i in ids}
+        if ids:
+            pairs = conn.execute(select(SRC.c.finding_id, STREAM.c.tool).join(STREAM, STREAM.c.id == SRC.c.stream_id)
+                                 .where(SRC.c.finding_id.in_(ids)))
+            for fid, tool in pairs:
+                if tool not in tools[fid]:
+                    tools[fid].append(tool)
+    items = []
+    for r in rows:
+        item = dict(r._mapping)
+        item["tools"] = sorted(tools.get(r.id, []))
+        item["due"] = r.due.isoformat() if r.due else None
+        item["first_seen"] = r.first_seen.isoformat(timespec="seconds")
+        items.append(item)
+    return items, total
+
+
+def detail(store: Store, pid: int, finding_id: int) -> dict[str, Any] | None:
+    """A finding with its sources, status history and comments; None when not in the project."""
+    with store.read() as conn:
+        row = conn.execute(select(F).where(F.c.id == finding_id, F.c.project_id == pid)).first()
+        if row is None:
+            return None
+        item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row._mapping.items()}
+        item["sources"] = [
+            {k: (v.isoformat(timespec="seconds") if hasattr(v, "isoformat") else v) for k, v in s._mapping.items()}
+            for s in conn.execute(
+                select(STREAM.c.tool, STREAM.c.scope, SRC.c.active, SRC.c.first_seen,
+                       func.coalesce(SRC.c.last_seen, STREAM.c.last_seen).label("last_seen"))
+                .join(STREAM, STREAM.c.id == SRC.c.stream_id)
+                .where(SRC.c.finding_id == finding_id).order_by(STREAM.c.tool))
+        ]
+        H = StatusChange.__table__
+        item["history"] = [
+            {"at": h.at.isoformat(timespec="seconds"), "actor": h.actor, "from": h.from_status, "to": h.to_status,
+             "reason": h.reason}
+            for h in conn.execute(select(H).where(H.c.finding_id == finding_id).order_by(H.c.at, H.c.id))
+        ]
+        C = Comment.__table__
+        item["comments"] = [
+            {"at": c.at.isoformat(timespec="seconds"), "author": c.author, "text": c.text}
+            for c in conn.execute(select(C).where(C.c.finding_id == finding_id).order_by(C.c.at, C.c.id))
+        ]
+    return item
+
+
+def empty_overview() -> dict[str, Any]:
+    """The overview of a project with no findings yet."""
+    return {"open_by_severity": dict.fromkeys(("critical", "high", "medium", "low", "info"), 0),
+            "sla_breaches": 0, "top_overdue_owners": []}
+
+
+def overview(store: Store, pid: int) -> dict[str, Any]:
+    """Open findings by severity, SLA breaches and the owners with the most overdue work."""
+    today: date = utcnow().date()
+    open_states = [s.value for s in OPEN_STATES]
+    with store.read() as conn:
+        by_sev: dict[str, int] = dict(conn.execute(
+            select(F.c.severity, func.count()).where(F.c.project_id == pid, F.c.status.in_(open_states))
+            .group_by(F.c.severity)
+        ).all())
+        overdue = and_(F.c.project_id == pid, F.c.status.in_(open_states), F.c.due < today)
+        breaches = conn.scalar(select(func.count()).where(overdue)) or 0
+        owners = conn.execute(
+            select(F.c.owner, func.count().label("n")).where(overdue).group_by(F.c.owner)
+            .order_by(func.count().desc()).limit(10)
+        ).all()
+    return {
+        "open_by_severity": {s: int(by_sev.get(s, 0)) for s in ("critical", "high", "medium", "low", "info")},
+        "sla_breaches": int(breaches),
+        "top_overdue_owners": [{"owner": o or "(unassigned)", "overdue": int(n)} for o, n in owners],
+    }

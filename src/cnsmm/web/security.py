@@ -1,0 +1,203 @@
+"""Users, passwords, API tokens, sessions, CSRF and login rate limiting.
+
+- Passwords: Argon2id (argon2-cffi defaults), never logged or returned.
+- API tokens and session cookies: 256-bit random values; only their SHA-256 is stored
+  (a fast hash is right for random secrets; a slow KDF is for passwords).
+- Login: at most 5 failures per user name and 20 per client address in 15 minutes.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from cnsmm.errors import Error
+from cnsmm.tracking.store import Store, utcnow
+from cnsmm.web.models import ApiToken, LoginFailure, Membership, User, WebSession
+
+TOKEN_PREFIX = "cnsmm_"  # noqa: S105 - a label, not a secret
+SESSION_TTL = timedelta(hours=12)
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5
+MAX_FAILURES_PER_ADDRESS = 20
+MIN_PASSWORD = 12
+_hasher = PasswordHasher()
+
+
+class Role(enum.StrEnum):
+    """Project roles, from least to most powerful."""
+
+    VIEWER = "viewer"
+    DEVELOPER = "developer"
+    SECURITY = "security"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        """0 for viewer up to 3 for owner."""
+        return list(Role).index(self)
+
+
+class AuthError(Error):
+    """Bad credentials or too many attempts."""
+
+
+@dataclass
+class Principal:
+    """Who is calling: a user (session or password) or a project-scoped API token."""
+
+    name: str
+    is_admin: bool = False
+    roles: dict[str, Role] = field(default_factory=dict)
+    via: str = "session"
+    csrf_token: str | None = None
+
+    def role_in(self, project: str) -> Role | None:
+        """The caller's role in ``project`` (admins are owners everywhere)."""
+        if self.is_admin:
+            return Role.OWNER
+        return self.roles.get(project)
+
+
+def sha256(value: str) -> str:
+    """Hex SHA-256 of a secret."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of a password; refuses short ones."""
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"password too short (got {len(password)} characters, expected at least {MIN_PASSWORD})")
+    return _hasher.hash(password)
+
+
+def create_user(store: Store, name: str, password: str, *, admin: bool = False) -> User:
+    """Create a local user (names are unique)."""
+    name = name.strip()
+    if not name or len(name) > 100 or any(c.isspace() for c in name):
+        raise AuthError(f"invalid user name {name!r} (1-100 characters, no spaces)")
+    hashed = hash_password(password)
+    with store.session() as s:
+        if s.scalar(select(User.id).where(User.name == name)) is not None:
+            raise AuthError(f"user {name!r} already exists")
+        user = User(name=name, password_hash=hashed, is_admin=admin, disabled=False, created_at=utcnow())
+        s.add(user)
+        s.flush()
+        return user
+
+
+def set_membership(store: Store, user_name: str, project: str, role: Role | None) -> None:
+    """Give ``user_name`` ``role`` in ``project`` (None removes the membership)."""
+    with store.session() as s:
+        user = s.scalar(select(User).where(User.name == user_name))
+        if user is None:
+            raise AuthError(f"no user named {user_name!r}")
+        s.execute(delete(Membership).where(Membership.user_id == user.id, Membership.project == project))
+        if role is not None:
+            s.add(Membership(user_id=user.id, project=project, role=role.value))
+
+
+def _principal_for(s: Session, user: User, via: str, csrf: str | None = None) -> Principal:
+    rows = s.execute(select(Membership.project, Membership.role).where(Membership.user_id == user.id)).all()
+    return Principal(user.name, user.is_admin, {p: Role(r) for p, r in rows}, via, csrf)
+
+
+def _too_many(s: Session, key: str, limit: int, now: datetime) -> bool:
+    recent = (LoginFailure.key == key, LoginFailure.at > now - FAILURE_WINDOW)
+    count = s.scalar(select(func.count()).select_from(LoginFailure).where(*recent))
+    return (count or 0) >= limit
+
+
+def login(store: Store, name: str, password: str, address: str) -> tuple[str, Principal]:
+    """Check a password and open a session; returns the cookie value and the principal."""
+    now = utcnow()
+    with store.session() as s:
+        if _too_many(s, f"user:{name}", MAX_FAILURES_PER_USER, now) or _too_many(
+            s, f"addr:{address}", MAX_FAILURES_PER_ADDRESS, now
+        ):
+            raise AuthError("too many failed logins; wait 15 minutes and try again")
+        user = s.scalar(select(User).where(User.name == name))
+        ok = False
+        if user is not None and not user.disabled:
+            try:
+                ok = _hasher.verify(user.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+        if not ok or user is None:
+            s.add(LoginFailure(key=f"user:{name}", at=now))
+            s.add(LoginFailure(key=f"addr:{address}", at=now))
+    if not ok or user is None:
+        raise AuthError("wrong user name or password")
+    cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    with store.session() as s:
+        s.execute(delete(WebSession).where(WebSession.expires_at < now))
+        s.add(WebSession(token_hash=sha256(cookie), user_id=user.id, csrf_token=csrf, created_at=now,
+                         expires_at=now + SESSION_TTL))
+        return cookie, _principal_for(s, user, "session", csrf)
+
+
+def session_principal(store: Store, cookie: str) -> Principal | None:
+    """The user of a session cookie, or None when unknown or expired."""
+    now = utcnow()
+    with store.session() as s:
+        row = s.execute(
+            select(WebSession, User).join(User, User.id == WebSession.user_id).where(
+                WebSession.token_hash == sha256(cookie), WebSession.expires_at > now, User.disabled.is_(False)
+            )
+        ).first()
+        if row is None:
+            return None
+        session, user = row
+        return _principal_for(s, user, "session", session.csrf_token)
+
+
+def logout(store: Store, cookie: str) -> None:
+    """End a session."""
+    with store.session() as s:
+        s.execute(delete(WebSession).where(WebSession.token_hash == sha256(cookie)))
+
+
+def create_token(
+    store: Store, project: str, role: Role, *, name: str, created_by: str, days: int | None = 90
+) -> tuple[str, ApiToken]:
+    """A new API token; the secret is returned once and only its hash is kept."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    token = ApiToken(
+        token_hash=sha256(secret), prefix=secret[: len(TOKEN_PREFIX) + 6], name=name, project=project,
+        role=role.value, created_by=created_by, created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
+    with store.session() as s:
+        s.add(token)
+        s.flush()
+    return secret, token
+
+
+def token_principal(store: Store, secret: str) -> Principal | None:
+    """The principal of an API token, or None when unknown, revoked or expired."""
+    now = utcnow()
+    with store.session() as s:
+        token = s.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
+        if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+            return None
+        s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        return Principal(f"token:{token.name}", False, {token.project: Role(token.role)}, "token")
+
+
+def revoke_token(store: Store, project: str, token_id: int) -> bool:
+    """Revoke a token of ``project``; False when there is no such token."""
+    with store.session() as s:
+        result = s.execute(
+            update(ApiToken).where(ApiToken.id == token_id, ApiToken.project == project, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        return bool(getattr(result, "rowcount", 0))

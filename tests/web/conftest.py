@@ -1,0 +1,109 @@
+"""Fixtures of the web service tests: an app over SQLite or PostgreSQL, users and tokens."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from tests.conftest import require_service
+
+from cnsmm.tracking.store import Store
+from cnsmm.web.app import create_app
+from cnsmm.web.db import open_web_store
+from cnsmm.web.security import Role, create_token, create_user, set_membership
+
+PASSWORD = "correct horse battery staple"
+
+
+def _pg_url() -> str | None:
+    return os.environ.get("CNSMM_TEST_PG_URL")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Cheaper Argon2 parameters in tests (still real Argon2id hashing and verification)."""
+    from argon2 import PasswordHasher
+
+    from cnsmm.web import security
+
+    saved = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = saved
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = open_web_store(f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}")
+        yield s
+        s.dispose()
+        return
+    base = _pg_url()
+    if not base:
+        require_service("PostgreSQL (set CNSMM_TEST_PG_URL)")
+        return
+    name = "cnsmm_web_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    s = open_web_store(url)
+    yield s
+    s.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@dataclass
+class World:
+    """Two projects (alpha, beta), a user per role in alpha, an owner of beta, tokens."""
+
+    client: TestClient
+    store: Store
+    tokens: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def world(store: Store) -> Iterator[World]:
+    app = create_app(store=store)
+    tokens: dict[str, str] = {}
+    create_user(store, "admin", PASSWORD, admin=True)
+    for role in Role:
+        create_user(store, f"{role.value}-a", PASSWORD)
+        set_membership(store, f"{role.value}-a", "alpha", role)
+        tokens[f"{role.value}-a"] = create_token(store, "alpha", role, name=f"{role.value}-tok", created_by="t")[0]
+    create_user(store, "owner-b", PASSWORD)
+    set_membership(store, "owner-b", "beta", Role.OWNER)
+    tokens["owner-b"] = create_token(store, "beta", Role.OWNER, name="b", created_by="t")[0]
+    with TestClient(app) as client:
+        yield World(client, store, tokens)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Authorization header for an API token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def seed(store: Store, project: str, titles: list[str], tool: str = "trivy") -> None:
+    """Import one finding per title into ``project``."""
+    from cnsmm.findings import Finding, Location, Severity
+    from cnsmm.importers.interface import ImportedReport
+    from cnsmm.tracking.importer import import_report
+
+    sevs = list(Severity)
+    findings = [
+        Finding(rule=f"CVE-2024-{1000 + i}", severity=sevs[i % len(sevs)], title=title, message=title,
+                location=Location(image="registry.example.com/shop/api:1.0"), tool=tool,
+                category="vulnerability", component=f"pkg{i}", installed_version="1.0", fixed_version="1.1")
+        for i, title in enumerate(titles)
+    ]
+    report = ImportedReport(format="trivy-json", tool=tool, tool_version="0.50.0",
+                            scope="registry.example.com/shop/api", findings=iter(findings), kind="image-scan")
+    import_report(store, report, project=project, source_name="trivy.json", source_sha256="0" * 64, actor="test")

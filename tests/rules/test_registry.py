@@ -12,7 +12,7 @@ def requirement_ids() -> set[str]:
     """Requirement ids of the CNMM-TAS model (SUBITEM.L<level>.<n>)."""
     from cnsmm.model import load_model
 
-    return {r.id for r in load_model().requirements}
+    return set(load_model().requirements)
 
 
 def test_ids_are_unique_sorted_and_well_formed() -> None:

@@ -175,3 +175,16 @@ def test_reports_and_pipelines_count_and_stale_reports_do_not(tmp_path: Path, ca
     assert any(e["source"] == "report" and e["verdict"] == "met" for e in scan["evidence"])
     pipeline_ev = [e for r in data["requirements"] for e in r["evidence"] if e["source"] == "pipeline"]
     assert pipeline_ev and all("ci.yml" in e["ref"] for e in pipeline_ev)
+
+
+def test_scan_config_is_honoured(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "web.yaml").write_text(DEPLOY)
+    _, out, _ = _run(["assess", str(tmp_path / "web.yaml"), "--format", "json"], capsys)
+    rules = {e["ref"] for r in json.loads(out)["requirements"] if r["id"] == "PLT.RUN.L2.1"
+             for e in r["evidence"] if e["source"] == "check" and e["verdict"] == "not-met"}
+    assert rules
+    cfg = tmp_path / "cnsmm.yaml"
+    cfg.write_text("rules:\n  disable: [" + ", ".join(sorted(rules)) + "]\n")
+    _, out, _ = _run(["assess", str(tmp_path / "web.yaml"), "--config", str(cfg), "--format", "json"], capsys)
+    after = next(r for r in json.loads(out)["requirements"] if r["id"] == "PLT.RUN.L2.1")
+    assert not any(e["ref"] in rules for e in after["evidence"] if e["verdict"] == "not-met")

@@ -39,21 +39,13 @@ def _write(text: str, output: str | None) -> None:
 
 @click.command("assess")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--reports", "reports", multiple=True, type=click.Path(), help="Imported scanner report (repeatable)."
-)
+@click.option("--reports", "reports", multiple=True, type=click.Path(), help="Imported scanner report (repeatable).")
 @click.option("--attestations", type=click.Path(), help="Attestation YAML file (see `cnsmm attest init`).")
 @click.option("--lang", type=_LANG, default="en", show_default=True, help="Language of the report.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "md", "html"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "html"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
-@click.option(
-    "--target", "targets", multiple=True, help="Target level: L3, or per domain DEV=L3 (repeatable)."
-)
-@click.option(
-    "--compare", "previous", type=click.Path(), help="Earlier `--format json` output to compare with."
-)
+@click.option("--target", "targets", multiple=True, help="Target level: L3, or per domain DEV=L3 (repeatable).")
+@click.option("--compare", "previous", type=click.Path(), help="Earlier `--format json` output to compare with.")
 @click.option(
     "--threshold",
     type=float,
@@ -61,9 +53,7 @@ def _write(text: str, output: str | None) -> None:
     show_default=True,
     help="Percent of relevant objects that must pass a requirement's rules for it to be met.",
 )
-@click.option(
-    "--max-report-age", type=int, default=90, show_default=True, help="Reports older (days) do not count."
-)
+@click.option("--max-report-age", type=int, default=90, show_default=True, help="Reports older (days) do not count.")
 @click.option(
     "--level-mode",
     type=click.Choice(["strict", "threshold"]),
@@ -71,8 +61,13 @@ def _write(text: str, output: str | None) -> None:
     show_default=True,
     help="strict: every requirement of a level met or N/A; threshold: a credit share (--level-share).",
 )
+@click.option("--level-share", type=float, default=80.0, show_default=True, help="Percent for --level-mode threshold.")
 @click.option(
-    "--level-share", type=float, default=80.0, show_default=True, help="Percent for --level-mode threshold."
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Scan configuration (rules, suppressions); default: cnsmm.yaml or [tool.cnsmm] here.",
 )
 @click.pass_context
 def assess_cmd(
@@ -90,6 +85,7 @@ def assess_cmd(
     max_report_age: int,
     level_mode: str,
     level_share: float,
+    config_path: str | None,
 ) -> None:
     """Grade PATH... (manifests, Dockerfiles, pipelines, cluster dumps) against CNMM-TAS, with the
     levels per domain, sub-item and practice, the evidence behind every requirement, the gaps to
@@ -118,7 +114,15 @@ def assess_cmd(
     )
     prev = load_previous(previous) if previous else None
     model = load_model()
-    bundle = gather(model, paths, reports=reports, attestations=attestations, now=datetime.now(UTC))
+    scan_config = None
+    if paths:
+        from cnsmm.config import load_config
+        from cnsmm.rules import all_rules
+
+        scan_config = load_config(config_path, {r.id for r in all_rules()})
+    bundle = gather(
+        model, paths, reports=reports, attestations=attestations, now=datetime.now(UTC), scan_config=scan_config
+    )
     result = assess(bundle, model, options, default_paths(model))
     text = render_assessment(result, model, fmt, lang, previous=prev, compare=compare)
     _write(text, output)
@@ -127,9 +131,7 @@ def assess_cmd(
 
 
 @click.command("model")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--lang", type=_LANG, default="en", show_default=True)
 def model_cmd(fmt: str, lang: str) -> None:
     """Print the CNMM-TAS model: domains, sub-items, practices, requirements and how each is evidenced.

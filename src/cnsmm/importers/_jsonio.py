@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 import tempfile
 import weakref
@@ -21,6 +22,8 @@ import ijson  # type: ignore[import-untyped]
 
 from cnsmm.errors import ReportParseError
 from cnsmm.importers._common import fail
+
+_EOF = re.compile(r"\s*")
 
 SMALL_LIMIT = 256 * 1024 * 1024
 """Largest report, in bytes, that the formats that load whole documents accept."""
@@ -116,10 +119,12 @@ class Doc:
                     return result
         return result
 
-    def tail(self, keys: frozenset[str], window: int = 1 << 20) -> dict[str, Any] | None:
-        """The trailing top-level ``"key": value`` pairs when they include ``keys``, read from
-        the last ``window`` bytes; ``None`` when they cannot be read that way (the caller then
-        falls back to :meth:`first`)."""
+    def tail(self, keys: frozenset[str], window: int = 1 << 20, *, after: re.Pattern[str] = _EOF,
+             need_all: bool = True) -> dict[str, Any] | None:
+        """The trailing ``"key": value`` pairs of an object that ends the document (or that
+        ``after`` says is followed only by closing text), read from the last ``window`` bytes,
+        when they include ``keys`` (any of them unless ``need_all``); ``None`` when they cannot
+        be read that way (the caller then falls back to :meth:`first` or does without)."""
         stream = self.stream
         stream.seek(0, 2)
         size = stream.tell()
@@ -130,8 +135,8 @@ class Doc:
             before = text[:pos].rstrip()
             if not before or before[-1] not in ",{":
                 continue
-            pairs = _pairs_to_end(text, pos)
-            if pairs is not None and keys <= pairs.keys():
+            pairs = _pairs_to_end(text, pos, after)
+            if pairs is not None and (keys <= pairs.keys() if need_all else keys & pairs.keys()):
                 return pairs
         return None
 
@@ -153,7 +158,7 @@ class Doc:
             raise fail(f"{self.source}: {label} #{count + 1}", exc.message.split(": ", 1)[-1]) from exc
 
 
-def _pairs_to_end(text: str, pos: int) -> dict[str, Any] | None:
+def _pairs_to_end(text: str, pos: int, after: re.Pattern[str]) -> dict[str, Any] | None:
     decoder = json.JSONDecoder()
     out: dict[str, Any] = {}
     i = pos
@@ -176,7 +181,7 @@ def _pairs_to_end(text: str, pos: int) -> dict[str, Any] | None:
                 while text[i].isspace():
                     i += 1
                 continue
-            if text[i] == "}" and not text[i + 1 :].strip():
+            if text[i] == "}" and after.fullmatch(text, i + 1):
                 return out
             return None
     except (ValueError, IndexError):

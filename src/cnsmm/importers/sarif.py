@@ -6,6 +6,7 @@ several runs is read one run at a time (memory bounded by the largest run).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -17,6 +18,8 @@ from cnsmm.importers.interface import ImportedReport
 
 FORMAT = "sarif"
 
+# What may follow the last run's closing brace: "]", then top-level string pairs ("version"), then "}".
+_RUN_END = re.compile(r'\s*\]\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*:\s*"(?:[^"\\]|\\.)*"\s*)*\}\s*')
 _RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versionControlProvenance"})
 
 
@@ -45,9 +48,9 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     if len(tools) == 1:
         head = doc.head("runs.item", _RUN_HEAD, frozenset({"results"}))
         values = dict(head.values, tool=tools[0])
-        if head.stopped_at == "results" and "originalUriBaseIds" not in values and _uses_base(
-                doc.first("runs.item.results.item")):
-            values["originalUriBaseIds"] = doc.first("runs.item.originalUriBaseIds") or {}
+        if head.stopped_at == "results":  # run keys after the results: read them from the end
+            trailing = doc.tail(_RUN_HEAD - {"tool"}, after=_RUN_END, need_all=False) or {}
+            values.update({k: v for k, v in trailing.items() if k in _RUN_HEAD and k not in values})
         run = Run(values, f"{source}: run #1")
         runs_meta = [values]
         findings: Iterator[Finding] = _streamed(doc, run)
@@ -60,14 +63,6 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         format=FORMAT, tool=tool, tool_version=tool_version, scope=_scope(tool, runs_meta, source),
         findings=guarded(source, findings), kind=KIND.get(category, "sast"),
     )
-
-
-def _uses_base(result: Any) -> bool:
-    """Whether a result's first location is relative to a ``uriBaseId``."""
-    try:
-        return bool(result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"])
-    except (KeyError, IndexError, TypeError):
-        return False
 
 
 def _run_summaries(tools: list[dict[str, Any]], source: str) -> tuple[list[dict[str, Any]], tuple[str, Any, str]]:

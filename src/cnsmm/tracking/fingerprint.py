@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -106,6 +107,7 @@ def normalise_path(path: str | None) -> str:
     return "/".join(parts)
 
 
+@lru_cache(maxsize=4096)
 def normalise_image(image: str | None) -> str:
     """Image reference without the Docker Hub default registry, ``library/`` or an OS suffix.
 

@@ -13,27 +13,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, and_, exists, func, insert, literal, select, true, update
+from sqlalchemy import Connection, Table, and_, exists, func, insert, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import Boolean, DateTime, Integer, String
 
-from cnsmm.importers.interface import ImportedReport
 from cnsmm.tracking import staging
-from cnsmm.tracking.models import FindingSource, Scan, StatusChange, TrackedFinding
+from cnsmm.tracking.models import FindingSource, Scan, SourceStream, StatusChange, TrackedFinding
 from cnsmm.tracking.owners import OwnerResolver
 from cnsmm.tracking.projects import ensure_project, project_settings
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.store import Store, _begin_with_retry, lock_project, utcnow
 from cnsmm.tracking.workflow import OPEN_STATES, Status, expire_risk_acceptances
 
+if TYPE_CHECKING:
+    from cnsmm.importers.interface import ImportedReport
+
 F = cast(Table, TrackedFinding.__table__)
 S = staging.stage
+K = staging.keys
 SRC = cast(Table, FindingSource.__table__)
 HIST = cast(Table, StatusChange.__table__)
-_SOURCE_COLUMNS = ["finding_id", "project_id", "tool", "scope", "active"]
-_SOURCE_COLUMNS += ["first_scan_id", "last_scan_id", "first_seen", "last_seen"]
+STREAMS = cast(Table, SourceStream.__table__)
+_REFRESHED = ("severity", "severity_rank", "tool_severity", "title", "message", "fixed_version", "file", "line")
+"""Columns of a finding seen again that take the value of the latest report."""
 
 
 @dataclass(frozen=True)
@@ -144,18 +148,19 @@ def _merge(
         .returning(Scan.id)
     ).scalar_one()
     expired = expire_risk_acceptances(conn, project_id, scan_id=scan_id)
+    stream_id = _stream(conn, project_id, report.tool[:100], report.scope, scan_id, now)
     now_ = literal(now, DateTime())
     scan_ = literal(scan_id, Integer())
-    match = (
-        select(F.c.id)
-        .where(F.c.project_id == project_id, F.c.fingerprint == S.c.fingerprint)
-        .scalar_subquery()
-    )
-    conn.execute(update(S).values(finding_id=match))
-    unique, seen = conn.execute(select(func.count(), func.count(S.c.finding_id))).one()
+    match = select(F.c.id).where(F.c.project_id == project_id, F.c.fingerprint == K.c.fingerprint).scalar_subquery()
+    conn.execute(update(K).values(finding_id=match))
+    unique, seen = conn.execute(select(func.count(), func.count(K.c.finding_id))).one()
 
     # Fixed findings seen again: reopen them as regressions.
-    came_back = and_(F.c.id.in_(select(S.c.finding_id)), F.c.status == Status.FIXED.value)
+    came_back = and_(
+        F.c.project_id == project_id,
+        F.c.status == Status.FIXED.value,
+        F.c.id.in_(select(K.c.finding_id)),
+    )
     reason = f"seen again by scan {scan_id} ({report.tool} {report.scope}): regression"
     _history(conn, came_back, Status.FIXED.value, Status.OPEN.value, reason=reason, scan_id=scan_id, now=now)
     reopened = conn.execute(
@@ -164,79 +169,59 @@ def _merge(
         .values(status=Status.OPEN.value, regression=True, fixed_at=None, status_changed_at=now)
     ).rowcount
 
-    # Findings seen again: refresh what the latest report says.
+    # Findings seen again whose details changed: take what the latest report says.
+    changed = [F.c[c].is_distinct_from(S.c[c]) for c in _REFRESHED]
+    changed.append(and_(F.c.owner.is_(None), S.c.owner.is_not(None)))
     conn.execute(
         update(F)
-        .where(F.c.id == S.c.finding_id)
-        .values(
-            last_seen=now,
-            last_scan_id=scan_id,
-            severity=S.c.severity,
-            severity_rank=S.c.severity_rank,
-            tool_severity=S.c.tool_severity,
-            title=S.c.title,
-            message=S.c.message,
-            fixed_version=S.c.fixed_version,
-            file=S.c.file,
-            line=S.c.line,
-            owner=func.coalesce(F.c.owner, S.c.owner),
-            due=func.coalesce(F.c.due, S.c.due),
-        )
+        .where(F.c.id == K.c.finding_id, S.c.seq == K.c.row, or_(*changed))
+        .values(**{c: S.c[c] for c in _REFRESHED}, owner=func.coalesce(F.c.owner, S.c.owner))
     )
 
-    # New findings.
+    # New findings, inserted in fingerprint order.
     cols = [c for c in staging.COLUMNS if c != "fingerprint"]
-    new_rows = select(
-        literal(project_id, Integer()),
-        S.c.fingerprint,
-        *[S.c[c] for c in cols],
-        literal(Status.OPEN.value, String()),
-        literal(False, Boolean()),
-        now_,
-        now_,
-        scan_,
-        scan_,
-    ).where(S.c.finding_id.is_(None))
-    target = ["project_id", "fingerprint", *cols, "status", "regression", "first_seen", "last_seen"]
-    target += ["first_scan_id", "last_scan_id"]
+    new_rows = (
+        select(
+            literal(project_id, Integer()),
+            S.c.fingerprint,
+            *[S.c[c] for c in cols],
+            literal(Status.OPEN.value, String()),
+            literal(False, Boolean()),
+            now_,
+            scan_,
+        )
+        .where(K.c.finding_id.is_(None), S.c.seq == K.c.row)
+        .order_by(K.c.fingerprint)
+    )
+    target = ["project_id", "fingerprint", *cols, "status", "regression", "first_seen", "first_scan_id"]
     conn.execute(_insert(conn, F).from_select(target, new_rows).on_conflict_do_nothing())
     new = unique - seen  # exact: the project lock keeps other imports out of the merge
-    conn.execute(update(S).where(S.c.finding_id.is_(None)).values(finding_id=match))
+    if new:
+        conn.execute(update(K).where(K.c.finding_id.is_(None)).values(finding_id=match))
 
-    # Sources: this tool and scope saw these findings in this scan.
-    tool, scope = report.tool[:100], report.scope
-    src_rows = select(
-        S.c.finding_id,
-        literal(project_id, Integer()),
-        literal(tool, String()),
-        literal(scope, String()),
-        literal(True, Boolean()),
-        scan_,
-        scan_,
-        now_,
-        now_,
-    ).where(true())
-    upsert = _insert(conn, SRC).from_select(
-        _SOURCE_COLUMNS,
-        src_rows,
-    )
+    # Sources: new ones, ones that came back, ones this scan no longer reports.
+    src_rows = select(K.c.finding_id, literal(stream_id, Integer()), literal(True, Boolean()), scan_, now_)
     conn.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["finding_id", "tool", "scope"],
-            set_={"active": True, "last_scan_id": scan_id, "last_seen": now},
-        )
+        _insert(conn, SRC)
+        .from_select(["finding_id", "stream_id", "active", "first_scan_id", "first_seen"], src_rows.where(true()))
+        .on_conflict_do_nothing()
     )
-    this_source = and_(SRC.c.project_id == project_id, SRC.c.tool == tool, SRC.c.scope == scope)
+    in_stream = SRC.c.stream_id == stream_id
     conn.execute(
         update(SRC)
-        .where(this_source, SRC.c.active.is_(True), SRC.c.last_scan_id != scan_id)
-        .values(active=False)
+        .where(in_stream, SRC.c.active.is_(False), SRC.c.finding_id.in_(select(K.c.finding_id)))
+        .values(active=True, gone_scan_id=None, last_seen=None)
+    )
+    conn.execute(
+        update(SRC)
+        .where(in_stream, SRC.c.active.is_(True), SRC.c.finding_id.not_in(select(K.c.finding_id)))
+        .values(active=False, gone_scan_id=scan_id, last_seen=previous_seen(conn, stream_id, scan_id))
     )
 
-    # Open findings that this tool and scope no longer report, and no other source still does.
+    # Open findings that this stream no longer reports, and that no other stream still does.
     other = SRC.alias("other")
     gone = and_(
-        F.c.id.in_(select(SRC.c.finding_id).where(this_source, SRC.c.active.is_(False))),
+        F.c.id.in_(select(SRC.c.finding_id).where(in_stream, SRC.c.active.is_(False))),
         F.c.status.in_([s.value for s in OPEN_STATES]),
         ~exists().where(other.c.finding_id == F.c.id, other.c.active.is_(True)),
     )
@@ -252,8 +237,34 @@ def _merge(
         .values(finding_count=unique, new_count=new, reopened_count=reopened, fixed_count=closed)
     )
     return ImportSummary(
-        project, scan_id, source_name, report.tool, scope, read, unique, new, seen, reopened, closed, expired
+        project, scan_id, source_name, report.tool, report.scope, read, unique, new, seen, reopened, closed, expired
     )
+
+
+def _stream(conn: Connection, project_id: int, tool: str, scope: str, scan_id: int, now: datetime) -> int:
+    """Id of the (project, tool, scope) stream, created if missing, moved to this scan."""
+    conn.execute(
+        _insert(conn, STREAMS)
+        .values(project_id=project_id, tool=tool, scope=scope, last_scan_id=scan_id, last_seen=now)
+        .on_conflict_do_nothing()
+    )
+    key = and_(STREAMS.c.project_id == project_id, STREAMS.c.tool == tool, STREAMS.c.scope == scope)
+    stream_id = int(conn.execute(select(STREAMS.c.id).where(key)).scalar_one())
+    conn.execute(update(STREAMS).where(STREAMS.c.id == stream_id).values(last_scan_id=scan_id, last_seen=now))
+    return stream_id
+
+
+def previous_seen(conn: Connection, stream_id: int, scan_id: int) -> datetime | None:
+    """When the scan of this stream before ``scan_id`` ran (the last time its sources were seen)."""
+    stream = conn.execute(select(STREAMS).where(STREAMS.c.id == stream_id)).one()
+    return conn.execute(
+        select(func.max(Scan.imported_at)).where(
+            Scan.project_id == stream.project_id,
+            Scan.tool == stream.tool,
+            Scan.scope == stream.scope,
+            Scan.id < scan_id,
+        )
+    ).scalar_one_or_none()
 
 
 def _insert(conn: Connection, table: Any) -> Any:
@@ -273,7 +284,5 @@ def _history(
         literal(scan_id, Integer()),
     ).where(where)
     conn.execute(
-        insert(HIST).from_select(
-            ["finding_id", "at", "actor", "from_status", "to_status", "reason", "scan_id"], rows
-        )
+        insert(HIST).from_select(["finding_id", "at", "actor", "from_status", "to_status", "reason", "scan_id"], rows)
     )

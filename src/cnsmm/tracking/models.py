@@ -92,7 +92,7 @@ class TrackedFinding(Base):
     fix: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(30))
     rule: Mapped[str] = mapped_column(String(300))
-    vuln_id: Mapped[str | None] = mapped_column(String(100))
+    vuln_id: Mapped[str | None] = mapped_column(String(300))
     aliases: Mapped[str | None] = mapped_column(Text)
     """Space-separated ids (CVE, GHSA, ...)."""
     cwe: Mapped[str | None] = mapped_column(Text)
@@ -110,9 +110,7 @@ class TrackedFinding(Base):
     status: Mapped[str] = mapped_column(String(20))
     regression: Mapped[bool] = mapped_column(Boolean, default=False)
     first_seen: Mapped[datetime] = mapped_column(DateTime)
-    last_seen: Mapped[datetime] = mapped_column(DateTime)
     first_scan_id: Mapped[int | None] = mapped_column(Integer)
-    last_scan_id: Mapped[int | None] = mapped_column(Integer)
     fixed_at: Mapped[datetime | None] = mapped_column(DateTime)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     risk_approver: Mapped[str | None] = mapped_column(String(200))
@@ -128,26 +126,45 @@ class TrackedFinding(Base):
     )
 
 
+class SourceStream(Base):
+    """The successive scans of one tool over one scope in a project (e.g. Trivy on an image)."""
+
+    __tablename__ = "scan_streams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    tool: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(Text)
+    last_scan_id: Mapped[int] = mapped_column(Integer)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    """Time of the latest scan: the last time every active source of the stream was seen."""
+
+    __table_args__ = (UniqueConstraint("project_id", "tool", "scope", name="uq_scan_streams_project_tool_scope"),)
+
+
 class FindingSource(Base):
-    """A tool and scope that reported a finding, and the last scan of theirs that did."""
+    """A finding as reported by one stream (tool and scope).
+
+    An active source was reported by the latest scan of its stream (so it was last seen at
+    the stream's ``last_seen``); an inactive one was not, from scan ``gone_scan_id`` on.
+    """
 
     __tablename__ = "finding_sources"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
-    project_id: Mapped[int] = mapped_column(Integer)
-    tool: Mapped[str] = mapped_column(String(100))
-    scope: Mapped[str] = mapped_column(Text)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("scan_streams.id", ondelete="CASCADE"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    """False once a later scan of this tool and scope no longer reports the finding."""
     first_scan_id: Mapped[int] = mapped_column(Integer)
-    last_scan_id: Mapped[int] = mapped_column(Integer)
     first_seen: Mapped[datetime] = mapped_column(DateTime)
-    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    gone_scan_id: Mapped[int | None] = mapped_column(Integer)
+    """The scan of the stream that no longer reported the finding (None while active)."""
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime)
+    """Last time the stream reported it, set when the source becomes inactive."""
 
     __table_args__ = (
-        UniqueConstraint("finding_id", "tool", "scope", name="uq_finding_sources_finding_tool_scope"),
-        Index("ix_finding_sources_project_tool_scope", "project_id", "tool", "scope", "active"),
+        UniqueConstraint("finding_id", "stream_id", name="uq_finding_sources_finding_stream"),
+        Index("ix_finding_sources_stream_active", "stream_id", "active"),
     )
 
 

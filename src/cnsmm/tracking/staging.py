@@ -13,20 +13,18 @@ from datetime import date
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Column, Connection, Date, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Connection, Date, Integer, MetaData, String, Table, Text, func, select
 
 from cnsmm.findings import Finding
 from cnsmm.tracking.fingerprint import fingerprint
 from cnsmm.tracking.owners import OwnerResolver
 
-STAGE = "cnsmm_stage"
-_RAW = "cnsmm_stage_raw"
 _meta = MetaData()
 stage = Table(
-    STAGE,
+    "cnsmm_stage",
     _meta,
-    Column("fingerprint", String(64), primary_key=True),
-    Column("finding_id", Integer),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("fingerprint", String(64)),
     Column("kind", String(20)),
     Column("severity", String(10)),
     Column("severity_rank", Integer),
@@ -37,7 +35,7 @@ stage = Table(
     Column("fix", Text),
     Column("category", String(30)),
     Column("rule", String(300)),
-    Column("vuln_id", String(100)),
+    Column("vuln_id", String(300)),
     Column("aliases", Text),
     Column("cwe", Text),
     Column("component", Text),
@@ -52,18 +50,30 @@ stage = Table(
     Column("due", Date),
     prefixes=["TEMPORARY"],
 )
-COLUMNS = tuple(c.name for c in stage.columns if c.name != "finding_id")
+"""Every finding of the report, in report order (``seq``)."""
+keys = Table(
+    "cnsmm_stage_keys",
+    _meta,
+    Column("fingerprint", String(64), primary_key=True),
+    Column("row", Integer, nullable=False),
+    Column("finding_id", Integer),
+    prefixes=["TEMPORARY"],
+    sqlite_with_rowid=False,
+)
+"""One row per distinct fingerprint: its first staged row and the matching finding, if any."""
+COLUMNS = tuple(c.name for c in stage.columns if c.name != "seq")
 """Staged columns, in the order of the rows that :func:`rows` yields."""
 _MAX_INT = 2**31 - 1
+_LIMITS: tuple[int, ...] = (64, 20, 10, 0, 50, 1000, 4000, 8000, 4000, 30, 300, 300, 2000, 1000, 1000, 200, 1000)
+_LIMITS += (2000, 0, 1000, 1000, 2000, 200, 0)
+"""Longest value kept per staged column (longer text is cut)."""
+_FAST_LIMIT = 1000
+"""Rows with less text than the shortest text limit need no cutting (given the other checks)."""
 
 
-def _t(value: str | None, limit: int) -> str | None:
+def _t(value: str, limit: int) -> str:
     """Text safe for both databases: no NUL characters, at most ``limit`` characters."""
-    if value is None:
-        return None
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    return value[:limit]
+    return value.replace("\x00", "")[:limit]
 
 
 def rows(
@@ -78,46 +88,58 @@ def rows(
         loc = f.location
         owner = owners.owner(loc.file, loc.image, loc.resource) if owners else None
         line = loc.line if loc.line is not None and 0 <= loc.line <= _MAX_INT else None
-        yield (
+        row: tuple[Any, ...] = (
             value,
             kind,
             f.severity.value,
             f.severity.rank,
-            _t(f.tool_severity, 50),
-            _t(f.title, 1000) or "",
-            _t(f.message, 4000) or "",
-            _t(f.description, 8000),
-            _t(f.fix, 4000),
-            _t(f.category, 30),
-            _t(f.rule, 300),
-            _t(vuln_id, 100),
-            _t(" ".join(f.aliases), 2000) or None,
-            _t(" ".join(f.cwe), 1000) or None,
-            _t(f.component, 1000),
-            _t(f.installed_version, 200),
-            _t(f.fixed_version, 1000),
-            _t(loc.file, 2000),
+            f.tool_severity,
+            f.title,
+            f.message,
+            f.description,
+            f.fix,
+            f.category,
+            f.rule,
+            vuln_id,
+            " ".join(f.aliases) or None,
+            " ".join(f.cwe) or None,
+            f.component,
+            f.installed_version,
+            f.fixed_version,
+            loc.file,
             line,
-            _t(loc.resource, 1000),
-            _t(loc.image, 1000),
-            _t(loc.url, 2000),
-            _t(owner, 200),
+            loc.resource,
+            loc.image,
+            loc.url,
+            owner,
             due_by_severity.get(f.severity.value),
         )
+        # Cheap checks per row; the rare long or NUL-carrying rows are cut field by field.
+        joined = "".join([v for v in row if type(v) is str])
+        if (
+            len(joined) > _FAST_LIMIT
+            or "\x00" in joined
+            or len(f.rule) > 300
+            or len(f.category) > 30
+            or len(f.tool_severity or "") > 50
+            or len(f.installed_version or "") > 200
+            or len(owner or "") > 200
+        ):
+            row = tuple(_t(v, lim) if type(v) is str else v for v, lim in zip(row, _LIMITS, strict=True))
+        yield row
 
 
 def create(conn: Connection) -> None:
-    """(Re)create the empty staging table on this connection."""
+    """(Re)create the empty staging tables on this connection."""
     drop(conn)
     stage.create(conn)
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {_RAW} (seq bigint, LIKE {STAGE} INCLUDING DEFAULTS)")
+    keys.create(conn)
 
 
 def drop(conn: Connection) -> None:
     """Drop the staging tables if they exist."""
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_RAW}")
+    keys.drop(conn, checkfirst=True)
+    stage.drop(conn, checkfirst=True)
 
 
 def load(
@@ -127,33 +149,41 @@ def load(
     batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write ``staged`` rows in batches (first occurrence of a fingerprint wins); return the count."""
+    """Write ``staged`` rows, then one key row per distinct fingerprint; return the rows read.
+
+    The key table is small and ordered by fingerprint, which keeps the merge's index probes
+    sequential; the bulky columns are read from the stage only for new or changed findings.
+    """
     dbapi = conn.connection.driver_connection
     assert dbapi is not None
     total = 0
     names = ", ".join(COLUMNS)
     if conn.dialect.name == "sqlite":
         marks = ", ".join("?" * len(COLUMNS))
-        sql = f"INSERT OR IGNORE INTO {STAGE} ({names}) VALUES ({marks})"  # noqa: S608
+        sql = f"INSERT INTO {stage.name} ({names}) VALUES ({marks})"  # noqa: S608
         cursor = dbapi.cursor()
-        while batch := [(*r[:-1], r[-1].isoformat() if r[-1] else None) for r in islice(staged, batch_size)]:
+        while batch := [(*r[:-1], r[-1] and r[-1].isoformat()) for r in islice(staged, batch_size)]:
             cursor.executemany(sql, batch)
             total += len(batch)
             if progress:
                 progress(total)
         cursor.close()
-        return total
-    with dbapi.cursor() as cursor, cursor.copy(f"COPY {_RAW} (seq, {names}) FROM STDIN") as copy:
-        for row in staged:
-            copy.write_row((total, *row))
-            total += 1
-            if progress and total % batch_size == 0:
-                progress(total)
-    conn.exec_driver_sql(
-        f"INSERT INTO {STAGE} ({names}) SELECT DISTINCT ON (fingerprint) {names} "  # noqa: S608
-        f"FROM {_RAW} ORDER BY fingerprint, seq"
+    else:
+        with dbapi.cursor() as cursor, cursor.copy(f"COPY {stage.name} (seq, {names}) FROM STDIN") as copy:
+            for row in staged:
+                total += 1
+                copy.write_row((total, *row))
+                if progress and total % batch_size == 0:
+                    progress(total)
+        if progress:
+            progress(total)
+    conn.execute(
+        keys.insert().from_select(
+            ["fingerprint", "row"],
+            select(stage.c.fingerprint, func.min(stage.c.seq)).group_by(stage.c.fingerprint),
+        )
     )
-    conn.exec_driver_sql(f"TRUNCATE {_RAW}")
-    if progress:
-        progress(total)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {stage.name}")
+        conn.exec_driver_sql(f"ANALYZE {keys.name}")
     return total

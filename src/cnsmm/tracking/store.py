@@ -149,9 +149,7 @@ def _create_engine(url: str, backend: str) -> Engine:
         try:
             import psycopg  # noqa: F401
         except ModuleNotFoundError:
-            raise StoreError(
-                "PostgreSQL support is not installed", hint="pip install 'cnsmm[postgres]'"
-            ) from None
+            raise StoreError("PostgreSQL support is not installed", hint="pip install 'cnsmm[postgres]'") from None
         return create_engine(url, pool_pre_ping=True)
     raise StoreError(
         f"unsupported database {backend!r} in {url!r}",

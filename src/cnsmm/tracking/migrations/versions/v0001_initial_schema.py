@@ -1,8 +1,8 @@
-"""Initial schema: projects, scans, findings, finding sources, status history, comments.
+"""Initial schema: projects, scans, scan streams, findings, their sources, status history, comments.
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-27 09:34:56.462313
+Create Date: 2026-11-27 09:44:04.628124
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("fix", sa.Text(), nullable=True),
         sa.Column("category", sa.String(length=30), nullable=False),
         sa.Column("rule", sa.String(length=300), nullable=False),
-        sa.Column("vuln_id", sa.String(length=100), nullable=True),
+        sa.Column("vuln_id", sa.String(length=300), nullable=True),
         sa.Column("aliases", sa.Text(), nullable=True),
         sa.Column("cwe", sa.Text(), nullable=True),
         sa.Column("component", sa.Text(), nullable=True),
@@ -58,9 +58,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("regression", sa.Boolean(), nullable=False),
         sa.Column("first_seen", sa.DateTime(), nullable=False),
-        sa.Column("last_seen", sa.DateTime(), nullable=False),
         sa.Column("first_scan_id", sa.Integer(), nullable=True),
-        sa.Column("last_scan_id", sa.Integer(), nullable=True),
         sa.Column("fixed_at", sa.DateTime(), nullable=True),
         sa.Column("status_changed_at", sa.DateTime(), nullable=True),
         sa.Column("risk_approver", sa.String(length=200), nullable=True),
@@ -68,10 +66,7 @@ def upgrade() -> None:
         sa.Column("risk_expires", sa.Date(), nullable=True),
         sa.Column("duplicate_of", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["duplicate_of"],
-            ["findings.id"],
-            name=op.f("fk_findings_duplicate_of_findings"),
-            ondelete="SET NULL",
+            ["duplicate_of"], ["findings.id"], name=op.f("fk_findings_duplicate_of_findings"), ondelete="SET NULL"
         ),
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name=op.f("fk_findings_project_id_projects"), ondelete="CASCADE"
@@ -86,6 +81,20 @@ def upgrade() -> None:
             "ix_findings_project_status_severity", ["project_id", "status", "severity_rank"], unique=False
         )
 
+    op.create_table(
+        "scan_streams",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("tool", sa.String(length=100), nullable=False),
+        sa.Column("scope", sa.Text(), nullable=False),
+        sa.Column("last_scan_id", sa.Integer(), nullable=False),
+        sa.Column("last_seen", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name=op.f("fk_scan_streams_project_id_projects"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_streams")),
+        sa.UniqueConstraint("project_id", "tool", "scope", name="uq_scan_streams_project_tool_scope"),
+    )
     op.create_table(
         "scans",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -131,27 +140,26 @@ def upgrade() -> None:
         "finding_sources",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("finding_id", sa.Integer(), nullable=False),
-        sa.Column("project_id", sa.Integer(), nullable=False),
-        sa.Column("tool", sa.String(length=100), nullable=False),
-        sa.Column("scope", sa.Text(), nullable=False),
+        sa.Column("stream_id", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("first_scan_id", sa.Integer(), nullable=False),
-        sa.Column("last_scan_id", sa.Integer(), nullable=False),
         sa.Column("first_seen", sa.DateTime(), nullable=False),
-        sa.Column("last_seen", sa.DateTime(), nullable=False),
+        sa.Column("gone_scan_id", sa.Integer(), nullable=True),
+        sa.Column("last_seen", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["finding_id"],
-            ["findings.id"],
-            name=op.f("fk_finding_sources_finding_id_findings"),
+            ["finding_id"], ["findings.id"], name=op.f("fk_finding_sources_finding_id_findings"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["stream_id"],
+            ["scan_streams.id"],
+            name=op.f("fk_finding_sources_stream_id_scan_streams"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_finding_sources")),
-        sa.UniqueConstraint("finding_id", "tool", "scope", name="uq_finding_sources_finding_tool_scope"),
+        sa.UniqueConstraint("finding_id", "stream_id", name="uq_finding_sources_finding_stream"),
     )
     with op.batch_alter_table("finding_sources", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_finding_sources_project_tool_scope", ["project_id", "tool", "scope", "active"], unique=False
-        )
+        batch_op.create_index("ix_finding_sources_stream_active", ["stream_id", "active"], unique=False)
 
     op.create_table(
         "status_history",
@@ -164,10 +172,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("scan_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["finding_id"],
-            ["findings.id"],
-            name=op.f("fk_status_history_finding_id_findings"),
-            ondelete="CASCADE",
+            ["finding_id"], ["findings.id"], name=op.f("fk_status_history_finding_id_findings"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_history")),
     )
@@ -182,7 +187,7 @@ def downgrade() -> None:
 
     op.drop_table("status_history")
     with op.batch_alter_table("finding_sources", schema=None) as batch_op:
-        batch_op.drop_index("ix_finding_sources_project_tool_scope")
+        batch_op.drop_index("ix_finding_sources_stream_active")
 
     op.drop_table("finding_sources")
     with op.batch_alter_table("comments", schema=None) as batch_op:
@@ -193,6 +198,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_scans_project_tool_scope")
 
     op.drop_table("scans")
+    op.drop_table("scan_streams")
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.drop_index("ix_findings_project_status_severity")
         batch_op.drop_index("ix_findings_project_owner")

@@ -1,0 +1,231 @@
+"""Reading findings: filtered lists (streamed) and the full record of one finding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Row, Table, case, exists, select
+
+from cnsmm.tracking.models import Comment, FindingSource, Project, Scan, SourceStream, StatusChange, TrackedFinding
+from cnsmm.tracking.projects import project_id
+from cnsmm.tracking.store import Store, utcnow
+from cnsmm.tracking.workflow import OPEN_STATES, FindingNotFoundError, Status, expire_risk_acceptances
+
+F = cast(Table, TrackedFinding.__table__)
+SRC = cast(Table, FindingSource.__table__)
+STREAMS = cast(Table, SourceStream.__table__)
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A tracked finding as shown to users and exported."""
+
+    id: int
+    fingerprint: str
+    status: str
+    severity: str
+    title: str
+    tools: tuple[str, ...]
+    owner: str | None
+    due: date | None
+    rule: str
+    category: str
+    kind: str
+    component: str | None
+    installed_version: str | None
+    fixed_version: str | None
+    location: str
+    first_seen: datetime
+    last_seen: datetime | None
+    regression: bool
+    overdue: bool
+    aliases: tuple[str, ...] = ()
+    cwe: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Details shown by ``findings show`` (message, description, risk acceptance, ...)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping (dates as ISO strings)."""
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, date | datetime):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            if name == "extra":
+                out.update({k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in value.items()})
+            else:
+                out[name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Filters of ``findings list``; empty means no filter."""
+
+    severities: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    owner: str | None = None
+    tool: str | None = None
+    overdue: bool = False
+
+
+def _location(row: Row[Any]) -> str:
+    if row.file:
+        return f"{row.file}:{row.line}" if row.line else str(row.file)
+    return str(row.resource or row.image or row.url or "-")
+
+
+def _view(row: Row[Any], sources: list[Any], today: date, extra: dict[str, Any] | None = None) -> FindingView:
+    seen = [s.stream_seen if s.active else s.last_seen for s in sources]
+    seen_known = [s for s in seen if s is not None]
+    return FindingView(
+        id=row.id,
+        fingerprint=row.fingerprint,
+        status=row.status,
+        severity=row.severity,
+        title=row.title,
+        tools=tuple(sorted({s.tool for s in sources})),
+        owner=row.owner,
+        due=row.due,
+        rule=row.rule,
+        category=row.category,
+        kind=row.kind,
+        component=row.component,
+        installed_version=row.installed_version,
+        fixed_version=row.fixed_version,
+        location=_location(row),
+        first_seen=row.first_seen,
+        last_seen=max(seen_known) if seen_known else None,
+        regression=bool(row.regression),
+        overdue=bool(row.due and row.due < today and row.status in OPEN_STATES),
+        aliases=tuple((row.aliases or "").split()),
+        cwe=tuple((row.cwe or "").split()),
+        extra=extra or {},
+    )
+
+
+def _sources(conn: Connection, ids: list[int]) -> dict[int, list[Any]]:
+    query = (
+        select(
+            SRC.c.finding_id,
+            STREAMS.c.tool,
+            STREAMS.c.scope,
+            SRC.c.active,
+            SRC.c.last_seen,
+            STREAMS.c.last_seen.label("stream_seen"),
+            SRC.c.first_seen,
+        )
+        .join(STREAMS, STREAMS.c.id == SRC.c.stream_id)
+        .where(SRC.c.finding_id.in_(ids))
+    )
+    out: dict[int, list[Any]] = {i: [] for i in ids}
+    for row in conn.execute(query):
+        out[row.finding_id].append(row)
+    return out
+
+
+def reopen_expired(store: Store, project: str) -> int:
+    """Reopen the project's expired risk acceptances (a write only when there are some)."""
+    today = utcnow().date()
+    with store.read() as conn:
+        pid = project_id(conn, project)
+        pending = conn.execute(
+            select(F.c.id)
+            .where(F.c.project_id == pid, F.c.status == Status.RISK_ACCEPTED.value, F.c.risk_expires < today)
+            .limit(1)
+        ).first()
+    if pending is None:
+        return 0
+    with store.write() as conn:
+        return expire_risk_acceptances(conn, pid)
+
+
+def list_findings(store: Store, project: str, filters: Filters = Filters()) -> Iterator[FindingView]:
+    """The project's findings matching ``filters``, most severe first, streamed in chunks."""
+    reopen_expired(store, project)
+    today = utcnow().date()
+    with store.read() as conn:
+        query = select(F).where(F.c.project_id == project_id(conn, project))
+        if filters.severities:
+            query = query.where(F.c.severity.in_(list(filters.severities)))
+        if filters.statuses:
+            query = query.where(F.c.status.in_(list(filters.statuses)))
+        if filters.owner:
+            query = query.where(F.c.owner.is_(None) if filters.owner == "none" else F.c.owner == filters.owner)
+        if filters.tool:
+            query = query.where(
+                exists().where(
+                    SRC.c.finding_id == F.c.id, SRC.c.stream_id == STREAMS.c.id, STREAMS.c.tool == filters.tool
+                )
+            )
+        if filters.overdue:
+            query = query.where(F.c.due < today, F.c.status.in_([s.value for s in OPEN_STATES]))
+        query = query.order_by(F.c.severity_rank.desc(), case((F.c.due.is_(None), 1), else_=0), F.c.due, F.c.id)
+        result = conn.execute(query)
+        while chunk := result.fetchmany(_CHUNK):
+            sources = _sources(conn, [r.id for r in chunk])
+            for row in chunk:
+                yield _view(row, sources[row.id], today)
+
+
+def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[str, Any]], list[dict[str, Any]]]:
+    """One finding with its details, its status history and its comments (oldest first)."""
+    with store.read() as conn:
+        row = conn.execute(select(F).where(F.c.id == finding_id)).first()
+        if row is None:
+            raise FindingNotFoundError(
+                f"no finding with id {finding_id}", hint="List ids with `cnsmm findings list --project P`"
+            )
+        sources = _sources(conn, [finding_id])[finding_id]
+        project = conn.execute(select(Project.name).where(Project.id == row.project_id)).scalar_one()
+        first_scan = conn.execute(select(Scan.source_name).where(Scan.id == row.first_scan_id)).scalar()
+        extra = {
+            "project": project,
+            "message": row.message,
+            "description": row.description,
+            "fix": row.fix,
+            "vuln_id": row.vuln_id,
+            "tool_severity": row.tool_severity,
+            "resource": row.resource,
+            "image": row.image,
+            "url": row.url,
+            "fixed_at": row.fixed_at,
+            "risk_approver": row.risk_approver,
+            "risk_reason": row.risk_reason,
+            "risk_expires": row.risk_expires,
+            "duplicate_of": row.duplicate_of,
+            "first_reported_in": first_scan,
+            "sources": [
+                {"tool": s.tool, "scope": s.scope, "active": bool(s.active), "first_seen": s.first_seen.isoformat()}
+                for s in sources
+            ],
+        }
+        history = [
+            {
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "from": h.from_status,
+                "to": h.to_status,
+                "reason": h.reason,
+                "scan_id": h.scan_id,
+            }
+            for h in conn.execute(
+                select(StatusChange).where(StatusChange.finding_id == finding_id).order_by(StatusChange.id)
+            ).scalars()
+        ]
+        comments = [
+            {"at": c.at.isoformat(), "author": c.author, "text": c.text}
+            for c in conn.execute(
+                select(Comment).where(Comment.finding_id == finding_id).order_by(Comment.id)
+            ).scalars()
+        ]
+    return _view(row, sources, utcnow().date(), extra), history, comments
+
+
+__all__ = ["Filters", "FindingView", "get_finding", "list_findings", "reopen_expired"]

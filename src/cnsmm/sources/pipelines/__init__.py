@@ -39,6 +39,7 @@ __all__ = [
     "parse",
     "sniff",
     "summarize",
+    "system_for_doc",
     "system_for_path",
 ]
 
@@ -161,4 +162,3 @@ class PipelineAnalyzer:
 ANALYZER = PipelineAnalyzer()
 """The pipeline analyzer instance the scanner registers."""
 
-_ = system_for_doc  # re-exported for callers that already loaded the YAML

@@ -56,8 +56,7 @@ HOSTPATH_REQUIREMENTS = ("PLT.RUN.L2.1", "INF.CMP.L1.1")
 
 def normalise(path: str) -> str:
     """``/var/run//docker.sock/`` -> ``/var/run/docker.sock``."""
-    norm = posixpath.normpath("/" + path.strip())
-    return "/" if norm in ("/", "//") else norm.rstrip("/")
+    return "/" + posixpath.normpath("/" + path.strip()).lstrip("/")
 
 
 def host_paths(pod: PodSpec) -> Iterator[tuple[str, str, tuple[object, ...]]]:

@@ -153,3 +153,23 @@ job:
     p, errors, _ = parse(text, ".gitlab-ci.yml")
     assert p is not None and not errors
     assert [a["tool"] for a in inventory_entry(p)["activities"]] == ["gitleaks"]
+
+
+def test_template_library_and_shared_template_lines() -> None:
+    from cnsmm.rules import RuleContext, get_rule
+    from cnsmm.sources.pipelines import ANALYZER
+
+    library = """\
+.deploy:
+  image: alpine:3.20
+  script:
+    - curl -fsSL https://get.example.com | sh
+"""
+    p, _, _ = parse(library, ".gitlab/ci/templates.yml")
+    assert p is not None and [j.id for j in p.jobs] == [".deploy"]
+    root = library + "deploy_a:\n  extends: .deploy\ndeploy_b:\n  extends: .deploy\n"
+    rule = get_rule("CI-008")
+    assert rule is not None
+    report = ANALYZER.analyze(root, ".gitlab-ci.yml", [rule], RuleContext())
+    # both jobs run the template's line; it is reported once
+    assert [h.line for _, h in report.hits] == [4]

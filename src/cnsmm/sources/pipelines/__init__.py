@@ -140,11 +140,16 @@ class PipelineAnalyzer:
         report.notes.extend(notes)
         if pipeline is None:
             return report
+        seen: set[tuple[str, int | None]] = set()
         for rule in rules:
             if pipeline.system not in rule.meta.targets:
                 continue
             try:
-                report.hits.extend((rule, hit) for hit in rule.check(pipeline, ctx))
+                # one finding per rule and line (jobs extending one template share its lines)
+                for hit in rule.check(pipeline, ctx):
+                    if (rule.id, hit.line) not in seen:
+                        seen.add((rule.id, hit.line))
+                        report.hits.append((rule, hit))
             except Exception as exc:
                 report.errors.append(
                     InputError(

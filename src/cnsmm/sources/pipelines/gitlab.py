@@ -248,13 +248,13 @@ def parse(doc: YMap, file: str, text: str) -> Pipeline:
                 raw=defaults,
             )
         )
+    # A file of hidden jobs only is a template library (an included file): its templates are
+    # what runs, so they are checked as jobs.
+    library = not any(isinstance(k, str) and k not in GLOBAL_KEYS and not k.startswith(".") for k in doc)
     for key, value in doc.items():
-        if (
-            not isinstance(key, str)
-            or key in GLOBAL_KEYS
-            or key.startswith(".")
-            or not isinstance(value, YMap)
-        ):
+        if not isinstance(key, str) or key in GLOBAL_KEYS or not isinstance(value, YMap):
+            continue
+        if key.startswith(".") and not library:
             continue
         merged = _merge_extends(key, value, templates)
         jobs.append(_job(key, merged, doc.key_lines.get(key, value.line), events))

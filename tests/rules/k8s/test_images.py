@@ -1,0 +1,92 @@
+"""Image reference parsing, registry allow-lists and the image rule options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cnsmm.config import Config
+from cnsmm.rules.k8s.images import ImageRef, parse_image, trusted
+from cnsmm.scan import scan_paths
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("nginx", ImageRef("docker.io", "library/nginx", None, None)),
+        ("nginx:1.27", ImageRef("docker.io", "library/nginx", "1.27", None)),
+        ("bitnami/redis:7.2", ImageRef("docker.io", "bitnami/redis", "7.2", None)),
+        ("docker.io/nginx", ImageRef("docker.io", "library/nginx", None, None)),
+        ("index.docker.io/library/nginx:1", ImageRef("docker.io", "library/nginx", "1", None)),
+        ("localhost/app", ImageRef("localhost", "app", None, None)),
+        ("localhost:5000/app:dev", ImageRef("localhost:5000", "app", "dev", None)),
+        ("Registry.Example.com:5000/team/app", ImageRef("registry.example.com:5000", "team/app", None, None)),
+        ("ghcr.io/org/app:1.0@sha256:abc", ImageRef("ghcr.io", "org/app", "1.0", "sha256:abc")),
+        ("gcr.io/distroless/static@sha256:abc", ImageRef("gcr.io", "distroless/static", None, "sha256:abc")),
+    ],
+)
+def test_parse_image(image: str, expected: ImageRef) -> None:
+    assert parse_image(image) == expected
+
+
+@pytest.mark.parametrize("image", ["", "   ", None, 42, "${IMAGE}", "{{ .Values.image }}", "<image>", "a b"])
+def test_templates_and_junk_are_skipped(image: object) -> None:
+    assert parse_image(image) is None
+
+
+@pytest.mark.parametrize(
+    ("image", "prefixes", "expected"),
+    [
+        ("nginx:1.27", ["library"], True),
+        ("nginx:1.27", ["docker.io/library/"], True),
+        ("nginx:1.27", ["docker.io/bitnami"], False),
+        ("bitnami/redis", ["bitnami"], True),
+        ("registry.example.com/shop/web:1", ["registry.example.com"], True),
+        ("registry.example.com.evil.io/web:1", ["registry.example.com"], False),
+        ("registry.example.community/web:1", ["registry.example.com"], False),
+        ("ghcr.io/example-org/api:2", ["ghcr.io/example-org/"], True),
+        ("ghcr.io/example-organisation/api:2", ["ghcr.io/example-org"], False),
+    ],
+)
+def test_trusted_prefixes(image: str, prefixes: list[str], expected: bool) -> None:
+    ref = parse_image(image)
+    assert ref is not None
+    assert trusted(ref, prefixes) is expected
+
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+    - name: web
+      image: registry.example.com/shop/web:1.4.2
+    - name: redis
+      image: redis:7.2
+"""
+
+
+def _messages(tmp_path: Path, rule: str, **options: object) -> list[str]:
+    (tmp_path / "pod.yaml").write_text(POD, encoding="utf-8")
+    result = scan_paths([str(tmp_path)], Config(only=frozenset({rule}), options=dict(options)))
+    return [f.message for f in result.findings]
+
+
+def test_untrusted_registry_is_off_without_a_list(tmp_path: Path) -> None:
+    assert _messages(tmp_path, "K8S-077") == []
+    assert _messages(tmp_path, "K8S-077", trusted_registries=[]) == []
+
+
+def test_untrusted_registry_names_the_normalised_repository(tmp_path: Path) -> None:
+    messages = _messages(tmp_path, "K8S-077", trusted_registries="registry.example.com")
+    assert messages == [
+        'container "redis" uses image "redis:7.2" (docker.io/library/redis), which is not under a trusted registry'
+    ]
+
+
+def test_digest_exempt_registries(tmp_path: Path) -> None:
+    assert len(_messages(tmp_path, "K8S-076")) == 2
+    messages = _messages(tmp_path, "K8S-076", digest_exempt_registries=["registry.example.com/"])
+    assert messages == ['container "redis" uses image "redis:7.2" without a digest']

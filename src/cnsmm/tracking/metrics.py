@@ -72,14 +72,18 @@ def compute_metrics(store: Store, project: str, *, weeks: int = 12) -> Metrics:
         by_sev: dict[str, int] = dict(
             conn.execute(
                 select(F.c.severity, func.count()).where(mine, F.c.status.in_(open_values)).group_by(F.c.severity)
-            ).tuples()
+            )
+            .tuples()
+            .all()
         )
         breaches: dict[str, int] = dict(
             conn.execute(
                 select(F.c.severity, func.count())
                 .where(mine, F.c.status.in_(open_values), F.c.due < today)
                 .group_by(F.c.severity)
-            ).tuples()
+            )
+            .tuples()
+            .all()
         )
         fixed_rows = conn.execute(
             select(F.c.first_seen, F.c.fixed_at).where(

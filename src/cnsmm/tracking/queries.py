@@ -17,6 +17,8 @@ from cnsmm.tracking.workflow import OPEN_STATES, FindingNotFoundError, Status, e
 F = cast(Table, TrackedFinding.__table__)
 SRC = cast(Table, FindingSource.__table__)
 STREAMS = cast(Table, SourceStream.__table__)
+HIST = cast(Table, StatusChange.__table__)
+COMMENTS = cast(Table, Comment.__table__)
 _CHUNK = 1000
 
 
@@ -215,15 +217,11 @@ def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[s
                 "reason": h.reason,
                 "scan_id": h.scan_id,
             }
-            for h in conn.execute(
-                select(StatusChange).where(StatusChange.finding_id == finding_id).order_by(StatusChange.id)
-            ).scalars()
+            for h in conn.execute(select(HIST).where(HIST.c.finding_id == finding_id).order_by(HIST.c.id))
         ]
         comments = [
             {"at": c.at.isoformat(), "author": c.author, "text": c.text}
-            for c in conn.execute(
-                select(Comment).where(Comment.finding_id == finding_id).order_by(Comment.id)
-            ).scalars()
+            for c in conn.execute(select(COMMENTS).where(COMMENTS.c.finding_id == finding_id).order_by(COMMENTS.c.id))
         ]
     return _view(row, sources, utcnow().date(), extra), history, comments
 

@@ -1,0 +1,359 @@
+"""``cnsmm import``, ``cnsmm findings ...`` and ``cnsmm metrics``: the tracked finding list."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cnsmm.errors import ConfigError, Error
+from cnsmm.findings import Severity
+from cnsmm.tracking.export import iter_json, write_csv
+from cnsmm.tracking.importer import ImportSummary, import_report
+from cnsmm.tracking.metrics import compute_metrics
+from cnsmm.tracking.owners import load_owner_file
+from cnsmm.tracking.projects import project_settings, update_settings
+from cnsmm.tracking.queries import Filters, FindingView, get_finding, list_findings
+from cnsmm.tracking.sla import SlaPolicy
+from cnsmm.tracking.store import ENV_DB, Store, open_store
+from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ImportFailed(Error):
+    """Some reports could not be imported (the others were)."""
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def db_option(func: F) -> F:
+    """``--db URL`` (also ``$CNSMM_DB``)."""
+    return click.option(
+        "--db",
+        "db",
+        envvar=ENV_DB,
+        metavar="URL",
+        help="Store: a SQLite file path or URL, or postgresql+psycopg://... "
+        f"(default: ${ENV_DB}, else a SQLite file in the user data directory).",
+    )(func)
+
+
+def actor_option(func: F) -> F:
+    """``--actor NAME`` for the history (default: the OS user)."""
+    return click.option("--actor", default=_actor, show_default="OS user", help="Who is acting, for the history.")(func)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return ""  # open_report reports the problem with its own message
+    return digest.hexdigest()
+
+
+def _progress(name: str) -> Callable[[int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        click.echo(f"\r{name}: {count:,} findings read", nl=False, err=True)
+
+    return show
+
+
+def _summary_line(s: ImportSummary) -> str:
+    return (
+        f"{s.source}: {s.tool} on {s.scope!r}, scan #{s.scan_id}: {s.unique} findings "
+        f"({s.new} new, {s.seen_again} seen again, {s.reopened} reopened, {s.closed_fixed} closed as fixed"
+        + (f", {s.expired} risk acceptances expired" if s.expired else "")
+        + ")"
+    )
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--project", "-p", required=True, help="Project to import into (created if missing).")
+@click.option("--format", "fmt", metavar="NAME", help="Report format, when auto-detection is not wanted.")
+@click.option(
+    "--owners",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Owner rules (YAML); saved in the project.",
+)
+@click.option(
+    "--codeowners",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CODEOWNERS file; saved in the project.",
+)
+@click.option("--sla", multiple=True, metavar="SEVERITY=DAYS", help="Days to fix per severity; saved in the project.")
+@db_option
+@actor_option
+def import_cmd(
+    files: tuple[Path, ...],
+    project: str,
+    fmt: str | None,
+    owners: Path | None,
+    codeowners: Path | None,
+    sla: tuple[str, ...],
+    db: str | None,
+    actor: str,
+) -> None:
+    """Import scanner reports into PROJECT's tracked, deduplicated finding list.
+
+    Each report is imported all or nothing. Findings that a new scan of the same tool and
+    scope no longer reports are closed as fixed; fixed ones that come back are reopened.
+    """
+    from cnsmm.importers import open_report
+
+    store = open_store(db)
+    _save_settings(store, project, owners, codeowners, sla)
+    failed: list[str] = []
+    for path in files:
+        try:
+            report = open_report(path, format=fmt)
+            summary = import_report(
+                store,
+                report,
+                project=project,
+                source_name=path.name,
+                source_sha256=_sha256(path),
+                actor=actor,
+                progress=_progress(path.name),
+            )
+        except Error as exc:
+            if sys.stderr.isatty():
+                click.echo("", err=True)
+            click.echo(f"error: {exc.diagnostics()} (nothing was imported from {path})", err=True)
+            failed.append(str(path))
+            continue
+        if sys.stderr.isatty():
+            click.echo("", err=True)
+        click.echo(_summary_line(summary))
+    if failed:
+        raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
+
+
+def _save_settings(
+    store: Store, project: str, owners: Path | None, codeowners: Path | None, sla: tuple[str, ...]
+) -> None:
+    changes: dict[str, Any] = {}
+    if owners is not None:
+        changes["owners"] = load_owner_file(owners.read_text(encoding="utf-8", errors="replace"), str(owners))
+    if codeowners is not None:
+        changes["codeowners"] = codeowners.read_text(encoding="utf-8", errors="replace")
+    if sla:
+        current = SlaPolicy.from_settings(project_settings(store, project).get("sla"))
+        changes["sla"] = current.with_overrides(sla).as_settings()
+    if changes:
+        update_settings(store, project, **changes)
+
+
+@click.group("findings")
+def findings_group() -> None:
+    """List, show and work on tracked findings."""
+
+
+def _choices(values: Iterable[str], parse: Callable[[str], str], what: str) -> list[str]:
+    out = []
+    for value in values:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    out.append(parse(item))
+                except ValueError as exc:
+                    raise ConfigError(f"--{what} {item!r}: {exc}") from None
+    return out
+
+
+@findings_group.command("list")
+@click.option("--project", "-p", required=True)
+@click.option("--severity", multiple=True, help="Only these severities (repeat or comma-separate).")
+@click.option("--status", multiple=True, help="Only these statuses (repeat or comma-separate).")
+@click.option("--owner", help="Only this owner ('none' for unowned findings).")
+@click.option("--tool", help="Only findings reported by this tool.")
+@click.option("--overdue", is_flag=True, help="Only open findings past their due date (SLA breaches).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@db_option
+def list_cmd(
+    project: str,
+    severity: tuple[str, ...],
+    status: tuple[str, ...],
+    owner: str | None,
+    tool: str | None,
+    overdue: bool,
+    fmt: str,
+    db: str | None,
+) -> None:
+    """List PROJECT's findings, most severe first (export with --format csv|json)."""
+    filters = Filters(
+        severities=_choices(severity, lambda v: Severity.parse(v).value, "severity"),
+        statuses=_choices(status, lambda v: Status.parse(v).value, "status"),
+        owner=owner,
+        tool=tool,
+        overdue=overdue,
+    )
+    findings = list_findings(open_store(db), project, filters)
+    out = sys.stdout
+    if fmt == "json":
+        for piece in iter_json(findings):
+            out.write(piece)
+    elif fmt == "csv":
+        write_csv(findings, out)
+    else:
+        _print_table(findings)
+
+
+def _print_table(findings: Iterable[FindingView]) -> None:
+    count = 0
+    for f in findings:
+        if count == 0:
+            click.echo(f"{'ID':>6}  {'SEVERITY':8}  {'STATUS':14}  {'DUE':10}  {'OWNER':16}  {'TOOLS':14}  TITLE")
+        due = f.due.isoformat() if f.due else "-"
+        flags = (" OVERDUE" if f.overdue else "") + (" REGRESSION" if f.regression else "")
+        click.echo(
+            f"{f.id:>6}  {f.severity:8}  {f.status:14}  {due:10}  {(f.owner or '-')[:16]:16}  "
+            f"{','.join(f.tools)[:14]:14}  {f.title[:80]}  [{f.location}]{flags}"
+        )
+        count += 1
+    click.echo(f"{count} finding(s)", err=count > 0)
+
+
+@findings_group.command("show")
+@click.argument("finding_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+def show_cmd(finding_id: int, fmt: str, db: str | None) -> None:
+    """Show a finding with its sources, status history and comments."""
+    view, history, comments = get_finding(open_store(db), finding_id)
+    if fmt == "json":
+        click.echo(json.dumps({**view.as_dict(), "history": history, "comments": comments}, indent=2))
+        return
+    data = view.as_dict()
+    click.echo(f"#{view.id} [{view.severity}] {view.title}")
+    for key in (
+        "status",
+        "owner",
+        "due",
+        "tools",
+        "rule",
+        "aliases",
+        "component",
+        "installed_version",
+        "fixed_version",
+        "location",
+        "first_seen",
+        "last_seen",
+        "regression",
+        "fingerprint",
+        "message",
+        "fix",
+        "risk_approver",
+        "risk_reason",
+        "risk_expires",
+        "duplicate_of",
+    ):
+        value = data.get(key)
+        if value not in (None, "", [], False):
+            click.echo(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+    for h in history:
+        click.echo(
+            f"  history {h['at']} {h['actor']}: {h['from']} -> {h['to']}" + (f" ({h['reason']})" if h["reason"] else "")
+        )
+    for c in comments:
+        click.echo(f"  comment {c['at']} {c['author']}: {c['text']}")
+
+
+@findings_group.command("assign")
+@click.argument("finding_id", type=int)
+@click.argument("owner")
+@db_option
+@actor_option
+def assign_cmd(finding_id: int, owner: str, db: str | None, actor: str) -> None:
+    """Make OWNER responsible for a finding."""
+    finding = assign(open_store(db), finding_id, owner, actor=actor)
+    click.echo(f"finding {finding.id} assigned to {finding.owner}")
+
+
+@findings_group.command("status")
+@click.argument("finding_id", type=int)
+@click.argument("status")
+@click.option("--reason", help="Why (required for false_positive and risk_accepted).")
+@click.option("--approver", help="Who accepted the risk (risk_accepted).")
+@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), help="Risk acceptance end, YYYY-MM-DD.")
+@click.option("--duplicate-of", type=int, help="The finding this one duplicates (duplicate).")
+@db_option
+@actor_option
+def status_cmd(
+    finding_id: int,
+    status: str,
+    reason: str | None,
+    approver: str | None,
+    expires: Any,
+    duplicate_of: int | None,
+    db: str | None,
+    actor: str,
+) -> None:
+    """Move a finding to STATUS (open, triaged, in_progress, fixed, risk_accepted, false_positive, duplicate)."""
+    expiry: date | None = expires.date() if expires is not None else None
+    finding = change_status(
+        open_store(db),
+        finding_id,
+        Status.parse(status),
+        actor=actor,
+        reason=reason,
+        approver=approver,
+        expires=expiry,
+        duplicate_of=duplicate_of,
+    )
+    click.echo(f"finding {finding.id} is now {finding.status}")
+
+
+@findings_group.command("comment")
+@click.argument("finding_id", type=int)
+@click.argument("text")
+@db_option
+@actor_option
+def comment_cmd(finding_id: int, text: str, db: str | None, actor: str) -> None:
+    """Add a comment to a finding."""
+    add_comment(open_store(db), finding_id, text, actor=actor)
+    click.echo(f"comment added to finding {finding_id}")
+
+
+@click.command("metrics")
+@click.option("--project", "-p", required=True)
+@click.option("--weeks", type=click.IntRange(1, 520), default=12, show_default=True, help="Weeks of trend.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+def metrics_cmd(project: str, weeks: int, fmt: str, db: str | None) -> None:
+    """Open findings by severity, mean time to fix, SLA breaches and the weekly trend."""
+    m = compute_metrics(open_store(db), project, weeks=weeks)
+    if fmt == "json":
+        click.echo(json.dumps(m.as_dict(), indent=2))
+        return
+    click.echo(f"project {m.project}: {m.total_open} open, {m.fixed} fixed")
+    click.echo("open by severity: " + ", ".join(f"{k} {v}" for k, v in m.open_by_severity.items()))
+    mttf = f"{m.mean_days_to_fix} days" if m.mean_days_to_fix is not None else "n/a (nothing fixed yet)"
+    click.echo(f"mean time to fix: {mttf}")
+    detail = ", ".join(f"{k} {v}" for k, v in m.breaches_by_severity.items())
+    click.echo(f"SLA breaches: {m.sla_breaches}" + (f" ({detail})" if detail else ""))
+    click.echo("week        new  fixed")
+    for t in m.trend:
+        click.echo(f"{t.week.isoformat()}  {t.new:>5}  {t.fixed:>5}")
+
+
+COMMANDS = [import_cmd, findings_group, metrics_cmd]

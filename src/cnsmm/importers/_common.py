@@ -4,20 +4,38 @@ scopes and timestamps. Nothing here does I/O."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import Any
 
 from cnsmm.errors import ReportParseError
 from cnsmm.findings import Finding, Severity
 
-T = TypeVar("T")
+
+class At:
+    """A position in a report (``trivy.json: result #3, vulnerability #12``), built into text
+    only when an error needs it: most items never fail, and formatting costs time per item."""
+
+    __slots__ = ("index", "label", "parent")
+
+    def __init__(self, parent: Where, label: str, index: int) -> None:
+        self.parent = parent
+        self.label = label
+        self.index = index
+
+    def __str__(self) -> str:
+        sep = ": " if isinstance(self.parent, str) else ", "
+        return f"{self.parent}{sep}{self.label} #{self.index}"
+
+
+Where = str | At
+"""Where an error is: text, or a lazily formatted :class:`At`."""
 
 FORMAT_HINT = "Check that the file is a complete report written by the tool, or force another format with --format"
 
 
-def fail(where: str, what: str, hint: str | None = FORMAT_HINT) -> ReportParseError:
+def fail(where: Where, what: str, hint: str | None = FORMAT_HINT) -> ReportParseError:
     """Build the error for a malformed report; ``where`` starts with the file name."""
     return ReportParseError(f"{where}: {what}", hint=hint)
 
@@ -39,16 +57,18 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
-def as_dict(value: object, where: str, what: str = "item") -> dict[str, Any]:
+def as_dict(value: object, where: Where, what: str = "item") -> dict[str, Any]:
     """``value`` if it is a JSON object, else a located error."""
     if not isinstance(value, dict):
         raise fail(where, f"{what} must be an object (got {type_name(value)})")
     return value
 
 
-def get_str(obj: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
+def get_str(obj: Mapping[str, Any], key: str, where: Where, *, required: bool = False) -> str | None:
     """A string field; numbers are accepted and converted, empty strings read as missing."""
     value = obj.get(key)
+    if type(value) is str and value:  # fast path: the common case
+        return value
     if value is None or value == "":
         if required:
             raise fail(where, f"missing {key}")
@@ -60,14 +80,14 @@ def get_str(obj: Mapping[str, Any], key: str, where: str, *, required: bool = Fa
     raise fail(where, f"{key} must be a string (got {type_name(value)})")
 
 
-def req_str(obj: Mapping[str, Any], key: str, where: str) -> str:
+def req_str(obj: Mapping[str, Any], key: str, where: Where) -> str:
     """A required, non-empty string field."""
     value = get_str(obj, key, where, required=True)
     assert value is not None
     return value
 
 
-def get_int(obj: Mapping[str, Any], key: str, where: str) -> int | None:
+def get_int(obj: Mapping[str, Any], key: str, where: Where) -> int | None:
     """An integer field (JSON number or numeric string); missing reads as ``None``."""
     value = obj.get(key)
     if value is None or value == "":
@@ -83,9 +103,11 @@ def get_int(obj: Mapping[str, Any], key: str, where: str) -> int | None:
     raise fail(where, f"{key} must be an integer (got {type_name(value)} {value!r:.40})")
 
 
-def get_list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
+def get_list(obj: Mapping[str, Any], key: str, where: Where) -> list[Any]:
     """An array field; missing or null reads as empty."""
     value = obj.get(key)
+    if type(value) is list:
+        return value
     if value is None:
         return []
     if not isinstance(value, list):
@@ -93,9 +115,11 @@ def get_list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
     return value
 
 
-def get_dict(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+def get_dict(obj: Mapping[str, Any], key: str, where: Where) -> dict[str, Any]:
     """An object field; missing or null reads as empty."""
     value = obj.get(key)
+    if type(value) is dict:
+        return value
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -103,7 +127,7 @@ def get_dict(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def str_tuple(obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+def str_tuple(obj: Mapping[str, Any], key: str, where: Where) -> tuple[str, ...]:
     """An array of strings, de-duplicated in order; non-string items are an error."""
     out: list[str] = []
     for i, raw in enumerate(get_list(obj, key, where), 1):
@@ -132,6 +156,9 @@ def cwe_ids(values: Iterator[str] | list[str] | tuple[str, ...]) -> tuple[str, .
     out: list[str] = []
     for value in values:
         text = str(value).strip()
+        if text.startswith("CWE-") and text[4:].isdigit():  # already canonical (Trivy)
+            out.append(text)
+            continue
         found = [f"CWE-{n}" for n in _CWE.findall(text)]
         if not found and text.isdigit() and int(text) > 0:
             found = [f"CWE-{int(text)}"]
@@ -212,9 +239,3 @@ def guarded(where: str, items: Iterator[Finding]) -> Iterator[Finding]:
         raise fail(where, f"report too deeply nested or too large ({type(exc).__name__})") from exc
     except Exception as exc:
         raise fail(where, f"cannot read the report ({type(exc).__name__}: {exc})") from exc
-
-
-def indexed(items: list[Any], where: str, label: str, fn: Callable[[Any, str], T]) -> Iterator[T]:
-    """Apply ``fn(item, where_of_item)`` to each item, numbering items from 1 in messages."""
-    for i, item in enumerate(items, 1):
-        yield fn(item, f"{where}, {label} #{i}")

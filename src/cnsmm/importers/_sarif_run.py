@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import unquote
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     cwe_ids,
     fail,
@@ -47,10 +50,31 @@ def tool_slug(name: str) -> str:
     return {"kubelinter": "kube-linter", "owasp-zap": "zap"}.get(s, s)
 
 
+class _RuleInfo:
+    """What a result takes from its rule, computed once per rule."""
+
+    __slots__ = ("cwe", "description", "level", "references", "score", "title")
+
+    def __init__(self, rid: str, rule: dict[str, Any], where: Where) -> None:
+        props = get_dict(rule, "properties", where)
+        self.level = get_str(get_dict(rule, "defaultConfiguration", where), "level", where)
+        self.score = _score(props.get("security-severity"))
+        self.title = _text(rule, "shortDescription") or get_str(rule, "name", where) or rid
+        self.description = _text(rule, "fullDescription") or _text(rule, "help")
+        self.references = unique([get_str(rule, "helpUri", where) or ""])
+        tags = [str(t) for t in get_list(props, "tags", where)]
+        for rel in get_list(rule, "relationships", where):
+            target = rel.get("target") if isinstance(rel, dict) else None
+            component = target.get("toolComponent") if isinstance(target, dict) else None
+            if isinstance(target, dict) and isinstance(component, dict) and "cwe" in str(component.get("name")).lower():
+                tags.append(str(target.get("id", "")))
+        self.cwe = cwe_ids(tags)
+
+
 class Run:
     """What the results of one run need: the tool, its rules, and the base URIs."""
 
-    def __init__(self, run: dict[str, Any], where: str) -> None:
+    def __init__(self, run: dict[str, Any], where: Where) -> None:
         tool = get_dict(run, "tool", where)
         driver = get_dict(tool, "driver", f"{where}, tool")
         if not tool or not driver:
@@ -69,15 +93,16 @@ class Run:
                 rid = rule.get("id")
                 if isinstance(rid, str):
                     self.by_id.setdefault(rid, rule)
+        self._info: dict[str, _RuleInfo] = {}
         self.bases: dict[str, dict[str, Any]] = {
             k: v for k, v in get_dict(run, "originalUriBaseIds", where).items() if isinstance(v, dict)
         }
 
     @staticmethod
-    def _rules(component: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    def _rules(component: dict[str, Any], where: Where) -> list[dict[str, Any]]:
         return [as_dict(r, f"{where}, rule #{i}") for i, r in enumerate(get_list(component, "rules", where), 1)]
 
-    def rule_for(self, result: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    def rule_for(self, result: dict[str, Any], where: Where) -> tuple[str, dict[str, Any]]:
         """The rule id of a result and its descriptor (empty when the run does not describe it)."""
         ref = get_dict(result, "rule", where)
         rid = get_str(result, "ruleId", where) or get_str(ref, "id", where)
@@ -119,46 +144,39 @@ class Run:
                         break
         return path[2:] if path.startswith("./") else path
 
-    def result(self, r: dict[str, Any], where: str) -> Finding | None:
+    def result(self, r: dict[str, Any], where: Where) -> Finding | None:
         """Map one result; ``None`` for passes, suppressed results and absent baseline entries."""
         if (get_str(r, "kind", where) or "fail") in ("pass", "notApplicable"):
             return None
         if get_str(r, "baselineState", where) == "absent":
             return None
         for i, sup in enumerate(get_list(r, "suppressions", where), 1):
-            if get_str(as_dict(sup, f"{where}, suppression #{i}"), "status", where) in (None, "accepted"):
+            if get_str(as_dict(sup, At(where, "suppression", i)), "status", where) in (None, "accepted"):
                 return None
         rid, rule = self.rule_for(r, where)
+        info = self._info.get(rid)
+        if info is None:
+            info = self._info[rid] = _RuleInfo(rid, rule, where)
         props = get_dict(r, "properties", where)
-        rule_props = get_dict(rule, "properties", where)
-        level = get_str(r, "level", where) or get_str(get_dict(rule, "defaultConfiguration", where), "level",
-                                                        where)
+        level = get_str(r, "level", where) or info.level
         if level is None:  # SARIF's default is "warning"; a leaked secret is worse than that
             level = "error" if self.category == "secret" else "warning"
         score = _score(props.get("security-severity")) if "security-severity" in props else None
         if score is None:
-            score = _score(rule_props.get("security-severity"))
+            score = info.score
         severity = severity_from_score(score) if score is not None else severity_from_label(
             level, LEVEL, Severity.MEDIUM)
-        title = _text(rule, "shortDescription") or get_str(rule, "name", where) or rid
-        message = self._message(r, rule, where) or title
-        location = self._location(r, message, where)
-        tags = [str(t) for t in get_list(rule_props, "tags", where)] + [str(t) for t in get_list(props, "tags", where)]
-        for rel in get_list(rule, "relationships", where):
-            target = rel.get("target") if isinstance(rel, dict) else None
-            component = target.get("toolComponent") if isinstance(target, dict) else None
-            if isinstance(target, dict) and isinstance(component, dict) and "cwe" in str(component.get("name")).lower():
-                tags.append(str(target.get("id", "")))
+        message = self._message(r, rule, where) or info.title
+        tags = get_list(props, "tags", where)
         return Finding(
             rule=rid, severity=severity, tool_severity=f"{score:g}" if score is not None else level,
-            title=title, message=message,
-            description=_text(rule, "fullDescription") or _text(rule, "help"),
-            location=location, tool=self.tool, tool_version=self.version, category=self.category,
-            cwe=cwe_ids(tags), references=unique([get_str(rule, "helpUri", where) or ""]),
-            tool_fingerprint=_fingerprint(r, where),
+            title=info.title, message=message, description=info.description,
+            location=self._location(r, message, where), tool=self.tool, tool_version=self.version,
+            category=self.category, cwe=unique([*info.cwe, *cwe_ids([str(t) for t in tags])]) if tags else info.cwe,
+            references=info.references, tool_fingerprint=_fingerprint(r, where),
         )
 
-    def _message(self, r: dict[str, Any], rule: dict[str, Any], where: str) -> str | None:
+    def _message(self, r: dict[str, Any], rule: dict[str, Any], where: Where) -> str | None:
         msg = get_dict(r, "message", where)
         text = get_str(msg, "text", where)
         if text is None and (mid := get_str(msg, "id", where)):
@@ -167,9 +185,9 @@ class Run:
                 text = text.replace(f"{{{i}}}", arg) if text else text
         return text
 
-    def _location(self, r: dict[str, Any], message: str, where: str) -> Location:
+    def _location(self, r: dict[str, Any], message: str, where: Where) -> Location:
         locations = get_list(r, "locations", where)
-        loc = as_dict(locations[0], f"{where}, location #1") if locations else {}
+        loc = as_dict(locations[0], At(where, "location", 1)) if locations else {}
         phys = get_dict(loc, "physicalLocation", where)
         art = get_dict(phys, "artifactLocation", where)
         region = get_dict(phys, "region", where)
@@ -205,11 +223,15 @@ def _score(value: object) -> float | None:
     return score if 0.0 <= score <= 10.0 else None
 
 
-def _fingerprint(r: dict[str, Any], where: str) -> str | None:
+@functools.lru_cache(maxsize=256)
+def _identity_key(key: str) -> bool:
+    return _FINGERPRINT_KEY.search(key) is not None
+
+
+def _fingerprint(r: dict[str, Any], where: Where) -> str | None:
     for key in ("partialFingerprints", "fingerprints"):
         prints = get_dict(r, key, where)
-        parts = sorted(f"{k}={v}" for k, v in prints.items()
-                       if isinstance(v, str | int) and _FINGERPRINT_KEY.search(k))
+        parts = sorted(f"{k}={v}" for k, v in prints.items() if isinstance(v, str | int) and _identity_key(k))
         if parts:
             return ";".join(parts)
     return None

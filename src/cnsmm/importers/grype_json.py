@@ -11,6 +11,8 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     fail,
     get_dict,
@@ -87,19 +89,19 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
 
 def _matches(doc: Doc, version: str | None, image: str | None) -> Iterator[Finding]:
     for i, match in enumerate(doc.items("matches.item", "match"), 1):
-        where = f"{doc.source}: match #{i}"
+        where = At(doc.source, "match", i)
         yield _match(as_dict(match, where), where, version, image)
 
 
-def _match(match: dict[str, Any], where: str, version: str | None, image: str | None) -> Finding:
+def _match(match: dict[str, Any], where: Where, version: str | None, image: str | None) -> Finding:
     vuln = get_dict(match, "vulnerability", where)
     if not vuln:
         raise fail(where, "missing vulnerability")
-    vid = req_str(vuln, "id", f"{where}, vulnerability")
+    vid = req_str(vuln, "id", where)
     art = get_dict(match, "artifact", where)
     if not art:
         raise fail(where, "missing artifact")
-    pkg = req_str(art, "name", f"{where}, artifact")
+    pkg = req_str(art, "name", where)
     installed = get_str(art, "version", where)
     label = get_str(vuln, "severity", where)
     fix = get_dict(vuln, "fix", where)
@@ -109,13 +111,13 @@ def _match(match: dict[str, Any], where: str, version: str | None, image: str | 
     aliases: list[str] = []
     description = get_str(vuln, "description", where)
     for j, raw in enumerate(related, 1):
-        rel = as_dict(raw, f"{where}, related vulnerability #{j}")
+        rel = as_dict(raw, At(where, "related vulnerability", j))
         rid = get_str(rel, "id", where)
         if rid and rid != vid:
             aliases.append(rid)
         description = description or get_str(rel, "description", where)
     location = get_list(art, "locations", where)
-    first = as_dict(location[0], f"{where}, artifact location #1") if location else {}
+    first = as_dict(location[0], At(where, "artifact location", 1)) if location else {}
     message = f"{pkg} {installed or ''} is affected by {vid}".replace("  ", " ")
     if fixed:
         message += f"; fixed in {fixed}"

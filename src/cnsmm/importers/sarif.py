@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding
-from cnsmm.importers._common import as_dict, fail, file_name, get_dict, get_list, get_str, guarded
+from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_list, get_str, guarded
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers._sarif_run import KIND, Run
 from cnsmm.importers.interface import ImportedReport
@@ -75,7 +75,7 @@ def _run_summaries(tools: list[dict[str, Any]], source: str) -> tuple[list[dict[
 
 def _streamed(doc: Doc, run: Run) -> Iterator[Finding]:
     for i, result in enumerate(doc.items("runs.item.results.item", "result"), 1):
-        where = f"{doc.source}: run #1, result #{i}"
+        where = At(At(doc.source, "run", 1), "result", i)
         found = run.result(as_dict(result, where), where)
         if found is not None:
             yield found

@@ -13,6 +13,8 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     cwe_ids,
     fail,
@@ -94,7 +96,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool="trivy", tool_version=tool_version,
         scope=f"image:{image_repository(artifact)}" if image else f"{artifact_type}:{artifact}",
-        findings=guarded(source, _results(items, ctx, f"{source}: result")),
+        findings=guarded(source, _results(items, ctx, source)),
         generated_at=parse_time(values.get("CreatedAt")), kind=kind,
     )
 
@@ -128,27 +130,29 @@ def _k8s_findings(doc: Doc, tool_version: str | None, current: bool) -> Iterator
             ns = get_str(res, "Namespace", where)
             resource = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
             ctx = _Ctx(doc.source, tool_version, None, resource)
-            yield from _results(get_list(res, "Results", where), ctx, f"{where} ({resource}), result")
+            yield from _results(get_list(res, "Results", where), ctx, f"{where} ({resource})")
 
 
-def _results(items: Iterator[Any] | list[Any], ctx: _Ctx, label: str) -> Iterator[Finding]:
+def _results(items: Iterator[Any] | list[Any], ctx: _Ctx, parent: Where) -> Iterator[Finding]:
     for i, raw in enumerate(items, 1):
-        where = f"{label} #{i}"
+        where = At(parent, "result", i)
         result = as_dict(raw, where)
         target = get_str(result, "Target", where) or ""
         cls = get_str(result, "Class", where) or ""
         for j, v in enumerate(get_list(result, "Vulnerabilities", where), 1):
-            yield _vulnerability(as_dict(v, f"{where}, vulnerability #{j}"), target, cls, ctx,
-                                 f"{where}, vulnerability #{j}")
+            at = At(where, "vulnerability", j)
+            yield _vulnerability(as_dict(v, at), target, cls, ctx, at)
         for j, m in enumerate(get_list(result, "Misconfigurations", where), 1):
-            found = _misconfiguration(as_dict(m, f"{where}, misconfiguration #{j}"), target, ctx,
-                                      f"{where}, misconfiguration #{j}")
+            at = At(where, "misconfiguration", j)
+            found = _misconfiguration(as_dict(m, at), target, ctx, at)
             if found is not None:
                 yield found
         for j, s in enumerate(get_list(result, "Secrets", where), 1):
-            yield _secret(as_dict(s, f"{where}, secret #{j}"), target, ctx, f"{where}, secret #{j}")
+            at = At(where, "secret", j)
+            yield _secret(as_dict(s, at), target, ctx, at)
         for j, lic in enumerate(get_list(result, "Licenses", where), 1):
-            yield _license(as_dict(lic, f"{where}, license #{j}"), target, ctx, f"{where}, license #{j}")
+            at = At(where, "license", j)
+            yield _license(as_dict(lic, at), target, ctx, at)
 
 
 def _image_of(target: str, ctx: _Ctx) -> str | None:
@@ -159,7 +163,7 @@ def _image_of(target: str, ctx: _Ctx) -> str | None:
     return None
 
 
-def _vulnerability(v: dict[str, Any], target: str, cls: str, ctx: _Ctx, where: str) -> Finding:
+def _vulnerability(v: dict[str, Any], target: str, cls: str, ctx: _Ctx, where: Where) -> Finding:
     vid = req_str(v, "VulnerabilityID", where)
     pkg = get_str(v, "PkgName", where) or get_str(v, "PkgID", where)
     installed = get_str(v, "InstalledVersion", where)
@@ -186,7 +190,7 @@ def _vulnerability(v: dict[str, Any], target: str, cls: str, ctx: _Ctx, where: s
     )
 
 
-def _misconfiguration(m: dict[str, Any], target: str, ctx: _Ctx, where: str) -> Finding | None:
+def _misconfiguration(m: dict[str, Any], target: str, ctx: _Ctx, where: Where) -> Finding | None:
     status = (get_str(m, "Status", where) or "FAIL").upper()
     if status != "FAIL":
         return None  # PASS and EXCEPTION entries (--include-non-failures) are not problems
@@ -208,7 +212,7 @@ def _misconfiguration(m: dict[str, Any], target: str, ctx: _Ctx, where: str) -> 
     )
 
 
-def _secret(s: dict[str, Any], target: str, ctx: _Ctx, where: str) -> Finding:
+def _secret(s: dict[str, Any], target: str, ctx: _Ctx, where: Where) -> Finding:
     rid = req_str(s, "RuleID", where)
     label = get_str(s, "Severity", where)
     title = get_str(s, "Title", where) or rid
@@ -225,7 +229,7 @@ def _secret(s: dict[str, Any], target: str, ctx: _Ctx, where: str) -> Finding:
     )
 
 
-def _license(lic: dict[str, Any], target: str, ctx: _Ctx, where: str) -> Finding:
+def _license(lic: dict[str, Any], target: str, ctx: _Ctx, where: Where) -> Finding:
     name = req_str(lic, "Name", where)
     pkg = get_str(lic, "PkgName", where)
     label = get_str(lic, "Severity", where)

@@ -78,7 +78,9 @@ def service_nodeport(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     what=(
         "Flags Services with `type: LoadBalancer` that set no `loadBalancerSourceRanges` (nor the "
         f"`{SOURCE_RANGES_ANNOTATION}` annotation) or allow `0.0.0.0/0`, unless a cloud annotation "
-        "makes the load balancer internal."
+        "makes the load balancer internal. A load balancer whose ports are all in `public_lb_ports` "
+        "(default 80 and 443: an ingress controller or web front end, public by design) is not "
+        "reported for missing ranges."
     ),
     why=(
         "A public load balancer without source ranges exposes the Service to the whole internet; "
@@ -88,6 +90,7 @@ def service_nodeport(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     bad="kind: Service\nspec:\n  type: LoadBalancer",
     good="kind: Service\nspec:\n  type: LoadBalancer\n  loadBalancerSourceRanges: [203.0.113.0/24]",
     references=(NSA_NET, "CWE-284"),
+    options={"public_lb_ports": "Ports a public load balancer may serve to everyone (default: [80, 443])."},
 ))
 def loadbalancer_without_source_ranges(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     if not _service(obj) or obj.get("spec", "type") != "LoadBalancer" or _internal(obj):
@@ -103,10 +106,23 @@ def loadbalancer_without_source_ranges(obj: K8sObject, ctx: RuleContext) -> Iter
         return
     if str(obj.annotations.get(SOURCE_RANGES_ANNOTATION) or "").strip():
         return
+    ports = _ports(obj)
+    public = {str(p) for p in ctx.option("public_lb_ports", [80, 443]) or []}
+    if ports and all(p in public for p in ports):
+        return
+    shown = f" on port(s) {', '.join(ports)}" if ports else ""
     yield Hit(
-        f'LoadBalancer Service "{obj.name}" has no loadBalancerSourceRanges: it accepts traffic from any address',
+        f'LoadBalancer Service "{obj.name}" has no loadBalancerSourceRanges: it accepts traffic from any '
+        f"address{shown}",
         ("spec", "type"),
     )
+
+
+def _ports(obj: K8sObject) -> list[str]:
+    ports = obj.get("spec", "ports")
+    if not isinstance(ports, list):
+        return []
+    return [str(p.get("port")) for p in ports if isinstance(p, dict) and p.get("port") is not None]
 
 
 @rule(RuleMeta(

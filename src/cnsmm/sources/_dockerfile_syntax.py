@@ -12,6 +12,7 @@ import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 DIRECTIVE_RE = re.compile(r"^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
@@ -143,7 +144,7 @@ def logical_lines(
         text = "".join(parts)
         keyword = text.split(None, 1)[0].upper() if text.split() else ""
         heredocs: list[Heredoc] = []
-        if keyword in HEREDOC_INSTRUCTIONS or (keyword == "ONBUILD" and "<<" in text):
+        if "<<" in text and (keyword in HEREDOC_INSTRUCTIONS or keyword == "ONBUILD"):
             for name, strip_tabs, quoted in heredoc_markers(text):
                 body_start = i
                 body: list[str] = []
@@ -211,7 +212,8 @@ def split_words(text: str) -> list[str]:
         return text.split()
 
 
-def key_values(text: str, *, legacy: bool) -> list[tuple[str, str | None]]:
+@lru_cache(maxsize=2048)
+def key_values(text: str, *, legacy: bool) -> tuple[tuple[str, str | None], ...]:
     """Pairs of ``ENV``/``LABEL``/``ARG`` arguments.
 
     ``legacy`` allows the old ``ENV KEY value with spaces`` form. A word without ``=`` gives
@@ -219,11 +221,11 @@ def key_values(text: str, *, legacy: bool) -> list[tuple[str, str | None]]:
     """
     words = split_words(text)
     if not words:
-        return []
+        return ()
     if legacy and "=" not in words[0]:
         rest = text.strip()[len(text.strip().split(None, 1)[0]):].strip()
         value = " ".join(split_words(rest)) if rest else ""
-        return [(words[0], value)]
+        return ((words[0], value),)
     pairs: list[tuple[str, str | None]] = []
     for word in words:
         if "=" in word:
@@ -231,4 +233,4 @@ def key_values(text: str, *, legacy: bool) -> list[tuple[str, str | None]]:
             pairs.append((key, value))
         else:
             pairs.append((word, None))
-    return pairs
+    return tuple(pairs)

@@ -87,8 +87,11 @@ def service_nodeport(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         "internal tools and databases published this way are found by scanners within hours."
     ),
     fix="Set `loadBalancerSourceRanges` to the client networks, or make the load balancer internal.",
-    bad="kind: Service\nspec:\n  type: LoadBalancer",
-    good="kind: Service\nspec:\n  type: LoadBalancer\n  loadBalancerSourceRanges: [203.0.113.0/24]",
+    bad="kind: Service\nspec:\n  type: LoadBalancer\n  ports: [{port: 5432}]",
+    good=(
+        "kind: Service\nspec:\n  type: LoadBalancer\n  ports: [{port: 5432}]\n"
+        "  loadBalancerSourceRanges: [10.0.0.0/8]"
+    ),
     references=(NSA_NET, "CWE-284"),
     options={"public_lb_ports": "Ports a public load balancer may serve to everyone (default: [80, 443])."},
 ))

@@ -61,7 +61,7 @@ def rbac_escalate_bind_impersonate(obj: K8sObject, ctx: RuleContext) -> Iterator
     requirements=RBAC_REQUIREMENTS,
     what=(
         "Flags Role and ClusterRole rules that grant `create` or `get` on `pods/exec` or "
-        "`pods/attach` (WebSocket clients, such as kubectl since 1.31, open exec sessions with `get`)."
+        "`pods/attach` (WebSocket clients, including recent kubectl versions, open exec sessions with `get`)."
     ),
     why=(
         "Exec runs arbitrary commands inside the pods: the holder reads their mounted secrets and "

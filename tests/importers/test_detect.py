@@ -127,3 +127,11 @@ def test_unconsumed_report_releases_its_file() -> None:
     del report
     gc.collect()
     assert stream.closed
+
+
+def test_sarif_signature_needs_a_sarif_schema_not_just_the_word() -> None:
+    # A BOM with a "$schema" and a component named after a SARIF library is still a BOM.
+    bom = (SAMPLES / "cyclonedx-json/image-1.5.json").read_bytes().replace(b'"braces"', b'"sarif-om"')
+    assert b'"$schema"' in bom and b"sarif" in bom
+    assert detect_format(bom, "bom.json") == "cyclonedx-json"
+    assert detect_format(b'{"$schema" : "https://json.schemastore.org/SARIF-2.1.0.json"}', "x.json") == "sarif"

@@ -18,6 +18,7 @@ from cnsmm.importers.interface import ImportedReport
 
 FORMAT = "sarif"
 
+_SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*sarif', re.IGNORECASE)
 # What may follow the last run's closing brace: "]", then top-level string pairs ("version"), then "}".
 _RUN_END = re.compile(r'\s*\]\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*:\s*"(?:[^"\\]|\\.)*"\s*)*\}\s*')
 _RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versionControlProvenance"})
@@ -25,7 +26,7 @@ _RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versi
 
 def sniff(head: bytes) -> bool:
     """SARIF: a ``$schema`` naming SARIF, or ``runs`` with a ``tool.driver``."""
-    if b'"$schema"' in head and b"sarif" in head.lower():
+    if _SCHEMA.search(head):
         return True
     return b'"runs"' in head and b'"driver"' in head and b'"tool"' in head
 

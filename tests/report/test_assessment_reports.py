@@ -103,3 +103,13 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path, lang: str) -> 
     subprocess.run([binary, "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf}", page.as_uri()],
                    capture_output=True, timeout=120, check=False)
     assert pdf.exists() and pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_every_format_renders_and_unknown_formats_are_refused() -> None:
+    from cnsmm.report import FORMATS
+
+    a = _hostile()
+    outputs = {fmt: render_assessment(a, MODEL, fmt, "zh") for fmt in FORMATS}
+    assert all("L0" in out for out in outputs.values())
+    with pytest.raises(ValueError, match="unknown format 'pdf'"):
+        render_assessment(a, MODEL, "pdf")

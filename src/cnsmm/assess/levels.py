@@ -83,29 +83,26 @@ def _aggregate(ident: str, parts: list[tuple[int, float]], target: int | None) -
     return LevelResult(ident, level, floor2(mean), target)
 
 
-def target_of(model: Model, domain_id: str, options: AssessOptions, overall_level: int) -> int:
-    """The target level of a domain: its own, else the overall one, else one above the overall level."""
-    target = options.target.domains.get(domain_id) or options.target.overall
-    return target if target else min(overall_level + 1, LEVELS[-1])
-
-
 def all_levels(
     model: Model, results: dict[str, RequirementResult], options: AssessOptions
 ) -> tuple[dict[str, PracticeResult], dict[str, LevelResult], dict[str, LevelResult], LevelResult]:
-    """Practice, sub-item, domain and overall results."""
+    """Practice, sub-item, domain and overall results, each with its target.
+
+    A domain's target is its own (``--target DEV=L3``), else the overall target, else one
+    level above the current overall level (the lowest practice level).
+    """
     practices = {pid: practice_level(model, pid, results, options) for pid in model.practices}
+    current = min(p.level for p in practices.values())
+    overall_target = options.target.overall or min(current + 1, LEVELS[-1])
     subs: dict[str, LevelResult] = {}
-    for sid, sub in model.sub_items.items():
-        subs[sid] = _aggregate(sid, [(practices[p.id].level, practices[p.id].score) for p in sub.practices], None)
-    domain_parts = {d.id: [(subs[s.id].level, subs[s.id].score) for s in d.sub_items] for d in model.domains}
-    overall_plain = _aggregate("overall", [(min(p[0] for p in v), 0.0) for v in domain_parts.values()], None)
-    domains = {
-        did: _aggregate(did, parts, target_of(model, did, options, overall_plain.level))
-        for did, parts in domain_parts.items()
-    }
-    overall_target = options.target.overall or min(overall_plain.level + 1, LEVELS[-1])
+    domains: dict[str, LevelResult] = {}
+    for domain in model.domains:
+        target = options.target.domains.get(domain.id) or overall_target
+        for sub in domain.sub_items:
+            parts = [(practices[p.id].level, practices[p.id].score) for p in sub.practices]
+            subs[sub.id] = _aggregate(sub.id, parts, target)
+        domains[domain.id] = _aggregate(
+            domain.id, [(subs[s.id].level, subs[s.id].score) for s in domain.sub_items], target
+        )
     overall = _aggregate("overall", [(d.level, d.score) for d in domains.values()], overall_target)
-    subs = {
-        sid: LevelResult(sid, s.level, s.score, domains[model.sub_items[sid].domain].target) for sid, s in subs.items()
-    }
     return practices, subs, domains, overall

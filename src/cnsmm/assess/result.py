@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cnsmm.assess.evidence import STATUSES
 from cnsmm.model.types import Text
 
 SCHEMA_VERSION = "1.0"
@@ -152,3 +153,10 @@ class Assessment:
     plan: tuple[Action, ...]
     inputs: dict[str, object] = field(default_factory=dict)
     """Counts and paths of what was looked at, and problems with the inputs."""
+
+    def status_counts(self) -> dict[str, int]:
+        """Number of requirements per status, every status present, best first."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for r in self.requirements.values():
+            counts[r.status] += 1
+        return counts

@@ -94,7 +94,7 @@ def assess_cmd(
     Exit code 3 when some inputs could not be read (the assessment is still written).
     """
     from cnsmm.assess import AssessOptions, Target, assess
-    from cnsmm.assess.compare import compare, load_previous
+    from cnsmm.assess.compare import load_previous
     from cnsmm.assess.gather import gather
     from cnsmm.model import default_paths, load_model
     from cnsmm.report import render_assessment
@@ -124,7 +124,7 @@ def assess_cmd(
         model, paths, reports=reports, attestations=attestations, now=datetime.now(UTC), scan_config=scan_config
     )
     result = assess(bundle, model, options, default_paths(model))
-    text = render_assessment(result, model, fmt, lang, previous=prev, compare=compare)
+    text = render_assessment(result, model, fmt, lang, previous=prev)
     _write(text, output)
     if bundle.input_errors:
         ctx.exit(3)

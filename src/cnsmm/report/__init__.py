@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from cnsmm.assess.result import Assessment
@@ -16,19 +15,14 @@ FORMATS: tuple[str, ...] = ("text", "json", "md", "html")
 
 
 def render_assessment(
-    a: Assessment,
-    model: Model,
-    fmt: str,
-    lang: str = "en",
-    *,
-    previous: dict[str, Any] | None = None,
-    compare: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
+    a: Assessment, model: Model, fmt: str, lang: str = "en", *, previous: dict[str, Any] | None = None
 ) -> str:
-    """Render ``a`` as ``fmt`` in ``lang``; with ``previous``, include the changes since then."""
+    """Render ``a`` as ``fmt`` in ``lang``; with ``previous`` (an earlier JSON output), add the changes."""
+    from cnsmm.assess.compare import compare
     from cnsmm.report.json_out import render_json, to_dict
 
     data = to_dict(a, model, lang)
-    if previous is not None and compare is not None:
+    if previous is not None:
         data["comparison"] = compare(previous, data)
     if fmt == "json":
         return render_json(data)

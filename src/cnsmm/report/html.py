@@ -6,7 +6,6 @@ which is made of numbers.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -43,7 +42,6 @@ def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[
         [d.target or 0 for d in domains],
         titles=[f"{d.id} {model.domain(d.id).name.get(lang)}" for d in domains],
     )
-    counts = Counter(r.status for r in a.requirements.values())
     return (
         _environment()
         .get_template("assessment.html.j2")
@@ -54,8 +52,7 @@ def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[
             L=lambda key, **kw: label(key, lang, **kw),
             status=lambda s: status_name(s).get(lang),
             chart=chart,
-            counts=counts,
-            statuses=("met", "partial", "not-met", "not-applicable", "unknown"),
+            counts=a.status_counts(),
             changes=change_lines(comparison, lang),
             actions={x.id: x for x in a.plan},
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 from cnsmm.assess.messages import status_name
@@ -34,14 +33,10 @@ def render_markdown(
         f"{label('target', lang)} L{a.overall.target}) · {label('model', lang)} {md(a.model_version)} · "
         f"{label('generated', lang)} {a.generated_at.isoformat(timespec='seconds')}"
     )
-    counts = Counter(r.status for r in a.requirements.values())
     out += [
         "",
         f"{label('statuses', lang)}: "
-        + ", ".join(
-            f"{status_name(s).get(lang)} {counts[s]}"
-            for s in ("met", "partial", "not-met", "not-applicable", "unknown")
-        ),
+        + ", ".join(f"{status_name(s).get(lang)} {n}" for s, n in a.status_counts().items()),
         "",
         f"## {label('domains', lang)}",
         "",

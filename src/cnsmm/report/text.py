@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections import Counter
 from typing import Any
 
 from rich.console import Console
@@ -39,13 +38,9 @@ def render_text(
         f"{label('overall', lang)}: [bold]L{a.overall.level}[/bold]  {label('score', lang)} "
         f"{a.overall.score:.2f}  {label('target', lang)} L{a.overall.target}"
     )
-    counts = Counter(r.status for r in a.requirements.values())
     con.print(
         f"{label('statuses', lang)}: "
-        + ", ".join(
-            f"{status_name(s).get(lang)} {counts[s]}"
-            for s in ("met", "partial", "not-met", "not-applicable", "unknown")
-        )
+        + ", ".join(f"{status_name(s).get(lang)} {n}" for s, n in a.status_counts().items())
     )
     table = Table(title=label("domains", lang), show_lines=False)
     for col in ("domain", "level", "score", "target"):

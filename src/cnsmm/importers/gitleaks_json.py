@@ -50,5 +50,5 @@ def _findings(leaks: list[Any], source: str) -> Iterator[Finding]:
             rule=rule, severity=Severity.HIGH, tool_severity=None, title=title, message=message,
             location=Location(file=path, line=line, column=column), tool="gitleaks", category="secret",
             fix="Revoke and rotate the credential, then remove it from the code and the repository history.",
-            tool_fingerprint=get_str(leak, "Fingerprint", where),
+            # gitleaks' own Fingerprint (commit:file:rule:line) changes when lines shift: not used.
         )

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cnsmm.findings import Severity
 from cnsmm.rules import Hit, Rule, RuleContext, RuleMeta, Scope, get_rule
@@ -275,3 +277,25 @@ def test_corpus_dockerfiles_parse_without_errors() -> None:
         report = ANALYZER.analyze(text, os.fspath(path), rules, RuleContext())
         assert report.errors == [], [e.display() for e in report.errors]
         assert parse(text, os.fspath(path)).stages, path
+
+
+_FRAGMENTS = st.sampled_from([
+    "FROM alpine:3.20", "FROM $X AS b", "RUN echo hi \\", "RUN <<EOF", "EOF", "<<-X", "\tX", "# escape=`",
+    "# cnsmm:ignore DKR-005", "COPY --from=b . .", 'CMD ["a", ', "ENV A=${B:-c} D", "ARG T", "USER root",
+    "ONBUILD RUN x", "HEALTHCHECK NONE", "  ", "`", "\\", "--", '"', "'", "[", "\x00", "é",
+])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_FRAGMENTS, st.text(max_size=30)), max_size=25))
+def test_parser_and_rules_never_raise_on_arbitrary_input(parts: list[str]) -> None:
+    from cnsmm.rules import all_rules
+
+    text = "\n".join(parts)
+    df = parse(text, "Dockerfile")
+    for inst in df.instructions():
+        assert 1 <= inst.line <= inst.end_line
+    rules = [r for r in all_rules() if r.meta.scope == Scope.DOCKERFILE]
+    report = ANALYZER.analyze(text, "Dockerfile", rules, RuleContext())
+    assert all(e.kind != "internal" for e in report.errors), [e.display() for e in report.errors]
+    assert all(h.line is not None and h.line >= 1 for _r, h in report.hits)

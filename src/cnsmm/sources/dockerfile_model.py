@@ -5,6 +5,7 @@ Built by :func:`cnsmm.sources.dockerfile.parse`; rules receive a :class:`Dockerf
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -51,9 +52,9 @@ class Instruction:
 
     @property
     def script(self) -> str:
-        """Shell text a ``RUN`` executes: the arguments plus heredoc bodies, or the exec words."""
+        """Shell text a ``RUN`` executes: the arguments plus heredoc bodies, or the quoted exec words."""
         if self.exec_form is not None:
-            return " ".join(self.exec_form)
+            return shlex.join(self.exec_form)
         return "\n".join([self.args, *(h.body for h in self.heredocs)])
 
 

@@ -118,3 +118,8 @@ def test_options_may_be_nested_under_dockerfile_and_single_strings() -> None:
     assert _lines(text, "DKR-003", nested) == []
     assert _lines(text, "DKR-042", nested) == []
     assert _lines("ARG B\nFROM $B\n", "DKR-001", {"dockerfile": {"build_args": {"B": "debian"}}}) == [2]
+
+
+def test_exec_form_run_scripts_are_split_as_well() -> None:
+    text = 'FROM alpine:3.20\nRUN ["/bin/sh", "-c", "wget -qO- https://x.example/i.sh | sh"]\n'
+    assert _lines(text, "DKR-014") == [2]

@@ -94,6 +94,10 @@ def test_model_and_attest_commands(tmp_path: Path, capsys) -> None:  # type: ign
     code, _, _ = _run(["attest", "init", "--lang", "zh", "--output", str(q)], capsys)
     text = q.read_text(encoding="utf-8")
     assert code == 0 and "安全基本需求清单" in text
+    code, _, err = _run(["attest", "init", "--output", str(q)], capsys)
+    assert code == 2 and "not overwritten" in err and q.read_text(encoding="utf-8") == text
+    code, _, _ = _run(["attest", "init", "--output", str(q), "--force"], capsys)
+    assert code == 0 and "Basic security requirements list" in q.read_text(encoding="utf-8")
     assert {r["id"] for r in data["requirements"] if r["questionnaire"]} == {
         line.split(": ")[1] for line in text.splitlines() if line.startswith("  - id: ")}
 

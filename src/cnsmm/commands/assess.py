@@ -159,10 +159,14 @@ def attest_group() -> None:
 @attest_group.command("init")
 @click.option("--lang", type=_LANG, default="en", show_default=True)
 @click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
-def attest_init(lang: str, output: str | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite FILE when it exists (its answers are lost).")
+def attest_init(lang: str, output: str | None, force: bool) -> None:
     """Write a questionnaire with every requirement that has no automated evidence path."""
     from cnsmm.assess.attest import questionnaire
     from cnsmm.model import default_paths, load_model
+
+    if output and Path(output).exists() and not force:
+        raise ConfigError(f"{output}: exists and may hold answers; not overwritten", hint="Pass --force to replace it")
 
     model = load_model()
     _write(questionnaire(model, default_paths(model), lang, datetime.now(UTC).date()), output)

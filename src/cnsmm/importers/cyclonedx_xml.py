@@ -5,9 +5,11 @@ XML BOMs are loaded whole (limit: 256 MiB); use the JSON form for larger BOMs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import IO, Any
 from xml.etree.ElementTree import Element
 
+from cnsmm.findings import Finding
 from cnsmm.importers._common import fail, file_name, guarded, parse_time
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._xml import child, children, load_xml, local, text
@@ -33,7 +35,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     mapper = VulnMapper(tool, version, refs, image_of(metadata))
     vulns = [_vulnerability(v) for v in children(child(root, "vulnerabilities"), "vulnerability")]
 
-    def findings() -> Any:
+    def findings() -> Iterator[Finding]:
         for i, v in enumerate(vulns, 1):
             yield from mapper.findings(v, f"{source}: vulnerability #{i}")
 

@@ -37,6 +37,7 @@ from cnsmm.capabilities import (  # noqa: F401 - importing a theme module regist
 from cnsmm.capabilities.docs import render_catalogue_markdown
 from cnsmm.capabilities.index import Index
 from cnsmm.capabilities.model import (
+    MAX_EVIDENCE,
     CapabilityEvidence,
     Detection,
     Detector,
@@ -61,9 +62,6 @@ __all__ = [
 
 CATALOGUE: tuple[Detector, ...] = tuple(REGISTRY[k][0] for k in sorted(REGISTRY))
 """Every detector, sorted by id."""
-
-MAX_EVIDENCE = 12
-"""Most evidence items kept per detection (the first ones, in the detector's order)."""
 
 
 def _complete(meta: Detector, result: Outcome) -> Detection:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnsmm.capabilities.index import Index, Signature, evidence, mapping, selector_matches, text, truthy
-from cnsmm.capabilities.model import Outcome
+from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.sources.k8s import K8sObject
 
@@ -52,19 +52,20 @@ def pod_disruption_budget(ix: Index) -> Outcome | None:
     """High availability of long-running workloads."""
     pdbs = ix.kind("PodDisruptionBudget", "policy")
     floors = _hpa_min(ix)
+    pdb_namespaces = ix.by_namespace(pdbs)
     workloads: list[tuple[K8sObject, int, bool]] = []
     for obj, pod in ix.pods:
         if obj.kind not in ("Deployment", "StatefulSet") or obj.group != "apps":
             continue
         replicas = floors.get((obj.namespace, obj.kind, obj.name), _int(obj.get("spec", "replicas"), 1))
         labels = mapping(pod.template_labels)
-        covered = any(ix.namespace(p) == ix.namespace(obj) and p.get("spec", "selector") is not None
-                      and selector_matches(p.get("spec", "selector"), labels) for p in pdbs)
+        covered = any(p.get("spec", "selector") is not None and selector_matches(p.get("spec", "selector"), labels)
+                      for p in pdb_namespaces.get(ix.namespace(obj), ()))
         workloads.append((obj, replicas, covered))
     if not pdbs and not any(r >= 2 for _, r, _ in workloads):
         return None
     weak = [(o, r, c) for o, r, c in workloads if r < 2 or not c]
-    ev = [evidence(p, ("spec",), "PodDisruptionBudget") for p in pdbs]
+    ev = [evidence(p, ("spec",), "PodDisruptionBudget") for p in pdbs[:MAX_EVIDENCE]]
     ev += [evidence(o, ("spec", "replicas"), f"{r} replica(s), {'covered' if c else 'no'} PodDisruptionBudget")
            for o, r, c in weak[:6]]
     if workloads and not weak:
@@ -99,7 +100,8 @@ def horizontal_pod_autoscaler(ix: Index) -> Outcome | None:
     if not hpas:
         return None
     low = [h for h in hpas if _int(h.get("spec", "minReplicas"), 1) < 2]
-    ev = [evidence(h, ("spec", "minReplicas"), f"minReplicas {_int(h.get('spec', 'minReplicas'), 1)}") for h in hpas]
+    ev = [evidence(h, ("spec", "minReplicas"), f"minReplicas {_int(h.get('spec', 'minReplicas'), 1)}")
+          for h in hpas[:MAX_EVIDENCE]]
     if not low:
         return outcome("effective", f"{len(hpas)} HorizontalPodAutoscaler(s) scale workloads, keeping 2+ replicas.",
                        f"{len(hpas)} 个 HPA 自动伸缩工作负载,且至少保留 2 个副本。", ev)
@@ -126,7 +128,7 @@ def keda(ix: Index) -> Outcome | None:
     if not scaled and not found:
         return None
     low = [s for s in scaled if _int(s.get("spec", "minReplicaCount"), 0) < 2]
-    ev = [evidence(s, ("spec", "minReplicaCount"), "ScaledObject") for s in scaled] + found
+    ev = [evidence(s, ("spec", "minReplicaCount"), "ScaledObject") for s in scaled[:MAX_EVIDENCE]] + found
     if scaled and not low:
         return outcome("effective", f"{len(scaled)} KEDA ScaledObject(s) autoscale with at least 2 replicas.",
                        f"{len(scaled)} 个 KEDA ScaledObject 自动伸缩且至少保留 2 个副本。", ev)

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnsmm.capabilities.model import CapabilityEvidence
+from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence
 from cnsmm.sources.k8s import Container, K8sObject, PodSpec, dig
 
-APP_LABEL_KEYS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/part-of", "name")
+APP_LABEL_KEYS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/part-of")
 """Labels whose value names the application (the Helm chart label is read separately)."""
 
 
@@ -104,6 +104,8 @@ class ImageUse:
     """The reference as written."""
     obj: K8sObject
     container: Container
+    order: int
+    """Position among every container of the set (input order)."""
 
     def evidence(self, what: str = "") -> CapabilityEvidence:
         """Evidence at the container's ``image`` field."""
@@ -133,8 +135,14 @@ class Index:
         self.images: list[ImageUse] = []
         self.pods: list[tuple[K8sObject, PodSpec]] = []
         self.by_app: dict[str, list[K8sObject]] = {}
-        for obj in self.objects:
+        self.by_group: dict[str, list[K8sObject]] = {}
+        self.by_repo: dict[str, list[ImageUse]] = {}
+        self.position: dict[int, int] = {}
+        self._presence: dict[Signature, list[CapabilityEvidence]] = {}
+        for position, obj in enumerate(self.objects):
+            self.position[id(obj)] = position
             self.by_kind.setdefault(obj.kind, []).append(obj)
+            self.by_group.setdefault(obj.group, []).append(obj)
             if obj.kind == "CustomResourceDefinition":
                 group = text(obj.get("spec", "group")) or obj.name.partition(".")[2]
                 self.crds_by_group.setdefault(group.lower(), []).append(obj)
@@ -145,7 +153,9 @@ class Index:
             for container in pod.containers():
                 image = text(container.spec.get("image"))
                 if image:
-                    self.images.append(ImageUse(normalise_image(image), image, obj, container))
+                    use = ImageUse(normalise_image(image), image, obj, container, len(self.images))
+                    self.images.append(use)
+                    self.by_repo.setdefault(use.repo, []).append(use)
             for labels in (obj.labels, mapping(pod.template_labels)):
                 for key in APP_LABEL_KEYS:
                     self._add_app(text(labels.get(key)), obj)
@@ -162,6 +172,13 @@ class Index:
             return None
         return obj.namespace or self.default_namespace
 
+    def by_namespace(self, objects: Iterable[K8sObject]) -> dict[str | None, list[K8sObject]]:
+        """``objects`` grouped by :meth:`namespace`."""
+        groups: dict[str | None, list[K8sObject]] = {}
+        for obj in objects:
+            groups.setdefault(self.namespace(obj), []).append(obj)
+        return groups
+
     def _add_app(self, value: str, obj: K8sObject) -> None:
         if value:
             bucket = self.by_app.setdefault(value.lower(), [])
@@ -177,53 +194,54 @@ class Index:
 
     def kinds(self, kinds: Iterable[str], *groups: str) -> list[K8sObject]:
         """Objects of any of ``kinds`` in ``groups``, in input order."""
-        wanted = set(kinds)
-        return [o for o in self.objects if o.kind in wanted and (not groups or o.group in groups)]
+        return self._ordered(o for k in dict.fromkeys(kinds) for o in self.kind(k, *groups))
 
     def in_groups(self, *groups: str) -> list[K8sObject]:
-        """Every object whose API group is one of ``groups`` (CRD definitions excluded)."""
-        return [o for o in self.objects if o.group in groups]
+        """Every object whose API group is one of ``groups``, in input order."""
+        return self._ordered(o for g in dict.fromkeys(groups) for o in self.by_group.get(g, []))
+
+    def _ordered(self, objects: Iterable[K8sObject]) -> list[K8sObject]:
+        return sorted(objects, key=lambda o: self.position[id(o)])
 
     def crds(self, *groups: str) -> list[K8sObject]:
         """CustomResourceDefinitions of the API groups ``groups``."""
         return [crd for g in groups for crd in self.crds_by_group.get(g, [])]
 
     def image_uses(self, patterns: Iterable[str]) -> list[ImageUse]:
-        """Containers whose image repository matches one of ``patterns``."""
+        """Containers whose image repository matches one of ``patterns``, in input order."""
         pats = tuple(patterns)
-        return [u for u in self.images if repo_matches(u.repo, pats)]
+        found = [u for repo, uses in self.by_repo.items() if repo_matches(repo, pats) for u in uses]
+        return sorted(found, key=lambda u: u.order)
 
     def labelled(self, names: Iterable[str]) -> list[K8sObject]:
-        """Workloads whose app label or Helm chart is one of ``names`` (lower case)."""
-        out: list[K8sObject] = []
-        for name in names:
-            for obj in self.by_app.get(name, []):
-                if not any(o is obj for o in out):
-                    out.append(obj)
-        return out
+        """Workloads whose app label or Helm chart is one of ``names`` (lower case), in input order."""
+        unique = {id(o): o for name in names for o in self.by_app.get(name, [])}
+        return self._ordered(unique.values())
 
     def presence(self, sig: Signature) -> list[CapabilityEvidence]:
-        """Evidence that the component of ``sig`` is installed (images, labels, CRDs)."""
+        """Evidence that the component of ``sig`` is installed (images, labels, CRDs); cached."""
+        cached = self._presence.get(sig)
+        if cached is None:
+            cached = self._presence[sig] = self._find(sig)
+        return list(cached)
+
+    def _find(self, sig: Signature) -> list[CapabilityEvidence]:
         found: list[CapabilityEvidence] = []
         seen: set[int] = set()
-        for use in self.image_uses(sig.images):
+        for use in self.image_uses(sig.images)[:MAX_EVIDENCE]:
             seen.add(id(use.obj))
             found.append(use.evidence())
-        for obj in self.labelled(sig.labels):
+        for obj in self.labelled(sig.labels)[:MAX_EVIDENCE]:
             if id(obj) not in seen:
                 seen.add(id(obj))
                 found.append(evidence(obj, ("metadata", "labels"), "workload labelled as the component"))
-        for crd in self.crds(*sig.crd_groups):
+        for crd in self.crds(*sig.crd_groups)[:MAX_EVIDENCE]:
             found.append(evidence(crd, ("spec", "group"), f"defines the {text(crd.get('spec', 'group'))} API"))
         return found
 
     def workloads_with_images(self, patterns: Iterable[str]) -> list[K8sObject]:
-        """Pod-bearing objects with at least one container from ``patterns``."""
-        out: list[K8sObject] = []
-        for use in self.image_uses(patterns):
-            if not any(o is use.obj for o in out):
-                out.append(use.obj)
-        return out
+        """Pod-bearing objects with at least one container from ``patterns``, in input order."""
+        return self._ordered({id(u.obj): u.obj for u in self.image_uses(patterns)}.values())
 
 
 def container_args(container: Container) -> list[str]:

@@ -4,7 +4,7 @@ Kubernetes audit policy."""
 from __future__ import annotations
 
 from cnsmm.capabilities.index import Index, Signature, container_args, evidence, items, mapping, text
-from cnsmm.capabilities.model import Outcome
+from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.capabilities.runtime import node_agent
 
@@ -121,7 +121,7 @@ def audit_policy(ix: Index) -> Outcome | None:
     if not policies and not apiservers:
         return None
     levels = {text(mapping(r).get("level")).lower() for p in policies for r in items(p.get("rules"))}
-    ev = [evidence(p, ("rules",), "audit Policy") for p in policies]
+    ev = [evidence(p, ("rules",), "audit Policy") for p in policies[:MAX_EVIDENCE]]
     if apiservers:
         flags = {a.split("=", 1)[0] for u in apiservers for a in container_args(u.container)}
         ev += [u.evidence(f"kube-apiserver {'with' if '--audit-policy-file' in flags else 'without'} audit flags")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnsmm.capabilities.index import Index, Signature, evidence, mapping, text
-from cnsmm.capabilities.model import Outcome
+from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.sources.k8s import K8sObject
 
@@ -80,7 +80,8 @@ def istio(ix: Index) -> Outcome | None:
     degrade = any(collect(d.get("spec"), "outlierDetection") or collect(d.get("spec"), "connectionPool")
                   for d in ix.kind("DestinationRule", "networking.istio.io"))
     jwt = ix.kind("RequestAuthentication", "security.istio.io")
-    ev = [evidence(p, ("spec", "mtls", "mode"), f"PeerAuthentication mtls.mode {_mode(p)}") for p in peer]
+    ev = [evidence(p, ("spec", "mtls", "mode"), f"PeerAuthentication mtls.mode {_mode(p)}")
+          for p in peer[:MAX_EVIDENCE]]
     ev += [evidence(a, ("spec",), "AuthorizationPolicy") for a in authz[:3]] + found
     eff = [r for r, ok in ((APP_ACCESS, authz), (CENTRAL, authz), (L7, l7), (DEGRADE, degrade),
                            (USER_ACCESS, jwt)) if ok]

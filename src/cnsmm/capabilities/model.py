@@ -19,6 +19,9 @@ STATUSES: tuple[Status, ...] = ("effective", "partial")
 REQUIREMENT_ID_RE = re.compile(r"^[A-Z]{3}\.[A-Z]{3}\.L[1-5]\.[1-9][0-9]*$")
 """CNMM-TAS requirement ids: ``SUBITEM.L<level>.<n>`` (e.g. ``PLT.RUN.L2.1``)."""
 
+MAX_EVIDENCE = 12
+"""Most evidence items kept per detection (the first ones, in the detector's order)."""
+
 DETECTOR_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 """Detector ids are kebab-case and stable (``falco``, ``pod-security-admission``)."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cnsmm.capabilities.index import Index, Signature, data_value, evidence, items, mapping, selector_matches, truthy
-from cnsmm.capabilities.model import CapabilityEvidence, Outcome
+from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.sources.k8s import K8sObject
 
@@ -51,19 +51,22 @@ def network_policy(ix: Index) -> Outcome | None:
         return None
     ev = [evidence(p, ("spec", "podSelector"), f"default deny {'/'.join(sorted(_types(p)))}")
           for p in policies if _denies_all(p, "Ingress") or _denies_all(p, "Egress")]
-    ev += [evidence(p, ("spec",), "NetworkPolicy") for p in policies]
+    ev += [evidence(p, ("spec",), "NetworkPolicy") for p in policies[:MAX_EVIDENCE]]
+
+    shapes: dict[str | None, dict[str, tuple[set[str], object]]] = {}
+    for ns, group in ix.by_namespace(policies).items():
+        for p in group:  # identical policies (repeated bundles) are checked once
+            types, selector = _types(p), p.get("spec", "podSelector")
+            shapes.setdefault(ns, {})[repr((sorted(types), selector))] = (types, selector)
+    pods = [(obj, ix.namespace(obj), mapping(pod.template_labels)) for obj, pod in ix.pods]
 
     def covered(direction: str) -> tuple[int, list[K8sObject]]:
-        loose = []
-        for obj, pod in ix.pods:
-            labels = mapping(pod.template_labels)
-            if not any(
-                ix.namespace(p) == ix.namespace(obj) and _isolates(p, direction)
-                and selector_matches(p.get("spec", "podSelector"), labels)
-                for p in policies
-            ):
-                loose.append(obj)
-        return len(ix.pods), loose
+        loose = [
+            obj for obj, ns, labels in pods
+            if not any(direction in types and selector_matches(selector, labels)
+                       for types, selector in shapes.get(ns, {}).values())
+        ]
+        return len(pods), loose
 
     total, open_in = covered("Ingress")
     _, open_out = covered("Egress")
@@ -135,7 +138,7 @@ def cilium(ix: Index) -> Outcome | None:
     if not found and not policies:
         return None
     crypto = _cilium_config(ix, "enable-wireguard") + _cilium_config(ix, "enable-ipsec")
-    ev = [evidence(p, ("spec",), p.kind) for p in policies] + crypto + found
+    ev = [evidence(p, ("spec",), p.kind) for p in policies[:MAX_EVIDENCE]] + crypto + found
     l7 = any(
         isinstance(r, dict) and any(k in r for k in ("http", "kafka", "dns", "l7"))
         for p in policies for r in collect(p.doc, "rules")
@@ -232,7 +235,7 @@ def calico(ix: Index) -> Outcome | None:
         return None
     wg = [evidence(f, ("spec", "wireguardEnabled"), "WireGuard enabled")
           for f in ix.kind("FelixConfiguration", *CALICO_GROUPS) if truthy(f.get("spec", "wireguardEnabled"))]
-    ev = [evidence(p, ("spec",), p.kind) for p in policies] + wg + found
+    ev = [evidence(p, ("spec",), p.kind) for p in policies[:MAX_EVIDENCE]] + wg + found
     eff = [ENCRYPT] if wg else []
     if not policies:
         return outcome(

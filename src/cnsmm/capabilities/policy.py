@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cnsmm.capabilities.index import Index, Signature, container_args, evidence, items, mapping, text
-from cnsmm.capabilities.model import Outcome
+from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.sources.k8s import K8sObject
 
@@ -134,8 +134,9 @@ def kyverno(ix: Index) -> Outcome | None:
     for v in vpols:
         deny = "deny" in {text(a).lower() for a in items(v.get("spec", "validationActions"))}
         (enforcing if deny else auditing).append(v)
-    ev = [evidence(p, ("spec", "validationFailureAction"), f"{p.kind} enforcing") for p in enforcing]
-    ev += [evidence(p, ("spec", "validationFailureAction"), f"{p.kind} audit only") for p in auditing] + found
+    ev = [evidence(p, ("spec", "validationFailureAction"), f"{p.kind} enforcing") for p in enforcing[:MAX_EVIDENCE]]
+    ev += [evidence(p, ("spec", "validationFailureAction"), f"{p.kind} audit only")
+           for p in auditing[:MAX_EVIDENCE]] + found
     return engine_outcome("Kyverno", enforcing, auditing, ev, "Kyverno")
 
 
@@ -177,7 +178,8 @@ def gatekeeper(ix: Index) -> Outcome | None:
     enforcing = [c for c in constraints if gatekeeper_denies(c)]
     auditing = [c for c in constraints if not gatekeeper_denies(c)]
     ev = [evidence(c, ("spec", "enforcementAction"),
-                   f"{c.kind} constraint ({text(c.get('spec', 'enforcementAction')) or 'deny'})") for c in constraints]
+                   f"{c.kind} constraint ({text(c.get('spec', 'enforcementAction')) or 'deny'})")
+          for c in constraints[:MAX_EVIDENCE]]
     ev += [evidence(t, ("spec",), "ConstraintTemplate") for t in templates[:3]] + found
     return engine_outcome("Gatekeeper", enforcing, auditing, ev, "Gatekeeper",
                           about=lambda c: mentions(c.kind, ("privilege", "capabilities", "hostnamespace", "psp")))
@@ -210,9 +212,9 @@ def validating_admission_policy(ix: Index) -> Outcome | None:
         subject = [b] + ([target] if target is not None else [])
         (enforcing if deny else auditing).extend(subject)
     bound = {id(p) for p in enforcing + auditing}
-    ev = [evidence(b, ("spec", "validationActions"), "binding") for b in bindings]
+    ev = [evidence(b, ("spec", "validationActions"), "binding") for b in bindings[:MAX_EVIDENCE]]
     ev += [evidence(p, ("spec",), "ValidatingAdmissionPolicy" + ("" if id(p) in bound else " (not bound)"))
-           for p in policies]
+           for p in policies[:MAX_EVIDENCE]]
     return engine_outcome("ValidatingAdmissionPolicy", enforcing, auditing, ev, "ValidatingAdmissionPolicy")
 
 
@@ -241,7 +243,7 @@ def pod_security_admission(ix: Index) -> Outcome | None:
         return None
     enforced = [n for n in namespaces if text(n.labels.get(PSA_ENFORCE)).lower() in ("baseline", "restricted")]
     ev = [evidence(n, ("metadata", "labels"), f"enforce={text(n.labels.get(PSA_ENFORCE)) or 'unset'}")
-          for n in labelled] + [evidence(c, (), "cluster default enforce") for c in defaults]
+          for n in labelled[:MAX_EVIDENCE]] + [evidence(c, (), "cluster default enforce") for c in defaults]
     if defaults or (enforced and len(enforced) == len(namespaces)):
         return outcome(
             "effective",

@@ -4,7 +4,7 @@ Secrets and the Secrets Store CSI driver."""
 from __future__ import annotations
 
 from cnsmm.capabilities.index import Index, Signature, evidence, items, mapping, text, truthy
-from cnsmm.capabilities.model import CapabilityEvidence, Outcome
+from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.sources.k8s import K8sObject
 
@@ -67,7 +67,7 @@ def cert_manager(ix: Index) -> Outcome | None:
     found = ix.presence(CERT_MANAGER)
     if not found and not issuers and not certs:
         return None
-    ev = [evidence(o, ("spec",), o.kind) for o in issuers + certs]
+    ev = [evidence(o, ("spec",), o.kind) for o in (issuers + certs)[:MAX_EVIDENCE]]
     ev += [evidence(i, ("metadata", "annotations"), "Ingress certificate from cert-manager") for i in annotated]
     issued = len(certs) + len(annotated)
     if issuers and issued:
@@ -142,7 +142,7 @@ def external_secrets(ix: Index) -> Outcome | None:
     stores = ix.kinds(("SecretStore", "ClusterSecretStore"), "external-secrets.io")
     secrets = ix.kinds(("ExternalSecret", "ClusterExternalSecret", "PushSecret"), "external-secrets.io")
     found = ix.presence(ESO) + [evidence(s, ("spec", "provider"), s.kind) for s in stores]
-    synced = [evidence(s, ("spec",), s.kind) for s in secrets]
+    synced = [evidence(s, ("spec",), s.kind) for s in secrets[:MAX_EVIDENCE]]
     if synced and not stores:
         return outcome(
             "partial",
@@ -175,7 +175,8 @@ SEALED = Signature(
 )
 def sealed_secrets(ix: Index) -> Outcome | None:
     """Sealed Secrets: encrypted secrets in the manifests."""
-    sealed = [evidence(s, ("spec", "encryptedData"), "SealedSecret") for s in ix.kind("SealedSecret", "bitnami.com")]
+    sealed = [evidence(s, ("spec", "encryptedData"), "SealedSecret")
+              for s in ix.kind("SealedSecret", "bitnami.com")[:MAX_EVIDENCE]]
     return used_or_installed("Sealed Secrets", "Sealed Secrets", ix.presence(SEALED), sealed,
                              "SealedSecret(s) hold encrypted credentials", "保存加密凭据的 SealedSecret")
 

@@ -1,9 +1,10 @@
 """Resource requests and limits, and namespaces without LimitRange or ResourceQuota.
 
-The container rules read the manifest as written: a LimitRange with defaults in the target
-namespace fills missing values at admission. Where a namespace relies on that, disable or
-suppress these rules for it. A missing request is not reported when the matching limit is
-set, because Kubernetes then uses the limit as the request.
+The container rules judge app containers (and sidecar init containers, which run as long as
+the pod) as Kubernetes will run them: a LimitRange of type Container in the same namespace
+and set fills missing values at admission (``default`` for limits, ``defaultRequest`` or else
+``default`` for requests), and a missing request takes the value of the container's limit.
+Init and ephemeral containers are not judged.
 """
 
 from __future__ import annotations
@@ -15,20 +16,55 @@ from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS, where
 from cnsmm.rules.k8s._selectors import SYSTEM_NAMESPACES_OPTION, by_namespace, index, namespace_text, workloads
 from cnsmm.rules.k8s.network import namespace_anchor
-from cnsmm.sources.k8s import Container, ObjectSet
+from cnsmm.sources.k8s import Container, K8sObject, ObjectSet
 
 NSA_RES = f"{NSA}: Network separation and hardening - Resource policies"
 RES_REQUIREMENTS = ("PLT.RUN.L1.2",)
 """资源隔离与使用限制."""
 
 
-def _value(c: Container, section: str, resource: str) -> object:
-    value = c.get("resources", section, resource)
-    return None if value in (None, "") else value
+Defaults = dict[str, set[str]]
+"""Resources a LimitRange fills in, per section (``limits``, ``requests``)."""
+
+
+def limitrange_defaults(objs: ObjectSet, ns: str | None) -> Defaults:
+    """What the LimitRanges of namespace ``ns`` in the set fill in for containers."""
+    out: Defaults = {"limits": set(), "requests": set()}
+    for lr in index(objs).of_kind("LimitRange"):
+        items = lr.get("spec", "limits")
+        if lr.namespace != ns or not isinstance(items, list):
+            continue
+        for item in items:
+            if not isinstance(item, dict) or item.get("type", "Container") != "Container":
+                continue
+            for key, sections in (("default", ("limits", "requests")), ("defaultRequest", ("requests",))):
+                values = item.get(key)
+                if isinstance(values, dict):
+                    for section in sections:
+                        out[section].update(str(k) for k in values)
+    return out
+
+
+def app_containers(objs: ObjectSet) -> Iterator[tuple[K8sObject, Container, Defaults]]:
+    """App and sidecar containers of every workload, with their namespace's LimitRange defaults."""
+    cache: dict[str | None, Defaults] = {}
+    for obj, pod in workloads(objs):
+        if obj.namespace not in cache:
+            cache[obj.namespace] = limitrange_defaults(objs, obj.namespace)
+        for c in pod.containers("container", "init"):
+            if c.kind == "container" or c.is_sidecar:
+                yield obj, c, cache[obj.namespace]
+
+
+def _has(c: Container, section: str, resource: str, defaults: Defaults) -> bool:
+    return c.get("resources", section, resource) not in (None, "") or resource in defaults[section]
 
 
 def _path(c: Container, section: str) -> tuple[object, ...]:
     return (*c.path, "resources", section)
+
+
+CONTAINER_WHAT = " A LimitRange default in the same namespace and set counts as set."
 
 
 @rule(RuleMeta(
@@ -36,14 +72,13 @@ def _path(c: Container, section: str) -> tuple[object, ...]:
     name="missing-resource-requests",
     title="Container without CPU or memory requests",
     severity=Severity.MEDIUM,
-    scope=Scope.CONTAINER,
+    scope=Scope.SET,
     targets=WORKLOADS,
-    containers=("container",),
     requirements=RES_REQUIREMENTS,
     what=(
         "Flags containers (not init or ephemeral containers) that set neither a CPU request nor a "
         "CPU limit, or neither a memory request nor a memory limit (a limit alone also sets the "
-        "request)."
+        "request)." + CONTAINER_WHAT
     ),
     why=(
         "Without requests the scheduler packs pods blindly and the pod gets the BestEffort class: "
@@ -54,13 +89,14 @@ def _path(c: Container, section: str) -> tuple[object, ...]:
     good="containers:\n- name: app\n  resources:\n    requests: {cpu: 100m, memory: 128Mi}",
     references=(NSA_RES, "CWE-770"),
 ))
-def missing_requests(c: Container, ctx: RuleContext) -> Iterator[Hit]:
-    missing = [
-        name for name in ("cpu", "memory")
-        if _value(c, "requests", name) is None and _value(c, "limits", name) is None
-    ]
-    if missing:
-        yield Hit(f"{where(c)} sets no {' and no '.join(missing)} request", _path(c, "requests"))
+def missing_requests(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    for obj, c, defaults in app_containers(objs):
+        missing = [
+            name for name in ("cpu", "memory")
+            if not _has(c, "requests", name, defaults) and not _has(c, "limits", name, defaults)
+        ]
+        if missing:
+            yield Hit(f"{where(c)} sets no {' and no '.join(missing)} request", _path(c, "requests"), obj=obj)
 
 
 @rule(RuleMeta(
@@ -68,11 +104,10 @@ def missing_requests(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     name="missing-memory-limit",
     title="Container without a memory limit",
     severity=Severity.MEDIUM,
-    scope=Scope.CONTAINER,
+    scope=Scope.SET,
     targets=WORKLOADS,
-    containers=("container",),
     requirements=RES_REQUIREMENTS,
-    what="Flags containers (not init or ephemeral containers) without `resources.limits.memory`.",
+    what="Flags containers (not init or ephemeral containers) without `resources.limits.memory`." + CONTAINER_WHAT,
     why=(
         "A container without a memory limit can use all the node's memory: a leak or an attack "
         "makes the kernel kill other pods and can take the node down (denial of service)."
@@ -82,9 +117,10 @@ def missing_requests(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     good="resources:\n  requests: {memory: 128Mi}\n  limits: {memory: 256Mi}",
     references=(NSA_RES, "CWE-770", "CWE-400"),
 ))
-def missing_memory_limit(c: Container, ctx: RuleContext) -> Iterator[Hit]:
-    if _value(c, "limits", "memory") is None:
-        yield Hit(f"{where(c)} sets no memory limit", _path(c, "limits"))
+def missing_memory_limit(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    for obj, c, defaults in app_containers(objs):
+        if not _has(c, "limits", "memory", defaults):
+            yield Hit(f"{where(c)} sets no memory limit", _path(c, "limits"), obj=obj)
 
 
 @rule(RuleMeta(
@@ -92,11 +128,10 @@ def missing_memory_limit(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     name="missing-cpu-limit",
     title="Container without a CPU limit",
     severity=Severity.LOW,
-    scope=Scope.CONTAINER,
+    scope=Scope.SET,
     targets=WORKLOADS,
-    containers=("container",),
     requirements=RES_REQUIREMENTS,
-    what="Flags containers (not init or ephemeral containers) without `resources.limits.cpu`.",
+    what="Flags containers (not init or ephemeral containers) without `resources.limits.cpu`." + CONTAINER_WHAT,
     why=(
         "Without a CPU limit one container can use every idle core of the node. CPU limits are "
         "debated (throttling hurts latency even when cores are idle, and CPU requests already "
@@ -108,9 +143,10 @@ def missing_memory_limit(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     good="resources:\n  requests: {cpu: 100m}\n  limits: {cpu: 500m}",
     references=(NSA_RES, "CWE-770"),
 ))
-def missing_cpu_limit(c: Container, ctx: RuleContext) -> Iterator[Hit]:
-    if _value(c, "limits", "cpu") is None:
-        yield Hit(f"{where(c)} sets no CPU limit", _path(c, "limits"))
+def missing_cpu_limit(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    for obj, c, defaults in app_containers(objs):
+        if not _has(c, "limits", "cpu", defaults):
+            yield Hit(f"{where(c)} sets no CPU limit", _path(c, "limits"), obj=obj)
 
 
 def _namespace_without(objs: ObjectSet, ctx: RuleContext, kind: str) -> Iterator[Hit]:

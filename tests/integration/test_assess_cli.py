@@ -58,6 +58,13 @@ def test_assess_json_explains_a_privileged_deployment(tmp_path: Path, capsys) ->
     code, out, _ = _run(["assess", str(tmp_path / "k8s"), "--compare", str(prev), "--format", "md", "--lang", "zh"],
                         capsys)
     assert code == 0 and "改进计划" in out and "与上次评估相比的变化" in out
+    code, out, _ = _run(["assess", str(tmp_path / "k8s"), "--compare", str(prev), "--format", "json"], capsys)
+    import jsonschema
+
+    schema = json.loads((REPO / "docs" / "assessment.schema.json").read_text(encoding="utf-8"))
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert data["comparison"]["overall"]["from"] == data["overall"]["level"]
 
 
 def test_assess_html_and_text_to_files(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

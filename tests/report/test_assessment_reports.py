@@ -48,6 +48,14 @@ def test_json_has_the_documented_top_level_and_stable_ids() -> None:
     assert data["plan"][0]["id"] == "A1"
     assert data["lang"] == "en"
 
+    import jsonschema
+    from tests.conftest import REPO
+
+    schema = json.loads((REPO / "docs" / "assessment.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    broken = dict(data, overall={"level": 9, "score": 0, "target": 1})
+    assert not jsonschema.Draft202012Validator(schema).is_valid(broken)
+
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_html_escapes_every_input_string(lang: str) -> None:

@@ -48,6 +48,10 @@ CASES = [
     ("binary-garbage.bin", None, "unknown report format (binary data or UTF-16 text"),
     ("elf-header.bin", None, "unknown report format (binary data or UTF-16 text"),
     ("empty-file.json", None, "unknown report format (the file is empty)"),
+    ("empty-file.json", "trivy-json", "the file is empty"),
+    ("empty-file.json", "sarif", "the file is empty"),
+    ("empty-file.json", "cyclonedx-xml", "the file is empty"),
+    ("empty-file.json", "zap-json", "the file is empty"),
     ("unrelated.json", None, "unknown report format (JSON, but no known tool's report shape)"),
 ]
 

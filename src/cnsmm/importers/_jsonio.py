@@ -60,7 +60,7 @@ def seekable(stream: IO[bytes]) -> IO[bytes]:
 class Doc:
     """A JSON report on a seekable stream, read in several passes."""
 
-    def __init__(self, stream: IO[bytes], source: str) -> None:
+    def __init__(self, stream: IO[bytes], source: str, *, allow_empty: bool = False) -> None:
         self.stream = seekable(stream)
         if self.stream is not stream:  # our own spooled copy: close it with this document
             weakref.finalize(self, self.stream.close)
@@ -72,6 +72,15 @@ class Doc:
                        hint="Save the report as UTF-8 (PowerShell: use `-Encoding utf8` or `Out-File -Encoding utf8`)")
         if head.startswith(_UTF8_BOM):
             self.start += 3
+        if not allow_empty and not (head[3:] if head.startswith(_UTF8_BOM) else head).strip() and not self._rest():
+            raise fail(source, "the file is empty", hint="Re-run the scan and check that it wrote its report")
+
+    def _rest(self) -> bool:
+        """Whether anything but whitespace follows the first bytes (small look-ahead)."""
+        self.stream.seek(self.start)
+        chunk = self.stream.read(4096)
+        self.stream.seek(self.start)
+        return bool(chunk.strip())
 
     def rewind(self) -> IO[bytes]:
         """The stream, positioned at the start of the JSON text."""

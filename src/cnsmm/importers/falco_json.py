@@ -40,7 +40,7 @@ def sniff(head: bytes) -> bool:
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse Falco JSON-lines alerts; a malformed line raises while iterating."""
-    doc = Doc(stream, source)  # rejects UTF-16 up front
+    doc = Doc(stream, source, allow_empty=True)  # rejects UTF-16 up front; no alerts is fine
     return ImportedReport(
         format=FORMAT, tool="falco", tool_version=None, scope=f"falco:{file_name(source)}",
         findings=guarded(source, _alerts(doc.rewind(), source)), kind="runtime",

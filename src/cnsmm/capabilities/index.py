@@ -244,6 +244,16 @@ class Index:
         return self._ordered({id(u.obj): u.obj for u in self.image_uses(patterns)}.values())
 
 
+def node_wide(obj: K8sObject) -> bool:
+    """A DaemonSet, or a Pod a DaemonSet created (as in a cluster dump): it runs on every node."""
+    if obj.kind == "DaemonSet":
+        return True
+    owners = obj.metadata.get("ownerReferences")
+    return obj.kind == "Pod" and any(
+        isinstance(o, dict) and o.get("kind") == "DaemonSet" for o in (owners if isinstance(owners, list) else [])
+    )
+
+
 def container_args(container: Container) -> list[str]:
     """``command`` and ``args`` of a container, as strings."""
     return [text(a) for key in ("command", "args") for a in items(container.spec.get(key))]

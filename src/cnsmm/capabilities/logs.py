@@ -63,11 +63,9 @@ def vector(ix: Index) -> Outcome | None:
           conditions=SHIPPER_CONDITIONS)
 def promtail(ix: Index) -> Outcome | None:
     """Promtail (or its successor Grafana Alloy)."""
-    found = ix.presence(PROMTAIL) or ix.presence(ALLOY)
-    if not found:
-        return None
-    return _shipper(ix, PROMTAIL if ix.presence(PROMTAIL) else ALLOY,
-                    "Promtail" if ix.presence(PROMTAIL) else "Grafana Alloy")
+    if ix.presence(PROMTAIL):
+        return _shipper(ix, PROMTAIL, "Promtail")
+    return _shipper(ix, ALLOY, "Grafana Alloy")
 
 
 LOKI = Signature(images=("grafana/loki",), labels=("loki",), crd_groups=("loki.grafana.com",))

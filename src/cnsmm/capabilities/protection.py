@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, evidence, mapping, text
+from cnsmm.capabilities.index import Index, Signature, evidence, mapping, node_wide, text
 from cnsmm.capabilities.model import Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.capabilities.runtime import BEHAVIOUR, HOST_IDS, node_agent
@@ -134,8 +134,8 @@ def wazuh(ix: Index) -> Outcome | None:
     found = ix.presence(WAZUH)
     if not found:
         return None
-    agents = [w for w in ix.workloads_with_images(("wazuh/wazuh-agent",)) if w.kind == "DaemonSet"]
-    agents += [o for o in ix.labelled(("wazuh-agent", "ossec-agent")) if o.kind == "DaemonSet"]
+    agents = [w for w in ix.workloads_with_images(("wazuh/wazuh-agent",)) if node_wide(w)]
+    agents += [o for o in ix.labelled(("wazuh-agent", "ossec-agent")) if node_wide(o)]
     if agents:
         return outcome(
             "effective",
@@ -171,7 +171,7 @@ def clamav(ix: Index) -> Outcome | None:
     found = ix.presence(CLAMAV)
     if not found:
         return None
-    nodes = [w for w in ix.workloads_with_images(CLAMAV.images) if w.kind == "DaemonSet"]
+    nodes = [w for w in ix.workloads_with_images(CLAMAV.images) if node_wide(w)]
     if nodes:
         return outcome(
             "effective",

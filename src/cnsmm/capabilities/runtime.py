@@ -3,7 +3,7 @@ NeuVector, Sysdig, Wazuh and ClamAV."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, data_value, evidence, mapping, text, truthy
+from cnsmm.capabilities.index import Index, Signature, data_value, evidence, mapping, node_wide, text, truthy
 from cnsmm.capabilities.model import CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.sources.k8s import K8sObject
@@ -25,8 +25,8 @@ def node_agent(
 ) -> tuple[list[K8sObject], Outcome | None]:
     """The DaemonSets running ``images``; a partial outcome when the agent runs on no node."""
     workloads = ix.workloads_with_images(images)
-    daemonsets = [w for w in workloads if w.kind == "DaemonSet"]
-    if daemonsets or any(w.kind == "Pod" for w in workloads):
+    daemonsets = [w for w in workloads if node_wide(w)]
+    if daemonsets:
         return daemonsets, None
     if workloads:
         return [], outcome(

@@ -299,3 +299,25 @@ def test_parser_and_rules_never_raise_on_arbitrary_input(parts: list[str]) -> No
     report = ANALYZER.analyze(text, "Dockerfile", rules, RuleContext())
     assert all(e.kind != "internal" for e in report.errors), [e.display() for e in report.errors]
     assert all(h.line is not None and h.line >= 1 for _r, h in report.hits)
+
+
+def test_scan_reports_dockerfile_findings_with_file_line_and_suppressions(tmp_path: Path) -> None:
+    from cnsmm.config import Config
+    from cnsmm.scan import scan_paths
+
+    service = tmp_path / "svc"
+    service.mkdir()
+    (service / "Dockerfile").write_text(
+        "FROM python:3.12-slim\n"
+        "WORKDIR /app\n"
+        "COPY . .\n"
+        "# cnsmm:ignore DKR-036 dummy value for local runs only\n"
+        "ENV DB_PASSWORD=postgres\n"
+        "RUN curl -fsSL https://get.example.com | sh\n"
+        "USER root\n"
+    )
+    (tmp_path / "api.Containerfile").write_text("FROM alpine:3.20\nBROKEN instr\nUSER 10001\n")
+    result = scan_paths([str(tmp_path)], Config(only=frozenset({"DKR-005", "DKR-014", "DKR-036", "DKR-046"})))
+    found = sorted((Path(f.location.file or "").name, f.location.line, f.rule) for f in result.findings)
+    assert found == [("Dockerfile", 3, "DKR-046"), ("Dockerfile", 6, "DKR-014"), ("Dockerfile", 7, "DKR-005")]
+    assert [(Path(e.file).name, e.line) for e in result.errors] == [("api.Containerfile", 2)]

@@ -20,6 +20,9 @@ from cnsmm.rules.docker.download import sources
 from cnsmm.sources._dockerfile_syntax import key_values, split_words
 from cnsmm.sources.dockerfile import suppressions
 
+POLICY_MANAGEMENT = "OPS.MGT.L3.2"
+"""应用开发测试阶段策略统一配置管理: exceptions to the checks are managed and explained."""
+
 _CONTEXT_ROOTS = frozenset({".", "./", "*", "./*", "./."})
 
 
@@ -164,7 +167,7 @@ def check_debian_frontend(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 @rule(meta(
     id="DKR-052", name="suppression-without-reason",
     title="Suppression comment without a rule id or reason",
-    severity=Severity.LOW, requirements=(IMG_CONFIG,),
+    severity=Severity.LOW, requirements=(POLICY_MANAGEMENT,),
     what="Flags `# cnsmm:ignore` and `# cnsmm:ignore-file` comments that name no rule id or give "
          "no reason after the ids. The suppression still applies; this finding keeps it visible. "
          "It points to the instruction the comment suppresses (the comment's own line for "

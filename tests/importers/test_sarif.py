@@ -106,3 +106,12 @@ def test_thousands_of_results_stream() -> None:
     run = {"tool": {"driver": {"name": "Semgrep OSS", "rules": []}}, "results": results}
     findings = list(sarif.parse(_log(run), source="big.sarif").findings)
     assert len(findings) == 5000 and findings[-1].location.line == 5000
+
+
+def test_secret_scanner_message_never_carries_the_matched_value() -> None:
+    run = {"tool": {"driver": {"name": "gitleaks", "rules": [{"id": "generic-api-key"}]}},
+           "results": [{"ruleId": "generic-api-key", "message": {"text": "found key sk_live_ABCDEF123456 in app.py"},
+                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app.py"}, "region": {
+                            "startLine": 2, "snippet": {"text": "sk_live_ABCDEF123456"}}}}]}]}
+    (finding,) = list(sarif.parse(_log(run), source="leaks.sarif").findings)
+    assert finding.message == "found key [redacted] in app.py"

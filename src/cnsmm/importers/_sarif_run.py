@@ -167,6 +167,8 @@ class Run:
         severity = severity_from_score(score) if score is not None else severity_from_label(
             level, LEVEL, Severity.MEDIUM)
         message = self._message(r, rule, where) or info.title
+        if self.category == "secret":
+            message = _redact(message, r)
         tags = get_list(props, "tags", where)
         return Finding(
             rule=rid, severity=severity, tool_severity=f"{score:g}" if score is not None else level,
@@ -205,6 +207,18 @@ class Run:
             line=get_int(region, "startLine", where), column=get_int(region, "startColumn", where),
             resource=resource,
         )
+
+
+def _redact(message: str, r: dict[str, Any]) -> str:
+    """A secret scanner's message without the matched text (the region's snippet)."""
+    for loc in r.get("locations") or []:
+        try:
+            snippet = loc["physicalLocation"]["region"]["snippet"]["text"]
+        except (KeyError, TypeError):
+            continue
+        if isinstance(snippet, str) and len(snippet.strip()) >= 4:
+            message = message.replace(snippet.strip(), "[redacted]")
+    return message
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:

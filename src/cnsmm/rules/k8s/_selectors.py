@@ -130,11 +130,13 @@ def map_selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bo
     return all(str(k) in RUNTIME_LABELS or have.get(str(k)) == label_value(v) for k, v in selector.items())
 
 
-def namespace_text(ns: str | None) -> str:
-    """``namespace "shop"``, or the phrase for objects without a namespace."""
+def namespace_text(ns: str | None, *, start: bool = False) -> str:
+    """``namespace "shop"``, or the phrase for objects without a namespace (capitalised with ``start``)."""
     if ns is None:
-        return "the namespace the manifests are applied to (no metadata.namespace is set)"
-    return f'namespace "{ns}"'
+        text = "the namespace the manifests are applied to (no metadata.namespace is set)"
+    else:
+        text = f'namespace "{ns}"'
+    return text[0].upper() + text[1:] if start else text
 
 
 def system_namespaces(ctx: RuleContext) -> frozenset[str]:

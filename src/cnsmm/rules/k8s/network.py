@@ -153,7 +153,7 @@ def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Ite
         anchor, path = namespace_anchor(objs, ns, items[0][0])
         names = ", ".join(f"{o.kind}/{o.name}" for o, _ in items[:3]) + (" ..." if len(items) > 3 else "")
         yield Hit(
-            f"{namespace_text(ns)} runs workloads ({names}) but has no default-deny {direction.lower()} "
+            f"{namespace_text(ns, start=True)} runs workloads ({names}) but has no default-deny {direction.lower()} "
             f"NetworkPolicy (podSelector: {{}}, policyTypes: [{direction}])",
             path,
             obj=anchor,

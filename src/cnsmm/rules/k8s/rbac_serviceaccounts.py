@@ -13,7 +13,7 @@ from cnsmm.findings import Severity
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS
 from cnsmm.rules.k8s._rbac import BINDING_KINDS, RBAC_REQUIREMENTS, binds_service_account
-from cnsmm.rules.k8s._selectors import SYSTEM_NAMESPACES_OPTION, index, workloads
+from cnsmm.rules.k8s._selectors import SYSTEM_NAMESPACES_OPTION, index, namespace_text, workloads
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
 
 NSA_TOKENS = f"{NSA}: Kubernetes Pod security - Protecting Pod service account tokens"
@@ -100,14 +100,14 @@ def default_service_account_used(objs: ObjectSet, ctx: RuleContext) -> Iterator[
             continue
         ns = obj.namespace
         mounted = token_mounted(pod, find_service_account(objs, "default", ns))
-        bound = [b.name for b in explicit_bindings(objs, "default", ns)]
+        bound = [f'{b.kind} "{b.name}"' for b in explicit_bindings(objs, "default", ns)]
         if not mounted and not bound:
             continue
         parts = []
         if mounted:
             parts.append("its API token is mounted")
         if bound:
-            parts.append(f"it is bound by {', '.join(bound)}")
+            parts.append(f"{', '.join(bound)} grants it a role")
         yield Hit(
             f'{obj.kind} "{obj.name}" runs as the default service account and {" and ".join(parts)}',
             sa_path(pod),
@@ -192,7 +192,7 @@ def sa_token_automounted(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
 def default_sa_automount(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     if obj.name == "default" and obj.get("automountServiceAccountToken") is not False:
         yield Hit(
-            f'ServiceAccount "default" of {obj.namespace or "its namespace"} does not set '
+            f"the default ServiceAccount of {namespace_text(obj.namespace)} does not set "
             "automountServiceAccountToken: false",
             ("automountServiceAccountToken",),
         )

@@ -96,7 +96,8 @@ def missing_requests(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
             if not _has(c, "requests", name, defaults) and not _has(c, "limits", name, defaults)
         ]
         if missing:
-            yield Hit(f"{where(c)} sets no {' and no '.join(missing)} request", _path(c, "requests"), obj=obj)
+            text = " and no ".join(f"{'CPU' if m == 'cpu' else m} request" for m in missing)
+            yield Hit(f"{where(c)} sets no {text}", _path(c, "requests"), obj=obj)
 
 
 @rule(RuleMeta(
@@ -154,7 +155,8 @@ def _namespace_without(objs: ObjectSet, ctx: RuleContext, kind: str) -> Iterator
         if any(o.namespace == ns for o in index(objs).of_kind(kind)):
             continue
         anchor, path = namespace_anchor(objs, ns, items[0][0])
-        yield Hit(f"{namespace_text(ns)} runs {len(items)} workload(s) but has no {kind}", path, obj=anchor)
+        text = f"{namespace_text(ns, start=True)} runs {len(items)} workload(s) but has no {kind}"
+        yield Hit(text, path, obj=anchor)
 
 
 @rule(RuleMeta(

@@ -9,7 +9,7 @@ from typing import Any
 from cnsmm.capabilities.index import Index, Signature, container_args, evidence, items, mapping, text
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
-from cnsmm.sources.k8s import K8sObject
+from cnsmm.sources.k8s import K8sObject, dig
 
 PRIV = "PLT.RUN.L2.1"
 CENTRAL = "OPS.MGT.L3.3"
@@ -237,7 +237,7 @@ def pod_security_admission(ix: Index) -> Outcome | None:
     defaults = [c for c in ix.kind("PodSecurityConfiguration")
                 if text(c.get("defaults", "enforce")).lower() in ("baseline", "restricted")]
     defaults += [c for c in ix.kind("AdmissionConfiguration")
-                 if any(text(mapping(mapping(p).get("configuration")).get("defaults", {}).get("enforce")).lower()
+                 if any(text(dig(p, ("configuration", "defaults", "enforce"))).lower()
                         in ("baseline", "restricted") for p in items(c.get("plugins")))]
     if not labelled and not defaults:
         return None

@@ -54,7 +54,12 @@ def test_capability_effective_and_partial() -> None:
 def test_stale_reports_do_not_count_and_clean_needs_no_high_findings() -> None:
     fresh = ReportEvidence("trivy.json", "trivy-json", "trivy", "image-scan", generated_at=NOW - timedelta(days=3))
     stale = ReportEvidence("old.json", "trivy-json", "trivy", "image-scan", generated_at=NOW - timedelta(days=200))
-    assert _req(bundle(reports=(fresh,)), "PLT.IMG.L2.1").status == "met"
+    res = _req(bundle(reports=(fresh,)), "PLT.IMG.L2.1")
+    assert res.status == "met"
+    assert res.evidence[0].text.en == "image scanning report by trivy (0 findings) dated 2026-05-29"
+    scoped = ReportEvidence("t.json", "trivy-json", "trivy", "image-scan", scope="image:shop/web", generated_at=NOW)
+    text = _req(bundle(reports=(scoped,)), "PLT.IMG.L2.1").evidence[0].text
+    assert "on image:shop/web" in text.en and "扫描对象 image:shop/web" in text.zh
     old = _req(bundle(reports=(stale,)), "PLT.IMG.L2.1")
     assert old.status == "unknown"
     assert any(i.verdict == "ignored" and "200 days" in i.text.en for i in old.evidence)

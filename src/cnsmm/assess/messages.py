@@ -38,12 +38,12 @@ _T: dict[str, tuple[str, str]] = {
     ),
     # reports
     "report.ok": (
-        "{kind} report by {tool} ({findings} findings) dated {date}",
-        "{tool} 的{kind}报告（{findings} 个问题），日期 {date}",
+        "{kind} report by {tool}{scope} ({findings} findings) dated {date}",
+        "{tool} 的{kind}报告{scope}（{findings} 个问题），日期 {date}",
     ),
     "report.undated": (
-        "{kind} report by {tool} ({findings} findings); no date inside, file time {date} used",
-        "{tool} 的{kind}报告（{findings} 个问题）；报告内无日期，使用文件时间 {date}",
+        "{kind} report by {tool}{scope} ({findings} findings); no date inside, file time {date} used",
+        "{tool} 的{kind}报告{scope}（{findings} 个问题）；报告内无日期，使用文件时间 {date}",
     ),
     "report.stale": (
         "{kind} report by {tool} is {age} days old (max {max} days): not counted",

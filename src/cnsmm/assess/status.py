@@ -105,13 +105,14 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
         strength = strengths[rep.kind]
         high = rep.count("critical", "high")
         verdict = "partial" if strength == "partial" or (strength == "clean" and high) else "met"
+        scope = Text(zh=f"（扫描对象 {rep.scope}）", en=f" on {rep.scope}") if rep.scope else Text("", "")
         key = "report.undated" if rep.dated_by_file or rep.generated_at is None else "report.ok"
         items.append(
             EvidenceItem(
                 "report",
                 verdict,
                 rep.path,
-                msg(key, kind=kind, tool=rep.tool, findings=rep.findings, date=day),
+                msg(key, kind=kind, tool=rep.tool, findings=rep.findings, date=day, scope=scope),
             )
         )
         if verdict == "partial":

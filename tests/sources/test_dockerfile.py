@@ -200,7 +200,8 @@ def test_parse_image() -> None:
     ("Dockerfile", True), ("svc/Dockerfile.prod", True), ("api.Dockerfile", True),
     ("web.dockerfile", True), ("x/Containerfile", True), ("Containerfile.ubi", True),
     ("build/WEB.DOCKERFILE", True), ("Dockerfile.dockerignore", False), ("docs/Dockerfile.md", False),
-    ("Dockerfiles/readme.txt", False), ("mydockerfile", False),
+    ("Dockerfiles/readme.txt", False), ("mydockerfile", False), ("Dockerfile.template", False),
+    ("deploy/Dockerfile.j2", False), ("Dockerfile.orig", False),
 ])
 def test_file_detection(path: str, expected: bool) -> None:
     assert ANALYZER.matches(path) is expected

@@ -227,15 +227,23 @@ def _dockerignore_exists(file: str) -> bool:
     return os.path.exists(os.path.join(folder, ".dockerignore")) or os.path.exists(os.path.join(folder, own))
 
 
+_NOT_DOCKERFILES = (".dockerignore", ".md", ".rst", ".txt", ".orig", ".rej", ".bak", ".swp", ".j2",
+                    ".jinja", ".jinja2", ".tmpl", ".tpl", ".template")
+
+
 class DockerfileAnalyzer:
     """The scanner's analyzer for Dockerfiles and Containerfiles."""
 
     name = "dockerfile"
 
     def matches(self, relpath: str) -> bool:
-        """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``Containerfile``, ``Containerfile.*``."""
+        """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``Containerfile``, ``Containerfile.*``.
+
+        Any letter case. Ignore files, documents, backups and templates (``Dockerfile.j2``,
+        ``Dockerfile.template``) are not Dockerfiles yet and are left out.
+        """
         base = relpath.rsplit("/", 1)[-1].lower()
-        if base.endswith((".dockerignore", ".md")):
+        if base.endswith(_NOT_DOCKERFILES):
             return False
         for stem in ("dockerfile", "containerfile"):
             if base == stem or base.startswith(stem + ".") or base.endswith("." + stem):

@@ -149,3 +149,9 @@ def test_parallel_and_serial_scans_agree(write) -> None:  # type: ignore[no-unty
 def test_stdin(write) -> None:  # type: ignore[no-untyped-def]
     r = scan_paths(["-"], ONLY_001, stdin=pod().encode())
     assert r.findings[0].location.file == "<stdin>"
+
+
+def test_cluster_dump_reports_controlled_pods_once() -> None:
+    dump = Path(__file__).parent / "fixtures" / "cluster-dump-owned.yaml"
+    r = scan_paths([str(dump)], ONLY_001)
+    assert sorted(f.location.resource or "" for f in r.findings) == ["Deployment/a/web", "Pod/a/orphan"]

@@ -70,6 +70,7 @@ class K8sChecker:
         out = self.out
         failed: dict[str, set[str]] = defaultdict(set)
         evaluated: dict[str, list[str]] = defaultdict(list)
+        present = {(o.namespace, o.kind, o.name) for o in self.objects}
         for obj in self.objects:
             subject = f"{set_name}::{obj.resource}"
             out.object_keys.append(f"{obj.kind}/{obj.namespace or ''}/{obj.name}")
@@ -77,7 +78,7 @@ class K8sChecker:
                 evaluated[rule.id].append(subject)
                 self._emit(rule, rule.check(obj, self.ctx), obj, subject, failed)
             pod = obj.pod_spec()
-            if pod is None:
+            if pod is None or _controlled_in_set(obj, present):
                 continue
             for rule in self._rules_for(Scope.POD, obj.kind, crd=True):
                 evaluated[rule.id].append(subject)
@@ -135,6 +136,22 @@ class K8sChecker:
                 continue
             self.out.findings.append(finding)
             failed[rule.id].add(subject)
+
+
+def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]) -> bool:
+    """True for a Pod or ReplicaSet (in a cluster dump) whose controller is in the same set.
+
+    Its pod template is checked through the controller, so a Deployment's problem is
+    reported once, not again on its ReplicaSet and on every Pod.
+    """
+    refs = obj.metadata.get("ownerReferences")
+    if not isinstance(refs, list):
+        return False
+    for ref in refs:
+        if isinstance(ref, dict) and ref.get("controller") is True:
+            if (obj.namespace, str(ref.get("kind")), str(ref.get("name"))) in present:
+                return True
+    return False
 
 
 def _detect(objects: list[K8sObject]) -> list[Any]:

@@ -109,6 +109,14 @@ STATUS_NAMES: dict[str, tuple[str, str]] = {
     "unknown": ("unknown", "未知"),
 }
 
+SOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "check": ("check", "检查"),
+    "capability": ("component", "组件"),
+    "report": ("report", "报告"),
+    "pipeline": ("pipeline", "流水线"),
+    "attestation": ("attestation", "声明"),
+}
+
 KIND_NAMES: dict[str, tuple[str, str]] = {
     "image-scan": ("image scanning", "镜像扫描"),
     "sca": ("software composition analysis", "软件成分分析"),
@@ -140,6 +148,12 @@ def msg(key: str, **fields: Any) -> Text:
 def status_name(status: str) -> Text:
     """The display name of a requirement status."""
     en, zh = STATUS_NAMES.get(status, (status, status))
+    return Text(zh=zh, en=en)
+
+
+def source_name(source: str) -> Text:
+    """The display name of an evidence source."""
+    en, zh = SOURCE_NAMES.get(source, (source, source))
     return Text(zh=zh, en=en)
 
 

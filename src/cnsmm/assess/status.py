@@ -138,12 +138,15 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
     return items
 
 
-def _settle(paths: RequirementPaths, checked: bool, attested: bool) -> tuple[Text, ...]:
+def _settle(paths: RequirementPaths, items: list[EvidenceItem], attested: bool) -> tuple[Text, ...]:
+    """What evidence, not yet there, would settle the requirement."""
     out: list[Text] = []
-    if paths.rules and not checked:
+    if paths.rules and not any(i.source == "check" and i.verdict != "ignored" for i in items):
         out.append(msg("settle.rules", rules=", ".join(paths.rules)))
-    if paths.detectors:
-        out.append(msg("settle.detectors", names=", ".join(d.name for d in paths.detectors[:8])))
+    found = {i.ref for i in items if i.source == "capability"}
+    missing = [d.name for d in paths.detectors if d.id not in found]
+    if missing:
+        out.append(msg("settle.detectors", names=", ".join(missing[:8])))
     if paths.reports:
         out.append(msg("settle.reports", kinds=", ".join(k for k, _ in paths.reports)))
     if paths.pipeline:
@@ -211,11 +214,7 @@ def requirement_status(
             disagreement = msg("disagree", auto=status_name(automated), att=status_name(att.status), winner=winner)
             if not objects_fail:
                 summary = text
-    settle = (
-        _settle(paths, coverage is not None, attested is not None)
-        if status in ("unknown", "partial", "not-met")
-        else ()
-    )
+    settle = _settle(paths, items, attested is not None) if status in ("unknown", "partial", "not-met") else ()
     return RequirementResult(
         req.id, req.level, status, tuple(items), summary, coverage, settle, automated, attested, disagreement
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from cnsmm.assess.messages import status_name
+from cnsmm.assess.messages import source_name, status_name
 from cnsmm.assess.result import Assessment
 from cnsmm.model.types import Model
 from cnsmm.report.changes import change_lines
@@ -51,6 +51,7 @@ def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[
             lang=lang,
             L=lambda key, **kw: label(key, lang, **kw),
             status=lambda s: status_name(s).get(lang),
+            source=lambda s: source_name(s).get(lang),
             chart=chart,
             counts=a.status_counts(),
             changes=change_lines(comparison, lang),

@@ -15,6 +15,7 @@ from cnsmm.rules.docker._common import (
     base_matches,
     external_base,
     meta,
+    package_installs,
     patterns,
     run_commands,
     runs,
@@ -93,9 +94,9 @@ def check_no_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 
 @rule(meta(
-    id="DKR-007", name="sudo-in-run", title="RUN uses sudo",
+    id="DKR-007", name="sudo-in-run", title="RUN uses or installs sudo",
     severity=Severity.MEDIUM, requirements=(PRIVILEGE,),
-    what="Flags RUN instructions that call `sudo` or `doas`.",
+    what="Flags RUN instructions that call `sudo` or `doas`, or install the `sudo`/`doas` package.",
     why="Build steps already run as the current USER; sudo in an image means sudo is installed and "
         "configured, giving any process in the container a path back to root, and its TTY and "
         "signal handling is unpredictable in containers.",
@@ -110,6 +111,8 @@ def check_sudo(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     for _stage, inst, commands in run_commands(df):
         if any(c.sudo or c.name in ("sudo", "doas") for c in commands):
             yield Hit("RUN uses sudo; run the step as root before USER instead", line=inst.line)
+        elif any(p.split("=")[0] in ("sudo", "doas") for _c, pkgs in package_installs(commands) for p in pkgs):
+            yield Hit("RUN installs sudo into the image, a way back to root", line=inst.line)
 
 
 @rule(meta(

@@ -123,3 +123,8 @@ def test_options_may_be_nested_under_dockerfile_and_single_strings() -> None:
 def test_exec_form_run_scripts_are_split_as_well() -> None:
     text = 'FROM alpine:3.20\nRUN ["/bin/sh", "-c", "wget -qO- https://x.example/i.sh | sh"]\n'
     assert _lines(text, "DKR-014") == [2]
+
+
+def test_onbuild_run_is_checked_at_the_onbuild_line() -> None:
+    text = "FROM alpine:3.20\nONBUILD RUN curl -fsSL https://x.example/i.sh | sh\n"
+    assert _lines(text, "DKR-014") == [2]

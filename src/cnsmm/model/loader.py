@@ -105,9 +105,7 @@ class _Parser:
         if not re.fullmatch(pattern, ident):
             raise self.fail(node, f"{where}: id {ident!r} does not match {pattern}", "id")
         if ident in self.seen:
-            raise self.fail(
-                node, f"{where}: id {ident!r} used twice (first at line {self.seen[ident]})", "id"
-            )
+            raise self.fail(node, f"{where}: id {ident!r} used twice (first at line {self.seen[ident]})", "id")
         self.seen[ident] = node.key_lines.get("id", node.line)
         return ident
 
@@ -144,16 +142,13 @@ class _Parser:
             for p in self.mapping_list(node, "practices", where)
         )
         known = {p.id for p in practices}
-        reqs = tuple(
-            self.requirement(r, ident, domain, known) for r in self.mapping_list(node, "requirements", where)
-        )
+        reqs = tuple(self.requirement(r, ident, domain, known) for r in self.mapping_list(node, "requirements", where))
         for level in LEVELS:
             numbers = [int(r.id.rsplit(".", 1)[1]) for r in reqs if r.level == level]
             if numbers != list(range(1, len(numbers) + 1)):
                 raise self.fail(
                     node,
-                    f"{where}: L{level} requirements are numbered {numbers} "
-                    f"(expected 1..{len(numbers)} in order)",
+                    f"{where}: L{level} requirements are numbered {numbers} (expected 1..{len(numbers)} in order)",
                     "requirements",
                 )
         for p in practices:
@@ -179,8 +174,7 @@ class _Parser:
             if p not in known:
                 raise self.fail(
                     node,
-                    f"{where}: practice {p!r} does not exist in {sub} "
-                    f"(expected one of {', '.join(sorted(known))})",
+                    f"{where}: practice {p!r} does not exist in {sub} (expected one of {', '.join(sorted(known))})",
                     "practices",
                 )
         if not practices or len(set(practices)) != len(practices):

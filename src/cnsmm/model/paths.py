@@ -95,9 +95,7 @@ def build_paths(
             else:
                 unknown.append(f"detector {det.id}: {req}")
     by_req = {
-        rid: RequirementPaths(
-            tuple(sorted(set(rule_map[rid]))), tuple(det_map[rid]), req.reports, req.pipeline
-        )
+        rid: RequirementPaths(tuple(sorted(set(rule_map[rid]))), tuple(det_map[rid]), req.reports, req.pipeline)
         for rid, req in model.requirements.items()
     }
     return EvidencePaths(by_req, tuple(unknown))

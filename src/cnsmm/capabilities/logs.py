@@ -78,6 +78,7 @@ LOKI = Signature(images=("grafana/loki",), labels=("loki",), crd_groups=("loki.g
     supports=(
         (COLLECT, "Loki stores the platform and container logs centrally for audit."),
         ("OPS.MGT.L3.1", "LogQL queries and ruler alerts analyse logged security behaviour."),
+        ("OPS.SOC.L2.3", "Central, queryable logs let responders trace an attack by hand."),
     ),
     how="Images grafana/loki, app label loki, LokiStack resources (loki.grafana.com).",
     conditions="A log shipper (Promtail, Alloy, Fluent Bit, Fluentd, Vector) is in the same set feeding it.",

@@ -14,6 +14,7 @@ L7 = "PLT.NET.L3.1"
 CENTRAL = "APP.MSV.L2.1"
 DEGRADE = "APP.MSV.L3.1"
 USER_ACCESS = "APP.GEN.L1.1"
+MICRO = "APP.GEN.L4.1"
 MTLS = (EAST_WEST, ENCRYPT)
 
 ISTIO = Signature(
@@ -53,6 +54,7 @@ def _weakening(pa: K8sObject) -> bool:
         (EAST_WEST, "Sidecars or ztunnel encrypt and authenticate service-to-service traffic with mTLS."),
         (ENCRYPT, "STRICT mTLS encrypts all pod-to-pod traffic inside the mesh."),
         (APP_ACCESS, "AuthorizationPolicies allow or deny calls per source identity, method and path."),
+        (MICRO, "Per-workload AuthorizationPolicies segment applications by service identity."),
         (L7, "AuthorizationPolicy operations restrict HTTP methods and paths (layer 7)."),
         (CENTRAL, "Mesh policies are managed centrally by istiod rather than in each service."),
         (DEGRADE, "DestinationRule outlier detection and connection pools isolate failing services."),
@@ -83,9 +85,9 @@ def istio(ix: Index) -> Outcome | None:
     ev = [evidence(p, ("spec", "mtls", "mode"), f"PeerAuthentication mtls.mode {_mode(p)}")
           for p in peer[:MAX_EVIDENCE]]
     ev += [evidence(a, ("spec",), "AuthorizationPolicy") for a in authz[:3]] + found
-    eff = [r for r, ok in ((APP_ACCESS, authz), (CENTRAL, authz), (L7, l7), (DEGRADE, degrade),
+    eff = [r for r, ok in ((APP_ACCESS, authz), (MICRO, authz), (CENTRAL, authz), (L7, l7), (DEGRADE, degrade),
                            (USER_ACCESS, jwt)) if ok]
-    part = [] if authz else [APP_ACCESS, CENTRAL]
+    part = [] if authz else [APP_ACCESS, MICRO, CENTRAL]
     if mesh_strict and not weak:
         return outcome(
             "effective",
@@ -142,6 +144,7 @@ def _injected(ix: Index) -> list[K8sObject]:
         (EAST_WEST, "Linkerd proxies use mTLS by default for all traffic between meshed pods."),
         (ENCRYPT, "Meshed pod-to-pod traffic is encrypted without configuration."),
         (APP_ACCESS, "AuthorizationPolicy/ServerAuthorization restrict which identities may call a server."),
+        (MICRO, "Server-level authorization segments meshed applications by workload identity."),
         (CENTRAL, "Policies are managed centrally by the Linkerd policy controller."),
     ),
     how="Images cr.l5d.io/linkerd/*, control-plane labels, policy.linkerd.io CRDs, linkerd.io/inject annotations.",
@@ -157,7 +160,7 @@ def linkerd(ix: Index) -> Outcome | None:
         return None
     ev = [evidence(o, ("metadata",), "linkerd.io/inject: enabled") for o in injected[:4]]
     ev += [evidence(p, ("spec",), p.kind) for p in policies[:4]] + found
-    access = [APP_ACCESS, CENTRAL]
+    access = [APP_ACCESS, MICRO, CENTRAL]
     if injected:
         return outcome(
             "effective",

@@ -1,9 +1,10 @@
-"""Backups (Velero, K8up) and sandboxed container runtimes (gVisor, Kata Containers)."""
+"""Backups (Velero, K8up), sandboxed container runtimes (gVisor, Kata Containers) and
+namespace resource limits."""
 
 from __future__ import annotations
 
 from cnsmm.capabilities.index import Index, Signature, evidence, mapping, text, truthy
-from cnsmm.capabilities.model import Outcome
+from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.sources.k8s import K8sObject
 
@@ -137,3 +138,31 @@ def gvisor(ix: Index) -> Outcome | None:
 def kata_containers(ix: Index) -> Outcome | None:
     """Kata Containers runtime class and its users."""
     return _sandbox(ix, "Kata Containers", "Kata Containers", ("kata",))
+
+
+@detector(
+    id="resource-quota",
+    name="ResourceQuotas and LimitRanges",
+    category="resource-isolation",
+    supports=(
+        ("PLT.RUN.L1.2", "Quotas and default limits cap what the containers of a namespace may use."),
+        ("INF.CMP.L2.1", "Per-namespace quotas share compute fairly between tenants."),
+    ),
+    how="ResourceQuota and LimitRange objects (core API), compared with the namespaces of the set.",
+    conditions="Every namespace of the set that runs workloads (or is declared) has a ResourceQuota or LimitRange.",
+)
+def resource_quota(ix: Index) -> Outcome | None:
+    """Namespace-level resource limits."""
+    limits = ix.kinds(("ResourceQuota", "LimitRange"), "")
+    if not limits:
+        return None
+    limited = {ix.namespace(o) for o in limits}
+    spaces = {ix.namespace(o) for o, _ in ix.pods} | {n.name for n in ix.kind("Namespace", "")}
+    open_spaces = sorted(spaces - limited, key=lambda s: s or "")
+    ev = [evidence(o, ("spec",), o.kind) for o in limits[:MAX_EVIDENCE]]
+    if not open_spaces:
+        return outcome("effective", f"Every namespace of the set has a ResourceQuota or LimitRange ({len(limits)}).",
+                       f"本组每个命名空间都受 ResourceQuota 或 LimitRange 约束(共 {len(limits)} 个)。", ev)
+    names = ", ".join(s or "(no namespace)" for s in open_spaces[:5])
+    return outcome("partial", f"{len(open_spaces)} namespace(s) have no ResourceQuota or LimitRange: {names}.",
+                   f"{len(open_spaces)} 个命名空间没有 ResourceQuota 或 LimitRange:{names}。", ev)

@@ -71,6 +71,7 @@ NEUVECTOR = Signature(
     supports=(
         (HOST_IDS, "The enforcer on each node detects intrusions into hosts and containers."),
         (BEHAVIOUR, "NeuVector learns normal process and network behaviour and flags deviations."),
+        ("PLT.RUN.L3.1", "The enforcer detects suspicious processes, escalations and escape attempts in containers."),
         ("PLT.RUN.L3.2", "In Protect mode NeuVector blocks unexpected processes and connections."),
         ("PLT.NET.L3.2", "The manager shows the container network topology and live connections."),
         ("PLT.NET.L3.3", "In Protect mode network attacks between containers are blocked."),
@@ -98,14 +99,14 @@ def neuvector(ix: Index) -> Outcome | None:
             f"NeuVector's enforcer runs on every node and {len(protect)} rule(s) are in Protect mode.",
             f"NeuVector 执行器在每个节点运行,且有 {len(protect)} 条规则处于保护(Protect)模式。",
             ev,
-            effective=(HOST_IDS, BEHAVIOUR, "PLT.NET.L3.2", *blocking, *scanning),
+            effective=(HOST_IDS, BEHAVIOUR, "PLT.RUN.L3.1", "PLT.NET.L3.2", *blocking, *scanning),
         )
     return outcome(
         "effective",
         "NeuVector's enforcer runs on every node but no rule is in Protect mode: attacks are only reported.",
         "NeuVector 执行器在每个节点运行,但本组对象中没有处于保护模式的规则,攻击只会被告警而不会被阻断。",
         ev,
-        effective=(HOST_IDS, BEHAVIOUR, "PLT.NET.L3.2", *scanning),
+        effective=(HOST_IDS, BEHAVIOUR, "PLT.RUN.L3.1", "PLT.NET.L3.2", *scanning),
         partial=blocking,
     )
 

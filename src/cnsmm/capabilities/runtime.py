@@ -3,7 +3,9 @@ NeuVector, Sysdig, Wazuh and ClamAV."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, data_value, evidence, mapping, node_wide, text, truthy
+from dataclasses import replace
+
+from cnsmm.capabilities.index import Index, Signature, data_value, evidence, items, mapping, node_wide, text, truthy
 from cnsmm.capabilities.model import CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.sources.k8s import K8sObject
@@ -11,6 +13,8 @@ from cnsmm.sources.yamlload import load_yaml
 
 HOST_IDS = "INF.CMP.L2.5"
 BEHAVIOUR = "PLT.RUN.L4.1"
+THREATS = "PLT.RUN.L3.1"
+ORC_ATTACKS = "PLT.ORC.L4.1"
 
 FALCO = Signature(
     images=("falcosecurity/falco", "falcosecurity/falco-no-driver", "falcosecurity/falco-distroless"),
@@ -43,10 +47,12 @@ def node_agent(
     )
 
 
-def _falco_config(ix: Index) -> tuple[list[str], list[CapabilityEvidence]]:
-    """Problems with the ``falco.yaml`` found in ConfigMaps, and where it is."""
+def _falco_config(ix: Index) -> tuple[list[str], list[CapabilityEvidence], bool]:
+    """Problems with the ``falco.yaml`` found in ConfigMaps, where it is, and whether it loads
+    the k8saudit plugin (Kubernetes audit events)."""
     problems: list[str] = []
     where: list[CapabilityEvidence] = []
+    audit = False
     for cm in ix.kind("ConfigMap", ""):
         raw = data_value(cm, "falco.yaml")
         if not raw:
@@ -60,7 +66,8 @@ def _falco_config(ix: Index) -> tuple[list[str], list[CapabilityEvidence]]:
         enabled = {k: truthy(mapping(conf.get(k)).get("enabled")) for k in FALCO_OUTPUTS if k in conf}
         if "stdout_output" in enabled and "syslog_output" in enabled and not any(enabled.values()):
             problems.append("has every output disabled")
-    return problems, where
+        audit = audit or any(text(p).startswith("k8saudit") for p in items(conf.get("load_plugins")))
+    return problems, where, audit
 
 
 @detector(
@@ -70,26 +77,30 @@ def _falco_config(ix: Index) -> tuple[list[str], list[CapabilityEvidence]]:
     supports=(
         (HOST_IDS, "Falco's syscall rules on every node detect intrusions on the host and in containers."),
         (BEHAVIOUR, "Falco rules flag anomalous process, file and network behaviour inside containers."),
+        (THREATS, "Default rules detect abnormal processes, high-risk behaviour and container escape attempts."),
+        (ORC_ATTACKS, "With the k8saudit plugin Falco detects attacks on the API server from its audit events."),
     ),
     how="Images falcosecurity/falco(-no-driver, -distroless), app/Helm label falco, Falco operator CRDs.",
-    conditions="Runs as a DaemonSet; when falco.yaml is present it loads rules files and enables an output.",
+    conditions="Runs as a DaemonSet; when falco.yaml is present it loads rules files and enables an output; "
+    "orchestration attacks count when falco.yaml loads the k8saudit plugin.",
 )
 def falco(ix: Index) -> Outcome | None:
     """Falco: a DaemonSet with rules and at least one output."""
     found = ix.presence(FALCO)
     if not found:
         return None
+    problems, where, audit = _falco_config(ix)
+    reqs = (HOST_IDS, BEHAVIOUR, THREATS, *((ORC_ATTACKS,) if audit else ()))
     _, partial = node_agent(ix, FALCO.images, found, "Falco")
     if partial:
-        return partial
-    problems, where = _falco_config(ix)
+        return replace(partial, effective=(), partial=reqs)
     found = where + found
     if problems:
         return outcome(
             "partial",
             f"Falco runs as a DaemonSet but its configuration {' and '.join(problems)}, so events are not raised.",
             "Falco 以 DaemonSet 运行,但其配置未加载规则或关闭了所有输出,检测事件无法产生或送达。",
-            found,
+            found, effective=(), partial=reqs,
         )
     sidekick = ix.image_uses(("falcosecurity/falcosidekick",))
     extra = " and forwards alerts with Falcosidekick" if sidekick else ""
@@ -98,6 +109,7 @@ def falco(ix: Index) -> Outcome | None:
         f"Falco runs as a DaemonSet on every node with rules and outputs enabled{extra}.",
         "Falco 以 DaemonSet 在每个节点运行,规则与告警输出均已启用。",
         found + [u.evidence() for u in sidekick],
+        effective=reqs, partial=(),
     )
 
 
@@ -127,6 +139,7 @@ TRACEE = Signature(
     category="runtime-detection",
     supports=(
         (HOST_IDS, "Tracee's eBPF signatures detect intrusion behaviour on each node."),
+        (THREATS, "Signatures detect malicious processes, fileless execution and container escapes."),
         (BEHAVIOUR, "Tracee's behavioural signatures detect suspicious activity inside containers."),
     ),
     how="Image aquasec/tracee, app label tracee, tracee.aquasec.com CRDs.",
@@ -150,6 +163,7 @@ SYSDIG = Signature(
     supports=(
         (HOST_IDS, "The Sysdig agent captures syscalls on each node for threat detection."),
         (BEHAVIOUR, "Sysdig's runtime policies detect anomalous container behaviour."),
+        (THREATS, "Runtime policies flag malicious processes, high-risk behaviour and escape attempts."),
         ("OPS.SOC.L2.1", "The agent sends metrics and security events of all nodes to one backend."),
     ),
     how="Images sysdig/agent(-slim, -kmodule), app label sysdig-agent.",
@@ -173,6 +187,7 @@ ENFORCING_ACTIONS = {"sigkill", "override", "signal", "notifyenforcer"}
     supports=(
         (HOST_IDS, "Tetragon's eBPF sensors observe process, file and network events on each node."),
         (BEHAVIOUR, "TracingPolicies match anomalous behaviour of container processes."),
+        (THREATS, "Process, file and network events expose abnormal processes and high-risk behaviour."),
         ("PLT.RUN.L4.2", "Enforcing TracingPolicies kill the process or override the syscall in the kernel."),
         ("PLT.RUN.L4.3", "Enforcement actions block the attack automatically, with no operator in the loop."),
     ),
@@ -204,6 +219,6 @@ def tetragon(ix: Index) -> Outcome | None:
         "Tetragon runs on every node and observes activity, but no TracingPolicy enforces (Sigkill/Override).",
         "Tetragon 在每个节点运行并进行观测,但没有 TracingPolicy 配置阻断动作(Sigkill/Override)。",
         found,
-        effective=(HOST_IDS, BEHAVIOUR),
+        effective=(HOST_IDS, BEHAVIOUR, THREATS),
         partial=("PLT.RUN.L4.2", "PLT.RUN.L4.3"),
     )

@@ -322,3 +322,9 @@ def test_scan_reports_dockerfile_findings_with_file_line_and_suppressions(tmp_pa
     found = sorted((Path(f.location.file or "").name, f.location.line, f.rule) for f in result.findings)
     assert found == [("Dockerfile", 3, "DKR-046"), ("Dockerfile", 6, "DKR-014"), ("Dockerfile", 7, "DKR-005")]
     assert [(Path(e.file).name, e.line) for e in result.errors] == [("api.Containerfile", 2)]
+
+
+def test_shift_operators_and_here_strings_are_not_heredocs() -> None:
+    df = parse('FROM alpine:3.20\nRUN echo $((1<<2)) && cat <<<"x"\nUSER app\n')
+    assert df.errors == ()
+    assert [i.keyword for i in df.stages[0].instructions] == ["RUN", "USER"]

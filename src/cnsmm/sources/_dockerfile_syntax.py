@@ -89,7 +89,11 @@ def _strip_escape(line: str, escape: str) -> str:
 
 
 def heredoc_markers(text: str) -> list[tuple[str, bool, bool]]:
-    """``(name, strip_tabs, quoted)`` of each heredoc opened on ``text``, outside quotes."""
+    """``(name, strip_tabs, quoted)`` of each heredoc opened on ``text``.
+
+    As in BuildKit, only a word that starts with ``<<`` (outside quotes) opens a heredoc, so
+    ``$((1<<2))`` does not.
+    """
     markers: list[tuple[str, bool, bool]] = []
     quote = ""
     i = 0
@@ -100,7 +104,8 @@ def heredoc_markers(text: str) -> list[tuple[str, bool, bool]]:
                 quote = ""
         elif char in "\"'":
             quote = char
-        elif text.startswith("<<", i) and not text.startswith("<<<", i):
+        elif (text.startswith("<<", i) and not text.startswith("<<<", i)
+              and (i == 0 or text[i - 1] in " \t")):
             match = _HEREDOC_NAME_RE.match(text, i)
             if match:
                 markers.append((match.group(3), match.group(1) == "-", bool(match.group(2))))
@@ -142,7 +147,8 @@ def logical_lines(
                 break
             current = lines[i]
         text = "".join(parts)
-        keyword = text.split(None, 1)[0].upper() if text.split() else ""
+        head = text.split(None, 1)
+        keyword = head[0].upper() if head else ""
         heredocs: list[Heredoc] = []
         if "<<" in text and (keyword in HEREDOC_INSTRUCTIONS or keyword == "ONBUILD"):
             for name, strip_tabs, quoted in heredoc_markers(text):

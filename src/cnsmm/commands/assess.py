@@ -69,6 +69,9 @@ def _write(text: str, output: str | None) -> None:
     type=click.Path(dir_okay=False),
     help="Scan configuration (rules, suppressions); default: cnsmm.yaml or [tool.cnsmm] here.",
 )
+@click.option("--upload", "upload_url", metavar="URL", help="Also store the assessment on a cnsmm service at URL.")
+@click.option("--token", envvar="CNSMM_TOKEN", help="API token for --upload (env CNSMM_TOKEN).")
+@click.option("--project", help="Project on the service, for --upload.")
 @click.pass_context
 def assess_cmd(
     ctx: click.Context,
@@ -86,6 +89,9 @@ def assess_cmd(
     level_mode: str,
     level_share: float,
     config_path: str | None,
+    upload_url: str | None,
+    token: str | None,
+    project: str | None,
 ) -> None:
     """Grade PATH... (manifests, Dockerfiles, pipelines, cluster dumps) against CNMM-TAS, with the
     levels per domain, sub-item and practice, the evidence behind every requirement, the gaps to
@@ -101,6 +107,8 @@ def assess_cmd(
 
     if not paths and not reports and not attestations:
         raise click.UsageError("give at least one PATH, --reports FILE or --attestations FILE")
+    if upload_url and not (token and project):
+        raise click.UsageError("--upload needs --project and --token (or $CNSMM_TOKEN)")
     for p in (*paths, *reports, *([attestations] if attestations else [])):
         if p != "-" and not Path(p).exists():
             raise InputNotFoundError(f"{p}: no such file or directory", hint="Check the path")
@@ -126,6 +134,14 @@ def assess_cmd(
     result = assess(bundle, model, options, default_paths(model))
     text = render_assessment(result, model, fmt, lang, previous=prev)
     _write(text, output)
+    if upload_url and token and project:
+        import json
+
+        from cnsmm.upload import upload_assessment
+
+        doc = json.loads(text if fmt == "json" else render_assessment(result, model, "json", lang, previous=prev))
+        stored = upload_assessment(upload_url, token, project, doc)
+        click.echo(f"uploaded the assessment to {upload_url} ({project}): id {stored.get('id')}", err=True)
     if bundle.input_errors:
         ctx.exit(3)
 

@@ -127,7 +127,9 @@ Importer = Callable[..., ImportSummary]
 def do_import(store: Store, project: str) -> Importer:
     """Import findings into the test's project: ``do_import(findings, tool=..., scope=...)``."""
 
-    def _do(findings: Iterable[Finding], *, tool: str = "trivy", scope: str = "image:web", **kw: object) -> ImportSummary:
+    def _do(
+        findings: Iterable[Finding], *, tool: str = "trivy", scope: str = "image:web", **kw: object
+    ) -> ImportSummary:
         return import_report(
             store,
             report(findings, tool=tool, scope=scope),
@@ -139,3 +141,7 @@ def do_import(store: Store, project: str) -> Importer:
         )
 
     return _do
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""Repository root (the working directory of worker processes)."""

@@ -74,9 +74,7 @@ def test_trivy_and_grype_reporting_the_same_cve_make_one_finding_with_two_source
     do_import: Importer, store: Store, project: str
 ) -> None:
     do_import([vuln("CVE-2024-0001", image="registry.example.com/shop/web:1.8.2 (debian 12.7)")], tool="trivy")
-    grype = do_import(
-        [vuln("CVE-2024-0001", image="registry.example.com/shop/web:1.8.2", tool="grype")], tool="grype"
-    )
+    grype = do_import([vuln("CVE-2024-0001", image="registry.example.com/shop/web:1.8.2", tool="grype")], tool="grype")
     assert grype.new == 0 and grype.seen_again == 1
     (finding,) = list(list_findings(store, project))
     assert finding.tools == ("grype", "trivy")
@@ -91,8 +89,13 @@ def test_manual_decisions_survive_reimports(do_import: Importer, store: Store, p
     change_status(store, ids["CVE-2024-0001"], Status.FALSE_POSITIVE, actor="alice", reason="test fixture")
     expires = utcnow().date() + timedelta(days=30)
     change_status(
-        store, ids["CVE-2024-0002"], Status.RISK_ACCEPTED, actor="alice", reason="not reachable",
-        approver="bob", expires=expires,
+        store,
+        ids["CVE-2024-0002"],
+        Status.RISK_ACCEPTED,
+        actor="alice",
+        reason="not reachable",
+        approver="bob",
+        expires=expires,
     )
     do_import([vuln("CVE-2024-0001"), vuln("CVE-2024-0002"), vuln("CVE-2024-0003")])
     gone = do_import([vuln("CVE-2024-0003")])
@@ -105,7 +108,12 @@ def test_expired_risk_acceptance_reopens_on_next_import(do_import: Importer, sto
     do_import([vuln("CVE-2024-0001")])
     (finding,) = list(list_findings(store, project))
     change_status(
-        store, finding.id, Status.RISK_ACCEPTED, actor="alice", reason="r", approver="bob",
+        store,
+        finding.id,
+        Status.RISK_ACCEPTED,
+        actor="alice",
+        reason="r",
+        approver="bob",
         expires=utcnow().date() + timedelta(days=1),
     )
     with store.write() as conn:  # time passes: the acceptance ended yesterday
@@ -123,13 +131,16 @@ def test_expired_risk_acceptance_reopens_on_listing(do_import: Importer, store: 
     do_import([vuln("CVE-2024-0001")])
     (finding,) = list(list_findings(store, project))
     change_status(
-        store, finding.id, Status.RISK_ACCEPTED, actor="a", reason="r", approver="b",
+        store,
+        finding.id,
+        Status.RISK_ACCEPTED,
+        actor="a",
+        reason="r",
+        approver="b",
         expires=utcnow().date() + timedelta(days=1),
     )
     with store.write() as conn:
-        conn.execute(
-            update(TrackedFinding).where(TrackedFinding.id == finding.id).values(risk_expires=utcnow().date())
-        )
+        conn.execute(update(TrackedFinding).where(TrackedFinding.id == finding.id).values(risk_expires=utcnow().date()))
     assert [f.status for f in list_findings(store, project)] == ["risk_accepted"]  # expires at the end of the day
     with store.write() as conn:
         conn.execute(
@@ -155,8 +166,9 @@ def test_report_failing_at_item_500_leaves_no_trace(do_import: Importer, store: 
             conn.execute(select(func.count()).select_from(Scan)).scalar_one(),
         )
     many = [vuln(f"CVE-2023-{n:05d}") for n in range(1, 1000)]
-    bad = ImportedReport(format="trivy-json", tool="trivy", tool_version="1", scope="image:web",
-                         findings=_failing(many, 500))
+    bad = ImportedReport(
+        format="trivy-json", tool="trivy", tool_version="1", scope="image:web", findings=_failing(many, 500)
+    )
     with pytest.raises(ReportParseError, match="result #500"):
         import_report(store, bad, project=project, source_name="bad.json", source_sha256="1" * 64, actor="t")
     with store.read() as conn:
@@ -172,20 +184,26 @@ def test_report_failing_at_item_500_leaves_no_trace(do_import: Importer, store: 
 def test_line_shift_and_reordering_do_not_make_new_findings(do_import: Importer) -> None:
     first = [
         misconfig("KSV012", "deploy/web.yaml", 20, "Deployment/shop/web", "Container 'web' should set runAsNonRoot"),
-        misconfig("KSV014", "deploy/web.yaml", 31, "Deployment/shop/web", "Container 'web' should set readOnlyRootFilesystem"),
+        misconfig(
+            "KSV014", "deploy/web.yaml", 31, "Deployment/shop/web", "Container 'web' should set readOnlyRootFilesystem"
+        ),
     ]
     assert do_import(first, scope="config:repo").new == 2
     shifted = [
-        misconfig("KSV014", "./deploy/web.yaml", 45, "Deployment/shop/web", "Container 'web' should set readOnlyRootFilesystem"),
+        misconfig(
+            "KSV014",
+            "./deploy/web.yaml",
+            45,
+            "Deployment/shop/web",
+            "Container 'web' should set readOnlyRootFilesystem",
+        ),
         misconfig("KSV012", "deploy/web.yaml", 34, "Deployment/shop/web", "Container 'web' should set runAsNonRoot"),
     ]
     again = do_import(shifted, scope="config:repo")
     assert (again.new, again.seen_again, again.closed_fixed) == (0, 2, 0)
 
 
-def test_owner_and_due_date_are_set_from_rules_and_severity(
-    do_import: Importer, store: Store, project: str
-) -> None:
+def test_owner_and_due_date_are_set_from_rules_and_severity(do_import: Importer, store: Store, project: str) -> None:
     owners = OwnerResolver(
         rules=(OwnerRule(owner="team-web", images=("registry.example.com/shop/web:*",)),),
         codeowners="* @org/security\n/services/pay/ @org/payments\n",

@@ -79,8 +79,7 @@ def test_docs_page_is_generated_from_the_catalogue() -> None:
     text = render_catalogue_markdown()
     assert DOCS.read_text(encoding="utf-8") == text, (
         "docs/capabilities.md is stale: regenerate it with "
-        "python -c 'from cnsmm.capabilities import render_catalogue_markdown as r; "
-        "open(\"docs/capabilities.md\", \"w\", encoding=\"utf-8\").write(r())'"
+        "`.venv/bin/python -m cnsmm.capabilities > docs/capabilities.md`"
     )
     for det in CATALOGUE:
         assert f"## {det.name} (`{det.id}`)" in text

@@ -129,8 +129,11 @@ def get_dict(obj: Mapping[str, Any], key: str, where: Where) -> dict[str, Any]:
 
 def str_tuple(obj: Mapping[str, Any], key: str, where: Where) -> tuple[str, ...]:
     """An array of strings, de-duplicated in order; non-string items are an error."""
+    items = get_list(obj, key, where)
+    if all(type(x) is str for x in items):  # fast path: the common case
+        return tuple(dict.fromkeys(x for x in items if x))
     out: list[str] = []
-    for i, raw in enumerate(get_list(obj, key, where), 1):
+    for i, raw in enumerate(items, 1):
         item = str(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else raw
         if not isinstance(item, str):
             raise fail(where, f"{key}[{i}] must be a string (got {type_name(item)})")

@@ -139,6 +139,7 @@ class Index:
         self.by_repo: dict[str, list[ImageUse]] = {}
         self.position: dict[int, int] = {}
         self._presence: dict[Signature, list[CapabilityEvidence]] = {}
+        self._names: set[tuple[str, str | None, str]] = set()
         for position, obj in enumerate(self.objects):
             self.position[id(obj)] = position
             self.by_kind.setdefault(obj.kind, []).append(obj)
@@ -150,6 +151,7 @@ class Index:
             if pod is None:
                 continue
             self.pods.append((obj, pod))
+            self._names.add((obj.kind, obj.namespace, obj.name))
             for container in pod.containers():
                 image = text(container.spec.get("image"))
                 if image:
@@ -171,6 +173,20 @@ class Index:
         if obj.cluster_scoped:
             return None
         return obj.namespace or self.default_namespace
+
+    def workloads(self) -> list[tuple[K8sObject, PodSpec]]:
+        """Pod-bearing objects, without the Pods and ReplicaSets whose controller is in the set.
+
+        In a cluster dump a Deployment, its ReplicaSet and its Pods describe one workload.
+        """
+        out = []
+        for obj, pod in self.pods:
+            refs = obj.metadata.get("ownerReferences")
+            if not any(isinstance(r, dict) and r.get("controller") is True
+                       and (text(r.get("kind")), obj.namespace, text(r.get("name"))) in self._names
+                       for r in items(refs)):
+                out.append((obj, pod))
+        return out
 
     def by_namespace(self, objects: Iterable[K8sObject]) -> dict[str | None, list[K8sObject]]:
         """``objects`` grouped by :meth:`namespace`."""

@@ -58,7 +58,7 @@ def network_policy(ix: Index) -> Outcome | None:
         for p in group:  # identical policies (repeated bundles) are checked once
             types, selector = _types(p), p.get("spec", "podSelector")
             shapes.setdefault(ns, {})[repr((sorted(types), selector))] = (types, selector)
-    pods = [(obj, ix.namespace(obj), mapping(pod.template_labels)) for obj, pod in ix.pods]
+    pods = [(obj, ix.namespace(obj), mapping(pod.template_labels)) for obj, pod in ix.workloads()]
 
     def covered(direction: str) -> tuple[int, list[K8sObject]]:
         loose = [

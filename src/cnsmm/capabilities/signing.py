@@ -15,13 +15,12 @@ SIGNING_SUPPORTS = (
 )
 
 
-def _verdict(name: str, zh: str, enforcing: int, warning: int, ev: list[CapabilityEvidence], extra_en: str = "",
-             extra_zh: str = "") -> Outcome:
+def _verdict(name: str, zh: str, enforcing: int, warning: int, ev: list[CapabilityEvidence]) -> Outcome:
     if enforcing:
         return outcome(
             "effective",
-            f"{name} rejects unsigned images ({enforcing} enforcing policy(ies)){extra_en}.",
-            f"{zh} 拒绝未签名镜像(共 {enforcing} 个强制策略){extra_zh}。",
+            f"{name} rejects unsigned images ({enforcing} enforcing policy(ies)).",
+            f"{zh} 拒绝未签名镜像(共 {enforcing} 个强制策略)。",
             ev,
         )
     what = f"{warning} policy(ies) only warn or audit" if warning else "no verification policy was found"

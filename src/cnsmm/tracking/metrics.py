@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
@@ -69,21 +70,17 @@ def compute_metrics(store: Store, project: str, *, weeks: int = 12) -> Metrics:
     with store.read() as conn:
         pid = project_id(conn, project)
         mine = F.c.project_id == pid
-        by_sev: dict[str, int] = dict(
+        by_sev: dict[str, int] = _pairs(
             conn.execute(
                 select(F.c.severity, func.count()).where(mine, F.c.status.in_(open_values)).group_by(F.c.severity)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
-        breaches: dict[str, int] = dict(
+        breaches: dict[str, int] = _pairs(
             conn.execute(
                 select(F.c.severity, func.count())
                 .where(mine, F.c.status.in_(open_values), F.c.due < today)
                 .group_by(F.c.severity)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         fixed_rows = conn.execute(
             select(F.c.first_seen, F.c.fixed_at).where(
@@ -127,6 +124,10 @@ def compute_metrics(store: Store, project: str, *, weeks: int = 12) -> Metrics:
         breaches_by_severity={s: int(breaches.get(s, 0)) for s in order if breaches.get(s)},
         trend=trend,
     )
+
+
+def _pairs(rows: Iterable[Any]) -> dict[str, int]:
+    return {str(row[0]): int(row[1]) for row in rows}
 
 
 def _as_date(value: object) -> date:

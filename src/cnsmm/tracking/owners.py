@@ -90,6 +90,16 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     raise ConfigError(f"{where}: expected a string or a list of strings (got {type(value).__name__})")
 
 
+def _image_pattern(pattern: str) -> str:
+    """An image glob in the form of :func:`normalise_image` output (no default registry)."""
+    if any(c in pattern for c in "*?["):
+        ref = pattern.strip().lower()
+        for prefix in ("index.docker.io/", "docker.io/"):
+            ref = ref.removeprefix(prefix)
+        return ref.removeprefix("library/")
+    return normalise_image(pattern)
+
+
 def parse_owner_rules(data: object, source: str) -> tuple[OwnerRule, ...]:
     """Validate the parsed YAML of an owners file (``{"owners": [...]}`` or a bare list)."""
     items = data.get("owners") if isinstance(data, dict) else data
@@ -115,7 +125,7 @@ def parse_owner_rules(data: object, source: str) -> tuple[OwnerRule, ...]:
             OwnerRule(
                 owner=item["owner"].strip(),
                 paths=tuple(glob_to_regex(p) for p in _strings(item.get("paths"), f"{where}: paths")),
-                images=tuple(normalise_image(i) for i in _strings(item.get("images"), f"{where}: images")),
+                images=tuple(_image_pattern(i) for i in _strings(item.get("images"), f"{where}: images")),
                 namespaces=_strings(item.get("namespaces"), f"{where}: namespaces"),
                 labels=tuple((str(k), str(v)) for k, v in labels.items()),
             )

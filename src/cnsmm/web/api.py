@@ -21,7 +21,21 @@ from cnsmm.web.deps import CurrentPrincipal, get_store, need, need_admin
 from cnsmm.web.models import ApiToken, Assessment, Attestation, Job, Membership, User
 from cnsmm.web.security import Principal, Role, create_token, revoke_token, set_membership
 
-router = APIRouter(prefix="/api/v1")
+
+class ErrorOut(BaseModel):
+    """An error answer: a message, or the list of request validation problems."""
+
+    detail: str | list[Any]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No valid credentials (API token or session cookie)."},
+    403: {"model": ErrorOut, "description": "No sufficient role in this project (whether or not it exists), "
+                                            "or a missing CSRF token on a cookie-authenticated change."},
+    404: {"model": ErrorOut, "description": "No such finding, job, assessment or token in this project."},
+    422: {"model": ErrorOut, "description": "Invalid request or a change the workflow refuses."},
+}
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 StoreDep = Annotated[Store, Depends(get_store)]
 Viewer = Annotated[Principal, Depends(need(Role.VIEWER))]
 Developer = Annotated[Principal, Depends(need(Role.DEVELOPER))]
@@ -30,6 +44,8 @@ Owner = Annotated[Principal, Depends(need(Role.OWNER))]
 Admin = Annotated[Principal, Depends(need_admin)]
 MAX_UPLOAD = 2 * 1024**3
 PROJECT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+MAX_ID = 2**62
+"""Largest id accepted: ids beyond a 64-bit integer would fail in the database instead of not matching."""
 
 
 class ProjectIn(BaseModel):
@@ -52,7 +68,7 @@ class FindingPatch(BaseModel):
 class BulkStatus(BaseModel):
     """The same status change on several findings."""
 
-    ids: list[int] = Field(min_length=1, max_length=1000)
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
     status: str = Field(max_length=30)
     reason: str | None = Field(default=None, max_length=2000)
 
@@ -150,13 +166,18 @@ def findings(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    """A filtered, sorted page of the project's findings."""
+    """A filtered, sorted page of the project's findings.
+
+    ``total`` is exact up to 1000 matches; past that ``total_exact`` is false and ``total`` a
+    lower bound (use the overview for exact counts). ``has_more`` tells whether a next page exists.
+    """
     pid = queries.project_id(store, project)
     if pid is None:
-        return {"items": [], "total": 0, "page": page, "per_page": per_page}
+        return {"items": [], "total": 0, "total_exact": True, "has_more": False, "page": page, "per_page": per_page}
     flt = queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort, page, per_page)
-    items, total = queries.list_page(store, pid, flt)
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    found = queries.list_page(store, pid, flt)
+    return {"items": found.items, "total": found.total, "total_exact": found.total_exact, "has_more": found.has_more,
+            "page": page, "per_page": per_page}
 
 
 @router.get("/projects/{project}/findings/{finding_id}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -154,8 +155,8 @@ async def overview_page(request: Request, project: str) -> Response:
 
 
 @router.get("/p/{project}/maturity")
-async def maturity_page(request: Request, project: str, id: int | None = None,
-                        compare: int | None = None) -> Response:
+async def maturity_page(request: Request, project: str, id: Annotated[int | None, Query(ge=1, le=api.MAX_ID)] = None,
+                        compare: Annotated[int | None, Query(ge=1, le=api.MAX_ID)] = None) -> Response:
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
@@ -184,15 +185,16 @@ async def findings_page(request: Request, project: str) -> Response:
         status=[s for s in qp.getlist("status") if s in {x.value for x in Status}],
         tool=qp.get("tool") or None, owner=qp.get("owner") or None, overdue=qp.get("overdue") == "1",
         q=(qp.get("q") or None), sort=qp.get("sort") or "severity",
-        page=max(1, _int(qp.get("page"), 1)), per_page=50,
+        page=min(max(1, _int(qp.get("page"), 1)), 100_000), per_page=50,
     )
     store = get_store(request)
     pid = queries.project_id(store, project)
-    items, total = queries.list_page(store, pid, flt) if pid is not None else ([], 0)
+    found = queries.list_page(store, pid, flt) if pid is not None else queries.FindingsPage([], 0, True, False)
     base = [(k, v) for k, v in qp.multi_items() if k != "page"]
     pages = {"prev": urlencode([*base, ("page", flt.page - 1)]) if flt.page > 1 else None,
-             "next": urlencode([*base, ("page", flt.page + 1)]) if flt.page * flt.per_page < total else None}
-    return render(request, "findings.html", who=who, project=project, items=items, total=total, flt=flt,
+             "next": urlencode([*base, ("page", flt.page + 1)]) if found.has_more else None}
+    total = f"{found.total}" if found.total_exact else f"{found.total}+"
+    return render(request, "findings.html", who=who, project=project, items=found.items, total=total, flt=flt,
                   pages=pages, severities=SEVERITIES, statuses=[s.value for s in Status],
                   can_edit=(who.role_in(project) or Role.VIEWER).rank >= Role.DEVELOPER.rank)
 
@@ -211,7 +213,7 @@ async def bulk_page(request: Request, project: str) -> Response:
         return who
     form = await request.form()
     ids = [_int(str(v), 0) for v in form.getlist("ids")]
-    ids = [i for i in ids if i > 0][:1000]
+    ids = [i for i in ids if 0 < i <= api.MAX_ID][:1000]
     if ids and form.get("status"):
         api.bulk_status(project, api.BulkStatus(ids=ids, status=str(form["status"]),
                                                 reason=str(form.get("reason") or "") or None), who, get_store(request))
@@ -219,7 +221,8 @@ async def bulk_page(request: Request, project: str) -> Response:
 
 
 @router.get("/p/{project}/findings/{finding_id}")
-async def finding_page(request: Request, project: str, finding_id: int) -> Response:
+async def finding_page(request: Request, project: str,
+                       finding_id: Annotated[int, PathParam(ge=1, le=api.MAX_ID)]) -> Response:
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
@@ -233,7 +236,8 @@ async def finding_page(request: Request, project: str, finding_id: int) -> Respo
 
 
 @router.post("/p/{project}/findings/{finding_id}")
-async def finding_action(request: Request, project: str, finding_id: int) -> Response:
+async def finding_action(request: Request, project: str,
+                         finding_id: Annotated[int, PathParam(ge=1, le=api.MAX_ID)]) -> Response:
     who = await _who(request, project, Role.DEVELOPER)
     if isinstance(who, Response):
         return who
@@ -295,7 +299,10 @@ async def settings_action(request: Request, project: str) -> Response:
                                                          days=_int(str(form.get("days", "")), 90)), who, store)
             new_token = created["token"]
         elif action == "revoke":
-            api.delete_token(project, _int(str(form.get("token_id")), 0), who, store)
+            token_id = _int(str(form.get("token_id")), 0)
+            if not 0 < token_id <= api.MAX_ID:
+                raise ValueError(f"invalid token id {form.get('token_id')!r}")
+            api.delete_token(project, token_id, who, store)
         elif action == "attestations":
             api.put_attestations(project, api.AttestationsIn(text=str(form.get("text", ""))), who, store)
     except (HTTPException, ValueError) as exc:

@@ -6,6 +6,8 @@ clause, so one project's data never appears in another's answer.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -70,10 +72,8 @@ def _filtered(pid: int, flt: FindingFilter, columns: Any) -> Select[Any]:
     if flt.overdue:
         query = query.where(F.c.due < utcnow().date(), F.c.status.in_([s.value for s in OPEN_STATES]))
     if flt.tool:
-        query = query.where(
-            select(SRC.c.id).join(STREAM, STREAM.c.id == SRC.c.stream_id)
-            .where(SRC.c.finding_id == F.c.id, STREAM.c.tool == flt.tool).exists()
-        )
+        streams = select(STREAM.c.id).where(STREAM.c.project_id == pid, STREAM.c.tool == flt.tool)
+        query = query.where(select(SRC.c.id).where(SRC.c.finding_id == F.c.id, SRC.c.stream_id.in_(streams)).exists())
     if flt.q:
         like = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(*(c.ilike(like, escape="\\") for c in
@@ -81,15 +81,39 @@ def _filtered(pid: int, flt: FindingFilter, columns: Any) -> Select[Any]:
     return query
 
 
-def list_page(store: Store, pid: int, flt: FindingFilter) -> tuple[list[dict[str, Any]], int]:
-    """One page of findings and the total number matching."""
+TOTAL_CAP = 1000
+"""Totals are counted exactly up to this many matches; past it the list says "1000+"."""
+
+
+@dataclass(frozen=True)
+class FindingsPage:
+    """One page of a findings list."""
+
+    items: list[dict[str, Any]]
+    total: int
+    """Matching findings: exact when ``total_exact``, else a lower bound (at least ``TOTAL_CAP``)."""
+    total_exact: bool
+    has_more: bool
+    """Whether a next page exists."""
+
+
+def list_page(store: Store, pid: int, flt: FindingFilter) -> FindingsPage:
+    """One page of findings and the number matching (counted exactly up to ``TOTAL_CAP``).
+
+    The page's ids are chosen first (an index-only scan when there is no filter) and the
+    rows fetched by id afterwards, so that a deep page does not read every skipped row.
+    """
     order = SORTS.get(flt.sort, SORTS["severity"])
     per_page = max(1, min(flt.per_page, 500))
     offset = (max(flt.page, 1) - 1) * per_page
     with store.read() as conn:
-        rows = conn.execute(_filtered(pid, flt, LIST_COLUMNS).order_by(*order).limit(per_page).offset(offset)).all()
-        total = conn.scalar(_filtered(pid, flt, (func.count(),)).order_by(None)) or 0
-        ids = [r.id for r in rows]
+        ids = list(conn.scalars(_filtered(pid, flt, (F.c.id,)).order_by(*order).limit(per_page + 1).offset(offset)))
+        has_more = len(ids) > per_page
+        ids = ids[:per_page]
+        capped = _filtered(pid, flt, (F.c.id,)).order_by(None).limit(TOTAL_CAP + 1).subquery()
+        counted = conn.scalar(select(func.count()).select_from(capped)) or 0
+        by_id = {r.id: r for r in conn.execute(select(*LIST_COLUMNS).where(F.c.id.in_(ids)))} if ids else {}
+        rows = [by_id[i] for i in ids if i in by_id]
         tools: dict[int, list[str]] = {i: [] for i in ids}
         if ids:
             pairs = conn.execute(select(SRC.c.finding_id, STREAM.c.tool).join(STREAM, STREAM.c.id == SRC.c.stream_id)
@@ -104,7 +128,9 @@ def list_page(store: Store, pid: int, flt: FindingFilter) -> tuple[list[dict[str
         item["due"] = r.due.isoformat() if r.due else None
         item["first_seen"] = r.first_seen.isoformat(timespec="seconds")
         items.append(item)
-    return items, total
+    if counted <= TOTAL_CAP:
+        return FindingsPage(items, counted, True, has_more)
+    return FindingsPage(items, max(TOTAL_CAP, offset + len(items) + int(has_more)), False, has_more)
 
 
 def detail(store: Store, pid: int, finding_id: int) -> dict[str, Any] | None:
@@ -142,8 +168,38 @@ def empty_overview() -> dict[str, Any]:
             "sla_breaches": 0, "top_overdue_owners": []}
 
 
+OVERVIEW_TTL_S = 30.0
+"""How long overview figures that were slow to compute are reused."""
+SLOW_OVERVIEW_S = 0.05
+_overview_cache: dict[tuple[str, int], tuple[float, dict[str, Any]]] = {}
+_overview_locks: dict[tuple[str, int], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
 def overview(store: Store, pid: int) -> dict[str, Any]:
-    """Open findings by severity, SLA breaches and the owners with the most overdue work."""
+    """Open findings by severity, SLA breaches and the owners with the most overdue work.
+
+    Small projects are counted on every call. When counting took longer than
+    ``SLOW_OVERVIEW_S`` (hundreds of thousands of findings), the figures are kept for
+    ``OVERVIEW_TTL_S`` seconds in this process, and concurrent callers wait for one count.
+    """
+    key = (store.url, pid)
+    with _locks_guard:
+        lock = _overview_locks.setdefault(key, threading.Lock())
+    with lock:
+        hit = _overview_cache.get(key)
+        if hit is not None and hit[0] > time.monotonic():
+            return dict(hit[1])
+        started = time.monotonic()
+        data = _count_overview(store, pid)
+        if time.monotonic() - started > SLOW_OVERVIEW_S:
+            _overview_cache[key] = (time.monotonic() + OVERVIEW_TTL_S, data)
+        else:
+            _overview_cache.pop(key, None)
+    return dict(data)
+
+
+def _count_overview(store: Store, pid: int) -> dict[str, Any]:
     today: date = utcnow().date()
     open_states = [s.value for s in OPEN_STATES]
     with store.read() as conn:

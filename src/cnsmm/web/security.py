@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,6 +31,8 @@ FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_ADDRESS = 20
 MIN_PASSWORD = 12
+LAST_USED_EVERY = timedelta(minutes=5)
+"""A token's ``last_used_at`` is written at most this often (not a write per request)."""
 _hasher = PasswordHasher()
 
 
@@ -144,10 +148,22 @@ def login(store: Store, name: str, password: str, address: str) -> tuple[str, Pr
         return cookie, _principal_for(s, user, "session", csrf)
 
 
+@contextmanager
+def _reading(store: Store) -> Iterator[Session]:
+    """An ORM session in a read transaction: checking credentials never takes the write lock
+    (on SQLite a long import holds it, and every request would wait for the import)."""
+    with store.read() as conn:
+        session = Session(bind=conn)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
 def session_principal(store: Store, cookie: str) -> Principal | None:
     """The user of a session cookie, or None when unknown or expired."""
     now = utcnow()
-    with store.session() as s:
+    with _reading(store) as s:
         row = s.execute(
             select(WebSession, User).join(User, User.id == WebSession.user_id).where(
                 WebSession.token_hash == sha256(cookie), WebSession.expires_at > now, User.disabled.is_(False)
@@ -185,12 +201,16 @@ def create_token(
 def token_principal(store: Store, secret: str) -> Principal | None:
     """The principal of an API token, or None when unknown, revoked or expired."""
     now = utcnow()
-    with store.session() as s:
+    with _reading(store) as s:
         token = s.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
         if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
             return None
-        s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-        return Principal(f"token:{token.name}", False, {token.project: Role(token.role)}, "token")
+        token_id, last_used = token.id, token.last_used_at
+        principal = Principal(f"token:{token.name}", False, {token.project: Role(token.role)}, "token")
+    if last_used is None or now - last_used > LAST_USED_EVERY:
+        with store.session() as s:
+            s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return principal
 
 
 def revoke_token(store: Store, project: str, token_id: int) -> bool:

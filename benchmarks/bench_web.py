@@ -1,0 +1,283 @@
+"""Latency of the web service over 1,000,000 findings in PostgreSQL under 20 concurrent clients.
+
+    export CNSMM_TEST_PG_URL="$(scripts/start-postgres.sh)"
+    .venv/bin/python benchmarks/bench_web.py [--db URL] [--findings 1000000] [--clients 20]
+
+The script creates (or reuses, when already filled) the database ``cnsmm_bench_web`` on the
+server of ``--db``/``$CNSMM_TEST_PG_URL``, fills one project with realistic findings straight
+into the store's tables with COPY (import speed is not measured here), starts
+``cnsmm serve --workers 2`` on 127.0.0.1 and drives ``--clients`` threads against the
+findings list (first page, filtered, deep page) and the overview, a bounded number of
+requests each. It prints p50/p95/p99 per endpoint; the target is p95 < 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx2
+from sqlalchemy import create_engine, text
+
+from cnsmm.tracking.store import Store
+from cnsmm.web.db import open_web_store
+from cnsmm.web.security import Role, create_token
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = "bench"
+DB_NAME = "cnsmm_bench_web"
+SEVERITIES = [("critical", 4, 2), ("high", 3, 15), ("medium", 2, 40), ("low", 1, 30), ("info", 0, 13)]
+STATUSES = [("open", 60), ("triaged", 10), ("in_progress", 5), ("fixed", 20), ("risk_accepted", 3),
+            ("false_positive", 2)]
+TOOLS = ["trivy", "grype", "cnsmm", "semgrep", "checkov"]
+PACKAGES = ["openssl", "zlib", "glibc", "curl", "libxml2", "busybox", "log4j-core", "jackson-databind", "lodash",
+            "requests", "urllib3", "golang.org/x/net", "spring-web", "netty-codec", "expat", "sqlite", "pcre2"]
+PROPOSED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_findings_project_severity_id ON findings (project_id, severity_rank, id)",
+    "CREATE INDEX IF NOT EXISTS ix_findings_project_first_seen_id ON findings (project_id, first_seen, id)",
+)
+# (name, path, counted in the target): the filters use values the generator is known to produce
+ENDPOINTS = [
+    ("list first page", f"/api/v1/projects/{PROJECT}/findings", True),
+    ("list filtered", f"/api/v1/projects/{PROJECT}/findings?severity=critical&severity=high&status=open", True),
+    ("list by tool", f"/api/v1/projects/{PROJECT}/findings?tool=grype&status=open", True),
+    ("list deep page", f"/api/v1/projects/{PROJECT}/findings?page=2000&per_page=50", True),
+    ("overview", f"/api/v1/projects/{PROJECT}/overview", True),
+    ("findings page (HTML)", f"/p/{PROJECT}/findings?severity=high&status=open", True),
+    ("list owner, by due", f"/api/v1/projects/{PROJECT}/findings?owner=team-07&sort=due", False),
+    ("list text search", f"/api/v1/projects/{PROJECT}/findings?status=open&q=log4j", False),
+]
+
+
+def _weighted(pairs: list[tuple[str, int]], n: int, rng: random.Random) -> list[str]:
+    names, weights = zip(*pairs, strict=True)
+    return rng.choices(list(names), weights=list(weights), k=n)
+
+
+def _database(base: str) -> str:
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DB_NAME}):
+            conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + DB_NAME
+
+
+def fill(store: Store, count: int, seed: int = 7) -> None:
+    """Insert ``count`` findings (and one source each) into project ``bench``, unless already there."""
+    with store.read() as conn:
+        have = conn.scalar(text("SELECT count(*) FROM findings f JOIN projects p ON p.id = f.project_id "
+                                "WHERE p.name = :p"), {"p": PROJECT})
+    if have == count:
+        print(f"reusing {have:,} findings already in {DB_NAME}", file=sys.stderr)
+        return
+    rng = random.Random(seed)
+    now = datetime(2026, 11, 27, 9, 0, 0)
+    started = time.monotonic()
+    with store.write() as conn:
+        conn.execute(text("DELETE FROM projects WHERE name = :p"), {"p": PROJECT})
+        pid = conn.scalar(text("INSERT INTO projects (name, settings, created_at) VALUES (:p, '{}', :t) "
+                               "RETURNING id"), {"p": PROJECT, "t": now})
+        streams = {}
+        for i, tool in enumerate(TOOLS):
+            streams[tool] = conn.scalar(text(
+                "INSERT INTO scan_streams (project_id, tool, scope, last_scan_id, last_seen) "
+                "VALUES (:p, :t, :s, :i, :n) RETURNING id"), {"p": pid, "t": tool, "s": f"scope-{tool}", "i": i + 1,
+                                                             "n": now})
+        first_id = conn.scalar(text("SELECT coalesce(max(id), 0) + 1 FROM findings"))
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        cols = ("id, project_id, fingerprint, kind, severity, severity_rank, title, message, category, rule, "
+                "component, installed_version, fixed_version, file, line, image, owner, due, status, regression, "
+                "first_seen")
+        sev_by_name = {n: r for n, r, _ in SEVERITIES}
+        sevs = _weighted([(n, w) for n, _, w in SEVERITIES], count, rng)
+        stats = _weighted(STATUSES, count, rng)
+        tools = rng.choices(TOOLS, k=count)
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY findings ({cols}) FROM STDIN") as copy:
+                for n in range(count):
+                    fid = first_id + n
+                    pkg = PACKAGES[n % len(PACKAGES)]
+                    cve = f"CVE-{2018 + n % 8}-{10000 + n % 90000}"
+                    is_vuln = tools[n] in ("trivy", "grype")
+                    copy.write_row((
+                        fid, pid, f"{fid:064x}", "vulnerability" if is_vuln else "misconfiguration", sevs[n],
+                        sev_by_name[sevs[n]], f"{cve} in {pkg}" if is_vuln else f"{pkg} setting allows escalation",
+                        f"{pkg} {n % 7}.{n % 13}.{n % 5} is affected by {cve}",
+                        "vulnerability" if is_vuln else "config",
+                        cve if is_vuln else f"K8S-{n % 97:03d}", pkg, f"{n % 7}.{n % 13}.{n % 5}",
+                        f"{n % 7}.{n % 13}.{n % 5 + 1}", None if is_vuln else f"deploy/app-{n % 500}.yaml",
+                        None if is_vuln else 1 + n % 300, f"registry.example.com/svc-{n % 300}:1.{n % 40}",
+                        f"team-{n % 40:02d}" if n % 9 else None, (now - timedelta(days=rng.randint(-90, 120))).date(),
+                        stats[n], n % 50 == 0, now - timedelta(minutes=rng.randint(0, 525_600)),
+                    ))
+            with cur.copy("COPY finding_sources (finding_id, stream_id, active, first_scan_id, first_seen) "
+                          "FROM STDIN") as copy:
+                for n in range(count):
+                    copy.write_row((first_id + n, streams[tools[n]], stats[n] != "fixed", 1, now))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('findings', 'id'), :m)"), {"m": first_id + count})
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE findings"))
+        conn.execute(text("VACUUM ANALYZE finding_sources"))
+    print(f"inserted {count:,} findings in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+
+def _indexes(store: Store, wanted: bool) -> None:
+    """Create (or drop) the proposed indexes, so that runs with and without them compare."""
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for ddl in PROPOSED_INDEXES:
+            name = ddl.split()[2]
+            conn.execute(text(ddl if wanted else f"DROP INDEX IF EXISTS {name}"))
+        conn.execute(text("ANALYZE findings"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    cnsmm = REPO / ".venv" / "bin" / "cnsmm"
+    cmd = [str(cnsmm) if cnsmm.exists() else "cnsmm", "serve", "--db", url, "--port", str(port),
+           "--workers", str(workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("cnsmm serve did not answer /healthz within 60 s")
+
+
+def drive(base: str, token: str, clients: int, requests: int, seconds: float) -> dict[str, list[float]]:
+    """``clients`` threads, each sending up to ``requests`` requests round-robin over the endpoints."""
+    samples: dict[str, list[float]] = {name: [] for name, _, _ in ENDPOINTS}
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    cookies = _login_cookie(base)
+
+    def client(k: int) -> None:
+        with httpx2.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+            for i in range(requests):
+                if time.monotonic() > stop_at:
+                    return
+                name, path, _ = ENDPOINTS[(k + i) % len(ENDPOINTS)]
+                started = time.perf_counter()
+                try:
+                    if path.startswith("/p/"):
+                        r = http.get(path, headers={"Authorization": ""}, cookies=cookies)
+                    else:
+                        r = http.get(path)
+                    problem = None if r.status_code == 200 else f"{name}: {r.status_code}"
+                except httpx2.HTTPError as exc:
+                    problem = f"{name}: {type(exc).__name__}"
+                took = (time.perf_counter() - started) * 1000
+                with lock:
+                    if problem:
+                        errors.append(problem)
+                    samples[name].append(took)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        print(f"{len(errors)} non-200 answers, e.g. {errors[:3]}", file=sys.stderr)
+    return samples
+
+
+def _login_cookie(base: str) -> dict[str, str]:
+    with httpx2.Client(base_url=base, timeout=30) as http:
+        page = http.get("/login")
+        csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        r = http.post("/login", data={"csrf_token": csrf, "username": "bench-admin",
+                                      "password": "bench password 1234", "next": "/"})
+        if r.status_code != 303:
+            raise SystemExit(f"login failed: {r.status_code}")
+        return {"cnsmm_session": http.cookies["cnsmm_session"]}
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    """Fill, serve, measure, print."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default=os.environ.get("CNSMM_TEST_PG_URL"), help="PostgreSQL server URL")
+    ap.add_argument("--findings", type=int, default=1_000_000)
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=60, help="requests per client")
+    ap.add_argument("--seconds", type=float, default=120, help="stop sending after this long")
+    ap.add_argument("--workers", type=int, default=2, help="cnsmm serve --workers")
+    ap.add_argument("--proposed-indexes", action="store_true",
+                    help=f"create the indexes proposed for the store first ({'; '.join(PROPOSED_INDEXES)})")
+    args = ap.parse_args()
+    if not args.db or not args.db.startswith("postgresql"):
+        raise SystemExit("needs a PostgreSQL URL: --db or $CNSMM_TEST_PG_URL (scripts/start-postgres.sh)")
+    url = _database(args.db)
+    store = open_web_store(url)
+    fill(store, args.findings)
+    _indexes(store, args.proposed_indexes)
+    from cnsmm.web.security import AuthError, create_user
+
+    with contextlib.suppress(AuthError):  # already there from an earlier run
+        create_user(store, "bench-admin", "bench password 1234", admin=True)
+    token, _ = create_token(store, PROJECT, Role.VIEWER, name="bench", created_by="bench", days=1)
+    store.dispose()
+    port = _free_port()
+    proc = _serve(url, port, args.workers)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        drive(base, token, 2, 6, 60)  # warm up both workers' connection pools
+        started = time.monotonic()
+        samples = drive(base, token, args.clients, args.requests, args.seconds)
+        wall = time.monotonic() - started
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+    total = sum(len(v) for v in samples.values())
+    print(f"{args.findings:,} findings, {args.clients} clients, {total} requests in {wall:.1f} s "
+          f"({total / wall:.0f} req/s), cnsmm serve --workers {args.workers}, proposed indexes: "
+          f"{'yes' if args.proposed_indexes else 'no'}")
+    print(f"{'endpoint':24} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+    worst = 0.0
+    for name, _, counted in ENDPOINTS:
+        values = samples[name]
+        if not values:
+            continue
+        p95 = _percentile(values, 95)
+        worst = max(worst, p95) if counted else worst
+        print(f"{name + ('' if counted else ' *'):24} {len(values):5d} {_percentile(values, 50):8.1f} {p95:8.1f} "
+              f"{_percentile(values, 99):8.1f} {statistics.fmean(values):8.1f}")
+    print("* not part of the target: no index serves this filter and sort together")
+    verdict = "met" if worst < 200 else "MISSED"
+    print(f"worst p95 of the targeted endpoints: {worst:.1f} ms (target < 200 ms): {verdict}")
+
+
+if __name__ == "__main__":
+    main()

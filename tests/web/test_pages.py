@@ -1,0 +1,183 @@
+"""Server-rendered pages through TestClient: login with CSRF, logout, rate limiting, cookies,
+escaping of hostile strings, what a viewer may see, and the language switch. On SQLite and
+PostgreSQL (the ``store`` fixture)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from tests.web.conftest import PASSWORD, World, seed
+
+from cnsmm.web.models import WebSession
+from cnsmm.web.security import MAX_FAILURES_PER_USER, create_user, set_membership
+
+HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def _client(world: World, base_url: str = "http://testserver") -> TestClient:
+    """A fresh browser: its own cookie jar, redirects not followed."""
+    return TestClient(world.client.app, base_url=base_url, follow_redirects=False)
+
+
+def _csrf(html: str) -> str:
+    found = CSRF_FIELD.search(html)
+    assert found, "no csrf_token field in the page"
+    return found.group(1)
+
+
+def _login(c: TestClient, name: str, password: str = PASSWORD) -> int:
+    form = c.get("/login")
+    return c.post("/login", data={"csrf_token": _csrf(form.text), "username": name, "password": password,
+                                  "next": "/p/alpha"}).status_code
+
+
+@pytest.fixture(scope="module")
+def pages(world: World) -> World:
+    seed(world.store, "alpha", ["openssl overflow", *HOSTILE])
+    create_user(world.store, "limited", PASSWORD)
+    set_membership(world.store, "limited", "alpha", None)
+    return world
+
+
+def test_login_form_needs_its_csrf_token(pages: World) -> None:
+    c = _client(pages)
+    form = c.get("/login")
+    assert form.status_code == 200
+    assert "cnsmm_login_csrf" in form.cookies
+    data = {"username": "owner-a", "password": PASSWORD, "next": "/"}
+    assert c.post("/login", data=data).status_code == 403  # no token
+    assert c.post("/login", data={**data, "csrf_token": "forged"}).status_code == 403
+    fresh = _client(pages)  # the token of another browser's form does not work without its cookie
+    assert fresh.post("/login", data={**data, "csrf_token": _csrf(form.text)}).status_code == 403
+    ok = c.post("/login", data={**data, "csrf_token": _csrf(form.text)})
+    assert ok.status_code == 303 and ok.headers["location"] == "/"
+
+
+def test_login_redirects_only_inside_the_site(pages: World) -> None:
+    c = _client(pages)
+    form = c.get("/login?next=//evil.example/x")
+    assert 'value="/"' in form.text
+    r = c.post("/login", data={"csrf_token": _csrf(form.text), "username": "owner-a", "password": PASSWORD,
+                               "next": "https://evil.example/"})
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_session_cookie_flags(pages: World) -> None:
+    c = _client(pages)
+    form = c.get("/login")
+    r = c.post("/login", data={"csrf_token": _csrf(form.text), "username": "viewer-a", "password": PASSWORD})
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("cnsmm_session="))
+    flags = {part.strip().lower() for part in cookie.split(";")}
+    assert "httponly" in flags and "samesite=lax" in flags
+    assert "secure" not in flags  # plain HTTP in this test
+    tls = _client(pages, base_url="https://testserver")
+    form = tls.get("/login")
+    r = tls.post("/login", data={"csrf_token": _csrf(form.text), "username": "viewer-a", "password": PASSWORD})
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("cnsmm_session="))
+    assert "secure" in {part.strip().lower() for part in cookie.split(";")}
+    # the stored session is a hash, not the cookie value
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    with pages.store.read() as conn:
+        hashes = list(conn.scalars(select(WebSession.token_hash)))
+    assert value not in hashes and all(len(h) == 64 for h in hashes)
+
+
+def test_logout_needs_csrf_and_ends_the_session(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "developer-a") == 303
+    page = c.get("/p/alpha/findings")
+    assert page.status_code == 200
+    assert c.post("/logout").status_code == 403  # no CSRF token: a cross-site form cannot log you out
+    assert c.get("/p/alpha/findings").status_code == 200
+    old = c.cookies.get("cnsmm_session")
+    r = c.post("/logout", data={"csrf_token": _csrf(page.text)})
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert c.get("/p/alpha/findings").status_code == 303
+    replay = _client(pages)
+    replay.cookies.set("cnsmm_session", old or "")
+    assert replay.get("/p/alpha").status_code == 303  # the old cookie no longer opens a session
+
+
+def test_repeated_wrong_passwords_are_rate_limited(pages: World) -> None:
+    c = _client(pages)
+    for _ in range(MAX_FAILURES_PER_USER):
+        assert _login(c, "limited", "wrong password, try again") == 401
+    assert _login(c, "limited", "wrong password, try again") == 429
+    assert _login(c, "limited", PASSWORD) == 429  # even the right password, for a while
+    page = c.get("/login")
+    assert "too many" not in page.text  # the form itself stays usable
+    assert _login(_client(pages), "security-a") == 303  # other users are not locked out
+
+
+def test_pages_escape_hostile_strings(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "owner-a") == 303
+    listing = c.get("/p/alpha/findings?sort=title")
+    assert listing.status_code == 200
+    html = listing.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "default-src 'self'" in listing.headers["content-security-policy"]
+    ids = re.findall(r'href="/p/alpha/findings/(\d+)">&#34;&gt;&lt;img', html)
+    assert ids, "the hostile title is listed, escaped"
+    fid = ids[0]
+    detail = c.get(f"/p/alpha/findings/{fid}")
+    r = c.post(f"/p/alpha/findings/{fid}", data={"csrf_token": _csrf(detail.text), "action": "comment",
+                                                 "text": "</textarea><script>alert(2)</script>"})
+    assert r.status_code == 303
+    detail = c.get(f"/p/alpha/findings/{fid}").text
+    assert "<script>alert(2)" not in detail and "&lt;script&gt;alert(2)&lt;/script&gt;" in detail
+    assert "<img src=x" not in detail
+    # a hostile project name in the URL is escaped too
+    r = c.get("/p/%3Cscript%3Ealert(3)%3C%2Fscript%3E/findings")
+    assert "<script>alert(3)" not in r.text
+
+
+def test_a_viewer_sees_no_edit_forms(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "viewer-a") == 303
+    listing = c.get("/p/alpha/findings").text
+    assert 'class="pick"' not in listing and 'id="bulk-apply"' not in listing
+    fid = re.findall(r'href="/p/alpha/findings/(\d+)"', listing)[0]
+    detail = c.get(f"/p/alpha/findings/{fid}")
+    assert detail.status_code == 200
+    assert 'id="status-form"' not in detail.text and 'id="comment-form"' not in detail.text
+    r = c.post(f"/p/alpha/findings/{fid}", data={"csrf_token": _csrf(detail.text), "action": "comment",
+                                                 "text": "viewers cannot write"})
+    assert r.status_code == 403
+    settings = c.get("/p/alpha/settings").text
+    assert 'value="token"' not in settings and 'value="attestations"' not in settings
+    dev = _client(pages)
+    assert _login(dev, "developer-a") == 303
+    dev_detail = dev.get(f"/p/alpha/findings/{fid}").text
+    assert 'id="status-form"' in dev_detail and 'id="comment-form"' in dev_detail
+
+
+def test_other_projects_pages_are_forbidden(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "owner-b") == 303
+    for path in ("/p/alpha", "/p/alpha/findings", "/p/alpha/maturity", "/p/alpha/settings", "/p/nope/findings"):
+        r = c.get(path)
+        assert r.status_code == 403, path
+        assert "openssl overflow" not in r.text
+    home = c.get("/").text
+    assert "/p/beta" in home and "/p/alpha" not in home
+
+
+def test_language_switch(pages: World) -> None:
+    c = _client(pages)
+    english = c.get("/login")
+    assert ">Log in<" in english.text and 'lang="en"' in english.text
+    chinese = c.get("/login?lang=zh")
+    assert "登录" in chinese.text and 'lang="zh-CN"' in chinese.text
+    assert chinese.cookies.get("cnsmm_lang") == "zh"
+    assert "登录" in c.get("/login").text  # remembered by the cookie
+    assert ">Log in<" in c.get("/login?lang=en").text
+    assert ">Log in<" in _client(pages).get("/login?lang=xx").text  # unknown languages fall back to English
+    assert _login(c, "owner-a") == 303
+    page = c.get("/p/alpha/findings?lang=zh").text
+    assert "安全问题" in page and "严重程度" in page

@@ -129,3 +129,26 @@ def test_many_objects_keep_evidence_bounded() -> None:
     (found,) = detect(load_objects(text))
     assert found.status == "effective"
     assert len(found.evidence) <= 12
+
+
+def test_hostile_names_are_shortened_in_reasons() -> None:
+    name = "x" * 5000
+    objects = load_objects(f"""
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: db, namespace: shop}}
+spec: {{podSelector: {{matchLabels: {{app: db}}}}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: "{name}", namespace: shop}}
+spec:
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers: [{{name: web, image: shop/web:1.0}}]
+""")
+    (found,) = detect(objects)
+    assert found.status == "partial"
+    assert len(found.reason_en) < 400
+    assert found.evidence[-1].resource.endswith(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnsmm.capabilities.index import Index, Signature, evidence, mapping, selector_matches, text, truthy
+from cnsmm.capabilities.index import Index, Signature, evidence, mapping, selector_matches, short, text, truthy
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.sources.k8s import K8sObject
@@ -75,7 +75,7 @@ def pod_disruption_budget(ix: Index) -> Outcome | None:
             f"全部 {len(workloads)} 个 Deployment/StatefulSet 均运行 2 个以上副本并受 PodDisruptionBudget 保护。",
             ev,
         )
-    detail = ", ".join(f"{o.resource} ({r} replica(s){'' if c else ', no PDB'})" for o, r, c in weak[:4])
+    detail = ", ".join(f"{short(o.resource)} ({r} replica(s){'' if c else ', no PDB'})" for o, r, c in weak[:4])
     return outcome(
         "partial",
         f"{len(weak)} of {len(workloads)} workload(s) lack 2+ replicas or a PodDisruptionBudget: {detail}."

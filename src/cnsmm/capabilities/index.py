@@ -83,6 +83,11 @@ def repo_matches(repo: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def short(value: str, limit: int = 80) -> str:
+    """``value`` cut to ``limit`` characters (names from the input quoted in reasons)."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def chart_name(value: str) -> str:
     """``falco-4.2.0`` (a ``helm.sh/chart`` label) -> ``falco``."""
     head, sep, tail = value.rpartition("-")
@@ -161,7 +166,8 @@ class Index:
             for labels in (obj.labels, mapping(pod.template_labels)):
                 for key in APP_LABEL_KEYS:
                     self._add_app(text(labels.get(key)), obj)
-                self._add_app(chart_name(text(labels.get("helm.sh/chart"))), obj)
+                for chart in ("helm.sh/chart", "chart"):
+                    self._add_app(chart_name(text(labels.get(chart))), obj)
 
         spaces = {text(k.get("namespace")) for k in self.kind("Kustomization", "kustomize.config.k8s.io")}
         spaces.discard("")

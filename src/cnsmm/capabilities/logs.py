@@ -28,7 +28,7 @@ def _shipper(ix: Index, sig: Signature, name: str) -> Outcome | None:
     found = ix.presence(sig)
     if not found:
         return None
-    _, partial = node_agent(ix, sig.images, found, name)
+    partial = node_agent(ix, sig, found, name)
     if partial is not None:
         return partial
     return outcome("effective", f"{name} runs as a DaemonSet and collects logs from every node.",

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, data_value, evidence, items, mapping, selector_matches, truthy
+from cnsmm.capabilities.index import (
+    Index,
+    Signature,
+    data_value,
+    evidence,
+    items,
+    mapping,
+    selector_matches,
+    short,
+    truthy,
+)
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.sources.k8s import K8sObject
@@ -86,7 +96,7 @@ def network_policy(ix: Index) -> Outcome | None:
             + (",出站流量也受限。" if egress_all else ",但并非所有工作负载的出站流量都受限。"),
             ev, effective=eff, partial=part,
         )
-    loose = ", ".join(o.resource for o in open_in[:5])
+    loose = ", ".join(short(o.resource) for o in open_in[:5])
     return outcome(
         "partial",
         f"NetworkPolicies exist but {len(open_in)} of {total} workload(s) are not isolated for ingress "

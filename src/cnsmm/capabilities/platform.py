@@ -3,7 +3,7 @@ namespace resource limits."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, evidence, mapping, text, truthy
+from cnsmm.capabilities.index import Index, Signature, evidence, mapping, short, text, truthy
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.sources.k8s import K8sObject
@@ -163,6 +163,6 @@ def resource_quota(ix: Index) -> Outcome | None:
     if not open_spaces:
         return outcome("effective", f"Every namespace of the set has a ResourceQuota or LimitRange ({len(limits)}).",
                        f"本组每个命名空间都受 ResourceQuota 或 LimitRange 约束(共 {len(limits)} 个)。", ev)
-    names = ", ".join(s or "(no namespace)" for s in open_spaces[:5])
+    names = ", ".join(short(s) if s else "(no namespace)" for s in open_spaces[:5])
     return outcome("partial", f"{len(open_spaces)} namespace(s) have no ResourceQuota or LimitRange: {names}.",
                    f"{len(open_spaces)} 个命名空间没有 ResourceQuota 或 LimitRange:{names}。", ev)

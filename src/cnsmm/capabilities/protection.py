@@ -64,6 +64,9 @@ NEUVECTOR = Signature(
 )
 
 
+NEUVECTOR_ENFORCER = Signature(images=("neuvector/enforcer", "neuvector/allinone"), labels=("neuvector-enforcer-pod",))
+
+
 @detector(
     id="neuvector",
     name="NeuVector",
@@ -85,7 +88,7 @@ def neuvector(ix: Index) -> Outcome | None:
     found = ix.presence(NEUVECTOR)
     if not found:
         return None
-    _, partial = node_agent(ix, ("neuvector/enforcer", "neuvector/allinone"), found, "NeuVector's enforcer")
+    partial = node_agent(ix, NEUVECTOR_ENFORCER, found, "NeuVector's enforcer")
     if partial:
         return partial
     rules = ix.kinds(("NvSecurityRule", "NvClusterSecurityRule"), "neuvector.com")

@@ -8,7 +8,6 @@ from dataclasses import replace
 from cnsmm.capabilities.index import Index, Signature, data_value, evidence, items, mapping, node_wide, text, truthy
 from cnsmm.capabilities.model import CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
-from cnsmm.sources.k8s import K8sObject
 from cnsmm.sources.yamlload import load_yaml
 
 HOST_IDS = "INF.CMP.L2.5"
@@ -24,22 +23,21 @@ FALCO = Signature(
 FALCO_OUTPUTS = ("stdout_output", "syslog_output", "file_output", "http_output", "program_output", "grpc_output")
 
 
-def node_agent(
-    ix: Index, images: tuple[str, ...], found: list[CapabilityEvidence], name: str
-) -> tuple[list[K8sObject], Outcome | None]:
-    """The DaemonSets running ``images``; a partial outcome when the agent runs on no node."""
-    workloads = ix.workloads_with_images(images)
-    daemonsets = [w for w in workloads if node_wide(w)]
-    if daemonsets:
-        return daemonsets, None
+def node_agent(ix: Index, sig: Signature, found: list[CapabilityEvidence], name: str) -> Outcome | None:
+    """None when a workload of ``sig`` (by image or label) runs on every node, else a partial outcome."""
+    workloads = ix.workloads_with_images(sig.images)
+    seen = {id(o) for o in workloads}
+    workloads += [o for o in ix.labelled(sig.labels) if o.pod_spec() is not None and id(o) not in seen]
+    if any(node_wide(w) for w in workloads):
+        return None
     if workloads:
-        return [], outcome(
+        return outcome(
             "partial",
             f"{name} runs, but not as a DaemonSet, so it does not watch every node.",
             f"发现 {name},但未以 DaemonSet 部署,无法覆盖每个节点。",
             found,
         )
-    return [], outcome(
+    return outcome(
         "partial",
         f"{name} is only installed in part (definitions or labels, no agent workload in this set).",
         f"仅发现 {name} 的部分安装(定义或标签),本组对象中没有其代理工作负载。",
@@ -91,7 +89,7 @@ def falco(ix: Index) -> Outcome | None:
         return None
     problems, where, audit = _falco_config(ix)
     reqs = (HOST_IDS, BEHAVIOUR, THREATS, *((ORC_ATTACKS,) if audit else ()))
-    _, partial = node_agent(ix, FALCO.images, found, "Falco")
+    partial = node_agent(ix, FALCO, found, "Falco")
     if partial:
         return replace(partial, effective=(), partial=reqs)
     found = where + found
@@ -117,7 +115,7 @@ def _simple_agent(ix: Index, sig: Signature, name: str) -> Outcome | None:
     found = ix.presence(sig)
     if not found:
         return None
-    _, partial = node_agent(ix, sig.images, found, name)
+    partial = node_agent(ix, sig, found, name)
     if partial:
         return partial
     return outcome(
@@ -200,7 +198,7 @@ def tetragon(ix: Index) -> Outcome | None:
     found = ix.presence(TETRAGON) + [evidence(p, ("spec",), "TracingPolicy") for p in policies]
     if not found:
         return None
-    _, partial = node_agent(ix, TETRAGON.images, found, "Tetragon")
+    partial = node_agent(ix, TETRAGON, found, "Tetragon")
     if partial:
         return partial
     enforcing = [

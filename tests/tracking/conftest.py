@@ -29,7 +29,8 @@ def pg_base_url() -> str | None:
     return os.environ.get("CNSMM_TEST_PG_URL")
 
 
-def _db_url(kind: str, tmp: Path) -> Iterator[str]:
+def db_url_for(kind: str, tmp: Path) -> Iterator[str]:
+    """Yield the URL of a fresh store of ``kind`` (sqlite or postgresql), dropped afterwards."""
     if kind == "sqlite":
         yield f"sqlite:///{tmp / 'findings.db'}"
         return
@@ -50,7 +51,7 @@ def _db_url(kind: str, tmp: Path) -> Iterator[str]:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of an empty store, once on SQLite and once on PostgreSQL."""
-    yield from _db_url(request.param, tmp_path_factory.mktemp("store"))
+    yield from db_url_for(request.param, tmp_path_factory.mktemp("store"))
 
 
 @pytest.fixture(scope="module")

@@ -118,9 +118,24 @@ def import_cmd(
     Each report is imported all or nothing. Findings that a new scan of the same tool and
     scope no longer reports are closed as fixed; fixed ones that come back are reopened.
     """
+    with open_store(db) as store:
+        failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla)
+    if failed:
+        raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
+
+
+def _import_files(
+    store: Store,
+    files: tuple[Path, ...],
+    project: str,
+    fmt: str | None,
+    actor: str,
+    owners: Path | None,
+    codeowners: Path | None,
+    sla: tuple[str, ...],
+) -> list[str]:
     from cnsmm.importers import open_report
 
-    store = open_store(db)
     _save_settings(store, project, owners, codeowners, sla)
     failed: list[str] = []
     for path in files:
@@ -144,8 +159,7 @@ def import_cmd(
         if sys.stderr.isatty():
             click.echo("", err=True)
         click.echo(_summary_line(summary))
-    if failed:
-        raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
+    return failed
 
 
 def _save_settings(
@@ -207,15 +221,16 @@ def list_cmd(
         tool=tool,
         overdue=overdue,
     )
-    findings = list_findings(open_store(db), project, filters)
-    out = sys.stdout
-    if fmt == "json":
-        for piece in iter_json(findings):
-            out.write(piece)
-    elif fmt == "csv":
-        write_csv(findings, out)
-    else:
-        _print_table(findings)
+    with open_store(db) as store:
+        findings = list_findings(store, project, filters)
+        out = sys.stdout
+        if fmt == "json":
+            for piece in iter_json(findings):
+                out.write(piece)
+        elif fmt == "csv":
+            write_csv(findings, out)
+        else:
+            _print_table(findings)
 
 
 def _print_table(findings: Iterable[FindingView]) -> None:
@@ -239,7 +254,8 @@ def _print_table(findings: Iterable[FindingView]) -> None:
 @db_option
 def show_cmd(finding_id: int, fmt: str, db: str | None) -> None:
     """Show a finding with its sources, status history and comments."""
-    view, history, comments = get_finding(open_store(db), finding_id)
+    with open_store(db) as store:
+        view, history, comments = get_finding(store, finding_id)
     if fmt == "json":
         click.echo(json.dumps({**view.as_dict(), "history": history, "comments": comments}, indent=2))
         return
@@ -285,7 +301,8 @@ def show_cmd(finding_id: int, fmt: str, db: str | None) -> None:
 @actor_option
 def assign_cmd(finding_id: int, owner: str, db: str | None, actor: str) -> None:
     """Make OWNER responsible for a finding."""
-    finding = assign(open_store(db), finding_id, owner, actor=actor)
+    with open_store(db) as store:
+        finding = assign(store, finding_id, owner, actor=actor)
     click.echo(f"finding {finding.id} assigned to {finding.owner}")
 
 
@@ -310,16 +327,17 @@ def status_cmd(
 ) -> None:
     """Move a finding to STATUS (open, triaged, in_progress, fixed, risk_accepted, false_positive, duplicate)."""
     expiry: date | None = expires.date() if expires is not None else None
-    finding = change_status(
-        open_store(db),
-        finding_id,
-        Status.parse(status),
-        actor=actor,
-        reason=reason,
-        approver=approver,
-        expires=expiry,
-        duplicate_of=duplicate_of,
-    )
+    with open_store(db) as store:
+        finding = change_status(
+            store,
+            finding_id,
+            Status.parse(status),
+            actor=actor,
+            reason=reason,
+            approver=approver,
+            expires=expiry,
+            duplicate_of=duplicate_of,
+        )
     click.echo(f"finding {finding.id} is now {finding.status}")
 
 
@@ -330,7 +348,8 @@ def status_cmd(
 @actor_option
 def comment_cmd(finding_id: int, text: str, db: str | None, actor: str) -> None:
     """Add a comment to a finding."""
-    add_comment(open_store(db), finding_id, text, actor=actor)
+    with open_store(db) as store:
+        add_comment(store, finding_id, text, actor=actor)
     click.echo(f"comment added to finding {finding_id}")
 
 
@@ -341,7 +360,8 @@ def comment_cmd(finding_id: int, text: str, db: str | None, actor: str) -> None:
 @db_option
 def metrics_cmd(project: str, weeks: int, fmt: str, db: str | None) -> None:
     """Open findings by severity, mean time to fix, SLA breaches and the weekly trend."""
-    m = compute_metrics(open_store(db), project, weeks=weeks)
+    with open_store(db) as store:
+        m = compute_metrics(store, project, weeks=weeks)
     if fmt == "json":
         click.echo(json.dumps(m.as_dict(), indent=2))
         return

@@ -104,6 +104,12 @@ class Store:
         """Close every pooled connection."""
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.dispose()
+
 
 def lock_project(conn: Connection, project: str) -> None:
     """Serialise writers of one project on PostgreSQL (SQLite already has one writer)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.capabilities.helpers_capabilities import load_objects
 
-from cnsmm.capabilities.index import (
-    Index,
+from cnsmm.capabilities.index import Index
+from cnsmm.capabilities.values import (
     chart_name,
     data_value,
     normalise_image,

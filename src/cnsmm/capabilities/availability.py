@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnsmm.capabilities.index import Index, Signature, evidence, mapping, selector_matches, short, text, truthy
+from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import mapping, selector_matches, short, text, truthy
 from cnsmm.sources.k8s import K8sObject
 
 HA = "APP.MSV.L1.1"

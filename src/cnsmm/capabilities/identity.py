@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import re
 
-from cnsmm.capabilities.index import (
-    Index,
-    Signature,
-    container_args,
-    data_value,
-    evidence,
-    items,
-    mapping,
-    text,
-)
+from cnsmm.capabilities.index import Index, Signature, container_args, evidence
 from cnsmm.capabilities.model import Outcome
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import data_value, items, mapping, text
 
 USER_ACCESS = "APP.GEN.L1.1"
 UNIFIED_ID = "OPS.MGT.L4.4"

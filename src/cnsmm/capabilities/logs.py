@@ -3,10 +3,11 @@ Kubernetes audit policy."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, container_args, evidence, items, mapping, text
+from cnsmm.capabilities.index import Index, Signature, container_args, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.capabilities.runtime import node_agent
+from cnsmm.capabilities.values import items, mapping, text
 
 COLLECT = "OPS.MGT.L2.2"
 SHIPPER_SUPPORTS = ((COLLECT, "A node-level agent collects container and platform logs to a central store."),)

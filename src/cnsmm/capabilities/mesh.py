@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, evidence, mapping, text
+from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
+from cnsmm.capabilities.values import mapping, text
 from cnsmm.sources.k8s import K8sObject
 
 EAST_WEST = "APP.GEN.L3.3"

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import (
-    Index,
-    Signature,
-    data_value,
-    evidence,
-    items,
-    mapping,
-    selector_matches,
-    short,
-    truthy,
-)
+from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
+from cnsmm.capabilities.values import data_value, items, mapping, selector_matches, short, truthy
 from cnsmm.sources.k8s import K8sObject
 
 L4 = "PLT.NET.L2.2"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from cnsmm.capabilities.index import Index, Signature, data_value, evidence, items, mapping
+from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
+from cnsmm.capabilities.values import data_value, items, mapping
 from cnsmm.sources.yamlload import load_yaml
 
 HEALTH = "PLT.RUN.L1.1"

@@ -3,9 +3,10 @@ namespace resource limits."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, evidence, mapping, short, text, truthy
+from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import mapping, short, text, truthy
 from cnsmm.sources.k8s import K8sObject
 
 BACKUP = "INF.STO.L2.2"

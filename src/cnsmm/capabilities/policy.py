@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cnsmm.capabilities.index import Index, Signature, container_args, evidence, items, mapping, text
+from cnsmm.capabilities.index import Index, Signature, container_args, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import items, mapping, text
 from cnsmm.sources.k8s import K8sObject, dig
 
 PRIV = "PLT.RUN.L2.1"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, evidence, mapping, node_wide, text
+from cnsmm.capabilities.index import Index, Signature, evidence, node_wide
 from cnsmm.capabilities.model import Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.capabilities.runtime import BEHAVIOUR, HOST_IDS, node_agent
+from cnsmm.capabilities.values import mapping, text
 
 KUBEARMOR = Signature(
     images=("kubearmor/kubearmor", "kubearmor/kubearmor-operator", "kubearmor/kubearmor-controller",

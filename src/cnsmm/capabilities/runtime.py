@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cnsmm.capabilities.index import Index, Signature, data_value, evidence, items, mapping, node_wide, text, truthy
+from cnsmm.capabilities.index import Index, Signature, evidence, node_wide
 from cnsmm.capabilities.model import CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
+from cnsmm.capabilities.values import data_value, items, mapping, text, truthy
 from cnsmm.sources.yamlload import load_yaml
 
 HOST_IDS = "INF.CMP.L2.5"

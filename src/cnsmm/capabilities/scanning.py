@@ -3,9 +3,10 @@ trivy-operator, kube-bench, Kubescape, Harbor and Dependency-Track."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, container_env, data_value, evidence, text
+from cnsmm.capabilities.index import Index, Signature, container_env, evidence
 from cnsmm.capabilities.model import Outcome
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import data_value, text
 
 IMG_SCAN = "PLT.IMG.L2.1"
 BASELINE = "PLT.ORC.L2.1"

@@ -3,9 +3,10 @@ Secrets and the Secrets Store CSI driver."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, evidence, items, mapping, text, truthy
+from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import items, mapping, text, truthy
 from cnsmm.sources.k8s import K8sObject
 
 STORE = "PLT.ORC.L3.2"

@@ -3,10 +3,11 @@ verifyImages, Connaisseur and Ratify."""
 
 from __future__ import annotations
 
-from cnsmm.capabilities.index import Index, Signature, container_env, evidence, items, mapping, text, truthy
+from cnsmm.capabilities.index import Index, Signature, container_env, evidence
 from cnsmm.capabilities.model import CapabilityEvidence, Outcome
 from cnsmm.capabilities.policy import gatekeeper_denies, kyverno_action, kyverno_policies
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import items, mapping, text, truthy
 
 SIGNING_SUPPORTS = (
     ("PLT.IMG.L3.1", "Only images with a valid signature may be pulled into the cluster and run."),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from cnsmm.capabilities.index import Index, Signature, data_value, evidence, mapping
+from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import Outcome
 from cnsmm.capabilities.observability import RELATIONS, TOPOLOGY, UNIFIED, present_or_partial
 from cnsmm.capabilities.registry import detector, outcome
+from cnsmm.capabilities.values import data_value, mapping
 
 TOPOLOGY_SUPPORTS = (
     (TOPOLOGY, "Traces between services are drawn as a service dependency graph."),

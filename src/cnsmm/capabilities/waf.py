@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from cnsmm.capabilities.index import Index, Signature, container_env, data_value, evidence, mapping, truthy
+from cnsmm.capabilities.index import Index, Signature, container_env, evidence
 from cnsmm.capabilities.model import CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
+from cnsmm.capabilities.values import data_value, mapping, truthy
 
 NS_WAF = "APP.GEN.L2.4"
 BLOCK = "PLT.NET.L3.3"

@@ -23,6 +23,8 @@ _T: dict[str, tuple[str, str]] = {
                       "尚无评估结果：运行 `cnsmm assess ... --upload URL --project P --token T` 上传。"),
     "overall": ("Overall level", "总体等级"),
     "level": ("Level", "等级"),
+    "score": ("Score", "得分"),
+    "target": ("Target", "目标"),
     "progress": ("Progress to next level", "距下一等级进度"),
     "requirement": ("Requirement", "要求"),
     "status": ("Status", "状态"),

@@ -138,8 +138,9 @@ def _radar(doc: dict[str, Any] | None) -> Any:
     from cnsmm.report.radar import radar
 
     domains = doc.get("domains") or []
-    return radar([f"{d['id']} {d.get('name', '')}" for d in domains], [int(d.get("level", 0)) for d in domains],
-                 [float(d.get("score", 0)) for d in domains], [int(d.get("target") or 0) for d in domains])
+    return radar([str(d["id"]) for d in domains], [int(d.get("level", 0)) for d in domains],
+                 [float(d.get("score", 0)) for d in domains], [int(d.get("target") or 0) for d in domains],
+                 titles=[f"{d['id']} {d.get('name', '')}" for d in domains])
 
 
 @router.get("/p/{project}")

@@ -1,0 +1,249 @@
+"""The service in a real headless Chromium: log in, upload from the CLI, triage, view the assessment.
+
+The service runs with uvicorn in a thread on 127.0.0.1 over a temporary SQLite store; the CLI
+runs in subprocesses as a CI job would. Screenshots go to pytest's tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tests.conftest import REPO, require_service
+from tests.web.conftest import PASSWORD, seed
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
+
+
+@dataclass
+class Service:
+    """A running service and its store URL."""
+
+    base: str
+    db_url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _cli(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cnsmm", *args], input=stdin, capture_output=True, text=True,
+                          cwd=REPO, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    if not CHROMIUM.exists():
+        require_service("Chromium (/usr/bin/chromium; apt-get install chromium)")
+    import uvicorn
+
+    from cnsmm.web.app import create_app
+
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'service.db'}"
+    created = _cli("user", "create", "admin", "--admin", "--password-stdin", "--db", db_url, stdin=PASSWORD + "\n")
+    assert created.returncode == 0, created.stderr
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the service did not start"
+    yield Service(f"http://127.0.0.1:{port}", db_url)
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        require_service("Chromium (/usr/bin/chromium; apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def dialogs() -> list[str]:
+    """Messages of every alert/confirm a page opened; a hostile string must never open one."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, dialogs: list[str]) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def _login(page: Any, base: str) -> None:
+    page.goto(f"{base}/")
+    assert "/login" in page.url  # anonymous visitors are sent to the login form
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _rows(page: Any) -> list[list[str]]:
+    return [[c.strip() for c in row.locator("td").all_inner_texts()]
+            for row in page.locator("#findings-table tbody tr").all()]
+
+
+def test_login_upload_triage_and_assessment(service: Service, page: Any, dialogs: list[str], tmp_path: Path,
+                                            request: pytest.FixtureRequest) -> None:
+    base = service.base
+    _login(page, base)
+    page.screenshot(path=str(tmp_path / "01-projects.png"))
+
+    # a token for CI, created in Settings and read once from the page
+    page.goto(f"{base}/p/shop/settings")
+    token_form = page.locator("form:has(input[name=action][value=token])")
+    token_form.locator("input[name=name]").fill("ci")
+    token_form.locator("select[name=role]").select_option("security")
+    token_form.locator("button[type=submit]").click()
+    token = page.locator("#new-token").inner_text().strip()
+    assert token.startswith("cnsmm_")
+    page.goto(f"{base}/p/shop/settings")
+    assert page.locator("#new-token").count() == 0  # shown once only
+    assert token not in page.content()
+
+    # upload a scan from the CLI, as a CI job does
+    scan = _cli("scan", str(REPO / "examples"), "--upload", base, "--token", token, "--project", "shop",
+                "--fail-on", "never", "--format", "json", "-o", str(tmp_path / "scan.json"))
+    assert scan.returncode == 0, scan.stderr
+    assert "uploaded to" in scan.stderr
+    uploaded = json.loads((tmp_path / "scan.json").read_text())
+    assert uploaded["findings"]
+
+    # the list shows the uploaded findings
+    page.goto(f"{base}/p/shop/findings")
+    rows = _rows(page)
+    assert len(rows) == min(50, len(uploaded["findings"]))
+    severities = {r[2] for r in rows}
+    assert severities <= {"critical", "high", "medium", "low", "info"}
+    page.screenshot(path=str(tmp_path / "02-findings.png"), full_page=True)
+
+    # filter by severity through the form
+    page.select_option("select[name=severity]", ["high"])
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**severity=high**")
+    high = _rows(page)
+    assert high and {r[2] for r in high} == {"high"}
+    assert len(high) < len(rows)
+
+    # open a finding, triage it and comment
+    page.locator("#findings-table tbody tr").first.locator("a").first.click()
+    page.wait_for_url("**/findings/*")
+    assert page.locator("#status").inner_text().startswith("open")
+    status_form = page.locator("#status-form")
+    status_form.locator("select[name=status]").select_option("triaged")
+    status_form.locator("input[name=reason]").fill("confirmed on the staging cluster")
+    status_form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#status").inner_text().startswith("triaged")
+    assert "confirmed on the staging cluster" in page.locator("#history").inner_text()
+    page.fill("#comment-form textarea[name=text]", "Platform team will patch the base image this sprint.")
+    page.click("#comment-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "Platform team will patch the base image this sprint." in page.locator("#comments").inner_text()
+    assert "admin" in page.locator("#comments").inner_text()
+    page.screenshot(path=str(tmp_path / "03-finding.png"), full_page=True)
+
+    # bulk status change of two findings from the list
+    page.goto(f"{base}/p/shop/findings?status=open&sort=title")
+    picks = page.locator("#findings-table input.pick")
+    ids = [picks.nth(0).get_attribute("value"), picks.nth(1).get_attribute("value")]
+    picks.nth(0).check()
+    picks.nth(1).check()
+    page.select_option("#bulk-status", "in_progress")
+    page.click("#bulk-apply")
+    page.wait_for_load_state()
+    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    request.addfinalizer(api.close)
+    for fid in ids:
+        assert api.get(f"/api/v1/projects/shop/findings/{fid}").json()["status"] == "in_progress"
+    remaining = {r[1] for r in _rows(page)}
+    assert not remaining & set(ids)  # the list (still filtered on open) no longer shows them
+
+    # an assessment, as `cnsmm assess --format json` writes it, stored through the API
+    assess = _cli("assess", str(REPO / "examples"), "--format", "json")
+    assert assess.returncode == 0, assess.stderr
+    doc = json.loads(assess.stdout)
+    stored = api.post("/api/v1/projects/shop/assessments", json=doc)
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["overall"] == doc["overall"]["level"]
+
+    page.goto(f"{base}/p/shop/maturity")
+    assert page.locator("#overall-level").inner_text() == f"L{doc['overall']['level']}"
+    assert page.locator("svg.radar").is_visible()
+    first_domain = doc["domains"][0]
+    assert first_domain["id"] in page.locator("#drilldown").inner_text()
+    page.screenshot(path=str(tmp_path / "04-maturity.png"), full_page=True)
+
+    page.goto(f"{base}/p/shop")
+    assert page.locator("svg.radar").is_visible()
+    assert page.locator("svg.radar polygon").count() >= 3
+    open_counts = page.locator("#open-by-severity td.num").all_inner_texts()
+    assert sum(int(n) for n in open_counts) > 0
+    page.screenshot(path=str(tmp_path / "05-overview.png"), full_page=True)
+
+    # Chinese, switched from the header, and kept on the next page
+    page.click("#lang-switch")
+    page.wait_for_url("**lang=zh**")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    nav = page.locator("header.top nav").inner_text()
+    assert "概览" in nav and "安全问题" in nav and "成熟度" in nav
+    assert "按严重程度统计的未关闭问题" in page.content()
+    page.goto(f"{base}/p/shop/findings")
+    assert "严重程度" in page.locator("#findings-table thead").inner_text()
+    page.screenshot(path=str(tmp_path / "06-findings-zh.png"), full_page=True)
+    assert dialogs == []
+
+
+def test_hostile_titles_render_as_text(service: Service, page: Any, dialogs: list[str], tmp_path: Path) -> None:
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(service.db_url)
+    try:
+        seed(store, "hostile", HOSTILE, tool="<b>tool</b>")
+    finally:
+        store.dispose()
+    _login(page, service.base)
+    page.goto(f"{service.base}/p/hostile/findings")
+    table = page.locator("#findings-table")
+    for title in HOSTILE:
+        assert table.get_by_text(title, exact=True).is_visible()
+    assert table.locator("img, script").count() == 0
+    assert "<b>tool</b>" in table.inner_text()
+    page.screenshot(path=str(tmp_path / "hostile-list.png"), full_page=True)
+    table.get_by_text(HOSTILE[1], exact=True).click()
+    page.wait_for_url("**/findings/*")
+    assert page.locator("h1").inner_text().endswith(HOSTILE[1])
+    assert page.locator("main img, main script").count() == 0
+    assert dialogs == []

@@ -45,7 +45,7 @@ def _installs(commands: tuple[Command, ...], *managers: str) -> list[Command]:
     id="DKR-019", name="apt-lists-not-cleaned", title="apt package lists left in the image",
     severity=Severity.LOW, requirements=(IMG_CONFIG,),
     what="Flags a shipped RUN with `apt-get install` (or `apt install`) that does not remove "
-         "`/var/lib/apt/lists` (or run `apt-get dist-clean`) in the same RUN.",
+         "`/var/lib/apt/lists` (or run `apt-get distclean`, apt 3.0+) in the same RUN.",
     why="The package index adds tens of megabytes of stale data to the layer; later layers cannot "
         "shrink it, and a stale index invites installing outdated packages in derived images.",
     fix="End the same RUN with `&& rm -rf /var/lib/apt/lists/*`.",
@@ -59,7 +59,7 @@ def check_apt_lists(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     for inst, commands in _shipped_runs(df):
         if (_installs(commands, "apt-get", "apt", "aptitude")
                 and not _removes(commands, "/var/lib/apt/lists")
-                and not any(subcommand(c) == "dist-clean" for c in commands)
+                and not any(subcommand(c) in ("dist-clean", "distclean") for c in commands)
                 and not mounts_cache(inst, "/var/lib/apt")):
             yield Hit("apt-get install without removing /var/lib/apt/lists in the same RUN", line=inst.line)
 

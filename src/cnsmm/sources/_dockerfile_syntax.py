@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 DIRECTIVE_RE = re.compile(r"^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
+KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+"""Parser directives BuildKit knows."""
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 _HEREDOC_NAME_RE = re.compile(r"<<(-?)([\"']?)([A-Za-z0-9_.-]+)\2")
 _VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
@@ -64,7 +66,8 @@ def read_directives(lines: list[str]) -> tuple[dict[str, str], int]:
     """Parser directives at the top of the file (lower-cased keys) and the first other line.
 
     Reading stops at the first line that is not a directive (a comment, an empty line, an
-    instruction) and at a repeated directive, as in BuildKit.
+    instruction), at an unknown directive (a comment that looks like one) and at a repeated
+    directive, as in BuildKit.
     """
     directives: dict[str, str] = {}
     for index, line in enumerate(lines):
@@ -72,7 +75,7 @@ def read_directives(lines: list[str]) -> tuple[dict[str, str], int]:
         if not match:
             return directives, index
         key = match.group(1).lower()
-        if key in directives:
+        if key in directives or key not in KNOWN_DIRECTIVES:
             return directives, index
         directives[key] = match.group(2)
     return directives, len(lines)

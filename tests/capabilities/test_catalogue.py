@@ -77,6 +77,7 @@ def test_bad_registrations_raise(kwargs: dict[str, object], message: str) -> Non
 
 def test_docs_page_is_generated_from_the_catalogue() -> None:
     text = render_catalogue_markdown()
+    titles = {rid: f"{r.text.en} ({r.text.zh})" for rid, r in load_model().requirements.items()}
     assert DOCS.read_text(encoding="utf-8") == text, (
         "docs/capabilities.md is stale: regenerate it with "
         "`.venv/bin/python -m cnsmm.capabilities > docs/capabilities.md`"
@@ -84,7 +85,7 @@ def test_docs_page_is_generated_from_the_catalogue() -> None:
     for det in CATALOGUE:
         assert f"## {det.name} (`{det.id}`)" in text
         for support in det.supports:
-            assert f"| {support.requirement} |" in text
+            assert f"| {support.requirement} | {titles[support.requirement]} |" in text
 
 
 def test_docs_escape_table_cells() -> None:
@@ -92,5 +93,5 @@ def test_docs_escape_table_cells() -> None:
 
     odd = Detector("odd", "Odd | name", "misc", (Support("PLT.RUN.L2.1", "a|b\nc."),), "how", "when")
     text = render_catalogue_markdown([odd])
-    assert "| PLT.RUN.L2.1 | a\\|b c. |" in text
+    assert "| PLT.RUN.L2.1 | Privileged containers and privileged behaviour restricted (特权容器与特权行为限制) | a\\|b c. |" in text
     assert "[Odd \\| name](#odd)" in text

@@ -24,12 +24,28 @@ def _cell(value: str) -> str:
     return value.replace("|", "\\|").replace("\n", " ")
 
 
+def _titles() -> dict[str, str]:
+    """Requirement id -> "English (中文)" from the packaged model ({} when it cannot be read)."""
+    from cnsmm.errors import Error
+    from cnsmm.model import load_model
+
+    try:
+        model = load_model()
+    except Error:
+        return {}
+    return {rid: f"{req.text.en} ({req.text.zh})" for rid, req in model.requirements.items()}
+
+
 def render_catalogue_markdown(catalogue: Iterable[Detector] | None = None) -> str:
-    """The catalogue as Markdown: an index by category, then one section per detector."""
+    """The catalogue as Markdown: an index by category, then one section per detector.
+
+    Each requirement is shown with its title from the packaged CNMM-TAS model.
+    """
     if catalogue is None:
         from cnsmm.capabilities import CATALOGUE
 
         catalogue = CATALOGUE
+    titles = _titles()
     detectors = sorted(catalogue, key=lambda d: d.id)
     lines = [HEADER, f"{len(detectors)} detectors.", "", "| Category | Detectors |", "| --- | --- |"]
     categories: dict[str, list[Detector]] = {}
@@ -48,9 +64,10 @@ def render_catalogue_markdown(catalogue: Iterable[Detector] | None = None) -> st
             f"- Recognised by: {det.how}",
             f"- Counts fully when: {det.conditions}",
             "",
-            "| Requirement | Why |",
-            "| --- | --- |",
+            "| Requirement | Title | Why |",
+            "| --- | --- | --- |",
         ]
-        lines += [f"| {s.requirement} | {_cell(s.why)} |" for s in det.supports]
+        lines += [f"| {s.requirement} | {_cell(titles.get(s.requirement, ''))} | {_cell(s.why)} |"
+                  for s in det.supports]
     return "\n".join(lines) + "\n"
 

@@ -13,7 +13,7 @@ def test_json_1_5_image(load: Callable[..., Loaded]) -> None:
     report, findings = load("cyclonedx-json/image-1.5.json")
     assert (report.format, report.tool, report.tool_version, report.kind) == ("cyclonedx-json", "trivy", "0.67.2",
                                                                               "sbom")
-    assert report.scope == "image:registry.example.com/shop/web"
+    assert report.scope == "sbom:image:registry.example.com/shop/web"
     assert [c.name for c in report.components] == ["debian", "libssl3", "braces", "express"]
     assert report.components[2].licenses == ("MIT",) and report.components[3].licenses == ("MIT",)
     assert report.components[1].purl == "pkg:deb/debian/libssl3@3.0.14-1~deb12u1?arch=amd64&distro=debian-12.7"
@@ -29,7 +29,7 @@ def test_json_1_5_image(load: Callable[..., Loaded]) -> None:
 
 def test_json_1_6_nested_components_and_bom_links(load: Callable[..., Loaded]) -> None:
     report, findings = load("cyclonedx-json/app-1.6.json")
-    assert report.tool == "syft" and report.scope == "application:example-org/orders"
+    assert report.tool == "syft" and report.scope == "sbom:application:example-org/orders"
     assert [c.name for c in report.components] == ["spring-boot-starter-web", "spring-web", "logback-core"]
     assert report.components[2].licenses == ("EPL-1.0 OR LGPL-2.1-only",)
     pairs = [(x.rule, x.component) for x in findings]
@@ -51,7 +51,7 @@ def test_json_1_4_inventory_only_and_empty(load: Callable[..., Loaded]) -> None:
 def test_xml_matches_json(load: Callable[..., Loaded]) -> None:
     report, findings = load("cyclonedx-xml/image-1.5.xml")
     assert (report.format, report.tool, report.tool_version) == ("cyclonedx-xml", "trivy", "0.67.2")
-    assert report.scope == "image:registry.example.com/shop/web"
+    assert report.scope == "sbom:image:registry.example.com/shop/web"
     assert [c.name for c in report.components] == ["libssl3", "braces", "fill-range"]
     f = by_rule(findings)
     assert f["CVE-2024-5535"].severity is Severity.CRITICAL and f["CVE-2024-5535"].component == "libssl3"
@@ -60,4 +60,4 @@ def test_xml_matches_json(load: Callable[..., Loaded]) -> None:
     assert fill.severity is Severity.MEDIUM and fill.cwe == ("CWE-1333",)
     assert fill.description == "<img src=x onerror=alert(1)> =cmd|' /C calc'!A0"  # entities decoded, kept as data
     report, findings = load("cyclonedx-xml/empty.xml")
-    assert findings == [] and report.tool == "cyclonedx-maven-plugin" and report.scope == "library:com.example/empty-lib"
+    assert findings == [] and report.tool == "cyclonedx-maven-plugin" and report.scope == "sbom:library:com.example/empty-lib"

@@ -62,15 +62,17 @@ def tool_of(metadata: dict[str, Any], where: str) -> tuple[str, str | None]:
 
 
 def scope_of(metadata: dict[str, Any], source_name: str, where: str) -> str:
-    """The described component: an image repository for containers, else its name."""
+    """``sbom:`` and the described component: an image repository for containers, else its
+    name. The prefix keeps an SBOM from closing the findings of the same tool's scan report
+    (Trivy's CycloneDX output lacks the secrets and misconfigurations of its JSON report)."""
     comp = get_dict(metadata, "component", where)
     name = get_str(comp, "name", where)
     if not name:
         return f"sbom:{source_name}"
     if get_str(comp, "type", where) == "container":
-        return f"image:{image_repository(name)}"
+        return f"sbom:image:{image_repository(name)}"
     group = get_str(comp, "group", where)
-    return f"{get_str(comp, 'type', where) or 'component'}:{group + '/' if group else ''}{name}"
+    return f"sbom:{get_str(comp, 'type', where) or 'component'}:{group + '/' if group else ''}{name}"
 
 
 def image_of(metadata: dict[str, Any]) -> str | None:

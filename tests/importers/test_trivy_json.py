@@ -76,3 +76,28 @@ def test_k8s_report(load: Callable[..., Loaded]) -> None:
 def test_empty_report(load: Callable[..., Loaded]) -> None:
     report, findings = load("trivy-json/empty.json")
     assert findings == [] and report.scope == "image:alpine"
+
+
+def test_legacy_k8s_shape_and_version_after_results() -> None:
+    import io
+    import json
+
+    from cnsmm.importers import trivy_json
+
+    legacy = {"ClusterName": "staging", "Vulnerabilities": [
+        {"Namespace": "shop", "Kind": "Deployment", "Name": "api", "Results": [
+            {"Target": "python:3.12-slim (debian 12.7)", "Class": "os-pkgs", "Vulnerabilities": [
+                {"VulnerabilityID": "CVE-2024-6345", "PkgName": "setuptools", "InstalledVersion": "68.1.2",
+                 "Severity": "HIGH"}]}]}],
+        "Misconfigurations": [
+        {"Namespace": "shop", "Kind": "Deployment", "Name": "api", "Results": [
+            {"Target": "Deployment/api", "Class": "config", "Misconfigurations": [
+                {"ID": "KSV003", "Title": "Default capabilities not dropped", "Severity": "LOW", "Status": "FAIL"}]}]}]}
+    report = trivy_json.parse(io.BytesIO(json.dumps(legacy).encode()), source="k8s-old.json")
+    findings = list(report.findings)
+    assert report.scope == "k8s:staging"
+    assert [(f.rule, f.location.resource, f.location.image) for f in findings] == [
+        ("CVE-2024-6345", "Deployment/shop/api", "python:3.12-slim"), ("KSV003", "Deployment/shop/api", None)]
+    late = {"SchemaVersion": 2, "ArtifactName": "app:1", "ArtifactType": "container_image", "Results": [],
+            "Trivy": {"Version": "0.68.0"}}
+    assert trivy_json.parse(io.BytesIO(json.dumps(late).encode()), source="t.json").tool_version == "0.68.0"

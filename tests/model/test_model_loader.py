@@ -72,6 +72,8 @@ def test_minimal_model_parses() -> None:
         ("id: PLT.RUN.L2.1,", "id: PLT.RUN.L2.2,", r"L2 requirements are numbered \[2\] \(expected 1..1"),
         ("en: B, practices", "en: B, reports: {fuzzing: met}, practices", r"unknown reports kind 'fuzzing'"),
         ("zh: 乙, ", "", r"mini.yaml:14: requirement PLT.RUN.L2.1: missing `zh`"),
+        ("en: B, practices", "en: B, unquoted tail, practices",
+         r"mini.yaml:14: requirement PLT.RUN.L2.1: unknown key 'unquoted tail'.*quote the title"),
     ],
 )
 def test_broken_models_fail_precisely(old: str, new: str, expected: str) -> None:

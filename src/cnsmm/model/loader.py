@@ -28,6 +28,9 @@ _MAX_BYTES = 5_000_000
 _cache: dict[str, Model] = {}
 
 
+_REQUIREMENT_KEYS = frozenset({"id", "level", "zh", "en", "practices", "reports", "pipeline"})
+
+
 def default_model_path() -> str:
     """Path of the model file shipped inside the package."""
     return str(resources.files("cnsmm.model").joinpath("cnmm-tas.yaml"))
@@ -164,6 +167,14 @@ class _Parser:
         raw = self.field(node, "id", str, f"requirement of {sub}")
         ident = self.claim(node, raw, re.escape(sub) + r"\.L[1-5]\.[1-9][0-9]*", "requirement")
         where = f"requirement {ident}"
+        extra = sorted(str(k) for k in node if k not in _REQUIREMENT_KEYS)
+        if extra:
+            raise self.fail(
+                node,
+                f"{where}: unknown key {extra[0]!r} (expected {', '.join(sorted(_REQUIREMENT_KEYS))}); "
+                "a comma inside an unquoted title splits it: quote the title",
+                extra[0],
+            )
         level = node.get("level")
         if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
             raise self.fail(node, f"{where}: `level` must be 1..5 (got {level!r})", "level")

@@ -72,3 +72,17 @@ def test_checkov_single_object_and_empty(load: Callable[..., Loaded]) -> None:
     assert [x.location.resource for x in findings] == ["Pod/default/debug"]
     report, findings = load("checkov-json/empty.json")
     assert findings == [] and report.tool_version == "3.2.296"
+
+
+def test_kubescape_severity_label_when_no_score_factor() -> None:
+    import io
+    import json
+
+    from cnsmm.importers import kubescape_json
+
+    doc = {"summaryDetails": {"controls": {"C-0270": {"controlID": "C-0270", "severity": "High"}}},
+           "resources": [], "results": [{"resourceID": "apps/v1/shop/Deployment/web", "controls": [
+               {"controlID": "C-0270", "name": "Ensure CPU limits are set", "status": {"status": "failed"}}]}]}
+    (finding,) = list(kubescape_json.parse(io.BytesIO(json.dumps(doc).encode()), source="ks.json").findings)
+    assert (finding.severity, finding.tool_severity) == (Severity.HIGH, "High")
+    assert finding.location.resource == "Deployment/shop/web"

@@ -20,11 +20,14 @@ from cnsmm.importers._common import (
     guarded,
     parse_time,
     req_str,
+    severity_from_label,
 )
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport
 
 FORMAT = "kubescape-json"
+
+_LABELS = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Severity.MEDIUM, "low": Severity.LOW}
 
 
 def sniff(head: bytes) -> bool:
@@ -99,11 +102,19 @@ def _findings(results: list[dict[str, Any]], resources: dict[str, dict[str, Any]
             cid = req_str(control, "controlID", cwhere)
             summary = controls.get(cid) if isinstance(controls.get(cid), dict) else {}
             factor = summary.get("scoreFactor") if isinstance(summary, dict) else None
-            sev = severity_of(float(factor)) if isinstance(factor, int | float) else Severity.MEDIUM
+            label = summary.get("severity") if isinstance(summary, dict) else None
+            if isinstance(factor, int | float) and not isinstance(factor, bool):
+                sev = severity_of(float(factor))
+            elif isinstance(label, str):  # some releases name the severity instead
+                sev = severity_from_label(label, _LABELS, Severity.MEDIUM)
+                factor = label
+            else:
+                sev = Severity.MEDIUM
             name = get_str(control, "name", cwhere) or cid
             paths = _paths(control, cwhere)
+            raw = factor if isinstance(factor, str) or factor is None else f"scoreFactor {factor}"
             yield Finding(
-                rule=cid, severity=sev, tool_severity=f"scoreFactor {factor}" if factor is not None else None,
+                rule=cid, severity=sev, tool_severity=raw,
                 title=name, message=f"{resource} fails {cid} {name}" + (f" at {', '.join(paths[:5])}" if paths else ""),
                 description=get_str(summary, "description", cwhere) if isinstance(summary, dict) else None,
                 fix=get_str(summary, "remediation", cwhere) if isinstance(summary, dict) else None,

@@ -112,9 +112,9 @@ def _findings(results: list[dict[str, Any]], resources: dict[str, dict[str, Any]
                 sev = Severity.MEDIUM
             name = get_str(control, "name", cwhere) or cid
             paths = _paths(control, cwhere)
-            raw = factor if isinstance(factor, str) or factor is None else f"scoreFactor {factor}"
+            shown = factor if isinstance(factor, str) or factor is None else f"scoreFactor {factor}"
             yield Finding(
-                rule=cid, severity=sev, tool_severity=raw,
+                rule=cid, severity=sev, tool_severity=shown,
                 title=name, message=f"{resource} fails {cid} {name}" + (f" at {', '.join(paths[:5])}" if paths else ""),
                 description=get_str(summary, "description", cwhere) if isinstance(summary, dict) else None,
                 fix=get_str(summary, "remediation", cwhere) if isinstance(summary, dict) else None,

@@ -90,7 +90,13 @@ def normalise_rule(rule: str) -> str:
 
 
 def primary_vuln_id(rule: str, aliases: tuple[str, ...]) -> str:
-    """The id that names a vulnerability across tools: a CVE if any, else a GHSA, else the rule."""
+    """The id that names a vulnerability across tools: a CVE if any, else a GHSA, else the rule.
+
+    Among several CVEs (or GHSAs) the smallest in sort order is taken, so that the choice does
+    not depend on which of them a tool calls primary.
+    """
+    if not aliases:
+        return rule.strip().upper()
     ids = sorted({i.strip().upper() for i in (rule, *aliases) if i and i.strip()})
     for prefix in ("CVE-", "GHSA-"):
         for candidate in ids:

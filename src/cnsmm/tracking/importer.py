@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Table, and_, exists, func, insert, literal, or_, select, true, update
@@ -81,7 +81,9 @@ def import_report(
     owners = owners if owners is not None else OwnerResolver.from_settings(settings)
     sla = sla or SlaPolicy.from_settings(settings.get("sla"))
     now = utcnow()
-    due = {sev: sla.due(sev, now) for sev in sla.days}
+    due: dict[str, date | str | None] = {sev: sla.due(sev, now) for sev in sla.days}
+    if store.dialect == "sqlite":  # bulk rows bypass SQLAlchemy's type processing
+        due = {sev: d.isoformat() if isinstance(d, date) else d for sev, d in due.items()}
     with store.engine.connect() as conn:
         try:
             with conn.begin():
@@ -109,7 +111,9 @@ def import_report(
         finally:
             if conn.in_transaction():
                 conn.rollback()
-            if not conn.closed and not conn.invalidated:
+            if conn.dialect.name == "sqlite":
+                conn.invalidate()  # closing the connection discards its temporary tables at once
+            elif not conn.closed and not conn.invalidated:
                 with conn.begin():
                     staging.drop(conn)
 
@@ -178,7 +182,7 @@ def _merge(
         .values(**{c: S.c[c] for c in _REFRESHED}, owner=func.coalesce(F.c.owner, S.c.owner))
     )
 
-    # New findings, inserted in fingerprint order.
+    # New findings, read in report order (sequential reads of the stage).
     cols = [c for c in staging.COLUMNS if c != "fingerprint"]
     new_rows = (
         select(
@@ -190,8 +194,8 @@ def _merge(
             now_,
             scan_,
         )
-        .where(K.c.finding_id.is_(None), S.c.seq == K.c.row)
-        .order_by(K.c.fingerprint)
+        .where(K.c.finding_id.is_(None), K.c.fingerprint == S.c.fingerprint, S.c.seq == K.c.row)
+        .order_by(S.c.seq)
     )
     target = ["project_id", "fingerprint", *cols, "status", "regression", "first_seen", "first_scan_id"]
     conn.execute(_insert(conn, F).from_select(target, new_rows).on_conflict_do_nothing())

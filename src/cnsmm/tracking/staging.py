@@ -80,9 +80,13 @@ def rows(
     findings: Iterable[Finding],
     scope: str,
     owners: OwnerResolver,
-    due_by_severity: dict[str, date | None],
+    due_by_severity: dict[str, date | str | None],
 ) -> Iterator[tuple[Any, ...]]:
-    """Staging rows (in :data:`COLUMNS` order) for ``findings``."""
+    """Staging rows (in :data:`COLUMNS` order) for ``findings``.
+
+    ``due_by_severity`` gives the due date per severity, as a ``date`` or, for SQLite, as
+    the ISO string that SQLAlchemy stores.
+    """
     for f in findings:
         kind, value, vuln_id = fingerprint(f, scope)
         loc = f.location
@@ -162,9 +166,11 @@ def load(
         marks = ", ".join("?" * len(COLUMNS))
         sql = f"INSERT INTO {stage.name} ({names}) VALUES ({marks})"  # noqa: S608
         cursor = dbapi.cursor()
-        while batch := [(*r[:-1], r[-1] and r[-1].isoformat()) for r in islice(staged, batch_size)]:
-            cursor.executemany(sql, batch)
-            total += len(batch)
+        while True:
+            cursor.executemany(sql, islice(staged, batch_size))
+            if cursor.rowcount <= 0:
+                break
+            total += cursor.rowcount
             if progress:
                 progress(total)
         cursor.close()

@@ -171,7 +171,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         "synchronous=NORMAL",
         "foreign_keys=ON",
         "busy_timeout=30000",
-        "cache_size=-65536",
+        "cache_size=-131072",
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

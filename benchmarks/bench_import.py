@@ -1,0 +1,83 @@
+"""Benchmark `cnsmm import` into SQLite: first import, re-import, and parsing alone.
+
+    .venv/bin/python benchmarks/bench_import.py [--count 1000000] [--kind trivy] [--workdir DIR]
+
+Generates a report with benchmarks/gen_reports.py (kept in --workdir for later runs), then
+runs, each as its own process measured by benchmarks/measure.py (wall time, CPU time of the
+process tree, peak resident memory):
+
+1. parse only: iterate the report's findings, no store (the importer's share of the time);
+2. first import into an empty SQLite store (every finding new);
+3. re-import of the same report (every finding seen again, none new or fixed).
+
+Prints a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_reports import WRITERS
+from measure import measure
+
+REPO = Path(__file__).resolve().parent.parent
+PARSE_ONLY = (
+    "import sys\n"
+    "from cnsmm.importers import open_report\n"
+    "n = sum(1 for _ in open_report(sys.argv[1]).findings)\n"
+    "print(n)\n"
+)
+
+
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(label: str, cmd: list[str], rows: list[str]) -> None:
+    """Measure ``cmd`` and add a table row."""
+    cpu = _cpu_children()
+    m = measure(cmd, env=dict(os.environ), cwd=str(REPO))
+    cpu = _cpu_children() - cpu
+    if m.returncode != 0:
+        raise SystemExit(f"{label}: exit code {m.returncode}: {' '.join(cmd)}")
+    rows.append(f"| {label} | {m.seconds:.1f} s | {cpu:.1f} s | {m.peak_tree_mib:.0f} MiB |")
+    print(rows[-1], flush=True)
+
+
+def main() -> None:
+    """Generate the report if needed and run the three measurements."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--kind", choices=sorted(WRITERS), default="trivy")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cnsmm-bench")
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    report = args.workdir / f"{args.kind}-{args.count}.json"
+    if not report.exists():
+        print(f"generating {report} ...", flush=True)
+        WRITERS[args.kind](report, args.count)
+    db = args.workdir / "bench.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    python = sys.executable
+    cnsmm = [python, "-m", "cnsmm", "import", str(report), "--project", "bench", "--db", str(db)]
+    size = report.stat().st_size / 2**20
+    print(f"report: {report} ({size:.0f} MiB, {args.count:,} findings); store: {db}", flush=True)
+    rows = ["| step | wall | CPU | peak memory |", "|---|---:|---:|---:|"]
+    run("parse only (no store)", [python, "-c", PARSE_ONLY, str(report)], rows)
+    run("first import (all new)", cnsmm, rows)
+    run("re-import (all seen again)", cnsmm, rows)
+    print(f"store size: {db.stat().st_size / 2**20:.0f} MiB")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

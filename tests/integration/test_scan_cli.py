@@ -116,3 +116,24 @@ def test_examples_scan(capsys) -> None:  # type: ignore[no-untyped-def]
     bad = {f["resource"] for f in doc["findings"] if f["severity"] in ("critical", "high")}
     assert "Deployment/shop/payments" in bad
     assert "Deployment/shop/frontend" not in bad
+
+
+def test_hostile_inputs_each_get_a_message_and_the_rest_is_scanned(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "good.yaml").write_text(POD)
+    bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+    bomb += [f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]" for i in range(9)]
+    (tmp_path / "bomb.yaml").write_text("\n".join(bomb) + "\n")
+    (tmp_path / "deep.yaml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    (tmp_path / "binary.yaml").write_bytes(b"\x00\x01\x02ELF" * 100)
+    (tmp_path / "latin1.yaml").write_bytes("kind: Pod\nname: caf\xe9\n".encode("latin-1"))
+    (tmp_path / "huge.yaml").write_text("a: " + "x" * (2 * 1024 * 1024) + "\n")
+    (tmp_path / "loop").mkdir()
+    (tmp_path / "loop" / "back").symlink_to(tmp_path)
+    code, out, err = run(["scan", str(tmp_path), "--enable", "K8S-001", "--max-file-size", "1MB", "-f", "json"],
+                         capsys)
+    doc = json.loads(out)
+    kinds = {e["file"].rsplit("/", 1)[-1]: e["kind"] for e in doc["errors"]}
+    assert kinds == {"bomb.yaml": "alias-bomb", "deep.yaml": "parse", "binary.yaml": "binary",
+                     "latin1.yaml": "encoding", "huge.yaml": "size", "back": "symlink-loop"}
+    assert [f["resource"] for f in doc["findings"]] == ["Pod/apps/p"]
+    assert code == 1 and doc["complete"] is False

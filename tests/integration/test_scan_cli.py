@@ -129,7 +129,7 @@ def test_hostile_inputs_each_get_a_message_and_the_rest_is_scanned(tmp_path: Pat
     (tmp_path / "huge.yaml").write_text("a: " + "x" * (2 * 1024 * 1024) + "\n")
     (tmp_path / "loop").mkdir()
     (tmp_path / "loop" / "back").symlink_to(tmp_path)
-    code, out, err = run(["scan", str(tmp_path), "--enable", "K8S-001", "--max-file-size", "1MB", "-f", "json"],
+    code, out, _ = run(["scan", str(tmp_path), "--enable", "K8S-001", "--max-file-size", "1MB", "-f", "json"],
                          capsys)
     doc = json.loads(out)
     kinds = {e["file"].rsplit("/", 1)[-1]: e["kind"] for e in doc["errors"]}

@@ -53,13 +53,8 @@ def _register() -> None:
         "cnsmm.commands.assess",
         "cnsmm.commands.serve",
     ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # command group not built in this installation
-            raise
-        for command in getattr(module, "COMMANDS", []):
+        module = importlib.import_module(module_name)
+        for command in module.COMMANDS:
             cli.add_command(command)
 
 

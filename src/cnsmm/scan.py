@@ -93,15 +93,10 @@ class _SetOutput:
 
 def file_analyzers() -> list[FileAnalyzer]:
     """The non-Kubernetes analyzers (Dockerfiles, CI pipelines)."""
-    import importlib
+    from cnsmm.sources.dockerfile import ANALYZER as dockerfile
+    from cnsmm.sources.pipelines import ANALYZER as pipeline
 
-    found: list[FileAnalyzer] = []
-    for name in ("cnsmm.sources.dockerfile", "cnsmm.sources.pipelines"):
-        try:
-            found.append(importlib.import_module(name).ANALYZER)
-        except (ImportError, AttributeError):  # analyzer still being built
-            continue
-    return found
+    return [dockerfile, pipeline]
 
 
 def _enabled_rules(config: Config) -> list[Rule]:
@@ -221,12 +216,9 @@ def _scan_set(files: list[InputFile], config: Config, stdin: bytes | None) -> _S
 
 
 def _sniff_pipeline(text: str) -> FileAnalyzer | None:
-    try:
-        from cnsmm.sources import pipelines
-    except ImportError:
-        return None
-    sniff = getattr(pipelines, "sniff", None)
-    return pipelines.ANALYZER if sniff is not None and sniff(text) else None
+    from cnsmm.sources import pipelines
+
+    return pipelines.ANALYZER if pipelines.sniff(text) else None
 
 
 def _run_analyzer(

@@ -147,18 +147,17 @@ def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]
     refs = obj.metadata.get("ownerReferences")
     if not isinstance(refs, list):
         return False
-    for ref in refs:
-        if isinstance(ref, dict) and ref.get("controller") is True:
-            if (obj.namespace, str(ref.get("kind")), str(ref.get("name"))) in present:
-                return True
-    return False
+    return any(
+        isinstance(ref, dict)
+        and ref.get("controller") is True
+        and (obj.namespace, str(ref.get("kind")), str(ref.get("name"))) in present
+        for ref in refs
+    )
 
 
 def _detect(objects: list[K8sObject]) -> list[Any]:
     if not objects:
         return []
-    try:
-        from cnsmm.capabilities import detect
-    except ImportError:  # pragma: no cover - catalogue not installed
-        return []
+    from cnsmm.capabilities import detect
+
     return list(detect(objects))

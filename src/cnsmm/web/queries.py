@@ -181,12 +181,18 @@ def overview(store: Store, pid: int) -> dict[str, Any]:
 
     Small projects are counted on every call. When counting took longer than
     ``SLOW_OVERVIEW_S`` (hundreds of thousands of findings), the figures are kept for
-    ``OVERVIEW_TTL_S`` seconds in this process, and concurrent callers wait for one count.
+    ``OVERVIEW_TTL_S`` seconds in this process; once they are older, one caller counts again
+    while concurrent callers get the previous figures instead of waiting.
     """
     key = (store.url, pid)
     with _locks_guard:
         lock = _overview_locks.setdefault(key, threading.Lock())
-    with lock:
+    hit = _overview_cache.get(key)
+    if hit is not None and (hit[0] > time.monotonic() or not lock.acquire(blocking=False)):
+        return dict(hit[1])
+    if hit is None:
+        lock.acquire()
+    try:
         hit = _overview_cache.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return dict(hit[1])
@@ -196,6 +202,8 @@ def overview(store: Store, pid: int) -> dict[str, Any]:
             _overview_cache[key] = (time.monotonic() + OVERVIEW_TTL_S, data)
         else:
             _overview_cache.pop(key, None)
+    finally:
+        lock.release()
     return dict(data)
 
 

@@ -227,3 +227,34 @@ def test_assessment_upload_checks_its_shape(flow: World) -> None:
     assert got == doc
     trend = flow.client.get("/api/v1/projects/alpha/overview", headers=sec).json()["maturity_trend"]
     assert trend[-1]["overall"] == 2
+
+
+def test_quickly_counted_overview_figures_are_always_fresh(flow: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnsmm.web import queries
+
+    monkeypatch.setattr(queries, "SLOW_OVERVIEW_S", 60.0)  # every count here is quick, whatever the load
+    viewer, dev = bearer(flow.tokens["viewer-a"]), bearer(flow.tokens["developer-a"])
+    before = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
+    item = flow.client.get("/api/v1/projects/alpha/findings?status=open", headers=viewer).json()["items"][0]
+    assert flow.client.patch(f"/api/v1/projects/alpha/findings/{item['id']}", json={"status": "fixed"},
+                             headers=dev).status_code == 200
+    after = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
+    assert after[item["severity"]] == before[item["severity"]] - 1
+
+
+def test_slow_overview_figures_are_reused_then_recounted(flow: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnsmm.web import queries
+
+    monkeypatch.setattr(queries, "SLOW_OVERVIEW_S", -1.0)  # treat every count as slow: cache it
+    monkeypatch.setattr(queries, "_overview_cache", {})
+    viewer, dev = bearer(flow.tokens["viewer-a"]), bearer(flow.tokens["developer-a"])
+    first = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
+    item = flow.client.get("/api/v1/projects/alpha/findings?status=open", headers=viewer).json()["items"][0]
+    assert flow.client.patch(f"/api/v1/projects/alpha/findings/{item['id']}", json={"status": "fixed"},
+                             headers=dev).status_code == 200
+    cached = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
+    assert cached == first  # within the reuse window
+    for key, (_, data) in list(queries._overview_cache.items()):
+        queries._overview_cache[key] = (0.0, data)  # the window has passed
+    fresh = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
+    assert fresh[item["severity"]] == first[item["severity"]] - 1

@@ -61,7 +61,7 @@ def project_names(store: Store) -> list[str]:
         return list(conn.scalars(select(Project.name).order_by(Project.name)))
 
 
-def _filtered(pid: int, flt: FindingFilter, columns: Any) -> Select[Any]:
+def _filtered(pid: int, flt: FindingFilter, columns: Any, streams: list[int] | None = None) -> Select[Any]:
     query = select(*columns).where(F.c.project_id == pid)
     if flt.severity:
         query = query.where(F.c.severity.in_(flt.severity))
@@ -72,8 +72,9 @@ def _filtered(pid: int, flt: FindingFilter, columns: Any) -> Select[Any]:
     if flt.overdue:
         query = query.where(F.c.due < utcnow().date(), F.c.status.in_([s.value for s in OPEN_STATES]))
     if flt.tool:
-        streams = select(STREAM.c.id).where(STREAM.c.project_id == pid, STREAM.c.tool == flt.tool)
-        query = query.where(select(SRC.c.id).where(SRC.c.finding_id == F.c.id, SRC.c.stream_id.in_(streams)).exists())
+        # the tool's streams as literal ids: the planner then knows how many sources match
+        query = query.where(select(SRC.c.id).where(SRC.c.finding_id == F.c.id,
+                                                   SRC.c.stream_id.in_(streams or [])).exists())
     if flt.q:
         like = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(*(c.ilike(like, escape="\\") for c in
@@ -107,10 +108,13 @@ def list_page(store: Store, pid: int, flt: FindingFilter) -> FindingsPage:
     per_page = max(1, min(flt.per_page, 500))
     offset = (max(flt.page, 1) - 1) * per_page
     with store.read() as conn:
-        ids = list(conn.scalars(_filtered(pid, flt, (F.c.id,)).order_by(*order).limit(per_page + 1).offset(offset)))
+        streams = list(conn.scalars(select(STREAM.c.id).where(STREAM.c.project_id == pid, STREAM.c.tool == flt.tool))
+                       ) if flt.tool else None
+        query = _filtered(pid, flt, (F.c.id,), streams)
+        ids = list(conn.scalars(query.order_by(*order).limit(per_page + 1).offset(offset)))
         has_more = len(ids) > per_page
         ids = ids[:per_page]
-        capped = _filtered(pid, flt, (F.c.id,)).order_by(None).limit(TOTAL_CAP + 1).subquery()
+        capped = query.order_by(None).limit(TOTAL_CAP + 1).subquery()
         counted = conn.scalar(select(func.count()).select_from(capped)) or 0
         by_id = {r.id: r for r in conn.execute(select(*LIST_COLUMNS).where(F.c.id.in_(ids)))} if ids else {}
         rows = [by_id[i] for i in ids if i in by_id]

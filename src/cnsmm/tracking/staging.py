@@ -31,7 +31,6 @@ stage = Table(
     Column("tool_severity", String(50)),
     Column("title", Text),
     Column("message", Text),
-    Column("description", Text),
     Column("fix", Text),
     Column("category", String(30)),
     Column("rule", String(300)),
@@ -50,7 +49,11 @@ stage = Table(
     Column("due", Date),
     prefixes=["TEMPORARY"],
 )
-"""Every finding of the report, in report order (``seq``)."""
+"""Every finding of the report, in report order (``seq``).
+
+The tool's long description is not kept: it is the same text for every package and image a
+vulnerability is found in, it would be most of the store's size, and the report has it.
+"""
 keys = Table(
     "cnsmm_stage_keys",
     _meta,
@@ -64,7 +67,7 @@ keys = Table(
 COLUMNS = tuple(c.name for c in stage.columns if c.name != "seq")
 """Staged columns, in the order of the rows that :func:`rows` yields."""
 _MAX_INT = 2**31 - 1
-_LIMITS: tuple[int, ...] = (64, 20, 10, 0, 50, 1000, 4000, 8000, 4000, 30, 300, 300, 2000, 1000, 1000, 200, 1000)
+_LIMITS: tuple[int, ...] = (64, 20, 10, 0, 50, 1000, 4000, 4000, 30, 300, 300, 2000, 1000, 1000, 200, 1000)
 _LIMITS += (2000, 0, 1000, 1000, 2000, 200, 0)
 """Longest value kept per staged column (longer text is cut)."""
 _FAST_LIMIT = 1000
@@ -100,7 +103,6 @@ def rows(
             f.tool_severity,
             f.title,
             f.message,
-            f.description,
             f.fix,
             f.category,
             f.rule,

@@ -16,7 +16,7 @@ import click
 from cnsmm.errors import ConfigError, Error
 from cnsmm.findings import Severity
 from cnsmm.tracking.export import iter_json, write_csv
-from cnsmm.tracking.importer import ImportSummary, import_report
+from cnsmm.tracking.importer import ImportSummary
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.owners import load_owner_file
 from cnsmm.tracking.projects import project_settings, update_settings
@@ -134,16 +134,16 @@ def _import_files(
     codeowners: Path | None,
     sla: tuple[str, ...],
 ) -> list[str]:
-    from cnsmm.importers import open_report
+    from cnsmm.tracking.pipeline import import_path
 
     _save_settings(store, project, owners, codeowners, sla)
     failed: list[str] = []
     for path in files:
         try:
-            report = open_report(path, format=fmt)
-            summary = import_report(
+            summary = import_path(
                 store,
-                report,
+                path,
+                format=fmt,
                 project=project,
                 source_name=path.name,
                 source_sha256=_sha256(path),

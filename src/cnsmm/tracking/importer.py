@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -63,6 +63,12 @@ class ImportSummary:
     """Risk acceptances that had expired and were reopened."""
 
 
+RowSource = Callable[
+    [OwnerResolver, dict[str, "date | str | None"]], tuple["ImportedReport", Iterator[tuple[Any, ...]]]
+]
+"""Gives the report (for its metadata) and its staging rows, given the owners and due dates."""
+
+
 def import_report(
     store: Store,
     report: ImportedReport,
@@ -77,6 +83,34 @@ def import_report(
     batch_size: int = 5000,
 ) -> ImportSummary:
     """Import every finding of ``report`` into ``project``, all or nothing."""
+    return import_rows(
+        store,
+        lambda who, due: (report, staging.rows(report.findings, report.scope, who, due)),
+        project=project,
+        source_name=source_name,
+        source_sha256=source_sha256,
+        actor=actor,
+        owners=owners,
+        sla=sla,
+        progress=progress,
+        batch_size=batch_size,
+    )
+
+
+def import_rows(
+    store: Store,
+    source: RowSource,
+    *,
+    project: str,
+    source_name: str,
+    source_sha256: str,
+    actor: str,
+    owners: OwnerResolver | None = None,
+    sla: SlaPolicy | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 5000,
+) -> ImportSummary:
+    """Import the staging rows that ``source`` produces (see :func:`import_report`)."""
     settings = project_settings(store, project)
     owners = owners if owners is not None else OwnerResolver.from_settings(settings)
     sla = sla or SlaPolicy.from_settings(settings.get("sla"))
@@ -88,12 +122,8 @@ def import_report(
         try:
             with conn.begin():
                 staging.create(conn)
-                read = staging.load(
-                    conn,
-                    staging.rows(report.findings, report.scope, owners, due),
-                    batch_size=batch_size,
-                    progress=progress,
-                )
+                report, rows = source(owners, due)
+                read = staging.load(conn, rows, batch_size=batch_size, progress=progress)
             conn.execution_options(cnsmm_begin="IMMEDIATE")
             _begin_with_retry(conn)
             summary = _merge(

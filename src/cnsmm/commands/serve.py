@@ -36,8 +36,21 @@ def serve_cmd(host: str, port: int, db: str | None, workers: int) -> None:
     store.dispose()
     if db:
         os.environ["CNSMM_DB"] = db
-    uvicorn.run("cnsmm.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
-                log_level="info")
+    if workers == 1:
+        uvicorn.run("cnsmm.web.asgi:app", host=host, port=port, proxy_headers=True, log_level="info")
+        return
+    import socket
+
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("cnsmm.web.asgi:app", host=host, port=port, workers=workers, proxy_headers=True,
+                            log_level="info")
+    sock = config.bind_socket()
+    # uvicorn creates the shared socket without the TCP protocol number, so asyncio does not set
+    # TCP_NODELAY on the connections it accepts and each response waited ~40 ms for the client's
+    # delayed ACK. Accepted connections inherit the option from the listening socket.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 @click.group("user")

@@ -124,9 +124,12 @@ def scan_paths(
     result = ScanResult(errors=list(errors), sets=len(groups))
     result.rules_run = len(_enabled_rules(config))
     jobs = list(groups.values())
-    workers = _worker_count(config, jobs)
+    sizes = {id(job): _size(job) for job in jobs}
+    workers = _worker_count(config, sum(sizes.values()), len(jobs))
     outputs: list[_SetOutput] = []
     if workers > 1:
+        # largest sets first, so that no big set is left running alone at the end
+        jobs.sort(key=lambda job: sizes[id(job)], reverse=True)
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(_scan_set, job, config, stdin) for job in jobs]
             for done, future in enumerate(futures, start=1):
@@ -142,18 +145,21 @@ def scan_paths(
     return result
 
 
-def _worker_count(config: Config, jobs: list[list[InputFile]]) -> int:
+def _size(job: list[InputFile]) -> int:
+    total = 0
+    for f in job:
+        with contextlib.suppress(OSError):
+            total += os.path.getsize(f.path) if f.path != "-" else 0
+    return total
+
+
+def _worker_count(config: Config, total_bytes: int, sets: int) -> int:
     if config.workers:
         return max(1, config.workers)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2 or len(jobs) < 4:
+    if cores < 2 or sets < 4:
         return 1
-    total = 0
-    for job in jobs:
-        for f in job:
-            with contextlib.suppress(OSError):
-                total += os.path.getsize(f.path) if f.path != "-" else 0
-    return min(cores, 4) if total > 4 * 1024 * 1024 else 1
+    return min(cores, 4) if total_bytes > 4 * 1024 * 1024 else 1
 
 
 def _merge(result: ScanResult, outputs: list[_SetOutput]) -> None:

@@ -115,14 +115,32 @@ def _typed(tag: str, value: str) -> Any:
     return value
 
 
+_PLAIN_CACHE: dict[str, tuple[Any, str]] = {}
+_PLAIN_CACHE_MAX = 50_000
+
+
 def _resolve_plain(value: str) -> tuple[Any, str]:
-    """Value and tag of a plain scalar, with YAML 1.1 implicit typing (as PyYAML's SafeLoader)."""
+    """Value and tag of a plain scalar, with YAML 1.1 implicit typing (as PyYAML's SafeLoader).
+
+    Manifests repeat the same short scalars (``true``, ``v1``, ``Always``, ports) endlessly, so
+    results for short values are cached (immutable values only: str, int, float, bool, None).
+    """
+    hit = _PLAIN_CACHE.get(value)
+    if hit is not None:
+        return hit
+    result: tuple[Any, str] = (value, _STR)
     if not value:
-        return None, _NULL
-    for tag, regexp in _IMPLICIT.get(value[0], ()):
-        if regexp.match(value):
-            return _typed(tag, value), tag
-    return value, _STR
+        result = (None, _NULL)
+    else:
+        for tag, regexp in _IMPLICIT.get(value[0], ()):
+            if regexp.match(value):
+                result = (_typed(tag, value), tag)
+                break
+    if len(value) <= 64:
+        if len(_PLAIN_CACHE) >= _PLAIN_CACHE_MAX:
+            _PLAIN_CACHE.clear()
+        _PLAIN_CACHE[value] = result
+    return result
 
 
 def _scalar(event: yaml.ScalarEvent) -> tuple[Any, str]:

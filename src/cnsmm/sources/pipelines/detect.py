@@ -51,8 +51,9 @@ _PATHS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 MAX_SNIFF_BYTES = 2_000_000
 """Larger texts are not sniffed (they are not hand-written pipelines)."""
 
-_HINT = re.compile(r"^\s*(jobs|stages|steps|script|runs)\s*:|pipeline\s*\{|^\s*node\b", re.MULTILINE)
-_K8S = re.compile(r"^apiVersion\s*:", re.MULTILINE)
+_HINT = re.compile(r"^[ \t]*(?:jobs|stages|steps|script|runs)[ \t]*:|pipeline[ \t\n]*\{|^[ \t]*node\b", re.MULTILINE)
+_K8S = re.compile(r"^apiVersion[ \t]*:", re.MULTILINE)
+_KIND = re.compile(r"^kind[ \t]*:", re.MULTILINE)
 
 
 def system_for_path(relpath: str) -> str | None:
@@ -81,9 +82,11 @@ def sniff(text: str) -> str | None:
     """Pipeline system of a file's text by its content, or None. Cheap on non-pipelines:
     YAML is parsed only when a pipeline keyword starts a line. A text that loads as a YAML
     mapping is judged by its shape only; the Jenkins rule applies to text that does not."""
-    if len(text) > MAX_SNIFF_BYTES or not _HINT.search(text):
+    if len(text) > MAX_SNIFF_BYTES:
         return None
-    if _K8S.search(text) and re.search(r"^kind\s*:", text, re.MULTILINE):
+    if _K8S.search(text) and _KIND.search(text):
+        return None  # a Kubernetes manifest (checked first: it is the common case and cheap)
+    if not _HINT.search(text):
         return None
     docs, _ = load_yaml(text)
     if docs and isinstance(docs[0].value, YMap):

@@ -11,6 +11,7 @@ the process with SIGKILL at that point.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,7 +74,12 @@ def main() -> None:
             findings=findings(args.start, args.count, hold_at, marker),
         )
         importer.import_report(
-            store, report, project=args.project, source_name="worker.json", source_sha256="0" * 64, actor="worker"
+            store,
+            report,
+            project=args.project,
+            source_name="worker.json",
+            source_sha256=hashlib.sha256(f"{args.start}:{args.count}".encode()).hexdigest(),
+            actor="worker",
         )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from cnsmm.errors import ReportParseError
 from cnsmm.findings import Finding, Severity
 from cnsmm.importers.interface import ImportedReport
-from cnsmm.tracking.importer import import_report
+from cnsmm.tracking.importer import ImportSummary, import_report
 from cnsmm.tracking.models import Scan, StatusChange, TrackedFinding
 from cnsmm.tracking.owners import OwnerResolver, OwnerRule, glob_to_regex
 from cnsmm.tracking.queries import Filters, list_findings
@@ -19,7 +19,7 @@ from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import Status, change_status
 
-from .conftest import Importer, misconfig, vuln
+from .conftest import Importer, misconfig, report, vuln
 
 
 def _by_rule(store: Store, project: str) -> dict[str, object]:
@@ -243,3 +243,22 @@ def test_filters_by_severity_status_tool_and_overdue(do_import: Importer, store:
     overdue = list(list_findings(store, project, Filters(overdue=True)))
     assert [(f.rule, f.overdue) for f in overdue] == [("CVE-2024-0001", True)]
     assert list(list_findings(store, project, Filters(statuses=["fixed"]))) == []
+
+
+def test_reimport_of_the_identical_file_is_the_same_as_a_full_merge(store: Store, project: str) -> None:
+    findings = [vuln("CVE-2024-0001"), vuln("CVE-2024-0002"), vuln("CVE-2024-0003")]
+
+    def again(sha: str, items: list[Finding]) -> ImportSummary:
+        rep = report(items, scope="image:web")
+        return import_report(store, rep, project=project, source_name="t.json", source_sha256=sha, actor="t")
+
+    assert again("a" * 64, findings).new == 3
+    (fid,) = [f.id for f in list_findings(store, project) if f.rule == "CVE-2024-0002"]
+    change_status(store, fid, Status.FIXED, actor="dev", reason="believed fixed")
+    # Same file: its findings are not read again (an empty list stands for them here).
+    same = again("a" * 64, [])
+    assert (same.new, same.seen_again, same.reopened, same.closed_fixed) == (0, 3, 1, 0)
+    assert {f.status for f in list_findings(store, project)} == {"open"}
+    # Another file of the same tool and scope is merged in full.
+    other = again("b" * 64, findings[:2])
+    assert (other.new, other.seen_again, other.reopened, other.closed_fixed) == (0, 2, 0, 1)

@@ -100,6 +100,11 @@ def _summary_line(s: ImportSummary) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CODEOWNERS file; saved in the project.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Read and merge every finding even when this exact file was the latest scan of its tool and scope.",
+)
 @click.option("--sla", multiple=True, metavar="SEVERITY=DAYS", help="Days to fix per severity; saved in the project.")
 @db_option
 @actor_option
@@ -109,6 +114,7 @@ def import_cmd(
     fmt: str | None,
     owners: Path | None,
     codeowners: Path | None,
+    full: bool,
     sla: tuple[str, ...],
     db: str | None,
     actor: str,
@@ -119,7 +125,7 @@ def import_cmd(
     scope no longer reports are closed as fixed; fixed ones that come back are reopened.
     """
     with open_store(db) as store:
-        failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla)
+        failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full)
     if failed:
         raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
 
@@ -133,6 +139,8 @@ def _import_files(
     owners: Path | None,
     codeowners: Path | None,
     sla: tuple[str, ...],
+    *,
+    full: bool = False,
 ) -> list[str]:
     from cnsmm.tracking.pipeline import import_path
 
@@ -149,6 +157,7 @@ def _import_files(
                 source_sha256=_sha256(path),
                 actor=actor,
                 progress=_progress(path.name),
+                skip_identical=not full,
             )
         except Error as exc:
             if sys.stderr.isatty():

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import Boolean, DateTime, Integer, String
 
 from cnsmm.tracking import staging
-from cnsmm.tracking.models import FindingSource, Scan, SourceStream, StatusChange, TrackedFinding
+from cnsmm.tracking.models import FindingSource, Project, Scan, SourceStream, StatusChange, TrackedFinding
 from cnsmm.tracking.owners import OwnerResolver
 from cnsmm.tracking.projects import ensure_project, project_settings
 from cnsmm.tracking.sla import SlaPolicy
@@ -109,8 +109,15 @@ def import_rows(
     sla: SlaPolicy | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
+    skip_identical: bool = True,
 ) -> ImportSummary:
-    """Import the staging rows that ``source`` produces (see :func:`import_report`)."""
+    """Import the staging rows that ``source`` produces (see :func:`import_report`).
+
+    When the file (by SHA-256) is the one of the latest scan of the same tool and scope, its
+    findings are not staged again: the result is the same as a full merge (every finding of
+    that scan seen again, fixed ones reopened), computed from the store. ``source`` may be
+    called a second time, when that turns out not to hold any more under the write lock.
+    """
     settings = project_settings(store, project)
     owners = owners if owners is not None else OwnerResolver.from_settings(settings)
     sla = sla or SlaPolicy.from_settings(settings.get("sla"))
@@ -118,34 +125,60 @@ def import_rows(
     due: dict[str, date | str | None] = {sev: sla.due(sev, now) for sev in sla.days}
     if store.dialect == "sqlite":  # bulk rows bypass SQLAlchemy's type processing
         due = {sev: d.isoformat() if isinstance(d, date) else d for sev, d in due.items()}
-    with store.engine.connect() as conn:
-        try:
-            with conn.begin():
-                staging.create(conn)
-                report, rows = source(owners, due)
-                read = staging.load(conn, rows, batch_size=batch_size, progress=progress)
-            conn.execution_options(cnsmm_begin="IMMEDIATE")
-            _begin_with_retry(conn)
-            summary = _merge(
-                conn,
-                report,
-                project=project,
-                source_name=source_name,
-                sha256=source_sha256,
-                actor=actor,
-                now=now,
-                read=read,
-            )
-            conn.commit()
-            return summary
-        finally:
-            if conn.in_transaction():
-                conn.rollback()
-            if conn.dialect.name == "sqlite":
-                conn.invalidate()  # closing the connection discards its temporary tables at once
-            elif not conn.closed and not conn.invalidated:
+    for shortcut in (True, False) if skip_identical and source_sha256 else (False,):
+        with store.engine.connect() as conn:
+            try:
                 with conn.begin():
-                    staging.drop(conn)
+                    staging.create(conn)
+                    report, rows = source(owners, due)
+                    identical = shortcut and _latest_sha256(conn, project, report) == source_sha256
+                    if identical:
+                        cast(Generator[Any, None, None], rows).close()
+                        read = 0
+                    else:
+                        read = staging.load(conn, rows, batch_size=batch_size, progress=progress)
+                conn.execution_options(cnsmm_begin="IMMEDIATE")
+                _begin_with_retry(conn)
+                try:
+                    summary = _merge(
+                        conn,
+                        report,
+                        project=project,
+                        source_name=source_name,
+                        sha256=source_sha256,
+                        actor=actor,
+                        now=now,
+                        read=read,
+                        identical=identical,
+                    )
+                except _NotIdentical:
+                    continue  # another import of this stream landed meanwhile: do the full merge
+                conn.commit()
+                return summary
+            finally:
+                if conn.in_transaction():
+                    conn.rollback()
+                if conn.dialect.name == "sqlite":
+                    conn.invalidate()  # closing the connection discards its temporary tables at once
+                elif not conn.closed and not conn.invalidated:
+                    with conn.begin():
+                        staging.drop(conn)
+    raise AssertionError("unreachable: the full merge never asks for a retry")
+
+
+class _NotIdentical(Exception):
+    """The stream's latest scan changed between the check and the merge."""
+
+
+def _latest_sha256(conn: Connection, project: str, report: ImportedReport) -> str | None:
+    """SHA-256 of the file of the latest scan of this report's tool and scope in the project."""
+    return conn.execute(
+        select(Scan.source_sha256)
+        .join(Project, Project.id == Scan.project_id)
+        .where(Project.name == project, Scan.tool == report.tool[:100], Scan.scope == report.scope)
+        .order_by(Scan.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def _merge(
@@ -158,8 +191,11 @@ def _merge(
     actor: str,
     now: datetime,
     read: int,
+    identical: bool = False,
 ) -> ImportSummary:
     lock_project(conn, project)
+    if identical and _latest_sha256(conn, project, report) != sha256:
+        raise _NotIdentical
     project_id = ensure_project(conn, project)
     generated = report.generated_at
     if generated is not None and generated.tzinfo is not None:
@@ -183,6 +219,8 @@ def _merge(
     ).scalar_one()
     expired = expire_risk_acceptances(conn, project_id, scan_id=scan_id)
     stream_id = _stream(conn, project_id, report.tool[:100], report.scope, scan_id, now)
+    if identical:
+        return _merge_identical(conn, report, project, project_id, stream_id, scan_id, now, source_name, expired)
     now_ = literal(now, DateTime())
     scan_ = literal(scan_id, Integer())
     match = select(F.c.id).where(F.c.project_id == project_id, F.c.fingerprint == K.c.fingerprint).scalar_subquery()
@@ -272,6 +310,34 @@ def _merge(
     )
     return ImportSummary(
         project, scan_id, source_name, report.tool, report.scope, read, unique, new, seen, reopened, closed, expired
+    )
+
+
+def _merge_identical(
+    conn: Connection,
+    report: ImportedReport,
+    project: str,
+    project_id: int,
+    stream_id: int,
+    scan_id: int,
+    now: datetime,
+    source_name: str,
+    expired: int,
+) -> ImportSummary:
+    """The merge of a file identical to the stream's latest scan: its findings are the active sources."""
+    reported = select(SRC.c.finding_id).where(SRC.c.stream_id == stream_id, SRC.c.active.is_(True))
+    came_back = and_(F.c.status == Status.FIXED.value, F.c.id.in_(reported))
+    reason = f"seen again by scan {scan_id} ({report.tool} {report.scope}): regression"
+    _history(conn, came_back, Status.FIXED.value, Status.OPEN.value, reason=reason, scan_id=scan_id, now=now)
+    reopened = conn.execute(
+        update(F)
+        .where(came_back)
+        .values(status=Status.OPEN.value, regression=True, fixed_at=None, status_changed_at=now)
+    ).rowcount
+    seen = int(conn.execute(select(func.count()).select_from(reported.subquery())).scalar_one())
+    conn.execute(update(Scan).where(Scan.id == scan_id).values(finding_count=seen, reopened_count=reopened))
+    return ImportSummary(
+        project, scan_id, source_name, report.tool, report.scope, seen, seen, 0, seen, reopened, 0, expired
     )
 
 

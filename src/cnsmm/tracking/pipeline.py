@@ -74,12 +74,13 @@ def import_path(
     source_sha256: str,
     actor: str,
     progress: Callable[[int], None] | None = None,
+    skip_identical: bool = True,
 ) -> ImportSummary:
     """Open, parse (in a child process) and import the report at ``path``, all or nothing."""
     ctx = multiprocessing.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
 
     def source(owners: OwnerResolver, due: dict[str, date | str | None]) -> tuple[ImportedReport, Iterator[Any]]:
+        receive, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_child, args=(str(path), format, owners, due, send), daemon=True)
         proc.start()
         send.close()
@@ -125,4 +126,5 @@ def import_path(
         source_sha256=source_sha256,
         actor=actor,
         progress=progress,
+        skip_identical=skip_identical,
     )

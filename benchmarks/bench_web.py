@@ -140,7 +140,7 @@ def _indexes(store: Store, wanted: bool) -> None:
     """Create (or drop) the proposed indexes, so that runs with and without them compare."""
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for ddl in PROPOSED_INDEXES:
-            name = ddl.split()[2]
+            name = ddl.split("EXISTS ", 1)[1].split()[0]
             conn.execute(text(ddl if wanted else f"DROP INDEX IF EXISTS {name}"))
         conn.execute(text("ANALYZE"))
 

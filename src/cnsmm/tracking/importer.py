@@ -266,9 +266,9 @@ def _merge(
         .order_by(S.c.seq)
     )
     target = ["project_id", "fingerprint", *cols, "status", "regression", "first_seen", "first_scan_id"]
-    conn.execute(_insert(conn, F).from_select(target, new_rows).on_conflict_do_nothing())
     new = unique - seen  # exact: the project lock keeps other imports out of the merge
     if new:
+        conn.execute(_insert(conn, F).from_select(target, new_rows).on_conflict_do_nothing())
         conn.execute(update(K).where(K.c.finding_id.is_(None)).values(finding_id=match))
 
     # Sources: new ones, ones that came back, ones this scan no longer reports.

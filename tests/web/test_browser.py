@@ -129,6 +129,7 @@ def test_login_upload_triage_and_assessment(service: Service, page: Any, dialogs
     token_form.locator("button[type=submit]").click()
     token = page.locator("#new-token").inner_text().strip()
     assert token.startswith("cnsmm_")
+    page.screenshot(path=str(tmp_path / "01-settings-token.png"), full_page=True)
     page.goto(f"{base}/p/shop/settings")
     assert page.locator("#new-token").count() == 0  # shown once only
     assert token not in page.content()
@@ -164,13 +165,13 @@ def test_login_upload_triage_and_assessment(service: Service, page: Any, dialogs
     status_form = page.locator("#status-form")
     status_form.locator("select[name=status]").select_option("triaged")
     status_form.locator("input[name=reason]").fill("confirmed on the staging cluster")
-    status_form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form posts, then the service redirects back here
+        status_form.locator("button[type=submit]").click()
     assert page.locator("#status").inner_text().startswith("triaged")
     assert "confirmed on the staging cluster" in page.locator("#history").inner_text()
     page.fill("#comment-form textarea[name=text]", "Platform team will patch the base image this sprint.")
-    page.click("#comment-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#comment-form button[type=submit]")
     assert "Platform team will patch the base image this sprint." in page.locator("#comments").inner_text()
     assert "admin" in page.locator("#comments").inner_text()
     page.screenshot(path=str(tmp_path / "03-finding.png"), full_page=True)
@@ -182,8 +183,8 @@ def test_login_upload_triage_and_assessment(service: Service, page: Any, dialogs
     picks.nth(0).check()
     picks.nth(1).check()
     page.select_option("#bulk-status", "in_progress")
-    page.click("#bulk-apply")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#bulk-apply")
     api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     request.addfinalizer(api.close)
     for fid in ids:

@@ -123,6 +123,8 @@ class TrackedFinding(Base):
         Index("ix_findings_project_status_severity", "project_id", "status", "severity_rank"),
         Index("ix_findings_project_owner", "project_id", "owner"),
         Index("ix_findings_project_due", "project_id", "due"),
+        Index("ix_findings_project_severity_id", "project_id", "severity_rank", "id"),
+        Index("ix_findings_project_first_seen_id", "project_id", "first_seen", "id"),
     )
 
 

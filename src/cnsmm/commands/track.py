@@ -15,7 +15,7 @@ import click
 
 from cnsmm.errors import ConfigError, Error
 from cnsmm.findings import Severity
-from cnsmm.tracking.export import iter_json, write_csv
+from cnsmm.tracking.export import finding_lines, iter_json, metrics_lines, table_lines, write_csv
 from cnsmm.tracking.importer import ImportSummary
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.owners import load_owner_file
@@ -244,16 +244,8 @@ def list_cmd(
 
 def _print_table(findings: Iterable[FindingView]) -> None:
     count = 0
-    for f in findings:
-        if count == 0:
-            click.echo(f"{'ID':>6}  {'SEVERITY':8}  {'STATUS':14}  {'DUE':10}  {'OWNER':16}  {'TOOLS':14}  TITLE")
-        due = f.due.isoformat() if f.due else "-"
-        flags = (" OVERDUE" if f.overdue else "") + (" REGRESSION" if f.regression else "")
-        click.echo(
-            f"{f.id:>6}  {f.severity:8}  {f.status:14}  {due:10}  {(f.owner or '-')[:16]:16}  "
-            f"{','.join(f.tools)[:14]:14}  {f.title[:80]}  [{f.location}]{flags}"
-        )
-        count += 1
+    for count, line in enumerate(table_lines(findings)):  # noqa: B007
+        click.echo(line)
     click.echo(f"{count} finding(s)", err=count > 0)
 
 
@@ -268,39 +260,8 @@ def show_cmd(finding_id: int, fmt: str, db: str | None) -> None:
     if fmt == "json":
         click.echo(json.dumps({**view.as_dict(), "history": history, "comments": comments}, indent=2))
         return
-    data = view.as_dict()
-    click.echo(f"#{view.id} [{view.severity}] {view.title}")
-    for key in (
-        "status",
-        "owner",
-        "due",
-        "tools",
-        "rule",
-        "aliases",
-        "component",
-        "installed_version",
-        "fixed_version",
-        "location",
-        "first_seen",
-        "last_seen",
-        "regression",
-        "fingerprint",
-        "message",
-        "fix",
-        "risk_approver",
-        "risk_reason",
-        "risk_expires",
-        "duplicate_of",
-    ):
-        value = data.get(key)
-        if value not in (None, "", [], False):
-            click.echo(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
-    for h in history:
-        click.echo(
-            f"  history {h['at']} {h['actor']}: {h['from']} -> {h['to']}" + (f" ({h['reason']})" if h["reason"] else "")
-        )
-    for c in comments:
-        click.echo(f"  comment {c['at']} {c['author']}: {c['text']}")
+    for line in finding_lines(view, history, comments):
+        click.echo(line)
 
 
 @findings_group.command("assign")
@@ -374,15 +335,8 @@ def metrics_cmd(project: str, weeks: int, fmt: str, db: str | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(m.as_dict(), indent=2))
         return
-    click.echo(f"project {m.project}: {m.total_open} open, {m.fixed} fixed")
-    click.echo("open by severity: " + ", ".join(f"{k} {v}" for k, v in m.open_by_severity.items()))
-    mttf = f"{m.mean_days_to_fix} days" if m.mean_days_to_fix is not None else "n/a (nothing fixed yet)"
-    click.echo(f"mean time to fix: {mttf}")
-    detail = ", ".join(f"{k} {v}" for k, v in m.breaches_by_severity.items())
-    click.echo(f"SLA breaches: {m.sla_breaches}" + (f" ({detail})" if detail else ""))
-    click.echo("week        new  fixed")
-    for t in m.trend:
-        click.echo(f"{t.week.isoformat()}  {t.new:>5}  {t.fixed:>5}")
+    for line in metrics_lines(m):
+        click.echo(line)
 
 
 COMMANDS = [import_cmd, findings_group, metrics_cmd]

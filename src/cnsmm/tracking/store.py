@@ -146,7 +146,13 @@ def _create_engine(url: str, backend: str) -> Engine:
     if backend == "sqlite":
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of the findings store {database}: {exc.strerror}",
+                    hint="Use --db with a path you may write to",
+                ) from None
         engine = create_engine(url, connect_args={"timeout": 30.0})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

@@ -7,10 +7,11 @@ token goes in an ``Authorization`` header, never in the URL, and is never printe
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode
 
 from cnsmm.errors import Error
@@ -22,7 +23,7 @@ class UploadError(Error):
     """The service refused the upload or could not be reached."""
 
 
-def _request(method: str, url: str, token: str, body: bytes | None = None,
+def _request(method: str, url: str, token: str, body: bytes | BinaryIO | None = None,
              content_type: str = "application/octet-stream", timeout: float = 300) -> Any:
     if not url.startswith(("http://", "https://")):
         raise UploadError(f"upload URL must start with http:// or https:// (got {url!r})")
@@ -31,6 +32,8 @@ def _request(method: str, url: str, token: str, body: bytes | None = None,
     req.add_header("Accept", "application/json")
     if body is not None:
         req.add_header("Content-Type", content_type)
+        if not isinstance(body, bytes):  # a file: streamed, not read into memory
+            req.add_header("Content-Length", str(os.fstat(body.fileno()).st_size - body.tell()))
     try:
         with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
             return json.loads(response.read() or b"null")
@@ -43,9 +46,12 @@ def _request(method: str, url: str, token: str, body: bytes | None = None,
         raise UploadError(f"{url}: cannot reach the service ({exc})", hint="Check the URL and the network") from None
 
 
-def upload_report(base: str, token: str, project: str, data: bytes, name: str, fmt: str | None = None,
+def upload_report(base: str, token: str, project: str, data: bytes | BinaryIO, name: str, fmt: str | None = None,
                   wait: bool = True, timeout: float = 3600) -> dict[str, Any]:
-    """Upload a report for import; with ``wait``, poll until the job ends and return its result."""
+    """Upload a report (bytes, or a binary file streamed from its position) for import.
+
+    With ``wait``, poll until the job ends and return its state with the import summary.
+    """
     params = {"name": name, **({"format": fmt} if fmt else {})}
     url = f"{base.rstrip('/')}/api/v1/projects/{quote(project, safe='')}/imports?{urlencode(params)}"
     job = _request("POST", url, token, data)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from tests.conftest import REPO, require_service
 from tests.web.conftest import PASSWORD, seed
@@ -185,7 +185,7 @@ def test_login_upload_triage_and_assessment(service: Service, page: Any, dialogs
     page.select_option("#bulk-status", "in_progress")
     with page.expect_navigation():
         page.click("#bulk-apply")
-    api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    api = httpx2.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
     request.addfinalizer(api.close)
     for fid in ids:
         assert api.get(f"/api/v1/projects/shop/findings/{fid}").json()["status"] == "in_progress"

@@ -106,6 +106,8 @@ def _summary_line(s: ImportSummary) -> str:
     help="Read and merge every finding even when this exact file was the latest scan of its tool and scope.",
 )
 @click.option("--sla", multiple=True, metavar="SEVERITY=DAYS", help="Days to fix per severity; saved in the project.")
+@click.option("--upload", "upload_url", metavar="URL", help="Send the reports to a cnsmm service instead of --db.")
+@click.option("--token", envvar="CNSMM_TOKEN", help="API token for --upload (env CNSMM_TOKEN).")
 @db_option
 @actor_option
 def import_cmd(
@@ -116,6 +118,8 @@ def import_cmd(
     codeowners: Path | None,
     full: bool,
     sla: tuple[str, ...],
+    upload_url: str | None,
+    token: str | None,
     db: str | None,
     actor: str,
 ) -> None:
@@ -123,11 +127,35 @@ def import_cmd(
 
     Each report is imported all or nothing. Findings that a new scan of the same tool and
     scope no longer reports are closed as fixed; fixed ones that come back are reopened.
+    With --upload URL the reports go to a cnsmm service, which runs the same import.
     """
+    if upload_url:
+        _upload_files(upload_url, token, files, project, fmt)
+        return
     with open_store(db) as store:
         failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full)
     if failed:
         raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
+
+
+def _upload_files(url: str, token: str | None, files: tuple[Path, ...], project: str, fmt: str | None) -> None:
+    from cnsmm.upload import upload_report
+
+    if not token:
+        raise click.UsageError("--upload needs --token (or $CNSMM_TOKEN)")
+    for path in files:
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
+        with handle:
+            state = upload_report(url, token, project, handle, path.name, fmt)
+        result = state.get("result") or {}
+        click.echo(
+            f"{path.name}: {result.get('new', 0)} new, {result.get('seen_again', 0)} seen again, "
+            f"{result.get('reopened', 0)} reopened, {result.get('closed_fixed', 0)} closed as fixed (on {url})",
+            err=True,
+        )
 
 
 def _import_files(

@@ -42,7 +42,10 @@ SECURITY_WEBHOOK_HINTS = ("kyverno", "gatekeeper", "policy", "opa", "admission",
         "Replace the snippet with the controller's dedicated annotations or a ConfigMap setting, and set "
         "`allow-snippet-annotations: \"false\"` on the controller."
     ),
-    bad="metadata:\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n      more_set_headers \"X: y\";",
+    bad=(
+        "metadata:\n  annotations:\n    nginx.ingress.kubernetes.io/configuration-snippet: |\n"
+        '      more_set_headers "X: y";'
+    ),
     good="metadata:\n  annotations:\n    nginx.ingress.kubernetes.io/proxy-body-size: 8m",
     references=("CVE-2021-25742", "CVE-2023-5044", f"{NSA}: Network separation and hardening", "CWE-94"),
 ))

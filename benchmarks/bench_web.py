@@ -43,7 +43,7 @@ STATUSES = [("open", 60), ("triaged", 10), ("in_progress", 5), ("fixed", 20), ("
 TOOLS = ["trivy", "grype", "cnsmm", "semgrep", "checkov"]
 PACKAGES = ["openssl", "zlib", "glibc", "curl", "libxml2", "busybox", "log4j-core", "jackson-databind", "lodash",
             "requests", "urllib3", "golang.org/x/net", "spring-web", "netty-codec", "expat", "sqlite", "pcre2"]
-PROPOSED_INDEXES = (
+SORT_INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_findings_project_severity_id ON findings (project_id, severity_rank, id)",
     "CREATE INDEX IF NOT EXISTS ix_findings_project_first_seen_id ON findings (project_id, first_seen, id)",
 )
@@ -137,9 +137,9 @@ def fill(store: Store, count: int, seed: int = 7) -> None:
 
 
 def _indexes(store: Store, wanted: bool) -> None:
-    """Create (or drop) the proposed indexes, so that runs with and without them compare."""
+    """Make sure the sort indexes (store migration 0002) exist, or drop them to compare."""
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for ddl in PROPOSED_INDEXES:
+        for ddl in SORT_INDEXES:
             name = ddl.split("EXISTS ", 1)[1].split()[0]
             conn.execute(text(ddl if wanted else f"DROP INDEX IF EXISTS {name}"))
         conn.execute(text("ANALYZE"))
@@ -291,15 +291,15 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="cnsmm serve --workers")
     ap.add_argument("--pace", type=float, default=0.0,
                     help="seconds between one client's requests on average (0: send the next at once, saturating)")
-    ap.add_argument("--proposed-indexes", action="store_true",
-                    help=f"create the indexes proposed for the store first ({'; '.join(PROPOSED_INDEXES)})")
+    ap.add_argument("--drop-sort-indexes", action="store_true",
+                    help="drop the store's sort indexes (migration 0002) first, to measure without them")
     args = ap.parse_args()
     if not args.db or not args.db.startswith("postgresql"):
         raise SystemExit("needs a PostgreSQL URL: --db or $CNSMM_TEST_PG_URL (scripts/start-postgres.sh)")
     url = _database(args.db)
     store = open_web_store(url)
     fill(store, args.findings)
-    _indexes(store, args.proposed_indexes)
+    _indexes(store, not args.drop_sort_indexes)
     from cnsmm.web.security import AuthError, create_user
 
     with contextlib.suppress(AuthError):  # already there from an earlier run
@@ -326,8 +326,8 @@ def main() -> None:
             proc.wait(timeout=15)
     total = sum(len(v) for v in samples.values())
     print(f"{args.findings:,} findings, {args.clients} clients, {total} requests in {wall:.1f} s "
-          f"({total / wall:.0f} req/s), pace {args.pace:g} s, cnsmm serve --workers {args.workers}, proposed indexes: "
-          f"{'yes' if args.proposed_indexes else 'no'}")
+          f"({total / wall:.0f} req/s), pace {args.pace:g} s, cnsmm serve --workers {args.workers}, sort indexes: "
+          f"{'no' if args.drop_sort_indexes else 'yes'}")
     used = {k: cpu_after[k] - cpu_before[k] for k in cpu_before}
     print("CPU per request: " + ", ".join(f"{k} {v / total * 1000:.1f} ms" for k, v in used.items())
           + f"; load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
-import math
 import re
-from collections import Counter
 from collections.abc import Iterator
 
+from cnsmm.rules._secrets import SHAPES, entropy, shape_of
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
     CIS_4_10,
@@ -32,17 +31,8 @@ _NOT_SECRET_RE = re.compile(r"(_FILE|_PATH|_DIR|_URL|_URI|_NAME|_USER|_USERNAME|
 _BENIGN_VALUES = frozenset({"", "true", "false", "yes", "no", "0", "1", "on", "off", "none", "null",
                             "changeme", "<secret>", "xxx", "placeholder"})
 
-SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("AWS access key id", re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("GitHub token", re.compile(r"\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b|\bgithub_pat_\w{60,}")),
-    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("Stripe live key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}")),
-    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("private key", re.compile(r"-----BEGIN ([A-Z]+ )?PRIVATE KEY( BLOCK)?-----")),
-)
-"""Value shapes that are secrets wherever they appear."""
+SECRET_PATTERNS = SHAPES
+"""Value shapes that are secrets wherever they appear (shared with the other rule families)."""
 
 DEFAULT_SENSITIVE_FILES: tuple[str, ...] = (
     ".env", ".env.*", "*.env", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "*.pem", "*.key", "*.p12",
@@ -60,17 +50,11 @@ def secret_name(name: str) -> bool:
     return bool(_SECRET_NAME_RE.search(name)) and not _NOT_SECRET_RE.search(name)
 
 
-def entropy(value: str) -> float:
-    """Shannon entropy in bits per character."""
-    counts = Counter(value)
-    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
-
-
 def secret_shape(value: str) -> str | None:
     """Name of the secret kind ``value`` looks like, or None."""
-    for label, pattern in SECRET_PATTERNS:
-        if pattern.search(value):
-            return label
+    label = shape_of(value)
+    if label is not None:
+        return label
     token = value.strip().strip("'\"")
     if (len(token) >= 32 and " " not in token and "$" not in token and "/" not in token.rstrip("=")
             and re.search(r"[a-z]", token) and re.search(r"[A-Z]", token) and re.search(r"\d", token)

@@ -9,9 +9,9 @@ a reference, placeholder, path, URL, number or flag. Messages never contain the 
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
+
+from cnsmm.rules._secrets import SHAPES, entropy, with_article
 
 _SECRET_NAME = re.compile(
     r"passw(or)?d|passwd|secret|token|api[_.-]?key|private[_.-]?key|access[_.-]?key|credential"
@@ -28,13 +28,7 @@ _NOT_SECRET_SUFFIXES = (
     "placeholder", "insecure", "url_template", "scope", "scopes", "namespace", "project", "kind",
 )
 _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
-    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("a Stripe live key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}\b")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")),
+    *((with_article(label), pattern) for label, pattern in SHAPES),
     ("a URL with a password", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?![$%{<])[^@\s/]{3,}@", re.IGNORECASE)),
 )
 _PLACEHOLDER = re.compile(r"^\s*$|\$\(|\$\{|\{\{|^\$[A-Za-z_]|^<.*>$|^%\(|^\*+$|^x{3,}$|^\.\.\.$", re.IGNORECASE)
@@ -43,13 +37,6 @@ _WORDS = frozenset({
     "changeme-in-secret", "redacted", "secret", "password", "token", "placeholder", "dummy", "example", "test",
 })
 _TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{32,}")
-
-
-def entropy(text: str) -> float:
-    """Shannon entropy in bits per character."""
-    counts = Counter(text)
-    n = len(text)
-    return -sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
 
 
 def high_entropy(text: str) -> bool:

@@ -162,7 +162,9 @@ def _create_engine(url: str, backend: str) -> Engine:
             import psycopg  # noqa: F401
         except ModuleNotFoundError:
             raise StoreError("PostgreSQL support is not installed", hint="pip install 'cnsmm[postgres]'") from None
-        return create_engine(url, pool_pre_ping=True)
+        # a pool as large as the concurrency of a server process, so that busy periods do not
+        # open and close connections (each costs a PostgreSQL backend process)
+        return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, pool_recycle=3600)
     raise StoreError(
         f"unsupported database {backend!r} in {url!r}",
         hint="Use SQLite (a file path or sqlite:///PATH) or PostgreSQL (postgresql+psycopg://...)",

@@ -37,7 +37,7 @@ def _write(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
 
 
-@click.command("assess")
+@click.command("assess", short_help="Maturity levels, evidence, gaps and a plan (CNMM-TAS).")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--reports", "reports", multiple=True, type=click.Path(), help="Imported scanner report (repeatable).")
 @click.option("--attestations", type=click.Path(), help="Attestation YAML file (see `cnsmm attest init`).")

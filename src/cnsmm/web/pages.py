@@ -17,6 +17,7 @@ from sqlalchemy import select
 from cnsmm.errors import Error
 from cnsmm.tracking.workflow import Status
 from cnsmm.web import api, queries
+from cnsmm.web.advisories import advisory_links
 from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal
 from cnsmm.web.i18n import LANGS, t
 from cnsmm.web.models import Assessment
@@ -232,8 +233,10 @@ async def finding_page(request: Request, project: str,
     item = queries.detail(store, pid, finding_id) if pid is not None else None
     if item is None:
         return render(request, "error.html", 404, who=who, message=t("not_found", _lang(request)))
+    links = advisory_links(item.get("vuln_id"), item.get("rule"), item.get("aliases"), item.get("cwe"))
     return render(request, "finding.html", who=who, project=project, f=item, statuses=[s.value for s in Status],
-                  can_edit=(who.role_in(project) or Role.VIEWER).rank >= Role.DEVELOPER.rank, error=None)
+                  can_edit=(who.role_in(project) or Role.VIEWER).rank >= Role.DEVELOPER.rank, error=None,
+                  links=links)
 
 
 @router.post("/p/{project}/findings/{finding_id}")

@@ -155,3 +155,24 @@ def test_cluster_dump_reports_controlled_pods_once() -> None:
     dump = Path(__file__).parent / "fixtures" / "cluster-dump-owned.yaml"
     r = scan_paths([str(dump)], ONLY_001)
     assert sorted(f.location.resource or "" for f in r.findings) == ["Deployment/a/web", "Pod/a/orphan"]
+
+
+def test_namespace_rules_count_every_affected_workload_in_coverage(write) -> None:  # type: ignore[no-untyped-def]
+    deployment = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}, namespace: shop}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      containers: [{{name: c, image: "nginx:1.25"}}]
+"""
+    f = write("shop.yaml", "---\n".join(deployment.format(name=n) for n in ("web", "api", "worker")))
+    r = scan_paths([str(f)], Config(only=frozenset({"K8S-066", "K8S-082"})))
+    for rid in ("K8S-066", "K8S-082"):
+        assert len([x for x in r.findings if x.rule == rid]) == 1  # one finding per namespace...
+        cov = r.coverage[rid]
+        assert len(cov.failed) == 3 and cov.passed_share == 0  # ...but every workload fails it

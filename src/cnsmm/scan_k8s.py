@@ -136,6 +136,8 @@ class K8sChecker:
                 continue
             self.out.findings.append(finding)
             failed[rule.id].add(subject)
+            for other in hit.related:
+                failed[rule.id].add(f"{subject.split('::', 1)[0]}::{other.resource}")
 
 
 def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]) -> bool:

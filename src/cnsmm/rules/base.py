@@ -65,6 +65,10 @@ class Hit:
     """The object the hit is about, for ``set`` rules (a ``K8sObject``)."""
     file: str | None = None
     """File, when a ``set`` or pipeline hit points to another file than the target's."""
+    related: tuple[Any, ...] = ()
+    """Other objects that fail the rule through this one finding (e.g. every workload of a
+    namespace without a default-deny policy): counted as failing in the rule's coverage,
+    not reported again."""
 
 
 @dataclass(frozen=True)

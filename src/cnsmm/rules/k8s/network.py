@@ -157,6 +157,7 @@ def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Ite
             f"NetworkPolicy (podSelector: {{}}, policyTypes: [{direction}])",
             path,
             obj=anchor,
+            related=tuple(o for o, _ in items),
         )
 
 

@@ -156,7 +156,7 @@ def _namespace_without(objs: ObjectSet, ctx: RuleContext, kind: str) -> Iterator
             continue
         anchor, path = namespace_anchor(objs, ns, items[0][0])
         text = f"{namespace_text(ns, start=True)} runs {len(items)} workload(s) but has no {kind}"
-        yield Hit(text, path, obj=anchor)
+        yield Hit(text, path, obj=anchor, related=tuple(o for o, _ in items))
 
 
 @rule(RuleMeta(

@@ -262,3 +262,19 @@ def test_reimport_of_the_identical_file_is_the_same_as_a_full_merge(store: Store
     # Another file of the same tool and scope is merged in full.
     other = again("b" * 64, findings[:2])
     assert (other.new, other.seen_again, other.reopened, other.closed_fixed) == (0, 2, 0, 1)
+
+
+def test_first_http_reference_is_kept_and_other_schemes_never(do_import: Importer, store: Store,
+                                                               project: str) -> None:
+    from dataclasses import replace
+
+    links = ("javascript:alert(1)", "https://avd.aquasec.com/nvd/cve-2024-0001", "https://example.org/second")
+    do_import([replace(vuln("CVE-2024-0001"), references=links),
+               replace(vuln("CVE-2024-0002"), references=("javascript:alert(1)", "data:text/html,x"))])
+    from cnsmm.tracking.models import Project
+
+    with store.read() as conn:
+        pid = conn.scalar(select(Project.id).where(Project.name == project))
+        kept = dict(conn.execute(select(TrackedFinding.rule, TrackedFinding.reference)
+                                 .where(TrackedFinding.project_id == pid)).all())
+    assert kept == {"CVE-2024-0001": "https://avd.aquasec.com/nvd/cve-2024-0001", "CVE-2024-0002": None}

@@ -32,4 +32,5 @@ def test_finding_page_links_its_cve(world: World) -> None:
     items = c.get("/api/v1/projects/alpha/findings?q=xz").json()["items"]
     html = c.get(f"/p/alpha/findings/{items[0]['id']}").text
     assert f'href="https://nvd.nist.gov/vuln/detail/{items[0]["rule"]}"' in html
+    assert 'id="reference" href="https://avd.aquasec.com/nvd/cve-2024-' in html
     c.cookies.clear()

@@ -105,6 +105,8 @@ class TrackedFinding(Base):
     resource: Mapped[str | None] = mapped_column(Text)
     image: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(Text)
+    """The report's first http(s) reference link (advisory, rule page), when it gives one."""
     owner: Mapped[str | None] = mapped_column(String(200))
     due: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))

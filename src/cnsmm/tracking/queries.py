@@ -197,6 +197,7 @@ def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[s
             "resource": row.resource,
             "image": row.image,
             "url": row.url,
+            "reference": row.reference,
             "fixed_at": row.fixed_at,
             "risk_approver": row.risk_approver,
             "risk_reason": row.risk_reason,

@@ -45,6 +45,7 @@ stage = Table(
     Column("resource", Text),
     Column("image", Text),
     Column("url", Text),
+    Column("reference", Text),
     Column("owner", String(200)),
     Column("due", Date),
     prefixes=["TEMPORARY"],
@@ -68,7 +69,7 @@ COLUMNS = tuple(c.name for c in stage.columns if c.name != "seq")
 """Staged columns, in the order of the rows that :func:`rows` yields."""
 _MAX_INT = 2**31 - 1
 _LIMITS: tuple[int, ...] = (64, 20, 10, 0, 50, 1000, 4000, 4000, 30, 300, 300, 2000, 1000, 1000, 200, 1000)
-_LIMITS += (2000, 0, 1000, 1000, 2000, 200, 0)
+_LIMITS += (2000, 0, 1000, 1000, 2000, 2000, 200, 0)
 """Longest value kept per staged column (longer text is cut)."""
 _FAST_LIMIT = 1000
 """Rows with less text than the shortest text limit need no cutting (given the other checks)."""
@@ -77,6 +78,11 @@ _FAST_LIMIT = 1000
 def _t(value: str, limit: int) -> str:
     """Text safe for both databases: no NUL characters, at most ``limit`` characters."""
     return value.replace("\x00", "")[:limit]
+
+
+def _reference(references: tuple[str, ...]) -> str | None:
+    """The first http(s) link among a finding's references (other schemes are never kept)."""
+    return next((r for r in references if r.startswith(("https://", "http://"))), None)
 
 
 def rows(
@@ -117,6 +123,7 @@ def rows(
             loc.resource,
             loc.image,
             loc.url,
+            _reference(f.references),
             owner,
             due_by_severity.get(f.severity.value),
         )

@@ -110,14 +110,14 @@ class _Gate:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Gate]:
     g = _Gate()
-    real = jobs.import_report
+    real = jobs.import_path
 
     def held(*args: Any, **kwargs: Any) -> Any:
         g.entered.set()
         assert g.release.wait(30), "test did not release the import"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "import_report", held)
+    monkeypatch.setattr(jobs, "import_path", held)
     yield g
     g.release.set()
 

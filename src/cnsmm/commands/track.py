@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -54,17 +53,6 @@ def db_option(func: F) -> F:
 def actor_option(func: F) -> F:
     """``--actor NAME`` for the history (default: the OS user)."""
     return click.option("--actor", default=_actor, show_default="OS user", help="Who is acting, for the history.")(func)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    except OSError:
-        return ""  # open_report reports the problem with its own message
-    return digest.hexdigest()
 
 
 def _progress(name: str) -> Callable[[int], None] | None:
@@ -170,7 +158,7 @@ def _import_files(
     *,
     full: bool = False,
 ) -> list[str]:
-    from cnsmm.tracking.pipeline import import_path
+    from cnsmm.tracking.pipeline import file_sha256, import_path
 
     _save_settings(store, project, owners, codeowners, sla)
     failed: list[str] = []
@@ -182,7 +170,7 @@ def _import_files(
                 format=fmt,
                 project=project,
                 source_name=path.name,
-                source_sha256=_sha256(path),
+                source_sha256=file_sha256(path),
                 actor=actor,
                 progress=_progress(path.name),
                 skip_identical=not full,

@@ -9,6 +9,7 @@ them holds a few batches at most, so memory stays bounded; the import stays all 
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -24,6 +25,19 @@ from cnsmm.tracking.owners import OwnerResolver
 from cnsmm.tracking.store import Store
 
 _BATCH = 2000
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a report file, read in chunks; "" when it cannot be read (the import then
+    reports the problem with its own message)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any], out: Connection) -> None:

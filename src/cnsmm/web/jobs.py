@@ -2,14 +2,13 @@
 
 Jobs run in a small thread pool inside the service process and record their state in the
 ``web_jobs`` table, so any worker can answer a poll. The import itself is the CLI's
-(``open_report`` + ``import_report``): all or nothing.
+(``import_path``: parsing in a child process): all or nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import logging
 import os
 import uuid
@@ -18,8 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import update
 
 from cnsmm.errors import Error
-from cnsmm.importers import open_report
-from cnsmm.tracking.importer import import_report
+from cnsmm.tracking.pipeline import file_sha256, import_path
 from cnsmm.tracking.projects import ensure_project
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.web.models import Job
@@ -47,13 +45,13 @@ class JobRunner:
     def _run(self, job_id: str, project: str, path: str, fmt: str | None, name: str, actor: str) -> None:
         self._set(job_id, status="running")
         try:
-            digest = _sha256(path)
-            report = open_report(path, format=fmt)
-            summary = import_report(self.store, report, project=project, source_name=name, source_sha256=digest,
-                                    actor=actor)
+            summary = import_path(self.store, path, format=fmt, project=project, source_name=name,
+                                  source_sha256=file_sha256(path), actor=actor)
             self._set(job_id, status="done", finished_at=utcnow(), result=dataclasses.asdict(summary))
         except Error as exc:
-            self._set(job_id, status="failed", finished_at=utcnow(), error=exc.diagnostics().replace(path, name))
+            # messages name the temporary upload file: show the name the user gave instead
+            message = exc.diagnostics().replace(path, name).replace(os.path.basename(path), name)
+            self._set(job_id, status="failed", finished_at=utcnow(), error=message)
         except Exception as exc:
             log.exception("import job %s failed", job_id)
             self._set(job_id, status="failed", finished_at=utcnow(), error=f"internal error: {type(exc).__name__}")
@@ -69,10 +67,3 @@ class JobRunner:
         """Wait for running jobs and stop."""
         self.pool.shutdown(wait=True)
 
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -269,18 +269,25 @@ async def finding_action(request: Request, project: str,
 
 
 @router.get("/p/{project}/settings")
-async def settings_page(request: Request, project: str, token: str | None = None) -> Response:
+async def settings_page(request: Request, project: str) -> Response:
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
+    return _settings_view(request, who, project)
+
+
+def _settings_view(request: Request, who: Principal, project: str, status: int = 200,
+                   new_token: str | None = None, error: str | None = None) -> HTMLResponse:
+    """The settings page: members and tokens for owners, attestations for everyone (editable
+    from the security role up)."""
     store = get_store(request)
     role = who.role_in(project) or Role.VIEWER
     owner = role.rank >= Role.OWNER.rank
-    return render(request, "settings.html", who=who, project=project, role=role.value,
+    return render(request, "settings.html", status, who=who, project=project, role=role.value,
                   members=api.members(project, who, store) if owner else [],
                   tokens=api.tokens(project, who, store) if owner else [],
                   attestations=api.get_attestations(project, who, store), roles=[r.value for r in Role],
-                  can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=None, error=None)
+                  can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error)
 
 
 @router.post("/p/{project}/settings")
@@ -313,10 +320,4 @@ async def settings_action(request: Request, project: str) -> Response:
         error = exc.detail if isinstance(exc, HTTPException) else str(exc)
     if new_token is None and error is None:
         return RedirectResponse(f"/p/{quote(project)}/settings", status_code=303)
-    role_held = who.role_in(project) or Role.VIEWER
-    owner = role_held.rank >= Role.OWNER.rank
-    return render(request, "settings.html", 422 if error else 200, who=who, project=project, role=role_held.value,
-                  members=api.members(project, who, store) if owner else [],
-                  tokens=api.tokens(project, who, store) if owner else [],
-                  attestations=api.get_attestations(project, who, store), roles=[r.value for r in Role],
-                  can_attest=True, owner=owner, new_token=new_token, error=error)
+    return _settings_view(request, who, project, 422 if error else 200, new_token, error)

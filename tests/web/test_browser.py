@@ -7,7 +7,6 @@ runs in subprocesses as a CI job would. Screenshots go to pytest's tmp_path.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from tests.conftest import REPO, require_service
+from tests.conftest import REPO, free_port, require_service
 from tests.web.conftest import PASSWORD, seed
 
 pytestmark = pytest.mark.browser
@@ -35,13 +34,6 @@ class Service:
 
     base: str
     db_url: str
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _cli(*args: str, stdin: str | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -60,7 +52,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     db_url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'service.db'}"
     created = _cli("user", "create", "admin", "--admin", "--password-stdin", "--db", db_url, stdin=PASSWORD + "\n")
     assert created.returncode == 0, created.stderr
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO
-from tests.web.test_browser import _free_port
+from tests.conftest import REPO, free_port
 
 from cnsmm._cli import main
 from cnsmm.web.db import open_web_store
@@ -29,7 +28,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, s
     store = open_web_store(db_url)
     token = create_token(store, "shop", Role.SECURITY, name="ci", created_by="test")[0]
     viewer = create_token(store, "shop", Role.VIEWER, name="ro", created_by="test")[0]
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(store=store), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

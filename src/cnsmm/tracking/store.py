@@ -13,7 +13,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,8 @@ class Store:
     engine: Engine
     url: str
     """The URL, with any password hidden."""
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Facts the service keeps about this store while it is open (see ``cnsmm.web``)."""
 
     @property
     def dialect(self) -> str:

@@ -6,14 +6,18 @@ clause, so one project's data never appears in another's answer.
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, false, func, or_, select, tuple_
 
+from cnsmm.findings import Severity
 from cnsmm.tracking.models import Comment, FindingSource, Project, SourceStream, StatusChange, TrackedFinding
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import OPEN_STATES
@@ -21,14 +25,15 @@ from cnsmm.tracking.workflow import OPEN_STATES
 F = TrackedFinding.__table__
 SRC = FindingSource.__table__
 STREAM = SourceStream.__table__
-SORTS = {
-    "severity": (F.c.severity_rank.desc(), F.c.id.desc()),
-    "-severity": (F.c.severity_rank.asc(), F.c.id.asc()),
-    "due": (F.c.due.asc(), F.c.id.asc()),
-    "newest": (F.c.first_seen.desc(), F.c.id.desc()),
-    "oldest": (F.c.first_seen.asc(), F.c.id.asc()),
-    "title": (F.c.title.asc(), F.c.id.asc()),
+SORT_KEYS = {  # sort name -> (key column, descending); ties are broken by id in the same direction
+    "severity": (F.c.severity_rank, True),
+    "-severity": (F.c.severity_rank, False),
+    "due": (F.c.due, False),
+    "newest": (F.c.first_seen, True),
+    "oldest": (F.c.first_seen, False),
+    "title": (F.c.title, False),
 }
+_SEVERITY_NAMES = frozenset(s.value for s in Severity)
 LIST_COLUMNS = (F.c.id, F.c.fingerprint, F.c.status, F.c.severity, F.c.title, F.c.rule, F.c.category,
                 F.c.owner, F.c.due, F.c.file, F.c.line, F.c.resource, F.c.image, F.c.component,
                 F.c.first_seen, F.c.regression)
@@ -47,12 +52,21 @@ class FindingFilter:
     sort: str = "severity"
     page: int = 1
     per_page: int = 50
+    after: str | None = None
+    """A cursor from an earlier page's ``next_cursor``: the page after it (``page`` is then ignored)."""
 
 
 def project_id(store: Store, name: str) -> int | None:
-    """The id of a project, or None."""
+    """The id of a project, or None. Projects are never renamed or deleted, so a found id is
+    kept for the life of the process."""
+    known: int | None = store.memo.get(("project", name))
+    if known is not None:
+        return known
     with store.read() as conn:
-        return conn.scalar(select(Project.id).where(Project.name == name))
+        found = conn.scalar(select(Project.id).where(Project.name == name))
+    if found is not None:
+        store.memo[("project", name)] = found
+    return found
 
 
 def project_names(store: Store) -> list[str]:
@@ -61,10 +75,26 @@ def project_names(store: Store) -> list[str]:
         return list(conn.scalars(select(Project.name).order_by(Project.name)))
 
 
+def _severity_condition(names: list[str]) -> list[Any]:
+    """Severities as a range of ranks (plus the exact set when it has gaps).
+
+    A range on the rank keeps an index on (project, [status,] rank, id) in the list's own
+    order, so a page of "open high" findings is read off the index instead of walking past
+    every more severe finding; a list of values (IN) would not keep that order.
+    """
+    ranks = sorted({Severity(n).rank for n in names if n in _SEVERITY_NAMES})
+    if not ranks:
+        return [false()]
+    condition = [F.c.severity_rank.between(ranks[0], ranks[-1])]
+    if len(ranks) != ranks[-1] - ranks[0] + 1:
+        condition.append(F.c.severity_rank.in_(ranks))
+    return condition
+
+
 def _filtered(pid: int, flt: FindingFilter, columns: Any, streams: list[int] | None = None) -> Select[Any]:
     query = select(*columns).where(F.c.project_id == pid)
     if flt.severity:
-        query = query.where(F.c.severity.in_(flt.severity))
+        query = query.where(*_severity_condition(flt.severity))
     if flt.status:
         query = query.where(F.c.status.in_(flt.status))
     if flt.owner:
@@ -96,6 +126,8 @@ class FindingsPage:
     total_exact: bool
     has_more: bool
     """Whether a next page exists."""
+    next_cursor: str | None = None
+    """The ``after`` value for the next page (None on the last page)."""
 
 
 def _tools_of_finding(dialect: str) -> Any:
@@ -106,26 +138,73 @@ def _tools_of_finding(dialect: str) -> Any:
             .where(SRC.c.finding_id == F.c.id).scalar_subquery())
 
 
+class CursorError(ValueError):
+    """An ``after`` cursor that this list did not hand out."""
+
+
+def _order(sort: str) -> tuple[Any, Any]:
+    column, descending = SORT_KEYS[sort]
+    if descending:
+        return column.desc(), F.c.id.desc()
+    return column.asc().nulls_last() if column is F.c.due else column.asc(), F.c.id.asc()
+
+
+def _cursor(sort: str, value: Any, fid: int) -> str:
+    if isinstance(value, date | datetime):
+        value = value.isoformat()
+    raw = json.dumps([sort, value, fid], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(sort: str, cursor: str) -> Any:
+    """The condition "comes after the row the cursor was made from" in ``sort`` order."""
+    try:
+        made_for, value, fid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if made_for != sort or not isinstance(fid, int) or isinstance(fid, bool):
+            raise ValueError
+        column, descending = SORT_KEYS[sort]
+        if column is F.c.due:
+            value = date.fromisoformat(value) if value is not None else None
+        elif column is F.c.first_seen:
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, int if column is F.c.severity_rank else str) or isinstance(value, bool):
+            raise ValueError
+    except (ValueError, TypeError, KeyError):
+        raise CursorError(f"invalid cursor {cursor[:40]!r} for sort {sort!r}: pass back the next_cursor "
+                          "of the previous page, with the same filters and sort") from None
+    if value is None:  # only due can be empty, and empty dues come last
+        return and_(column.is_(None), F.c.id > fid)
+    if descending:
+        return tuple_(column, F.c.id) < tuple_(value, fid)
+    later = tuple_(column, F.c.id) > tuple_(value, fid)
+    return or_(later, column.is_(None)) if column is F.c.due else later
+
+
 def list_page(store: Store, pid: int, flt: FindingFilter) -> FindingsPage:
     """One page of findings and the number matching (counted exactly up to ``TOTAL_CAP``).
 
     One statement: the page's ids are chosen first (an index-only scan when there is no
-    filter, so a deep page does not read every skipped row), then joined to their rows, with
-    the reporting tools and the capped count as subqueries. Each statement costs the
-    database a planning step and the service a round trip, which dominate at this size.
+    filter), then joined to their rows, with the reporting tools and the capped count as
+    subqueries. Each statement costs the database a planning step and the service a round
+    trip, which dominate at this size. A page by number skips the rows before it, which
+    costs more the deeper the page; a page ``after`` a cursor starts right at its place in
+    the index, at the same cost however deep.
     """
-    order = SORTS.get(flt.sort, SORTS["severity"])
+    sort = flt.sort if flt.sort in SORT_KEYS else "severity"
+    order = _order(sort)
     per_page = max(1, min(flt.per_page, 500))
-    offset = (max(flt.page, 1) - 1) * per_page
+    offset = 0 if flt.after else (max(flt.page, 1) - 1) * per_page
+    key_column = SORT_KEYS[sort][0]
     with store.read() as conn:
         streams = list(conn.scalars(select(STREAM.c.id).where(STREAM.c.project_id == pid, STREAM.c.tool == flt.tool))
                        ) if flt.tool else None
         query = _filtered(pid, flt, (F.c.id,), streams)
-        page = query.order_by(*order).limit(per_page + 1).offset(offset).cte("page")
+        chosen = query.where(_after(sort, flt.after)) if flt.after else query
+        page = chosen.order_by(*order).limit(per_page + 1).offset(offset).cte("page")
         capped = select(func.count()).select_from(query.order_by(None).limit(TOTAL_CAP + 1).subquery())
         statement = (
             select(*LIST_COLUMNS, _tools_of_finding(conn.dialect.name).label("tools"),
-                   capped.scalar_subquery().label("counted"))
+                   capped.scalar_subquery().label("counted"), key_column.label("sort_key"))
             .join_from(F, page, page.c.id == F.c.id)
             .order_by(*order)
         )
@@ -135,14 +214,16 @@ def list_page(store: Store, pid: int, flt: FindingFilter) -> FindingsPage:
     items = []
     for r in rows[:per_page]:
         item = dict(r._mapping)
-        del item["counted"]
+        del item["counted"], item["sort_key"]
         item["tools"] = sorted(set(r.tools.split(","))) if r.tools else []
         item["due"] = r.due.isoformat() if r.due else None
         item["first_seen"] = r.first_seen.isoformat(timespec="seconds")
         items.append(item)
+    last = rows[per_page - 1] if has_more else None
+    next_cursor = _cursor(sort, last.sort_key, last.id) if last is not None else None
     if counted <= TOTAL_CAP:
-        return FindingsPage(items, counted, True, has_more)
-    return FindingsPage(items, max(TOTAL_CAP, offset + len(items) + int(has_more)), False, has_more)
+        return FindingsPage(items, counted, True, has_more, next_cursor)
+    return FindingsPage(items, max(TOTAL_CAP, offset + len(items) + int(has_more)), False, has_more, next_cursor)
 
 
 def detail(store: Store, pid: int, finding_id: int) -> dict[str, Any] | None:
@@ -181,60 +262,81 @@ def empty_overview() -> dict[str, Any]:
 
 
 OVERVIEW_TTL_S = 30.0
-"""How long overview figures that were slow to compute are reused."""
+"""How long overview figures that were slow to count are shown before they are counted again."""
 SLOW_OVERVIEW_S = 0.05
-_overview_cache: dict[tuple[str, int], tuple[float, dict[str, Any]]] = {}
-_overview_locks: dict[tuple[str, int], threading.Lock] = {}
-_locks_guard = threading.Lock()
+_overview_guard = threading.Lock()
 
 
 def overview(store: Store, pid: int) -> dict[str, Any]:
     """Open findings by severity, SLA breaches and the owners with the most overdue work.
 
     Small projects are counted on every call. When counting took longer than
-    ``SLOW_OVERVIEW_S`` (hundreds of thousands of findings), the figures are kept for
-    ``OVERVIEW_TTL_S`` seconds in this process; once they are older, one caller counts again
-    while concurrent callers get the previous figures instead of waiting.
+    ``SLOW_OVERVIEW_S`` (hundreds of thousands of findings), the figures are kept in this
+    process; once they are older than ``OVERVIEW_TTL_S`` seconds, callers still get them at
+    once while one background thread counts again. Only the first call waits for a count.
     """
-    key = (store.url, pid)
-    with _locks_guard:
-        lock = _overview_locks.setdefault(key, threading.Lock())
-    hit = _overview_cache.get(key)
-    if hit is not None and (hit[0] > time.monotonic() or not lock.acquire(blocking=False)):
+    key = ("overview", pid)
+    hit: tuple[float, dict[str, Any]] | None = store.memo.get(key)
+    if hit is not None:
+        if hit[0] <= time.monotonic():
+            _recount_in_background(store, pid)
         return dict(hit[1])
-    if hit is None:
-        lock.acquire()
-    try:
-        hit = _overview_cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
+    with _overview_guard:
+        lock: threading.Lock = store.memo.setdefault(("overview-lock", pid), threading.Lock())
+    with lock:  # concurrent first callers wait for one count
+        hit = store.memo.get(key)
+        if hit is not None:
             return dict(hit[1])
-        started = time.monotonic()
-        data = _count_overview(store, pid)
-        if time.monotonic() - started > SLOW_OVERVIEW_S:
-            _overview_cache[key] = (time.monotonic() + OVERVIEW_TTL_S, data)
-        else:
-            _overview_cache.pop(key, None)
-    finally:
-        lock.release()
-    return dict(data)
+        return dict(_recount(store, pid))
+
+
+def _recount(store: Store, pid: int) -> dict[str, Any]:
+    started = time.monotonic()
+    data = _count_overview(store, pid)
+    if time.monotonic() - started > SLOW_OVERVIEW_S:
+        store.memo[("overview", pid)] = (time.monotonic() + OVERVIEW_TTL_S, data)
+    else:
+        store.memo.pop(("overview", pid), None)
+    return data
+
+
+def _recount_in_background(store: Store, pid: int) -> None:
+    with _overview_guard:
+        lock: threading.Lock = store.memo.setdefault(("overview-lock", pid), threading.Lock())
+    if not lock.acquire(blocking=False):
+        return  # already counting
+
+    def run() -> None:
+        try:
+            _recount(store, pid)
+        except Exception:  # the previous figures stay; the next caller tries again
+            logging.getLogger(__name__).exception("counting the overview of project %s failed", pid)
+        finally:
+            lock.release()
+
+    threading.Thread(target=run, name=f"overview-{pid}", daemon=True).start()
 
 
 def _count_overview(store: Store, pid: int) -> dict[str, Any]:
+    """One pass over the project's open findings, grouped by severity and owner."""
     today: date = utcnow().date()
     open_states = [s.value for s in OPEN_STATES]
+    overdue = func.sum(case((F.c.due < today, 1), else_=0))
     with store.read() as conn:
-        by_sev: dict[str, int] = dict(conn.execute(
-            select(F.c.severity, func.count()).where(F.c.project_id == pid, F.c.status.in_(open_states))
-            .group_by(F.c.severity)
-        ).all())
-        overdue = and_(F.c.project_id == pid, F.c.status.in_(open_states), F.c.due < today)
-        breaches = conn.scalar(select(func.count()).where(overdue)) or 0
-        owners = conn.execute(
-            select(F.c.owner, func.count().label("n")).where(overdue).group_by(F.c.owner)
-            .order_by(func.count().desc()).limit(10)
+        rows = conn.execute(
+            select(F.c.severity_rank, F.c.owner, func.count(), overdue)
+            .where(F.c.project_id == pid, F.c.status.in_(open_states))
+            .group_by(F.c.severity_rank, F.c.owner)
         ).all()
+    by_rank: dict[int, int] = {}
+    by_owner: dict[str, int] = {}
+    for rank, owner, count, late in rows:
+        by_rank[rank] = by_rank.get(rank, 0) + int(count)
+        if late:
+            by_owner[owner or "(unassigned)"] = by_owner.get(owner or "(unassigned)", 0) + int(late)
+    top = sorted(by_owner.items(), key=lambda item: (-item[1], item[0]))[:10]
     return {
-        "open_by_severity": {s: int(by_sev.get(s, 0)) for s in ("critical", "high", "medium", "low", "info")},
-        "sla_breaches": int(breaches),
-        "top_overdue_owners": [{"owner": o or "(unassigned)", "overdue": int(n)} for o, n in owners],
+        "open_by_severity": {s.value: by_rank.get(s.rank, 0) for s in Severity},
+        "sla_breaches": sum(by_owner.values()),
+        "top_overdue_owners": [{"owner": o, "overdue": n} for o, n in top],
     }

@@ -165,19 +165,27 @@ def findings(
     sort: Annotated[str, Query(pattern="^-?(severity|due|newest|oldest|title)$")] = "severity",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+    after: Annotated[str | None, Query(max_length=400)] = None,
 ) -> dict[str, Any]:
     """A filtered, sorted page of the project's findings.
 
     ``total`` is exact up to 1000 matches; past that ``total_exact`` is false and ``total`` a
     lower bound (use the overview for exact counts). ``has_more`` tells whether a next page exists.
+    To walk a long list, pass each answer's ``next_cursor`` back as ``after`` (with the same
+    filters and sort): every page then costs the same, however deep. ``page`` numbers skip the
+    rows before the page, which costs more the deeper the page.
     """
     pid = queries.project_id(store, project)
     if pid is None:
-        return {"items": [], "total": 0, "total_exact": True, "has_more": False, "page": page, "per_page": per_page}
-    flt = queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort, page, per_page)
-    found = queries.list_page(store, pid, flt)
+        return {"items": [], "total": 0, "total_exact": True, "has_more": False, "next_cursor": None, "page": page,
+                "per_page": per_page}
+    flt = queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort, page, per_page, after)
+    try:
+        found = queries.list_page(store, pid, flt)
+    except queries.CursorError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
     return {"items": found.items, "total": found.total, "total_exact": found.total_exact, "has_more": found.has_more,
-            "page": page, "per_page": per_page}
+            "next_cursor": found.next_cursor, "page": page, "per_page": per_page}
 
 
 @router.get("/projects/{project}/findings/{finding_id}")

@@ -13,6 +13,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from cnsmm.errors import Error
 from cnsmm.tracking.workflow import Status
@@ -90,7 +92,8 @@ async def login_submit(request: Request) -> Response:
         return render(request, "login.html", 403, login_csrf=expected, next="/", error="form expired; try again")
     address = request.client.host if request.client else "unknown"
     try:
-        cookie, _ = login(get_store(request), str(form.get("username", "")), str(form.get("password", "")), address)
+        cookie, _ = await run_in_threadpool(login, get_store(request), str(form.get("username", "")),
+                                            str(form.get("password", "")), address)
     except AuthError as exc:
         status = 429 if "too many" in exc.message else 401
         return render(request, "login.html", status, login_csrf=expected, next=_safe_next(str(form.get("next", "/"))),
@@ -109,7 +112,7 @@ async def logout_submit(request: Request) -> Response:
         return who
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        logout(get_store(request), cookie)
+        await run_in_threadpool(logout, get_store(request), cookie)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -120,7 +123,7 @@ async def home(request: Request) -> Response:
     who = await _who(request)
     if isinstance(who, Response):
         return who
-    projects = api.list_projects(who, get_store(request))
+    projects = await run_in_threadpool(api.list_projects, who, get_store(request))
     return render(request, "projects.html", who=who, projects=projects)
 
 
@@ -149,6 +152,10 @@ async def overview_page(request: Request, project: str) -> Response:
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
+    return await run_in_threadpool(_overview_view, request, who, project)
+
+
+def _overview_view(request: Request, who: Principal, project: str) -> Response:
     store = get_store(request)
     data = api.project_overview(project, who, store)
     doc = _latest(store, project)
@@ -162,6 +169,10 @@ async def maturity_page(request: Request, project: str, id: Annotated[int | None
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
+    return await run_in_threadpool(_maturity_view, request, who, project, id, compare)
+
+
+def _maturity_view(request: Request, who: Principal, project: str, id: int | None, compare: int | None) -> Response:
     store = get_store(request)
     doc = _latest(store, project, id)
     comparison = None
@@ -181,20 +192,34 @@ async def findings_page(request: Request, project: str) -> Response:
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
+    return await run_in_threadpool(_findings_view, request, who, project)
+
+
+def _findings_view(request: Request, who: Principal, project: str) -> Response:
     qp = request.query_params
     flt = queries.FindingFilter(
         severity=[s for s in qp.getlist("severity") if s in SEVERITIES],
         status=[s for s in qp.getlist("status") if s in {x.value for x in Status}],
         tool=qp.get("tool") or None, owner=qp.get("owner") or None, overdue=qp.get("overdue") == "1",
         q=(qp.get("q") or None), sort=qp.get("sort") or "severity",
-        page=min(max(1, _int(qp.get("page"), 1)), 100_000), per_page=50,
+        page=min(max(1, _int(qp.get("page"), 1)), 100_000), per_page=50, after=(qp.get("after") or None),
     )
     store = get_store(request)
     pid = queries.project_id(store, project)
-    found = queries.list_page(store, pid, flt) if pid is not None else queries.FindingsPage([], 0, True, False)
-    base = [(k, v) for k, v in qp.multi_items() if k != "page"]
-    pages = {"prev": urlencode([*base, ("page", flt.page - 1)]) if flt.page > 1 else None,
-             "next": urlencode([*base, ("page", flt.page + 1)]) if found.has_more else None}
+    found = queries.FindingsPage([], 0, True, False)
+    if pid is not None:
+        try:
+            found = queries.list_page(store, pid, flt)
+        except queries.CursorError:  # an edited or outdated link: start from the first page
+            flt.after, flt.page = None, 1
+            found = queries.list_page(store, pid, flt)
+    # "next" continues after the last row shown (as cheap on page 2000 as on page 2) and
+    # carries the page number along; "previous" asks for that page by number
+    base = [(k, v) for k, v in qp.multi_items() if k not in ("page", "after", "n")]
+    shown = min(max(1, _int(qp.get("n"), 1)), 100_000) if flt.after else flt.page
+    pages = {"prev": urlencode([*base, ("page", shown - 1)]) if shown > 1 else None,
+             "next": urlencode([*base, ("after", found.next_cursor), ("n", shown + 1)]) if found.next_cursor else None,
+             "number": shown}
     total = f"{found.total}" if found.total_exact else f"{found.total}+"
     return render(request, "findings.html", who=who, project=project, items=found.items, total=total, flt=flt,
                   pages=pages, severities=SEVERITIES, statuses=[s.value for s in Status],
@@ -217,8 +242,8 @@ async def bulk_page(request: Request, project: str) -> Response:
     ids = [_int(str(v), 0) for v in form.getlist("ids")]
     ids = [i for i in ids if 0 < i <= api.MAX_ID][:1000]
     if ids and form.get("status"):
-        api.bulk_status(project, api.BulkStatus(ids=ids, status=str(form["status"]),
-                                                reason=str(form.get("reason") or "") or None), who, get_store(request))
+        change = api.BulkStatus(ids=ids, status=str(form["status"]), reason=str(form.get("reason") or "") or None)
+        await run_in_threadpool(api.bulk_status, project, change, who, get_store(request))
     return RedirectResponse(f"/p/{quote(project)}/findings?{form.get('back', '')}", status_code=303)
 
 
@@ -228,6 +253,10 @@ async def finding_page(request: Request, project: str,
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
+    return await run_in_threadpool(_finding_view, request, who, project, finding_id)
+
+
+def _finding_view(request: Request, who: Principal, project: str, finding_id: int) -> Response:
     store = get_store(request)
     pid = queries.project_id(store, project)
     item = queries.detail(store, pid, finding_id) if pid is not None else None
@@ -246,6 +275,10 @@ async def finding_action(request: Request, project: str,
     if isinstance(who, Response):
         return who
     form = await request.form()
+    return await run_in_threadpool(_finding_change, request, who, project, finding_id, form)
+
+
+def _finding_change(request: Request, who: Principal, project: str, finding_id: int, form: FormData) -> Response:
     store = get_store(request)
     try:
         action = form.get("action")
@@ -273,7 +306,7 @@ async def settings_page(request: Request, project: str) -> Response:
     who = await _who(request, project)
     if isinstance(who, Response):
         return who
-    return _settings_view(request, who, project)
+    return await run_in_threadpool(_settings_view, request, who, project)
 
 
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,
@@ -298,6 +331,10 @@ async def settings_action(request: Request, project: str) -> Response:
     who = await _who(request, project, needed)
     if isinstance(who, Response):
         return who
+    return await run_in_threadpool(_settings_change, request, who, project, action, form)
+
+
+def _settings_change(request: Request, who: Principal, project: str, action: str, form: FormData) -> Response:
     store = get_store(request)
     new_token = error = None
     try:

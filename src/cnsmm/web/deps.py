@@ -14,9 +14,10 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from cnsmm.tracking.store import Store
-from cnsmm.web.security import Principal, Role, session_principal, token_principal
+from cnsmm.web.security import Principal, Role, recall, session_principal, token_principal
 
 SESSION_COOKIE = "cnsmm_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -44,11 +45,12 @@ async def optional_principal(request: Request) -> Principal | None:
     store = get_store(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return token_principal(store, auth[7:].strip())
+        secret = auth[7:].strip()
+        return recall(store, "token", secret) or await run_in_threadpool(token_principal, store, secret)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    principal = session_principal(store, cookie)
+    principal = recall(store, "session", cookie) or await run_in_threadpool(session_principal, store, cookie)
     if principal is None:
         return None
     if request.method not in SAFE_METHODS:

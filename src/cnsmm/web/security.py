@@ -11,14 +11,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cnsmm.errors import Error
@@ -107,11 +107,11 @@ def set_membership(store: Store, user_name: str, project: str, role: Role | None
         s.execute(delete(Membership).where(Membership.user_id == user.id, Membership.project == project))
         if role is not None:
             s.add(Membership(user_id=user.id, project=project, role=role.value))
+    forget_checked_credentials(store)
 
 
 def _principal_for(s: Session, user: User, via: str, csrf: str | None = None) -> Principal:
-    rows = s.execute(select(Membership.project, Membership.role).where(Membership.user_id == user.id)).all()
-    return Principal(user.name, user.is_admin, {p: Role(r) for p, r in rows}, via, csrf)
+    return Principal(user.name, user.is_admin, _roles_of(s.connection(), user.id), via, csrf)
 
 
 def _too_many(s: Session, key: str, limit: int, now: datetime) -> bool:
@@ -148,37 +148,76 @@ def login(store: Store, name: str, password: str, address: str) -> tuple[str, Pr
         return cookie, _principal_for(s, user, "session", csrf)
 
 
-@contextmanager
-def _reading(store: Store) -> Iterator[Session]:
-    """An ORM session in a read transaction: checking credentials never takes the write lock
-    (on SQLite a long import holds it, and every request would wait for the import)."""
-    with store.read() as conn:
-        session = Session(bind=conn)
-        try:
-            yield session
-        finally:
-            session.close()
+CREDENTIAL_CACHE_S = 5.0
+"""How long a server process reuses a checked token or session cookie. A revocation, logout,
+disabled user or role change made through another server process takes effect there within
+this time (at once in the process that made it); expiry is always checked exactly."""
+_MAX_CACHED = 10_000
+_checked_lock = threading.Lock()
+
+
+def _checked(store: Store) -> dict[str, tuple[float, datetime | None, Principal]]:
+    checked: dict[str, tuple[float, datetime | None, Principal]] = store.memo.setdefault("credentials", {})
+    return checked
+
+
+def recall(store: Store, kind: str, secret: str) -> Principal | None:
+    """The principal of a token (``kind`` "token") or session cookie ("session") checked less
+    than ``CREDENTIAL_CACHE_S`` ago by this process, without asking the store; else None."""
+    return _recall(store, f"{kind}:{sha256(secret)}", utcnow())
+
+
+def _recall(store: Store, key: str, now: datetime) -> Principal | None:
+    hit = _checked(store).get(key)
+    if hit is None or hit[0] < time.monotonic() or (hit[1] is not None and hit[1] <= now):
+        return None
+    return hit[2]
+
+
+def _remember(store: Store, key: str, expires: datetime | None, principal: Principal) -> None:
+    with _checked_lock:
+        checked = _checked(store)
+        if len(checked) >= _MAX_CACHED:
+            checked.clear()
+        checked[key] = (time.monotonic() + CREDENTIAL_CACHE_S, expires, principal)
+
+
+def forget_checked_credentials(store: Store) -> None:
+    """Check every token and session against the store again (after a change to any of them)."""
+    with _checked_lock:
+        _checked(store).clear()
+
+
+def _roles_of(conn: Connection, user_id: int) -> dict[str, Role]:
+    rows = conn.execute(select(Membership.project, Membership.role).where(Membership.user_id == user_id))
+    return {project: Role(role) for project, role in rows}
 
 
 def session_principal(store: Store, cookie: str) -> Principal | None:
     """The user of a session cookie, or None when unknown or expired."""
-    now = utcnow()
-    with _reading(store) as s:
-        row = s.execute(
-            select(WebSession, User).join(User, User.id == WebSession.user_id).where(
-                WebSession.token_hash == sha256(cookie), WebSession.expires_at > now, User.disabled.is_(False)
-            )
+    now, key = utcnow(), "session:" + sha256(cookie)
+    known = _recall(store, key, now)
+    if known is not None:
+        return known
+    with store.read() as conn:
+        row = conn.execute(
+            select(User.id, User.name, User.is_admin, WebSession.csrf_token, WebSession.expires_at)
+            .join(User, User.id == WebSession.user_id)
+            .where(WebSession.token_hash == key.removeprefix("session:"), WebSession.expires_at > now,
+                   User.disabled.is_(False))
         ).first()
         if row is None:
             return None
-        session, user = row
-        return _principal_for(s, user, "session", session.csrf_token)
+        principal = Principal(row.name, row.is_admin, _roles_of(conn, row.id), "session", row.csrf_token)
+    _remember(store, key, row.expires_at, principal)
+    return principal
 
 
 def logout(store: Store, cookie: str) -> None:
     """End a session."""
     with store.session() as s:
         s.execute(delete(WebSession).where(WebSession.token_hash == sha256(cookie)))
+    forget_checked_credentials(store)
 
 
 def create_token(
@@ -200,16 +239,23 @@ def create_token(
 
 def token_principal(store: Store, secret: str) -> Principal | None:
     """The principal of an API token, or None when unknown, revoked or expired."""
-    now = utcnow()
-    with _reading(store) as s:
-        token = s.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(secret)))
-        if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
-            return None
-        token_id, last_used = token.id, token.last_used_at
-        principal = Principal(f"token:{token.name}", False, {token.project: Role(token.role)}, "token")
-    if last_used is None or now - last_used > LAST_USED_EVERY:
+    now, key = utcnow(), "token:" + sha256(secret)
+    known = _recall(store, key, now)
+    if known is not None:
+        return known
+    T = ApiToken.__table__
+    with store.read() as conn:
+        token = conn.execute(
+            select(T.c.id, T.c.name, T.c.project, T.c.role, T.c.expires_at, T.c.last_used_at)
+            .where(T.c.token_hash == key.removeprefix("token:"), T.c.revoked_at.is_(None))
+        ).first()
+    if token is None or (token.expires_at and token.expires_at <= now):
+        return None
+    principal = Principal(f"token:{token.name}", False, {token.project: Role(token.role)}, "token")
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         with store.session() as s:
-            s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    _remember(store, key, token.expires_at, principal)
     return principal
 
 
@@ -220,4 +266,6 @@ def revoke_token(store: Store, project: str, token_id: int) -> bool:
             update(ApiToken).where(ApiToken.id == token_id, ApiToken.project == project, ApiToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-        return bool(getattr(result, "rowcount", 0))
+        revoked = bool(getattr(result, "rowcount", 0))
+    forget_checked_credentials(store)
+    return revoked

@@ -52,7 +52,7 @@ ENDPOINTS = [
     ("list first page", f"/api/v1/projects/{PROJECT}/findings"),
     ("list filtered", f"/api/v1/projects/{PROJECT}/findings?severity=critical&severity=high&status=open"),
     ("list by tool", f"/api/v1/projects/{PROJECT}/findings?tool=grype&status=open"),
-    ("list deep page", f"/api/v1/projects/{PROJECT}/findings?page=2000&per_page=50"),
+    ("list deep page, number", f"/api/v1/projects/{PROJECT}/findings?page=2000&per_page=50"),
     ("overview", f"/api/v1/projects/{PROJECT}/overview"),
     ("findings page (HTML)", f"/p/{PROJECT}/findings?severity=high&status=open"),
 ]
@@ -220,6 +220,14 @@ def drive(base: str, token: str, clients: int, requests: int, seconds: float,
     return samples
 
 
+def _deep_cursor_path(base: str, token: str) -> str:
+    """The list page after page 1999 asked for by cursor, as a client walking the list gets it."""
+    with httpx2.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {token}"}) as http:
+        r = http.get(f"/api/v1/projects/{PROJECT}/findings", params={"page": 1999, "per_page": 50})
+        r.raise_for_status()
+        return f"/api/v1/projects/{PROJECT}/findings?per_page=50&after={r.json()['next_cursor']}"
+
+
 def _login_cookie(base: str) -> dict[str, str]:
     with httpx2.Client(base_url=base, timeout=30) as http:
         page = http.get("/login")
@@ -286,7 +294,7 @@ def main() -> None:
     ap.add_argument("--db", default=os.environ.get("CNSMM_TEST_PG_URL"), help="PostgreSQL server URL")
     ap.add_argument("--findings", type=int, default=1_000_000)
     ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--requests", type=int, default=60, help="requests per client")
+    ap.add_argument("--requests", type=int, default=400, help="requests per client")
     ap.add_argument("--seconds", type=float, default=120, help="stop sending after this long")
     ap.add_argument("--workers", type=int, default=2, help="cnsmm serve --workers")
     ap.add_argument("--pace", type=float, default=0.0,
@@ -310,10 +318,12 @@ def main() -> None:
     proc = _serve(url, port, args.workers)
     try:
         base = f"http://127.0.0.1:{port}"
-        drive(base, token, 2, 6, 60)  # warm up both workers' connection pools
+        endpoints = [*ENDPOINTS, ("list deep page, cursor", _deep_cursor_path(base, token))]
+        # warm up: every endpoint a few times on both workers (pools open, overview counted once)
+        drive(base, token, 4, 3 * len(endpoints), 120, endpoints)
         cpu_before = _cpu_seconds(proc.pid)
         started = time.monotonic()
-        samples = drive(base, token, args.clients, args.requests, args.seconds, pace=args.pace)
+        samples = drive(base, token, args.clients, args.requests, args.seconds, endpoints, args.pace)
         wall = time.monotonic() - started
         cpu_after = _cpu_seconds(proc.pid)
         extra = drive(base, token, args.clients, max(1, args.requests // 10), args.seconds, EXTRA, args.pace)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from cnsmm.errors import Error
 from cnsmm.tracking.projects import ensure_project
@@ -268,7 +269,8 @@ async def upload_report(project: str, request: Request, who: Security, store: St
     if size == 0:
         os.unlink(path)
         raise HTTPException(status_code=422, detail="empty upload: send the report file as the request body")
-    job_id = request.app.state.jobs.submit_import(project, path, format, os.path.basename(name), who.name)
+    job_id = await run_in_threadpool(request.app.state.jobs.submit_import, project, path, format,
+                                     os.path.basename(name), who.name)
     return {"job": job_id, "poll": f"/api/v1/projects/{project}/jobs/{job_id}"}
 
 
@@ -295,9 +297,13 @@ async def upload_assessment(project: str, request: Request, who: Security, store
     if not isinstance(level, int) or not isinstance(doc.get("practices"), list):
         raise HTTPException(status_code=422,
                             detail="not a cnsmm assessment (expected `overall.level` and `practices`)")
+    return await run_in_threadpool(_store_assessment, store, project, who.name, level, doc)
+
+
+def _store_assessment(store: Store, project: str, by: str, level: int, doc: dict[str, Any]) -> dict[str, Any]:
     with store.session() as s:
         ensure_project(s.connection(), project)
-        row = Assessment(project=project, created_at=utcnow(), created_by=who.name, overall_level=level, data=doc)
+        row = Assessment(project=project, created_at=utcnow(), created_by=by, overall_level=level, data=doc)
         s.add(row)
         s.flush()
         return {"id": row.id, "overall": level}

@@ -1,4 +1,4 @@
-"""``cnsmm serve``, ``cnsmm user create`` and ``cnsmm token create``."""
+"""``cnsmm serve``, ``cnsmm user create`` and ``cnsmm token create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -76,10 +76,10 @@ def user_create(name: str, admin: bool, password_stdin: bool, project: str | Non
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = open_web_store(db)
-    create_user(store, name, password, admin=admin)
-    if project:
-        set_membership(store, name, project, Role(role))
+    with open_web_store(db) as store:
+        create_user(store, name, password, admin=admin)
+        if project:
+            set_membership(store, name, project, Role(role))
     click.echo(f"created user {name}" + (" (admin)" if admin else "") + (f", {role} in {project}" if project else ""),
                err=True)
 
@@ -102,11 +102,48 @@ def token_create(project: str, role: str, name: str, days: int, db: str | None) 
     from cnsmm.web.db import open_web_store
     from cnsmm.web.security import Role, create_token
 
-    store = open_web_store(db)
-    secret, token = create_token(store, project, Role(role), name=name, created_by="cli", days=days)
+    with open_web_store(db) as store:
+        secret, token = create_token(store, project, Role(role), name=name, created_by="cli", days=days)
     click.echo(secret)
     click.echo(f"token {token.prefix}… for {project} ({role}), expires {token.expires_at:%Y-%m-%d}; "
                "it is shown only this once", err=True)
+
+
+@token_group.command("list")
+@click.option("--project", required=True)
+@click.option("--db", envvar="CNSMM_DB", help="Store URL (env CNSMM_DB).")
+def token_list(project: str, db: str | None) -> None:
+    """List a project's tokens: id, prefix, name, role, expiry, state (never the secrets)."""
+    _need_server_extra()
+    from cnsmm.web.db import open_web_store
+    from cnsmm.web.security import list_tokens
+
+    with open_web_store(db) as store:
+        rows = list_tokens(store, project)
+    if not rows:
+        click.echo(f"no tokens in project {project}", err=True)
+    for t in rows:
+        state = "revoked" if t["revoked"] else "active"
+        click.echo(f"{t['id']}\t{t['prefix']}…\t{t['name']}\t{t['role']}\t{t['expires_at'] or 'never'}\t{state}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=click.IntRange(1))
+@click.option("--project", required=True)
+@click.option("--db", envvar="CNSMM_DB", help="Store URL (env CNSMM_DB).")
+def token_revoke(token_id: int, project: str, db: str | None) -> None:
+    """Revoke a token of a project by its id (see `cnsmm token list`). Running servers refuse it
+    within 5 seconds."""
+    _need_server_extra()
+    from cnsmm.web.db import open_web_store
+    from cnsmm.web.security import revoke_token
+
+    with open_web_store(db) as store:
+        revoked = revoke_token(store, project, token_id)
+    if not revoked:
+        raise Error(f"no active token {token_id} in project {project}",
+                    hint=f"List the project's tokens with: cnsmm token list --project {project}")
+    click.echo(f"revoked token {token_id} of {project}", err=True)
 
 
 COMMANDS = [serve_cmd, user_group, token_group]

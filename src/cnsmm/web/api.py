@@ -19,8 +19,8 @@ from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
 from cnsmm.web import queries
 from cnsmm.web.deps import CurrentPrincipal, get_store, need, need_admin
-from cnsmm.web.models import ApiToken, Assessment, Attestation, Job, Membership, User
-from cnsmm.web.security import Principal, Role, create_token, revoke_token, set_membership
+from cnsmm.web.models import Assessment, Attestation, Job, Membership, User
+from cnsmm.web.security import Principal, Role, create_token, list_tokens, revoke_token, set_membership
 
 
 class ErrorOut(BaseModel):
@@ -386,11 +386,7 @@ def set_member(project: str, body: MemberIn, who: Owner, store: StoreDep) -> dic
 @router.get("/projects/{project}/tokens")
 def tokens(project: str, who: Owner, store: StoreDep) -> list[dict[str, Any]]:
     """API tokens of the project (never their secrets)."""
-    with store.session() as s:
-        rows = s.scalars(select(ApiToken).where(ApiToken.project == project).order_by(ApiToken.id)).all()
-    return [{"id": t.id, "name": t.name, "prefix": t.prefix, "role": t.role, "created_by": t.created_by,
-             "expires_at": t.expires_at.isoformat(timespec="seconds") if t.expires_at else None,
-             "revoked": t.revoked_at is not None} for t in rows]
+    return list_tokens(store, project)
 
 
 @router.post("/projects/{project}/tokens", status_code=201)

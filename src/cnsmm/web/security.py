@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -257,6 +258,16 @@ def token_principal(store: Store, secret: str) -> Principal | None:
             s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     _remember(store, key, token.expires_at, principal)
     return principal
+
+
+def list_tokens(store: Store, project: str) -> list[dict[str, Any]]:
+    """The API tokens of ``project``, oldest first (never their secrets)."""
+    T = ApiToken.__table__
+    with store.read() as conn:
+        rows = conn.execute(select(T).where(T.c.project == project).order_by(T.c.id)).all()
+    return [{"id": t.id, "name": t.name, "prefix": t.prefix, "role": t.role, "created_by": t.created_by,
+             "expires_at": t.expires_at.isoformat(timespec="seconds") if t.expires_at else None,
+             "revoked": t.revoked_at is not None} for t in rows]
 
 
 def revoke_token(store: Store, project: str, token_id: int) -> bool:

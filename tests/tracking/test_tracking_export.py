@@ -6,14 +6,16 @@ import csv
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 
 from cnsmm.errors import ConfigError
 from cnsmm.findings import Severity
+from cnsmm.tracking import store as store_module
 from cnsmm.tracking.export import iter_json, safe_cell, write_csv
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.models import Base, TrackedFinding
@@ -98,3 +100,29 @@ def test_migrations_create_exactly_the_models(store: Store) -> None:
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diffs == []
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_migrations_go_down_to_the_first_and_up_again(kind: str, tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from cnsmm.tracking.store import open_store
+
+    from .conftest import db_url_for
+
+    for url in db_url_for(kind, tmp_path):
+        fresh = open_store(url)
+        try:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "migrations"))
+            with fresh.write() as conn:
+                cfg.attributes["connection"] = conn
+                command.downgrade(cfg, "0001")
+                names = {i["name"] for i in inspect(conn).get_indexes("findings")}
+                assert {"ix_findings_project_owner", "ix_findings_project_status_severity"} <= names
+                assert "reference" not in {c["name"] for c in inspect(conn).get_columns("findings")}
+                command.upgrade(cfg, "head")
+            test_migrations_create_exactly_the_models(fresh)
+        finally:
+            fresh.dispose()

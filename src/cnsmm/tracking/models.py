@@ -123,7 +123,7 @@ class TrackedFinding(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "fingerprint", name="uq_findings_project_fingerprint"),
         Index("ix_findings_project_status_severity_id", "project_id", "status", "severity_rank", "id"),
-        Index("ix_findings_project_owner", "project_id", "owner"),
+        Index("ix_findings_project_owner_due_id", "project_id", "owner", "due", "id"),
         Index("ix_findings_project_due", "project_id", "due"),
         Index("ix_findings_project_severity_id", "project_id", "severity_rank", "id"),
         Index("ix_findings_project_first_seen_id", "project_id", "first_seen", "id"),

@@ -53,12 +53,13 @@ ENDPOINTS = [
     ("list filtered", f"/api/v1/projects/{PROJECT}/findings?severity=critical&severity=high&status=open"),
     ("list by tool", f"/api/v1/projects/{PROJECT}/findings?tool=grype&status=open"),
     ("list deep page, number", f"/api/v1/projects/{PROJECT}/findings?page=2000&per_page=50"),
+    ("list owner, by due", f"/api/v1/projects/{PROJECT}/findings?owner=team-07&sort=due"),
     ("overview", f"/api/v1/projects/{PROJECT}/overview"),
     ("findings page (HTML)", f"/p/{PROJECT}/findings?severity=high&status=open"),
 ]
-# measured in a second phase, outside the target: no index serves these filter and sort combinations
+# measured in a second phase, outside the target: a substring search over six text columns,
+# which no index serves (it reads every finding of the project)
 EXTRA = [
-    ("list owner, by due", f"/api/v1/projects/{PROJECT}/findings?owner=team-07&sort=due"),
     ("list text search", f"/api/v1/projects/{PROJECT}/findings?status=open&q=log4j"),
 ]
 
@@ -349,7 +350,7 @@ def main() -> None:
         p95 = _percentile(values, 95)
         worst = max(worst, p95)
         _row(name, values)
-    print("not in the target (measured afterwards, same clients; no index serves these):")
+    print("not in the target (measured afterwards, same clients; no index serves a substring search):")
     for name, values in extra.items():
         _row(name, values)
     verdict = "met" if worst < 200 else "MISSED"

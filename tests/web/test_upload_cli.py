@@ -82,3 +82,16 @@ def test_assess_upload(live: tuple[str, str, str], capsys: pytest.CaptureFixture
     assert code == 0, err
     assert "uploaded the assessment" in err
     assert json.loads(out.read_text())["overall"]["level"] >= 0
+
+
+@pytest.mark.parametrize("command", ["scan", "assess"])
+@pytest.mark.parametrize("missing", ["--token", "--project"])
+def test_upload_without_token_or_project_is_a_usage_error(
+    command: str, missing: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CNSMM_TOKEN", raising=False)
+    given = {"--token": ["--token", "cnsmm_x"], "--project": ["--project", "shop"]}
+    extra = [arg for name, args in given.items() if name != missing for arg in args]
+    code, out, err = _run([command, str(REPO / "examples"), "--upload", "http://127.0.0.1:9", *extra], capsys)
+    assert code == 2 and out == ""  # refused before any work
+    assert "--upload needs --project and --token (or $CNSMM_TOKEN)" in err

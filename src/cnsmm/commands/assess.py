@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cnsmm.commands._upload import upload_options, upload_target
 from cnsmm.errors import ConfigError, InputNotFoundError
 
 _LANG = click.Choice(["zh", "en"])
@@ -69,9 +70,7 @@ def _write(text: str, output: str | None) -> None:
     type=click.Path(dir_okay=False),
     help="Scan configuration (rules, suppressions); default: cnsmm.yaml or [tool.cnsmm] here.",
 )
-@click.option("--upload", "upload_url", metavar="URL", help="Also store the assessment on a cnsmm service at URL.")
-@click.option("--token", envvar="CNSMM_TOKEN", help="API token for --upload (env CNSMM_TOKEN).")
-@click.option("--project", help="Project on the service, for --upload.")
+@upload_options("Also store the assessment on a cnsmm service at URL.")
 @click.pass_context
 def assess_cmd(
     ctx: click.Context,
@@ -107,8 +106,7 @@ def assess_cmd(
 
     if not paths and not reports and not attestations:
         raise click.UsageError("give at least one PATH, --reports FILE or --attestations FILE")
-    if upload_url and not (token and project):
-        raise click.UsageError("--upload needs --project and --token (or $CNSMM_TOKEN)")
+    target = upload_target(upload_url, token, project)
     for p in (*paths, *reports, *([attestations] if attestations else [])):
         if p != "-" and not Path(p).exists():
             raise InputNotFoundError(f"{p}: no such file or directory", hint="Check the path")
@@ -134,14 +132,14 @@ def assess_cmd(
     result = assess(bundle, model, options, default_paths(model))
     text = render_assessment(result, model, fmt, lang, previous=prev)
     _write(text, output)
-    if upload_url and token and project:
+    if target:
         import json
 
         from cnsmm.upload import upload_assessment
 
         doc = json.loads(text if fmt == "json" else render_assessment(result, model, "json", lang, previous=prev))
-        stored = upload_assessment(upload_url, token, project, doc)
-        click.echo(f"uploaded the assessment to {upload_url} ({project}): id {stored.get('id')}", err=True)
+        stored = upload_assessment(target.url, target.token, target.project, doc)
+        click.echo(f"uploaded the assessment to {target.url} ({target.project}): id {stored.get('id')}", err=True)
     if bundle.input_errors:
         ctx.exit(3)
 

@@ -10,6 +10,7 @@ import click
 
 from cnsmm import __version__
 from cnsmm.baseline import apply_baseline, load_baseline, write_baseline
+from cnsmm.commands._upload import upload_options, upload_target
 from cnsmm.config import Config, load_config, parse_size
 from cnsmm.errors import ConfigError, Error, NothingScannedError
 from cnsmm.findings import Severity
@@ -124,9 +125,7 @@ def _format_from_name(name: str) -> OutputFormat:
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: automatic).")
 @click.option("-v", "--verbose", is_flag=True, help="List skipped files and parts.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-@click.option("--upload", "upload_url", metavar="URL", help="Also send the results to a cnsmm service at URL.")
-@click.option("--token", envvar="CNSMM_TOKEN", help="API token for --upload (env CNSMM_TOKEN).")
-@click.option("--project", help="Project on the service, for --upload.")
+@upload_options("Also send the results to a cnsmm service at URL.")
 def scan_cmd(
     paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,
     config_path: str | None, baseline_path: str | None, enable: tuple[str, ...], disable: tuple[str, ...],
@@ -139,8 +138,7 @@ def scan_cmd(
     `helm template chart | cnsmm scan -`.
     """
     pairs = _pair_outputs(formats, outputs)
-    if upload_url and not (token and project):
-        raise ConfigError("--upload needs --project and --token (or $CNSMM_TOKEN)")
+    target = upload_target(upload_url, token, project)
     config = build_config(config_path, enable, disable, exclude, max_file_size, workers)
     show = progress if progress is not None else sys.stderr.isatty()
     result = run_scan(paths, config, show)
@@ -162,14 +160,14 @@ def scan_cmd(
             Path(output).write_text(text, encoding="utf-8")
         else:
             click.echo(text, nl=False)
-    if upload_url and token and project:
+    if target:
         from cnsmm.renderers.jsonfmt import JsonRenderer
         from cnsmm.upload import upload_report
 
         body = JsonRenderer().render(ScanReport(result, list(paths), __version__, fail_on)).encode()
-        state = upload_report(upload_url, token, project, body, "cnsmm-scan.json", "cnsmm-json")
+        state = upload_report(target.url, target.token, target.project, body, "cnsmm-scan.json", "cnsmm-json")
         summary = state.get("result") or {}
-        click.echo(f"uploaded to {upload_url} ({project}): {summary.get('new', 0)} new, "
+        click.echo(f"uploaded to {target.url} ({target.project}): {summary.get('new', 0)} new, "
                    f"{summary.get('closed_fixed', 0)} closed as fixed", err=True)
     if all(o for _, o in pairs):
         click.echo(

@@ -12,6 +12,7 @@ from tests.conftest import SCHEMAS
 
 from cnsmm.config import Config
 from cnsmm.renderers import OutputFormat, ScanReport, renderer_for
+from cnsmm.renderers.markdown import md_escape
 from cnsmm.scan import scan_paths
 
 HOSTILE = """\
@@ -97,3 +98,24 @@ def test_sarif_for_absolute_and_relative_paths(tmp_path: Path, monkeypatch) -> N
     assert artifact_uri("k8s/a b.yaml") == {"uri": "k8s/a%20b.yaml", "uriBaseId": "%SRCROOT%"}
     assert artifact_uri("/abs/x.yaml") == {"uri": "file:///abs/x.yaml"}
     assert artifact_uri("<stdin>") == {"uri": "stdin"}
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ('<img src=x onerror="alert(1)">', '&lt;img src=x onerror="alert(1)"&gt;'),
+        ("[click](javascript:alert(1))", "\\[click\\](javascript:alert(1))"),
+        ("![x](http://tracker.example/p.png)", "\\!\\[x\\](http://tracker.example/p.png)"),
+        ("a | b", "a \\| b"),
+        ("`code` *em* _em_ ~~del~~ # h", "\\`code\\` \\*em\\* \\_em\\_ \\~\\~del\\~\\~ \\# h"),
+        ("- nested", "\\- nested"),
+        ("+ nested", "\\+ nested"),
+        ("12. ordered", "12\\. ordered"),
+        ("3) ordered", "3\\) ordered"),
+        ("line one\r\nline two\n\n| x |", "line one line two \\| x \\|"),
+        ("Cloud-native (CNMM-TAS) 云原生安全", "Cloud-native (CNMM-TAS) 云原生安全"),
+        ("a & b > c", "a &amp; b &gt; c"),
+    ],
+)
+def test_md_escape(text: str, escaped: str) -> None:
+    assert md_escape(text) == escaped

@@ -74,7 +74,7 @@ def test_html_escapes_every_input_string(lang: str) -> None:
 def test_markdown_and_text_escape_and_speak_both_languages() -> None:
     a = _hostile()
     md = render_assessment(a, MODEL, "md", "zh")
-    assert "<script>" not in md and "\\<script\\>" in md
+    assert "<script>" not in md and "&lt;script&gt;" in md  # the same escaping as the scan Markdown
     assert "总体等级" in md and "改进计划" in md
     text = render_assessment(a, MODEL, "text", "en")
     assert "Overall level: L0" in text and "Improvement plan" in text

@@ -9,14 +9,20 @@ from cnsmm.renderers.interface import Renderer, ScanReport
 from cnsmm.renderers.jsonfmt import summary
 
 MAX_ROWS = 200
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_INLINE = re.compile(r"([\\`*_{}\[\]|!~#])")
+"""Characters that start inline Markdown anywhere: code, emphasis, links and images, table
+cells, strikethrough, headings. Brackets escaped, no link can form, so parentheses stay."""
+_BULLET = re.compile(r"^([-+])")
+_ORDERED = re.compile(r"^(\d+)([.)])")
 
 
 def md_escape(text: str) -> str:
-    """Escape Markdown and HTML so that text from inputs renders literally in one table cell."""
+    """Text from inputs as literal Markdown on one line (a table cell or a list item): HTML
+    characters as entities, inline Markdown characters backslash-escaped, line breaks folded,
+    and a leading list marker neutralised. Used by the scan and the assessment reports."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _SPECIAL.sub(r"\\\1", text)
-    return " ".join(text.split())
+    text = " ".join(_INLINE.sub(r"\\\1", text).split())
+    return _ORDERED.sub(r"\1\\\2", _BULLET.sub(r"\\\1", text))
 
 
 class MarkdownRenderer(Renderer):

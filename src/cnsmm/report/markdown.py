@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cnsmm.assess.messages import status_name
 from cnsmm.assess.result import Assessment
 from cnsmm.model.types import Model
+from cnsmm.renderers.markdown import md_escape as md
 from cnsmm.report.changes import change_lines
 from cnsmm.report.i18n import label
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#!])")
-
-
-def md(text: str) -> str:
-    """Escape ``text`` for a Markdown table cell or line (no HTML, no links, no pipes)."""
-    return _SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
 
 
 def render_markdown(

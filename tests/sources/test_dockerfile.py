@@ -201,7 +201,9 @@ def test_parse_image() -> None:
     ("web.dockerfile", True), ("x/Containerfile", True), ("Containerfile.ubi", True),
     ("build/WEB.DOCKERFILE", True), ("Dockerfile.dockerignore", False), ("docs/Dockerfile.md", False),
     ("Dockerfiles/readme.txt", False), ("mydockerfile", False), ("Dockerfile.template", False),
-    ("deploy/Dockerfile.j2", False), ("Dockerfile.orig", False),
+    ("deploy/Dockerfile.j2", False), ("Dockerfile.orig", False), ("Dockerfile-dev", True), ("Dockerfile_prod", True),
+    ("svc/api-Dockerfile", True), ("base_containerfile", True), ("Dockerfile-dev.md", False),
+    ("dockerfile-lint.yaml", False), ("Dockerfile-", True),
 ])
 def test_file_detection(path: str, expected: bool) -> None:
     assert ANALYZER.matches(path) is expected

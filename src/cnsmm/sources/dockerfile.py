@@ -237,7 +237,9 @@ class DockerfileAnalyzer:
     name = "dockerfile"
 
     def matches(self, relpath: str) -> bool:
-        """``Dockerfile``, ``Dockerfile.*``, ``*.Dockerfile``, ``Containerfile``, ``Containerfile.*``.
+        """``Dockerfile``, ``Containerfile``, and either with a variant before or after a dot,
+        dash or underscore (``Dockerfile.prod``, ``Dockerfile-dev``, ``api.Dockerfile``,
+        ``base_Containerfile``).
 
         Any letter case. Ignore files, documents, backups and templates (``Dockerfile.j2``,
         ``Dockerfile.template``) are not Dockerfiles yet and are left out.
@@ -246,7 +248,9 @@ class DockerfileAnalyzer:
         if base.endswith(_NOT_DOCKERFILES):
             return False
         for stem in ("dockerfile", "containerfile"):
-            if base == stem or base.startswith(stem + ".") or base.endswith("." + stem):
+            if base == stem or base.startswith(stem + ".") or base.endswith(("." + stem, "-" + stem, "_" + stem)):
+                return True
+            if base.startswith((stem + "-", stem + "_")) and "." not in base:  # not dockerfile-lint.yaml
                 return True
         return False
 

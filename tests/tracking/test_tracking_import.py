@@ -278,3 +278,42 @@ def test_first_http_reference_is_kept_and_other_schemes_never(do_import: Importe
         kept = dict(conn.execute(select(TrackedFinding.rule, TrackedFinding.reference)
                                  .where(TrackedFinding.project_id == pid)).all())
     assert kept == {"CVE-2024-0001": "https://avd.aquasec.com/nvd/cve-2024-0001", "CVE-2024-0002": None}
+
+
+def _descriptions(store: Store, project: str) -> tuple[dict[tuple[str, str], str | None], int]:
+    """Each finding's description by (rule, package), and how many distinct texts the store has."""
+    from cnsmm.tracking.models import Description, Project
+    from cnsmm.tracking.queries import get_finding
+
+    with store.read() as conn:
+        pid = conn.scalar(select(Project.id).where(Project.name == project))
+        ids = conn.execute(select(TrackedFinding.id, TrackedFinding.rule, TrackedFinding.component)
+                           .where(TrackedFinding.project_id == pid)).all()
+        stored = conn.scalar(select(func.count()).select_from(Description)) or 0
+    shown = {(rule, component): get_finding(store, fid)[0].as_dict()["description"] for fid, rule, component in ids}
+    return shown, int(stored)
+
+
+def test_descriptions_are_stored_once_and_shown_with_every_finding(do_import: Importer, store: Store,
+                                                                   project: str) -> None:
+    from dataclasses import replace
+
+    text = "A heap overflow in X.509 name checks.\nAttackers may crash the process.\x00"
+    other = "Inflate reads past the window. " * 2000  # longer than any description is kept
+    findings = [replace(vuln("CVE-2024-7001", "openssl"), description=text),
+                replace(vuln("CVE-2024-7001", "libssl3"), description=text),  # the same CVE, another package
+                replace(vuln("CVE-2024-7002", "zlib"), description=other),
+                vuln("CVE-2024-7003", "curl")]
+    _, before = _descriptions(store, project)
+    do_import(findings)
+    shown, after = _descriptions(store, project)
+    assert after - before == 2  # one text per distinct description
+    assert shown[("CVE-2024-7001", "openssl")] == shown[("CVE-2024-7001", "libssl3")] == text.replace("\x00", "")
+    assert shown[("CVE-2024-7002", "zlib")] == other[:20_000]
+    assert shown[("CVE-2024-7003", "curl")] is None
+    do_import(findings)  # the same texts again: nothing new stored
+    assert _descriptions(store, project)[1] == after
+    do_import([replace(findings[0], description="Fixed wording."), *findings[1:]])
+    shown, _ = _descriptions(store, project)  # the latest report's text wins
+    assert shown[("CVE-2024-7001", "openssl")] == "Fixed wording."
+    assert shown[("CVE-2024-7001", "libssl3")] == text.replace("\x00", "")

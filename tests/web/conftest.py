@@ -102,7 +102,8 @@ def seed(store: Store, project: str, titles: list[str], tool: str = "trivy") -> 
         Finding(rule=f"CVE-2024-{1000 + i}", severity=sevs[i % len(sevs)], title=title, message=title,
                 location=Location(image="registry.example.com/shop/api:1.0"), tool=tool,
                 category="vulnerability", component=f"pkg{i}", installed_version="1.0", fixed_version="1.1",
-                references=(f"https://avd.aquasec.com/nvd/cve-2024-{1000 + i}",))
+                references=(f"https://avd.aquasec.com/nvd/cve-2024-{1000 + i}",),
+                description=f"What {title} is.\nHow it is exploited: <b>not markup</b>.")
         for i, title in enumerate(titles)
     ]
     report = ImportedReport(format="trivy-json", tool=tool, tool_version="0.50.0",

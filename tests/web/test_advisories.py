@@ -33,4 +33,8 @@ def test_finding_page_links_its_cve(world: World) -> None:
     html = c.get(f"/p/alpha/findings/{items[0]['id']}").text
     assert f'href="https://nvd.nist.gov/vuln/detail/{items[0]["rule"]}"' in html
     assert 'id="reference" href="https://avd.aquasec.com/nvd/cve-2024-' in html
+    assert "What xz backdoor is.\nHow it is exploited: &lt;b&gt;not markup&lt;/b&gt;." in html
+    detail = c.get(f"/api/v1/projects/alpha/findings/{items[0]['id']}").json()
+    assert detail["description"] == "What xz backdoor is.\nHow it is exploited: <b>not markup</b>."
+    assert "description_digest" not in detail
     c.cookies.clear()

@@ -20,7 +20,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import Boolean, DateTime, Integer, String
 
 from cnsmm.tracking import staging
-from cnsmm.tracking.models import FindingSource, Project, Scan, SourceStream, StatusChange, TrackedFinding
+from cnsmm.tracking.models import (
+    Description,
+    FindingSource,
+    Project,
+    Scan,
+    SourceStream,
+    StatusChange,
+    TrackedFinding,
+)
 from cnsmm.tracking.owners import OwnerResolver
 from cnsmm.tracking.projects import ensure_project, project_settings
 from cnsmm.tracking.sla import SlaPolicy
@@ -34,9 +42,11 @@ F = cast(Table, TrackedFinding.__table__)
 S = staging.stage
 K = staging.keys
 SRC = cast(Table, FindingSource.__table__)
+DESCRIPTIONS = cast(Table, Description.__table__)
 HIST = cast(Table, StatusChange.__table__)
 STREAMS = cast(Table, SourceStream.__table__)
-_REFRESHED = ("severity", "severity_rank", "tool_severity", "title", "message", "fixed_version", "file", "line")
+_REFRESHED = ("severity", "severity_rank", "tool_severity", "title", "message", "fixed_version", "file", "line",
+              "description_digest")
 """Columns of a finding seen again that take the value of the latest report."""
 
 
@@ -223,6 +233,12 @@ def _merge(
         return _merge_identical(conn, report, project, project_id, stream_id, scan_id, now, source_name, expired)
     now_ = literal(now, DateTime())
     scan_ = literal(scan_id, Integer())
+    conn.execute(
+        _insert(conn, DESCRIPTIONS)
+        .from_select(["digest", "text"], select(S.c.description_digest, S.c.description)
+                     .where(S.c.description.is_not(None)))
+        .on_conflict_do_nothing()
+    )
     match = select(F.c.id).where(F.c.project_id == project_id, F.c.fingerprint == K.c.fingerprint).scalar_subquery()
     conn.execute(update(K).values(finding_id=match))
     unique, seen = conn.execute(select(func.count(), func.count(K.c.finding_id))).one()
@@ -251,7 +267,7 @@ def _merge(
     )
 
     # New findings, read in report order (sequential reads of the stage).
-    cols = [c for c in staging.COLUMNS if c != "fingerprint"]
+    cols = list(staging.FINDING_COLUMNS)
     new_rows = (
         select(
             literal(project_id, Integer()),

@@ -74,6 +74,17 @@ class Scan(Base):
     __table_args__ = (Index("ix_scans_project_tool_scope", "project_id", "tool", "scope"),)
 
 
+class Description(Base):
+    """A tool's long description of a finding, kept once however many findings share it (a
+    CVE's text is the same in every image and package it is found in)."""
+
+    __tablename__ = "descriptions"
+
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """BLAKE2b (128 bits) of the text, in hex."""
+    text: Mapped[str] = mapped_column(Text)
+
+
 class TrackedFinding(Base):
     """One problem in a project, unique by fingerprint, tracked until it is closed."""
 
@@ -88,7 +99,8 @@ class TrackedFinding(Base):
     tool_severity: Mapped[str | None] = mapped_column(String(50))
     title: Mapped[str] = mapped_column(Text)
     message: Mapped[str] = mapped_column(Text)
-    description: Mapped[str | None] = mapped_column(Text)
+    description_digest: Mapped[str | None] = mapped_column(String(32))
+    """Key of the tool's long description in ``descriptions`` (kept once per text)."""
     fix: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(30))
     rule: Mapped[str] = mapped_column(String(300))

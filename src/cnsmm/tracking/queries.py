@@ -9,7 +9,16 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, case, exists, select
 
-from cnsmm.tracking.models import Comment, FindingSource, Project, Scan, SourceStream, StatusChange, TrackedFinding
+from cnsmm.tracking.models import (
+    Comment,
+    Description,
+    FindingSource,
+    Project,
+    Scan,
+    SourceStream,
+    StatusChange,
+    TrackedFinding,
+)
 from cnsmm.tracking.projects import project_id
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import OPEN_STATES, FindingNotFoundError, Status, expire_risk_acceptances
@@ -176,6 +185,14 @@ def list_findings(store: Store, project: str, filters: Filters = Filters()) -> I
                 yield _view(row, sources[row.id], today)
 
 
+def description_text(conn: Connection, digest: str | None) -> str | None:
+    """The long description stored under ``digest`` (None without one)."""
+    if digest is None:
+        return None
+    text: str | None = conn.scalar(select(Description.text).where(Description.digest == digest))
+    return text
+
+
 def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[str, Any]], list[dict[str, Any]]]:
     """One finding with its details, its status history and its comments (oldest first)."""
     with store.read() as conn:
@@ -190,7 +207,7 @@ def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[s
         extra = {
             "project": project,
             "message": row.message,
-            "description": row.description,
+            "description": description_text(conn, row.description_digest),
             "fix": row.fix,
             "vuln_id": row.vuln_id,
             "tool_severity": row.tool_severity,

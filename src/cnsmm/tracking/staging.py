@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from hashlib import blake2b
 from itertools import islice
 from typing import Any
 
@@ -48,12 +49,15 @@ stage = Table(
     Column("reference", Text),
     Column("owner", String(200)),
     Column("due", Date),
+    Column("description_digest", String(32)),
+    Column("description", Text),
     prefixes=["TEMPORARY"],
 )
 """Every finding of the report, in report order (``seq``).
 
-The tool's long description is not kept: it is the same text for every package and image a
-vulnerability is found in, it would be most of the store's size, and the report has it.
+The tool's long description is the same text for every package and image a vulnerability is
+found in: each row has its digest, and only the first row with a given digest has the text,
+which goes to the ``descriptions`` table once.
 """
 keys = Table(
     "cnsmm_stage_keys",
@@ -67,9 +71,13 @@ keys = Table(
 """One row per distinct fingerprint: its first staged row and the matching finding, if any."""
 COLUMNS = tuple(c.name for c in stage.columns if c.name != "seq")
 """Staged columns, in the order of the rows that :func:`rows` yields."""
+FINDING_COLUMNS = tuple(c for c in COLUMNS if c not in ("fingerprint", "description"))
+"""Staged columns that are columns of a new finding, besides its fingerprint."""
+MAX_DESCRIPTION = 20_000
+"""Longest description kept (characters)."""
 _MAX_INT = 2**31 - 1
 _LIMITS: tuple[int, ...] = (64, 20, 10, 0, 50, 1000, 4000, 4000, 30, 300, 300, 2000, 1000, 1000, 200, 1000)
-_LIMITS += (2000, 0, 1000, 1000, 2000, 2000, 200, 0)
+_LIMITS += (2000, 0, 1000, 1000, 2000, 2000, 200, 0, 32, MAX_DESCRIPTION)
 """Longest value kept per staged column (longer text is cut)."""
 _FAST_LIMIT = 1000
 """Rows with less text than the shortest text limit need no cutting (given the other checks)."""
@@ -96,8 +104,16 @@ def rows(
     ``due_by_severity`` gives the due date per severity, as a ``date`` or, for SQLite, as
     the ISO string that SQLAlchemy stores.
     """
+    described: set[str] = set()
     for f in findings:
         kind, value, vuln_id = fingerprint(f, scope)
+        text = _t(f.description, MAX_DESCRIPTION) if f.description else None
+        digest = blake2b(text.encode(), digest_size=16).hexdigest() if text else None
+        if digest is not None:
+            if digest in described:
+                text = None  # stored with its first finding
+            else:
+                described.add(digest)
         loc = f.location
         owner = owners.owner(loc.file, loc.image, loc.resource) if owners else None
         line = loc.line if loc.line is not None and 0 <= loc.line <= _MAX_INT else None
@@ -126,9 +142,12 @@ def rows(
             _reference(f.references),
             owner,
             due_by_severity.get(f.severity.value),
+            digest,
+            text,
         )
-        # Cheap checks per row; the rare long or NUL-carrying rows are cut field by field.
-        joined = "".join([v for v in row if type(v) is str])
+        # Cheap checks per row; the rare long or NUL-carrying rows are cut field by field
+        # (the description is already cut).
+        joined = "".join([v for v in row[:-1] if type(v) is str])
         if (
             len(joined) > _FAST_LIMIT
             or "\x00" in joined

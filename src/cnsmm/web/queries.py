@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, case, false, func, or_, select, tuple_
 
 from cnsmm.findings import Severity
 from cnsmm.tracking.models import Comment, FindingSource, Project, SourceStream, StatusChange, TrackedFinding
+from cnsmm.tracking.queries import description_text
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import OPEN_STATES
 
@@ -233,6 +234,7 @@ def detail(store: Store, pid: int, finding_id: int) -> dict[str, Any] | None:
         if row is None:
             return None
         item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row._mapping.items()}
+        item["description"] = description_text(conn, item.pop("description_digest"))
         item["sources"] = [
             {k: (v.isoformat(timespec="seconds") if hasattr(v, "isoformat") else v) for k, v in s._mapping.items()}
             for s in conn.execute(

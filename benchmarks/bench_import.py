@@ -61,19 +61,23 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--kind", choices=sorted(WRITERS), default="trivy")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cnsmm-bench")
+    parser.add_argument("--vulns", type=int, default=20_000,
+                        help="distinct vulnerabilities in the report (trivy, grype); 0: one per finding")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    report = args.workdir / f"{args.kind}-{args.count}.json"
+    vulns = args.vulns if args.kind in ("trivy", "grype") else None
+    report = args.workdir / f"{args.kind}-{args.count}{'' if vulns is None else f'-v{vulns}'}.json"
     if not report.exists():
         print(f"generating {report} ...", flush=True)
-        WRITERS[args.kind](report, args.count)
+        WRITERS[args.kind](report, args.count, **({} if vulns is None else {"vulns": vulns}))
     db = args.workdir / "bench.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     python = sys.executable
     cnsmm = [python, "-m", "cnsmm", "import", str(report), "--project", "bench", "--db", str(db)]
     size = report.stat().st_size / 2**20
-    print(f"report: {report} ({size:.0f} MiB, {args.count:,} findings); store: {db}", flush=True)
+    distinct = "" if vulns is None else f", {vulns or args.count:,} distinct vulnerabilities"
+    print(f"report: {report} ({size:.0f} MiB, {args.count:,} findings{distinct}); store: {db}", flush=True)
     rows = ["| step | wall | CPU | peak memory |", "|---|---:|---:|---:|"]
     run("parse only (no store)", [python, "-c", PARSE_ONLY, str(report)], rows)
     run("first import (all new)", cnsmm, rows)

@@ -9,7 +9,10 @@ written item by item, so generating a multi-gigabyte report needs little memory.
 Shapes follow the samples under tests/importers/samples (Trivy 0.67 fs report with one
 Result per lock file, Grype 0.84 image report, Semgrep 1.95 SARIF). Every finding is
 distinct: (vulnerability, package, version, target) for Trivy and Grype, (rule, file,
-line) for SARIF.
+line) for SARIF. Trivy and Grype findings draw their vulnerabilities from a pool of
+``vulns`` (default 20,000; a large organisation's scans find some thousands of distinct
+CVEs), each with one title and description, as the scanners' databases have; ``vulns=0``
+gives every finding its own vulnerability and text (the worst case for stored descriptions).
 
 Also importable: ``write_trivy(path, n)``, ``write_grype(path, n)``, ``write_sarif(path, n)``.
 """
@@ -20,6 +23,7 @@ import argparse
 import json
 import random
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,6 +49,19 @@ def _vuln_id(i: int) -> str:
     return f"CVE-{2015 + i % 11}-{10000 + i // 11}"
 
 
+@lru_cache(maxsize=65536)
+def _vuln_text(v: int) -> tuple[str, str]:
+    """The title words and description of vulnerability number ``v`` (the same every time)."""
+    rng = random.Random(v)
+    return _sentence(rng, 5), _sentence(rng, 40)
+
+
+def _vuln(i: int, vulns: int) -> tuple[str, str, str]:
+    """Id, title words and description of finding ``i``'s vulnerability."""
+    v = i % vulns if vulns else i
+    return (_vuln_id(v), *_vuln_text(v))
+
+
 def _package(i: int) -> tuple[str, str]:
     return f"pkg-{i % 50000:05d}", f"{i % 7}.{i % 13}.{i % 17}"
 
@@ -58,9 +75,9 @@ def _write_array(out: IO[str], items: Iterator[str]) -> None:
     out.write("]")
 
 
-def _trivy_vulns(rng: random.Random, start: int, count: int) -> Iterator[str]:
+def _trivy_vulns(rng: random.Random, start: int, count: int, vulns: int) -> Iterator[str]:
     for i in range(start, start + count):
-        vid = _vuln_id(i)
+        vid, title, description = _vuln(i, vulns)
         name, version = _package(i)
         yield _dumps({
             "VulnerabilityID": vid, "PkgID": f"{name}@{version}", "PkgName": name,
@@ -68,7 +85,7 @@ def _trivy_vulns(rng: random.Random, start: int, count: int) -> Iterator[str]:
             "FixedVersion": f"{version}-fix" if i % 4 else "", "Status": "fixed" if i % 4 else "affected",
             "Layer": {}, "SeveritySource": "ghsa", "PrimaryURL": f"https://avd.aquasec.com/nvd/{vid.lower()}",
             "DataSource": {"ID": "ghsa", "Name": "GitHub Security Advisory npm", "URL": "https://github.com/advisories"},
-            "Title": f"{name}: {_sentence(rng, 5)}", "Description": _sentence(rng, 40),
+            "Title": f"{name}: {title}", "Description": description,
             "Severity": rng.choices(SEVERITIES, WEIGHTS)[0], "CweIDs": [f"CWE-{rng.randint(20, 1400)}"],
             "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "V3Score": 9.8}},
             "References": [f"https://nvd.nist.gov/vuln/detail/{vid}", f"https://github.com/advisories/{vid}"],
@@ -76,7 +93,7 @@ def _trivy_vulns(rng: random.Random, start: int, count: int) -> Iterator[str]:
         })
 
 
-def write_trivy(path: str | Path, n: int, seed: int = 1) -> None:
+def write_trivy(path: str | Path, n: int, seed: int = 1, vulns: int = 20_000) -> None:
     """A ``trivy fs`` report of ``n`` vulnerabilities, one Result per lock file."""
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8") as out:
@@ -88,14 +105,14 @@ def write_trivy(path: str | Path, n: int, seed: int = 1) -> None:
                 eco, lock = ECOSYSTEMS[(start // PER_RESULT) % len(ECOSYSTEMS)]
                 head = _dumps({"Target": f"services/svc-{start // PER_RESULT:05d}/{lock}", "Class": "lang-pkgs",
                                "Type": eco})
-                body = ",\n".join(_trivy_vulns(rng, start, min(PER_RESULT, n - start)))
+                body = ",\n".join(_trivy_vulns(rng, start, min(PER_RESULT, n - start), vulns))
                 yield head[:-1] + ',"Vulnerabilities":[' + body + "]}"
 
         _write_array(out, results())
         out.write("}\n")
 
 
-def write_grype(path: str | Path, n: int, seed: int = 1) -> None:
+def write_grype(path: str | Path, n: int, seed: int = 1, vulns: int = 20_000) -> None:
     """A Grype image report of ``n`` matches (``source``/``descriptor`` after the matches, as Grype writes)."""
     rng = random.Random(seed)
     with open(path, "w", encoding="utf-8") as out:
@@ -103,14 +120,14 @@ def write_grype(path: str | Path, n: int, seed: int = 1) -> None:
 
         def matches() -> Iterator[str]:
             for i in range(n):
-                vid = _vuln_id(i)
+                vid, _, description = _vuln(i, vulns)
                 name, version = _package(i)
                 sev = rng.choices(["Critical", "High", "Medium", "Low", "Negligible"], WEIGHTS)[0]
                 yield _dumps({
                     "vulnerability": {
                         "id": vid, "dataSource": f"https://nvd.nist.gov/vuln/detail/{vid}", "namespace": "nvd:cpe",
                         "severity": sev, "urls": [f"https://nvd.nist.gov/vuln/detail/{vid}"],
-                        "description": _sentence(rng, 40),
+                        "description": description,
                         "cvss": [{"version": "3.1", "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
                                   "metrics": {"baseScore": 9.8, "exploitabilityScore": 3.9, "impactScore": 5.9},
                                   "vendorMetadata": {}}],
@@ -183,8 +200,11 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("output")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--vulns", type=int, default=20_000,
+                        help="distinct vulnerabilities (trivy, grype); 0: one per finding")
     args = parser.parse_args()
-    WRITERS[args.kind](args.output, args.count, seed=args.seed)
+    extra = {"vulns": args.vulns} if args.kind in ("trivy", "grype") else {}
+    WRITERS[args.kind](args.output, args.count, seed=args.seed, **extra)
 
 
 if __name__ == "__main__":

@@ -266,7 +266,9 @@ def _merge(
         .values(**{c: S.c[c] for c in _REFRESHED}, owner=func.coalesce(F.c.owner, S.c.owner))
     )
 
-    # New findings, read in report order (sequential reads of the stage).
+    # New findings, in fingerprint order: the unique (project, fingerprint) index then grows
+    # at its end instead of taking a random insert per finding (the other indexes grow at a
+    # few points either way), which costs more than the stage's random reads by row number.
     cols = list(staging.FINDING_COLUMNS)
     new_rows = (
         select(
@@ -279,7 +281,7 @@ def _merge(
             scan_,
         )
         .where(K.c.finding_id.is_(None), K.c.fingerprint == S.c.fingerprint, S.c.seq == K.c.row)
-        .order_by(S.c.seq)
+        .order_by(K.c.fingerprint)
     )
     target = ["project_id", "fingerprint", *cols, "status", "regression", "first_seen", "first_scan_id"]
     new = unique - seen  # exact: the project lock keeps other imports out of the merge
@@ -287,11 +289,13 @@ def _merge(
         conn.execute(_insert(conn, F).from_select(target, new_rows).on_conflict_do_nothing())
         conn.execute(update(K).where(K.c.finding_id.is_(None)).values(finding_id=match))
 
-    # Sources: new ones, ones that came back, ones this scan no longer reports.
+    # Sources: new ones, ones that came back, ones this scan no longer reports. New sources are
+    # written in finding order, so that their unique index grows at its end.
     src_rows = select(K.c.finding_id, literal(stream_id, Integer()), literal(True, Boolean()), scan_, now_)
     conn.execute(
         _insert(conn, SRC)
-        .from_select(["finding_id", "stream_id", "active", "first_scan_id", "first_seen"], src_rows.where(true()))
+        .from_select(["finding_id", "stream_id", "active", "first_scan_id", "first_seen"],
+                     src_rows.where(true()).order_by(K.c.finding_id))
         .on_conflict_do_nothing()
     )
     in_stream = SRC.c.stream_id == stream_id
@@ -300,11 +304,13 @@ def _merge(
         .where(in_stream, SRC.c.active.is_(False), SRC.c.finding_id.in_(select(K.c.finding_id)))
         .values(active=True, gone_scan_id=None, last_seen=None)
     )
-    conn.execute(
-        update(SRC)
-        .where(in_stream, SRC.c.active.is_(True), SRC.c.finding_id.not_in(select(K.c.finding_id)))
-        .values(active=False, gone_scan_id=scan_id, last_seen=previous_seen(conn, stream_id, scan_id))
-    )
+    active = conn.scalar(select(func.count()).select_from(SRC).where(in_stream, SRC.c.active.is_(True)))
+    if active != unique:  # else every active source of the stream is in this scan: none has gone
+        conn.execute(
+            update(SRC)
+            .where(in_stream, SRC.c.active.is_(True), SRC.c.finding_id.not_in(select(K.c.finding_id)))
+            .values(active=False, gone_scan_id=scan_id, last_seen=previous_seen(conn, stream_id, scan_id))
+        )
 
     # Open findings that this stream no longer reports, and that no other stream still does.
     other = SRC.alias("other")

@@ -1,6 +1,8 @@
-"""Benchmark `cnsmm import` into SQLite: first import, re-import, and parsing alone.
+"""Benchmark `cnsmm import` into SQLite (or PostgreSQL with --pg): first import, re-import,
+and parsing alone.
 
-    .venv/bin/python benchmarks/bench_import.py [--count 1000000] [--kind trivy] [--workdir DIR]
+    .venv/bin/python benchmarks/bench_import.py [--count 1000000] [--kind trivy] [--vulns 20000]
+        [--workdir DIR] [--pg URL]
 
 Generates a report with benchmarks/gen_reports.py (kept in --workdir for later runs), then
 runs, each as its own process measured by benchmarks/measure.py (wall time, CPU time of the
@@ -55,12 +57,38 @@ def run(label: str, cmd: list[str], rows: list[str]) -> None:
     print(rows[-1], flush=True)
 
 
+def _fresh_pg_database(server: str) -> str:
+    """An empty database ``cnsmm_bench_import`` on ``server``; its URL."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "cnsmm_bench_import" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "cnsmm_bench_import"'))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + "/cnsmm_bench_import"
+
+
+def _store_mib(db: str) -> float:
+    if not db.startswith("postgresql"):
+        return Path(db).stat().st_size / 2**20
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    with engine.connect() as conn:
+        size = conn.scalar(text("SELECT pg_database_size(current_database())"))
+    engine.dispose()
+    return float(size or 0) / 2**20
+
+
 def main() -> None:
     """Generate the report if needed and run the four measurements."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--kind", choices=sorted(WRITERS), default="trivy")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cnsmm-bench")
+    parser.add_argument("--pg", metavar="URL", help="a PostgreSQL server (e.g. $CNSMM_TEST_PG_URL): import into "
+                        "a new database cnsmm_bench_import there instead of SQLite")
     parser.add_argument("--vulns", type=int, default=20_000,
                         help="distinct vulnerabilities in the report (trivy, grype); 0: one per finding")
     args = parser.parse_args()
@@ -70,11 +98,15 @@ def main() -> None:
     if not report.exists():
         print(f"generating {report} ...", flush=True)
         WRITERS[args.kind](report, args.count, **({} if vulns is None else {"vulns": vulns}))
-    db = args.workdir / "bench.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if args.pg:
+        db = _fresh_pg_database(args.pg)
+    else:
+        sqlite_file = args.workdir / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+        db = str(sqlite_file)
     python = sys.executable
-    cnsmm = [python, "-m", "cnsmm", "import", str(report), "--project", "bench", "--db", str(db)]
+    cnsmm = [python, "-m", "cnsmm", "import", str(report), "--project", "bench", "--db", db]
     size = report.stat().st_size / 2**20
     distinct = "" if vulns is None else f", {vulns or args.count:,} distinct vulnerabilities"
     print(f"report: {report} ({size:.0f} MiB, {args.count:,} findings{distinct}); store: {db}", flush=True)
@@ -83,7 +115,7 @@ def main() -> None:
     run("first import (all new)", cnsmm, rows)
     run("re-import, same file (all seen again)", cnsmm, rows)
     run("re-import, same file, --full merge", [*cnsmm, "--full"], rows)
-    print(f"store size: {db.stat().st_size / 2**20:.0f} MiB")
+    print(f"store size: {_store_mib(db):.0f} MiB")
     print("\n".join(rows))
 
 

@@ -239,8 +239,7 @@ def _merge(
                      .where(S.c.description.is_not(None)))
         .on_conflict_do_nothing()
     )
-    match = select(F.c.id).where(F.c.project_id == project_id, F.c.fingerprint == K.c.fingerprint).scalar_subquery()
-    conn.execute(update(K).values(finding_id=match))
+    _match_keys(conn, project_id)
     unique, seen = conn.execute(select(func.count(), func.count(K.c.finding_id))).one()
 
     # Fixed findings seen again: reopen them as regressions.
@@ -287,7 +286,7 @@ def _merge(
     new = unique - seen  # exact: the project lock keeps other imports out of the merge
     if new:
         conn.execute(_insert(conn, F).from_select(target, new_rows).on_conflict_do_nothing())
-        conn.execute(update(K).where(K.c.finding_id.is_(None)).values(finding_id=match))
+        _match_keys(conn, project_id, unmatched_only=True)
 
     # Sources: new ones, ones that came back, ones this scan no longer reports. New sources are
     # written in finding order, so that their unique index grows at its end.
@@ -387,6 +386,21 @@ def previous_seen(conn: Connection, stream_id: int, scan_id: int) -> datetime | 
             Scan.id < scan_id,
         )
     ).scalar_one_or_none()
+
+
+def _match_keys(conn: Connection, project_id: int, *, unmatched_only: bool = False) -> None:
+    """Set each key's ``finding_id`` to the project's finding with that fingerprint.
+
+    PostgreSQL joins the two tables (a correlated subquery there costs a planned lookup per
+    key: seconds per 100,000); SQLite runs the subquery as an index probe per key, and its
+    UPDATE ... FROM needs 3.33 or newer.
+    """
+    same = and_(F.c.project_id == project_id, F.c.fingerprint == K.c.fingerprint)
+    keys = update(K).where(K.c.finding_id.is_(None)) if unmatched_only else update(K)
+    if conn.dialect.name == "postgresql":
+        conn.execute(keys.where(same).values(finding_id=F.c.id))
+    else:
+        conn.execute(keys.values(finding_id=select(F.c.id).where(same).scalar_subquery()))
 
 
 def _insert(conn: Connection, table: Any) -> Any:

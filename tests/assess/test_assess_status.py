@@ -53,6 +53,32 @@ def test_capability_effective_and_partial() -> None:
     assert not any("Falco" in t.en for t in a.requirements["INF.CMP.L2.5"].settle)
 
 
+def test_capability_evidence_says_why_it_counts_for_each_requirement(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cnsmm.assess.gather import capabilities_from_scan
+    from cnsmm.capabilities.registry import REGISTRY
+    from cnsmm.config import Config
+    from cnsmm.scan import scan_paths
+
+    policy = tmp_path / "netpol.yaml"
+    policy.write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+        "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: nginx:1.27}]}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: default-deny, namespace: shop}\n"
+        "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n")
+    caps = tuple(capabilities_from_scan(scan_paths([str(policy)], Config())))
+    netpol = next(c for c in caps if c.detector == "network-policy")
+    catalogue = REGISTRY["network-policy"][0]
+    a = assess(bundle(capabilities=caps), MODEL, None, paths())
+    for rid in netpol.requirements_effective:
+        text = next(i.text for i in a.requirements[rid].evidence if i.ref == "network-policy")
+        assert text.en.endswith(f"Why it counts here: {catalogue.why(rid)}")
+        assert "与本要求的关系" in text.zh
+    reasons = {catalogue.why(r) for r in netpol.requirements_effective}
+    assert len(reasons) == len(netpol.requirements_effective) > 1  # one reason per requirement
+
+
 def test_stale_reports_do_not_count_and_clean_needs_no_high_findings() -> None:
     fresh = ReportEvidence("trivy.json", "trivy-json", "trivy", "image-scan", generated_at=NOW - timedelta(days=3))
     stale = ReportEvidence("old.json", "trivy-json", "trivy", "image-scan", generated_at=NOW - timedelta(days=200))

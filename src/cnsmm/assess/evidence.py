@@ -43,6 +43,8 @@ class CapabilityEvidence:
     reason_zh: str
     where: str = ""
     """``file:line`` or resource of the evidence."""
+    why: tuple[tuple[str, str], ...] = ()
+    """(requirement id, how the component helps meet it), from the detector's catalogue entry."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,9 +73,20 @@ def capabilities_from_scan(result: Any) -> list[CapabilityEvidence]:
                 str(det.reason_en),
                 str(det.reason_zh),
                 spot,
+                _why(str(det.detector), (*det.requirements_effective, *det.requirements_partial)),
             )
         )
     return out
+
+
+def _why(detector: str, requirements: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The catalogue's reason per requirement for ``detector`` (none for an unknown detector)."""
+    from cnsmm.capabilities.registry import REGISTRY
+
+    entry = REGISTRY.get(detector)
+    if entry is None:
+        return ()
+    return tuple((r, entry[0].why(r)) for r in requirements if entry[0].why(r))
 
 
 def pipelines_from_scan(result: Any) -> list[PipelineEvidence]:

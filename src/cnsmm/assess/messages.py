@@ -36,6 +36,7 @@ _T: dict[str, tuple[str, str]] = {
         "{name} detected, only partly effective: {reason}",
         "检测到 {name}，但仅部分生效：{reason}",
     ),
+    "cap.why": ("{text} Why it counts here: {why}", "{text} 与本要求的关系（英文）：{why}"),
     # reports
     "report.ok": (
         "{kind} report by {tool}{scope} ({findings} findings) dated {date}",

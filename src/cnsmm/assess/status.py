@@ -88,6 +88,9 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
             continue
         reason = Text(zh=cap.reason_zh or cap.reason_en, en=cap.reason_en)
         text = msg("cap.effective" if verdict == "met" else "cap.partial", name=cap.name, reason=reason)
+        why = dict(cap.why).get(req.id)
+        if why:
+            text = msg("cap.why", text=text, why=why)
         items.append(EvidenceItem("capability", verdict, cap.detector, text, (cap.where,) if cap.where else ()))
     strengths = dict(req.reports)
     for rep in bundle.reports:

@@ -83,9 +83,14 @@ class Stage:
         """Line of the ``FROM``."""
         return self.from_instruction.line
 
-    def of(self, *keywords: str) -> Iterator[Instruction]:
-        """Instructions of this stage with one of ``keywords``."""
-        return (i for i in self.instructions if i.keyword in keywords)
+    def of(self, *keywords: str, onbuild: bool = False) -> Iterator[Instruction]:
+        """Instructions of this stage with one of ``keywords``; with ``onbuild``, also the
+        instructions that ``ONBUILD`` wraps (they run in every image built from this one)."""
+        for i in self.instructions:
+            if i.keyword in keywords:
+                yield i
+            elif onbuild and i.onbuild is not None and i.onbuild.keyword in keywords:
+                yield i.onbuild
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +133,14 @@ class Dockerfile:
         """The last stage (what ``docker build`` produces without ``--target``)."""
         return self.stages[-1] if self.stages else None
 
-    def instructions(self) -> Iterator[Instruction]:
-        """Every instruction in file order, ``FROM`` included."""
+    def instructions(self, *, onbuild: bool = False) -> Iterator[Instruction]:
+        """Every instruction in file order, ``FROM`` included; with ``onbuild``, each
+        ``ONBUILD`` is replaced by the instruction it wraps."""
         yield from self.global_args
         for stage in self.stages:
             yield stage.from_instruction
-            yield from stage.instructions
+            for inst in stage.instructions:
+                yield inst.onbuild if onbuild and inst.onbuild is not None else inst
 
     def lineage(self, stage: Stage) -> list[Stage]:
         """``stage`` and the stages it builds on (``FROM builder``), nearest first."""

@@ -55,7 +55,7 @@ def sources(inst: Instruction) -> list[str]:
 def check_add_url(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report remote ADD sources without checksum."""
     for stage in df.stages:
-        for inst in stage.of("ADD"):
+        for inst in stage.of("ADD", onbuild=True):
             remote = [s for s in sources(inst) if _REMOTE_RE.match(s)]
             if remote and inst.flag("checksum") is None:
                 yield Hit(f"ADD downloads {remote[0]} without verifying a checksum", line=inst.line)
@@ -134,7 +134,7 @@ def check_tls_off(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     from cnsmm.sources._dockerfile_syntax import key_values
 
     for stage in df.stages:
-        for inst in stage.of("ENV", "ARG"):
+        for inst in stage.of("ENV", "ARG", onbuild=True):
             for key, value in key_values(inst.args, legacy=inst.keyword == "ENV"):
                 expected = _TLS_OFF_ENV.get(key.upper())
                 if expected and value is not None and (expected == "*" or value.lower() == expected):
@@ -171,7 +171,7 @@ def _plain_http(command: Command) -> str | None:
 def check_plain_http(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report http:// downloads."""
     for stage in df.stages:
-        for inst in stage.of("ADD"):
+        for inst in stage.of("ADD", onbuild=True):
             urls = [s for s in sources(inst) if s.lower().startswith("http://")]
             if urls:
                 yield Hit(f"ADD downloads {urls[0]} over plain HTTP", line=inst.line)
@@ -196,7 +196,7 @@ def check_plain_http(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 def check_add_local(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report ADD of plain local files."""
     for stage in df.stages:
-        for inst in stage.of("ADD"):
+        for inst in stage.of("ADD", onbuild=True):
             srcs = sources(inst)
             if inst.heredocs and not srcs:
                 yield Hit("ADD of a heredoc; COPY does the same", line=inst.line)

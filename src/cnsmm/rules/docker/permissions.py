@@ -63,7 +63,7 @@ def sets_id_bit(mode: str) -> bool:
 
 def _all_modes(df: Dockerfile) -> Iterator[tuple[Instruction, str]]:
     for stage in df.stages:
-        for inst in stage.of("COPY", "ADD"):
+        for inst in stage.of("COPY", "ADD", onbuild=True):
             mode = inst.flag("chmod")
             if mode:
                 yield inst, mode
@@ -133,7 +133,7 @@ def _ports(text: str) -> Iterator[tuple[int, int]]:
 def check_expose_ssh(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report EXPOSE of port 22."""
     for stage in df.stages:
-        for inst in stage.of("EXPOSE"):
+        for inst in stage.of("EXPOSE", onbuild=True):
             if inst.resolved and any(low <= 22 <= high for low, high in _ports(inst.expanded)):
                 yield Hit("EXPOSE publishes port 22 (SSH)", line=inst.line)
 

@@ -64,7 +64,7 @@ def secret_shape(value: str) -> str | None:
 
 
 def _pairs(df: Dockerfile, *keywords: str) -> Iterator[tuple[Instruction, str, str | None]]:
-    for inst in df.instructions():
+    for inst in df.instructions(onbuild=True):
         if inst.keyword in keywords:
             for key, value in key_values(inst.args, legacy=inst.keyword in ("ENV", "LABEL")):
                 yield inst, key, value
@@ -162,7 +162,7 @@ def check_secret_value(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 def check_sensitive_file(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report sensitive files in COPY/ADD."""
     globs = patterns(ctx, "dockerfile.sensitive_files", DEFAULT_SENSITIVE_FILES)
-    for inst in df.instructions():
+    for inst in df.instructions(onbuild=True):
         if inst.keyword not in ("COPY", "ADD"):
             continue
         for src in sources(inst):
@@ -188,7 +188,7 @@ def check_sensitive_file(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 ))
 def check_url_credentials(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report ``user:password@host`` URLs."""
-    for inst in df.instructions():
+    for inst in df.instructions(onbuild=True):
         text = inst.script if inst.keyword == "RUN" else inst.args
         for match in _URL_CREDENTIALS_RE.finditer(text):
             if not match.group(2).startswith("$"):

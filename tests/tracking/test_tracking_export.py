@@ -126,3 +126,33 @@ def test_migrations_go_down_to_the_first_and_up_again(kind: str, tmp_path: Path)
             test_migrations_create_exactly_the_models(fresh)
         finally:
             fresh.dispose()
+
+
+def test_upgrade_clears_unreadable_empty_due_dates(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import select, text
+
+    from cnsmm.tracking.store import open_store
+
+    from .conftest import report
+
+    fresh = open_store(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        from cnsmm.tracking.importer import import_report
+
+        from .conftest import vuln
+
+        import_report(fresh, report([vuln("CVE-2024-9001")]), project="p", source_name="t.json",
+                      source_sha256="1" * 64, actor="t", sla=SlaPolicy.from_settings({"high": 30}))
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(store_module.__file__).parent / "migrations"))
+        with fresh.write() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+            conn.execute(text("UPDATE findings SET due = ''"))  # as an earlier version stored it
+            command.upgrade(cfg, "head")
+        with fresh.read() as conn:
+            assert conn.execute(select(TrackedFinding.due)).scalars().all() == [None]
+    finally:
+        fresh.dispose()

@@ -317,3 +317,13 @@ def test_descriptions_are_stored_once_and_shown_with_every_finding(do_import: Im
     shown, _ = _descriptions(store, project)  # the latest report's text wins
     assert shown[("CVE-2024-7001", "openssl")] == "Fixed wording."
     assert shown[("CVE-2024-7001", "libssl3")] == text.replace("\x00", "")
+
+
+def test_a_finding_with_long_text_keeps_its_due_date(do_import: Importer, store: Store, project: str) -> None:
+    from dataclasses import replace
+
+    long = replace(vuln("CVE-2024-8001", severity=Severity.CRITICAL), message="overflow " * 400)  # > 1000 chars
+    short = vuln("CVE-2024-8002", severity=Severity.CRITICAL)
+    do_import([long, short], sla=SlaPolicy.from_settings({"critical": 7}))
+    found = _by_rule(store, project)
+    assert found["CVE-2024-8001"].due == found["CVE-2024-8002"].due == (utcnow() + timedelta(days=7)).date()

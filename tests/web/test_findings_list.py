@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 from tests.web.conftest import PASSWORD, World, bearer, seed
 
@@ -16,7 +18,7 @@ from cnsmm.tracking.models import Project, TrackedFinding
 from cnsmm.tracking.store import utcnow
 from cnsmm.web import security
 from cnsmm.web.models import ApiToken
-from cnsmm.web.queries import SORT_KEYS
+from cnsmm.web.queries import MAX_CURSOR, SORT_KEYS
 from cnsmm.web.security import Role, create_token
 
 URL = "/api/v1/projects/gamma/findings"
@@ -203,3 +205,36 @@ def test_a_role_change_in_this_process_applies_at_once(listed: tuple[World, str]
         assert c.get(URL).status_code == 200
     finally:
         c.cookies.clear()
+
+
+def test_long_and_non_ascii_titles_page_by_cursor(listed: tuple[World, str]) -> None:
+    world, _ = listed
+    titles = [("漏洞" * 499) + f"{n}" for n in range(5)] + ['"quoted\\\\ \x07' + "x" * 990 + f"{n}" for n in range(5)]
+    seed(world.store, "epsilon", titles)
+    token = create_token(world.store, "epsilon", Role.VIEWER, name="e", created_by="t")[0]
+    url = "/api/v1/projects/epsilon/findings"
+    whole = world.client.get(url, params={"sort": "title", "per_page": 100}, headers=bearer(token)).json()["items"]
+    walked, after = [], None
+    while True:
+        params: dict[str, Any] = {"sort": "title", "per_page": 3, **({"after": after} if after else {})}
+        answer = world.client.get(url, params=params, headers=bearer(token)).json()
+        walked += answer["items"]
+        if not (after := answer["next_cursor"]):
+            break
+        assert len(after) <= MAX_CURSOR
+    assert [i["id"] for i in walked] == [i["id"] for i in whole] and len(whole) == 10
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sort=st.sampled_from(sorted(SORT_KEYS)), value=st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
+    st.lists(st.integers(), max_size=3), st.sampled_from(["2026-11-27", "2026-11-27T10:00:00+05:00", "9999-12-31"])),
+    fid=st.one_of(st.integers(), st.booleans(), st.text(max_size=5), st.none()))
+def test_any_forged_cursor_gives_a_page_or_422(listed: tuple[World, str], sort: str, value: Any, fid: Any) -> None:
+    import base64
+    import json
+
+    world, token = listed
+    forged = base64.urlsafe_b64encode(json.dumps([sort, value, fid]).encode()).decode().rstrip("=")
+    r = world.client.get(URL, params={"sort": sort, "after": forged}, headers=bearer(token))
+    assert r.status_code in (200, 422), r.text

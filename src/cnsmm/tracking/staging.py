@@ -78,7 +78,8 @@ MAX_DESCRIPTION = 20_000
 _MAX_INT = 2**31 - 1
 _LIMITS: tuple[int, ...] = (64, 20, 10, 0, 50, 1000, 4000, 4000, 30, 300, 300, 2000, 1000, 1000, 200, 1000)
 _LIMITS += (2000, 0, 1000, 1000, 2000, 2000, 200, 0, 32, MAX_DESCRIPTION)
-"""Longest value kept per staged column (longer text is cut)."""
+"""Longest value kept per staged column (longer text is cut); 0: not text, never cut (the due
+date is an ISO string on SQLite)."""
 _FAST_LIMIT = 1000
 """Rows with less text than the shortest text limit need no cutting (given the other checks)."""
 
@@ -157,7 +158,7 @@ def rows(
             or len(f.installed_version or "") > 200
             or len(owner or "") > 200
         ):
-            row = tuple(_t(v, lim) if type(v) is str else v for v, lim in zip(row, _LIMITS, strict=True))
+            row = tuple(_t(v, lim) if lim and type(v) is str else v for v, lim in zip(row, _LIMITS, strict=True))
         yield row
 
 

@@ -166,7 +166,7 @@ def findings(
     sort: Annotated[str, Query(pattern="^-?(severity|due|newest|oldest|title)$")] = "severity",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
-    after: Annotated[str | None, Query(max_length=400)] = None,
+    after: Annotated[str | None, Query(max_length=queries.MAX_CURSOR)] = None,
 ) -> dict[str, Any]:
     """A filtered, sorted page of the project's findings.
 

@@ -139,6 +139,11 @@ def _tools_of_finding(dialect: str) -> Any:
             .where(SRC.c.finding_id == F.c.id).scalar_subquery())
 
 
+MAX_CURSOR = 10_000
+"""Longest cursor accepted (characters): a title sort's cursor carries the title (at most
+1000 characters, so at most about 8,000 characters encoded)."""
+
+
 class CursorError(ValueError):
     """An ``after`` cursor that this list did not hand out."""
 
@@ -153,24 +158,31 @@ def _order(sort: str) -> tuple[Any, Any]:
 def _cursor(sort: str, value: Any, fid: int) -> str:
     if isinstance(value, date | datetime):
         value = value.isoformat()
-    raw = json.dumps([sort, value, fid], separators=(",", ":")).encode()
+    raw = json.dumps([sort, value, fid], separators=(",", ":"), ensure_ascii=False).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def _after(sort: str, cursor: str) -> Any:
     """The condition "comes after the row the cursor was made from" in ``sort`` order."""
     try:
+        if len(cursor) > MAX_CURSOR:
+            raise ValueError
         made_for, value, fid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if made_for != sort or not isinstance(fid, int) or isinstance(fid, bool):
+        if made_for != sort or type(fid) is not int or not 0 < fid <= 2**62:
             raise ValueError
         column, descending = SORT_KEYS[sort]
         if column is F.c.due:
             value = date.fromisoformat(value) if value is not None else None
         elif column is F.c.first_seen:
             value = datetime.fromisoformat(value)
-        elif not isinstance(value, int if column is F.c.severity_rank else str) or isinstance(value, bool):
+            if value.tzinfo is not None:
+                raise ValueError
+        elif column is F.c.severity_rank:
+            if type(value) is not int or not -(2**31) <= value < 2**31:
+                raise ValueError
+        elif type(value) is not str or "\x00" in value:
             raise ValueError
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise CursorError(f"invalid cursor {cursor[:40]!r} for sort {sort!r}: pass back the next_cursor "
                           "of the previous page, with the same filters and sort") from None
     if value is None:  # only due can be empty, and empty dues come last

@@ -2,7 +2,8 @@
 
 A vulnerability's description is the same for every package and image it is found in, so
 findings refer to it by digest instead of carrying a copy. The per-finding ``description``
-column, never filled, goes.
+column, never filled, goes. On SQLite, due dates that an earlier version stored as empty text
+for findings with long text become empty (NULL), as they could not be read back.
 
 Revision ID: 0005
 Revises: 0004
@@ -31,6 +32,8 @@ def upgrade() -> None:
     with op.batch_alter_table("findings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("description_digest", sa.String(length=32), nullable=True))
         batch_op.drop_column("description")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("UPDATE findings SET due = NULL WHERE due = ''")
 
 
 def downgrade() -> None:

@@ -108,7 +108,7 @@ def rows(
     described: set[str] = set()
     for f in findings:
         kind, value, vuln_id = fingerprint(f, scope)
-        text = _t(f.description, MAX_DESCRIPTION) if f.description else None
+        text = (_t(f.description, MAX_DESCRIPTION) or None) if f.description else None
         digest = blake2b(text.encode(), digest_size=16).hexdigest() if text else None
         if digest is not None:
             if digest in described:

@@ -181,3 +181,10 @@ def test_language_switch(pages: World) -> None:
     assert _login(c, "owner-a") == 303
     page = c.get("/p/alpha/findings?lang=zh").text
     assert "安全问题" in page and "严重程度" in page
+    fid = re.search(r'href="/p/alpha/findings/(\d+)"', page)
+    assert fid is not None
+    detail = c.get(f"/p/alpha/findings/{fid.group(1)}?lang=zh").text
+    for label in ("规则", "组件", "说明", "详细描述", "来源", "修改状态"):
+        assert f"{label}<" in detail or f"{label} " in detail, label
+    for english in ("<dt>Rule</dt>", "<dt>Message</dt>", "<dt>Description</dt>", ">active<"):
+        assert english not in detail

@@ -5,6 +5,7 @@ PostgreSQL (the ``store`` fixture)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -188,3 +189,31 @@ def test_language_switch(pages: World) -> None:
         assert f"{label}<" in detail or f"{label} " in detail, label
     for english in ("<dt>Rule</dt>", "<dt>Message</dt>", "<dt>Description</dt>", ">active<"):
         assert english not in detail
+
+
+def test_maturity_page_names_and_statuses_follow_the_page_language(pages: World, tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import REPO
+
+    from cnsmm._cli import main
+    from cnsmm.model import load_model
+
+    out = tmp_path / "a.json"
+    try:
+        main(["assess", str(REPO / "examples"), "--format", "json", "--lang", "en", "-o", str(out)])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    doc = json.loads(out.read_text())
+    r = pages.client.post("/api/v1/projects/alpha/assessments", json=doc,
+                          headers={"Authorization": f"Bearer {pages.tokens['security-a']}"})
+    assert r.status_code == 201
+    c = _client(pages)
+    assert _login(c, "viewer-a") == 303
+    model = load_model()
+    zh = c.get(f"/p/alpha/maturity?id={r.json()['id']}&lang=zh").text
+    assert model.domains[0].name.zh in zh and model.domains[0].name.en not in zh
+    assert 'id="doc-lang"' in zh  # evidence stays in the assessment's language, and the page says so
+    assert "满足" in zh and ">met<" not in zh
+    en = c.get(f"/p/alpha/maturity?id={r.json()['id']}&lang=en").text
+    assert model.domains[0].name.en in en and 'id="doc-lang"' not in en and ">met<" in en

@@ -77,6 +77,9 @@ _T: dict[str, tuple[str, str]] = {
     "gone": ("gone", "已不再报告"),
     "approver": ("approver", "批准人"),
     "sort": ("sort", "排序"),
+    "evidence_lang": ("Evidence, gaps and plan are in the language the assessment was made in "
+                      "(cnsmm assess --lang).",
+                      "证据、差距和改进计划使用生成评估时的语言（cnsmm assess --lang）。"),
     "lang": ("中文", "English"),
 }
 

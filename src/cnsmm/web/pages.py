@@ -136,15 +136,16 @@ def _latest(store: Any, project: str, assessment_id: int | None = None) -> dict[
     return dict(data) if data else None
 
 
-def _radar(doc: dict[str, Any] | None) -> Any:
+def _radar(doc: dict[str, Any] | None, lang: str) -> Any:
     if not doc:
         return None
     from cnsmm.report.radar import radar
 
     domains = doc.get("domains") or []
+    names = _model_names(lang)
     return radar([str(d["id"]) for d in domains], [int(d.get("level", 0)) for d in domains],
                  [float(d.get("score", 0)) for d in domains], [int(d.get("target") or 0) for d in domains],
-                 titles=[f"{d['id']} {d.get('name', '')}" for d in domains])
+                 titles=[f"{d['id']} {names.get(str(d['id']), d.get('name', ''))}" for d in domains])
 
 
 @router.get("/p/{project}")
@@ -159,8 +160,8 @@ def _overview_view(request: Request, who: Principal, project: str) -> Response:
     store = get_store(request)
     data = api.project_overview(project, who, store)
     doc = _latest(store, project)
-    return render(request, "overview.html", who=who, project=project, data=data, doc=doc, chart=_radar(doc),
-                  severities=SEVERITIES)
+    return render(request, "overview.html", who=who, project=project, data=data, doc=doc,
+                  chart=_radar(doc, _lang(request)), severities=SEVERITIES)
 
 
 @router.get("/p/{project}/maturity")
@@ -172,7 +173,20 @@ async def maturity_page(request: Request, project: str, id: Annotated[int | None
     return await run_in_threadpool(_maturity_view, request, who, project, id, compare)
 
 
+def _model_names(lang: str) -> dict[str, str]:
+    """Names of the model's domains, sub-items, practices and requirements in ``lang``."""
+    from cnsmm.model import load_model
+
+    model = load_model()
+    names = {d.id: d.name.get(lang) for d in model.domains}
+    names |= {i: s.name.get(lang) for i, s in model.sub_items.items()}
+    names |= {i: p.name.get(lang) for i, p in model.practices.items()}
+    return names | {i: r.text.get(lang) for i, r in model.requirements.items()}
+
+
 def _maturity_view(request: Request, who: Principal, project: str, id: int | None, compare: int | None) -> Response:
+    from cnsmm.assess.messages import status_name
+
     store = get_store(request)
     doc = _latest(store, project, id)
     comparison = None
@@ -183,8 +197,11 @@ def _maturity_view(request: Request, who: Principal, project: str, id: int | Non
 
             comparison = compare_docs(previous, doc)
     history = api.assessments(project, who, store)
-    return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc),
-                  history=history, comparison=comparison, selected=id, compare_id=compare)
+    lang = _lang(request)
+    return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc, _lang(request)),
+                  history=history, comparison=comparison, selected=id, compare_id=compare,
+                  names=_model_names(lang), status_text=lambda status: status_name(status).get(lang),
+                  doc_lang=(doc or {}).get("lang", lang))
 
 
 @router.get("/p/{project}/findings")

@@ -217,3 +217,16 @@ def test_maturity_page_names_and_statuses_follow_the_page_language(pages: World,
     assert "满足" in zh and ">met<" not in zh
     en = c.get(f"/p/alpha/maturity?id={r.json()['id']}&lang=en").text
     assert model.domains[0].name.en in en and 'id="doc-lang"' not in en and ">met<" in en
+
+
+def test_severities_statuses_and_sorts_are_shown_in_the_page_language(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "owner-a") == 303
+    zh = c.get("/p/alpha/findings?lang=zh&status=open").text
+    assert '<option value="critical"' in zh and ">严重<" in zh and ">待处理<" in zh
+    assert '<option value="-severity"' in zh and "严重程度从低到高" in zh
+    assert '<option value="in_progress">处理中<' in zh  # the bulk form sends the code
+    en = c.get("/p/alpha/findings?lang=en&status=open").text
+    assert ">critical<" in en and ">in progress<" in en and ">严重<" not in en
+    filtered = c.get("/p/alpha/findings?lang=zh&severity=critical&status=open")
+    assert filtered.status_code == 200 and '<option value="critical" selected' in filtered.text

@@ -80,6 +80,25 @@ _T: dict[str, tuple[str, str]] = {
     "evidence_lang": ("Evidence, gaps and plan are in the language the assessment was made in "
                       "(cnsmm assess --lang).",
                       "证据、差距和改进计划使用生成评估时的语言（cnsmm assess --lang）。"),
+    # values shown in lists and forms (the value sent stays the code)
+    "v:critical": ("critical", "严重"),
+    "v:high": ("high", "高危"),
+    "v:medium": ("medium", "中危"),
+    "v:low": ("low", "低危"),
+    "v:info": ("info", "提示"),
+    "v:open": ("open", "待处理"),
+    "v:triaged": ("triaged", "已确认"),
+    "v:in_progress": ("in progress", "处理中"),
+    "v:fixed": ("fixed", "已修复"),
+    "v:risk_accepted": ("risk accepted", "已接受风险"),
+    "v:false_positive": ("false positive", "误报"),
+    "v:duplicate": ("duplicate", "重复"),
+    "v:severity": ("most severe first", "严重程度从高到低"),
+    "v:-severity": ("least severe first", "严重程度从低到高"),
+    "v:due": ("due date", "截止日期"),
+    "v:newest": ("newest", "最新"),
+    "v:oldest": ("oldest", "最早"),
+    "v:title": ("title", "标题"),
     "lang": ("中文", "English"),
 }
 
@@ -87,4 +106,10 @@ _T: dict[str, tuple[str, str]] = {
 def t(key: str, lang: str) -> str:
     """The UI string ``key`` in ``lang`` (English when unknown)."""
     en, zh = _T.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def value_label(value: str, lang: str) -> str:
+    """How a severity, status or sort code is shown in ``lang`` (the code itself when unknown)."""
+    en, zh = _T.get(f"v:{value}", (value, value))
     return zh if lang == "zh" else en

@@ -21,7 +21,7 @@ from cnsmm.tracking.workflow import Status
 from cnsmm.web import api, queries
 from cnsmm.web.advisories import advisory_links
 from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal
-from cnsmm.web.i18n import LANGS, t
+from cnsmm.web.i18n import LANGS, t, value_label
 from cnsmm.web.models import Assessment
 from cnsmm.web.security import AuthError, Principal, Role, login, logout
 
@@ -47,7 +47,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     who = context.pop("who", None)
     context.setdefault("project", None)
     html = _env.get_template(template).render(
-        request=request, lang=lang, T=lambda key: t(key, lang), who=who,
+        request=request, lang=lang, T=lambda key: t(key, lang), V=lambda value: value_label(str(value), lang), who=who,
         csrf=who.csrf_token if isinstance(who, Principal) else "", quote=quote, **context,
     )
     response = HTMLResponse(html, status_code=status_code)

@@ -109,3 +109,14 @@ def seed(store: Store, project: str, titles: list[str], tool: str = "trivy") -> 
     report = ImportedReport(format="trivy-json", tool=tool, tool_version="0.50.0",
                             scope="registry.example.com/shop/api", findings=iter(findings), kind="image-scan")
     import_report(store, report, project=project, source_name="trivy.json", source_sha256="0" * 64, actor="test")
+
+
+def login_as(client: TestClient, name: str, password: str = PASSWORD) -> None:
+    """Log ``client`` in through the login form, as a browser does (with the form's token)."""
+    import re
+
+    form = client.get("/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert csrf is not None
+    client.post("/login", data={"username": name, "password": password, "csrf_token": csrf.group(1), "next": "/"})
+    assert "cnsmm_session" in client.cookies, f"login as {name} failed"

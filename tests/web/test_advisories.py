@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from tests.web.conftest import PASSWORD, World, seed
+from tests.web.conftest import World, login_as, seed
 
 from cnsmm.web.advisories import advisory_links
 
@@ -25,10 +23,7 @@ def test_hostile_or_malformed_ids_are_not_links() -> None:
 def test_finding_page_links_its_cve(world: World) -> None:
     seed(world.store, "alpha", ["xz backdoor"])
     c = world.client
-    page = c.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    c.post("/login", data={"username": "viewer-a", "password": PASSWORD, "csrf_token": token.group(1), "next": "/"})
+    login_as(c, "viewer-a")
     items = c.get("/api/v1/projects/alpha/findings?q=xz").json()["items"]
     html = c.get(f"/p/alpha/findings/{items[0]['id']}").text
     assert f'href="https://nvd.nist.gov/vuln/detail/{items[0]["rule"]}"' in html

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
-from tests.web.conftest import PASSWORD, World, bearer, seed
+from tests.web.conftest import World, bearer, login_as, seed
 
 from cnsmm.tracking.models import Project, TrackedFinding
 from cnsmm.tracking.store import utcnow
@@ -119,10 +119,7 @@ def test_findings_page_next_and_previous_links(listed: tuple[World, str]) -> Non
     world, _ = listed
     c = world.client
     seed(world.store, "delta", [f"delta {n:02d}" for n in range(60)])  # more than one page of 50
-    form = c.get("/login").text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert csrf is not None
-    c.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": csrf.group(1), "next": "/"})
+    login_as(c, "admin")
     try:
         first = c.get("/p/delta/findings?sort=title").text
         link = re.search(r'href="\?([^"]+)" id="next-page"', first)
@@ -193,10 +190,7 @@ def test_a_cached_token_stops_at_its_expiry(listed: tuple[World, str], monkeypat
 def test_a_role_change_in_this_process_applies_at_once(listed: tuple[World, str]) -> None:
     world, _ = listed
     c = world.client
-    form = c.get("/login").text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert csrf is not None
-    c.post("/login", data={"username": "viewer-a", "password": PASSWORD, "csrf_token": csrf.group(1), "next": "/"})
+    login_as(c, "viewer-a")
     try:
         assert c.get(URL).status_code == 403
         owner = bearer(create_token(world.store, "gamma", Role.OWNER, name="gamma-owner", created_by="t")[0])

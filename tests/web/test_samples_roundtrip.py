@@ -4,13 +4,12 @@ nothing the importers can store may break a page. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from tests.conftest import REPO
-from tests.web.conftest import PASSWORD, World, bearer
+from tests.web.conftest import World, bearer, login_as
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers import open_report
@@ -89,10 +88,7 @@ def test_every_sort_lists_and_walks_everything(filled: tuple[World, str], sort: 
 def test_every_finding_reads_back_in_the_api_and_the_page(filled: tuple[World, str]) -> None:
     world, token = filled
     c = world.client
-    form = c.get("/login").text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert csrf is not None
-    c.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": csrf.group(1), "next": "/"})
+    login_as(c, "admin")
     try:
         for item in _all(world, token):
             detail = c.get(f"/api/v1/projects/{PROJECT}/findings/{item['id']}", headers=bearer(token))

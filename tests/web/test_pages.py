@@ -230,3 +230,43 @@ def test_severities_statuses_and_sorts_are_shown_in_the_page_language(pages: Wor
     assert ">critical<" in en and ">in progress<" in en and ">严重<" not in en
     filtered = c.get("/p/alpha/findings?lang=zh&severity=critical&status=open")
     assert filtered.status_code == 200 and '<option value="critical" selected' in filtered.text
+
+
+def _home_csrf(c: TestClient) -> str:
+    found = re.search(r'id="new-project">.*?name="csrf_token" value="([^"]+)"', c.get("/").text, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_admins_create_projects_and_users_from_the_projects_page(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "admin") == 303
+    csrf = _home_csrf(c)
+    created = c.post("/", data={"csrf_token": csrf, "action": "project", "name": "payments-api"},
+                     follow_redirects=False)
+    assert created.status_code == 303 and created.headers["location"] == "/p/payments-api/settings"
+    assert 'href="/p/payments-api"' in c.get("/").text
+    bad = c.post("/", data={"csrf_token": csrf, "action": "project", "name": "../etc"})
+    assert bad.status_code == 422 and "1-100 letters" in bad.text
+    user = c.post("/", data={"csrf_token": csrf, "action": "user", "name": "carol", "password": "long enough pass"})
+    assert user.status_code == 200 and "Created user carol" in user.text
+    assert "long enough pass" not in user.text
+    short = c.post("/", data={"csrf_token": csrf, "action": "user", "name": "dave", "password": "short"})
+    assert short.status_code == 422 and "password too short" in short.text
+    again = c.post("/", data={"csrf_token": csrf, "action": "user", "name": "carol", "password": "another long pass"})
+    assert again.status_code == 422 and "already exists" in again.text
+    assert c.post("/", data={"action": "project", "name": "no-csrf"}).status_code == 403
+    new = _client(pages)
+    assert _login(new, "carol", "long enough pass") == 303  # the new user can log in (no project yet)
+
+
+def test_only_admins_see_and_use_the_admin_forms(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "owner-a") == 303
+    home = c.get("/").text
+    assert 'id="new-project"' not in home and 'id="new-user"' not in home
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/p/alpha/settings").text)
+    assert csrf is not None
+    refused = c.post("/", data={"csrf_token": csrf.group(1), "action": "project", "name": "sneaky"})
+    assert refused.status_code == 403
+    assert 'href="/p/sneaky"' not in _client(pages).get("/").text

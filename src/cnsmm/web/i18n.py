@@ -99,6 +99,16 @@ _T: dict[str, tuple[str, str]] = {
     "v:newest": ("newest", "最新"),
     "v:oldest": ("oldest", "最早"),
     "v:title": ("title", "标题"),
+    "new_project": ("New project", "新建项目"),
+    "project_name": ("Project name (letters, digits, . _ -)", "项目名称（字母、数字、. _ -）"),
+    "bad_project_name": ("A project name is 1-100 letters, digits, dots, dashes or underscores, starting "
+                         "with a letter or digit.",
+                         "项目名称为 1-100 个字母、数字、点、短横线或下划线，且以字母或数字开头。"),
+    "users": ("Users", "用户"),
+    "new_user": ("New user", "新建用户"),
+    "admin": ("administrator (every project)", "管理员（所有项目）"),
+    "user_created": ("Created user", "已创建用户"),
+    "password_hint": ("at least 12 characters", "至少 12 个字符"),
     "lang": ("中文", "English"),
 }
 

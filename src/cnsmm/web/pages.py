@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -23,7 +24,7 @@ from cnsmm.web.advisories import advisory_links
 from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal
 from cnsmm.web.i18n import LANGS, t, value_label
 from cnsmm.web.models import Assessment
-from cnsmm.web.security import AuthError, Principal, Role, login, logout
+from cnsmm.web.security import AuthError, Principal, Role, create_user, list_users, login, logout
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "cnsmm_login_csrf"
@@ -123,8 +124,47 @@ async def home(request: Request) -> Response:
     who = await _who(request)
     if isinstance(who, Response):
         return who
-    projects = await run_in_threadpool(api.list_projects, who, get_store(request))
-    return render(request, "projects.html", who=who, projects=projects)
+    return await run_in_threadpool(_home_view, request, who)
+
+
+def _home_view(request: Request, who: Principal, status: int = 200, error: str | None = None,
+               notice: str | None = None) -> HTMLResponse:
+    """The projects the caller may see; for admins also the users and the forms to add both."""
+    store = get_store(request)
+    users = list_users(store) if who.is_admin else []
+    return render(request, "projects.html", status, who=who, projects=api.list_projects(who, store), users=users,
+                  error=error, notice=notice)
+
+
+@router.post("/")
+async def home_action(request: Request) -> Response:
+    """Admins: create a project (then its settings page opens) or a local user."""
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    if not who.is_admin:
+        return render(request, "error.html", 403, who=who, message=t("forbidden", _lang(request)))
+    form = await request.form()
+    return await run_in_threadpool(_home_change, request, who, form)
+
+
+def _home_change(request: Request, who: Principal, form: FormData) -> Response:
+    store = get_store(request)
+    action = str(form.get("action", ""))
+    try:
+        if action == "project":
+            name = str(form.get("name", "")).strip()
+            api.create_project(api.ProjectIn(name=name), who, store)
+            return RedirectResponse(f"/p/{quote(name)}/settings", status_code=303)
+        if action == "user":
+            name = str(form.get("name", "")).strip()
+            create_user(store, name, str(form.get("password", "")), admin=form.get("admin") == "1")
+            return _home_view(request, who, notice=t("user_created", _lang(request)) + f" {name}")
+        raise ValueError(f"unknown action {action!r}")
+    except ValidationError:
+        return _home_view(request, who, 422, error=t("bad_project_name", _lang(request)))
+    except (AuthError, ValueError) as exc:
+        return _home_view(request, who, 422, error=exc.message if isinstance(exc, AuthError) else str(exc))
 
 
 def _latest(store: Any, project: str, assessment_id: int | None = None) -> dict[str, Any] | None:

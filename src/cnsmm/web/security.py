@@ -260,6 +260,14 @@ def token_principal(store: Store, secret: str) -> Principal | None:
     return principal
 
 
+def list_users(store: Store) -> list[dict[str, Any]]:
+    """Local users (name, admin, disabled), by name; never their password hashes."""
+    U = User.__table__
+    with store.read() as conn:
+        rows = conn.execute(select(U.c.name, U.c.is_admin, U.c.disabled).order_by(U.c.name)).all()
+    return [{"name": n, "admin": bool(a), "disabled": bool(d)} for n, a, d in rows]
+
+
 def list_tokens(store: Store, project: str) -> list[dict[str, Any]]:
     """The API tokens of ``project``, oldest first (never their secrets)."""
     T = ApiToken.__table__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tests.tracking.conftest import db_url_for
 
 from cnsmm.web.app import create_app
 from cnsmm.web.db import open_web_store
+from cnsmm.web.security import list_tokens
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -28,8 +30,9 @@ def test_create_list_and_revoke(db: str, capsys: pytest.CaptureFixture[str], tmp
     code, out, _ = run(capsys, "token", "list", "--project", "shop", "--db", db)
     assert code == 0
     (line,) = out.splitlines()
-    token_id, prefix, name, role, expires, state = line.split("\t")
+    token_id, prefix, name, role, expires, state, used = line.split("\t")
     assert secret.startswith(prefix.rstrip("…")) and (name, role, state) == ("ci-main", "security", "active")
+    assert used == "never used"
     assert secret not in out and expires[:2] == "20"
 
     store = open_web_store(db)
@@ -37,6 +40,9 @@ def test_create_list_and_revoke(db: str, capsys: pytest.CaptureFixture[str], tmp
         with TestClient(create_app(store=store)) as client:
             url, auth = "/api/v1/projects/shop/overview", {"Authorization": f"Bearer {secret}"}
             assert client.get(url, headers=auth).status_code == 200
+            deadline = time.monotonic() + 10  # the use is recorded in the background
+            while list_tokens(store, "shop")[0]["last_used_at"] is None and time.monotonic() < deadline:
+                time.sleep(0.05)
             code, _, err = run(capsys, "token", "revoke", token_id, "--project", "shop", "--db", db)
             assert code == 0 and f"revoked token {token_id} of shop" in err
             store.memo.clear()  # as a server process does at most 5 seconds later
@@ -45,7 +51,8 @@ def test_create_list_and_revoke(db: str, capsys: pytest.CaptureFixture[str], tmp
         store.dispose()
 
     code, out, _ = run(capsys, "token", "list", "--project", "shop", "--db", db)
-    assert out.split("\t")[-1].strip() == "revoked"
+    fields = out.strip().split("\t")
+    assert fields[5] == "revoked" and fields[6][:2] == "20"  # used once, through the API above
     code, _, err = run(capsys, "token", "revoke", token_id, "--project", "shop", "--db", db)
     assert code == 2 and f"no active token {token_id} in project shop" in err
     assert "cnsmm token list --project shop" in err

@@ -269,3 +269,24 @@ def test_slow_overview_figures_are_reused_then_recounted_in_the_background(
         time.sleep(0.05)
     assert fresh[item["severity"]] == first[item["severity"]] - 1
     assert sum(fresh.values()) == sum(first.values()) - 1
+
+
+def test_polling_a_job_never_waits_for_a_running_import(flow: World) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:  # as an import's merge holds the store's write lock
+        with flow.store.write():
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        started = time.monotonic()
+        r = flow.client.get("/api/v1/projects/alpha/jobs/00000000-0000-0000-0000-000000000000",
+                            headers=bearer(flow.tokens["viewer-a"]))
+        assert r.status_code == 404 and time.monotonic() - started < 5
+    finally:
+        release.set()
+        thread.join(60)

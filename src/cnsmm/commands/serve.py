@@ -113,7 +113,7 @@ def token_create(project: str, role: str, name: str, days: int, db: str | None) 
 @click.option("--project", required=True)
 @click.option("--db", envvar="CNSMM_DB", help="Store URL (env CNSMM_DB).")
 def token_list(project: str, db: str | None) -> None:
-    """List a project's tokens: id, prefix, name, role, expiry, state (never the secrets)."""
+    """List a project's tokens: id, prefix, name, role, expiry, state, last use (never the secrets)."""
     _need_server_extra()
     from cnsmm.web.db import open_web_store
     from cnsmm.web.security import list_tokens
@@ -123,8 +123,9 @@ def token_list(project: str, db: str | None) -> None:
     if not rows:
         click.echo(f"no tokens in project {project}", err=True)
     for t in rows:
-        state = "revoked" if t["revoked"] else "active"
-        click.echo(f"{t['id']}\t{t['prefix']}…\t{t['name']}\t{t['role']}\t{t['expires_at'] or 'never'}\t{state}")
+        fields = [str(t["id"]), f"{t['prefix']}…", t["name"], t["role"], t["expires_at"] or "never",
+                  "revoked" if t["revoked"] else "active", t["last_used_at"] or "never used"]
+        click.echo("\t".join(fields))
 
 
 @token_group.command("revoke")

@@ -276,13 +276,15 @@ async def upload_report(project: str, request: Request, who: Security, store: St
 
 @router.get("/projects/{project}/jobs/{job_id}")
 def job(project: str, job_id: Annotated[str, Path(max_length=36)], who: Viewer, store: StoreDep) -> dict[str, Any]:
-    """State of a background job."""
-    with store.session() as s:
-        row = s.scalar(select(Job).where(Job.id == job_id, Job.project == project))
-        if row is None:
-            raise HTTPException(status_code=404, detail="no such job in this project")
-        return {"id": row.id, "status": row.status, "kind": row.kind, "result": row.result, "error": row.error,
-                "created_at": row.created_at.isoformat(timespec="seconds")}
+    """State of a background job (read without the write lock: polling never waits for an import)."""
+    J = Job.__table__
+    with store.read() as conn:
+        row = conn.execute(select(J.c.id, J.c.status, J.c.kind, J.c.result, J.c.error, J.c.created_at)
+                           .where(J.c.id == job_id, J.c.project == project)).first()
+    if row is None:
+        raise HTTPException(status_code=404, detail="no such job in this project")
+    return {"id": row.id, "status": row.status, "kind": row.kind, "result": row.result, "error": row.error,
+            "created_at": row.created_at.isoformat(timespec="seconds")}
 
 
 @router.post("/projects/{project}/assessments", status_code=201)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
 import secrets
 import threading
 import time
@@ -254,10 +255,34 @@ def token_principal(store: Store, secret: str) -> Principal | None:
         return None
     principal = Principal(f"token:{token.name}", False, {token.project: Role(token.role)}, "token")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
-        with store.session() as s:
-            s.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        _note_use(store, token.id, now)
     _remember(store, key, token.expires_at, principal)
     return principal
+
+
+_noting: set[tuple[str, int]] = set()
+
+
+def _note_use(store: Store, token_id: int, now: datetime) -> None:
+    """Record a token's use in a background thread: the request never waits for the store's
+    write lock (a long import holds it on SQLite); one write per token at a time."""
+    key = (store.url, token_id)
+    with _checked_lock:
+        if key in _noting:
+            return
+        _noting.add(key)
+
+    def write() -> None:
+        try:
+            with store.session() as s:
+                s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        except Exception:  # bookkeeping only: the next use tries again
+            logging.getLogger(__name__).warning("could not record the use of API token %s", token_id, exc_info=True)
+        finally:
+            with _checked_lock:
+                _noting.discard(key)
+
+    threading.Thread(target=write, name=f"token-use-{token_id}", daemon=True).start()
 
 
 def list_users(store: Store) -> list[dict[str, Any]]:
@@ -275,6 +300,7 @@ def list_tokens(store: Store, project: str) -> list[dict[str, Any]]:
         rows = conn.execute(select(T).where(T.c.project == project).order_by(T.c.id)).all()
     return [{"id": t.id, "name": t.name, "prefix": t.prefix, "role": t.role, "created_by": t.created_by,
              "expires_at": t.expires_at.isoformat(timespec="seconds") if t.expires_at else None,
+             "last_used_at": t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else None,
              "revoked": t.revoked_at is not None} for t in rows]
 
 

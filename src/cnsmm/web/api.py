@@ -20,6 +20,16 @@ from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
 from cnsmm.web import queries
 from cnsmm.web.deps import CurrentPrincipal, get_store, need, need_admin
 from cnsmm.web.models import Assessment, Attestation, Job, Membership, User
+from cnsmm.web.schemas import (
+    AssessmentSummary,
+    FindingOut,
+    FindingsPageOut,
+    JobOut,
+    MeOut,
+    OverviewOut,
+    ProjectOut,
+    ok,
+)
 from cnsmm.web.security import Principal, Role, create_token, list_tokens, revoke_token, set_membership
 
 
@@ -132,14 +142,14 @@ def _apply(store: Store, who: Principal, project: str, fid: int, patch: FindingP
         raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
 
 
-@router.get("/me")
+@router.get("/me", responses=ok(MeOut))
 def me(who: CurrentPrincipal) -> dict[str, Any]:
     """The caller and their roles."""
     return {"name": who.name, "admin": who.is_admin, "via": who.via,
             "roles": {p: r.value for p, r in sorted(who.roles.items())}}
 
 
-@router.get("/projects")
+@router.get("/projects", responses=ok(list[ProjectOut]))
 def list_projects(who: CurrentPrincipal, store: StoreDep) -> list[dict[str, Any]]:
     """Projects the caller may see."""
     names = set(queries.project_names(store)) | set(who.roles)
@@ -154,7 +164,7 @@ def create_project(body: ProjectIn, who: Admin, store: StoreDep) -> dict[str, st
     return {"name": body.name}
 
 
-@router.get("/projects/{project}/findings")
+@router.get("/projects/{project}/findings", responses=ok(FindingsPageOut))
 def findings(
     project: str, who: Viewer, store: StoreDep,
     severity: Annotated[list[str] | None, Query(max_length=10)] = None,
@@ -189,7 +199,7 @@ def findings(
             "next_cursor": found.next_cursor, "page": page, "per_page": per_page}
 
 
-@router.get("/projects/{project}/findings/{finding_id}")
+@router.get("/projects/{project}/findings/{finding_id}", responses=ok(FindingOut))
 def finding(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], who: Viewer,
             store: StoreDep) -> dict[str, Any]:
     """One finding with its sources, history and comments."""
@@ -234,7 +244,7 @@ def comment(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], body
     return {"status": "added"}
 
 
-@router.get("/projects/{project}/overview")
+@router.get("/projects/{project}/overview", responses=ok(OverviewOut))
 def project_overview(project: str, who: Viewer, store: StoreDep) -> dict[str, Any]:
     """Open findings by severity, SLA breaches, top overdue owners and the maturity trend."""
     pid = queries.project_id(store, project)
@@ -274,7 +284,7 @@ async def upload_report(project: str, request: Request, who: Security, store: St
     return {"job": job_id, "poll": f"/api/v1/projects/{project}/jobs/{job_id}"}
 
 
-@router.get("/projects/{project}/jobs/{job_id}")
+@router.get("/projects/{project}/jobs/{job_id}", responses=ok(JobOut))
 def job(project: str, job_id: Annotated[str, Path(max_length=36)], who: Viewer, store: StoreDep) -> dict[str, Any]:
     """State of a background job (read without the write lock: polling never waits for an import)."""
     J = Job.__table__
@@ -311,7 +321,7 @@ def _store_assessment(store: Store, project: str, by: str, level: int, doc: dict
         return {"id": row.id, "overall": level}
 
 
-@router.get("/projects/{project}/assessments")
+@router.get("/projects/{project}/assessments", responses=ok(list[AssessmentSummary]))
 def assessments(project: str, who: Viewer, store: StoreDep) -> list[dict[str, Any]]:
     """Assessments of the project, newest first."""
     with store.read() as conn:

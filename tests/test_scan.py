@@ -107,6 +107,43 @@ def test_unknown_rule_ids_in_config_are_errors() -> None:
         build_config({"ignore": [{"rule": "K8S-001"}]}, "cnsmm.yaml", {"K8S-001"})
 
 
+def test_central_ignore_file_is_found_merged_and_checked(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    write("cnsmm.yaml", "rules: {only: [K8S-001]}\nignore:\n  - {rule: K8S-001, path: '*a.yaml', reason: config}\n")
+    write("cnsmm-ignore.yaml", "- rule: K8S-001\n  resource: Pod/apps/b\n  reason: owned by security, SEC-9\n"
+                               "  expires: 2020-01-01\n- rule: '*'\n  path: '*c.yaml'\n  reason: vendored\n")
+    for name in ("a", "b", "c", "d"):
+        write(f"m/{name}.yaml", pod(name))
+    cfg = load_config(None, {"K8S-001"}, cwd=tmp_path)
+    assert [e.source for e in cfg.ignore] == [f"{tmp_path / 'cnsmm.yaml'}: ignore #1",
+                                             f"{tmp_path / 'cnsmm-ignore.yaml'}: ignore #1",
+                                             f"{tmp_path / 'cnsmm-ignore.yaml'}: ignore #2"]
+    r = scan_paths([str(tmp_path / "m")], cfg)
+    assert sorted(f.location.resource for f in r.findings) == ["Pod/apps/b", "Pod/apps/d"]  # b's entry expired
+    assert any("expired" in w and "cnsmm-ignore.yaml: ignore #1" in w for w in r.warnings)
+    # an explicit file replaces the one found; a mapping with `ignore:` works too
+    other = write("sec/exceptions.yaml", "ignore:\n  - {rule: K8S-001, path: '*d.yaml', reason: pilot}\n")
+    cfg = load_config(None, {"K8S-001"}, cwd=tmp_path, ignore_file=str(other))
+    assert [e.reason for e in cfg.ignore] == ["config", "pilot"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("- {rule: K8S-001}\n", "ignore #1: a reason is required"),
+    ("- {rule: K8S-999, reason: x}\n", "unknown rule id 'K8S-999'"),
+    ("- {rule: K8S-001, reason: x, owner: me}\n", "ignore #1: expected a mapping with keys"),
+    ("- {rule: K8S-001, reason: x, expires: soon}\n", "expected a date YYYY-MM-DD"),
+    ("rules: {}\n", "holds only `ignore:`"),
+    ("just text\n", "expected a list of entries"),
+    ("- [unclosed\n", "invalid YAML"),
+])
+def test_bad_ignore_files_are_errors_with_the_file_and_entry(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "cnsmm-ignore.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(None, {"K8S-001"}, cwd=tmp_path)
+    assert "cnsmm-ignore.yaml" in str(caught.value)
+    with pytest.raises(ConfigError, match="ignore file not found"):
+        load_config(None, {"K8S-001"}, cwd=tmp_path, ignore_file=str(tmp_path / "missing.yaml"))
+
+
 def test_config_from_pyproject_and_severity_override(tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
     write("pyproject.toml", '[tool.cnsmm]\nrules = {only = ["K8S-001"], severity = {"K8S-001" = "low"}}\n')
     cfg = load_config(None, {"K8S-001"}, cwd=tmp_path)

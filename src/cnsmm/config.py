@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -149,9 +149,23 @@ def build_config(data: dict[str, Any], source: str, known_rules: set[str]) -> Co
             severity[key] = Severity.parse(str(sev))
         except ValueError as exc:
             raise ConfigError(f"{source}: rules.severity.{key}: {exc}") from None
+    ignore = _ignore_entries(data.get("ignore") or [], f"{source}: ignore", known_rules)
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"{source}: `options` must be a mapping")
+    exclude = tuple(DEFAULT_EXCLUDES) + tuple(str(x) for x in data.get("exclude") or [])
+    max_size = parse_size(data["max_file_size"], source) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
+    workers = int(data.get("workers") or 0)
+    return Config(disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source)
+
+
+def _ignore_entries(entries: Any, where_prefix: str, known_rules: set[str]) -> list[IgnoreEntry]:
+    """Validated central suppressions (``rule``, ``path``, ``resource``, ``reason``, ``expires``)."""
+    if not isinstance(entries, list):
+        raise ConfigError(f"{where_prefix}: expected a list of entries")
     ignore = []
-    for i, entry in enumerate(data.get("ignore") or [], start=1):
-        where = f"{source}: ignore #{i}"
+    for i, entry in enumerate(entries, start=1):
+        where = f"{where_prefix} #{i}"
         if not isinstance(entry, dict) or set(entry) - _IGNORE_KEYS:
             raise ConfigError(f"{where}: expected a mapping with keys {', '.join(sorted(_IGNORE_KEYS))}")
         rid = "*" if entry.get("rule") in (None, "*") else _known_rule(entry["rule"], where, known_rules)
@@ -162,18 +176,47 @@ def build_config(data: dict[str, Any], source: str, known_rules: set[str]) -> Co
         ignore.append(
             IgnoreEntry(rid, reason, str(entry.get("path") or "*"), str(entry.get("resource") or "*"), expires, where)
         )
-    options = data.get("options") or {}
-    if not isinstance(options, dict):
-        raise ConfigError(f"{source}: `options` must be a mapping")
-    exclude = tuple(DEFAULT_EXCLUDES) + tuple(str(x) for x in data.get("exclude") or [])
-    max_size = parse_size(data["max_file_size"], source) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
-    workers = int(data.get("workers") or 0)
-    return Config(disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source)
+    return ignore
 
 
-def load_config(path: str | None, known_rules: set[str], cwd: Path | None = None) -> Config:
-    """Load ``path``, or the first of ``cnsmm.yaml`` / ``[tool.cnsmm]`` found in ``cwd``."""
+IGNORE_FILE_NAMES = ("cnsmm-ignore.yaml", ".cnsmm-ignore.yaml")
+"""Central ignore files found in the current folder when ``--ignore-file`` is not given."""
+
+
+def load_ignore_file(path: str | None, known_rules: set[str], cwd: Path | None = None) -> list[IgnoreEntry]:
+    """Entries of a central ignore file: ``path``, else the first of :data:`IGNORE_FILE_NAMES`
+    in ``cwd``; none when there is no such file. The file is a list of entries, or a mapping
+    with an ``ignore:`` list (the same entries as in the config file)."""
     cwd = cwd or Path.cwd()
+    if path is None:
+        found = next((cwd / n for n in IGNORE_FILE_NAMES if (cwd / n).is_file()), None)
+        if found is None:
+            return []
+        file = found
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"{path}: ignore file not found")
+    data = _read_yaml(file, "ignore file")
+    if isinstance(data, dict):
+        if set(data) - {"ignore"}:
+            raise ConfigError(f"{file}: an ignore file holds only `ignore:` (or a list of entries)")
+        data = data.get("ignore") or []
+    return _ignore_entries(data, f"{file}: ignore", known_rules)
+
+
+def load_config(
+    path: str | None, known_rules: set[str], cwd: Path | None = None, *, ignore_file: str | None = None
+) -> Config:
+    """Load ``path``, or the first of ``cnsmm.yaml`` / ``[tool.cnsmm]`` found in ``cwd``, with
+    the entries of the central ignore file (``ignore_file``, else one found in ``cwd``) added."""
+    cwd = cwd or Path.cwd()
+    config = _load_config(path, known_rules, cwd)
+    extra = load_ignore_file(ignore_file, known_rules, cwd)
+    return replace(config, ignore=config.ignore + tuple(extra)) if extra else config
+
+
+def _load_config(path: str | None, known_rules: set[str], cwd: Path) -> Config:
     if path is not None:
         file = Path(path)
         if not file.is_file():
@@ -194,21 +237,28 @@ def load_config(path: str | None, known_rules: set[str], cwd: Path | None = None
 
 
 def _load_file(file: Path, known_rules: set[str]) -> Config:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read config ({exc})") from None
     if file.suffix == ".toml":
         try:
-            data = tomllib.loads(text)
+            data = tomllib.loads(_read_text(file, "config"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{file}: invalid TOML ({exc})") from None
         data = data.get("tool", {}).get("cnsmm", data)
     else:
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark else ""
-            raise ConfigError(f"{file}{line}: invalid YAML ({getattr(exc, 'problem', exc)})") from None
+        data = _read_yaml(file, "config") or {}
     return build_config(data, str(file), known_rules)
+
+
+def _read_text(file: Path, what: str) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read {what} ({exc})") from None
+
+
+def _read_yaml(file: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(_read_text(file, what))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{file}{line}: invalid YAML ({getattr(exc, 'problem', exc)})") from None

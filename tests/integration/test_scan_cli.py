@@ -89,6 +89,15 @@ def test_baseline_then_scan(write, tmp_path: Path, capsys) -> None:  # type: ign
     assert code == 0
 
 
+def test_ignore_file_option(write, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    f = write("p.yaml", POD)
+    ignore = write("security/exceptions.yaml", "- {rule: K8S-001, resource: Pod/apps/p, reason: SEC-12 pilot}\n")
+    code, out, _ = run(["scan", str(f), "--enable", "K8S-001", "-f", "json", "--ignore-file", str(ignore)], capsys)
+    assert code == 0 and json.loads(out)["summary"]["suppressed"] == 1
+    code, _, err = run(["scan", str(f), "--ignore-file", str(tmp_path / "nope.yaml")], capsys)
+    assert code == 2 and "nope.yaml: ignore file not found" in err
+
+
 def test_rules_json_interface(capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = run(["rules", "--format", "json"], capsys)
     rules = json.loads(out)

@@ -45,10 +45,11 @@ def build_config(
     exclude: tuple[str, ...],
     max_file_size: str | None,
     workers: int | None,
+    ignore_file: str | None = None,
 ) -> Config:
-    """The config file (if any) with command-line overrides applied."""
+    """The config file (if any) and the central ignore file, with command-line overrides applied."""
     known = {r.id for r in all_rules()}
-    config = load_config(config_path, known)
+    config = load_config(config_path, known, ignore_file=ignore_file)
     for rid in (*enable, *disable):
         if rid.upper() not in known:
             raise ConfigError(f"unknown rule id {rid!r} on the command line", hint="Run `cnsmm rules` to list ids")
@@ -118,6 +119,8 @@ def _format_from_name(name: str) -> OutputFormat:
               help="Config file (default: ./cnsmm.yaml or [tool.cnsmm] in ./pyproject.toml).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False),
               help="Baseline file; findings in it do not count (see `cnsmm baseline`).")
+@click.option("--ignore-file", "ignore_file", type=click.Path(dir_okay=False),
+              help="Central ignore file (default: ./cnsmm-ignore.yaml or ./.cnsmm-ignore.yaml if present).")
 @click.option("--enable", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
 @click.option("--disable", multiple=True, metavar="RULE", help="Do not run these rules (repeatable).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (repeatable).")
@@ -128,7 +131,8 @@ def _format_from_name(name: str) -> OutputFormat:
 @upload_options("Also send the results to a cnsmm service at URL.")
 def scan_cmd(
     paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,
-    config_path: str | None, baseline_path: str | None, enable: tuple[str, ...], disable: tuple[str, ...],
+    config_path: str | None, baseline_path: str | None, ignore_file: str | None, enable: tuple[str, ...],
+    disable: tuple[str, ...],
     exclude: tuple[str, ...], max_file_size: str | None, workers: int | None, verbose: bool,
     progress: bool | None, upload_url: str | None, token: str | None, project: str | None,
 ) -> None:
@@ -139,7 +143,7 @@ def scan_cmd(
     """
     pairs = _pair_outputs(formats, outputs)
     target = upload_target(upload_url, token, project)
-    config = build_config(config_path, enable, disable, exclude, max_file_size, workers)
+    config = build_config(config_path, enable, disable, exclude, max_file_size, workers, ignore_file)
     show = progress if progress is not None else sys.stderr.isatty()
     result = run_scan(paths, config, show)
     if baseline_path:

@@ -232,3 +232,22 @@ def test_any_forged_cursor_gives_a_page_or_422(listed: tuple[World, str], sort: 
     forged = base64.urlsafe_b64encode(json.dumps([sort, value, fid]).encode()).decode().rstrip("=")
     r = world.client.get(URL, params={"sort": sort, "after": forged}, headers=bearer(token))
     assert r.status_code in (200, 422), r.text
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("FINDING 0", {f"finding {n:02d}" for n in range(10)}),  # title, any letter case
+    ("cve-2024-1003", {"finding 03"}),  # rule
+    ("pkg7", {"finding 07"}),  # component
+    ("kg2", {"finding 02", *(f"finding {n}" for n in range(20, 24)), "same title"}),  # pkg2, pkg20-pkg29
+    ("%", set()),  # literal, not a wildcard
+    ("_", set()),
+    ("finding 03\x1fCVE", set()),  # never across two fields
+])
+def test_text_search_looks_in_every_text_field(listed: tuple[World, str], q: str, expected: set[str]) -> None:
+    world, token = listed
+    assert {i["title"] for i in _all(world, token, q=q)} == expected
+
+
+def test_text_search_matches_the_image(listed: tuple[World, str]) -> None:
+    world, token = listed
+    assert len(_all(world, token, q="SHOP/API:1.0")) == len(TITLES)

@@ -9,6 +9,7 @@ from tests.web.conftest import World, bearer, seed
 ENDPOINTS = [
     ("GET", "/api/v1/projects/alpha/findings", None, "viewer"),
     ("GET", "/api/v1/projects/alpha/findings/{id}", None, "viewer"),
+    ("GET", "/api/v1/projects/alpha/findings.csv", None, "viewer"),
     ("GET", "/api/v1/projects/alpha/overview", None, "viewer"),
     ("GET", "/api/v1/projects/alpha/jobs/00000000-0000-0000-0000-000000000000", None, "viewer"),
     ("GET", "/api/v1/projects/alpha/assessments", None, "viewer"),

@@ -251,3 +251,41 @@ def test_text_search_looks_in_every_text_field(listed: tuple[World, str], q: str
 def test_text_search_matches_the_image(listed: tuple[World, str]) -> None:
     world, token = listed
     assert len(_all(world, token, q="SHOP/API:1.0")) == len(TITLES)
+
+
+def test_csv_export_has_every_match_in_order_and_is_formula_safe(listed: tuple[World, str]) -> None:
+    import csv
+    import io
+
+    world, _ = listed
+    titles = [f"bulk {n:03d}" for n in range(520)] + ['=HYPERLINK("http://evil.example","x")', "@SUM(1)", "-2+3"]
+    seed(world.store, "zeta", titles)
+    token = create_token(world.store, "zeta", Role.VIEWER, name="z", created_by="t")[0]
+    r = world.client.get("/api/v1/projects/zeta/findings.csv", params={"sort": "title"}, headers=bearer(token))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert 'filename="zeta-findings.csv"' in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    listed_ids = [i["id"] for i in world.client.get("/api/v1/projects/zeta/findings", params={
+        "sort": "title", "per_page": 500}, headers=bearer(token)).json()["items"]]
+    assert len(rows) == len(titles) and [int(x["id"]) for x in rows[:500]] == listed_ids  # past one page, in order
+    assert {x["title"] for x in rows} >= {"'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(1)", "'-2+3"}
+    high = list(csv.DictReader(io.StringIO(world.client.get(
+        "/api/v1/projects/zeta/findings.csv", params={"severity": "high"}, headers=bearer(token)).text)))
+    assert high and {x["severity"] for x in high} == {"high"}
+    empty = world.client.get("/api/v1/projects/nothing-here/findings.csv", headers=bearer(token))
+    assert empty.status_code == 403  # another project
+
+
+def test_findings_page_offers_its_list_as_csv(listed: tuple[World, str]) -> None:
+    world, _ = listed
+    c = world.client
+    login_as(c, "admin")
+    try:
+        page = c.get("/p/gamma/findings?severity=critical&sort=title&page=2").text
+        link = re.search(r'href="(/p/gamma/findings\.csv\?[^"]*)" id="export-csv"', page)
+        assert link is not None and "page=" not in link.group(1) and "severity=critical" in link.group(1)
+        r = c.get(link.group(1).replace("&amp;", "&"))
+        assert r.status_code == 200 and r.text.startswith("id,severity,status,title")
+        assert {line.split(",")[1] for line in r.text.strip().splitlines()[1:]} == {"critical"}
+    finally:
+        c.cookies.clear()

@@ -18,6 +18,7 @@ PAGES: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/p/alpha/maturity", None, "viewer"),
     ("GET", "/p/alpha/findings", None, "viewer"),
     ("GET", "/p/alpha/findings/{id}", None, "viewer"),
+    ("GET", "/p/alpha/findings.csv?severity=high", None, "viewer"),
     ("GET", "/p/alpha/settings", None, "viewer"),
     ("POST", "/p/alpha/findings/bulk", {"ids": "{id}", "status": "triaged", "reason": "x"}, "developer"),
     ("POST", "/p/alpha/findings/{id}", {"action": "comment", "text": "seen"}, "developer"),

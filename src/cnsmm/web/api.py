@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -164,9 +166,7 @@ def create_project(body: ProjectIn, who: Admin, store: StoreDep) -> dict[str, st
     return {"name": body.name}
 
 
-@router.get("/projects/{project}/findings", responses=ok(FindingsPageOut))
-def findings(
-    project: str, who: Viewer, store: StoreDep,
+def list_filter(
     severity: Annotated[list[str] | None, Query(max_length=10)] = None,
     status: Annotated[list[str] | None, Query(max_length=10)] = None,
     tool: Annotated[str | None, Query(max_length=100)] = None,
@@ -174,6 +174,17 @@ def findings(
     overdue: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern="^-?(severity|due|newest|oldest|title)$")] = "severity",
+) -> queries.FindingFilter:
+    """The filters and sort of a findings list (query parameters)."""
+    return queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort)
+
+
+ListFilter = Annotated[queries.FindingFilter, Depends(list_filter)]
+
+
+@router.get("/projects/{project}/findings", responses=ok(FindingsPageOut))
+def findings(
+    project: str, who: Viewer, store: StoreDep, flt: ListFilter,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
     after: Annotated[str | None, Query(max_length=queries.MAX_CURSOR)] = None,
@@ -190,13 +201,29 @@ def findings(
     if pid is None:
         return {"items": [], "total": 0, "total_exact": True, "has_more": False, "next_cursor": None, "page": page,
                 "per_page": per_page}
-    flt = queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort, page, per_page, after)
     try:
-        found = queries.list_page(store, pid, flt)
+        found = queries.list_page(store, pid, replace(flt, page=page, per_page=per_page, after=after))
     except queries.CursorError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     return {"items": found.items, "total": found.total, "total_exact": found.total_exact, "has_more": found.has_more,
             "next_cursor": found.next_cursor, "page": page, "per_page": per_page}
+
+
+@router.get("/projects/{project}/findings.csv", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}}, "description": "Every matching finding, as CSV."}})
+def findings_csv(project: str, who: Viewer, store: StoreDep, flt: ListFilter) -> StreamingResponse:
+    """Every finding the filters match, in the sort order, as CSV (for spreadsheets: cells that
+    would run as formulas are quoted with a leading apostrophe)."""
+    return csv_response(store, project, flt)
+
+
+def csv_response(store: Store, project: str, flt: queries.FindingFilter) -> StreamingResponse:
+    """A streamed CSV download of a findings list (empty, with its header, for a project with no data)."""
+    pid = queries.project_id(store, project)
+    lines = queries.export_csv(store, pid, flt) if pid is not None else iter([",".join(queries.EXPORT_COLUMNS) + "\n"])
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", project)
+    return StreamingResponse(lines, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}-findings.csv"'})
 
 
 @router.get("/projects/{project}/findings/{finding_id}", responses=ok(FindingOut))

@@ -109,6 +109,7 @@ _T: dict[str, tuple[str, str]] = {
     "admin": ("administrator (every project)", "管理员（所有项目）"),
     "user_created": ("Created user", "已创建用户"),
     "password_hint": ("at least 12 characters", "至少 12 个字符"),
+    "export_csv": ("Export CSV", "导出 CSV"),
     "lang": ("中文", "English"),
 }
 

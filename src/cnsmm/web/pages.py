@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -252,15 +253,31 @@ async def findings_page(request: Request, project: str) -> Response:
     return await run_in_threadpool(_findings_view, request, who, project)
 
 
-def _findings_view(request: Request, who: Principal, project: str) -> Response:
+def _page_filter(request: Request) -> queries.FindingFilter:
+    """The findings page's filters, sort and page from its query string (bad values ignored)."""
     qp = request.query_params
-    flt = queries.FindingFilter(
+    return queries.FindingFilter(
         severity=[s for s in qp.getlist("severity") if s in SEVERITIES],
         status=[s for s in qp.getlist("status") if s in {x.value for x in Status}],
-        tool=qp.get("tool") or None, owner=qp.get("owner") or None, overdue=qp.get("overdue") == "1",
-        q=(qp.get("q") or None), sort=qp.get("sort") or "severity",
+        tool=(qp.get("tool") or None), owner=(qp.get("owner") or None), overdue=qp.get("overdue") == "1",
+        q=(qp.get("q") or "")[:200] or None, sort=qp.get("sort") or "severity",
         page=min(max(1, _int(qp.get("page"), 1)), 100_000), per_page=50, after=(qp.get("after") or None),
     )
+
+
+@router.get("/p/{project}/findings.csv")
+async def findings_csv_page(request: Request, project: str) -> Response:
+    """The findings page's list (its filters and sort, every page) as a CSV download."""
+    who = await _who(request, project)
+    if isinstance(who, Response):
+        return who
+    return await run_in_threadpool(api.csv_response, get_store(request), project,
+                                   replace(_page_filter(request), after=None))
+
+
+def _findings_view(request: Request, who: Principal, project: str) -> Response:
+    qp = request.query_params
+    flt = _page_filter(request)
     store = get_store(request)
     pid = queries.project_id(store, project)
     found = queries.FindingsPage([], 0, True, False)
@@ -274,7 +291,8 @@ def _findings_view(request: Request, who: Principal, project: str) -> Response:
     # carries the page number along; "previous" asks for that page by number
     base = [(k, v) for k, v in qp.multi_items() if k not in ("page", "after", "n")]
     shown = min(max(1, _int(qp.get("n"), 1)), 100_000) if flt.after else flt.page
-    pages = {"prev": urlencode([*base, ("page", shown - 1)]) if shown > 1 else None,
+    pages = {"csv": urlencode(base),
+             "prev": urlencode([*base, ("page", shown - 1)]) if shown > 1 else None,
              "next": urlencode([*base, ("after", found.next_cursor), ("n", shown + 1)]) if found.next_cursor else None,
              "number": shown}
     total = f"{found.total}" if found.total_exact else f"{found.total}+"

@@ -7,11 +7,14 @@ clause, so one project's data never appears in another's answer.
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -237,6 +240,33 @@ def list_page(store: Store, pid: int, flt: FindingFilter) -> FindingsPage:
     if counted <= TOTAL_CAP:
         return FindingsPage(items, counted, True, has_more, next_cursor)
     return FindingsPage(items, max(TOTAL_CAP, offset + len(items) + int(has_more)), False, has_more, next_cursor)
+
+
+EXPORT_COLUMNS = ("id", "severity", "status", "title", "rule", "category", "component", "file", "line", "resource",
+                  "image", "owner", "due", "first_seen", "tools", "fingerprint")
+"""Columns of a findings list exported as CSV."""
+
+
+def export_csv(store: Store, pid: int, flt: FindingFilter) -> Iterator[str]:
+    """Every finding the filter matches, in its sort order, as CSV lines (a header first),
+    read 500 at a time; cells that a spreadsheet would run as a formula are quoted."""
+    from cnsmm.tracking.export import safe_cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    yield buffer.getvalue()
+    after = None
+    while True:
+        page = list_page(store, pid, replace(flt, page=1, per_page=500, after=after))
+        buffer.seek(0)
+        buffer.truncate()
+        for item in page.items:
+            writer.writerow([safe_cell(item.get(c)) for c in EXPORT_COLUMNS])
+        yield buffer.getvalue()
+        if page.next_cursor is None:
+            return
+        after = page.next_cursor
 
 
 def detail(store: Store, pid: int, finding_id: int) -> dict[str, Any] | None:

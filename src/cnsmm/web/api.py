@@ -20,7 +20,7 @@ from cnsmm.tracking.projects import ensure_project
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
 from cnsmm.web import queries
-from cnsmm.web.deps import CurrentPrincipal, get_store, need, need_admin
+from cnsmm.web.deps import CurrentPrincipal, need, need_admin, store_dependency
 from cnsmm.web.models import Assessment, Attestation, Job, Membership, User
 from cnsmm.web.schemas import (
     AssessmentSummary,
@@ -49,7 +49,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid request or a change the workflow refuses."},
 }
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
-StoreDep = Annotated[Store, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(store_dependency)]
 Viewer = Annotated[Principal, Depends(need(Role.VIEWER))]
 Developer = Annotated[Principal, Depends(need(Role.DEVELOPER))]
 Security = Annotated[Principal, Depends(need(Role.SECURITY))]
@@ -166,7 +166,7 @@ def create_project(body: ProjectIn, who: Admin, store: StoreDep) -> dict[str, st
     return {"name": body.name}
 
 
-def list_filter(
+async def list_filter(
     severity: Annotated[list[str] | None, Query(max_length=10)] = None,
     status: Annotated[list[str] | None, Query(max_length=10)] = None,
     tool: Annotated[str | None, Query(max_length=100)] = None,

@@ -289,3 +289,16 @@ def test_findings_page_offers_its_list_as_csv(listed: tuple[World, str]) -> None
         assert {line.split(",")[1] for line in r.text.strip().splitlines()[1:]} == {"critical"}
     finally:
         c.cookies.clear()
+
+
+def test_findings_page_offers_the_projects_tools(listed: tuple[World, str]) -> None:
+    world, _ = listed
+    c = world.client
+    login_as(c, "admin")
+    try:
+        page = c.get("/p/gamma/findings?tool=trivy").text
+        assert '<option selected>trivy</option>' in page and ">grype<" not in page
+        odd = c.get("/p/gamma/findings?tool=%3Cb%3Ezap").text  # kept (escaped), matches nothing
+        assert "<option selected>&lt;b&gt;zap</option>" in odd
+    finally:
+        c.cookies.clear()

@@ -110,6 +110,7 @@ _T: dict[str, tuple[str, str]] = {
     "user_created": ("Created user", "已创建用户"),
     "password_hint": ("at least 12 characters", "至少 12 个字符"),
     "export_csv": ("Export CSV", "导出 CSV"),
+    "any": ("any", "全部"),
     "lang": ("中文", "English"),
 }
 

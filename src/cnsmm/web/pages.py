@@ -296,8 +296,9 @@ def _findings_view(request: Request, who: Principal, project: str) -> Response:
              "next": urlencode([*base, ("after", found.next_cursor), ("n", shown + 1)]) if found.next_cursor else None,
              "number": shown}
     total = f"{found.total}" if found.total_exact else f"{found.total}+"
+    tools = queries.project_tools(store, pid) if pid is not None else []
     return render(request, "findings.html", who=who, project=project, items=found.items, total=total, flt=flt,
-                  pages=pages, severities=SEVERITIES, statuses=[s.value for s in Status],
+                  tools=tools, pages=pages, severities=SEVERITIES, statuses=[s.value for s in Status],
                   can_edit=(who.role_in(project) or Role.VIEWER).rank >= Role.DEVELOPER.rank)
 
 

@@ -73,6 +73,12 @@ def project_id(store: Store, name: str) -> int | None:
     return found
 
 
+def project_tools(store: Store, pid: int) -> list[str]:
+    """The tools that have reported to a project (its scan streams), sorted."""
+    with store.read() as conn:
+        return sorted(set(conn.scalars(select(STREAM.c.tool).where(STREAM.c.project_id == pid))))
+
+
 def project_names(store: Store) -> list[str]:
     """Every project, sorted."""
     with store.read() as conn:

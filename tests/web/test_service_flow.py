@@ -29,7 +29,8 @@ TRUNCATED = REPO / "tests" / "importers" / "samples" / "malformed" / "trivy-trun
 
 @pytest.fixture(scope="module")
 def flow(world: World) -> World:
-    seed(world.store, "alpha", ["openssl overflow", "zlib inflate bug"])
+    seed(world.store, "alpha", ["openssl overflow", "zlib inflate bug", "curl cookie leak", "expat billion laughs",
+                                "glibc iconv overflow", "busybox awk bug"])
     return world
 
 
@@ -250,11 +251,11 @@ def test_slow_overview_figures_are_reused_then_recounted_in_the_background(
     monkeypatch.setattr(queries, "SLOW_OVERVIEW_S", -1.0)  # treat every count as slow: keep it
     for key in [k for k in flow.store.memo if isinstance(k, tuple) and k[0] == "overview"]:
         del flow.store.memo[key]
-    viewer, dev = bearer(flow.tokens["viewer-a"]), bearer(flow.tokens["developer-a"])
+    viewer = bearer(flow.tokens["viewer-a"])
     first = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
     item = flow.client.get("/api/v1/projects/alpha/findings?status=open", headers=viewer).json()["items"][0]
-    assert flow.client.patch(f"/api/v1/projects/alpha/findings/{item['id']}", json={"status": "fixed"},
-                             headers=dev).status_code == 200
+    with flow.store.write() as conn:  # a change made elsewhere (the CLI, another server process)
+        conn.execute(update(TrackedFinding).where(TrackedFinding.id == item["id"]).values(status="fixed"))
     cached = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
     assert cached == first  # within the reuse window
     key = next(k for k in flow.store.memo if isinstance(k, tuple) and k[0] == "overview")
@@ -290,3 +291,24 @@ def test_polling_a_job_never_waits_for_a_running_import(flow: World) -> None:
     finally:
         release.set()
         thread.join(60)
+
+
+def test_a_change_through_the_service_refreshes_kept_overview_figures(
+    flow: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cnsmm.web import queries
+
+    monkeypatch.setattr(queries, "SLOW_OVERVIEW_S", -1.0)  # keep every count for 30 s
+    for key in [k for k in flow.store.memo if isinstance(k, tuple) and k[0] == "overview"]:
+        del flow.store.memo[key]
+    viewer, dev = bearer(flow.tokens["viewer-a"]), bearer(flow.tokens["developer-a"])
+    first = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
+    item = flow.client.get("/api/v1/projects/alpha/findings?status=open", headers=viewer).json()["items"][0]
+    assert flow.client.patch(f"/api/v1/projects/alpha/findings/{item['id']}", json={"status": "fixed"},
+                             headers=dev).status_code == 200
+    deadline = time.monotonic() + 10  # well within the 30 s the figures would otherwise be kept
+    fresh = first
+    while fresh == first and time.monotonic() < deadline:
+        fresh = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
+        time.sleep(0.05)
+    assert fresh[item["severity"]] == first[item["severity"]] - 1

@@ -142,6 +142,8 @@ def _apply(store: Store, who: Principal, project: str, fid: int, patch: FindingP
             assign(store, fid, patch.owner, actor=who.name)
     except Error as exc:
         raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
+    finally:
+        queries.overview_changed(store, project)
 
 
 @router.get("/me", responses=ok(MeOut))

@@ -340,6 +340,15 @@ def overview(store: Store, pid: int) -> dict[str, Any]:
         return dict(_recount(store, pid))
 
 
+def overview_changed(store: Store, project: str) -> None:
+    """Findings of ``project`` changed in this process: kept overview figures are recounted
+    (in the background) on the next view instead of after their 30 seconds."""
+    pid = store.memo.get(("project", project))
+    hit = store.memo.get(("overview", pid)) if pid is not None else None
+    if hit is not None:
+        store.memo[("overview", pid)] = (0.0, hit[1])
+
+
 def _recount(store: Store, pid: int) -> dict[str, Any]:
     started = time.monotonic()
     data = _count_overview(store, pid)

@@ -40,7 +40,7 @@ def test_create_list_and_revoke(db: str, capsys: pytest.CaptureFixture[str], tmp
         with TestClient(create_app(store=store)) as client:
             url, auth = "/api/v1/projects/shop/overview", {"Authorization": f"Bearer {secret}"}
             assert client.get(url, headers=auth).status_code == 200
-            deadline = time.monotonic() + 10  # the use is recorded in the background
+            deadline = time.monotonic() + 10  # recorded at once when the store is free
             while list_tokens(store, "shop")[0]["last_used_at"] is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             code, _, err = run(capsys, "token", "revoke", token_id, "--project", "shop", "--db", db)

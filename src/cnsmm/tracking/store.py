@@ -28,6 +28,8 @@ from cnsmm.errors import StoreError
 ENV_DB = "CNSMM_DB"
 """Environment variable that names the store when ``--db`` is not given."""
 LOCK_TIMEOUT_S = float(os.environ.get("CNSMM_LOCK_TIMEOUT", "600"))
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long one SQLite statement waits for a lock before failing (then retried up to LOCK_TIMEOUT_S)."""
 """How long a writer waits for the SQLite write lock before giving up."""
 _MIGRATION_LOCK = 7_275_001
 
@@ -180,7 +182,7 @@ def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         "journal_mode=WAL",
         "synchronous=NORMAL",
         "foreign_keys=ON",
-        "busy_timeout=30000",
+        f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
         "cache_size=-131072",
     ):
         cursor.execute(f"PRAGMA {pragma}")

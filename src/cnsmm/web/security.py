@@ -21,10 +21,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from cnsmm.errors import Error
-from cnsmm.tracking.store import Store, utcnow
+from cnsmm.tracking.store import SQLITE_BUSY_TIMEOUT_MS, Store, utcnow
 from cnsmm.web.models import ApiToken, LoginFailure, Membership, User, WebSession
 
 TOKEN_PREFIX = "cnsmm_"  # noqa: S105 - a label, not a secret
@@ -260,29 +261,24 @@ def token_principal(store: Store, secret: str) -> Principal | None:
     return principal
 
 
-_noting: set[tuple[str, int]] = set()
-
-
 def _note_use(store: Store, token_id: int, now: datetime) -> None:
-    """Record a token's use in a background thread: the request never waits for the store's
-    write lock (a long import holds it on SQLite); one write per token at a time."""
-    key = (store.url, token_id)
-    with _checked_lock:
-        if key in _noting:
-            return
-        _noting.add(key)
-
-    def write() -> None:
-        try:
-            with store.session() as s:
-                s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        except Exception:  # bookkeeping only: the next use tries again
-            logging.getLogger(__name__).warning("could not record the use of API token %s", token_id, exc_info=True)
-        finally:
-            with _checked_lock:
-                _noting.discard(key)
-
-    threading.Thread(target=write, name=f"token-use-{token_id}", daemon=True).start()
+    """Record a token's use if the store can take the write at once: bookkeeping never makes
+    a request wait for the write lock (a long import holds it on SQLite); a use that could not
+    be recorded is recorded on a later one."""
+    sqlite = store.dialect == "sqlite"
+    try:
+        with store.engine.connect() as conn:
+            raw = conn.connection.driver_connection  # the pragma outside SQLAlchemy's transaction
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                with conn.begin():
+                    conn.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            finally:
+                if sqlite and raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    except OperationalError:
+        logging.getLogger(__name__).debug("store busy: the use of API token %s is recorded later", token_id)
 
 
 def list_users(store: Store) -> list[dict[str, Any]]:

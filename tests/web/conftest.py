@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -120,3 +121,13 @@ def login_as(client: TestClient, name: str, password: str = PASSWORD) -> None:
     assert csrf is not None
     client.post("/login", data={"username": name, "password": password, "csrf_token": csrf.group(1), "next": "/"})
     assert "cnsmm_session" in client.cookies, f"login as {name} failed"
+
+
+@contextmanager
+def logged_in(client: TestClient, name: str) -> Iterator[TestClient]:
+    """``client`` logged in as ``name`` for the ``with`` block, logged out (cookies cleared) after."""
+    login_as(client, name)
+    try:
+        yield client
+    finally:
+        client.cookies.clear()

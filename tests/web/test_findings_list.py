@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
-from tests.web.conftest import World, bearer, login_as, seed
+from tests.web.conftest import World, bearer, logged_in, seed
 
 from cnsmm.tracking.models import Project, TrackedFinding
 from cnsmm.tracking.store import utcnow
@@ -117,10 +117,8 @@ def test_bad_or_foreign_cursors_are_refused_with_a_hint(listed: tuple[World, str
 
 def test_findings_page_next_and_previous_links(listed: tuple[World, str]) -> None:
     world, _ = listed
-    c = world.client
     seed(world.store, "delta", [f"delta {n:02d}" for n in range(60)])  # more than one page of 50
-    login_as(c, "admin")
-    try:
+    with logged_in(world.client, "admin") as c:
         first = c.get("/p/delta/findings?sort=title").text
         link = re.search(r'href="\?([^"]+)" id="next-page"', first)
         assert link is not None and "after=" in link.group(1) and "n=2" in link.group(1)
@@ -133,8 +131,6 @@ def test_findings_page_next_and_previous_links(listed: tuple[World, str]) -> Non
         assert [i["title"] for i in api] == [f"delta {n:02d}" for n in range(60)]
         mangled = c.get("/p/delta/findings?sort=title&after=garbage&n=7")
         assert mangled.status_code == 200 and _ids(mangled.text) == _ids(first)  # an edited link: first page
-    finally:
-        c.cookies.clear()
 
 
 def _ids(html: str) -> list[int]:
@@ -189,16 +185,12 @@ def test_a_cached_token_stops_at_its_expiry(listed: tuple[World, str], monkeypat
 
 def test_a_role_change_in_this_process_applies_at_once(listed: tuple[World, str]) -> None:
     world, _ = listed
-    c = world.client
-    login_as(c, "viewer-a")
-    try:
+    with logged_in(world.client, "viewer-a") as c:
         assert c.get(URL).status_code == 403
         owner = bearer(create_token(world.store, "gamma", Role.OWNER, name="gamma-owner", created_by="t")[0])
         assert c.put("/api/v1/projects/gamma/members", json={"user": "viewer-a", "role": "viewer"},
                      headers=owner).status_code == 200
         assert c.get(URL).status_code == 200
-    finally:
-        c.cookies.clear()
 
 
 def test_long_and_non_ascii_titles_page_by_cursor(listed: tuple[World, str]) -> None:
@@ -278,27 +270,19 @@ def test_csv_export_has_every_match_in_order_and_is_formula_safe(listed: tuple[W
 
 def test_findings_page_offers_its_list_as_csv(listed: tuple[World, str]) -> None:
     world, _ = listed
-    c = world.client
-    login_as(c, "admin")
-    try:
+    with logged_in(world.client, "admin") as c:
         page = c.get("/p/gamma/findings?severity=critical&sort=title&page=2").text
         link = re.search(r'href="(/p/gamma/findings\.csv\?[^"]*)" id="export-csv"', page)
         assert link is not None and "page=" not in link.group(1) and "severity=critical" in link.group(1)
         r = c.get(link.group(1).replace("&amp;", "&"))
         assert r.status_code == 200 and r.text.startswith("id,severity,status,title")
         assert {line.split(",")[1] for line in r.text.strip().splitlines()[1:]} == {"critical"}
-    finally:
-        c.cookies.clear()
 
 
 def test_findings_page_offers_the_projects_tools(listed: tuple[World, str]) -> None:
     world, _ = listed
-    c = world.client
-    login_as(c, "admin")
-    try:
+    with logged_in(world.client, "admin") as c:
         page = c.get("/p/gamma/findings?tool=trivy").text
         assert '<option selected>trivy</option>' in page and ">grype<" not in page
         odd = c.get("/p/gamma/findings?tool=%3Cb%3Ezap").text  # kept (escaped), matches nothing
         assert "<option selected>&lt;b&gt;zap</option>" in odd
-    finally:
-        c.cookies.clear()

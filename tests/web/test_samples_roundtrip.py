@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import REPO
-from tests.web.conftest import World, bearer, login_as
+from tests.web.conftest import World, bearer, logged_in
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers import open_report
@@ -87,9 +87,7 @@ def test_every_sort_lists_and_walks_everything(filled: tuple[World, str], sort: 
 
 def test_every_finding_reads_back_in_the_api_and_the_page(filled: tuple[World, str]) -> None:
     world, token = filled
-    c = world.client
-    login_as(c, "admin")
-    try:
+    with logged_in(world.client, "admin") as c:
         for item in _all(world, token):
             detail = c.get(f"/api/v1/projects/{PROJECT}/findings/{item['id']}", headers=bearer(token))
             assert detail.status_code == 200, detail.text
@@ -102,8 +100,6 @@ def test_every_finding_reads_back_in_the_api_and_the_page(filled: tuple[World, s
             page = c.get(path)
             assert page.status_code == 200, path
             assert "<script>alert" not in page.text
-    finally:
-        c.cookies.clear()
 
 
 def test_extreme_values_are_cut_not_lost(filled: tuple[World, str]) -> None:

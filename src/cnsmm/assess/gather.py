@@ -86,7 +86,8 @@ def _why(detector: str, requirements: Sequence[str]) -> tuple[tuple[str, str], .
     entry = REGISTRY.get(detector)
     if entry is None:
         return ()
-    return tuple((r, entry[0].why(r)) for r in requirements if entry[0].why(r))
+    reasons = ((r, entry[0].why(r)) for r in requirements)
+    return tuple((r, why) for r, why in reasons if why)
 
 
 def pipelines_from_scan(result: Any) -> list[PipelineEvidence]:

@@ -57,11 +57,8 @@ def meta(**fields: Any) -> RuleMeta:
 def runs(df: Dockerfile) -> Iterator[tuple[Stage, Instruction]]:
     """Every ``RUN`` of every stage, ``ONBUILD RUN`` included (it runs in derived images)."""
     for stage in df.stages:
-        for inst in stage.instructions:
-            if inst.keyword == "RUN":
-                yield stage, inst
-            elif inst.onbuild is not None and inst.onbuild.keyword == "RUN":
-                yield stage, inst.onbuild
+        for inst in stage.of("RUN", onbuild=True):
+            yield stage, inst
 
 
 def run_commands(df: Dockerfile) -> Iterator[tuple[Stage, Instruction, tuple[Command, ...]]]:

@@ -42,3 +42,7 @@ class ModelError(Error):
 
 class StoreError(Error):
     """The findings store cannot be opened or is in a bad state."""
+
+
+class StoreBusyError(StoreError):
+    """Another writer holds the store's lock, and the caller chose not to wait."""

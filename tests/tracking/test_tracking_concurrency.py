@@ -114,3 +114,40 @@ def test_import_killed_midway_leaves_the_store_consistent(
     # The next import works (no lock left behind) and sees the store as it was.
     _finish(_worker(db_url, project, "image:web", 400, 800))
     assert _counts(store, project) == (1200, 1200, before[2] + 1)
+
+
+def test_write_now_gives_up_at_once_while_another_writer_holds_the_lock(store: Store, project: str) -> None:
+    import threading
+
+    from cnsmm.errors import StoreBusyError
+    from cnsmm.tracking.projects import ensure_project
+
+    with store.write() as conn:
+        pid = ensure_project(conn, project)
+    rename = text("UPDATE projects SET settings = :s WHERE id = :i")
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with store.write() as conn:
+            conn.execute(rename, {"s": '{"by": "import"}', "i": pid})
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        started = time.monotonic()
+        with pytest.raises(StoreBusyError, match="busy"), store.write_now() as conn:
+            conn.execute(rename, {"s": '{"by": "bookkeeping"}', "i": pid})
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+        thread.join(60)
+    with store.write_now() as conn:  # free again: the write is done, and waits keep their usual length
+        conn.execute(rename, {"s": '{"by": "later"}', "i": pid})
+    with store.read() as conn:
+        assert conn.scalar(select(Project.settings).where(Project.id == pid)) == {"by": "later"}
+    if store.dialect == "sqlite":
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
-from cnsmm.errors import StoreError
+from cnsmm.errors import StoreBusyError, StoreError
 
 ENV_DB = "CNSMM_DB"
 """Environment variable that names the store when ``--db`` is not given."""
@@ -86,6 +86,27 @@ class Store:
                 conn.rollback()
                 raise
             conn.commit()
+
+    @contextmanager
+    def write_now(self) -> Iterator[Connection]:
+        """A write transaction that does not wait for a lock another writer holds (a long
+        import on SQLite): raises :class:`StoreBusyError` instead, for work that can be done
+        later."""
+        with self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            raw = conn.connection.driver_connection  # the pragma outside SQLAlchemy's transaction
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                with conn.begin():
+                    if not sqlite:
+                        conn.exec_driver_sql("SET LOCAL lock_timeout = '100ms'")
+                    yield conn
+            except OperationalError as exc:
+                raise StoreBusyError(f"the findings store {self.url} is busy: {exc.orig}") from None
+            finally:
+                if sqlite and raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -157,7 +178,7 @@ def _create_engine(url: str, backend: str) -> Engine:
                     f"cannot create the folder of the findings store {database}: {exc.strerror}",
                     hint="Use --db with a path you may write to",
                 ) from None
-        engine = create_engine(url, connect_args={"timeout": 30.0})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -21,11 +21,10 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from cnsmm.errors import Error
-from cnsmm.tracking.store import SQLITE_BUSY_TIMEOUT_MS, Store, utcnow
+from cnsmm.errors import Error, StoreBusyError
+from cnsmm.tracking.store import Store, utcnow
 from cnsmm.web.models import ApiToken, LoginFailure, Membership, User, WebSession
 
 TOKEN_PREFIX = "cnsmm_"  # noqa: S105 - a label, not a secret
@@ -198,7 +197,8 @@ def _roles_of(conn: Connection, user_id: int) -> dict[str, Role]:
 
 def session_principal(store: Store, cookie: str) -> Principal | None:
     """The user of a session cookie, or None when unknown or expired."""
-    now, key = utcnow(), "session:" + sha256(cookie)
+    now, digest = utcnow(), sha256(cookie)
+    key = f"session:{digest}"
     known = _recall(store, key, now)
     if known is not None:
         return known
@@ -206,7 +206,7 @@ def session_principal(store: Store, cookie: str) -> Principal | None:
         row = conn.execute(
             select(User.id, User.name, User.is_admin, WebSession.csrf_token, WebSession.expires_at)
             .join(User, User.id == WebSession.user_id)
-            .where(WebSession.token_hash == key.removeprefix("session:"), WebSession.expires_at > now,
+            .where(WebSession.token_hash == digest, WebSession.expires_at > now,
                    User.disabled.is_(False))
         ).first()
         if row is None:
@@ -242,7 +242,8 @@ def create_token(
 
 def token_principal(store: Store, secret: str) -> Principal | None:
     """The principal of an API token, or None when unknown, revoked or expired."""
-    now, key = utcnow(), "token:" + sha256(secret)
+    now, digest = utcnow(), sha256(secret)
+    key = f"token:{digest}"
     known = _recall(store, key, now)
     if known is not None:
         return known
@@ -250,7 +251,7 @@ def token_principal(store: Store, secret: str) -> Principal | None:
     with store.read() as conn:
         token = conn.execute(
             select(T.c.id, T.c.name, T.c.project, T.c.role, T.c.expires_at, T.c.last_used_at)
-            .where(T.c.token_hash == key.removeprefix("token:"), T.c.revoked_at.is_(None))
+            .where(T.c.token_hash == digest, T.c.revoked_at.is_(None))
         ).first()
     if token is None or (token.expires_at and token.expires_at <= now):
         return None
@@ -263,21 +264,11 @@ def token_principal(store: Store, secret: str) -> Principal | None:
 
 def _note_use(store: Store, token_id: int, now: datetime) -> None:
     """Record a token's use if the store can take the write at once: bookkeeping never makes
-    a request wait for the write lock (a long import holds it on SQLite); a use that could not
-    be recorded is recorded on a later one."""
-    sqlite = store.dialect == "sqlite"
+    a request wait for the write lock; a use that could not be recorded is recorded on a later one."""
     try:
-        with store.engine.connect() as conn:
-            raw = conn.connection.driver_connection  # the pragma outside SQLAlchemy's transaction
-            if sqlite and raw is not None:
-                raw.execute("PRAGMA busy_timeout = 0")
-            try:
-                with conn.begin():
-                    conn.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-            finally:
-                if sqlite and raw is not None:
-                    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    except OperationalError:
+        with store.write_now() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    except StoreBusyError:
         logging.getLogger(__name__).debug("store busy: the use of API token %s is recorded later", token_id)
 
 

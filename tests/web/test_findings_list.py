@@ -286,3 +286,15 @@ def test_findings_page_offers_the_projects_tools(listed: tuple[World, str]) -> N
         assert '<option selected>trivy</option>' in page and ">grype<" not in page
         odd = c.get("/p/gamma/findings?tool=%3Cb%3Ezap").text  # kept (escaped), matches nothing
         assert "<option selected>&lt;b&gt;zap</option>" in odd
+
+
+@pytest.mark.parametrize("path", ["/api/v1/projects/gamma/findings/3000000000",
+                                  "/api/v1/projects/gamma/assessments/3000000000"])
+def test_ids_beyond_the_stores_integers_are_refused_not_failed(listed: tuple[World, str], path: str) -> None:
+    world, token = listed
+    assert world.client.get(path, headers=bearer(token)).status_code == 422
+    import base64
+    import json
+
+    cursor = base64.urlsafe_b64encode(json.dumps(["severity", 3, 2**40]).encode()).decode().rstrip("=")
+    assert world.client.get(URL, params={"after": cursor}, headers=bearer(token)).status_code == 422

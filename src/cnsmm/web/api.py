@@ -57,8 +57,7 @@ Owner = Annotated[Principal, Depends(need(Role.OWNER))]
 Admin = Annotated[Principal, Depends(need_admin)]
 MAX_UPLOAD = 2 * 1024**3
 PROJECT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
-MAX_ID = 2**62
-"""Largest id accepted: ids beyond a 64-bit integer would fail in the database instead of not matching."""
+MAX_ID = queries.MAX_ID
 
 
 class ProjectIn(BaseModel):
@@ -74,7 +73,7 @@ class FindingPatch(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
     approver: str | None = Field(default=None, max_length=200)
     expires: date | None = None
-    duplicate_of: int | None = Field(default=None, ge=1, le=2**62)
+    duplicate_of: int | None = Field(default=None, ge=1, le=MAX_ID)
     owner: str | None = Field(default=None, max_length=200)
 
 
@@ -229,7 +228,7 @@ def csv_response(store: Store, project: str, flt: queries.FindingFilter) -> Stre
 
 
 @router.get("/projects/{project}/findings/{finding_id}", responses=ok(FindingOut))
-def finding(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], who: Viewer,
+def finding(project: str, finding_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Viewer,
             store: StoreDep) -> dict[str, Any]:
     """One finding with its sources, history and comments."""
     item = queries.detail(store, _pid(store, project), finding_id)
@@ -239,7 +238,7 @@ def finding(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], who:
 
 
 @router.patch("/projects/{project}/findings/{finding_id}")
-def update_finding(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], body: FindingPatch,
+def update_finding(project: str, finding_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: FindingPatch,
                    who: Developer, store: StoreDep) -> dict[str, Any]:
     """Change status and/or owner."""
     _in_project(store, project, finding_id)
@@ -265,7 +264,7 @@ def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep)
 
 
 @router.post("/projects/{project}/findings/{finding_id}/comments", status_code=201)
-def comment(project: str, finding_id: Annotated[int, Path(ge=1, le=2**62)], body: CommentIn, who: Developer,
+def comment(project: str, finding_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: CommentIn, who: Developer,
             store: StoreDep) -> dict[str, str]:
     """Add a comment."""
     _in_project(store, project, finding_id)
@@ -361,7 +360,7 @@ def assessments(project: str, who: Viewer, store: StoreDep) -> list[dict[str, An
 
 
 @router.get("/projects/{project}/assessments/{assessment_id}")
-def assessment(project: str, assessment_id: Annotated[int, Path(ge=1, le=2**62)], who: Viewer,
+def assessment(project: str, assessment_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Viewer,
                store: StoreDep) -> dict[str, Any]:
     """One assessment document."""
     with store.read() as conn:
@@ -439,7 +438,7 @@ def new_token(project: str, body: TokenIn, who: Owner, store: StoreDep) -> dict[
 
 
 @router.delete("/projects/{project}/tokens/{token_id}")
-def delete_token(project: str, token_id: Annotated[int, Path(ge=1, le=2**62)], who: Owner,
+def delete_token(project: str, token_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Owner,
                  store: StoreDep) -> dict[str, str]:
     """Revoke a token."""
     if not revoke_token(store, project, token_id):

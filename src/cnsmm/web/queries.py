@@ -148,6 +148,9 @@ def _tools_of_finding(dialect: str) -> Any:
             .where(SRC.c.finding_id == F.c.id).scalar_subquery())
 
 
+MAX_ID = 2**31 - 1
+"""Largest id accepted anywhere: the store's ids are 32-bit integers, and a larger value
+fails in PostgreSQL instead of matching nothing."""
 MAX_CURSOR = 10_000
 """Longest cursor accepted (characters): a title sort's cursor carries the title (at most
 1000 characters, so at most about 8,000 characters encoded)."""
@@ -177,7 +180,7 @@ def _after(sort: str, cursor: str) -> Any:
         if len(cursor) > MAX_CURSOR:
             raise ValueError
         made_for, value, fid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if made_for != sort or type(fid) is not int or not 0 < fid <= 2**62:
+        if made_for != sort or type(fid) is not int or not 0 < fid <= MAX_ID:
             raise ValueError
         column, descending = SORT_KEYS[sort]
         if column is F.c.due:

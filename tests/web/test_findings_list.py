@@ -277,6 +277,9 @@ def test_findings_page_offers_its_list_as_csv(listed: tuple[World, str]) -> None
         r = c.get(link.group(1).replace("&amp;", "&"))
         assert r.status_code == 200 and r.text.startswith("id,severity,status,title")
         assert {line.split(",")[1] for line in r.text.strip().splitlines()[1:]} == {"critical"}
+        nothing = c.get("/p/no-data-yet/findings.csv")  # a project without findings: the header only
+        assert nothing.status_code == 200 and nothing.text == "id,severity,status,title,rule,category,component," \
+            "file,line,resource,image,owner,due,first_seen,tools,fingerprint\n"
 
 
 def test_findings_page_offers_the_projects_tools(listed: tuple[World, str]) -> None:

@@ -199,13 +199,12 @@ def findings(
     rows before the page, which costs more the deeper the page.
     """
     pid = queries.project_id(store, project)
-    if pid is None:
-        return {"items": [], "total": 0, "total_exact": True, "has_more": False, "next_cursor": None, "page": page,
-                "per_page": per_page}
-    try:
-        found = queries.list_page(store, pid, replace(flt, page=page, per_page=per_page, after=after))
-    except queries.CursorError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
+    found = queries.FindingsPage([], 0, True, False)
+    if pid is not None:
+        try:
+            found = queries.list_page(store, pid, replace(flt, page=page, per_page=per_page, after=after))
+        except queries.CursorError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
     return {"items": found.items, "total": found.total, "total_exact": found.total_exact, "has_more": found.has_more,
             "next_cursor": found.next_cursor, "page": page, "per_page": per_page}
 
@@ -220,8 +219,7 @@ def findings_csv(project: str, who: Viewer, store: StoreDep, flt: ListFilter) ->
 
 def csv_response(store: Store, project: str, flt: queries.FindingFilter) -> StreamingResponse:
     """A streamed CSV download of a findings list (empty, with its header, for a project with no data)."""
-    pid = queries.project_id(store, project)
-    lines = queries.export_csv(store, pid, flt) if pid is not None else iter([",".join(queries.EXPORT_COLUMNS) + "\n"])
+    lines = queries.export_csv(store, queries.project_id(store, project), flt)
     name = re.sub(r"[^A-Za-z0-9._-]", "_", project)
     return StreamingResponse(lines, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}-findings.csv"'})

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from cnsmm.errors import Error
+from cnsmm.findings import Severity
 from cnsmm.tracking.workflow import Status
 from cnsmm.web import api, queries
 from cnsmm.web.advisories import advisory_links
@@ -35,7 +36,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-SEVERITIES = ("critical", "high", "medium", "low", "info")
+SEVERITIES = tuple(s.value for s in Severity)
 
 
 def _lang(request: Request) -> str:

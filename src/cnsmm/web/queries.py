@@ -256,9 +256,10 @@ EXPORT_COLUMNS = ("id", "severity", "status", "title", "rule", "category", "comp
 """Columns of a findings list exported as CSV."""
 
 
-def export_csv(store: Store, pid: int, flt: FindingFilter) -> Iterator[str]:
-    """Every finding the filter matches, in its sort order, as CSV lines (a header first),
-    read 500 at a time; cells that a spreadsheet would run as a formula are quoted."""
+def export_csv(store: Store, pid: int | None, flt: FindingFilter) -> Iterator[str]:
+    """Every finding the filter matches, in its sort order, as CSV lines (a header first; only
+    the header for a project without data), read 500 at a time; cells that a spreadsheet would
+    run as a formula are quoted."""
     from cnsmm.tracking.export import safe_cell
 
     buffer = io.StringIO()
@@ -266,7 +267,7 @@ def export_csv(store: Store, pid: int, flt: FindingFilter) -> Iterator[str]:
     writer.writerow(EXPORT_COLUMNS)
     yield buffer.getvalue()
     after = None
-    while True:
+    while pid is not None:
         page = list_page(store, pid, replace(flt, page=1, per_page=500, after=after))
         buffer.seek(0)
         buffer.truncate()
@@ -310,7 +311,7 @@ def detail(store: Store, pid: int, finding_id: int) -> dict[str, Any] | None:
 
 def empty_overview() -> dict[str, Any]:
     """The overview of a project with no findings yet."""
-    return {"open_by_severity": dict.fromkeys(("critical", "high", "medium", "low", "info"), 0),
+    return {"open_by_severity": dict.fromkeys((s.value for s in Severity), 0),
             "sla_breaches": 0, "top_overdue_owners": []}
 
 
@@ -334,9 +335,7 @@ def overview(store: Store, pid: int) -> dict[str, Any]:
         if hit[0] <= time.monotonic():
             _recount_in_background(store, pid)
         return dict(hit[1])
-    with _overview_guard:
-        lock: threading.Lock = store.memo.setdefault(("overview-lock", pid), threading.Lock())
-    with lock:  # concurrent first callers wait for one count
+    with _overview_lock(store, pid):  # concurrent first callers wait for one count
         hit = store.memo.get(key)
         if hit is not None:
             return dict(hit[1])
@@ -362,9 +361,15 @@ def _recount(store: Store, pid: int) -> dict[str, Any]:
     return data
 
 
-def _recount_in_background(store: Store, pid: int) -> None:
+def _overview_lock(store: Store, pid: int) -> threading.Lock:
+    """The lock that lets one thread of this process count a project's overview at a time."""
     with _overview_guard:
         lock: threading.Lock = store.memo.setdefault(("overview-lock", pid), threading.Lock())
+    return lock
+
+
+def _recount_in_background(store: Store, pid: int) -> None:
+    lock = _overview_lock(store, pid)
     if not lock.acquire(blocking=False):
         return  # already counting
 

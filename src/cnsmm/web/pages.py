@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -73,6 +75,15 @@ async def _who(request: Request, project: str | None = None, role: Role = Role.V
         if held is None or held.rank < role.rank:
             return render(request, "error.html", 403, who=who, message=t("forbidden", _lang(request)))
     return who
+
+
+async def _viewed(request: Request, project: str, view: Callable[..., Response], *args: Any) -> Response:
+    """A page of ``project`` for its viewers: the caller is checked on the event loop, then
+    ``view(request, who, project, *args)`` does the store work and rendering in a worker thread."""
+    who = await _who(request, project)
+    if isinstance(who, Response):
+        return who
+    return await run_in_threadpool(view, request, who, project, *args)
 
 
 @router.get("/login")
@@ -192,10 +203,7 @@ def _radar(doc: dict[str, Any] | None, lang: str) -> Any:
 
 @router.get("/p/{project}")
 async def overview_page(request: Request, project: str) -> Response:
-    who = await _who(request, project)
-    if isinstance(who, Response):
-        return who
-    return await run_in_threadpool(_overview_view, request, who, project)
+    return await _viewed(request, project, _overview_view)
 
 
 def _overview_view(request: Request, who: Principal, project: str) -> Response:
@@ -209,14 +217,13 @@ def _overview_view(request: Request, who: Principal, project: str) -> Response:
 @router.get("/p/{project}/maturity")
 async def maturity_page(request: Request, project: str, id: Annotated[int | None, Query(ge=1, le=api.MAX_ID)] = None,
                         compare: Annotated[int | None, Query(ge=1, le=api.MAX_ID)] = None) -> Response:
-    who = await _who(request, project)
-    if isinstance(who, Response):
-        return who
-    return await run_in_threadpool(_maturity_view, request, who, project, id, compare)
+    return await _viewed(request, project, _maturity_view, id, compare)
 
 
+@lru_cache(maxsize=len(LANGS))
 def _model_names(lang: str) -> dict[str, str]:
-    """Names of the model's domains, sub-items, practices and requirements in ``lang``."""
+    """Names of the model's domains, sub-items, practices and requirements in ``lang`` (the
+    packaged model does not change while the service runs)."""
     from cnsmm.model import load_model
 
     model = load_model()
@@ -240,7 +247,7 @@ def _maturity_view(request: Request, who: Principal, project: str, id: int | Non
             comparison = compare_docs(previous, doc)
     history = api.assessments(project, who, store)
     lang = _lang(request)
-    return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc, _lang(request)),
+    return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc, lang),
                   history=history, comparison=comparison, selected=id, compare_id=compare,
                   names=_model_names(lang), status_text=lambda status: status_name(status).get(lang),
                   doc_lang=(doc or {}).get("lang", lang))
@@ -248,10 +255,7 @@ def _maturity_view(request: Request, who: Principal, project: str, id: int | Non
 
 @router.get("/p/{project}/findings")
 async def findings_page(request: Request, project: str) -> Response:
-    who = await _who(request, project)
-    if isinstance(who, Response):
-        return who
-    return await run_in_threadpool(_findings_view, request, who, project)
+    return await _viewed(request, project, _findings_view)
 
 
 def _page_filter(request: Request) -> queries.FindingFilter:
@@ -269,11 +273,11 @@ def _page_filter(request: Request) -> queries.FindingFilter:
 @router.get("/p/{project}/findings.csv")
 async def findings_csv_page(request: Request, project: str) -> Response:
     """The findings page's list (its filters and sort, every page) as a CSV download."""
-    who = await _who(request, project)
-    if isinstance(who, Response):
-        return who
-    return await run_in_threadpool(api.csv_response, get_store(request), project,
-                                   replace(_page_filter(request), after=None))
+    return await _viewed(request, project, _findings_csv)
+
+
+def _findings_csv(request: Request, who: Principal, project: str) -> Response:
+    return api.csv_response(get_store(request), project, replace(_page_filter(request), after=None))
 
 
 def _findings_view(request: Request, who: Principal, project: str) -> Response:
@@ -327,10 +331,7 @@ async def bulk_page(request: Request, project: str) -> Response:
 @router.get("/p/{project}/findings/{finding_id}")
 async def finding_page(request: Request, project: str,
                        finding_id: Annotated[int, PathParam(ge=1, le=api.MAX_ID)]) -> Response:
-    who = await _who(request, project)
-    if isinstance(who, Response):
-        return who
-    return await run_in_threadpool(_finding_view, request, who, project, finding_id)
+    return await _viewed(request, project, _finding_view, finding_id)
 
 
 def _finding_view(request: Request, who: Principal, project: str, finding_id: int) -> Response:
@@ -380,10 +381,7 @@ def _finding_change(request: Request, who: Principal, project: str, finding_id: 
 
 @router.get("/p/{project}/settings")
 async def settings_page(request: Request, project: str) -> Response:
-    who = await _who(request, project)
-    if isinstance(who, Response):
-        return who
-    return await run_in_threadpool(_settings_view, request, who, project)
+    return await _viewed(request, project, _settings_view)
 
 
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,

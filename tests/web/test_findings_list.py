@@ -301,3 +301,22 @@ def test_ids_beyond_the_stores_integers_are_refused_not_failed(listed: tuple[Wor
 
     cursor = base64.urlsafe_b64encode(json.dumps(["severity", 3, 2**40]).encode()).decode().rstrip("=")
     assert world.client.get(URL, params={"after": cursor}, headers=bearer(token)).status_code == 422
+
+
+def test_a_tool_imported_through_the_service_appears_in_the_filter_at_once(listed: tuple[World, str]) -> None:
+    import time
+
+    from tests.conftest import REPO
+
+    world, _ = listed
+    seed(world.store, "theta", ["openssl overflow"])
+    owner = bearer(create_token(world.store, "theta", Role.OWNER, name="o", created_by="t")[0])
+    with logged_in(world.client, "admin") as c:
+        assert ">grype<" not in c.get("/p/theta/findings").text  # the tools are now kept for a while
+        report = (REPO / "tests" / "importers" / "samples" / "grype-json" / "image.json").read_bytes()
+        job = c.post("/api/v1/projects/theta/imports?name=grype.json", content=report, headers=owner).json()
+        deadline = time.monotonic() + 60
+        while c.get(job["poll"], headers=owner).json()["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert ">grype<" in c.get("/p/theta/findings").text

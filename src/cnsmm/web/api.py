@@ -142,7 +142,7 @@ def _apply(store: Store, who: Principal, project: str, fid: int, patch: FindingP
     except Error as exc:
         raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
     finally:
-        queries.overview_changed(store, project)
+        queries.project_changed(store, project)
 
 
 @router.get("/me", responses=ok(MeOut))

@@ -21,7 +21,7 @@ from cnsmm.tracking.pipeline import file_sha256, import_path
 from cnsmm.tracking.projects import ensure_project
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.web.models import Job
-from cnsmm.web.queries import overview_changed
+from cnsmm.web.queries import project_changed
 
 log = logging.getLogger("cnsmm.web")
 
@@ -49,7 +49,7 @@ class JobRunner:
             summary = import_path(self.store, path, format=fmt, project=project, source_name=name,
                                   source_sha256=file_sha256(path), actor=actor)
             self._set(job_id, status="done", finished_at=utcnow(), result=dataclasses.asdict(summary))
-            overview_changed(self.store, project)
+            project_changed(self.store, project)
         except Error as exc:
             # messages name the temporary upload file: show the name the user gave instead
             message = exc.diagnostics().replace(path, name).replace(os.path.basename(path), name)

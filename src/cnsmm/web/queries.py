@@ -73,10 +73,20 @@ def project_id(store: Store, name: str) -> int | None:
     return found
 
 
+TOOLS_TTL_S = 30.0
+"""How long the list of a project's tools is reused (a tool new to the project appears in the
+findings page's filter within this time; at once after an import through this process)."""
+
+
 def project_tools(store: Store, pid: int) -> list[str]:
     """The tools that have reported to a project (its scan streams), sorted."""
+    hit: tuple[float, list[str]] | None = store.memo.get(("tools", pid))
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
     with store.read() as conn:
-        return sorted(set(conn.scalars(select(STREAM.c.tool).where(STREAM.c.project_id == pid))))
+        tools = sorted(set(conn.scalars(select(STREAM.c.tool).where(STREAM.c.project_id == pid))))
+    store.memo[("tools", pid)] = (time.monotonic() + TOOLS_TTL_S, tools)
+    return tools
 
 
 def project_names(store: Store) -> list[str]:
@@ -342,11 +352,15 @@ def overview(store: Store, pid: int) -> dict[str, Any]:
         return dict(_recount(store, pid))
 
 
-def overview_changed(store: Store, project: str) -> None:
+def project_changed(store: Store, project: str) -> None:
     """Findings of ``project`` changed in this process: kept overview figures are recounted
-    (in the background) on the next view instead of after their 30 seconds."""
+    (in the background) on the next view, and its tools read again, instead of after their
+    30 seconds."""
     pid = store.memo.get(("project", project))
-    hit = store.memo.get(("overview", pid)) if pid is not None else None
+    if pid is None:
+        return
+    store.memo.pop(("tools", pid), None)
+    hit = store.memo.get(("overview", pid))
     if hit is not None:
         store.memo[("overview", pid)] = (0.0, hit[1])
 

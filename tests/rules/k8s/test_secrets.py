@@ -21,6 +21,9 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
         ("GITHUB_TOKEN", True), ("client_secret", True), ("PRIVATE_KEY", True),
         ("DB_PASSWORD_FILE", False), ("tokenPath", False), ("AUTH_SECRET_NAME", False),
         ("ACCESS_KEY_ID", False), ("passwordPattern", False), ("LOG_LEVEL", False), ("PWD", False),
+        ("DB_PWD", True), ("REDIS_PASS", True), ("mysqlPasswd", True), ("SMTP_PW", True), ("SECRET_KEY", True),
+        ("AUTH_TOKEN", True), ("KEY_PASSPHRASE", True), ("BYPASS", False), ("PASS_THROUGH", False),
+        ("COMPASS_URL", False),
     ],
 )
 def test_secret_names(name: str, expected: bool) -> None:
@@ -42,6 +45,12 @@ def test_secret_names(name: str, expected: bool) -> None:
         ("ANYTHING", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n", True),
         ("DSN", "mysql://app:pa55word@db/app", True),
         ("DSN", "mysql://app:${PASS}@db/app", False),
+        ("AUTH_HEADER", "Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0", True),
+        ("AUTH_HEADER", "Bearer ${API_TOKEN}", False),
+        ("UPSTREAM", "Basic YWRtaW46czNjcjN0LXBhc3M=", True),
+        ("OPENAI", "sk-proj-" + "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kM9nP2rS5uV8xA1", True),
+        ("HF", "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh", True),
+        ("VAULT", "hvs." + "CAESIJ3x8Qm1yK2pL0vN9tR4eW7uZ5aB6cD", True),
         ("CHECKSUM", "0f2d2e6f4bf9b5e3c3e0c3b2f7d6a3d1b5c0a8e9f7d6c5b4a3928170615243f0", False),
         ("ID", "123e4567-e89b-12d3-a456-426614174000", False),
         ("BLOB", "q8Zr3LmT0vXw9YbK2sNf7HjD4uGa1PcE6oRi5VtQ", True),

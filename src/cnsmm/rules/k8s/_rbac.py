@@ -6,7 +6,8 @@ contain ``*``, the exact resource (``pods``, ``pods/exec``) or, for a subresourc
 ``*/<subresource>`` (``*/exec`` is exec into every resource that has it). ``pods/*`` is not a
 pattern: the API server compares it literally and it grants nothing. A ``User`` named
 ``system:serviceaccount:<namespace>:<name>`` is that service account (the name its tokens
-authenticate as), and is read as a ServiceAccount subject. A ClusterRole with an ``aggregationRule`` gets its rules from the ClusterRoles its
+authenticate as), and is read as a ServiceAccount subject. A ClusterRole with an
+``aggregationRule`` gets its rules from the ClusterRoles its
 selectors match (the controller overwrites whatever ``rules`` the manifest holds).
 """
 

@@ -131,6 +131,7 @@ def webhook_fails_open(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         if not isinstance(hook, dict):
             continue
         policy = hook.get("failurePolicy")
+        path: tuple[str | int, ...]
         if policy is None and legacy:
             how, path = f"failurePolicy unset, which defaults to Ignore in {obj.api_version}", ("webhooks", i)
         elif policy == "Ignore":

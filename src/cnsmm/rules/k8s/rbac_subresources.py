@@ -3,7 +3,8 @@ exec and attach, the kubelet proxy, token minting and workload creation.
 
 Only permissions granted by name are reported here (``pods/exec``, or ``*/exec`` for the
 subresource of every resource); ``*`` in verbs or resources is reported by K8S-050 and
-K8S-051. ``pods/*`` grants nothing (the API server compares it literally). Built-in and aggregated roles are skipped (see :mod:`.rbac`).
+K8S-051. ``pods/*`` grants nothing (the API server compares it literally). Built-in and
+aggregated roles are skipped (see :mod:`.rbac`).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def rbac_escalate_bind_impersonate(obj: K8sObject, ctx: RuleContext) -> Iterator
     requirements=RBAC_REQUIREMENTS,
     what=(
         "Flags Role and ClusterRole rules that grant `create` or `get` on `pods/exec` or "
-        "`pods/attach`, or on `*/exec` / `*/attach` (WebSocket clients, including recent kubectl versions, open exec sessions with `get`)."
+        "`pods/attach`, or on `*/exec` / `*/attach` (WebSocket clients, including recent kubectl "
+        "versions, open exec sessions with `get`)."
     ),
     why=(
         "Exec runs arbitrary commands inside the pods: the holder reads their mounted secrets and "

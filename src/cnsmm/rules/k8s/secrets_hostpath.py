@@ -55,6 +55,7 @@ SENSITIVE_TREES = {
     "/var/lib/rancher": "k3s/RKE2 data: server token, certificates and the datastore",
     "/etc/kubernetes": "control-plane certificates and kubeconfig files",
     "/etc/rancher": "k3s/RKE2 configuration and kubeconfig",
+    "/home/kubernetes": "GKE's node binaries, CNI plugins and kubelet credentials",
     "/root": "the root user's home (SSH keys, cloud credentials, kubeconfig)",
     "/home": "users' home directories (SSH keys, cloud credentials, kubeconfig)",
     "/etc/ssh": "the node's SSH host keys and configuration",

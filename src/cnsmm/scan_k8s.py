@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cnsmm.rules.base import Hit, Rule, RuleContext, Scope
@@ -26,6 +27,7 @@ class K8sChecker:
         self.suppressor = suppressor
         self.out = out
         self.objects: list[K8sObject] = []
+        self.exceptions: Any = None
         self.by_kind: dict[Scope, dict[str, list[Rule]]] = {
             s: defaultdict(list) for s in (Scope.OBJECT, Scope.POD, Scope.CONTAINER)
         }
@@ -71,6 +73,7 @@ class K8sChecker:
         failed: dict[str, set[str]] = defaultdict(set)
         evaluated: dict[str, list[str]] = defaultdict(list)
         present = {(o.namespace, o.kind, o.name) for o in self.objects}
+        self.exceptions = _exceptions(self.objects, self.suppressor)
         for obj in self.objects:
             subject = f"{set_name}::{obj.resource}"
             out.object_keys.append(f"{obj.kind}/{obj.namespace or ''}/{obj.name}")
@@ -134,6 +137,9 @@ class K8sChecker:
             if finding is None:
                 self.out.suppressed += 1
                 continue
+            expected = self.exceptions.reason(rule.id, target)
+            if expected:
+                finding = replace(finding, expected_exception=expected)
             self.out.findings.append(finding)
             failed[rule.id].add(subject)
             for other in hit.related:
@@ -155,6 +161,12 @@ def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]
         and (obj.namespace, str(ref.get("kind")), str(ref.get("name"))) in present
         for ref in refs
     )
+
+
+def _exceptions(objects: list[K8sObject], suppressor: Suppressor) -> Any:
+    from cnsmm.capabilities.exceptions import ExceptionMatcher
+
+    return ExceptionMatcher(objects, tuple(getattr(suppressor.config, "exceptions", ())))
 
 
 def _detect(objects: list[K8sObject]) -> list[Any]:

@@ -74,7 +74,7 @@ def service_nodeport(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     scope=Scope.OBJECT,
     targets=("Service",),
-    requirements=("INF.NET.L2.2", "PLT.NET.L2.2", "APP.GEN.L2.4"),
+    requirements=("INF.NET.L2.2", "PLT.NET.L2.2"),
     what=(
         "Flags Services with `type: LoadBalancer` that set no `loadBalancerSourceRanges` (nor the "
         f"`{SOURCE_RANGES_ANNOTATION}` annotation) or allow `0.0.0.0/0`, unless a cloud annotation "
@@ -222,7 +222,7 @@ def ingress_without_tls(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW,
     scope=Scope.OBJECT,
     targets=("Ingress",),
-    requirements=("PLT.NET.L3.1", "APP.GEN.L2.4"),
+    requirements=("INF.NET.L2.2",),
     what="Flags Ingress rules whose `host` starts with `*`.",
     why=(
         "A wildcard host routes every subdomain to the backend, including names nobody meant to "

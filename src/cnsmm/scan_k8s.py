@@ -28,6 +28,8 @@ class K8sChecker:
         self.out = out
         self.objects: list[K8sObject] = []
         self.exceptions: Any = None
+        self.releases: list[Any] = []
+        """Components a helmfile of the set installs (for the capability detectors)."""
         self.by_kind: dict[Scope, dict[str, list[Rule]]] = {
             s: defaultdict(list) for s in (Scope.OBJECT, Scope.POD, Scope.CONTAINER)
         }
@@ -45,6 +47,11 @@ class K8sChecker:
 
     def add_file(self, file: str, text: str) -> None:
         """Parse one manifest file and keep its objects."""
+        from cnsmm.capabilities.gitops import is_helmfile, releases_from_helmfile
+
+        if is_helmfile(file):
+            self.releases.extend(releases_from_helmfile(text, file))
+            return
         docs, problems = load_yaml(text)
         templated = "{{" in text and "}}" in text
         if templated and (problems or "/templates/" in "/" + file.replace("\\", "/")):
@@ -111,7 +118,7 @@ class K8sChecker:
         for rid, subjects in evaluated.items():
             unique = sorted(set(subjects))
             out.coverage[rid] = (unique, sorted(failed.get(rid, set())))
-        out.capabilities.extend(_detect(self.objects))
+        out.capabilities.extend(_detect(self.objects, self.releases))
         out.warnings.extend(self.suppressor.warnings)
 
     def _rules_for(self, scope: Scope, kind: str, crd: bool = False) -> list[Rule]:
@@ -169,9 +176,9 @@ def _exceptions(objects: list[K8sObject], suppressor: Suppressor) -> Any:
     return ExceptionMatcher(objects, tuple(getattr(suppressor.config, "exceptions", ())))
 
 
-def _detect(objects: list[K8sObject]) -> list[Any]:
-    if not objects:
+def _detect(objects: list[K8sObject], releases: list[Any]) -> list[Any]:
+    if not objects and not releases:
         return []
     from cnsmm.capabilities import detect
 
-    return list(detect(objects))
+    return list(detect(objects, releases))

@@ -36,7 +36,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except Error as exc:
-            click.echo(f"{exc.prefix}: {exc.diagnostics()}", err=True)
+            from cnsmm.renderers.common import printable
+
+            click.echo(printable(f"{exc.prefix}: {exc.diagnostics()}", single_line=False), err=True)
             sys.exit(exc.exit_code)
         except BrokenPipeError:  # e.g. `cnsmm rules | head`
             sys.stderr.close()

@@ -148,7 +148,7 @@ def rbac_token_create(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     scope=Scope.OBJECT,
     targets=ROLE_KINDS,
-    requirements=RBAC_REQUIREMENTS,
+    requirements=("INF.CMP.L2.2",),
     what=(
         "Flags Role and ClusterRole rules that grant `create` on pods, replication controllers, "
         "deployments, statefulsets, daemonsets, replicasets, jobs or cronjobs."

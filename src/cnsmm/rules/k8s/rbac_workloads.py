@@ -12,7 +12,6 @@ from cnsmm.rules.k8s._rbac import (
     BUILTIN_POWERFUL,
     NSA_RBAC,
     RBAC_GOOD_PRACTICES,
-    RBAC_REQUIREMENTS,
     binds_service_account,
     effective_rules,
     powers,
@@ -41,7 +40,7 @@ def _grants(binding: K8sObject, objs: ObjectSet) -> list[str]:
     severity=Severity.HIGH,
     scope=Scope.SET,
     targets=WORKLOADS,
-    requirements=(*RBAC_REQUIREMENTS, "PLT.RUN.L2.1"),
+    requirements=("PLT.ORC.L1.1", "INF.CMP.L2.2"),
     what=(
         "Relates workloads, their service accounts and the bindings and roles in the same set: "
         "flags a workload whose service account (directly, or through the "

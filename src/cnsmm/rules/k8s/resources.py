@@ -192,7 +192,7 @@ def _namespace_without(objs: ObjectSet, ctx: RuleContext, kind: str) -> Iterator
     severity=Severity.LOW,
     scope=Scope.SET,
     targets=(*WORKLOADS, "Namespace", "LimitRange"),
-    requirements=(*RES_REQUIREMENTS, "INF.CMP.L2.1"),
+    requirements=("INF.CMP.L2.1",),
     what=(
         "Flags each namespace of the set that runs workloads but holds no LimitRange (objects "
         "without `metadata.namespace` count as one namespace; system namespaces are skipped)."
@@ -221,7 +221,7 @@ def namespace_without_limitrange(objs: ObjectSet, ctx: RuleContext) -> Iterator[
     severity=Severity.LOW,
     scope=Scope.SET,
     targets=(*WORKLOADS, "Namespace", "ResourceQuota"),
-    requirements=(*RES_REQUIREMENTS, "INF.CMP.L2.1"),
+    requirements=("INF.CMP.L2.1",),
     what=(
         "Flags each namespace of the set that runs workloads but holds no ResourceQuota (objects "
         "without `metadata.namespace` count as one namespace; system namespaces are skipped)."

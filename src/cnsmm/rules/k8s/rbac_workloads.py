@@ -28,7 +28,9 @@ def _grants(binding: K8sObject, objs: ObjectSet) -> list[str]:
     if kind == "ClusterRole" and name in BUILTIN_POWERFUL:
         return [BUILTIN_POWERFUL[name]]
     role = resolve_role(binding, objs)
-    return powers(effective_rules(role, objs)) if role is not None else []
+    if role is None:
+        return []
+    return powers(effective_rules(role, objs), cluster_wide=binding.kind == "ClusterRoleBinding")
 
 
 @rule(RuleMeta(
@@ -44,8 +46,9 @@ def _grants(binding: K8sObject, objs: ObjectSet) -> list[str]:
         "flags a workload whose service account (directly, or through the "
         "`system:serviceaccounts` groups) is bound to cluster-admin, admin or edit, or to a role "
         "in the set that grants every verb on every resource, reads secrets, escalates, binds, "
-        "impersonates, execs into pods, reaches nodes/proxy or mints tokens. Roles outside the set "
-        "are not guessed at."
+        "impersonates, execs into pods, reaches nodes/proxy, mints tokens or (bound cluster-wide) "
+        "creates pods. Service accounts named as `User` subjects "
+        "(`system:serviceaccount:<namespace>:<name>`) count. Roles outside the set are not guessed at."
     ),
     why=(
         "The workload's token is mounted in every one of its pods: a remote code execution in the "

@@ -36,9 +36,13 @@ def _path(key: str) -> tuple[str, ...]:
     return ("metadata", "labels", PREFIX + key)
 
 
-def _meta(id: str, name: str, title: str, severity: Severity, **text: str) -> RuleMeta:
+def _meta(
+    id: str, name: str, title: str, severity: Severity, *, what: str, why: str, fix: str, bad: str, good: str,
+    references: tuple[str, ...],
+) -> RuleMeta:
     return RuleMeta(id=id, name=name, title=title, severity=severity, scope=Scope.OBJECT, targets=("Namespace",),
-                    requirements=PSA_REQUIREMENTS, options=_OPTIONS, **text)
+                    requirements=PSA_REQUIREMENTS, options=_OPTIONS, what=what, why=why, fix=fix, bad=bad,
+                    good=good, references=references)
 
 
 @rule(_meta(

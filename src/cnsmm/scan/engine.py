@@ -11,8 +11,8 @@ and the rule is reported once per scan as an ``internal`` input error naming the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnsmm.findings import Finding
@@ -122,13 +122,17 @@ class RuleEngine:
         return hits
 
     def emit(self, rule: Rule, message: str, file: str, line: int | None, obj: Any,
-             failing: Iterable[str]) -> bool:
+             failing: Iterable[str], expected: Callable[[str, Any], str | None] | None = None) -> bool:
         """Turn one hit into a finding unless suppressed; mark ``failing`` subjects. Returns
-        False when the hit was suppressed."""
+        False when the hit was suppressed. ``expected(rule_id, obj)`` says why the finding is
+        an expected exception (it is still reported)."""
         finding = self.suppressor.finding(rule, message, file, line, obj)
         if finding is None:
             self.out.suppressed += 1
             return False
+        reason = expected(rule.id, obj) if expected is not None else None
+        if reason:
+            finding = replace(finding, expected_exception=reason)
         self.out.findings.append(finding)
         self.out.failed[rule.id].update(failing)
         return True

@@ -35,9 +35,17 @@ class K8sSet:
         self.skipped: list[dict[str, str]] = [] if skipped is None else skipped
         """Parts left out, with the reason (appended to the list given)."""
         self.object_keys: list[str] = []
+        self.releases: list[Any] = []
+        """Components a helmfile of the set installs (for the capability detectors)."""
+        self._exceptions: Any = None
 
     def add_file(self, file: str, text: str) -> None:
         """Parse one manifest file and keep its objects."""
+        from cnsmm.capabilities.gitops import is_helmfile, releases_from_helmfile
+
+        if is_helmfile(file):
+            self.releases.extend(releases_from_helmfile(text, file))
+            return
         docs, problems = load_yaml(text)
         templated = "{{" in text and "}}" in text
         if templated and (problems or "/templates/" in "/" + file.replace("\\", "/")):
@@ -78,7 +86,11 @@ class K8sSet:
 
     def check(self) -> None:
         """Run every Kubernetes rule over the collected objects."""
+        from cnsmm.capabilities.exceptions import ExceptionMatcher
+
         engine = self.engine
+        config = engine.suppressor.config
+        self._exceptions = ExceptionMatcher(self.objects, tuple(getattr(config, "exceptions", ())))
         present = {(o.namespace, o.kind, o.name) for o in self.objects}
         for obj in self.objects:
             subject = self._subject(obj)
@@ -125,7 +137,7 @@ class K8sSet:
             else:
                 line, file = hit.line, hit.file or ""
             failing = [subject, *(self._subject(other) for other in hit.related)]
-            self.engine.emit(rule, hit.message, file, line, target, failing)
+            self.engine.emit(rule, hit.message, file, line, target, failing, self._exceptions.reason)
 
 
 def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]) -> bool:
@@ -145,10 +157,10 @@ def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]
     )
 
 
-def detect_capabilities(objects: list[K8sObject]) -> list[Any]:
-    """Security components among ``objects`` (``cnsmm.capabilities.Detection`` values)."""
-    if not objects:
+def detect_capabilities(objects: list[K8sObject], releases: list[Any]) -> list[Any]:
+    """Security components among ``objects`` and helmfile ``releases`` (``Detection`` values)."""
+    if not objects and not releases:
         return []
     from cnsmm.capabilities import detect
 
-    return list(detect(objects))
+    return list(detect(objects, releases))

@@ -114,7 +114,7 @@ def scan_set(job: SetInput, config: Config, stdin: bytes | None = None) -> SetOu
     k8s.add_rendered(job.rendered)
     k8s.check()
     out.object_keys = k8s.object_keys
-    out.capabilities.extend(detect_capabilities(k8s.objects))
+    out.capabilities.extend(detect_capabilities(k8s.objects, k8s.releases))
     out.findings.extend(engine.out.findings)
     out.suppressed += engine.out.suppressed
     out.failures = engine.out.failures

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.kube import pdb_selector
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._selectors import (
     SCALABLE_KINDS,
@@ -21,7 +22,7 @@ from cnsmm.rules.k8s._selectors import (
     minimum_replicas,
     namespace_text,
     pods_known,
-    selector_matches,
+    selects_workload,
     template_labels_in,
     workloads,
 )
@@ -90,7 +91,10 @@ def single_replica(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: list[K8sObject]) -> bool:
-    return any(p.namespace == obj.namespace and selector_matches(p.get("spec", "selector"), labels) for p in pdbs)
+    return any(
+        p.namespace == obj.namespace and selects_workload(pdb_selector(p.api_version, p.get("spec")), obj, labels)
+        for p in pdbs
+    )
 
 
 @rule(RuleMeta(
@@ -158,8 +162,8 @@ def pdb_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
             known[ns] = pods_known(objs, ns)
         if not known[ns]:
             continue
-        selector = pdb.get("spec", "selector")
-        if not any(selector_matches(selector, labels) for _, labels in template_labels_in(objs, ns)):
+        selector = pdb_selector(pdb.api_version, pdb.get("spec"))
+        if not any(selects_workload(selector, o, labels) for o, labels in template_labels_in(objs, ns)):
             yield Hit(
                 f'PodDisruptionBudget "{pdb.name}" selects no workload of {namespace_text(ns)} in these manifests',
                 ("spec", "selector"),

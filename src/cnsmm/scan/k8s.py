@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cnsmm.kube import Controllers
 from cnsmm.rules.base import Scope
 from cnsmm.scan.engine import RuleEngine
 from cnsmm.scan.sets import RenderedObject
@@ -91,7 +92,7 @@ class K8sSet:
         engine = self.engine
         config = engine.suppressor.config
         self._exceptions = ExceptionMatcher(self.objects, tuple(getattr(config, "exceptions", ())))
-        present = {(o.namespace, o.kind, o.name) for o in self.objects}
+        controllers = Controllers(o for o in self.objects if o.pod_spec() is not None)
         for obj in self.objects:
             subject = self._subject(obj)
             self.object_keys.append(f"{obj.kind}/{obj.namespace or ''}/{obj.name}")
@@ -99,7 +100,7 @@ class K8sSet:
                 self._emit(rule, engine.check(rule, obj, [subject], file=obj.file, line=obj.line, where=obj.resource),
                            obj, subject)
             pod = obj.pod_spec()
-            if pod is None or _controlled_in_set(obj, present):
+            if pod is None or controllers.controlled(obj):
                 continue
             for rule in engine.rules(Scope.POD, obj.kind, crd=True):
                 self._emit(rule, engine.check(rule, pod, [subject], file=obj.file, line=obj.line, where=obj.resource),
@@ -138,23 +139,6 @@ class K8sSet:
                 line, file = hit.line, hit.file or ""
             failing = [subject, *(self._subject(other) for other in hit.related)]
             self.engine.emit(rule, hit.message, file, line, target, failing, self._exceptions.reason)
-
-
-def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]) -> bool:
-    """True for a Pod or ReplicaSet (in a cluster dump) whose controller is in the same set.
-
-    Its pod template is checked through the controller, so a Deployment's problem is
-    reported once, not again on its ReplicaSet and on every Pod.
-    """
-    refs = obj.metadata.get("ownerReferences")
-    if not isinstance(refs, list):
-        return False
-    return any(
-        isinstance(ref, dict)
-        and ref.get("controller") is True
-        and (obj.namespace, str(ref.get("kind")), str(ref.get("name"))) in present
-        for ref in refs
-    )
 
 
 def detect_capabilities(objects: list[K8sObject], releases: list[Any]) -> list[Any]:

@@ -18,7 +18,8 @@ pipeline       ``check(p: Pipeline, ctx) -> Iterable[Hit]``                pipel
 
 Each scope has a typed check protocol (:data:`ObjectCheck`, :data:`PodCheck`, ...): mypy
 checks a rule function's signature against it, and :func:`rule` refuses, at import, a
-function whose first parameter is annotated with another scope's type. Rules are run by the
+function whose first parameter is annotated with another scope's type (e.g. a ``pod`` rule
+whose check takes a ``Container``). Rules are run by the
 scan engine (:mod:`cnsmm.scan.engine`), which isolates a rule that raises.
 
 For ``object``/``pod``/``container``/``set`` hits, ``path`` is the path from the object root
@@ -201,7 +202,7 @@ def rule(meta: RuleMeta) -> Callable[[C], C]:
             raise RegistryError(f"rule {meta.id}: no targets")
         expected = SCOPE_TARGET[meta.scope]
         got = _target_annotation(check)
-        if got is not None and got != expected:
+        if got is not None and got != expected and got in SCOPE_TARGET.values():
             raise RegistryError(
                 f"rule {meta.id}: a {meta.scope.value} rule checks a {expected} (got a check taking {got})"
             )

@@ -42,7 +42,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 CONFIG_NAMES = ("cnsmm.yaml", "cnsmm.yml", ".cnsmm.yaml")
 
-_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers"}
+_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers", "exceptions"}
 _RULE_KEYS = {"disable", "only", "severity"}
 _IGNORE_KEYS = {"rule", "path", "resource", "reason", "expires"}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
@@ -82,6 +82,8 @@ class Config:
     workers: int = 0
     """Worker processes; 0 picks automatically from input size and cores."""
     source: str | None = None
+    exceptions: tuple[Any, ...] = ()
+    """``exceptions:`` entries (``cnsmm.capabilities.exceptions.ExtraException``)."""
 
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether a rule runs under this configuration."""
@@ -156,7 +158,12 @@ def build_config(data: dict[str, Any], source: str, known_rules: set[str]) -> Co
     exclude = tuple(DEFAULT_EXCLUDES) + tuple(str(x) for x in data.get("exclude") or [])
     max_size = parse_size(data["max_file_size"], source) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
     workers = int(data.get("workers") or 0)
-    return Config(disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source)
+    from cnsmm.capabilities.exceptions import parse_extra
+
+    exceptions = parse_extra(data.get("exceptions"), f"{source}: exceptions", known_rules)
+    return Config(
+        disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source, exceptions
+    )
 
 
 def _ignore_entries(entries: Any, where_prefix: str, known_rules: set[str]) -> list[IgnoreEntry]:

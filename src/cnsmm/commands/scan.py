@@ -111,15 +111,13 @@ def _format_from_name(name: str) -> OutputFormat:
 
 
 def _text_width(output: str | None) -> int | None:
-    """Columns to wrap text output at: the terminal's for standard output on a terminal, else
-    ``$COLUMNS`` when set, else none (one finding per line, for grep)."""
-    import os
+    """Columns to wrap text output at: the terminal's (``$COLUMNS`` when set) for standard
+    output on a terminal, else none (one finding per line, for grep and files)."""
     import shutil
 
     if output is None and sys.stdout.isatty():
         return shutil.get_terminal_size().columns
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+    return None
 
 
 @click.command("scan")

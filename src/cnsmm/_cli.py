@@ -50,6 +50,7 @@ def _register() -> None:
     for module_name in (
         "cnsmm.commands.scan",
         "cnsmm.commands.track",
+        "cnsmm.commands.formats",
         "cnsmm.commands.assess",
         "cnsmm.commands.serve",
     ):

@@ -65,10 +65,12 @@ FORMAT_HINT = "Check that the file is a complete report written by the tool, or 
 class ItemParseError(ReportParseError):
     """A malformed part of a report, with where it is and what is wrong kept apart."""
 
-    def __init__(self, where: Where, what: str, hint: str | None) -> None:
-        super().__init__(f"{where}: {what}", hint=hint)
+    def __init__(self, where: Where, what: str | None = None, hint: str | None = None) -> None:
+        # ``ItemParseError(message, hint=...)`` also works, as for every Error (the parsing
+        # process sends errors back as class, message and hint).
+        super().__init__(f"{where}: {what}" if what is not None else str(where), hint=hint)
         self.where = where
-        self.what = what
+        self.what = what if what is not None else str(where).rsplit(": ", 1)[-1]
 
 
 def fail(where: Where, what: str, hint: str | None = FORMAT_HINT) -> ReportParseError:

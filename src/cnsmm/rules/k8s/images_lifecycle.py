@@ -11,9 +11,10 @@ import re
 from collections.abc import Callable, Iterator
 
 from cnsmm.findings import Severity
+from cnsmm.imageref import ImageRef, parse_image
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import WORKLOADS, where
-from cnsmm.rules.k8s.images import NSA_IMAGES, ImageRef, parse_image
+from cnsmm.rules.k8s.images import NSA_IMAGES
 from cnsmm.sources.k8s import Container
 
 FROZEN_REGISTRIES = {

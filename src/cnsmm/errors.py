@@ -1,12 +1,26 @@
-"""Errors that stop a command. Each says where, what, and what to do."""
+"""Every error that stops a command, with its exit code and HTTP status.
+
+Each says where, what, and what to do. The CLI exits with :attr:`Error.exit_code` (``_cli``
+catches :class:`Error` in one place); the web service answers with :attr:`Error.http_status`
+and :meth:`Error.diagnostics` as the detail. Map an error by its class, never by its text.
+
+Exit codes (documented in the README): 0 success, 1 findings at or above ``--fail-on``,
+2 usage, configuration or input error, 3 the run finished but is incomplete.
+"""
 
 from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+EXIT_INCOMPLETE = 3
 
 
 class Error(Exception):
     """Base class of cnsmm errors that the CLI and the API report to the user."""
 
-    exit_code = 2
+    exit_code = EXIT_ERROR
+    http_status = 422
     prefix = "error"
     """Word the CLI prints before the message."""
 
@@ -20,12 +34,15 @@ class Error(Exception):
         return f"{self.message}. {self.hint}" if self.hint else self.message
 
 
+# configuration and input
 class ConfigError(Error):
     """The configuration file or a command-line option is wrong."""
 
 
 class InputNotFoundError(Error):
     """A path given on the command line does not exist."""
+
+    http_status = 404
 
 
 class NothingScannedError(Error):
@@ -40,9 +57,83 @@ class ModelError(Error):
     """The maturity model file is invalid."""
 
 
+# results of a run
+class ScanFailed(Error):
+    """Findings at or above ``--fail-on`` (exit 1)."""
+
+    exit_code = EXIT_FINDINGS
+    prefix = "failed"
+
+
+class ScanIncomplete(Error):
+    """Some inputs could not be read, parsed or checked (exit 3)."""
+
+    exit_code = EXIT_INCOMPLETE
+    prefix = "incomplete"
+
+
+class AssessmentIncomplete(Error):
+    """The assessment ran, but the scan behind it could not read every input (exit 3)."""
+
+    exit_code = EXIT_INCOMPLETE
+    prefix = "incomplete"
+
+
+class ImportFailed(Error):
+    """Some reports could not be imported (the others were)."""
+
+
+class ImportPartial(Error):
+    """Every report was imported, but some items of them were malformed and skipped."""
+
+    exit_code = EXIT_INCOMPLETE
+
+
+# the findings store and the tracker
 class StoreError(Error):
     """The findings store cannot be opened or is in a bad state."""
 
 
 class StoreBusyError(StoreError):
     """Another writer holds the store's lock, and the caller chose not to wait."""
+
+
+class WorkflowError(Error):
+    """A status change, assignment or comment that is not allowed."""
+
+
+class FindingNotFoundError(Error):
+    """No finding has the given id."""
+
+    http_status = 404
+
+
+class ProjectNotFoundError(Error):
+    """The project does not exist in the store."""
+
+    http_status = 404
+
+
+# the service and its clients
+class AuthError(Error):
+    """Bad credentials or an invalid account value."""
+
+    http_status = 401
+
+
+class TooManyAttemptsError(AuthError):
+    """Too many failed logins from one place; the caller must wait."""
+
+    http_status = 429
+
+
+class UploadError(Error):
+    """The service refused the upload or could not be reached."""
+
+
+ALL_ERRORS: tuple[type[Error], ...] = (
+    ConfigError, InputNotFoundError, NothingScannedError, ReportParseError, ModelError, ScanFailed,
+    ScanIncomplete, AssessmentIncomplete, ImportFailed, ImportPartial, StoreError, StoreBusyError,
+    WorkflowError, FindingNotFoundError, ProjectNotFoundError, AuthError, TooManyAttemptsError, UploadError,
+)
+"""Every error class, for the documentation and the tests."""

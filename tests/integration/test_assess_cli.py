@@ -191,6 +191,7 @@ def test_reports_and_pipelines_count_and_stale_reports_do_not(tmp_path: Path, ca
     assert code == 3  # the broken report is listed, the rest still counts
     data = json.loads(out)
     assert any("broken.json" in e for e in data["inputs"]["input_errors"])
+    assert data["inputs"]["complete"] is False
     scan = next(r for r in data["requirements"] if r["id"] == "PLT.IMG.L2.1")
     assert scan["status"] == "met"
     assert any(e["source"] == "report" and e["verdict"] == "met" for e in scan["evidence"])

@@ -62,6 +62,7 @@ def assess(
         "attestations": len(evidence.attestations),
         "attestation_problems": [p.display() for p in evidence.attestation_problems],
         "input_errors": list(evidence.input_errors),
+        "complete": not evidence.input_errors,
     }
     return Assessment(
         model_version=model.version,

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cnsmm.commands._upload import upload_options, upload_target
-from cnsmm.errors import ConfigError, InputNotFoundError
+from cnsmm.errors import AssessmentIncomplete, ConfigError, InputNotFoundError
 
 _LANG = click.Choice(["zh", "en"])
 
@@ -148,7 +148,11 @@ def assess_cmd(
         stored = upload_assessment(target.url, target.token, target.project, doc)
         click.echo(f"uploaded the assessment to {target.url} ({target.project}): id {stored.get('id')}", err=True)
     if bundle.input_errors:
-        ctx.exit(3)
+        raise AssessmentIncomplete(
+            f"assessment incomplete: {len(bundle.input_errors)} input(s) could not be read (listed in the report, "
+            "`inputs.input_errors`); the levels count only what was read",
+            hint="Fix or remove those inputs and run again",
+        )
 
 
 @click.command("model")

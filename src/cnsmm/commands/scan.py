@@ -11,7 +11,7 @@ import click
 from cnsmm import __version__
 from cnsmm.commands._upload import upload_options, upload_target
 from cnsmm.config import Config, load_config, parse_size
-from cnsmm.errors import ConfigError, Error, NothingScannedError
+from cnsmm.errors import ConfigError, NothingScannedError, ScanFailed, ScanIncomplete
 from cnsmm.findings import Severity
 from cnsmm.renderers import OutputFormat, ScanReport, renderer_for
 from cnsmm.renderers.common import printable
@@ -22,22 +22,6 @@ from cnsmm.scan import ScanResult, scan_paths
 from cnsmm.scan.baseline import apply_baseline, load_baseline, write_baseline
 
 FAIL_ON = [s.value for s in Severity if s is not Severity.INFO] + ["never"]
-EXIT_FINDINGS = 1
-EXIT_INCOMPLETE = 3
-
-
-class ScanFailed(Error):
-    """Findings at or above --fail-on (exit 1)."""
-
-    exit_code = EXIT_FINDINGS
-    prefix = "failed"
-
-
-class ScanIncomplete(Error):
-    """Some inputs could not be read (exit 3)."""
-
-    exit_code = EXIT_INCOMPLETE
-    prefix = "incomplete"
 
 
 def build_config(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 from cnsmm import errors
-from cnsmm.errors import ALL_ERRORS, Error, TooManyAttemptsError
+from cnsmm.errors import ALL_ERRORS, Error
 
 
 def test_every_error_class_is_listed_with_an_exit_code_and_an_http_status() -> None:
@@ -21,6 +21,5 @@ def test_every_error_class_is_listed_with_an_exit_code_and_an_http_status() -> N
 
 
 def test_status_comes_from_the_class_not_the_message() -> None:
-    assert TooManyAttemptsError("slow down").http_status == 429
-    assert errors.AuthError("too many words in this password").http_status == 401
+    assert errors.InputNotFoundError("typo/").http_status == 404
     assert errors.AssessmentIncomplete("x").exit_code == errors.ScanIncomplete("x").exit_code == 3

@@ -1,8 +1,9 @@
 """Every error that stops a command, with its exit code and HTTP status.
 
 Each says where, what, and what to do. The CLI exits with :attr:`Error.exit_code` (``_cli``
-catches :class:`Error` in one place); the web service answers with :attr:`Error.http_status`
-and :meth:`Error.diagnostics` as the detail. Map an error by its class, never by its text.
+catches :class:`Error` in one place); :attr:`Error.http_status` is the status the web service
+should answer with, :meth:`Error.diagnostics` the detail. Map an error by its class (its
+attributes), never by its text.
 
 Exit codes (documented in the README): 0 success, 1 findings at or above ``--fail-on``,
 2 usage, configuration or input error, 3 the run finished but is incomplete.
@@ -79,16 +80,6 @@ class AssessmentIncomplete(Error):
     prefix = "incomplete"
 
 
-class ImportFailed(Error):
-    """Some reports could not be imported (the others were)."""
-
-
-class ImportPartial(Error):
-    """Every report was imported, but some items of them were malformed and skipped."""
-
-    exit_code = EXIT_INCOMPLETE
-
-
 # the findings store and the tracker
 class StoreError(Error):
     """The findings store cannot be opened or is in a bad state."""
@@ -98,42 +89,8 @@ class StoreBusyError(StoreError):
     """Another writer holds the store's lock, and the caller chose not to wait."""
 
 
-class WorkflowError(Error):
-    """A status change, assignment or comment that is not allowed."""
-
-
-class FindingNotFoundError(Error):
-    """No finding has the given id."""
-
-    http_status = 404
-
-
-class ProjectNotFoundError(Error):
-    """The project does not exist in the store."""
-
-    http_status = 404
-
-
-# the service and its clients
-class AuthError(Error):
-    """Bad credentials or an invalid account value."""
-
-    http_status = 401
-
-
-class TooManyAttemptsError(AuthError):
-    """Too many failed logins from one place; the caller must wait."""
-
-    http_status = 429
-
-
-class UploadError(Error):
-    """The service refused the upload or could not be reached."""
-
-
 ALL_ERRORS: tuple[type[Error], ...] = (
     ConfigError, InputNotFoundError, NothingScannedError, ReportParseError, ModelError, ScanFailed,
-    ScanIncomplete, AssessmentIncomplete, ImportFailed, ImportPartial, StoreError, StoreBusyError,
-    WorkflowError, FindingNotFoundError, ProjectNotFoundError, AuthError, TooManyAttemptsError, UploadError,
+    ScanIncomplete, AssessmentIncomplete, StoreError, StoreBusyError,
 )
 """Every error class, for the documentation and the tests."""

@@ -14,9 +14,13 @@ import urllib.request
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode
 
-from cnsmm.errors import UploadError
+from cnsmm.errors import Error
 
 POLL_SECONDS = 1.0
+
+
+class UploadError(Error):
+    """The service refused the upload or could not be reached."""
 
 
 def _request(method: str, url: str, token: str, body: bytes | BinaryIO | None = None,

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cnsmm.errors import ConfigError, Error, ImportFailed, ImportPartial
+from cnsmm.errors import ConfigError, Error
 from cnsmm.findings import Severity
 from cnsmm.tracking.export import finding_lines, iter_json, metrics_lines, table_lines, write_csv
 from cnsmm.tracking.importer import ImportSummary
@@ -27,6 +27,14 @@ from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class ImportFailed(Error):
+    """Some reports could not be imported (the others were)."""
+
+
+class ImportPartial(Error):
+    """Every report was imported, but some items of them were malformed and skipped."""
+
+    exit_code = 3
 
 
 def _actor() -> str:

@@ -7,9 +7,13 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cnsmm.errors import ProjectNotFoundError
+from cnsmm.errors import Error
 from cnsmm.tracking.models import Project
 from cnsmm.tracking.store import Store, lock_project, utcnow
+
+
+class ProjectNotFoundError(Error):
+    """The project does not exist in the store."""
 
 
 def ensure_project(conn: Connection, name: str) -> int:

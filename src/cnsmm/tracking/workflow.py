@@ -18,7 +18,7 @@ from datetime import date
 
 from sqlalchemy import Connection, insert, select, update
 
-from cnsmm.errors import FindingNotFoundError, WorkflowError
+from cnsmm.errors import Error
 from cnsmm.tracking.models import Comment, StatusChange, TrackedFinding
 from cnsmm.tracking.store import Store, utcnow
 
@@ -60,6 +60,14 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.DUPLICATE: frozenset({Status.OPEN}),
 }
 """Allowed manual transitions."""
+
+
+class WorkflowError(Error):
+    """A status change, assignment or comment that is not allowed."""
+
+
+class FindingNotFoundError(Error):
+    """No finding has the given id."""
 
 
 def _get(conn: Connection, finding_id: int) -> TrackedFinding:

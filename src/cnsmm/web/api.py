@@ -140,7 +140,7 @@ def _apply(store: Store, who: Principal, project: str, fid: int, patch: FindingP
         if patch.owner is not None:
             assign(store, fid, patch.owner, actor=who.name)
     except Error as exc:
-        raise HTTPException(status_code=exc.http_status, detail=exc.diagnostics()) from None
+        raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
     finally:
         queries.project_changed(store, project)
 
@@ -417,7 +417,7 @@ def set_member(project: str, body: MemberIn, who: Owner, store: StoreDep) -> dic
     try:
         set_membership(store, body.user, project, body.role)
     except Error as exc:
-        raise HTTPException(status_code=exc.http_status, detail=exc.diagnostics()) from None
+        raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
     return {"status": "saved"}
 
 

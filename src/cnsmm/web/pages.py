@@ -20,7 +20,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from cnsmm.errors import AuthError, Error
+from cnsmm.errors import Error
 from cnsmm.findings import Severity
 from cnsmm.tracking.workflow import Status
 from cnsmm.web import api, queries
@@ -28,7 +28,7 @@ from cnsmm.web.advisories import advisory_links
 from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal
 from cnsmm.web.i18n import LANGS, t, value_label
 from cnsmm.web.models import Assessment
-from cnsmm.web.security import Principal, Role, create_user, list_users, login, logout
+from cnsmm.web.security import AuthError, Principal, Role, create_user, list_users, login, logout
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "cnsmm_login_csrf"
@@ -109,7 +109,7 @@ async def login_submit(request: Request) -> Response:
         cookie, _ = await run_in_threadpool(login, get_store(request), str(form.get("username", "")),
                                             str(form.get("password", "")), address)
     except AuthError as exc:
-        status = exc.http_status
+        status = 429 if "too many" in exc.message else 401
         return render(request, "login.html", status, login_csrf=expected, next=_safe_next(str(form.get("next", "/"))),
                       error=exc.message)
     response = RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)

@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from cnsmm.errors import AuthError, StoreBusyError, TooManyAttemptsError
+from cnsmm.errors import Error, StoreBusyError
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.web.models import ApiToken, LoginFailure, Membership, User, WebSession
 
@@ -50,6 +50,10 @@ class Role(enum.StrEnum):
     def rank(self) -> int:
         """0 for viewer up to 3 for owner."""
         return list(Role).index(self)
+
+
+class AuthError(Error):
+    """Bad credentials or too many attempts."""
 
 
 @dataclass
@@ -125,7 +129,7 @@ def login(store: Store, name: str, password: str, address: str) -> tuple[str, Pr
         if _too_many(s, f"user:{name}", MAX_FAILURES_PER_USER, now) or _too_many(
             s, f"addr:{address}", MAX_FAILURES_PER_ADDRESS, now
         ):
-            raise TooManyAttemptsError("too many failed logins; wait 15 minutes and try again")
+            raise AuthError("too many failed logins; wait 15 minutes and try again")
         user = s.scalar(select(User).where(User.name == name))
         ok = False
         if user is not None and not user.disabled:

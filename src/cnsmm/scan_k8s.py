@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from cnsmm.kube import Controllers
 from cnsmm.rules.base import Hit, Rule, RuleContext, Scope
 from cnsmm.sources.interface import InputError
 from cnsmm.sources.k8s import K8sObject, ObjectSet, objects_from_documents
@@ -26,6 +28,9 @@ class K8sChecker:
         self.suppressor = suppressor
         self.out = out
         self.objects: list[K8sObject] = []
+        self.exceptions: Any = None
+        self.releases: list[Any] = []
+        """Components a helmfile of the set installs (for the capability detectors)."""
         self.by_kind: dict[Scope, dict[str, list[Rule]]] = {
             s: defaultdict(list) for s in (Scope.OBJECT, Scope.POD, Scope.CONTAINER)
         }
@@ -43,6 +48,11 @@ class K8sChecker:
 
     def add_file(self, file: str, text: str) -> None:
         """Parse one manifest file and keep its objects."""
+        from cnsmm.capabilities.gitops import is_helmfile, releases_from_helmfile
+
+        if is_helmfile(file):
+            self.releases.extend(releases_from_helmfile(text, file))
+            return
         docs, problems = load_yaml(text)
         templated = "{{" in text and "}}" in text
         if templated and (problems or "/templates/" in "/" + file.replace("\\", "/")):
@@ -70,7 +80,8 @@ class K8sChecker:
         out = self.out
         failed: dict[str, set[str]] = defaultdict(set)
         evaluated: dict[str, list[str]] = defaultdict(list)
-        present = {(o.namespace, o.kind, o.name) for o in self.objects}
+        controllers = Controllers(o for o in self.objects if o.pod_spec() is not None)
+        self.exceptions = _exceptions(self.objects, self.suppressor)
         for obj in self.objects:
             subject = f"{set_name}::{obj.resource}"
             out.object_keys.append(f"{obj.kind}/{obj.namespace or ''}/{obj.name}")
@@ -78,7 +89,7 @@ class K8sChecker:
                 evaluated[rule.id].append(subject)
                 self._emit(rule, rule.check(obj, self.ctx), obj, subject, failed)
             pod = obj.pod_spec()
-            if pod is None or _controlled_in_set(obj, present):
+            if pod is None or controllers.controlled(obj):
                 continue
             for rule in self._rules_for(Scope.POD, obj.kind, crd=True):
                 evaluated[rule.id].append(subject)
@@ -108,7 +119,7 @@ class K8sChecker:
         for rid, subjects in evaluated.items():
             unique = sorted(set(subjects))
             out.coverage[rid] = (unique, sorted(failed.get(rid, set())))
-        out.capabilities.extend(_detect(self.objects))
+        out.capabilities.extend(_detect(self.objects, self.releases))
         out.warnings.extend(self.suppressor.warnings)
 
     def _rules_for(self, scope: Scope, kind: str, crd: bool = False) -> list[Rule]:
@@ -134,32 +145,24 @@ class K8sChecker:
             if finding is None:
                 self.out.suppressed += 1
                 continue
+            expected = self.exceptions.reason(rule.id, target)
+            if expected:
+                finding = replace(finding, expected_exception=expected)
             self.out.findings.append(finding)
             failed[rule.id].add(subject)
             for other in hit.related:
                 failed[rule.id].add(f"{subject.split('::', 1)[0]}::{other.resource}")
 
 
-def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]) -> bool:
-    """True for a Pod or ReplicaSet (in a cluster dump) whose controller is in the same set.
+def _exceptions(objects: list[K8sObject], suppressor: Suppressor) -> Any:
+    from cnsmm.capabilities.exceptions import ExceptionMatcher
 
-    Its pod template is checked through the controller, so a Deployment's problem is
-    reported once, not again on its ReplicaSet and on every Pod.
-    """
-    refs = obj.metadata.get("ownerReferences")
-    if not isinstance(refs, list):
-        return False
-    return any(
-        isinstance(ref, dict)
-        and ref.get("controller") is True
-        and (obj.namespace, str(ref.get("kind")), str(ref.get("name"))) in present
-        for ref in refs
-    )
+    return ExceptionMatcher(objects, tuple(getattr(suppressor.config, "exceptions", ())))
 
 
-def _detect(objects: list[K8sObject]) -> list[Any]:
-    if not objects:
+def _detect(objects: list[K8sObject], releases: list[Any]) -> list[Any]:
+    if not objects and not releases:
         return []
     from cnsmm.capabilities import detect
 
-    return list(detect(objects))
+    return list(detect(objects, releases))

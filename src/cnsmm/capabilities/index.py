@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cnsmm.capabilities.gitops import Release, releases_from_objects
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence
 from cnsmm.capabilities.values import (
     chart_name,
@@ -21,6 +22,7 @@ from cnsmm.capabilities.values import (
     repo_matches,
     text,
 )
+from cnsmm.kube import Controllers, applied_namespace, created_by, namespace_of
 from cnsmm.sources.k8s import Container, K8sObject, PodSpec
 
 APP_LABEL_KEYS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/part-of")
@@ -66,8 +68,12 @@ class Signature:
 class Index:
     """Lookups over one set of objects, built in a single pass."""
 
-    def __init__(self, objects: Sequence[K8sObject]) -> None:
+    def __init__(self, objects: Sequence[K8sObject], releases: Sequence[Release] = ()) -> None:
         self.objects = list(objects)
+        self.releases: dict[str, list[Release]] = {}
+        """Components installed through GitOps objects and helmfiles, by chart/app name."""
+        for rel in [*releases_from_objects(self.objects), *releases]:
+            self.releases.setdefault(rel.name, []).append(rel)
         self.by_kind: dict[str, list[K8sObject]] = {}
         self.crds_by_group: dict[str, list[K8sObject]] = {}
         self.images: list[ImageUse] = []
@@ -77,7 +83,6 @@ class Index:
         self.by_repo: dict[str, list[ImageUse]] = {}
         self.position: dict[int, int] = {}
         self._presence: dict[Signature, list[CapabilityEvidence]] = {}
-        self._names: set[tuple[str, str | None, str]] = set()
         for position, obj in enumerate(self.objects):
             self.position[id(obj)] = position
             self.by_kind.setdefault(obj.kind, []).append(obj)
@@ -89,7 +94,6 @@ class Index:
             if pod is None:
                 continue
             self.pods.append((obj, pod))
-            self._names.add((obj.kind, obj.namespace, obj.name))
             for container in pod.containers():
                 image = text(container.spec.get("image"))
                 if image:
@@ -102,30 +106,20 @@ class Index:
                 for chart in ("helm.sh/chart", "chart"):
                     self._add_app(chart_name(text(labels.get(chart))), obj)
 
-        spaces = {text(k.get("namespace")) for k in self.kind("Kustomization", "kustomize.config.k8s.io")}
-        spaces.discard("")
-        self.default_namespace: str | None = spaces.pop() if len(spaces) == 1 else None
+        self.controllers = Controllers(obj for obj, _ in self.pods)
+        self.default_namespace: str | None = applied_namespace(self.objects)
         """The namespace a kustomization of this set gives objects that name none."""
 
     def namespace(self, obj: K8sObject) -> str | None:
         """``obj``'s namespace, or the set's kustomization namespace when it names none."""
-        if obj.cluster_scoped:
-            return None
-        return obj.namespace or self.default_namespace
+        return namespace_of(obj, self.default_namespace)
 
     def workloads(self) -> list[tuple[K8sObject, PodSpec]]:
         """Pod-bearing objects, without the Pods and ReplicaSets whose controller is in the set.
 
         In a cluster dump a Deployment, its ReplicaSet and its Pods describe one workload.
         """
-        out = []
-        for obj, pod in self.pods:
-            refs = obj.metadata.get("ownerReferences")
-            if not any(isinstance(r, dict) and r.get("controller") is True
-                       and (text(r.get("kind")), obj.namespace, text(r.get("name"))) in self._names
-                       for r in items(refs)):
-                out.append((obj, pod))
-        return out
+        return [(obj, pod) for obj, pod in self.pods if not self.controllers.controlled(obj)]
 
     def by_namespace(self, objects: Iterable[K8sObject]) -> dict[str | None, list[K8sObject]]:
         """``objects`` grouped by :meth:`namespace`."""
@@ -173,6 +167,10 @@ class Index:
         unique = {id(o): o for name in names for o in self.by_app.get(name, [])}
         return self._ordered(unique.values())
 
+    def released(self, names: Iterable[str]) -> list[Release]:
+        """Releases (Argo CD, Flux, helmfile) of a chart or application in ``names``."""
+        return [r for name in dict.fromkeys(names) for r in self.releases.get(name, [])]
+
     def presence(self, sig: Signature) -> list[CapabilityEvidence]:
         """Evidence that the component of ``sig`` is installed (images, labels, CRDs); cached."""
         cached = self._presence.get(sig)
@@ -192,6 +190,7 @@ class Index:
                 found.append(evidence(obj, ("metadata", "labels"), "workload labelled as the component"))
         for crd in self.crds(*sig.crd_groups)[:MAX_EVIDENCE]:
             found.append(evidence(crd, ("spec", "group"), f"defines the {text(crd.get('spec', 'group'))} API"))
+        found += [r.evidence for r in self.released(sig.labels)[:MAX_EVIDENCE]]
         return found
 
     def workloads_with_images(self, patterns: Iterable[str]) -> list[K8sObject]:
@@ -201,12 +200,7 @@ class Index:
 
 def node_wide(obj: K8sObject) -> bool:
     """A DaemonSet, or a Pod a DaemonSet created (as in a cluster dump): it runs on every node."""
-    if obj.kind == "DaemonSet":
-        return True
-    owners = obj.metadata.get("ownerReferences")
-    return obj.kind == "Pod" and any(
-        isinstance(o, dict) and o.get("kind") == "DaemonSet" for o in (owners if isinstance(owners, list) else [])
-    )
+    return obj.kind == "DaemonSet" or (obj.kind == "Pod" and created_by(obj, "DaemonSet"))
 
 
 def container_args(container: Container) -> list[str]:

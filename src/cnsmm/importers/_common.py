@@ -11,6 +11,7 @@ from typing import Any
 
 from cnsmm.errors import ReportParseError
 from cnsmm.findings import Finding, Severity
+from cnsmm.imageref import parse_lenient
 
 
 class At:
@@ -206,20 +207,11 @@ def image_repository(ref: str) -> str:
     """An image reference without its tag and digest, used as a stable scan scope.
 
     ``docker.io/library/nginx:1.25@sha256:...`` and ``nginx:1.27`` both give ``nginx``:
-    a new build of the same image repository replaces the previous scan's results.
+    a new build of the same image repository replaces the previous scan's results
+    (:attr:`cnsmm.imageref.ImageRef.familiar`).
     """
-    name = ref.strip().split("@", 1)[0]
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    if colon > slash:
-        name = name[:colon]
-    for prefix in ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-            break
-    if name.startswith("library/") and name.count("/") == 1:
-        name = name[len("library/") :]
-    return name
+    parsed = parse_lenient(ref)
+    return parsed.familiar if parsed is not None else ref.strip()
 
 
 def file_name(source: str) -> str:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from cnsmm.findings import Severity
+from cnsmm.kube.values import truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.ci._common import (
     GH_HARDENING,
@@ -18,7 +19,7 @@ from cnsmm.rules.ci._common import (
     is_checkout,
     steps,
 )
-from cnsmm.sources.pipelines.model import Pipeline, truthy
+from cnsmm.sources.pipelines.model import Pipeline
 from cnsmm.sources.yamlload import YMap
 
 GHSL_PWN = (
@@ -199,7 +200,7 @@ def self_hosted_runner_on_pull_request(p: Pipeline, ctx: RuleContext) -> Iterato
         severity=Severity.MEDIUM,
         scope=Scope.PIPELINE,
         targets=GITHUB,
-        requirements=("PLT.ORC.L3.2", "DEV.DEV.L2.1"),
+        requirements=("DEV.DEV.L2.1",),
         what=(
             "In workflows triggered by events that carry outsiders' content with a privileged token "
             "(`pull_request_target`, `workflow_run`, `issue_comment`, `issues`, `discussion`, "

@@ -59,7 +59,6 @@ _T: dict[str, tuple[str, str]] = {
     "member_role": ("Role", "角色"),
     "name": ("Name", "名称"),
     "prefix": ("Prefix", "前缀"),
-    "expires": ("Expires", "到期"),
     "all_statuses": ("all statuses", "全部状态"),
     "open_work": ("open work", "待处理"),
     "tokens": ("API tokens", "API 令牌"),

@@ -16,13 +16,29 @@ from cnsmm.errors import Error
 
 
 class _Group(click.Group):
-    """Click group that turns library errors into a message and exit code 2."""
+    """Click group that loads command modules on demand and turns library errors into a
+    message and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            import importlib
+
+            module = importlib.import_module(COMMAND_MODULES[cmd_name])
+            for command in module.COMMANDS:
+                if command.name == cmd_name:
+                    self.add_command(command)
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except Error as exc:
-            click.echo(f"{exc.prefix}: {exc.diagnostics()}", err=True)
+            from cnsmm.renderers.common import printable
+
+            click.echo(printable(f"{exc.prefix}: {exc.diagnostics()}", single_line=False), err=True)
             sys.exit(exc.exit_code)
         except BrokenPipeError:  # e.g. `cnsmm rules | head`
             sys.stderr.close()
@@ -44,18 +60,27 @@ def cli() -> None:
     """
 
 
-def _register() -> None:
-    import importlib
+COMMAND_MODULES: dict[str, str] = {
+    "scan": "cnsmm.commands.scan",
+    "rules": "cnsmm.commands.scan",
+    "baseline": "cnsmm.commands.scan",
+    "import": "cnsmm.commands.track",
+    "findings": "cnsmm.commands.track",
+    "metrics": "cnsmm.commands.track",
+    "assess": "cnsmm.commands.assess",
+    "model": "cnsmm.commands.assess",
+    "attest": "cnsmm.commands.assess",
+    "serve": "cnsmm.commands.serve",
+    "user": "cnsmm.commands.serve",
+    "token": "cnsmm.commands.serve",
+}
+"""Command name -> module whose ``COMMANDS`` list holds it. A command's module is imported only
+when that command runs (or ``--help`` lists them), so ``cnsmm --version`` and ``cnsmm scan`` do
+not load the database or web stacks."""
 
-    for module_name in (
-        "cnsmm.commands.scan",
-        "cnsmm.commands.track",
-        "cnsmm.commands.assess",
-        "cnsmm.commands.serve",
-    ):
-        module = importlib.import_module(module_name)
-        for command in module.COMMANDS:
-            cli.add_command(command)
+
+def _register() -> None:
+    """Kept for callers that expect every command to be loaded; :class:`_Group` loads on demand."""
 
 
 def main(argv: list[str] | None = None) -> None:

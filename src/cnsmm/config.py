@@ -42,7 +42,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 CONFIG_NAMES = ("cnsmm.yaml", "cnsmm.yml", ".cnsmm.yaml")
 
-_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers"}
+_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers", "exceptions"}
 _RULE_KEYS = {"disable", "only", "severity"}
 _IGNORE_KEYS = {"rule", "path", "resource", "reason", "expires"}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
@@ -82,6 +82,8 @@ class Config:
     workers: int = 0
     """Worker processes; 0 picks automatically from input size and cores."""
     source: str | None = None
+    exceptions: tuple[Any, ...] = ()
+    """``exceptions:`` entries (``cnsmm.capabilities.exceptions.ExtraException``)."""
 
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether a rule runs under this configuration."""
@@ -156,7 +158,12 @@ def build_config(data: dict[str, Any], source: str, known_rules: set[str]) -> Co
     exclude = tuple(DEFAULT_EXCLUDES) + tuple(str(x) for x in data.get("exclude") or [])
     max_size = parse_size(data["max_file_size"], source) if "max_file_size" in data else DEFAULT_MAX_FILE_SIZE
     workers = int(data.get("workers") or 0)
-    return Config(disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source)
+    from cnsmm.capabilities.exceptions import parse_extra
+
+    exceptions = parse_extra(data.get("exceptions"), f"{source}: exceptions", known_rules)
+    return Config(
+        disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source, exceptions
+    )
 
 
 def _ignore_entries(entries: Any, where_prefix: str, known_rules: set[str]) -> list[IgnoreEntry]:
@@ -208,12 +215,25 @@ def load_ignore_file(path: str | None, known_rules: set[str], cwd: Path | None =
 def load_config(
     path: str | None, known_rules: set[str], cwd: Path | None = None, *, ignore_file: str | None = None
 ) -> Config:
-    """Load ``path``, or the first of ``cnsmm.yaml`` / ``[tool.cnsmm]`` found in ``cwd``, with
-    the entries of the central ignore file (``ignore_file``, else one found in ``cwd``) added."""
+    """Load ``path``, or the first ``cnsmm.yaml`` (``cnsmm.yml``, ``.cnsmm.yaml``) or
+    ``pyproject.toml`` with ``[tool.cnsmm]`` found from ``cwd`` up to the repository root
+    (:func:`search_folders`), with the entries of the central ignore file (``ignore_file``,
+    else one found in ``cwd``) added. ``Config.source`` names the file used."""
     cwd = cwd or Path.cwd()
     config = _load_config(path, known_rules, cwd)
     extra = load_ignore_file(ignore_file, known_rules, cwd)
     return replace(config, ignore=config.ignore + tuple(extra)) if extra else config
+
+
+def search_folders(cwd: Path) -> list[Path]:
+    """Folders searched for a config file: ``cwd`` and its parents up to the repository root
+    (the nearest folder holding ``.git``), nearest first; only ``cwd`` outside a repository."""
+    start = cwd.resolve()
+    chain = [start, *start.parents]
+    for i, folder in enumerate(chain):
+        if (folder / ".git").exists():
+            return chain[: i + 1]
+    return [start]
 
 
 def _load_config(path: str | None, known_rules: set[str], cwd: Path) -> Config:
@@ -222,17 +242,18 @@ def _load_config(path: str | None, known_rules: set[str], cwd: Path) -> Config:
         if not file.is_file():
             raise ConfigError(f"{path}: config file not found")
         return _load_file(file, known_rules)
-    for name in CONFIG_NAMES:
-        if (cwd / name).is_file():
-            return _load_file(cwd / name, known_rules)
-    pyproject = cwd / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{pyproject}: invalid TOML ({exc})") from None
-        if "cnsmm" in tool:
-            return build_config(tool["cnsmm"], f"{pyproject} [tool.cnsmm]", known_rules)
+    for folder in search_folders(cwd):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return _load_file(folder / name, known_rules)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                tool = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{pyproject}: invalid TOML ({exc})") from None
+            if "cnsmm" in tool:
+                return build_config(tool["cnsmm"], f"{pyproject} [tool.cnsmm]", known_rules)
     return Config()
 
 

@@ -115,6 +115,9 @@ class Finding:
     """Stable identity the tool itself gives this result, independent of line numbers (SARIF
     ``partialFingerprints`` as sorted ``key=value`` pairs joined by ``;``); the tracker prefers
     it to the fingerprint it computes."""
+    expected_exception: str | None = None
+    """Why this finding is an expected exception (a node agent's host access, a ``privileged``
+    namespace, an admission-policy exclusion, a ``cnsmm.yaml`` exception); still reported."""
 
     def sort_key(self) -> tuple[str, int, str, str]:
         """Stable order: by file, line, rule and message."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cnsmm.rules.base import Hit, Rule, RuleContext, Scope
@@ -26,6 +27,9 @@ class K8sChecker:
         self.suppressor = suppressor
         self.out = out
         self.objects: list[K8sObject] = []
+        self.exceptions: Any = None
+        self.releases: list[Any] = []
+        """Components a helmfile of the set installs (for the capability detectors)."""
         self.by_kind: dict[Scope, dict[str, list[Rule]]] = {
             s: defaultdict(list) for s in (Scope.OBJECT, Scope.POD, Scope.CONTAINER)
         }
@@ -43,6 +47,11 @@ class K8sChecker:
 
     def add_file(self, file: str, text: str) -> None:
         """Parse one manifest file and keep its objects."""
+        from cnsmm.capabilities.gitops import is_helmfile, releases_from_helmfile
+
+        if is_helmfile(file):
+            self.releases.extend(releases_from_helmfile(text, file))
+            return
         docs, problems = load_yaml(text)
         templated = "{{" in text and "}}" in text
         if templated and (problems or "/templates/" in "/" + file.replace("\\", "/")):
@@ -71,6 +80,7 @@ class K8sChecker:
         failed: dict[str, set[str]] = defaultdict(set)
         evaluated: dict[str, list[str]] = defaultdict(list)
         present = {(o.namespace, o.kind, o.name) for o in self.objects}
+        self.exceptions = _exceptions(self.objects, self.suppressor)
         for obj in self.objects:
             subject = f"{set_name}::{obj.resource}"
             out.object_keys.append(f"{obj.kind}/{obj.namespace or ''}/{obj.name}")
@@ -108,7 +118,7 @@ class K8sChecker:
         for rid, subjects in evaluated.items():
             unique = sorted(set(subjects))
             out.coverage[rid] = (unique, sorted(failed.get(rid, set())))
-        out.capabilities.extend(_detect(self.objects))
+        out.capabilities.extend(_detect(self.objects, self.releases))
         out.warnings.extend(self.suppressor.warnings)
 
     def _rules_for(self, scope: Scope, kind: str, crd: bool = False) -> list[Rule]:
@@ -134,6 +144,9 @@ class K8sChecker:
             if finding is None:
                 self.out.suppressed += 1
                 continue
+            expected = self.exceptions.reason(rule.id, target)
+            if expected:
+                finding = replace(finding, expected_exception=expected)
             self.out.findings.append(finding)
             failed[rule.id].add(subject)
             for other in hit.related:
@@ -157,9 +170,15 @@ def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]
     )
 
 
-def _detect(objects: list[K8sObject]) -> list[Any]:
-    if not objects:
+def _exceptions(objects: list[K8sObject], suppressor: Suppressor) -> Any:
+    from cnsmm.capabilities.exceptions import ExceptionMatcher
+
+    return ExceptionMatcher(objects, tuple(getattr(suppressor.config, "exceptions", ())))
+
+
+def _detect(objects: list[K8sObject], releases: list[Any]) -> list[Any]:
+    if not objects and not releases:
         return []
     from cnsmm.capabilities import detect
 
-    return list(detect(objects))
+    return list(detect(objects, releases))

@@ -9,6 +9,8 @@ from cnsmm.assess import AssessOptions, Target, assess
 from cnsmm.assess.levels import gate
 from cnsmm.errors import ConfigError
 
+STRICT = AssessOptions(level_mode="strict")
+
 
 def _all(status: str, *, skip: tuple[str, ...] = (), upto: int = 5):  # type: ignore[no-untyped-def]
     return tuple(attest(r.id, status, note="n/a here") for r in MODEL.requirements.values()
@@ -24,7 +26,7 @@ def test_everything_met_is_level_five() -> None:
 
 def test_levels_are_cumulative_with_the_sub_item_fallback() -> None:
     # all of L1..L3 met except PLT.RUN.L2.2, which only PLT.RUN.POL has at L2
-    a = assess(bundle(attestations=_all("met", upto=3, skip=("PLT.RUN.L2.2",))), MODEL, None, paths())
+    a = assess(bundle(attestations=_all("met", upto=3, skip=("PLT.RUN.L2.2",))), MODEL, STRICT, paths())
     assert a.practices["PLT.RUN.POL"].level == 1  # L3 met does not count without L2
     assert a.practices["PLT.RUN.ISO"].level == 3  # its own L2 requirement (L2.1) is met
     assert a.practices["PLT.RUN.DET"].level == 1  # no L2 of its own: the sub-item's L2 applies
@@ -36,11 +38,11 @@ def test_levels_are_cumulative_with_the_sub_item_fallback() -> None:
 def test_progress_is_floored_never_rounded_up() -> None:
     # PLT.RUN.POL at L2 has L2.1 and L2.2; L2.1 two thirds met -> credit (2/3 + 0)/2 = 33.3%
     ev = bundle(attestations=_all("met", upto=1), checks=(check("K8S-001", "PLT.RUN.L2.1", 3, 1),))
-    p = assess(ev, MODEL, None, paths()).practices["PLT.RUN.POL"]
+    p = assess(ev, MODEL, STRICT, paths()).practices["PLT.RUN.POL"]
     assert (p.level, p.progress) == (1, 33)
     ev = bundle(attestations=(*_all("met", upto=1), attest("PLT.RUN.L2.2", "met")),
                 checks=(check("K8S-001", "PLT.RUN.L2.1", 1000, 1),))
-    p = assess(ev, MODEL, None, paths()).practices["PLT.RUN.POL"]
+    p = assess(ev, MODEL, STRICT, paths()).practices["PLT.RUN.POL"]
     assert (p.level, p.progress) == (1, 99)  # 99.95% is not 100%
 
 
@@ -62,7 +64,7 @@ def test_threshold_mode() -> None:
     # 4 of the 5 L2 requirements of INF.CMP met: strict fails L2, 80% threshold passes
     att = (*_all("met", upto=1), *(attest(f"INF.CMP.L2.{n}", "met") for n in (1, 2, 3, 4)),
            attest("INF.CMP.L2.5", "not-met"))
-    strict = assess(bundle(attestations=att), MODEL, None, paths())
+    strict = assess(bundle(attestations=att), MODEL, STRICT, paths())
     assert strict.practices["INF.CMP.DEF"].level == 1
     loose = assess(bundle(attestations=att), MODEL, AssessOptions(level_mode="threshold", level_share=50), paths())
     assert loose.practices["INF.CMP.HRD"].level >= 2

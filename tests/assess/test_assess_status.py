@@ -109,8 +109,8 @@ def test_pipeline_blocking_matters_where_the_model_asks_for_it() -> None:
 
 def test_attestation_fills_in_and_disagreement_is_reported() -> None:
     assert _req(bundle(attestations=(attest("DEV.REQ.L1.1", "met"),)), "DEV.REQ.L1.1").status == "met"
-    # an attestation cannot overrule failing objects
-    res = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 4, 1),),
+    # an attestation cannot overrule objects failing a critical rule (K8S-001 is critical)
+    res = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 4, 1, "critical"),),
                       attestations=(attest("PLT.RUN.L2.1", "met"),)), "PLT.RUN.L2.1")
     assert res.status == "partial" and res.attested == "met" and res.disagreement is not None
     assert "automated result" in res.disagreement.en and "自动化" in res.disagreement.zh

@@ -142,7 +142,7 @@ def load_attestations(path: str, model: Model, today: dt.date) -> tuple[list[Att
 
 
 def questionnaire(model: Model, paths: EvidencePaths, lang: str, today: dt.date) -> str:
-    """An attestation file to fill in: every requirement without an automated evidence path."""
+    """An attestation file to fill in: every requirement that no automated evidence can make met."""
     zh = lang == "zh"
     head = (
         "# cnsmm 声明问卷：以下要求无法从文件自动取证，请逐项回答。\n"
@@ -157,7 +157,7 @@ def questionnaire(model: Model, paths: EvidencePaths, lang: str, today: dt.date)
     lines = [head.rstrip("\n"), f"# model {model.version}, {today.isoformat()}", "", "attestations:"]
     for domain in model.domains:
         for sub in domain.sub_items:
-            todo = [r for r in sub.requirements if not paths.of(r.id).automated]
+            todo = [r for r in sub.requirements if not paths.of(r.id).can_meet]
             if not todo:
                 continue
             lines.append(f"  # ── {sub.id} {sub.name.get(lang)} ({domain.name.get(lang)})")

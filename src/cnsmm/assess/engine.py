@@ -5,7 +5,7 @@ from __future__ import annotations
 from cnsmm.assess.evidence import EvidenceBundle
 from cnsmm.assess.levels import all_levels
 from cnsmm.assess.plan import gaps_and_plan
-from cnsmm.assess.result import Assessment, AssessOptions
+from cnsmm.assess.result import LEVEL_MODES, Assessment, AssessOptions
 from cnsmm.assess.status import EvidenceIndex, requirement_status
 from cnsmm.errors import ConfigError
 from cnsmm.model.paths import EvidencePaths, default_paths
@@ -17,8 +17,8 @@ def _check_options(model: Model, options: AssessOptions) -> None:
         raise ConfigError(f"threshold {options.threshold:g} is out of range (expected 1-100)")
     if not 0 < options.level_share <= 100:
         raise ConfigError(f"level share {options.level_share:g} is out of range (expected 1-100)")
-    if options.level_mode not in ("strict", "threshold"):
-        raise ConfigError(f"level mode {options.level_mode!r} (expected strict or threshold)")
+    if options.level_mode not in LEVEL_MODES:
+        raise ConfigError(f"level mode {options.level_mode!r} (expected one of {', '.join(LEVEL_MODES)})")
     if options.report_max_age_days < 0:
         raise ConfigError(f"report max age {options.report_max_age_days} is negative")
     for did, level in options.target.domains.items():

@@ -26,6 +26,12 @@ class CheckEvidence:
     title: str = ""
     where: tuple[tuple[str, str], ...] = ()
     """(failed subject, ``file:line``) pairs, where the findings say."""
+    severity: str = "medium"
+    """Severity of the rule's findings (the most severe seen); weighs failing objects."""
+    accepted: tuple[tuple[str, str], ...] = ()
+    """(failed subject, reason) of failures that are expected exceptions (a node agent's host
+    access, a namespace that enforces Pod Security ``privileged``, a documented exception): shown
+    as accepted, counted as passing."""
 
 
 @dataclass(frozen=True, slots=True)

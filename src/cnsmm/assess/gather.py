@@ -26,14 +26,27 @@ from cnsmm.model.types import Model
 
 
 def checks_from_scan(result: Any, rule_requirements: dict[str, tuple[str, ...]]) -> list[CheckEvidence]:
-    """Rule coverage of a ``ScanResult`` with the requirements of each rule and where failures are."""
+    """Rule coverage of a ``ScanResult`` with the requirements of each rule, where failures are,
+    how severe they are and which are expected exceptions (the object counts as passing)."""
     where: dict[tuple[str, str], str] = {}
+    severity: dict[str, str] = {}
+    expected: dict[tuple[str, str], str] = {}
+    unexpected: set[tuple[str, str]] = set()
+    ranks = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
     for f in getattr(result, "findings", []):
         loc = f.location
         spot = loc.display()
+        sev = str(getattr(f.severity, "value", f.severity))
+        if f.rule not in severity or ranks.get(sev, 2) > ranks.get(severity[f.rule], 2):
+            severity[f.rule] = sev
+        reason = getattr(f, "expected_exception", None)
         for key in (loc.resource, loc.file):
             if key:
                 where.setdefault((f.rule, key), spot)
+                if reason:
+                    expected.setdefault((f.rule, key), reason)
+                else:
+                    unexpected.add((f.rule, key))
     out: list[CheckEvidence] = []
     for rule_id, cov in sorted(getattr(result, "coverage", {}).items()):
         reqs = rule_requirements.get(rule_id, ())
@@ -41,12 +54,27 @@ def checks_from_scan(result: Any, rule_requirements: dict[str, tuple[str, ...]])
             continue
         failed = tuple(sorted(set(cov.failed)))
         located = []
+        accepted = []
         for subject in failed:
             short = subject.split("::", 1)[-1]
             spot = where.get((rule_id, short)) or where.get((rule_id, subject))
             if spot:
                 located.append((subject, spot))
-        out.append(CheckEvidence(rule_id, reqs, tuple(sorted(set(cov.evaluated))), failed, "", tuple(located)))
+            reason = expected.get((rule_id, short))
+            if reason and (rule_id, short) not in unexpected:
+                accepted.append((subject, reason))
+        out.append(
+            CheckEvidence(
+                rule_id,
+                reqs,
+                tuple(sorted(set(cov.evaluated))),
+                failed,
+                "",
+                tuple(located),
+                severity.get(rule_id, "medium"),
+                tuple(accepted),
+            )
+        )
     return out
 
 

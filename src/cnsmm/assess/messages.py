@@ -25,6 +25,15 @@ _T: dict[str, tuple[str, str]] = {
         "the threshold for met is {threshold}%",
         "{evaluated} 个相关对象中有 {passing} 个（{pct}%）通过相关规则；判定为满足的阈值为 {threshold}%",
     ),
+    "check.accepted": (
+        "accepted: {what}: {reason}",
+        "已接受的例外：{what}：{reason}",
+    ),
+    "pipe.chain": (
+        "{category} step ({tool}) at {where} is one link of the tool chain; "
+        "blocking steps still missing for: {missing}",
+        "{where} 的{category}步骤（{tool}）是工具链的一环；仍缺少阻断式步骤：{missing}",
+    ),
     "summary.both": ("{checks}; besides: {presence}", "{checks}；此外：{presence}"),
     "checks.none": (
         "no scanned object is of a kind the rules {rules} apply to",

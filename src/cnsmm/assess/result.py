@@ -8,11 +8,15 @@ from datetime import datetime
 from cnsmm.assess.evidence import STATUSES
 from cnsmm.model.types import Text
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 """Version of the JSON output schema (docs/assessment.md)."""
 
-LEVEL_MODES: tuple[str, ...] = ("strict", "threshold")
-"""How a practice passes a level: every gate requirement met/NA, or a credit share."""
+LEVEL_MODES: tuple[str, ...] = ("largely", "strict", "threshold")
+"""How a practice passes a level: every gate requirement fully or largely implemented (default),
+every one met/NA (strict), or a credit share (threshold)."""
+
+RATINGS: tuple[str, ...] = ("fully", "largely", "partially", "not")
+"""How far a requirement is implemented (CMMI appraisal: FI, LI, PI, NI)."""
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,11 @@ class AssessOptions:
     """Share (percent) of relevant objects that must pass the rules for a requirement to be met."""
     report_max_age_days: int = 90
     """Imported reports older than this do not count."""
-    level_mode: str = "strict"
-    """``strict`` or ``threshold``."""
+    level_mode: str = "largely"
+    """``largely`` (default), ``strict`` or ``threshold``."""
     level_share: float = 80.0
-    """In threshold mode: credit share (percent) a level's requirements need."""
+    """Percent: in ``largely`` mode the severity-weighted passing share of objects that makes a
+    requirement largely implemented; in ``threshold`` mode the credit share a level needs."""
     target: Target = field(default_factory=Target)
     max_listed: int = 20
     """Failing objects listed per rule."""
@@ -60,6 +65,8 @@ class EvidenceItem:
     text: Text
     where: tuple[str, ...] = ()
     """Locations: ``file:line``, resources, failing objects."""
+    accepted_exception: bool = False
+    """True for an expected exception shown as evidence (accepted, not a failure)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,12 @@ class RequirementResult:
     attested: str | None = None
     """Status from a valid attestation."""
     disagreement: Text | None = None
+    rating: str = "not"
+    """fully, largely, partially or not implemented (:data:`RATINGS`)."""
+    weighted: float | None = None
+    """Severity-weighted passing share of the objects (0-1), when rules measured it."""
+    blocking: tuple[str, ...] = ()
+    """Why it is not largely implemented although most objects pass (critical failures)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +107,8 @@ class PracticeResult:
     """``level + progress/100``."""
     fallback_levels: tuple[int, ...] = ()
     """Levels where the practice has no requirement of its own and the sub-item's apply."""
+    blockers: tuple[str, ...] = ()
+    """Requirement ids that hold the next level, most actionable first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +119,12 @@ class LevelResult:
     level: int
     score: float
     target: int | None = None
+    coverage: int = 0
+    """Percent (floored) of the requirements up to the target that have any evidence."""
+    level_if_answered: int = 0
+    """The level if every open question (requirement without any evidence) were answered met."""
+    blockers: tuple[str, ...] = ()
+    """Requirement ids that hold the next level, most actionable first."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,30 +51,88 @@ def _located(subject: str, spot: str | None) -> str:
     return f"{subject.split('::', 1)[-1]} ({spot})"
 
 
-def _check_items(
-    checks: list[CheckEvidence], options: AssessOptions
-) -> tuple[list[EvidenceItem], str | None, tuple[int, int] | None]:
+_COST = {"critical": 3.0, "high": 3.0, "medium": 1.0, "low": 0.5, "info": 0.25}
+"""What a failing object costs in the weighted passing share, by the severity of its worst
+failure; a passing (or accepted) object counts 1 (docs/assessment.md, "Level rule")."""
+
+_SEV_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What the checks of one requirement say."""
+
+    items: list[EvidenceItem]
+    verdict: str | None = None
+    coverage: tuple[int, int] | None = None
+    weighted: float | None = None
+    critical: tuple[str, ...] = ()
+    """Failing objects with a critical finding (no accepted exception)."""
+
+
+def _check_items(checks: list[CheckEvidence], options: AssessOptions) -> CheckOutcome:
     items: list[EvidenceItem] = []
     evaluated: set[str] = set()
-    failed: set[str] = set()
+    failed: dict[str, str] = {}
+    """failing subject -> most severe severity among the rules it fails."""
+    accepted: dict[str, str] = {}
     for check in sorted(checks, key=lambda c: c.rule):
         if not check.evaluated:
             continue
         evaluated.update(check.evaluated)
-        failed.update(check.failed)
+        reasons = dict(check.accepted)
+        bad = [s for s in check.failed if s not in reasons]
+        for subject in bad:
+            seen = failed.get(subject)
+            if seen is None or _SEV_RANK.get(check.severity, 2) > _SEV_RANK.get(seen, 2):
+                failed[subject] = check.severity
         where = dict(check.where)
-        shown = [_located(s, where.get(s)) for s in sorted(check.failed)[: options.max_listed]]
-        if len(check.failed) > options.max_listed:
-            shown.append(f"... +{len(check.failed) - options.max_listed}")
-        key = "check.fail" if check.failed else "check.pass"
-        text = msg(key, rule=check.rule, failed=len(check.failed), evaluated=len(check.evaluated))
-        items.append(EvidenceItem("check", "not-met" if check.failed else "met", check.rule, text, tuple(shown)))
+        shown = [_located(s, where.get(s)) for s in sorted(bad)[: options.max_listed]]
+        if len(bad) > options.max_listed:
+            shown.append(f"... +{len(bad) - options.max_listed}")
+        key = "check.fail" if bad else "check.pass"
+        text = msg(key, rule=check.rule, failed=len(bad), evaluated=len(check.evaluated))
+        items.append(EvidenceItem("check", "not-met" if bad else "met", check.rule, text, tuple(shown)))
+        for subject, reason in sorted(reasons.items()):
+            if subject in check.failed:
+                accepted.setdefault(subject, reason)
+                spot = _located(subject, where.get(subject))
+                items.append(
+                    EvidenceItem(
+                        "check", "met", check.rule, msg("check.accepted", what=spot, reason=reason), (spot,), True
+                    )
+                )
     if not evaluated:
-        return items, None, None
-    passing = len(evaluated - failed)
+        return CheckOutcome(items)
+    failing = {s: sev for s, sev in failed.items() if s in evaluated}
     total = len(evaluated)
+    passing = total - len(failing)
     verdict = "met" if passing * 100 >= options.threshold * total else "partial" if passing else "not-met"
-    return items, verdict, (passing, total)
+    cost = sum(_COST.get(sev, 1.0) for sev in failing.values())
+    weighted = passing / (passing + cost) if passing + cost else 1.0
+    critical = tuple(sorted(s for s, sev in failing.items() if sev == "critical"))
+    return CheckOutcome(items, verdict, (passing, total), weighted, critical)
+
+
+def rating_of(
+    status: str, outcome: CheckOutcome | None, by_checks: bool, options: AssessOptions
+) -> tuple[str, tuple[str, ...]]:
+    """CMMI-style rating of a requirement, and the critical failures that keep it from "largely".
+
+    Met and not-applicable are fully implemented. A partial status decided by the rules is
+    largely implemented when the severity-weighted passing share reaches ``level_share`` and no
+    object fails a critical rule; any other partial status is partially implemented.
+    """
+    if status in ("met", "not-applicable"):
+        return "fully", ()
+    if status != "partial":
+        return "not", ()
+    if by_checks and outcome is not None and outcome.weighted is not None:
+        if outcome.critical:
+            return "partially", outcome.critical
+        if outcome.weighted * 100 >= options.level_share:
+            return "largely", ()
+    return "partially", ()
 
 
 def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOptions) -> list[EvidenceItem]:
@@ -126,13 +184,21 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
             )
             items.append(EvidenceItem("report", "partial", rep.path, extra))
     categories = dict(req.pipeline)
+    chain = {c for c, strength in categories.items() if strength == "chain"}
+    blocking_seen = {a.category for a in bundle.pipelines if a.category in chain and a.blocking}
     for act in bundle.pipelines:
         pipe_strength = categories.get(act.category)
         if pipe_strength is None:
             continue
-        fields = {"category": kind_name(act.category), "tool": act.tool or "?", "where": act.display()}
+        fields: dict[str, object] = {
+            "category": kind_name(act.category), "tool": act.tool or "?", "where": act.display()
+        }
         if pipe_strength == "partial":
             verdict, key = "partial", "pipe.partial"
+        elif pipe_strength == "chain" and not (act.blocking and blocking_seen == chain):
+            verdict, key = "partial", "pipe.chain"
+            gone = [kind_name(c) for c in sorted(chain - blocking_seen)]
+            fields["missing"] = Text(zh="、".join(t.zh for t in gone) or "-", en=", ".join(t.en for t in gone) or "-")
         elif pipe_strength == "blocking" and not act.blocking:
             verdict, key = "partial", "pipe.nonblocking"
         else:
@@ -167,7 +233,8 @@ def requirement_status(
     options: AssessOptions,
 ) -> RequirementResult:
     """The status of ``req`` with its evidence items, settle hints and any disagreement."""
-    items, check_verdict, coverage = _check_items(index.checks.get(req.id, []), options)
+    outcome = _check_items(index.checks.get(req.id, []), options)
+    items, check_verdict, coverage = outcome.items, outcome.verdict, outcome.coverage
     if coverage is None and paths.rules:
         items.append(
             EvidenceItem("check", "ignored", ", ".join(paths.rules), msg("checks.none", rules=", ".join(paths.rules)))
@@ -193,6 +260,7 @@ def requirement_status(
         best_text = next(i.text for i in presence if i.verdict == presence_verdict)
         summary = best_text if coverage is None else msg("summary.both", checks=summary, presence=best_text)
     status, attested, disagreement = automated or "unknown", None, None
+    by_checks = check_verdict is not None
     att = index.attestations.get(req.id)
     if att is not None:
         attested = att.status
@@ -208,16 +276,33 @@ def requirement_status(
         items.append(EvidenceItem("attestation", att.status, att.file, text, where))
         if automated is None:
             status, summary = att.status, text
+            by_checks = False
         elif automated != att.status:
-            status = automated
-            objects_fail = check_verdict in ("partial", "not-met") and att.status in ("met", "not-applicable")
-            if not objects_fail:
-                status = att.status
+            # A signed answer decides (it is the owner's documented exception), except that
+            # met or not-applicable cannot overrule objects failing a critical rule, and in
+            # strict mode cannot overrule failing objects at all.
+            overrules = att.status in ("met", "not-applicable") and check_verdict in ("partial", "not-met")
+            objects_fail = overrules and (bool(outcome.critical) or options.level_mode == "strict")
+            status = automated if objects_fail else att.status
             winner = msg("disagree.auto") if objects_fail else msg("disagree.att")
             disagreement = msg("disagree", auto=status_name(automated), att=status_name(att.status), winner=winner)
             if not objects_fail:
                 summary = text
+                by_checks = False
+    rating, blocking = rating_of(status, outcome, by_checks, options)
     settle = _settle(paths, items, attested is not None) if status in ("unknown", "partial", "not-met") else ()
     return RequirementResult(
-        req.id, req.level, status, tuple(items), summary, coverage, settle, automated, attested, disagreement
+        req.id,
+        req.level,
+        status,
+        tuple(items),
+        summary,
+        coverage,
+        settle,
+        automated,
+        attested,
+        disagreement,
+        rating,
+        outcome.weighted,
+        blocking,
     )

@@ -35,6 +35,7 @@ from cnsmm.capabilities import (  # noqa: F401 - importing a theme module regist
     waf,
 )
 from cnsmm.capabilities.docs import render_catalogue_markdown
+from cnsmm.capabilities.gitops import Release
 from cnsmm.capabilities.index import Index
 from cnsmm.capabilities.model import (
     MAX_EVIDENCE,
@@ -91,14 +92,15 @@ def _complete(meta: Detector, result: Outcome) -> Detection:
     )
 
 
-def detect(objects: Sequence[K8sObject]) -> list[Detection]:
-    """Capabilities present among ``objects`` (one set deployed together), in catalogue order.
+def detect(objects: Sequence[K8sObject], releases: Sequence[Release] = ()) -> list[Detection]:
+    """Capabilities present among ``objects`` (one set deployed together), in catalogue order;
+    ``releases`` adds components installed by files that hold no objects (helmfiles).
 
     Pure: reads the objects only. One pass builds the lookups, then each detector runs.
     """
-    if not objects:
+    if not objects and not releases:
         return []
-    ix = Index(objects)
+    ix = Index(objects, releases)
     out: list[Detection] = []
     for meta in CATALOGUE:
         result = REGISTRY[meta.id][1](ix)

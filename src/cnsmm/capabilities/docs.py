@@ -17,6 +17,13 @@ standard labels (`app.kubernetes.io/name`, `app`, `k8s-app`, Helm chart). Each d
 **effective** (present and configured to do its job) or **partial** (present, but not
 configured so that it fully counts), names the requirements it supports fully or in part,
 says why in English and Chinese, and points at the objects that show it.
+
+Components installed through GitOps objects count as deployed: an Argo CD `Application` or
+`ApplicationSet` (chart, or last folder of the source path, and the Application's name), a
+Flux `HelmRelease` (chart) or `Kustomization` (last folder of the path), and the `releases:`
+of a `helmfile.yaml` are read like a workload labelled with that name. A node agent installed
+from its chart is taken as the chart's DaemonSet unless the inline values set
+`controller.kind` to something else.
 """
 
 

@@ -87,7 +87,7 @@ def keycloak(ix: Index) -> Outcome | None:
         return None
     uses = [u for u in ix.image_uses(KEYCLOAK.images) if not u.repo.endswith("operator")]
     dev = [u for u in uses if "start-dev" in container_args(u.container)]
-    if crs or (uses and not dev):
+    if crs or (uses and not dev) or (not uses and ix.released(KEYCLOAK.labels)):
         return outcome("effective", "Keycloak runs in production mode as the identity provider.",
                        "Keycloak 以生产模式作为身份提供者运行。", found)
     why = "runs in development mode (start-dev)" if dev else "has no server in this set"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cnsmm.capabilities.gitops import Release, releases_from_objects
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence
 from cnsmm.capabilities.values import (
     chart_name,
@@ -66,8 +67,12 @@ class Signature:
 class Index:
     """Lookups over one set of objects, built in a single pass."""
 
-    def __init__(self, objects: Sequence[K8sObject]) -> None:
+    def __init__(self, objects: Sequence[K8sObject], releases: Sequence[Release] = ()) -> None:
         self.objects = list(objects)
+        self.releases: dict[str, list[Release]] = {}
+        """Components installed through GitOps objects and helmfiles, by chart/app name."""
+        for rel in [*releases_from_objects(self.objects), *releases]:
+            self.releases.setdefault(rel.name, []).append(rel)
         self.by_kind: dict[str, list[K8sObject]] = {}
         self.crds_by_group: dict[str, list[K8sObject]] = {}
         self.images: list[ImageUse] = []
@@ -173,6 +178,10 @@ class Index:
         unique = {id(o): o for name in names for o in self.by_app.get(name, [])}
         return self._ordered(unique.values())
 
+    def released(self, names: Iterable[str]) -> list[Release]:
+        """Releases (Argo CD, Flux, helmfile) of a chart or application in ``names``."""
+        return [r for name in dict.fromkeys(names) for r in self.releases.get(name, [])]
+
     def presence(self, sig: Signature) -> list[CapabilityEvidence]:
         """Evidence that the component of ``sig`` is installed (images, labels, CRDs); cached."""
         cached = self._presence.get(sig)
@@ -192,6 +201,7 @@ class Index:
                 found.append(evidence(obj, ("metadata", "labels"), "workload labelled as the component"))
         for crd in self.crds(*sig.crd_groups)[:MAX_EVIDENCE]:
             found.append(evidence(crd, ("spec", "group"), f"defines the {text(crd.get('spec', 'group'))} API"))
+        found += [r.evidence for r in self.released(sig.labels)[:MAX_EVIDENCE]]
         return found
 
     def workloads_with_images(self, patterns: Iterable[str]) -> list[K8sObject]:

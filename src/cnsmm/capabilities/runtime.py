@@ -31,6 +31,10 @@ def node_agent(ix: Index, sig: Signature, found: list[CapabilityEvidence], name:
     workloads += [o for o in ix.labelled(sig.labels) if o.pod_spec() is not None and id(o) not in seen]
     if any(node_wide(w) for w in workloads):
         return None
+    releases = ix.released(sig.labels)
+    shapes = {text(r.value("controller", "kind")).lower() or "daemonset" for r in releases}
+    if "daemonset" in shapes:
+        return None  # installed from its chart through GitOps: the chart's default is a DaemonSet
     if workloads:
         return outcome(
             "partial",

@@ -52,7 +52,7 @@ def trivy_operator(ix: Index) -> Outcome | None:
     found = ix.presence(TRIVY)
     if not found and not reports:
         return None
-    running = bool(ix.image_uses(TRIVY.images) or reports)
+    running = bool(ix.image_uses(TRIVY.images) or reports or ix.released(TRIVY.labels))
     ev = [evidence(r, ("report",), r.kind) for r in reports[:5]] + found
     if not running:
         return outcome(

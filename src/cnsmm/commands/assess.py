@@ -57,12 +57,19 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--max-report-age", type=int, default=90, show_default=True, help="Reports older (days) do not count.")
 @click.option(
     "--level-mode",
-    type=click.Choice(["strict", "threshold"]),
-    default="strict",
+    type=click.Choice(["largely", "strict", "threshold"]),
+    default="largely",
     show_default=True,
-    help="strict: every requirement of a level met or N/A; threshold: a credit share (--level-share).",
+    help="largely: every requirement of a level fully or largely implemented (docs/assessment.md); "
+    "strict: every one met or N/A; threshold: a credit share (--level-share).",
 )
-@click.option("--level-share", type=float, default=80.0, show_default=True, help="Percent for --level-mode threshold.")
+@click.option(
+    "--level-share",
+    type=float,
+    default=80.0,
+    show_default=True,
+    help="Percent: severity-weighted passing share for 'largely' (largely mode); credit share (threshold mode).",
+)
 @click.option(
     "-c",
     "--config",

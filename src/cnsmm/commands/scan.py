@@ -15,6 +15,8 @@ from cnsmm.config import Config, load_config, parse_size
 from cnsmm.errors import ConfigError, Error, NothingScannedError
 from cnsmm.findings import Severity
 from cnsmm.renderers import OutputFormat, ScanReport, renderer_for
+from cnsmm.renderers.common import printable
+from cnsmm.renderers.interface import GroupBy
 from cnsmm.rules import all_rules, get_rule
 from cnsmm.rules.docs import rule_markdown, rules_json, rules_markdown
 from cnsmm.scan import ScanResult, scan_paths
@@ -103,8 +105,21 @@ def _pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tu
 
 def _format_from_name(name: str) -> OutputFormat:
     suffix = Path(name).suffix.lower()
-    mapping = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown", ".txt": "text"}
+    mapping = {".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown", ".txt": "text",
+               ".html": "html", ".htm": "html", ".csv": "csv"}
     return OutputFormat(mapping.get(suffix, "text"))
+
+
+def _text_width(output: str | None) -> int | None:
+    """Columns to wrap text output at: the terminal's for standard output on a terminal, else
+    ``$COLUMNS`` when set, else none (one finding per line, for grep)."""
+    import os
+    import shutil
+
+    if output is None and sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
 
 
 @click.command("scan")
@@ -126,7 +141,13 @@ def _format_from_name(name: str) -> OutputFormat:
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than this (default 10MB).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: automatic).")
-@click.option("-v", "--verbose", is_flag=True, help="List skipped files and parts.")
+@click.option("--group-by", type=click.Choice([g.value for g in GroupBy]), default="file", show_default=True,
+              help="Text output: group findings by file, rule or Kubernetes resource.")
+@click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default="info", show_default=True,
+              help="Text, Markdown and HTML output: show findings at or above this severity (counts, machine "
+                   "formats and --fail-on still cover every finding).")
+@click.option("-q", "--quiet", is_flag=True, help="Text output: the summary only (and unreadable inputs).")
+@click.option("-v", "--verbose", is_flag=True, help="Say which config file was used; list skipped files and parts.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @upload_options("Also send the results to a cnsmm service at URL.")
 def scan_cmd(
@@ -135,6 +156,7 @@ def scan_cmd(
     disable: tuple[str, ...],
     exclude: tuple[str, ...], max_file_size: str | None, workers: int | None, verbose: bool,
     progress: bool | None, upload_url: str | None, token: str | None, project: str | None,
+    group_by: str = "file", min_severity: str = "info", quiet: bool = False,
 ) -> None:
     """Scan Kubernetes manifests, cluster dumps, Dockerfiles and CI pipelines.
 
@@ -144,6 +166,10 @@ def scan_cmd(
     pairs = _pair_outputs(formats, outputs)
     target = upload_target(upload_url, token, project)
     config = build_config(config_path, enable, disable, exclude, max_file_size, workers, ignore_file)
+    if verbose:
+        click.echo(f"config: {printable(config.source)}" if config.source else
+                   "config: none found (looked for cnsmm.yaml, .cnsmm.yaml and [tool.cnsmm] in pyproject.toml "
+                   "from the current folder up to the repository root)", err=True)
     show = progress if progress is not None else sys.stderr.isatty()
     result = run_scan(paths, config, show)
     if baseline_path:
@@ -151,14 +177,16 @@ def scan_cmd(
     if result.objects == 0 and result.other_files == 0:
         read = f"{result.files} file(s) read" if result.files else "no candidate files found"
         for e in result.errors:
-            click.echo(f"error: {e.display()}", err=True)
+            click.echo(f"error: {printable(e.display())}", err=True)
         raise NothingScannedError(
             f"no Kubernetes object, Dockerfile or CI pipeline found in {', '.join(paths)} ({read})",
             hint="Check the path; manifests need .yaml, .yml or .json (any case) and apiVersion + kind",
         )
     for fmt, output in pairs:
         color = output is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
-        report = ScanReport(result, list(paths), __version__, fail_on, verbose=verbose, color=color)
+        report = ScanReport(result, list(paths), __version__, fail_on, verbose=verbose, color=color,
+                            group_by=GroupBy(group_by), min_severity=Severity(min_severity), quiet=quiet,
+                            width=_text_width(output))
         text = renderer_for(fmt).render(report)
         if output:
             Path(output).write_text(text, encoding="utf-8")
@@ -193,13 +221,18 @@ def scan_cmd(
 @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True)
 def rules_cmd(rule_id: str | None, fmt: str) -> None:
-    """List the rules, or print the page of RULE_ID."""
+    """List the rules, or print the page of RULE_ID (rendered on a terminal, Markdown otherwise)."""
     rules = all_rules()
     if rule_id:
         rule = get_rule(rule_id)
         if rule is None:
             raise ConfigError(f"unknown rule id {rule_id!r}", hint="Run `cnsmm rules` to list ids")
         rules = [rule]
+        if fmt == "text" and sys.stdout.isatty():
+            from cnsmm.renderers.rulepage import render_rule_page
+
+            click.echo(render_rule_page(rule.meta, width=_text_width(None), color=True), nl=False)
+            return
         if fmt != "json":
             click.echo(rule_markdown(rule.meta), nl=False)
             return
@@ -225,7 +258,7 @@ def baseline_cmd(paths: tuple[str, ...], output: str, config_path: str | None) -
     click.echo(f"wrote {len(result.findings)} findings to {output}", err=True)
     if not result.complete:
         for e in result.errors:
-            click.echo(f"warning: {e.display()}", err=True)
+            click.echo(f"warning: {printable(e.display())}", err=True)
 
 
 COMMANDS = [scan_cmd, rules_cmd, baseline_cmd]

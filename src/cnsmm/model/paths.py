@@ -42,6 +42,17 @@ class RequirementPaths:
         """True when some file, cluster dump, report or pipeline can show it."""
         return bool(self.rules or self.detectors or self.reports or self.pipeline)
 
+    @property
+    def can_meet(self) -> bool:
+        """True when automated evidence alone can make it met (not only partial): a rule, a
+        detector, or a report kind or pipeline category that is not marked ``partial``."""
+        return bool(
+            self.rules
+            or self.detectors
+            or any(s != "partial" for _, s in self.reports)
+            or any(s != "partial" for _, s in self.pipeline)
+        )
+
     def kinds(self) -> tuple[str, ...]:
         """The evidence paths available, a subset of :data:`EVIDENCE_KINDS`; attestation always."""
         have = {

@@ -37,8 +37,10 @@ PIPELINE_CATEGORIES: tuple[str, ...] = (
 REPORT_STRENGTHS: tuple[str, ...] = ("met", "partial", "clean")
 """How far a report kind evidences a requirement (``clean``: met only without critical/high findings)."""
 
-PIPELINE_STRENGTHS: tuple[str, ...] = ("met", "partial", "blocking")
-"""How far a pipeline category evidences a requirement (``blocking``: met only when it fails the build)."""
+PIPELINE_STRENGTHS: tuple[str, ...] = ("met", "partial", "blocking", "chain")
+"""How far a pipeline category evidences a requirement (``blocking``: met only when it fails the
+build; ``chain``: met only when every ``chain`` category of the requirement has a blocking step,
+partial while some run)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Scan output renderers: text, JSON, SARIF 2.1.0, JUnit XML and Markdown."""
+"""Scan output renderers: text, JSON, SARIF 2.1.0, JUnit XML, Markdown, HTML, CSV, GitLab SAST and
+GitLab Code Quality."""
 
 from __future__ import annotations
 
@@ -31,5 +32,21 @@ def renderer_for(fmt: OutputFormat) -> Renderer:
         from cnsmm.renderers.markdown import MarkdownRenderer
 
         return MarkdownRenderer()
+    elif fmt is OutputFormat.HTML:
+        from cnsmm.renderers.html import HtmlRenderer
+
+        return HtmlRenderer()
+    elif fmt is OutputFormat.CSV:
+        from cnsmm.renderers.csvfmt import CsvRenderer
+
+        return CsvRenderer()
+    elif fmt is OutputFormat.GITLAB_SAST:
+        from cnsmm.renderers.gitlab import GitlabSastRenderer
+
+        return GitlabSastRenderer()
+    elif fmt is OutputFormat.GITLAB_CODEQUALITY:
+        from cnsmm.renderers.gitlab import GitlabCodeQualityRenderer
+
+        return GitlabCodeQualityRenderer()
     else:
         assert_never(fmt)

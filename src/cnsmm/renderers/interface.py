@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from cnsmm.findings import Severity
 from cnsmm.scan import ScanResult
 
 
@@ -18,6 +19,18 @@ class OutputFormat(str, enum.Enum):
     SARIF = "sarif"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    HTML = "html"
+    CSV = "csv"
+    GITLAB_SAST = "gitlab-sast"
+    GITLAB_CODEQUALITY = "gitlab-codequality"
+
+
+class GroupBy(str, enum.Enum):
+    """How the text report groups findings."""
+
+    FILE = "file"
+    RULE = "rule"
+    RESOURCE = "resource"
 
 
 @dataclass
@@ -31,6 +44,15 @@ class ScanReport:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     verbose: bool = False
     color: bool = False
+    group_by: GroupBy = GroupBy.FILE
+    """Grouping of the text report."""
+    min_severity: Severity = Severity.INFO
+    """Human reports (text, Markdown, HTML) show findings at or above this; counts and machine
+    formats always cover every finding. Independent of ``fail_on``."""
+    quiet: bool = False
+    """Text report: the summary only."""
+    width: int | None = None
+    """Text report: wrap lines at this many columns (between words); None for no wrapping."""
 
 
 class Renderer(ABC):

@@ -27,6 +27,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "fix": f.fix,
         "requirements": list(f.requirements),
         "references": list(f.references),
+        "expected_exception": f.expected_exception,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from cnsmm.findings import Severity
+from cnsmm.renderers.common import shown
 from cnsmm.renderers.interface import Renderer, ScanReport
 from cnsmm.renderers.jsonfmt import summary
 
@@ -41,9 +42,11 @@ class MarkdownRenderer(Renderer):
         lines += [f"| {sev.value} | {s['by_severity'][sev.value]} |" for sev in Severity]
         if r.suppressed or r.baselined:
             lines += ["", f"Suppressed: {r.suppressed}; in baseline: {r.baselined}."]
-        if r.findings:
+        ordered = shown(report)
+        if len(ordered) < len(r.findings):
+            lines += ["", f"{len(r.findings) - len(ordered)} finding(s) below {report.min_severity.value} not listed."]
+        if ordered:
             lines += ["", "| Severity | Rule | Location | Resource | Message |", "|---|---|---|---|---|"]
-            ordered = sorted(r.findings, key=lambda f: (-f.severity.rank, f.sort_key()))
             for f in ordered[:MAX_ROWS]:
                 lines.append(
                     f"| {f.severity.value} | {md_escape(f.rule)} | {md_escape(f.location.display())} | "

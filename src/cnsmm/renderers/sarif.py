@@ -90,6 +90,8 @@ class SarifRenderer(Renderer):
                 "partialFingerprints": {"cnsmmFingerprint/v1": fingerprint(f)},
                 "properties": {"severity": f.severity.value},
             }
+            if f.expected_exception:
+                result["properties"]["expectedException"] = f.expected_exception
             if f.rule in index:
                 result["ruleIndex"] = index[f.rule]
             results.append(result)

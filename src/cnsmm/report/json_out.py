@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from cnsmm import __version__
@@ -17,6 +18,7 @@ def _item(item: EvidenceItem, lang: str) -> dict[str, Any]:
         "ref": item.ref,
         "text": item.text.get(lang),
         "where": list(item.where),
+        "accepted_exception": item.accepted_exception,
     }
 
 
@@ -29,6 +31,9 @@ def _req(model: Model, r: RequirementResult, lang: str) -> dict[str, Any]:
         "practices": list(req.practices),
         "text": req.text.get(lang),
         "status": r.status,
+        "rating": r.rating,
+        "weighted_share": None if r.weighted is None else math.floor(r.weighted * 1000) / 10,
+        "critical_failures": list(r.blocking),
         "summary": r.summary.get(lang),
         "coverage": {"passing": r.coverage[0], "evaluated": r.coverage[1]} if r.coverage else None,
         "automated": r.automated,
@@ -56,7 +61,15 @@ def to_dict(a: Assessment, model: Model, lang: str = "en", comparison: dict[str,
             "level_share": o.level_share,
             "target": {"overall": o.target.overall, "domains": dict(o.target.domains)},
         },
-        "overall": {"level": a.overall.level, "score": a.overall.score, "target": a.overall.target},
+        "overall": {
+            "level": a.overall.level,
+            "score": a.overall.score,
+            "target": a.overall.target,
+            "coverage": a.overall.coverage,
+            "level_if_answered": a.overall.level_if_answered,
+            "blockers": list(a.overall.blockers),
+            "open_questions": sum(1 for r in a.requirements.values() if r.status == "unknown"),
+        },
         "domains": [
             {
                 "id": d.id,
@@ -64,6 +77,9 @@ def to_dict(a: Assessment, model: Model, lang: str = "en", comparison: dict[str,
                 "level": d.level,
                 "score": d.score,
                 "target": d.target,
+                "coverage": d.coverage,
+                "level_if_answered": d.level_if_answered,
+                "blockers": list(d.blockers),
             }
             for d in a.domains.values()
         ],
@@ -75,6 +91,9 @@ def to_dict(a: Assessment, model: Model, lang: str = "en", comparison: dict[str,
                 "level": s.level,
                 "score": s.score,
                 "target": s.target,
+                "coverage": s.coverage,
+                "level_if_answered": s.level_if_answered,
+                "blockers": list(s.blockers),
             }
             for s in a.sub_items.values()
         ],
@@ -87,6 +106,7 @@ def to_dict(a: Assessment, model: Model, lang: str = "en", comparison: dict[str,
                 "progress": p.progress,
                 "score": p.score,
                 "fallback_levels": list(p.fallback_levels),
+                "blockers": list(p.blockers),
             }
             for p in a.practices.values()
         ],

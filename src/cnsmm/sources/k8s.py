@@ -38,6 +38,8 @@ CRD_POD_SPEC_PATHS: dict[tuple[str, str], Path] = {
     ("apps.kruise.io", "DaemonSet"): ("spec", "template", "spec"),
     ("keda.sh", "ScaledJob"): ("spec", "jobTargetRef", "template", "spec"),
     ("batch.volcano.sh", "Job"): ("spec", "tasks", 0, "template", "spec"),
+    ("apps.openshift.io", "DeploymentConfig"): ("spec", "template", "spec"),
+    ("", "DeploymentConfig"): ("spec", "template", "spec"),  # OpenShift 3 served it as v1
 }
 """Pod templates of common custom resources, by (API group, kind)."""
 

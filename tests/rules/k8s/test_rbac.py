@@ -21,7 +21,11 @@ def test_allows_reads_wildcards_and_subresources() -> None:
     assert _rule(["*"], ["secrets"], ["*"]).allows("list", "", "secrets", explicit=True)
     assert _rule([""], ["*"], ["get"]).allows("get", "", "secrets")
     assert not _rule([""], ["*"], ["get"]).allows("get", "", "secrets", explicit=True)
-    assert _rule([""], ["pods/*"], ["create"]).allows("create", "", "pods/exec", explicit=True)
+    # the API server matches "*", the exact resource and "*/<subresource>"; "pods/*" is literal
+    assert not _rule([""], ["pods/*"], ["create"]).allows("create", "", "pods/exec")
+    assert _rule([""], ["*/exec"], ["create"]).allows("create", "", "pods/exec", explicit=True)
+    assert not _rule([""], ["*/exec"], ["create"]).allows("create", "", "pods")
+    assert not _rule([""], ["*/exec"], ["create"]).allows("create", "", "pods/attach")
     assert not _rule([""], ["pods"], ["create"]).allows("create", "", "pods/exec")
 
 

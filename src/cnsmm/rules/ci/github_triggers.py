@@ -199,7 +199,7 @@ def self_hosted_runner_on_pull_request(p: Pipeline, ctx: RuleContext) -> Iterato
         severity=Severity.MEDIUM,
         scope=Scope.PIPELINE,
         targets=GITHUB,
-        requirements=("PLT.ORC.L3.2", "DEV.DEV.L2.1"),
+        requirements=("DEV.DEV.L2.1",),
         what=(
             "In workflows triggered by events that carry outsiders' content with a privileged token "
             "(`pull_request_target`, `workflow_run`, `issue_comment`, `issues`, `discussion`, "

@@ -66,7 +66,7 @@ def _printed(text: str) -> Iterator[str]:
         severity=Severity.HIGH,
         scope=Scope.PIPELINE,
         targets=BUILD_SYSTEMS,
-        requirements=("PLT.ORC.L2.3", "PLT.ORC.L3.2"),
+        requirements=("DEV.DEV.L2.1",),
         what=(
             "Flags `echo`/`printf`/`Write-Host` commands whose output goes to the log (not piped into "
             "another command, not redirected to a file) and that print `${{ secrets.* }}`, a variable "
@@ -113,7 +113,7 @@ def secret_printed(p: Pipeline, ctx: RuleContext) -> Iterator[Hit]:
         severity=Severity.HIGH,
         scope=Scope.PIPELINE,
         targets=JENKINS,
-        requirements=("PLT.ORC.L3.2", "PLT.ORC.L2.3"),
+        requirements=("DEV.DEV.L2.1",),
         what=(
             "Flags `sh`/`bat`/`powershell` steps written as double-quoted Groovy strings that expand a "
             'credential variable (`"${PASSWORD}"`, `"$TOKEN"`, `"${env.TOKEN}"`) bound by '
@@ -171,7 +171,7 @@ _DEBUG = {"CI_DEBUG_TRACE": "gitlab-ci", "CI_DEBUG_SERVICES": "gitlab-ci", "syst
         severity=Severity.HIGH,
         scope=Scope.PIPELINE,
         targets=GITLAB + AZURE,
-        requirements=("PLT.ORC.L2.3", "PLT.ORC.L3.2"),
+        requirements=("DEV.DEV.L2.1",),
         what=(
             "Flags GitLab `CI_DEBUG_TRACE` / `CI_DEBUG_SERVICES` and Azure `system.debug` set to true in "
             "the pipeline's or a job's variables."

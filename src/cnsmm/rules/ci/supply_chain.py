@@ -98,7 +98,7 @@ def _secret_inputs(values: dict[str, Any]) -> list[tuple[str, str]]:
         severity=Severity.HIGH,
         scope=Scope.PIPELINE,
         targets=GITHUB,
-        requirements=("PLT.ORC.L3.2", "DEV.DEV.L3.1"),
+        requirements=("DEV.DEV.L2.1", "DEV.DEV.L3.1"),
         what=(
             "Flags `${{ secrets.* }}` given in `with:` or `env:` to a step whose action is not owned by "
             "GitHub and not pinned to a commit SHA, and `secrets: inherit` or explicit `secrets:` given "

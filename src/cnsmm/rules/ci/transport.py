@@ -66,7 +66,7 @@ def _variable_scopes(p: Pipeline) -> Iterator[tuple[str, dict[str, Any], dict[st
         severity=Severity.HIGH,
         scope=Scope.PIPELINE,
         targets=BUILD_SYSTEMS,
-        requirements=("PLT.IMG.L2.4", "DEV.DEV.L2.1"),
+        requirements=("DEV.DEV.L2.1",),
         what=(
             'Flags variables that turn verification off (`GIT_SSL_NO_VERIFY`, `DOCKER_TLS_VERIFY: "0"`, '
             '`NODE_TLS_REJECT_UNAUTHORIZED: "0"`, `PYTHONHTTPSVERIFY: "0"`, `NPM_CONFIG_STRICT_SSL: '

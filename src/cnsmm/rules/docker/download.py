@@ -12,7 +12,6 @@ from cnsmm.rules.docker._common import (
     CIS_4_11,
     OSS_RULES,
     TRACEABILITY,
-    TRANSPORT,
     Command,
     Dockerfile,
     Instruction,
@@ -116,7 +115,7 @@ def _tls_off(command: Command) -> str | None:
 
 @rule(meta(
     id="DKR-015", name="tls-verification-disabled", title="TLS certificate verification disabled",
-    severity=Severity.HIGH, requirements=(TRANSPORT, ARTIFACT_CHECK),
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
     what="Flags `curl -k/--insecure`, `wget --no-check-certificate`, `pip --trusted-host`, "
          "npm/yarn `strict-ssl false`, git `http.sslVerify=false` in RUN, and ENV/ARG settings that "
          "turn verification off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `GIT_SSL_NO_VERIFY`, "
@@ -157,7 +156,7 @@ def _plain_http(command: Command) -> str | None:
 
 @rule(meta(
     id="DKR-016", name="plain-http-download", title="Download over plain HTTP",
-    severity=Severity.MEDIUM, requirements=(TRANSPORT, ARTIFACT_CHECK),
+    severity=Severity.MEDIUM, requirements=(ARTIFACT_CHECK,),
     what="Flags curl, wget, git, pip, npm, gem and go commands and ADD instructions that fetch an "
          "`http://` URL (localhost excepted). Package-manager sources (apt, apk) are signed and "
          "not flagged here.",

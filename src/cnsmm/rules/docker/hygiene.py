@@ -8,7 +8,6 @@ from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
     BEST_PRACTICES,
     IMG_CONFIG,
-    SECRETS,
     TRACEABILITY,
     Dockerfile,
     Instruction,
@@ -33,7 +32,7 @@ def _absolute(path: str) -> bool:
 @rule(meta(
     id="DKR-046", name="copy-context-without-dockerignore",
     title="Whole build context copied with no .dockerignore",
-    severity=Severity.MEDIUM, requirements=(SECRETS, IMG_CONFIG),
+    severity=Severity.MEDIUM, requirements=(IMG_CONFIG,),
     what="Flags `COPY . <dest>` / `ADD . <dest>` (also `./`, `*`) when there is no `.dockerignore` "
          "(nor `<Dockerfile name>.dockerignore`) next to the Dockerfile. Only checked when the "
          "scanner reads the Dockerfile from disk.",

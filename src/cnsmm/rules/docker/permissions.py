@@ -10,7 +10,6 @@ from cnsmm.rules.docker._common import (
     ALLOWLIST,
     CIS_4_8,
     IMG_CONFIG,
-    PRIVILEGE,
     Command,
     Dockerfile,
     Instruction,
@@ -74,7 +73,7 @@ def _all_modes(df: Dockerfile) -> Iterator[tuple[Instruction, str]]:
 
 @rule(meta(
     id="DKR-009", name="world-writable-permissions", title="Files made world-writable",
-    severity=Severity.MEDIUM, requirements=(PRIVILEGE, IMG_CONFIG),
+    severity=Severity.MEDIUM, requirements=(IMG_CONFIG,),
     what="Flags `chmod` in RUN and `COPY/ADD --chmod` that grant write permission to others "
          "(`777`, `666`, `o+w`, `a+w`). Sticky-bit modes such as `1777` (the /tmp pattern) pass.",
     why="Any process in the container, whatever its user, can then replace binaries, scripts or "
@@ -93,7 +92,7 @@ def check_world_writable(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-010", name="setuid-setgid-bit", title="Setuid or setgid bit set in the image",
-    severity=Severity.MEDIUM, requirements=(PRIVILEGE,),
+    severity=Severity.MEDIUM, requirements=(IMG_CONFIG,),
     what="Flags `chmod u+s`, `g+s`, `+s` or four-digit modes with the setuid/setgid bit (`4755`, "
          "`2755`) in RUN, and in `COPY/ADD --chmod`.",
     why="A setuid binary runs with its owner's rights whatever the caller; it is the classic path "

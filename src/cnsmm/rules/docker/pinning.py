@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
-    OSS_RULES,
     TRACEABILITY,
     Command,
     Dockerfile,
@@ -75,7 +74,7 @@ _OS_WHY = ("Without a version the build installs whatever the mirror serves that
 
 @rule(meta(
     id="DKR-029", name="apt-package-unpinned", title="apt package installed without a version",
-    severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
     what="Flags `apt-get install` operands without `=version` (`curl=7.88.1-10+deb12u7`; a "
          "trailing `*` is allowed)." + POLICY,
     why=_OS_WHY,
@@ -91,7 +90,7 @@ def check_apt(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-030", name="apk-package-unpinned", title="apk package installed without a version",
-    severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
     what="Flags `apk add` operands without a version constraint (`=`, `~`, `<`, `>`). Virtual "
          "package names (`.build-deps`) pass." + POLICY,
     why=_OS_WHY,
@@ -110,7 +109,7 @@ _RPM_PIN_RE = re.compile(r"-\d[\w.+~^]*(?:-[\w.+~^]+)?$|[=<>]")
 
 @rule(meta(
     id="DKR-031", name="rpm-package-unpinned", title="yum/dnf/zypper package installed without a version",
-    severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
     what="Flags `yum/dnf/microdnf/tdnf/zypper install` operands without a version "
          "(`httpd-2.4.57` or `httpd-2.4.57-5.el9`; zypper also `pkg=1.2`). Groups (`@group`) pass." + POLICY,
     why=_OS_WHY,
@@ -156,7 +155,7 @@ def _pip_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 
 @rule(meta(
     id="DKR-032", name="pip-package-unpinned", title="pip package installed without an exact version",
-    severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
     what="Flags `pip install` (and `python -m pip install`) operands without `==version`. "
          "Requirement and constraint files (`-r`, `-c`), editable and local paths, wheels and URLs pass." + POLICY,
     why="An unpinned PyPI package resolves to the newest upload, including a hijacked or "
@@ -200,7 +199,7 @@ def _npm_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 
 @rule(meta(
     id="DKR-033", name="npm-package-unpinned", title="npm/yarn package installed without a version",
-    severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
     what="Flags package names given to `npm install`/`npm i`/`npm add`, `yarn add`, `yarn global "
          "add` and `pnpm add` without `@<version>`, or with a range (`^`, `~`, `>`) or a dist-tag "
          "(`@latest`). Installing from package.json (no names) is DKR-028's business." + POLICY,
@@ -230,7 +229,7 @@ def _gem_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 
 @rule(meta(
     id="DKR-034", name="gem-package-unpinned", title="gem installed without a version",
-    severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
     what="Flags `gem install name` without `-v <version>` / `--version` or `name:<version>`." + POLICY,
     why="The newest release of the gem and its dependencies is installed at build time.",
     fix="Pin with `gem install name -v 1.2.3` or `name:1.2.3`, or use a Gemfile.lock with bundle install.",
@@ -258,7 +257,7 @@ def _go_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 
 @rule(meta(
     id="DKR-035", name="go-install-unpinned", title="go install/get without a version",
-    severity=Severity.LOW, requirements=(TRACEABILITY, OSS_RULES),
+    severity=Severity.LOW, requirements=(TRACEABILITY,),
     what="Flags `go install` and `go get` of a remote module path without `@<version>` or with "
          "`@latest`/`@master`/`@main`. Local packages (`./...`) pass." + POLICY,
     why="`@latest` resolves to whatever the module's newest tag or commit is at build time.",

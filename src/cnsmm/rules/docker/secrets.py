@@ -9,9 +9,8 @@ from collections.abc import Iterator
 from cnsmm.rules._secrets import SHAPES, entropy, shape_of
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
+    ARTIFACT_CHECK,
     CIS_4_10,
-    SECRET_STORE,
-    SECRETS,
     Dockerfile,
     Instruction,
     Severity,
@@ -72,7 +71,7 @@ def _pairs(df: Dockerfile, *keywords: str) -> Iterator[tuple[Instruction, str, s
 
 @rule(meta(
     id="DKR-036", name="secret-name-in-env", title="Secret-named ENV with a value",
-    severity=Severity.HIGH, requirements=(SECRETS, SECRET_STORE),
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
     what="Flags ENV variables whose name says secret (PASSWORD, TOKEN, SECRET, API_KEY, "
          "PRIVATE_KEY, ACCESS_KEY, CREDENTIALS, ...) and that are given a value. Names ending in "
          "_FILE, _PATH, _URL, _USER and the like, and boolean or empty values, pass.",
@@ -93,7 +92,7 @@ def check_env_name(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-037", name="secret-name-in-arg", title="Secret passed as a build argument",
-    severity=Severity.MEDIUM, requirements=(SECRETS, SECRET_STORE),
+    severity=Severity.MEDIUM, requirements=(ARTIFACT_CHECK,),
     what="Flags ARG declarations whose name says secret (PASSWORD, TOKEN, SECRET, API_KEY, ...), "
          "with or without a default value.",
     why="Build-argument values are recorded in the image history (`docker history`) and in build "
@@ -118,7 +117,7 @@ def check_arg_name(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-038", name="secret-value-in-instruction", title="Secret-shaped value in the Dockerfile",
-    severity=Severity.CRITICAL, requirements=(SECRETS,),
+    severity=Severity.CRITICAL, requirements=(ARTIFACT_CHECK,),
     what="Flags ENV, ARG and LABEL values and RUN scripts containing credentials by their shape: "
          "AWS access key ids, GitHub/GitLab/Slack/npm tokens, Google API keys, Stripe live keys, "
          "private key headers; and, for ENV/ARG/LABEL values only, long high-entropy strings "
@@ -146,7 +145,7 @@ def check_secret_value(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-039", name="sensitive-file-copied", title="Sensitive file copied into the image",
-    severity=Severity.HIGH, requirements=(SECRETS,),
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
     what="Flags COPY and ADD sources whose file name is a credential or repository file: `.env`, "
          "SSH keys (`id_rsa`, `id_ed25519`), `*.pem`, `*.key`, `*.p12`, `.git`, `.aws`, `.ssh`, "
          "`.npmrc`, `.pypirc`, `.netrc`, kubeconfig, Terraform state (configurable).",
@@ -176,7 +175,7 @@ def check_sensitive_file(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-040", name="credentials-in-url", title="Password embedded in a URL",
-    severity=Severity.HIGH, requirements=(SECRETS,),
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
     what="Flags URLs with a literal `user:password@` part in any instruction (RUN, ADD, ENV, "
          "ARG, LABEL). Passwords that are only a variable reference pass here (DKR-037 covers "
          "secret build arguments).",

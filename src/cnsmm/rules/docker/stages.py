@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
     CIS_4_6,
-    HEALTH,
     IMG_CONFIG,
     TRACEABILITY,
     Dockerfile,
@@ -63,7 +62,7 @@ def check_copy_from(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-042", name="final-stage-without-healthcheck", title="Final image has no HEALTHCHECK",
-    severity=Severity.LOW, requirements=(HEALTH,),
+    severity=Severity.LOW, requirements=(IMG_CONFIG,),
     what="Flags the final stage when neither it nor a stage it builds on has a HEALTHCHECK, or "
          "when the last one is `HEALTHCHECK NONE`. Images on `scratch` or distroless bases are "
          "exempt (no shell or tools to probe with; use the orchestrator's probes), and the rule "

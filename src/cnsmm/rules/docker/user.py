@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
+    ARTIFACT_CHECK,
     CIS_4_1,
     IMG_CONFIG,
-    PRIVILEGE,
     Dockerfile,
     Instruction,
     Severity,
@@ -46,7 +46,7 @@ def is_root(user: str) -> bool:
 
 @rule(meta(
     id="DKR-005", name="final-stage-runs-as-root", title="Final stage switches to the root user",
-    severity=Severity.HIGH, requirements=(PRIVILEGE, IMG_CONFIG),
+    severity=Severity.HIGH, requirements=(IMG_CONFIG, ARTIFACT_CHECK),
     what="Flags the last USER of the final stage when it names root (`root`, `0`, `root:root`, "
          "`0:0`), after ARG/ENV substitution. A USER in an unrelated earlier stage does not count; "
          "one in a stage the final stage builds on (`FROM builder`) does, as in Docker.",
@@ -67,7 +67,7 @@ def check_root_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-006", name="final-stage-without-user", title="Final stage never sets a non-root USER",
-    severity=Severity.MEDIUM, requirements=(PRIVILEGE, IMG_CONFIG),
+    severity=Severity.MEDIUM, requirements=(IMG_CONFIG,),
     what="Flags the final stage's FROM when neither it nor a stage it builds on has a USER "
          "instruction, so the container runs as the base image's user, usually root. Bases known to "
          "default to a non-root user (`*nonroot*`, configurable) pass.",
@@ -95,7 +95,7 @@ def check_no_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-007", name="sudo-in-run", title="RUN uses or installs sudo",
-    severity=Severity.MEDIUM, requirements=(PRIVILEGE,),
+    severity=Severity.MEDIUM, requirements=(IMG_CONFIG,),
     what="Flags RUN instructions that call `sudo` or `doas`, or install the `sudo`/`doas` package.",
     why="Build steps already run as the current USER; sudo in an image means sudo is installed and "
         "configured, giving any process in the container a path back to root, and its TTY and "
@@ -117,7 +117,7 @@ def check_sudo(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 @rule(meta(
     id="DKR-008", name="insecure-build-entitlement", title="RUN with --security=insecure",
-    severity=Severity.HIGH, requirements=(PRIVILEGE,),
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
     what="Flags `RUN --security=insecure`, which runs the build step in a privileged container "
          "(BuildKit's `security.insecure` entitlement).",
     why="A privileged build step can reach the build host's devices and kernel; any compromised "

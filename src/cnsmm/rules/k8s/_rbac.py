@@ -1,9 +1,13 @@
 """Reading RBAC objects: policy rules, bindings, subjects and what a role really grants.
 
 Grants are read as the RBAC authorizer reads them: a rule allows a request when its
-``apiGroups``, ``resources`` and ``verbs`` each contain the request's value or ``*``.
-Subresources are separate resources (``pods/exec``); ``pods/*`` covers every subresource of
-pods. A ClusterRole with an ``aggregationRule`` gets its rules from the ClusterRoles its
+``apiGroups`` and ``verbs`` each contain the request's value or ``*``, and its ``resources``
+contain ``*``, the exact resource (``pods``, ``pods/exec``) or, for a subresource,
+``*/<subresource>`` (``*/exec`` is exec into every resource that has it). ``pods/*`` is not a
+pattern: the API server compares it literally and it grants nothing. A ``User`` named
+``system:serviceaccount:<namespace>:<name>`` is that service account (the name its tokens
+authenticate as), and is read as a ServiceAccount subject. A ClusterRole with an
+``aggregationRule`` gets its rules from the ClusterRoles its
 selectors match (the controller overwrites whatever ``rules`` the manifest holds).
 """
 
@@ -27,6 +31,8 @@ BROAD_GROUPS = frozenset({"system:authenticated", "system:unauthenticated", "sys
 """System groups that stand for many principals (every user, anyone, every service account)."""
 UNAUTHENTICATED = frozenset({"system:unauthenticated"})
 ANONYMOUS_USER = "system:anonymous"
+SA_USER_PREFIX = "system:serviceaccount:"
+"""User names of service accounts: ``system:serviceaccount:<namespace>:<name>``."""
 DISCOVERY_ROLES = frozenset({"system:public-info-viewer", "system:discovery", "system:basic-user"})
 """Default roles bound to every (even anonymous) caller by the API server itself."""
 BUILTIN_POWERFUL = {
@@ -68,20 +74,30 @@ class PolicyRule:
         return f"rule {self.index + 1} (apiGroups [{groups}], resources [{', '.join(self.resources) or '-'}])"
 
     def allows(self, verb: str, group: str, resource: str, *, explicit: bool = False) -> bool:
-        """Whether the rule allows ``verb`` on ``group``/``resource``.
+        """Whether the rule allows ``verb`` on ``group``/``resource`` (``pods/exec`` for a subresource).
 
-        With ``explicit`` the resource must be named (``secrets``, or ``pods/*`` for a
-        subresource of pods); ``*`` as resource does not count (the wildcard rules report it).
+        Matching is the API server's: ``*``, the exact resource, or ``*/<subresource>``. With
+        ``explicit`` the bare ``*`` resource does not count (the wildcard rules report it);
+        ``*/<subresource>`` does, as it names the subresource.
         """
         if verb not in self.verbs and "*" not in self.verbs:
             return False
         if group not in self.api_groups and "*" not in self.api_groups:
             return False
+        return self.matches_resource(resource, explicit=explicit)
+
+    def matches_resource(self, resource: str, *, explicit: bool = False) -> bool:
+        """Whether ``resources`` cover ``resource`` as the RBAC authorizer decides."""
         if resource in self.resources:
             return True
-        if "/" in resource and f"{resource.split('/', maxsplit=1)[0]}/*" in self.resources:
+        if "/" in resource and f"*/{resource.split('/', 1)[1]}" in self.resources:
             return True
         return not explicit and "*" in self.resources
+
+    def resource_items(self, *resources: str) -> tuple[str, ...]:
+        """The written ``resources`` entries that grant one of ``resources`` by name."""
+        subs = {f"*/{r.split('/', 1)[1]}" for r in resources if "/" in r}
+        return tuple(r for r in self.resources if r in resources or r in subs)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -185,10 +201,14 @@ def subjects(binding: K8sObject) -> Iterator[Subject]:
     for i, s in enumerate(raw):
         if not isinstance(s, dict):
             continue
-        kind = str(s.get("kind") or "")
+        kind, name = str(s.get("kind") or ""), str(s.get("name") or "")
         ns = s.get("namespace")
         namespace = str(ns) if ns else own_ns if kind == "ServiceAccount" else None
-        yield Subject(i, kind, str(s.get("name") or ""), namespace)
+        if kind == "User" and name.startswith(SA_USER_PREFIX):
+            parts = name[len(SA_USER_PREFIX):].split(":")
+            if len(parts) == 2 and all(parts):
+                kind, namespace, name = "ServiceAccount", parts[0], parts[1]
+        yield Subject(i, kind, name, namespace)
 
 
 def role_ref(binding: K8sObject) -> tuple[str, str]:
@@ -221,8 +241,12 @@ def binds_service_account(binding: K8sObject, sa: str, namespace: str | None) ->
     return None
 
 
-def powers(rules: list[PolicyRule]) -> list[str]:
-    """Dangerous permissions among ``rules``, as short phrases (empty when none)."""
+def powers(rules: list[PolicyRule], *, cluster_wide: bool = False) -> list[str]:
+    """Dangerous permissions among ``rules``, as short phrases (empty when none).
+
+    With ``cluster_wide`` (a ClusterRoleBinding), creating pods counts too: a pod created in
+    kube-system can run as any of its service accounts and mount their tokens.
+    """
     found: list[str] = []
 
     def add(text: str) -> None:
@@ -243,4 +267,6 @@ def powers(rules: list[PolicyRule]) -> list[str]:
             add("nodes/proxy (kubelet API)")
         if r.allows("create", "", "serviceaccounts/token"):
             add("create service account tokens")
+        if cluster_wide and r.allows("create", "", "pods"):
+            add("create pods in every namespace")
     return found

@@ -29,6 +29,7 @@ SYSTEM_NAMESPACES_OPTION = (
 
 SCALABLE_KINDS = frozenset({
     "Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout", "CloneSet",
+    "DeploymentConfig",
 })
 """Kinds whose pod count is ``spec.replicas``."""
 

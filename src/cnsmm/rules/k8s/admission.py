@@ -14,9 +14,26 @@ SNIPPET_ANNOTATIONS = (
     "nginx.ingress.kubernetes.io/server-snippet",
     "nginx.ingress.kubernetes.io/auth-snippet",
     "nginx.ingress.kubernetes.io/modsecurity-snippet",
+    "nginx.ingress.kubernetes.io/stream-snippet",
     "nginx.org/server-snippets",
     "nginx.org/location-snippets",
 )
+"""Every snippet annotation ingress-nginx and NGINX Inc.'s controller honour on an Ingress
+(``location-snippet``, ``http-snippet`` and ``main-snippet`` are controller ConfigMap keys,
+set by the cluster operator, not Ingress annotations)."""
+
+
+def snippet_annotations(annotations: dict[str, object]) -> list[str]:
+    """Annotation keys with a non-empty raw NGINX snippet, in the order written."""
+    out = []
+    for key, value in annotations.items():
+        if not isinstance(key, str) or value in (None, "", False):
+            continue
+        if key.strip() in SNIPPET_ANNOTATIONS:
+            out.append(key)
+    return out
+LEGACY_WEBHOOK_VERSIONS = frozenset({"admissionregistration.k8s.io/v1beta1"})
+"""Webhook API versions (removed in Kubernetes 1.22) whose default ``failurePolicy`` was Ignore."""
 SECURITY_WEBHOOK_HINTS = ("kyverno", "gatekeeper", "policy", "opa", "admission", "security", "cosign", "sigstore")
 
 
@@ -30,7 +47,8 @@ SECURITY_WEBHOOK_HINTS = ("kyverno", "gatekeeper", "policy", "opa", "admission",
     requirements=("APP.GEN.L2.4", "PLT.ORC.L1.1"),
     what=(
         "Flags Ingress objects carrying ingress-nginx or NGINX Inc. snippet annotations "
-        "(`configuration-snippet`, `server-snippet`, `auth-snippet`, `modsecurity-snippet`, `server-snippets`, "
+        "(ingress-nginx: `configuration-snippet`, `server-snippet`, `auth-snippet`, `modsecurity-snippet`, "
+        "`stream-snippet`; NGINX Inc.: `server-snippets`, "
         "`location-snippets`)."
     ),
     why=(
@@ -50,10 +68,8 @@ SECURITY_WEBHOOK_HINTS = ("kyverno", "gatekeeper", "policy", "opa", "admission",
     references=("CVE-2021-25742", "CVE-2023-5044", f"{NSA}: Network separation and hardening", "CWE-94"),
 ))
 def ingress_snippet(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
-    annotations = obj.annotations
-    for key in SNIPPET_ANNOTATIONS:
-        if annotations.get(key):
-            yield Hit(f'Ingress "{obj.name}" sets {key}: raw NGINX configuration from the Ingress author',
+    for key in snippet_annotations(obj.annotations):
+        yield Hit(f'Ingress "{obj.name}" sets {key}: raw NGINX configuration from the Ingress author',
                       ("metadata", "annotations", key))
 
 
@@ -93,7 +109,9 @@ def legacy_token_secret(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     requirements=("PLT.RUN.L2.1", "OPS.MGT.L3.3"),
     what=(
         "Flags webhooks of policy and security admission controllers (names mentioning kyverno, gatekeeper, "
-        "policy, opa, admission, security, cosign or sigstore) with `failurePolicy: Ignore`."
+        "policy, opa, admission, security, cosign or sigstore) with `failurePolicy: Ignore`, or with no "
+        "`failurePolicy` in the removed `admissionregistration.k8s.io/v1beta1` API, whose default was Ignore "
+        "(objects created through it kept that value when the cluster was upgraded)."
     ),
     why=(
         "With `Ignore`, any request admitted while the webhook is down, slow or deliberately overloaded skips the "
@@ -108,11 +126,19 @@ def webhook_fails_open(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     hooks = obj.doc.get("webhooks")
     if not isinstance(hooks, list):
         return
+    legacy = obj.api_version in LEGACY_WEBHOOK_VERSIONS
     for i, hook in enumerate(hooks):
-        if not isinstance(hook, dict) or hook.get("failurePolicy") != "Ignore":
+        if not isinstance(hook, dict):
+            continue
+        policy = hook.get("failurePolicy")
+        path: tuple[str | int, ...]
+        if policy is None and legacy:
+            how, path = f"failurePolicy unset, which defaults to Ignore in {obj.api_version}", ("webhooks", i)
+        elif policy == "Ignore":
+            how, path = "failurePolicy: Ignore", ("webhooks", i, "failurePolicy")
+        else:
             continue
         name = str(hook.get("name") or "")
         text = f"{obj.name} {name}".lower()
         if any(h in text for h in SECURITY_WEBHOOK_HINTS):
-            yield Hit(f'webhook "{name}" of {obj.kind} "{obj.name}" fails open (failurePolicy: Ignore)',
-                      ("webhooks", i, "failurePolicy"))
+            yield Hit(f'webhook "{name}" of {obj.kind} "{obj.name}" fails open ({how})', path)

@@ -8,6 +8,7 @@ reported. DaemonSets are left out: drains skip them and their count follows the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -174,28 +175,85 @@ def _blocks(value: Any, unavailable: bool) -> bool:
     return text == "100%"
 
 
+def _needed(value: Any, total: int) -> int | None:
+    """Pods ``minAvailable`` keeps out of ``total`` (percentages round up, as the
+    disruption controller does); None when the value is not readable."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.endswith("%") and text[:-1].isdigit():
+        return math.ceil(int(text[:-1]) * total / 100)
+    return int(text) if text.isdigit() else None
+
+
+def _selected_pods(pdb: K8sObject, objs: ObjectSet) -> tuple[int, list[K8sObject]] | None:
+    """How many pods the budget's selector covers in the set (replicas, or the autoscaler's
+    minimum), with the workloads; None when unknown (a DaemonSet, a templated count) or none."""
+    selector = pdb.get("spec", "selector")
+    total, chosen = 0, []
+    for obj, pod in workloads(objs):
+        if obj.namespace != pdb.namespace or not selector_matches(selector, pod.template_labels):
+            continue
+        count = 1 if obj.kind == "Pod" else minimum_replicas(obj, objs)
+        if count is None:
+            return None
+        total += count
+        chosen.append(obj)
+    return (total, chosen) if chosen and total > 0 else None
+
+
 @rule(RuleMeta(
     id="K8S-089",
     name="pdb-blocks-eviction",
     title="PodDisruptionBudget allows no disruption",
     severity=Severity.MEDIUM,
-    scope=Scope.OBJECT,
+    scope=Scope.SET,
     targets=("PodDisruptionBudget",),
     requirements=AVAIL_REQUIREMENTS,
-    what="Flags PodDisruptionBudgets with `maxUnavailable: 0` (or `0%`) or `minAvailable: 100%`.",
+    what=(
+        "Flags PodDisruptionBudgets with `maxUnavailable: 0` (or `0%`) or `minAvailable: 100%`, and "
+        "budgets whose `minAvailable` (a number, or a percentage rounded up) is at or above the "
+        "pod count of the workloads it selects in the set (their replicas, or their autoscaler's "
+        "minimum). DaemonSets and templated replica counts are not judged."
+    ),
     why=(
         "Such a budget never allows a voluntary eviction: node drains hang, cluster upgrades and "
-        "security patching of nodes stall until someone deletes the budget by hand."
+        "security patching of nodes stall until someone deletes the budget by hand. "
+        "`minAvailable: 2` for a two-replica Deployment blocks exactly like `maxUnavailable: 0`."
     ),
-    fix="Allow at least one pod to be disrupted (`maxUnavailable: 1`) and run enough replicas to stay available.",
-    bad="kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 0",
+    fix=(
+        "Allow at least one pod to be disrupted (`maxUnavailable: 1`, or a `minAvailable` below the "
+        "replica count) and run enough replicas to stay available."
+    ),
+    bad="kind: PodDisruptionBudget\nspec:\n  minAvailable: 2\n# Deployment web: replicas: 2",
     good="kind: PodDisruptionBudget\nspec:\n  maxUnavailable: 1",
     references=(PDB_DOC, "CWE-400"),
 ))
-def pdb_blocks_eviction(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
-    for key, unavailable in (("maxUnavailable", True), ("minAvailable", False)):
-        value = obj.get("spec", key)
-        if value is not None and not isinstance(value, bool) and _blocks(value, unavailable):
+def pdb_blocks_eviction(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    for pdb in _pdbs(objs):
+        found = False
+        for key, unavailable in (("maxUnavailable", True), ("minAvailable", False)):
+            value = pdb.get("spec", key)
+            if value is not None and not isinstance(value, bool) and _blocks(value, unavailable):
+                found = True
+                yield Hit(
+                    f'PodDisruptionBudget "{pdb.name}" sets {key}: {value}, so no pod may ever be evicted',
+                    ("spec", key),
+                    obj=pdb,
+                )
+        minimum = pdb.get("spec", "minAvailable")
+        if found or minimum is None or isinstance(minimum, bool):
+            continue
+        selected = _selected_pods(pdb, objs)
+        if selected is None:
+            continue
+        total, chosen = selected
+        needed = _needed(minimum, total)
+        if needed is not None and needed >= total:
+            names = ", ".join(f'{o.kind} "{o.name}"' for o in chosen[:3])
             yield Hit(
-                f'PodDisruptionBudget "{obj.name}" sets {key}: {value}, so no pod may ever be evicted', ("spec", key)
+                f'PodDisruptionBudget "{pdb.name}" keeps minAvailable: {minimum} of the {total} pod(s) of '
+                f"{names}, so no pod may ever be evicted",
+                ("spec", "minAvailable"),
+                obj=pdb,
             )

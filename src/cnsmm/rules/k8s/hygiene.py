@@ -31,7 +31,7 @@ def _key_lines(value: Any, out: set[int]) -> None:
     severity=Severity.MEDIUM,
     scope=Scope.OBJECT,
     targets=("*",),
-    requirements=("PLT.ORC.L2.1",),
+    requirements=("DEV.DEV.L2.1",),
     what="Flags every mapping key that appears twice in the same mapping, at the repeated key's line.",
     why=(
         "YAML forbids duplicate keys but most parsers keep the last value silently: a reviewer reads "
@@ -69,7 +69,7 @@ def duplicate_key(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW,
     scope=Scope.OBJECT,
     targets=WORKLOADS,
-    requirements=("INF.CMP.L2.1", "PLT.ORC.L2.1"),
+    requirements=("INF.CMP.L2.1",),
     what=(
         "Flags workloads with an explicit `metadata.namespace: default`. Manifests without a "
         "namespace are not flagged: they go where they are applied."
@@ -141,7 +141,7 @@ def removed_api(obj: K8sObject) -> tuple[str, str] | None:
     severity=Severity.MEDIUM,
     scope=Scope.OBJECT,
     targets=("*",),
-    requirements=("PLT.ORC.L2.1",),
+    requirements=("DEV.DEV.L3.2",),
     what=(
         "Flags objects whose `apiVersion` was removed from Kubernetes (for example "
         "extensions/v1beta1 Deployment and Ingress, policy/v1beta1 PodSecurityPolicy and "

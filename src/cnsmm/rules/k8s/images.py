@@ -125,7 +125,7 @@ def image_latest_tag(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW,
     scope=Scope.CONTAINER,
     targets=WORKLOADS,
-    requirements=("PLT.IMG.L1.1", "DEV.DEV.L3.1"),
+    requirements=("DEV.DEV.L3.1",),
     what=(
         "Flags containers whose image has no `@sha256:` digest. Registries listed in "
         "`digest_exempt_registries` (for example one that enforces immutable tags) are skipped."
@@ -195,7 +195,7 @@ def image_untrusted_registry(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW,
     scope=Scope.CONTAINER,
     targets=WORKLOADS,
-    requirements=("PLT.IMG.L1.1", "PLT.IMG.L3.1"),
+    requirements=("DEV.DEV.L3.1",),
     what=(
         "Flags containers whose image has a floating tag (none, `latest`, or a tag without any digit "
         "such as `stable` or `main`) and no digest, when the effective `imagePullPolicy` is not "

@@ -74,7 +74,7 @@ def service_nodeport(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     scope=Scope.OBJECT,
     targets=("Service",),
-    requirements=("INF.NET.L2.2", "PLT.NET.L2.2", "APP.GEN.L2.4"),
+    requirements=("INF.NET.L2.2", "PLT.NET.L2.2"),
     what=(
         "Flags Services with `type: LoadBalancer` that set no `loadBalancerSourceRanges` (nor the "
         f"`{SOURCE_RANGES_ANNOTATION}` annotation) or allow `0.0.0.0/0`, unless a cloud annotation "
@@ -173,6 +173,23 @@ def _covered(host: str, tls_hosts: list[str]) -> bool:
     return False
 
 
+_LB_TLS_ANNOTATIONS = (
+    "alb.ingress.kubernetes.io/certificate-arn",  # AWS Load Balancer Controller, ACM certificate
+    "networking.gke.io/managed-certificates",  # GKE Google-managed certificates
+    "ingress.gcp.kubernetes.io/pre-shared-cert",  # GKE pre-shared certificates
+    "appgw.ingress.kubernetes.io/appgw-ssl-certificate",  # Azure Application Gateway
+)
+
+
+def _cloud_lb_tls(obj: K8sObject) -> bool:
+    """True when a cloud load balancer terminates TLS for the Ingress (certificate annotations,
+    or ALB HTTPS listeners, whose ACM certificates are discovered from the hosts)."""
+    ann = obj.annotations
+    if any(str(ann.get(key) or "").strip() for key in _LB_TLS_ANNOTATIONS):
+        return True
+    return "HTTPS" in str(ann.get("alb.ingress.kubernetes.io/listen-ports") or "").upper()
+
+
 @rule(RuleMeta(
     id="K8S-071",
     name="ingress-without-tls",
@@ -183,7 +200,9 @@ def _covered(host: str, tls_hosts: list[str]) -> bool:
     requirements=("APP.GEN.L2.3",),
     what=(
         "Flags Ingresses without a `tls` section, and hosts of `rules` that no `tls[].hosts` entry "
-        "covers (a `*.example.com` entry covers one label; a `tls` entry without `hosts` covers all)."
+        "covers (a `*.example.com` entry covers one label; a `tls` entry without `hosts` covers all). "
+        "TLS terminated by a cloud load balancer passes: AWS ALB (`certificate-arn` or HTTPS "
+        "`listen-ports`), GKE managed or pre-shared certificates, Azure Application Gateway certificate."
     ),
     why=(
         "Traffic to a host without TLS travels in clear text: credentials, session cookies and data "
@@ -198,6 +217,8 @@ def _covered(host: str, tls_hosts: list[str]) -> bool:
     references=(f"{NSA}: Network separation and hardening - Encryption", "CWE-319"),
 ))
 def ingress_without_tls(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
+    if _cloud_lb_tls(obj):
+        return
     tls = obj.get("spec", "tls")
     if not isinstance(tls, list) or not tls:
         hosts = [h for h, _ in _rules_hosts(obj)]
@@ -222,7 +243,7 @@ def ingress_without_tls(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW,
     scope=Scope.OBJECT,
     targets=("Ingress",),
-    requirements=("PLT.NET.L3.1", "APP.GEN.L2.4"),
+    requirements=("INF.NET.L2.2",),
     what="Flags Ingress rules whose `host` starts with `*`.",
     why=(
         "A wildcard host routes every subdomain to the backend, including names nobody meant to "

@@ -169,7 +169,7 @@ def root_group(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW,
     scope=Scope.POD,
     targets=WORKLOADS,
-    requirements=("PLT.RUN.L2.1", "INF.CMP.L1.1"),
+    requirements=("PLT.RUN.L2.1",),
     what=(
         "Flags containers whose effective `runAsUser` (the container's, else the pod's) is between 1 "
         "and the `min_run_as_user` option (default 10000, exclusive). UID 0 is K8S-023's. Windows "

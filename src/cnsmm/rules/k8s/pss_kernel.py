@@ -248,9 +248,12 @@ def unsafe_sysctl(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     requirements=("PLT.RUN.L2.1",),
     what=(
         "Flags containers of every kind whose effective `seccompProfile.type` (the container's, else "
-        "the pod's) is not RuntimeDefault or Localhost. `Unconfined` is reported by K8S-014 instead; "
-        "the legacy annotations do not count (Kubernetes ignores them since 1.27). One finding on the "
-        "pod when no container sets a profile. Windows pods are exempt."
+        "the pod's) is not RuntimeDefault or Localhost. `Unconfined` is reported by K8S-014 instead. "
+        "The legacy annotations (`seccomp.security.alpha.kubernetes.io/pod`, "
+        "`container.seccomp.security.alpha.kubernetes.io/<name>` set to `runtime/default`, "
+        "`docker/default` or `localhost/<file>`) count as a profile where no field is set: clusters "
+        "before 1.27 apply them. One finding on the pod when no container sets a profile. Windows "
+        "pods are exempt."
     ),
     why=(
         "Kubernetes runs containers without seccomp unless a profile is requested, so every system "
@@ -266,14 +269,19 @@ def seccomp_missing(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
     """Report containers without an effective RuntimeDefault or Localhost profile (Linux pods)."""
     if is_windows(pod):
         return
-    pod_type = _seccomp_type(pod.get("securityContext"))
+    annotations, _ = pod_annotations(pod)
+    pod_type = _seccomp_type(pod.get("securityContext")) or _legacy_seccomp(annotations.get(SECCOMP_POD_ANNOTATION))
     if pod_type is not None and pod_type not in CONFINED and pod_type != "Unconfined":
         yield Hit(
             f"{pod_where(pod)} sets seccomp profile type {pod_type} (needs RuntimeDefault or Localhost)",
             (*pod.path, "securityContext", "seccompProfile", "type"),
         )
     containers = list(pod.containers())
-    owns = [_seccomp_type(c.get("securityContext")) for c in containers]
+    owns = [
+        _seccomp_type(c.get("securityContext"))
+        or _legacy_seccomp(annotations.get(SECCOMP_CONTAINER_ANNOTATION + c.name))
+        for c in containers
+    ]
     if pod_type is None and containers and all(own is None for own in owns):
         yield Hit(f"{pod_where(pod)} sets no seccomp profile for its containers",
                   (*pod.path, "securityContext", "seccompProfile"))
@@ -285,6 +293,16 @@ def seccomp_missing(pod: PodSpec, ctx: RuleContext) -> Iterator[Hit]:
         elif own is not None and own not in CONFINED and own != "Unconfined":
             yield Hit(f"{where(c)} sets seccomp profile type {own} (needs RuntimeDefault or Localhost)",
                       (*c.path, "securityContext", "seccompProfile", "type"))
+
+
+def _legacy_seccomp(value: Any) -> str | None:
+    """The profile type a legacy seccomp annotation value stands for, or None."""
+    text = str(value or "").strip().lower()
+    if text in ("runtime/default", "docker/default"):
+        return "RuntimeDefault"
+    if text.startswith("localhost/") and len(text) > len("localhost/"):
+        return "Localhost"
+    return "Unconfined" if text == "unconfined" else None
 
 
 def _seccomp_type(sc: Any) -> str | None:

@@ -100,7 +100,7 @@ def rbac_wildcard_resources(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.HIGH,
     scope=Scope.OBJECT,
     targets=ROLE_KINDS,
-    requirements=(*RBAC_REQUIREMENTS, "PLT.ORC.L3.2"),
+    requirements=("INF.CMP.L2.2", "PLT.ORC.L3.2"),
     what=(
         "Flags Role and ClusterRole rules that grant `get`, `list` or `watch` on `secrets` by name "
         "(a rule limited with `resourceNames` passes; `resources: [\"*\"]` is reported by K8S-051)."

@@ -73,7 +73,7 @@ def explicit_bindings(objs: ObjectSet, name: str, namespace: str | None) -> list
     severity=Severity.MEDIUM,
     scope=Scope.SET,
     targets=WORKLOADS,
-    requirements=SA_REQUIREMENTS,
+    requirements=("INF.CMP.L2.2", "APP.GEN.L1.1"),
     what=(
         "Flags workloads that name no service account (or name `default`) when the token is "
         "mounted (neither the pod nor the default ServiceAccount in the set sets "
@@ -122,7 +122,7 @@ def default_service_account_used(objs: ObjectSet, ctx: RuleContext) -> Iterator[
     severity=Severity.LOW,
     scope=Scope.SET,
     targets=WORKLOADS,
-    requirements=SA_REQUIREMENTS,
+    requirements=("INF.CMP.L2.2", "APP.GEN.L1.1"),
     what=(
         "Flags workloads running as a named service account whose ServiceAccount object is in the "
         "set but no RoleBinding or ClusterRoleBinding in the set grants it anything, while the "
@@ -175,7 +175,7 @@ def sa_token_automounted(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW,
     scope=Scope.OBJECT,
     targets=("ServiceAccount",),
-    requirements=SA_REQUIREMENTS,
+    requirements=("INF.CMP.L2.2", "APP.GEN.L1.1"),
     what=(
         "Flags ServiceAccount objects named `default` that do not set "
         "`automountServiceAccountToken: false`."

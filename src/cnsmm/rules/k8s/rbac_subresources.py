@@ -1,8 +1,10 @@
 """RBAC roles granting permissions that lead to more privilege: escalate/bind/impersonate,
 exec and attach, the kubelet proxy, token minting and workload creation.
 
-Only permissions granted by name are reported here; ``*`` in verbs or resources is reported
-by K8S-050 and K8S-051. Built-in and aggregated roles are skipped (see :mod:`.rbac`).
+Only permissions granted by name are reported here (``pods/exec``, or ``*/exec`` for the
+subresource of every resource); ``*`` in verbs or resources is reported by K8S-050 and
+K8S-051. ``pods/*`` grants nothing (the API server compares it literally). Built-in and
+aggregated roles are skipped (see :mod:`.rbac`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ def rbac_escalate_bind_impersonate(obj: K8sObject, ctx: RuleContext) -> Iterator
     requirements=RBAC_REQUIREMENTS,
     what=(
         "Flags Role and ClusterRole rules that grant `create` or `get` on `pods/exec` or "
-        "`pods/attach` (WebSocket clients, including recent kubectl versions, open exec sessions with `get`)."
+        "`pods/attach`, or on `*/exec` / `*/attach` (WebSocket clients, including recent kubectl "
+        "versions, open exec sessions with `get`)."
     ),
     why=(
         "Exec runs arbitrary commands inside the pods: the holder reads their mounted secrets and "
@@ -81,7 +84,7 @@ def rbac_pods_exec_attach(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
                 if r.allows("create", "", s, explicit=True) or r.allows("get", "", s, explicit=True)]
         if subs:
             text = f"{role_text(obj)} can open {' and '.join(subs)} sessions ({r.label})"
-            yield Hit(text, r.at(obj, "resources", *subs, "pods/*"))
+            yield Hit(text, r.at(obj, "resources", *r.resource_items(*subs)))
 
 
 @rule(RuleMeta(
@@ -92,7 +95,7 @@ def rbac_pods_exec_attach(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     scope=Scope.OBJECT,
     targets=ROLE_KINDS,
     requirements=RBAC_REQUIREMENTS,
-    what="Flags Role and ClusterRole rules that grant any verb on `nodes/proxy`.",
+    what="Flags Role and ClusterRole rules that grant any verb on `nodes/proxy` or `*/proxy`.",
     why=(
         "`nodes/proxy` reaches the kubelet API of every node through the API server, bypassing "
         "admission control and most audit logging; with `get` alone a WebSocket client can run "
@@ -110,7 +113,7 @@ def rbac_nodes_proxy(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         if any(r.allows(v, "", "nodes/proxy", explicit=True) for v in (*r.verbs, "get")):
             text = f"{role_text(obj)} grants {', '.join(r.verbs)} on nodes/proxy ({r.label})"
-            yield Hit(text, r.at(obj, "resources", "nodes/proxy", "nodes/*"))
+            yield Hit(text, r.at(obj, "resources", *r.resource_items("nodes/proxy")))
 
 
 @rule(RuleMeta(
@@ -121,7 +124,7 @@ def rbac_nodes_proxy(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     scope=Scope.OBJECT,
     targets=ROLE_KINDS,
     requirements=RBAC_REQUIREMENTS,
-    what="Flags Role and ClusterRole rules that grant `create` on `serviceaccounts/token`.",
+    what="Flags Role and ClusterRole rules that grant `create` on `serviceaccounts/token` or `*/token`.",
     why=(
         "The holder can mint tokens for any service account in scope and act as it, including "
         "service accounts with far more permissions than its own."
@@ -135,7 +138,7 @@ def rbac_token_create(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     for r in checked_roles(obj):
         if r.allows("create", "", "serviceaccounts/token", explicit=True) and not r.resource_names:
             text = f"{role_text(obj)} can create tokens for service accounts ({r.label})"
-            yield Hit(text, r.at(obj, "resources", "serviceaccounts/token", "serviceaccounts/*"))
+            yield Hit(text, r.at(obj, "resources", *r.resource_items("serviceaccounts/token")))
 
 
 @rule(RuleMeta(
@@ -145,7 +148,7 @@ def rbac_token_create(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.MEDIUM,
     scope=Scope.OBJECT,
     targets=ROLE_KINDS,
-    requirements=RBAC_REQUIREMENTS,
+    requirements=("INF.CMP.L2.2",),
     what=(
         "Flags Role and ClusterRole rules that grant `create` on pods, replication controllers, "
         "deployments, statefulsets, daemonsets, replicasets, jobs or cronjobs."

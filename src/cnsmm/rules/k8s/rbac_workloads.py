@@ -12,7 +12,6 @@ from cnsmm.rules.k8s._rbac import (
     BUILTIN_POWERFUL,
     NSA_RBAC,
     RBAC_GOOD_PRACTICES,
-    RBAC_REQUIREMENTS,
     binds_service_account,
     effective_rules,
     powers,
@@ -29,7 +28,9 @@ def _grants(binding: K8sObject, objs: ObjectSet) -> list[str]:
     if kind == "ClusterRole" and name in BUILTIN_POWERFUL:
         return [BUILTIN_POWERFUL[name]]
     role = resolve_role(binding, objs)
-    return powers(effective_rules(role, objs)) if role is not None else []
+    if role is None:
+        return []
+    return powers(effective_rules(role, objs), cluster_wide=binding.kind == "ClusterRoleBinding")
 
 
 @rule(RuleMeta(
@@ -39,14 +40,15 @@ def _grants(binding: K8sObject, objs: ObjectSet) -> list[str]:
     severity=Severity.HIGH,
     scope=Scope.SET,
     targets=WORKLOADS,
-    requirements=(*RBAC_REQUIREMENTS, "PLT.RUN.L2.1"),
+    requirements=("PLT.ORC.L1.1", "INF.CMP.L2.2"),
     what=(
         "Relates workloads, their service accounts and the bindings and roles in the same set: "
         "flags a workload whose service account (directly, or through the "
         "`system:serviceaccounts` groups) is bound to cluster-admin, admin or edit, or to a role "
         "in the set that grants every verb on every resource, reads secrets, escalates, binds, "
-        "impersonates, execs into pods, reaches nodes/proxy or mints tokens. Roles outside the set "
-        "are not guessed at."
+        "impersonates, execs into pods, reaches nodes/proxy, mints tokens or (bound cluster-wide) "
+        "creates pods. Service accounts named as `User` subjects "
+        "(`system:serviceaccount:<namespace>:<name>`) count. Roles outside the set are not guessed at."
     ),
     why=(
         "The workload's token is mounted in every one of its pods: a remote code execution in the "

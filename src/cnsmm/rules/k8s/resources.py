@@ -4,12 +4,15 @@ The container rules judge app containers (and sidecar init containers, which run
 the pod) as Kubernetes will run them: a LimitRange of type Container in the same namespace
 and set fills missing values at admission (``default`` for limits, ``defaultRequest`` or else
 ``default`` for requests), and a missing request takes the value of the container's limit.
-Init and ephemeral containers are not judged.
+Init and ephemeral containers are not judged. A quantity of zero (``memory: "0"``,
+``cpu: 0m``) is no request and no limit: Kubernetes treats it as unset.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from cnsmm.findings import Severity
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
@@ -41,7 +44,7 @@ def limitrange_defaults(objs: ObjectSet, ns: str | None) -> Defaults:
                 values = item.get(key)
                 if isinstance(values, dict):
                     for section in sections:
-                        out[section].update(str(k) for k in values)
+                        out[section].update(str(k) for k, v in values.items() if is_set(v))
     return out
 
 
@@ -56,15 +59,38 @@ def app_containers(objs: ObjectSet) -> Iterator[tuple[K8sObject, Container, Defa
                 yield obj, c, cache[obj.namespace]
 
 
+_QUANTITY = re.compile(r"^\+?([0-9]*\.?[0-9]*)(?:[eE][+-]?[0-9]+)?(?:m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$")
+
+
+def is_set(value: Any) -> bool:
+    """Whether a resource quantity requests or limits anything: zero (``0``, ``"0"``, ``0Mi``,
+    ``0m``) is the same as no value for the scheduler, the QoS class and the kubelet; a value
+    that is not a quantity (a template expression) is taken as set."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value > 0
+    text = str(value).strip()
+    if not text:
+        return False
+    m = _QUANTITY.match(text)
+    if m is None or m.group(1) in ("", "."):
+        return True
+    return float(m.group(1)) > 0
+
+
 def _has(c: Container, section: str, resource: str, defaults: Defaults) -> bool:
-    return c.get("resources", section, resource) not in (None, "") or resource in defaults[section]
+    return is_set(c.get("resources", section, resource)) or resource in defaults[section]
 
 
 def _path(c: Container, section: str) -> tuple[object, ...]:
     return (*c.path, "resources", section)
 
 
-CONTAINER_WHAT = " A LimitRange default in the same namespace and set counts as set."
+CONTAINER_WHAT = (
+    " A LimitRange default in the same namespace and set counts as set; a value of zero "
+    "(`\"0\"`, `0m`, `0Mi`) does not."
+)
 
 
 @rule(RuleMeta(
@@ -166,7 +192,7 @@ def _namespace_without(objs: ObjectSet, ctx: RuleContext, kind: str) -> Iterator
     severity=Severity.LOW,
     scope=Scope.SET,
     targets=(*WORKLOADS, "Namespace", "LimitRange"),
-    requirements=(*RES_REQUIREMENTS, "INF.CMP.L2.1"),
+    requirements=("INF.CMP.L2.1",),
     what=(
         "Flags each namespace of the set that runs workloads but holds no LimitRange (objects "
         "without `metadata.namespace` count as one namespace; system namespaces are skipped)."
@@ -195,7 +221,7 @@ def namespace_without_limitrange(objs: ObjectSet, ctx: RuleContext) -> Iterator[
     severity=Severity.LOW,
     scope=Scope.SET,
     targets=(*WORKLOADS, "Namespace", "ResourceQuota"),
-    requirements=(*RES_REQUIREMENTS, "INF.CMP.L2.1"),
+    requirements=("INF.CMP.L2.1",),
     what=(
         "Flags each namespace of the set that runs workloads but holds no ResourceQuota (objects "
         "without `metadata.namespace` count as one namespace; system namespaces are skipped)."

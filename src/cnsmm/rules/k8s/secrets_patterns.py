@@ -14,7 +14,7 @@ import re
 from cnsmm.rules._secrets import SHAPES, entropy, with_article
 
 _SECRET_NAME = re.compile(
-    r"passw(or)?d|passwd|secret|token|api[_.-]?key|private[_.-]?key|access[_.-]?key|credential"
+    r"passw(or)?d|passwd|passphrase|secret|token|api[_.-]?key|private[_.-]?key|access[_.-]?key|credential"
     r"|auth[_.-]?key|signing[_.-]?key|encryption[_.-]?key|client[_.-]?secret|master[_.-]?key",
     re.IGNORECASE,
 )
@@ -57,13 +57,23 @@ def credential_key(name: str) -> bool:
     return secret_name(name) or last not in _NOT_SECRET_SUFFIXES
 
 
+_ABBREVIATIONS = frozenset({"pwd", "pass", "pw", "pword", "passwd", "pswd"})
+"""Short names of a password, recognised as the last word of a longer name (``DB_PASS``,
+``mysqlPwd``; ``PWD`` alone is the shell's working directory)."""
+
+
 def secret_name(name: str) -> bool:
-    """Whether a key name says its value is a credential (``DB_PASSWORD``, ``apiKey``)."""
+    """Whether a key name says its value is a credential (``DB_PASSWORD``, ``apiKey``,
+    ``SECRET_KEY``, ``AUTH_TOKEN``, and abbreviations such as ``DB_PWD``, ``REDIS_PASS``)."""
+    flat = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", flat.strip("_.-")) if w]
+    if not words:
+        return False
+    if words[-1] in _ABBREVIATIONS and len(words) > 1:
+        return True  # alone, PWD is the shell's working directory
     if not _SECRET_NAME.search(name):
         return False
-    flat = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-    last = re.split(r"[^a-z0-9]+", flat.strip("_.-"))[-1]
-    return last not in _NOT_SECRET_SUFFIXES
+    return words[-1] not in _NOT_SECRET_SUFFIXES
 
 
 def literal(value: str) -> bool:
@@ -104,10 +114,10 @@ def secret_reason(name: str, value: object) -> str | None:
 
 
 _ASSIGNMENT = re.compile(
-    r"""^\s*["']?([A-Za-z0-9_.-]*?(?:passw(?:or)?d|secret|token|api[_.-]?key|private[_.-]?key)[A-Za-z0-9_.-]*)"""
-    r"""["']?\s*[:=]\s*["']?([^"'\s#,;}]+)""",
-    re.IGNORECASE | re.MULTILINE,
+    r"""^\s*(?:export\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*[:=]\s*["']?([^"'\s#,;}]+)""",
+    re.MULTILINE,
 )
+"""``key: value`` / ``key=value`` at the start of a line; :func:`secret_name` judges the key."""
 
 
 def secrets_in_text(text: str) -> list[tuple[int, str]]:

@@ -22,14 +22,20 @@ _LINE = re.compile(r"\bline \d+")
 def baseline_key(f: Finding) -> str:
     """Line-independent identity of a finding."""
     message = _LINE.sub("line N", f.message)
-    return "\x1f".join((f.rule, f.location.file or "", f.location.resource or "", message))
+    return _key(f.rule, f.location.file, f.location.resource, message, f.location.build)
+
+
+def _key(rule: str, file: str | None, resource: str | None, message: str, build: str | None) -> str:
+    parts = (rule, file or "", resource or "", message)
+    # objects built by kustomize or helm: one source file can be deployed by several roots
+    return "\x1f".join((*parts, build) if build else parts)
 
 
 def write_baseline(findings: list[Finding]) -> str:
     """The baseline file content for ``findings``."""
     entries = [
         {"rule": f.rule, "file": f.location.file, "resource": f.location.resource,
-         "message": _LINE.sub("line N", f.message)}
+         "message": _LINE.sub("line N", f.message), **({"build": f.location.build} if f.location.build else {})}
         for f in sorted(findings, key=Finding.sort_key)
     ]
     return json.dumps({"schema": SCHEMA, "version": 1, "findings": entries}, indent=2, ensure_ascii=False) + "\n"
@@ -51,7 +57,7 @@ def load_baseline(path: str) -> Counter[str]:
     for i, e in enumerate(data["findings"], start=1):
         if not isinstance(e, dict) or not e.get("rule"):
             raise ConfigError(f"{path}: baseline entry #{i} has no rule")
-        keys["\x1f".join((str(e["rule"]), e.get("file") or "", e.get("resource") or "", e.get("message") or ""))] += 1
+        keys[_key(str(e["rule"]), e.get("file"), e.get("resource"), e.get("message") or "", e.get("build"))] += 1
     return keys
 
 

@@ -118,12 +118,16 @@ def scan_paths(
     files, errors = discover(paths, config.exclude, analyzers)
     if any(f.path == "-" for f in files) and stdin is None:
         stdin = sys.stdin.buffer.read()
+    prepared = _render(files, config)
+    files = [f for f in files if f.path not in prepared.drop]
     groups: dict[str, list[InputFile]] = defaultdict(list)
     for f in files:
         groups[f.set_name].append(f)
-    result = ScanResult(errors=list(errors), sets=len(groups))
+    result = ScanResult(errors=list(errors) + prepared.errors, sets=len(groups) + len(prepared.rendered))
+    result.skipped.extend(prepared.skipped)
+    result.warnings.extend(prepared.warnings)
     result.rules_run = len(_enabled_rules(config))
-    jobs = list(groups.values())
+    jobs: list[Any] = list(groups.values()) + list(prepared.rendered)
     sizes = {id(job): _size(job) for job in jobs}
     workers = _worker_count(config, sum(sizes.values()), len(jobs))
     outputs: list[_SetOutput] = []
@@ -145,7 +149,17 @@ def scan_paths(
     return result
 
 
-def _size(job: list[InputFile]) -> int:
+def _render(files: list[InputFile], config: Config) -> Any:
+    """Build the Kustomize roots and Helm charts among ``files`` (see cnsmm.render)."""
+    from cnsmm.render.session import prepare
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return prepare([f.path for f in files], config.render, config.workers or min(cores, 4))
+
+
+def _size(job: Any) -> int:
+    if not isinstance(job, list):
+        return len(job.text)
     total = 0
     for f in job:
         with contextlib.suppress(OSError):
@@ -188,8 +202,9 @@ def _merge(result: ScanResult, outputs: list[_SetOutput]) -> None:
     result.warnings = sorted(set(result.warnings))
 
 
-def _scan_set(files: list[InputFile], config: Config, stdin: bytes | None) -> _SetOutput:
-    """Read, parse and check one set of files. Runs in a worker process for large scans."""
+def _scan_set(files: Any, config: Config, stdin: bytes | None) -> _SetOutput:
+    """Read, parse and check one set of files, or the objects of one build (a
+    :class:`cnsmm.render.Rendered`). Runs in a worker process for large scans."""
     from cnsmm.scan_k8s import K8sChecker
 
     out = _SetOutput()
@@ -197,6 +212,15 @@ def _scan_set(files: list[InputFile], config: Config, stdin: bytes | None) -> _S
     ctx = RuleContext(dict(config.options))
     suppressor = Suppressor(config)
     checker = K8sChecker(rules, ctx, suppressor, out)
+    if not isinstance(files, list):
+        from cnsmm.render.session import read_file
+
+        rendered = files
+        checker.locate = lambda line: rendered.locate(line, read_file)
+        checker.build = f"{rendered.build.tool}:{rendered.build.label}"
+        checker.add_file(rendered.name, rendered.text)
+        checker.finish(set_name=rendered.name)
+        return out
     by_scope: dict[Scope, list[Rule]] = defaultdict(list)
     for r in rules:
         by_scope[r.meta.scope].append(r)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,10 @@ class K8sChecker:
         }
         self.any_kind: dict[Scope, list[Rule]] = defaultdict(list)
         self.set_rules: list[Rule] = []
+        self.locate: Callable[[int | None], tuple[str, int | None]] | None = None
+        """For built objects: a line of the build's output -> its source file and line."""
+        self.build: str | None = None
+        """For built objects: ``kustomize:ROOT`` or ``helm:CHART``."""
         for r in rules:
             scope = r.meta.scope
             if scope == Scope.SET:
@@ -140,7 +145,9 @@ class K8sChecker:
                 file = hit.file or target.file
             else:
                 line, file = hit.line, hit.file or ""
-            finding = self.suppressor.finding(rule, hit.message, file, line, target)
+            if self.locate is not None:
+                file, line = self.locate(line)
+            finding = self.suppressor.finding(rule, hit.message, file, line, target, build=self.build)
             if finding is None:
                 self.out.suppressed += 1
                 continue

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import require_service
 
 DEPLOYMENT = """\

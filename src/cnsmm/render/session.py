@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from cnsmm.config import RenderSettings
 from cnsmm.render.build import Rendered, render_all
 from cnsmm.render.plan import HelmOptions, Plan, make_plan
 from cnsmm.render.runner import Cache, Tool, default_cache_dir, find_helm, find_kustomize
@@ -18,28 +19,6 @@ from cnsmm.sources.interface import InputError
 
 RENDER_ERROR = "render"
 """Input-error kind of a build that failed."""
-
-
-@dataclass(frozen=True, slots=True)
-class RenderSettings:
-    """How the scan renders Kustomize roots and Helm charts (``render:`` in the config)."""
-
-    enabled: bool = True
-    """False with ``--no-render``: files are checked as they are (patches are still skipped)."""
-    kustomize: str | None = None
-    """Path of ``kustomize`` or ``kubectl``; None looks on PATH (kustomize, then kubectl)."""
-    helm: str | None = None
-    """Path of ``helm``; None looks on PATH."""
-    timeout: float = 120.0
-    """Seconds one build may take."""
-    helm_release: str = "release"
-    helm_namespace: str = "default"
-    helm_values: tuple[str, ...] = ()
-    """Values files given to every chart, in order."""
-    helm_ci_values: bool = False
-    """Also render each chart with each of its own ``ci/*-values.yaml`` files."""
-    cache_dir: str | None = None
-    """Where rendered outputs are kept; None: ``$XDG_CACHE_HOME/cnsmm/render``; ``""``: no cache."""
 
 
 @dataclass

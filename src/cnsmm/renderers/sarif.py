@@ -42,7 +42,9 @@ def artifact_uri(path: str) -> dict[str, str]:
 
 def fingerprint(f: Finding) -> str:
     """Line-independent identity of a finding (rule, file, resource, message)."""
-    key = "\x1f".join((f.rule, f.location.file or "", f.location.resource or "", f.message))
+    parts = (f.rule, f.location.file or "", f.location.resource or "", f.message)
+    # objects built by kustomize or helm: one source file can be deployed by several roots
+    key = "\x1f".join((*parts, f.location.build) if f.location.build else parts)
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -82,6 +84,9 @@ class SarifRenderer(Renderer):
                 location["physicalLocation"]["region"] = {"startLine": f.location.line}
             if f.location.resource:
                 location["logicalLocations"] = [{"fullyQualifiedName": f.location.resource, "kind": "resource"}]
+            if f.location.build:
+                location.setdefault("logicalLocations", []).append(
+                    {"fullyQualifiedName": f.location.build, "kind": "module"})
             result: dict[str, Any] = {
                 "ruleId": f.rule,
                 "level": LEVEL[f.severity],

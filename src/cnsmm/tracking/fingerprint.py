@@ -77,6 +77,9 @@ def fingerprint(finding: Finding, scope: str) -> Fingerprint:
         normalise_image(loc.image),
         content_anchor(finding.message),
     )
+    if loc.build:
+        # an object built by kustomize or helm: its source file can be deployed by several roots
+        parts = (*parts, loc.build.strip())
     return Fingerprint("config", _digest(parts), None)
 
 

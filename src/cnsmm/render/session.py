@@ -115,7 +115,7 @@ def prepare(
 def _drop_charts(plan: Plan, built: set[str], out: Prepared) -> None:
     for path, chart in sorted(plan.chart_files.items()):
         out.drop.add(path)
-        if os.path.basename(path) == "Chart.yaml":
+        if path == os.path.normpath(os.path.join(chart, "Chart.yaml")):
             state = "rendered and checked" if chart in built else "not rendered"
             out.skipped.append({"file": path, "reason": f"Helm chart {chart} ({state}); its files are not "
                                                         "checked on their own"})

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from cnsmm.kube import Controllers
 from cnsmm.rules.base import Hit, Rule, RuleContext, Scope
 from cnsmm.sources.interface import InputError
 from cnsmm.sources.k8s import K8sObject, ObjectSet, objects_from_documents
@@ -84,7 +85,7 @@ class K8sChecker:
         out = self.out
         failed: dict[str, set[str]] = defaultdict(set)
         evaluated: dict[str, list[str]] = defaultdict(list)
-        present = {(o.namespace, o.kind, o.name) for o in self.objects}
+        controllers = Controllers(o for o in self.objects if o.pod_spec() is not None)
         self.exceptions = _exceptions(self.objects, self.suppressor)
         for obj in self.objects:
             subject = f"{set_name}::{obj.resource}"
@@ -93,7 +94,7 @@ class K8sChecker:
                 evaluated[rule.id].append(subject)
                 self._emit(rule, rule.check(obj, self.ctx), obj, subject, failed)
             pod = obj.pod_spec()
-            if pod is None or _controlled_in_set(obj, present):
+            if pod is None or controllers.controlled(obj):
                 continue
             for rule in self._rules_for(Scope.POD, obj.kind, crd=True):
                 evaluated[rule.id].append(subject)
@@ -158,23 +159,6 @@ class K8sChecker:
             failed[rule.id].add(subject)
             for other in hit.related:
                 failed[rule.id].add(f"{subject.split('::', 1)[0]}::{other.resource}")
-
-
-def _controlled_in_set(obj: K8sObject, present: set[tuple[str | None, str, str]]) -> bool:
-    """True for a Pod or ReplicaSet (in a cluster dump) whose controller is in the same set.
-
-    Its pod template is checked through the controller, so a Deployment's problem is
-    reported once, not again on its ReplicaSet and on every Pod.
-    """
-    refs = obj.metadata.get("ownerReferences")
-    if not isinstance(refs, list):
-        return False
-    return any(
-        isinstance(ref, dict)
-        and ref.get("controller") is True
-        and (obj.namespace, str(ref.get("kind")), str(ref.get("name"))) in present
-        for ref in refs
-    )
 
 
 def _exceptions(objects: list[K8sObject], suppressor: Suppressor) -> Any:

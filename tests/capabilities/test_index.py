@@ -1,4 +1,4 @@
-"""The lookups detectors share: image names, label selectors, ConfigMap/Secret values."""
+"""The lookups detectors share: image names, ConfigMap/Secret values (selectors: tests/kube)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from cnsmm.capabilities.values import (
     data_value,
     normalise_image,
     repo_matches,
-    selector_matches,
 )
 
 
@@ -54,25 +53,6 @@ def test_chart_name() -> None:
     assert chart_name("falco-4.2.0") == "falco"
     assert chart_name("kube-prometheus-stack-58.1.3") == "kube-prometheus-stack"
     assert chart_name("cert-manager") == "cert-manager"
-
-
-@pytest.mark.parametrize(
-    ("selector", "expected"),
-    [
-        ({}, True),
-        ({"matchLabels": {"app": "web"}}, True),
-        ({"matchLabels": {"app": "db"}}, False),
-        ({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend", "web"]}]}, True),
-        ({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["web"]}]}, False),
-        ({"matchExpressions": [{"key": "canary", "operator": "DoesNotExist"}]}, True),
-        ({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, True),
-        ({"matchExpressions": [{"key": "app", "operator": "Bogus"}]}, False),
-        ({"matchExpressions": ["not a mapping"]}, False),
-        ("not a selector", True),
-    ],
-)
-def test_selector_matches(selector: object, expected: bool) -> None:
-    assert selector_matches(selector, {"app": "web", "tier": "web"}) is expected
 
 
 def test_data_value_decodes_secret_data_and_rejects_garbage() -> None:

@@ -10,6 +10,7 @@ questionnaire as written) are skipped. Everything else is reported as file:line,
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -141,31 +142,118 @@ def load_attestations(path: str, model: Model, today: dt.date) -> tuple[list[Att
     return parse_attestations(text, path, model, today)
 
 
-def questionnaire(model: Model, paths: EvidencePaths, lang: str, today: dt.date) -> str:
-    """An attestation file to fill in: every requirement that no automated evidence can make met."""
+_ANSWER_KEYS = ("status", "owner", "evidence", "date", "expires", "note")
+
+
+def _existing_answers(text: str) -> dict[str, dict[str, Any]]:
+    """Answers given in an earlier questionnaire (entries with a status or an owner), by id."""
+    docs, _ = load_yaml(text)
+    root = docs[0].value if docs else None
+    entries = root.get("attestations") if isinstance(root, YMap) else None
+    out: dict[str, dict[str, Any]] = {}
+    for node in entries if isinstance(entries, YList) else []:
+        if isinstance(node, YMap) and isinstance(node.get("id"), str) and (node.get("status") or node.get("owner")):
+            out[node["id"]] = {k: node.get(k) for k in _ANSWER_KEYS}
+    return out
+
+
+def _scalar(value: Any) -> str:
+    if value is None or value == "":
+        return '""'
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _answer_lines(rid: str, answer: dict[str, Any]) -> list[str]:
+    links = answer.get("evidence") or []
+    if isinstance(links, str):
+        links = [links]
+    return [
+        f"  - id: {rid}",
+        f"    status: {answer.get('status') or ''}".rstrip(),
+        f"    owner: {_scalar(answer.get('owner'))}",
+        f"    evidence: [{', '.join(_scalar(x) for x in links if isinstance(x, (str, int, float)))}]",
+        f"    date: {_scalar(answer.get('date'))}",
+        f"    expires: {_scalar(answer.get('expires'))}",
+        f"    note: {_scalar(answer.get('note'))}",
+    ]
+
+
+def _evidence_hint(model: Model, paths: EvidencePaths, rid: str, zh: bool) -> str:
+    p = paths.of(rid)
+    auto = []
+    if p.rules:
+        auto.append(("规则 " if zh else "rules ") + ", ".join(p.rules[:4]))
+    if p.detectors:
+        auto.append(("组件 " if zh else "components ") + ", ".join(d.name for d in p.detectors[:3]))
+    if p.reports:
+        auto.append(("报告 " if zh else "reports ") + "/".join(k for k, _ in p.reports))
+    if p.pipeline:
+        auto.append(("流水线 " if zh else "pipeline ") + "/".join(c for c, _ in p.pipeline))
+    if zh:
+        base = "证据：能说明该特征已落实的文档、工单、报告或仪表盘链接"
+        return base + (f"；或由 cnsmm 自动取证（{'；'.join(auto)}）" if auto else "")
+    base = "evidence: a link to the document, ticket, report or dashboard that shows it is in place"
+    return base + (f"; or let cnsmm see it ({'; '.join(auto)})" if auto else "")
+
+
+def questionnaire(
+    model: Model, paths: EvidencePaths, lang: str, today: dt.date, existing: str | None = None
+) -> str:
+    """An attestation file to fill in: every requirement that no automated evidence can make met.
+
+    Each question says which level characteristic of which sub-item it proves, what counts as
+    evidence and shows an example answer. With ``existing`` (the text of an earlier file) the
+    answers given there are kept, new questions are added, and answers for ids the model no
+    longer has are kept and flagged.
+    """
     zh = lang == "zh"
+    answers = _existing_answers(existing) if existing else {}
     head = (
         "# cnsmm 声明问卷：以下要求无法从文件自动取证，请逐项回答。\n"
         "# status: met | partial | not-met | not-applicable；met/partial 需提供证据链接，\n"
         "# not-applicable 需在 note 中说明原因；expires 缺省为 date 之后一年。留空的条目不计入。\n"
+        "# 再次运行 `cnsmm attest init -o 本文件` 会保留已填写的答案并加入新问题；\n"
+        "# `cnsmm attest check 本文件` 检查答案。\n"
         if zh
         else "# cnsmm attestation questionnaire: requirements no file can evidence; answer each.\n"
         "# status: met | partial | not-met | not-applicable; met/partial need an evidence link,\n"
         "# not-applicable needs a note saying why; expires defaults to one year after date.\n"
-        "# Entries left blank do not count.\n"
+        "# Entries left blank do not count. Re-running `cnsmm attest init -o THIS_FILE` keeps the\n"
+        "# answers given and adds new questions; `cnsmm attest check THIS_FILE` validates them.\n"
     )
-    lines = [head.rstrip("\n"), f"# model {model.version}, {today.isoformat()}", "", "attestations:"]
+    example = (
+        f"# {'示例答案' if zh else 'Example answer'}:\n"
+        "#  - id: DEV.REQ.L1.1\n#    status: met\n#    owner: appsec-team\n"
+        "#    evidence: [https://wiki.example.com/security/requirements-checklist]\n"
+        f"#    date: {today.isoformat()}\n#    expires: \"\"\n#    note: \"\""
+    )
+    lines = [head.rstrip("\n"), f"# model {model.version}, {today.isoformat()}", example, "", "attestations:"]
+    asked: set[str] = set()
     for domain in model.domains:
         for sub in domain.sub_items:
-            todo = [r for r in sub.requirements if not paths.of(r.id).can_meet]
+            todo = [r for r in sub.requirements if not paths.of(r.id).can_meet or r.id in answers]
             if not todo:
                 continue
             lines.append(f"  # ── {sub.id} {sub.name.get(lang)} ({domain.name.get(lang)})")
             for req in todo:
+                asked.add(req.id)
                 names = ", ".join(f"{model.practices[p].name.get(lang)} ({p})" for p in req.practices)
                 label = "实践项" if zh else "practice"
+                proves = (
+                    f"证明 {sub.name.get(lang)} 的 L{req.level} 关键特征：{req.text.get(lang)}"
+                    if zh
+                    else f"proves the L{req.level} characteristic of {sub.name.get(lang)}: {req.text.get(lang)}"
+                )
                 lines += [
-                    f"  # [{req.id}] L{req.level} {req.text.get(lang)} — {label}: {names}",
+                    f"  # [{req.id}] {proves} — {label}: {names}",
+                    f"  #   {_evidence_hint(model, paths, req.id, zh)}",
+                ]
+                if req.id in answers:
+                    lines += _answer_lines(req.id, answers[req.id])
+                    continue
+                lines += [
                     f"  - id: {req.id}",
                     "    status:",
                     '    owner: ""',
@@ -174,4 +262,31 @@ def questionnaire(model: Model, paths: EvidencePaths, lang: str, today: dt.date)
                     '    expires: ""',
                     '    note: ""',
                 ]
+    removed = [rid for rid in answers if rid not in model.requirements]
+    if removed:
+        lines.append(
+            "  # ── 模型中已没有这些要求（已删除或拼写错误）：这些答案不计入"
+            if zh
+            else "  # ── not in the model (removed or mistyped): these answers do not count"
+        )
+        for rid in removed:
+            lines += [f"  # REMOVED: {rid}", *_answer_lines(rid, answers[rid])]
     return "\n".join(lines) + "\n"
+
+
+def check_report(path: str, model: Model, paths: EvidencePaths, today: dt.date, soon_days: int = 30) -> tuple[str, int]:
+    """``cnsmm attest check``: problems (expired, malformed, unknown ids), answers expiring within
+    ``soon_days``, and questions still open. Returns the text and the number of problems."""
+    good, problems = load_attestations(path, model, today)
+    answered = {a.requirement for a in good}
+    open_q = [r for r in model.requirements if not paths.of(r).can_meet and r not in answered]
+    soon = [a for a in good if (a.expires or a.date + DEFAULT_VALIDITY) <= today + dt.timedelta(days=soon_days)]
+    out = [f"{path}: {len(good)} valid answer(s), {len(problems)} problem(s), {len(open_q)} open question(s)"]
+    out += [f"problem: {p.display()}" for p in problems]
+    for a in soon:
+        until = (a.expires or a.date + DEFAULT_VALIDITY).isoformat()
+        out.append(f"expires soon: {a.display()}: {a.requirement} on {until}; renew the answer")
+    if open_q:
+        shown = ", ".join(open_q[:30]) + (f", ... +{len(open_q) - 30}" if len(open_q) > 30 else "")
+        out.append(f"open: {shown}")
+    return "\n".join(out) + "\n", len(problems)

@@ -146,7 +146,14 @@ def gaps_and_plan(
     for n, d in enumerate(ordered, 1):
         ids[(d.kind, d.target)] = f"A{n}"
         en, zh = _TEXT[d.kind]
-        text = Text(zh=zh.format(target=d.target), en=en.format(target=d.target))
+        named = [model.requirements[r].text for r in d.requirements[:3]]
+        more = len(d.requirements) - len(named)
+        closes_en = "; ".join(t.en for t in named) + (f"; and {more} more" if more else "")
+        closes_zh = "；".join(t.zh for t in named) + (f"；另有 {more} 项" if more else "")
+        text = Text(
+            zh=f"{zh.format(target=d.target)}，以满足：{closes_zh}",
+            en=f"{en.format(target=d.target)}, for: {closes_en}",
+        )
         effort = _effort(d, counted)
         counted.update(d.detail)
         plan.append(

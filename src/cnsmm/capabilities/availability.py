@@ -8,7 +8,8 @@ from typing import Any
 from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
-from cnsmm.capabilities.values import mapping, selector_matches, short, text, truthy
+from cnsmm.capabilities.values import mapping, short, text, truthy
+from cnsmm.kube import pdb_selector
 from cnsmm.sources.k8s import K8sObject
 
 HA = "APP.MSV.L1.1"
@@ -60,7 +61,7 @@ def pod_disruption_budget(ix: Index) -> Outcome | None:
             continue
         replicas = floors.get((obj.namespace, obj.kind, obj.name), _int(obj.get("spec", "replicas"), 1))
         labels = mapping(pod.template_labels)
-        covered = any(p.get("spec", "selector") is not None and selector_matches(p.get("spec", "selector"), labels)
+        covered = any(pdb_selector(p.api_version, p.get("spec")).matches(labels, template=True)
                       for p in pdb_namespaces.get(ix.namespace(obj), ()))
         workloads.append((obj, replicas, covered))
     if not pdbs and not any(r >= 2 for _, r, _ in workloads):

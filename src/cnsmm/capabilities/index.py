@@ -22,6 +22,7 @@ from cnsmm.capabilities.values import (
     repo_matches,
     text,
 )
+from cnsmm.kube import Controllers, applied_namespace, created_by, namespace_of
 from cnsmm.sources.k8s import Container, K8sObject, PodSpec
 
 APP_LABEL_KEYS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/part-of")
@@ -82,7 +83,6 @@ class Index:
         self.by_repo: dict[str, list[ImageUse]] = {}
         self.position: dict[int, int] = {}
         self._presence: dict[Signature, list[CapabilityEvidence]] = {}
-        self._names: set[tuple[str, str | None, str]] = set()
         for position, obj in enumerate(self.objects):
             self.position[id(obj)] = position
             self.by_kind.setdefault(obj.kind, []).append(obj)
@@ -94,7 +94,6 @@ class Index:
             if pod is None:
                 continue
             self.pods.append((obj, pod))
-            self._names.add((obj.kind, obj.namespace, obj.name))
             for container in pod.containers():
                 image = text(container.spec.get("image"))
                 if image:
@@ -107,30 +106,20 @@ class Index:
                 for chart in ("helm.sh/chart", "chart"):
                     self._add_app(chart_name(text(labels.get(chart))), obj)
 
-        spaces = {text(k.get("namespace")) for k in self.kind("Kustomization", "kustomize.config.k8s.io")}
-        spaces.discard("")
-        self.default_namespace: str | None = spaces.pop() if len(spaces) == 1 else None
+        self.controllers = Controllers(obj for obj, _ in self.pods)
+        self.default_namespace: str | None = applied_namespace(self.objects)
         """The namespace a kustomization of this set gives objects that name none."""
 
     def namespace(self, obj: K8sObject) -> str | None:
         """``obj``'s namespace, or the set's kustomization namespace when it names none."""
-        if obj.cluster_scoped:
-            return None
-        return obj.namespace or self.default_namespace
+        return namespace_of(obj, self.default_namespace)
 
     def workloads(self) -> list[tuple[K8sObject, PodSpec]]:
         """Pod-bearing objects, without the Pods and ReplicaSets whose controller is in the set.
 
         In a cluster dump a Deployment, its ReplicaSet and its Pods describe one workload.
         """
-        out = []
-        for obj, pod in self.pods:
-            refs = obj.metadata.get("ownerReferences")
-            if not any(isinstance(r, dict) and r.get("controller") is True
-                       and (text(r.get("kind")), obj.namespace, text(r.get("name"))) in self._names
-                       for r in items(refs)):
-                out.append((obj, pod))
-        return out
+        return [(obj, pod) for obj, pod in self.pods if not self.controllers.controlled(obj)]
 
     def by_namespace(self, objects: Iterable[K8sObject]) -> dict[str | None, list[K8sObject]]:
         """``objects`` grouped by :meth:`namespace`."""
@@ -211,12 +200,7 @@ class Index:
 
 def node_wide(obj: K8sObject) -> bool:
     """A DaemonSet, or a Pod a DaemonSet created (as in a cluster dump): it runs on every node."""
-    if obj.kind == "DaemonSet":
-        return True
-    owners = obj.metadata.get("ownerReferences")
-    return obj.kind == "Pod" and any(
-        isinstance(o, dict) and o.get("kind") == "DaemonSet" for o in (owners if isinstance(owners, list) else [])
-    )
+    return obj.kind == "DaemonSet" or (obj.kind == "Pod" and created_by(obj, "DaemonSet"))
 
 
 def container_args(container: Container) -> list[str]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
-from cnsmm.capabilities.values import data_value, items, mapping, selector_matches, short, truthy
+from cnsmm.capabilities.values import data_value, items, mapping, short, truthy
+from cnsmm.kube import Selector, network_policy_selector, policy_types
 from cnsmm.sources.k8s import K8sObject
 
 L4 = "PLT.NET.L2.2"
@@ -16,10 +17,7 @@ CENTRAL = "OPS.MGT.L3.4"
 
 
 def _types(np: K8sObject) -> set[str]:
-    declared = {str(t) for t in items(np.get("spec", "policyTypes"))}
-    if declared:
-        return declared
-    return {"Ingress", "Egress"} if "egress" in mapping(np.get("spec")) else {"Ingress"}
+    return set(policy_types(np.get("spec")))
 
 
 def _isolates(np: K8sObject, direction: str) -> bool:
@@ -28,8 +26,7 @@ def _isolates(np: K8sObject, direction: str) -> bool:
 
 def _denies_all(np: K8sObject, direction: str) -> bool:
     spec = mapping(np.get("spec"))
-    selector = mapping(spec.get("podSelector"))
-    empty = not selector.get("matchLabels") and not selector.get("matchExpressions")
+    empty = network_policy_selector(spec).everything
     return empty and _isolates(np, direction) and not items(spec.get(direction.lower()))
 
 
@@ -54,17 +51,17 @@ def network_policy(ix: Index) -> Outcome | None:
           for p in policies if _denies_all(p, "Ingress") or _denies_all(p, "Egress")]
     ev += [evidence(p, ("spec",), "NetworkPolicy") for p in policies[:MAX_EVIDENCE]]
 
-    shapes: dict[str | None, dict[str, tuple[set[str], object]]] = {}
+    shapes: dict[str | None, dict[str, tuple[set[str], Selector]]] = {}
     for ns, group in ix.by_namespace(policies).items():
         for p in group:  # identical policies (repeated bundles) are checked once
             types, selector = _types(p), p.get("spec", "podSelector")
-            shapes.setdefault(ns, {})[repr((sorted(types), selector))] = (types, selector)
+            shapes.setdefault(ns, {})[repr((sorted(types), selector))] = (types, network_policy_selector(p.get("spec")))
     pods = [(obj, ix.namespace(obj), mapping(pod.template_labels)) for obj, pod in ix.workloads()]
 
     def covered(direction: str) -> tuple[int, list[K8sObject]]:
         loose = [
             obj for obj, ns, labels in pods
-            if not any(direction in types and selector_matches(selector, labels)
+            if not any(direction in types and selector.matches(labels, template=obj.kind != "Pod")
                        for types, selector in shapes.get(ns, {}).values())
         ]
         return len(pods), loose

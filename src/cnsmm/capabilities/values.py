@@ -1,8 +1,8 @@
-"""Reading manifest values of any shape: scalars as text, mappings, sequences, image
-references, label selectors and ConfigMap/Secret entries.
+"""Reading manifest values of any shape: image repositories, chart names and
+ConfigMap/Secret entries.
 
-Values read from the manifests may be of any type (hostile or malformed input); these
-helpers only ever return strings, booleans and containers of known shape.
+Scalars, truthy settings, mappings and sequences are read as :mod:`cnsmm.kube.values` defines
+them (re-exported here for the detectors); label selectors are :mod:`cnsmm.kube.selectors`.
 """
 
 from __future__ import annotations
@@ -10,35 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from typing import Any
 
+from cnsmm.kube.values import items, mapping, text, truthy
 from cnsmm.sources.k8s import K8sObject, dig
 
-
-def text(value: Any) -> str:
-    """``value`` as a string when it is a scalar, else ``""``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    return ""
-
-
-def truthy(value: Any) -> bool:
-    """YAML-ish truth of a manifest value (``true``, ``"true"``, ``"yes"``, ``"on"``, ``1``)."""
-    return text(value).strip().lower() in ("true", "yes", "on", "1", "y")
-
-
-def mapping(value: Any) -> dict[Any, Any]:
-    """``value`` when it is a mapping, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
-def items(value: Any) -> list[Any]:
-    """``value`` when it is a sequence, else an empty list."""
-    return value if isinstance(value, list) else []
+__all__ = [
+    "chart_name", "data_value", "items", "mapping", "normalise_image", "repo_matches", "short", "text", "truthy",
+]
 
 
 def normalise_image(image: str) -> str:
@@ -85,32 +63,6 @@ def chart_name(value: str) -> str:
     """``falco-4.2.0`` (a ``helm.sh/chart`` label) -> ``falco``."""
     head, sep, tail = value.rpartition("-")
     return head if sep and tail[:1].isdigit() else value
-
-
-def selector_matches(selector: Any, labels: dict[str, Any]) -> bool:
-    """True when a label selector (``matchLabels``/``matchExpressions``) selects ``labels``.
-
-    An empty selector selects everything, as in Kubernetes; a malformed one selects nothing.
-    """
-    sel = mapping(selector)
-    for key, value in mapping(sel.get("matchLabels")).items():
-        if text(labels.get(key)) != text(value):
-            return False
-    for expr in items(sel.get("matchExpressions")):
-        if not isinstance(expr, dict):
-            return False
-        key, op = text(expr.get("key")), text(expr.get("operator"))
-        values = {text(v) for v in items(expr.get("values"))}
-        present = key in labels
-        ok = {
-            "In": present and text(labels.get(key)) in values,
-            "NotIn": not present or text(labels.get(key)) not in values,
-            "Exists": present,
-            "DoesNotExist": not present,
-        }.get(op, False)
-        if not ok:
-            return False
-    return True
 
 
 def data_value(obj: K8sObject, key: str) -> str:

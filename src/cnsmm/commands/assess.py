@@ -180,17 +180,41 @@ def attest_group() -> None:
 @attest_group.command("init")
 @click.option("--lang", type=_LANG, default="en", show_default=True)
 @click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
-@click.option("--force", is_flag=True, help="Overwrite FILE when it exists (its answers are lost).")
+@click.option("--force", is_flag=True, help="Replace FILE when it exists instead of merging (its answers are lost).")
 def attest_init(lang: str, output: str | None, force: bool) -> None:
-    """Write a questionnaire with every requirement that has no automated evidence path."""
+    """Write a questionnaire with every requirement that no automated evidence can make met.
+
+    When FILE exists its answers are kept, new questions are added and answers for
+    requirements the model no longer has are flagged.
+    """
     from cnsmm.assess.attest import questionnaire
     from cnsmm.model import default_paths, load_model
 
+    existing = None
     if output and Path(output).exists() and not force:
-        raise ConfigError(f"{output}: exists and may hold answers; not overwritten", hint="Pass --force to replace it")
+        try:
+            existing = Path(output).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{output}: cannot read the answers to merge ({exc})", hint="Pass --force") from None
+    model = load_model()
+    _write(questionnaire(model, default_paths(model), lang, datetime.now(UTC).date(), existing), output)
+
+
+@attest_group.command("check")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--soon", type=int, default=30, show_default=True, help="Warn about answers expiring within DAYS.")
+@click.pass_context
+def attest_check(ctx: click.Context, file: str, soon: int) -> None:
+    """Validate an attestation FILE: list problems (expired, malformed, unknown ids), answers
+    expiring soon and questions still open. Exit code 1 when an answer does not count."""
+    from cnsmm.assess.attest import check_report
+    from cnsmm.model import default_paths, load_model
 
     model = load_model()
-    _write(questionnaire(model, default_paths(model), lang, datetime.now(UTC).date()), output)
+    text, problems = check_report(file, model, default_paths(model), datetime.now(UTC).date(), soon)
+    click.echo(text, nl=False)
+    if problems:
+        ctx.exit(1)
 
 
 COMMANDS = [assess_cmd, model_cmd, attest_group]

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from cnsmm.assess.messages import source_name, status_name
 from cnsmm.assess.result import Assessment
 from cnsmm.model.types import Model
 from cnsmm.report.changes import change_lines
-from cnsmm.report.i18n import label
+from cnsmm.report.i18n import label, plural
 from cnsmm.report.radar import radar
 
 _env: Environment | None = None
@@ -29,7 +30,34 @@ def _environment() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        _env.filters["code"] = _code
     return _env
+
+
+def _code(text: str) -> Markup:
+    """``text`` escaped, with Markdown code spans (`x`) shown as <code> instead of backticks."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # unbalanced: show the text as it is, escaped
+        return escape(text)
+    return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
+def _next_actions(a: Assessment) -> list[Any]:
+    """The first phase's actions, changes before answers (evidence against weighs more)."""
+    if not a.plan:
+        return []
+    first = min(x.phase for x in a.plan)
+    chosen = [x for x in a.plan if x.phase == first]
+    return sorted(chosen, key=lambda x: x.kind == "provide-attestation")[:4]
+
+
+def _phase_effort(a: Assessment) -> tuple[float, int]:
+    """Effort and number of actions of the first phase of the plan."""
+    if not a.plan:
+        return 0.0, 0
+    first = min(x.phase for x in a.plan)
+    chosen = [x.effort for x in a.plan if x.phase == first]
+    return round(sum(chosen), 2), len(chosen)
 
 
 def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[str, Any] | None = None) -> str:
@@ -56,5 +84,9 @@ def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[
             counts=a.status_counts(),
             changes=change_lines(comparison, lang),
             actions={x.id: x for x in a.plan},
+            P=lambda key, n: plural(key, n, lang),
+            open_questions=sum(1 for r in a.requirements.values() if r.status == "unknown"),
+            next_actions=_next_actions(a),
+            phase_effort=_phase_effort(a),
         )
     )

@@ -46,7 +46,36 @@ _L: dict[str, tuple[str, str]] = {
     "legend": ("Level", "等级"),
     "details_n": ("{n} objects and details", "{n} 个对象及详情"),
     "statuses": ("Requirement statuses", "要求状态统计"),
+    "verdict": ("Verdict", "评估结论"),
+    "demonstrated": ("L{n} demonstrated by evidence", "证据证明的等级：L{n}"),
+    "coverage_line": (
+        "Evidence covers {pct}% of the requirements up to L{target}",
+        "截至 L{target} 的要求中，{pct}% 有证据",
+    ),
+    "open_one": ("1 question open", "1 个问题待回答"),
+    "open_many": ("{n} questions open", "{n} 个问题待回答"),
+    "reachable": ("L{n} reachable by answering them", "回答后可达 L{n}"),
+    "not_reachable": (
+        "answering them alone does not raise the level: evidence stands against some requirements",
+        "仅回答问题无法提升等级：部分要求有相反的证据",
+    ),
+    "why": ("Why this level", "为什么是这个等级"),
+    "held_by": ("held at L{n} by", "停留在 L{n}，原因"),
+    "at_top": ("at L5", "已达 L5"),
+    "next": ("What to do next", "下一步做什么"),
+    "total_effort": ("{n} person-days in total for {k}", "共 {n} 人天，完成 {k}"),
+    "actions_one": ("1 action", "1 项行动"),
+    "actions_many": ("{n} actions", "{n} 项行动"),
+    "days": ("{n} d", "{n} 人天"),
+    "more_blockers": ("+{n} more", "另有 {n} 项"),
+    "open_q": ("open question", "待回答"),
+    "semi": ("; ", "；"),
 }
+
+
+def plural(key: str, n: int, lang: str) -> str:
+    """``{key}_one`` or ``{key}_many`` with ``n`` filled in (Chinese has one form)."""
+    return label(f"{key}_one" if n == 1 else f"{key}_many", lang, n=n)
 
 
 def label(key: str, lang: str, **fields: object) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from cnsmm.kube.namespaces import declared_namespace
 from cnsmm.sources.yamlload import DuplicateKey, YamlDocument, YList, YMap, line_of
 
 Path = tuple[Any, ...]
@@ -171,10 +172,7 @@ class K8sObject:
     @property
     def namespace(self) -> str | None:
         """``metadata.namespace``; None when not set or cluster-scoped."""
-        if self.cluster_scoped:
-            return None
-        ns = self.metadata.get("namespace")
-        return str(ns) if ns else None
+        return None if self.cluster_scoped else declared_namespace(self.metadata)
 
     @property
     def cluster_scoped(self) -> bool:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from cnsmm.findings import Severity
+from cnsmm.kube.values import truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.ci._common import (
     GH_HARDENING,
@@ -18,7 +19,7 @@ from cnsmm.rules.ci._common import (
     is_checkout,
     steps,
 )
-from cnsmm.sources.pipelines.model import Pipeline, truthy
+from cnsmm.sources.pipelines.model import Pipeline
 from cnsmm.sources.yamlload import YMap
 
 GHSL_PWN = (

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from cnsmm.findings import Severity
+from cnsmm.kube.values import truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.ci._common import (
     BUILD_SYSTEMS,
@@ -18,7 +19,7 @@ from cnsmm.rules.ci._common import (
     steps,
 )
 from cnsmm.sources.pipelines.actions import split_ref
-from cnsmm.sources.pipelines.model import Pipeline, truthy
+from cnsmm.sources.pipelines.model import Pipeline
 
 UNTRUSTED_CONTEXT = re.compile(
     r"github\.event\.(?:"

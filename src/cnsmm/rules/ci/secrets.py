@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.kube.values import truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.ci._common import (
     AZURE,
@@ -19,7 +20,7 @@ from cnsmm.rules.ci._common import (
     command_lines,
     is_secret_name,
 )
-from cnsmm.sources.pipelines.model import Job, Pipeline, Step, truthy
+from cnsmm.sources.pipelines.model import Job, Pipeline, Step
 
 _GH_SECRET = re.compile(r"\$\{\{\s*secrets\.(\w+)\s*\}\}")
 _PRINT = re.compile(

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.kube.values import truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.ci._common import BUILD_SYSTEMS, GITLAB_SECURITY, command_lines
-from cnsmm.sources.pipelines.model import Pipeline, truthy
+from cnsmm.sources.pipelines.model import Pipeline
 
 _ENV_OFF: dict[str, str] = {
     "GIT_SSL_NO_VERIFY": "true",

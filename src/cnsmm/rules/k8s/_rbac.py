@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cnsmm.rules.k8s._selectors import index, selector_matches
+from cnsmm.kube import aggregation_selectors
+from cnsmm.rules.k8s._selectors import index
 from cnsmm.sources.k8s import K8sObject, ObjectSet
 
 ROLE_KINDS = ("Role", "ClusterRole")
@@ -145,14 +146,14 @@ def effective_rules(role: K8sObject, objs: ObjectSet) -> list[PolicyRule]:
     """Rules a role grants, resolving one level of ClusterRole aggregation within the set."""
     if not is_aggregated(role):
         return list(policy_rules(role))
-    selectors = role.get("aggregationRule", "clusterRoleSelectors")
+    selectors = aggregation_selectors(role.get("aggregationRule", "clusterRoleSelectors"))
     out: list[PolicyRule] = []
-    if not isinstance(selectors, list):
+    if not selectors:
         return out
     for other in index(objs).of_kind("ClusterRole"):
         if other is role or is_aggregated(other):
             continue
-        if any(selector_matches(s, other.labels) for s in selectors):
+        if any(s.matches(other.labels) for s in selectors):
             out.extend(policy_rules(other))
     return out
 

@@ -1,13 +1,7 @@
-"""Label selectors, namespaces and workloads as the cross-object (set) rules need them.
+"""Namespaces and workloads of one object set, as the cross-object (set) rules need them.
 
-Semantics follow the Kubernetes API:
-
-- a ``LabelSelector`` (NetworkPolicy ``podSelector``, PDB ``selector``) is ``matchLabels`` AND
-  every ``matchExpressions`` entry (``In``, ``NotIn``, ``Exists``, ``DoesNotExist``); an empty
-  selector ``{}`` selects every pod of the namespace;
-- a Service ``selector`` is a plain label map; no selector means "endpoints managed elsewhere";
-- an object without ``metadata.namespace`` lands in the namespace it is applied to: all such
-  objects of one set are treated as one implicit namespace (the key ``None``).
+Label selectors, owner references and namespace defaulting follow the Kubernetes API as
+:mod:`cnsmm.kube` defines them (the capability detectors use the same module).
 """
 
 from __future__ import annotations
@@ -16,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnsmm.kube import Controllers, Selector
 from cnsmm.rules.base import RuleContext
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
 
@@ -37,14 +32,6 @@ BATCH_KINDS = frozenset({"Job", "CronJob", "ScaledJob"})
 """Kinds whose pods run to completion."""
 
 
-RUNTIME_LABELS = frozenset({
-    "pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
-    "apps.kubernetes.io/pod-index", "batch.kubernetes.io/job-name", "batch.kubernetes.io/controller-uid",
-    "job-name", "controller-uid", "pod-template-generation",
-})
-"""Labels controllers add to pods at run time; a selector on them is judged on its other terms."""
-
-
 @dataclass
 class SetIndex:
     """Objects of one set by kind and namespace, built once and shared by the set rules."""
@@ -52,7 +39,8 @@ class SetIndex:
     kinds: dict[str, list[K8sObject]] = field(default_factory=dict)
     pods: list[tuple[K8sObject, PodSpec]] = field(default_factory=list)
     labels: dict[str | None, list[tuple[K8sObject, dict[str, Any]]]] = field(default_factory=dict)
-    keys: set[tuple[str, str | None, str]] = field(default_factory=set)
+    controllers: Controllers = field(default_factory=lambda: Controllers(()))
+    """The pod-bearing objects, to find the Pods and ReplicaSets checked through their controller."""
 
     def of_kind(self, *kinds: str) -> list[K8sObject]:
         """Objects of the given kinds, in input order within each kind."""
@@ -71,64 +59,19 @@ def index(objs: ObjectSet) -> SetIndex:
     idx = SetIndex()
     for obj in objs.objects:
         idx.kinds.setdefault(obj.kind, []).append(obj)
-        idx.keys.add((obj.kind, obj.namespace, obj.name))
         pod = obj.pod_spec()
         if pod is not None:
             idx.pods.append((obj, pod))
             idx.labels.setdefault(obj.namespace, []).append((obj, pod.template_labels))
+    idx.controllers = Controllers(obj for obj, _ in idx.pods)
     _CACHE[:] = [(objs, len(objs.objects), idx)]
     return idx
 
 
-def label_value(value: Any) -> str:
-    """A label value as the API server stores it (YAML ``true`` -> ``"true"``)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
-def selector_matches(selector: Any, labels: dict[str, Any]) -> bool:
-    """Whether a ``LabelSelector`` selects ``labels``. ``{}`` selects all; a non-mapping nothing."""
-    if not isinstance(selector, dict):
-        return False
-    have = {str(k): label_value(v) for k, v in labels.items()}
-    match_labels = selector.get("matchLabels") or {}
-    if not isinstance(match_labels, dict):
-        return False
-    for key, value in match_labels.items():
-        if str(key) not in RUNTIME_LABELS and have.get(str(key)) != label_value(value):
-            return False
-    expressions = selector.get("matchExpressions") or []
-    if not isinstance(expressions, list):
-        return False
-    for expr in expressions:
-        if not isinstance(expr, dict):
-            return False
-        if str(expr.get("key") or "") not in RUNTIME_LABELS and not _expression_matches(expr, have):
-            return False
-    return True
-
-
-def _expression_matches(expr: dict[str, Any], have: dict[str, str]) -> bool:
-    key = str(expr.get("key") or "")
-    op = str(expr.get("operator") or "")
-    raw = expr.get("values")
-    values = {label_value(v) for v in raw} if isinstance(raw, list) else set()
-    if op == "In":
-        return key in have and have[key] in values
-    if op == "NotIn":
-        return key not in have or have[key] not in values
-    if op == "Exists":
-        return key in have
-    if op == "DoesNotExist":
-        return key not in have
-    return False
-
-
-def map_selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
-    """Whether a plain label map (Service ``selector``) selects ``labels``."""
-    have = {str(k): label_value(v) for k, v in labels.items()}
-    return all(str(k) in RUNTIME_LABELS or have.get(str(k)) == label_value(v) for k, v in selector.items())
+def selects_workload(selector: Selector, obj: K8sObject, labels: dict[str, Any]) -> bool:
+    """Whether ``selector`` selects the pods of ``obj`` (``labels`` are its pod template's, or a
+    Pod's own)."""
+    return selector.matches(labels, template=obj.kind != "Pod")
 
 
 def namespace_text(ns: str | None, *, start: bool = False) -> str:
@@ -148,26 +91,15 @@ def system_namespaces(ctx: RuleContext) -> frozenset[str]:
     return frozenset(str(v) for v in value) if isinstance(value, (list, tuple)) else frozenset()
 
 
-def controlled_by_present_owner(obj: K8sObject, present: set[tuple[str, str | None, str]]) -> bool:
-    """True when a controller owning ``obj`` (cluster dumps) is itself in the set."""
-    refs = obj.metadata.get("ownerReferences")
-    if not isinstance(refs, list):
-        return False
-    return any(
-        isinstance(ref, dict) and (ref.get("kind"), obj.namespace, ref.get("name")) in present for ref in refs
-    )
-
-
 def workloads(objs: ObjectSet, ctx: RuleContext | None = None) -> list[tuple[K8sObject, PodSpec]]:
     """Objects that run pods (PodTemplate excluded), minus those whose owning controller is in
     the set (a dump's ReplicaSets and Pods are reported through their Deployment), minus system
     namespaces when ``ctx`` is given."""
     idx = index(objs)
-    present = idx.keys
     skip = system_namespaces(ctx) if ctx is not None else frozenset()
     out = []
     for obj, pod in idx.pods:
-        if obj.kind == "PodTemplate" or controlled_by_present_owner(obj, present):
+        if obj.kind == "PodTemplate" or idx.controllers.controlled(obj):
             continue
         if obj.namespace in skip:
             continue

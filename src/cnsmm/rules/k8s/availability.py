@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.kube import pdb_selector
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._selectors import (
     SCALABLE_KINDS,
@@ -22,7 +23,7 @@ from cnsmm.rules.k8s._selectors import (
     minimum_replicas,
     namespace_text,
     pods_known,
-    selector_matches,
+    selects_workload,
     template_labels_in,
     workloads,
 )
@@ -91,7 +92,10 @@ def single_replica(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: list[K8sObject]) -> bool:
-    return any(p.namespace == obj.namespace and selector_matches(p.get("spec", "selector"), labels) for p in pdbs)
+    return any(
+        p.namespace == obj.namespace and selects_workload(pdb_selector(p.api_version, p.get("spec")), obj, labels)
+        for p in pdbs
+    )
 
 
 @rule(RuleMeta(
@@ -159,8 +163,8 @@ def pdb_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
             known[ns] = pods_known(objs, ns)
         if not known[ns]:
             continue
-        selector = pdb.get("spec", "selector")
-        if not any(selector_matches(selector, labels) for _, labels in template_labels_in(objs, ns)):
+        selector = pdb_selector(pdb.api_version, pdb.get("spec"))
+        if not any(selects_workload(selector, o, labels) for o, labels in template_labels_in(objs, ns)):
             yield Hit(
                 f'PodDisruptionBudget "{pdb.name}" selects no workload of {namespace_text(ns)} in these manifests',
                 ("spec", "selector"),
@@ -189,10 +193,10 @@ def _needed(value: Any, total: int) -> int | None:
 def _selected_pods(pdb: K8sObject, objs: ObjectSet) -> tuple[int, list[K8sObject]] | None:
     """How many pods the budget's selector covers in the set (replicas, or the autoscaler's
     minimum), with the workloads; None when unknown (a DaemonSet, a templated count) or none."""
-    selector = pdb.get("spec", "selector")
+    selector = pdb_selector(pdb.api_version, pdb.get("spec"))
     total, chosen = 0, []
     for obj, pod in workloads(objs):
-        if obj.namespace != pdb.namespace or not selector_matches(selector, pod.template_labels):
+        if obj.namespace != pdb.namespace or not selects_workload(selector, obj, pod.template_labels):
             continue
         count = 1 if obj.kind == "Pod" else minimum_replicas(obj, objs)
         if count is None:

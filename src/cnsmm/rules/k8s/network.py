@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.kube import Selector, network_policy_selector
+from cnsmm.kube import policy_types as _policy_types
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS
 from cnsmm.rules.k8s._selectors import (
@@ -26,7 +28,7 @@ from cnsmm.rules.k8s._selectors import (
     index,
     namespace_object,
     namespace_text,
-    selector_matches,
+    selects_workload,
     workloads,
 )
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
@@ -48,25 +50,12 @@ def network_policies(objs: ObjectSet) -> list[K8sObject]:
 
 def policy_types(policy: K8sObject) -> set[str]:
     """``policyTypes`` with the API's defaulting."""
-    declared = policy.get("spec", "policyTypes")
-    if isinstance(declared, list) and declared:
-        return {str(t) for t in declared}
-    spec = policy.get("spec")
-    types = {"Ingress"}
-    if isinstance(spec, dict) and "egress" in spec:
-        types.add("Egress")
-    return types
+    return set(_policy_types(policy.get("spec")))
 
 
-def pod_selector(policy: K8sObject) -> Any:
-    """The policy's ``podSelector`` (missing is read as ``{}``, which the API requires anyway)."""
-    sel = policy.get("spec", "podSelector")
-    return {} if sel is None else sel
-
-
-def selects_all(selector: Any) -> bool:
-    """An empty selector (no labels, no expressions)."""
-    return isinstance(selector, dict) and not selector.get("matchLabels") and not selector.get("matchExpressions")
+def pod_selector(policy: K8sObject) -> Selector:
+    """The policy's ``podSelector`` (missing selects every pod, like ``{}``)."""
+    return network_policy_selector(policy.get("spec"))
 
 
 def unmodelled_namespaces(objs: ObjectSet) -> tuple[bool, set[str | None]]:
@@ -87,7 +76,7 @@ def _judged(objs: ObjectSet, ctx: RuleContext) -> dict[str | None, list[tuple[K8
 
 
 def _is_default_deny(policy: K8sObject, direction: str) -> bool:
-    if direction not in policy_types(policy) or not selects_all(pod_selector(policy)):
+    if direction not in policy_types(policy) or not pod_selector(policy).everything:
         return False
     rules = policy.get("spec", direction.lower())
     if not isinstance(rules, list):
@@ -136,7 +125,7 @@ def workload_not_selected(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
         mine = [p for p in policies if p.namespace == ns]
         for obj, pod in items:
             labels = pod.template_labels
-            if not any(selector_matches(pod_selector(p), labels) for p in mine):
+            if not any(selects_workload(pod_selector(p), obj, labels) for p in mine):
                 yield Hit(
                     f'{obj.kind} "{obj.name}" in {namespace_text(ns)} is selected by no NetworkPolicy: its pods '
                     "accept and open any connection",

@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnsmm.findings import Severity
+from cnsmm.kube import service_selector
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA
 from cnsmm.rules.k8s._selectors import (
     index,
-    map_selector_matches,
     namespace_text,
     pods_known,
-    selector_matches,
+    selects_workload,
     template_labels_in,
 )
-from cnsmm.rules.k8s.network import NETPOL_REQUIREMENTS, NSA_NETPOL, network_policies, pod_selector, selects_all
+from cnsmm.rules.k8s.network import NETPOL_REQUIREMENTS, NSA_NETPOL, network_policies, pod_selector
 from cnsmm.sources.k8s import ObjectSet
 
 
@@ -63,9 +63,9 @@ def networkpolicy_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator
     for policy in network_policies(objs):
         selector = pod_selector(policy)
         ns = policy.namespace
-        if selects_all(selector) or not known(ns):
+        if selector.everything or not known(ns):
             continue
-        if not any(selector_matches(selector, labels) for _, labels in template_labels_in(objs, ns)):
+        if not any(selects_workload(selector, o, labels) for o, labels in template_labels_in(objs, ns)):
             yield Hit(
                 f'NetworkPolicy "{policy.name}" selects no workload of {namespace_text(ns)} in these manifests',
                 ("spec", "podSelector"),
@@ -104,7 +104,8 @@ def service_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
             continue
         if svc.get("spec", "type") == "ExternalName" or not known(svc.namespace):
             continue
-        if not any(map_selector_matches(selector, labels) for _, labels in template_labels_in(objs, svc.namespace)):
+        parsed = service_selector(svc.get("spec"))
+        if not any(selects_workload(parsed, o, labels) for o, labels in template_labels_in(objs, svc.namespace)):
             shown = ", ".join(f"{k}={v}" for k, v in selector.items())
             yield Hit(
                 f'Service "{svc.name}" selects {shown}, which no workload of {namespace_text(svc.namespace)} carries',

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cnsmm.kube.values import truthy
 from cnsmm.sources.pipelines.commands import Detection
-from cnsmm.sources.pipelines.model import truthy
 
 Inputs = Mapping[str, Any]
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnsmm.sources.pipelines.model import Image, Job, Pipeline, Step, truthy
+from cnsmm.kube.values import truthy
+from cnsmm.sources.pipelines.model import Image, Job, Pipeline, Step
 from cnsmm.sources.yamlload import YList, YMap
 
 _COMMAND_KEYS = ("script", "bash", "pwsh", "powershell")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnsmm.sources.pipelines.model import Image, Job, Pipeline, Step, truthy
+from cnsmm.kube.values import truthy
+from cnsmm.sources.pipelines.model import Image, Job, Pipeline, Step
 from cnsmm.sources.yamlload import YList, YMap
 
 

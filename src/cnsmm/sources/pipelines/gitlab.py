@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cnsmm.sources.pipelines.model import Image, Include, Job, Pipeline, Step, truthy
+from cnsmm.kube.values import truthy
+from cnsmm.sources.pipelines.model import Image, Include, Job, Pipeline, Step
 from cnsmm.sources.yamlload import YList, YMap
 
 GLOBAL_KEYS = frozenset(

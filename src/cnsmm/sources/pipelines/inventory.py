@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from cnsmm.kube.values import truthy
 from cnsmm.sources.pipelines.actions import (
     AZURE_TASKS,
     GITLAB_TEMPLATE_SOFT,
@@ -21,7 +22,7 @@ from cnsmm.sources.pipelines.actions import (
 )
 from cnsmm.sources.pipelines.commands import Detection, detect
 from cnsmm.sources.pipelines.images import image_tool
-from cnsmm.sources.pipelines.model import CATEGORIES, Job, Pipeline, Step, truthy
+from cnsmm.sources.pipelines.model import CATEGORIES, Job, Pipeline, Step
 
 _SONAR_GATE = re.compile(r"waitForQualityGate\b[^\n]*abortPipeline\s*:\s*true")
 

@@ -168,12 +168,3 @@ def is_full_sha(ref: str) -> bool:
     return bool(_SHA_RE.match(ref))
 
 
-def truthy(value: Any) -> bool:
-    """YAML-ish truth of a setting: ``true``, ``"true"``, ``yes``, ``1``."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return value != 0
-    if isinstance(value, str):
-        return value.strip().strip("'\"").lower() in {"true", "yes", "on", "1", "y"}
-    return False

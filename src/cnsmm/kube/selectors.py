@@ -1,0 +1,234 @@
+"""Label selectors as the Kubernetes API defines them, field by field.
+
+A selector is parsed once into a :class:`Selector` and then matched against label sets.
+What an absent (null) or empty selector means depends on the field, and the API decides it
+differently for each; the constructors below encode those decisions:
+
+- NetworkPolicy ``spec.podSelector``: absent, null and ``{}`` all select every pod of the
+  namespace (the Go field is a value, not a pointer, so absent decodes to empty);
+- PodDisruptionBudget ``spec.selector``: null selects no pod; ``{}`` selects every pod of the
+  namespace in ``policy/v1`` and none in ``policy/v1beta1`` (the API reference of both);
+- Service ``spec.selector`` (a plain map): absent, null or ``{}`` selects no pod - the endpoints
+  are managed elsewhere (ServiceSpec); ``ExternalName`` Services select no pod either;
+- Deployment, ReplicaSet, StatefulSet, DaemonSet ``spec.selector`` in ``apps/v1``: required and
+  non-empty; absent or ``{}`` is an invalid object that selects nothing;
+- the same kinds in ``extensions/v1beta1`` and ``apps/v1beta1``, ReplicationController and Job:
+  an absent or empty selector is defaulted from the pod template's labels;
+- ClusterRole ``aggregationRule.clusterRoleSelectors[*]``: each a ``LabelSelector``; ``{}``
+  selects every ClusterRole, null none.
+
+A malformed selector selects nothing, as the API server refuses it (and controllers treat a
+selector that fails to convert as selecting nothing): a ``LabelSelector`` that is not a mapping,
+``matchLabels`` that is not a mapping, ``matchExpressions`` that is not a list, an expression
+that is not a mapping, has no key, an unknown operator, ``In``/``NotIn`` without values, or
+``Exists``/``DoesNotExist`` with values.
+
+Labels that controllers add to pods at run time (:data:`RUNTIME_LABELS`, e.g.
+``pod-template-hash``) are not written in pod templates. Matching a *template* (``template=True``),
+a term on such a label that the template does not carry cannot be decided from the manifests:
+it is taken as met, and the selector is judged on its other terms. Matching real labels (a Pod
+in a cluster dump, a ClusterRole), every term counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cnsmm.kube.values import label_value
+
+RUNTIME_LABELS = frozenset({
+    "pod-template-hash", "controller-revision-hash", "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index", "batch.kubernetes.io/job-name", "batch.kubernetes.io/controller-uid",
+    "job-name", "controller-uid", "pod-template-generation",
+})
+"""Labels controllers add to pods at run time."""
+
+OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
+"""``matchExpressions`` operators of a ``LabelSelector``."""
+
+LEGACY_SELECTOR_VERSIONS = frozenset({"extensions/v1beta1", "apps/v1beta1"})
+"""API versions in which a missing workload selector was defaulted from the template labels."""
+
+DEFAULTED_SELECTOR_KINDS = frozenset({"ReplicationController", "Job"})
+"""Kinds whose selector the API fills in from the template labels when it is not written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One term of a selector: ``key`` ``operator`` ``values``."""
+
+    key: str
+    operator: str
+    """``In``, ``NotIn``, ``Exists`` or ``DoesNotExist`` (``matchLabels`` entries are ``In``)."""
+    values: frozenset[str] = frozenset()
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Whether ``labels`` (values as text) meet this term."""
+        present = self.key in labels
+        if self.operator == "In":
+            return present and labels[self.key] in self.values
+        if self.operator == "NotIn":
+            return not present or labels[self.key] not in self.values
+        if self.operator == "Exists":
+            return present
+        return not present
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """A parsed selector: every requirement must hold. ``nothing`` selects no object at all."""
+
+    requirements: tuple[Requirement, ...] = ()
+    nothing: bool = False
+    problem: str | None = None
+    """Why the selector is malformed (it then selects nothing), else None."""
+
+    @property
+    def everything(self) -> bool:
+        """True for a selector that selects every object (no terms)."""
+        return not self.nothing and not self.requirements
+
+    def matches(self, labels: Mapping[Any, Any], *, template: bool = False) -> bool:
+        """Whether the selector selects an object with ``labels``.
+
+        With ``template``, ``labels`` are a pod template's: terms on :data:`RUNTIME_LABELS` the
+        template does not carry are taken as met.
+        """
+        if self.nothing:
+            return False
+        have = {str(k): label_value(v) for k, v in labels.items()}
+        for req in self.requirements:
+            if template and req.key in RUNTIME_LABELS and req.key not in have:
+                continue
+            if not req.matches(have):
+                return False
+        return True
+
+
+NOTHING = Selector(nothing=True)
+"""Selects no object."""
+
+EVERYTHING = Selector()
+"""Selects every object."""
+
+
+def _malformed(problem: str) -> Selector:
+    return Selector(nothing=True, problem=problem)
+
+
+def label_selector(value: Any, *, null: Selector = NOTHING) -> Selector:
+    """Parse a ``LabelSelector`` (``matchLabels`` AND ``matchExpressions``).
+
+    ``null`` is what an absent selector means for the field (see the module table).
+    """
+    if value is None:
+        return null
+    if not isinstance(value, dict):
+        return _malformed("the selector is not a mapping")
+    reqs: list[Requirement] = []
+    match_labels = value.get("matchLabels")
+    if match_labels is not None:
+        if not isinstance(match_labels, dict):
+            return _malformed("matchLabels is not a mapping")
+        reqs.extend(Requirement(str(k), "In", frozenset({label_value(v)})) for k, v in match_labels.items())
+    expressions = value.get("matchExpressions")
+    if expressions is not None:
+        if not isinstance(expressions, list):
+            return _malformed("matchExpressions is not a list")
+        for i, expr in enumerate(expressions):
+            req = _expression(expr)
+            if isinstance(req, str):
+                return _malformed(f"matchExpressions[{i}]: {req}")
+            reqs.append(req)
+    return Selector(tuple(reqs))
+
+
+def _expression(expr: Any) -> Requirement | str:
+    if not isinstance(expr, dict):
+        return "not a mapping"
+    key, op, raw = expr.get("key"), expr.get("operator"), expr.get("values")
+    if not isinstance(key, str) or not key:
+        return "no key"
+    if not isinstance(op, str) or op not in OPERATORS:
+        return f"unknown operator {op!r}"
+    if raw is not None and not isinstance(raw, list):
+        return "values is not a list"
+    values = frozenset(label_value(v) for v in raw or ())
+    if op in ("In", "NotIn") and not values:
+        return f"{op} needs values"
+    if op in ("Exists", "DoesNotExist") and values:
+        return f"{op} takes no values"
+    return Requirement(key, str(op), values)
+
+
+def map_selector(value: Any) -> Selector:
+    """Parse a plain label map (Service, ReplicationController ``spec.selector``).
+
+    Absent, null or empty selects nothing; a map that is not a mapping is malformed.
+    """
+    if value is None or value == {}:
+        return NOTHING
+    if not isinstance(value, dict):
+        return _malformed("the selector is not a mapping")
+    return Selector(tuple(Requirement(str(k), "In", frozenset({label_value(v)})) for k, v in value.items()))
+
+
+def network_policy_selector(spec: Any) -> Selector:
+    """``spec.podSelector`` of a NetworkPolicy: absent or ``{}`` selects every pod of the namespace."""
+    value = spec.get("podSelector") if isinstance(spec, dict) else None
+    return label_selector(value, null=EVERYTHING)
+
+
+def pdb_selector(api_version: str, spec: Any) -> Selector:
+    """``spec.selector`` of a PodDisruptionBudget: null selects no pod; ``{}`` every pod of the
+    namespace in ``policy/v1`` and none in ``policy/v1beta1``."""
+    value = spec.get("selector") if isinstance(spec, dict) else None
+    selector = label_selector(value)
+    if selector.everything and api_version == "policy/v1beta1":
+        return NOTHING
+    return selector
+
+
+def service_selector(spec: Any) -> Selector:
+    """``spec.selector`` of a Service: a plain map; none or ``{}`` (and ``ExternalName``) selects no pod."""
+    if not isinstance(spec, dict) or spec.get("type") == "ExternalName":
+        return NOTHING
+    return map_selector(spec.get("selector"))
+
+
+def workload_selector(kind: str, api_version: str, spec: Any, template_labels: Mapping[Any, Any]) -> Selector:
+    """``spec.selector`` of a workload controller, with the API's defaulting.
+
+    ``apps/v1`` requires a non-empty selector (absent or ``{}`` is an invalid object that selects
+    nothing); older versions, ReplicationController and Job default it from the template labels.
+    """
+    value = spec.get("selector") if isinstance(spec, dict) else None
+    defaulted = api_version in LEGACY_SELECTOR_VERSIONS or kind in DEFAULTED_SELECTOR_KINDS
+    if defaulted and (value is None or value == {}):
+        return map_selector(dict(template_labels))
+    if kind == "ReplicationController":
+        return map_selector(value)
+    selector = label_selector(value)
+    if selector.everything:
+        return _malformed("an empty workload selector is invalid")
+    return selector
+
+
+def aggregation_selectors(value: Any) -> tuple[Selector, ...]:
+    """``aggregationRule.clusterRoleSelectors`` of a ClusterRole (a non-list gives none)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(label_selector(v) for v in value)
+
+
+def policy_types(spec: Any) -> frozenset[str]:
+    """``policyTypes`` of a NetworkPolicy with the API's defaulting: ``Ingress``, plus ``Egress``
+    when the spec has an ``egress`` section."""
+    declared = spec.get("policyTypes") if isinstance(spec, dict) else None
+    if isinstance(declared, list) and declared:
+        return frozenset(str(t) for t in declared)
+    if isinstance(spec, dict) and "egress" in spec:
+        return frozenset({"Ingress", "Egress"})
+    return frozenset({"Ingress"})

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.kube import service_selector, workload_selector
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import WORKLOADS
-from cnsmm.rules.k8s._selectors import index, map_selector_matches, selector_matches, workloads
+from cnsmm.rules.k8s._selectors import index, selects_workload, workloads
 from cnsmm.rules.k8s.rbac_serviceaccounts import sa_path, service_account
 from cnsmm.sources.k8s import K8sObject, ObjectSet
 
@@ -51,6 +52,7 @@ def _meta(id: str, name: str, title: str, severity: Severity, scope: Scope, targ
     fix="Create the ServiceAccount with the workload, or correct the name.",
     bad="serviceAccountName: catalogue   # the set creates ServiceAccount catalog",
     good="serviceAccountName: catalog",
+    references=("https://kubernetes.io/docs/concepts/security/service-accounts/", "CWE-1329"),
 ))
 def service_account_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
     for obj, pod in workloads(objs):
@@ -89,6 +91,7 @@ def _ingress_backends(obj: K8sObject) -> Iterator[tuple[str, tuple[Any, ...]]]:
     fix="Point the backend at the right Service, or remove the path.",
     bad="backend:\n  service: {name: web-v1, port: {number: 80}}   # only Service web exists",
     good="backend:\n  service: {name: web, port: {number: 80}}",
+    references=("https://kubernetes.io/docs/concepts/services-networking/ingress/", "CWE-1329"),
 ))
 def ingress_backend_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
     for ing in index(objs).of_kind("Ingress"):
@@ -112,20 +115,15 @@ def ingress_backend_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
         "in place: it is immutable).",
     bad="selector:\n  matchLabels: {app: web}\ntemplate:\n  metadata:\n    labels: {app: website}",
     good="selector:\n  matchLabels: {app: web}\ntemplate:\n  metadata:\n    labels: {app: web}",
+    references=("https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#selector", "CWE-1329"),
 ))
 def selector_mismatch(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     pod = obj.pod_spec()
-    selector = obj.get("spec", "selector")
-    if pod is None or not isinstance(selector, dict) or not selector:
+    if pod is None or not isinstance(obj.get("spec", "selector"), dict) or not obj.get("spec", "selector"):
         return
     labels = pod.template_labels
-    if obj.kind == "ReplicationController":
-        ok = map_selector_matches(selector, labels)
-    elif "matchLabels" in selector or "matchExpressions" in selector:
-        ok = selector_matches(selector, labels)
-    else:
-        return
-    if not ok:
+    selector = workload_selector(obj.kind, obj.api_version, obj.get("spec"), labels)
+    if selector.problem is None and not selector.matches(labels, template=True):
         shown = ", ".join(f"{k}={v}" for k, v in list(labels.items())[:4]) or "no labels"
         yield Hit(f'{obj.kind} "{obj.name}" selector does not match its pod template ({shown})', ("spec", "selector"))
 
@@ -144,6 +142,7 @@ SCALE_TARGETS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Replicati
     fix="Correct `scaleTargetRef` (kind, name and apiVersion) to the workload it should scale.",
     bad="scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api-server}   # Deployment is named api",
     good="scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}",
+    references=("https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/", "CWE-1329"),
 ))
 def autoscaler_target_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
     for hpa in index(objs).of_kind("HorizontalPodAutoscaler"):
@@ -202,15 +201,16 @@ def _port_names(pod: Any) -> set[str]:
     fix="Use the container port's name (or its number) as `targetPort`.",
     bad="ports:\n- port: 80\n  targetPort: http   # container port is named web",
     good="ports:\n- port: 80\n  targetPort: web",
+    references=("https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports", "CWE-1329"),
 ))
 def service_target_port_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
     for svc in index(objs).of_kind("Service"):
-        selector = svc.get("spec", "selector")
+        selector = service_selector(svc.get("spec"))
         ports = svc.get("spec", "ports")
-        if not isinstance(selector, dict) or not selector or not isinstance(ports, list):
+        if selector.nothing or not isinstance(ports, list):
             continue
         selected = [pod for obj, pod in workloads(objs)
-                    if obj.namespace == svc.namespace and map_selector_matches(selector, pod.template_labels)]
+                    if obj.namespace == svc.namespace and selects_workload(selector, obj, pod.template_labels)]
         if not selected:
             continue
         names = set().union(*(_port_names(p) for p in selected))
@@ -231,6 +231,7 @@ def service_target_port_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[H
     fix="Point the backendRef at an existing Service, or remove the rule.",
     bad="backendRefs:\n- {name: store-v2, port: 8080}   # no Service store-v2",
     good="backendRefs:\n- {name: store, port: 8080}",
+    references=("https://gateway-api.sigs.k8s.io/api-types/httproute/#backendrefs", "CWE-1329"),
 ))
 def route_backend_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
     for route in index(objs).of_kind(*ROUTE_KINDS):

@@ -67,6 +67,7 @@ COMMAND_MODULES: dict[str, str] = {
     "import": "cnsmm.commands.track",
     "findings": "cnsmm.commands.track",
     "metrics": "cnsmm.commands.track",
+    "formats": "cnsmm.commands.formats",
     "assess": "cnsmm.commands.assess",
     "model": "cnsmm.commands.assess",
     "attest": "cnsmm.commands.assess",

@@ -9,26 +9,8 @@ from cnsmm.capabilities.index import Index
 from cnsmm.capabilities.values import (
     chart_name,
     data_value,
-    normalise_image,
     repo_matches,
 )
-
-
-@pytest.mark.parametrize(
-    ("image", "repo"),
-    [
-        ("quay.io/cilium/cilium:v1.15.3@sha256:abc", "cilium/cilium"),
-        ("docker.io/library/vault:1.15", "vault"),
-        ("vault", "vault"),
-        ("localhost:5000/falcosecurity/falco:0.37", "falcosecurity/falco"),
-        ("registry.example.com:443/mirror/Falcosecurity/Falco", "mirror/falcosecurity/falco"),
-        ("ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib:0.97.0",
-         "open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib"),
-        ("  grafana/loki:2.9  ", "grafana/loki"),
-    ],
-)
-def test_normalise_image(image: str, repo: str) -> None:
-    assert normalise_image(image) == repo
 
 
 @pytest.mark.parametrize(

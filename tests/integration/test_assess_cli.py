@@ -101,8 +101,18 @@ def test_model_and_attest_commands(tmp_path: Path, capsys) -> None:  # type: ign
     code, _, _ = _run(["attest", "init", "--lang", "zh", "--output", str(q)], capsys)
     text = q.read_text(encoding="utf-8")
     assert code == 0 and "安全基本需求清单" in text
-    code, _, err = _run(["attest", "init", "--output", str(q)], capsys)
-    assert code == 2 and "not overwritten" in err and q.read_text(encoding="utf-8") == text
+    answered = text.replace("  - id: DEV.REQ.L1.1\n    status:\n    owner: \"\"\n    evidence: []",
+                            "  - id: DEV.REQ.L1.1\n    status: met\n    owner: appsec\n    evidence: [https://w.example]", 1)
+    assert answered != text
+    q.write_text(answered, encoding="utf-8")
+    code, _, _ = _run(["attest", "init", "--output", str(q)], capsys)  # re-running merges: the answer stays
+    merged = q.read_text(encoding="utf-8")
+    assert code == 0 and "owner: \"appsec\"" in merged and "https://w.example" in merged
+    assert sorted(line for line in merged.splitlines() if line.startswith("  - id: ")) == sorted(
+        line for line in text.splitlines() if line.startswith("  - id: "))
+    code, out, _ = _run(["attest", "check", str(q)], capsys)
+    # the answer has no date yet: check says so and fails
+    assert code == 1 and "0 valid answer(s), 1 problem(s)" in out and "DEV.REQ.L1.1: date" in out
     code, _, _ = _run(["attest", "init", "--output", str(q), "--force"], capsys)
     assert code == 0 and "Basic security requirements list" in q.read_text(encoding="utf-8")
     assert {r["id"] for r in data["requirements"] if r["questionnaire"]} == {

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cnsmm.findings import Severity
 from cnsmm.rules import Hit, Rule, RuleContext, RuleMeta, Scope, get_rule
-from cnsmm.sources.dockerfile import ANALYZER, Dockerfile, parse, parse_image
+from cnsmm.sources.dockerfile import ANALYZER, Dockerfile, parse
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
@@ -186,14 +186,6 @@ def test_huge_input_stays_linear() -> None:
     df = parse(body)
     assert len(df.stages[0].instructions) == 20000
     assert df.stages[0].instructions[-1].end_line == 40001
-
-
-def test_parse_image() -> None:
-    assert parse_image("localhost:5000/team/app") == parse_image("localhost:5000/team/app")
-    ref = parse_image("localhost:5000/team/app")
-    assert (ref.name, ref.tag, ref.digest) == ("localhost:5000/team/app", None, None)
-    ref = parse_image("Nginx:1.27@sha256:abc")
-    assert (ref.name, ref.tag, ref.digest) == ("nginx", "1.27", "sha256:abc")
 
 
 @pytest.mark.parametrize(("path", "expected"), [

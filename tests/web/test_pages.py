@@ -270,3 +270,20 @@ def test_only_admins_see_and_use_the_admin_forms(pages: World) -> None:
     refused = c.post("/", data={"csrf_token": csrf.group(1), "action": "project", "name": "sneaky"})
     assert refused.status_code == 403
     assert 'href="/p/sneaky"' not in _client(pages).get("/").text
+
+
+def test_maturity_page_draws_levels_over_time(pages: World) -> None:
+    from tests.assess.helpers_assess import MODEL, attest, bundle, paths
+
+    from cnsmm.assess import assess
+    from cnsmm.report.json_out import to_dict
+
+    auth = {"Authorization": f"Bearer {pages.tokens['security-a']}"}
+    answers = tuple(attest(r.id, "met") for r in MODEL.requirements.values() if r.level == 1)
+    for ev in (bundle(), bundle(attestations=answers)):
+        doc = to_dict(assess(ev, MODEL, None, paths()), MODEL, "en")
+        assert pages.client.post("/api/v1/projects/alpha/assessments", json=doc, headers=auth).status_code == 201
+    c = _client(pages)
+    assert _login(c, "viewer-a") == 303
+    page = c.get("/p/alpha/maturity?lang=en").text
+    assert 'id="trend"' in page and "<polyline" in page and "Overall level: L1" in page and "Overall level: L0" in page

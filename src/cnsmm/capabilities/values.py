@@ -11,6 +11,7 @@ import base64
 import binascii
 from collections.abc import Iterable
 
+from cnsmm.imageref import parse_lenient
 from cnsmm.kube.values import items, mapping, text, truthy
 from cnsmm.sources.k8s import K8sObject, dig
 
@@ -20,21 +21,13 @@ __all__ = [
 
 
 def normalise_image(image: str) -> str:
-    """Repository path of an image reference, lower case, without registry, tag or digest.
+    """Repository path of an image reference, lower case, without registry, ``library/``, tag or digest.
 
     ``quay.io/cilium/cilium:v1.15@sha256:...`` -> ``cilium/cilium``;
-    ``docker.io/library/vault:1.15`` -> ``vault``.
+    ``docker.io/library/vault:1.15`` -> ``vault`` (see :mod:`cnsmm.imageref`).
     """
-    ref = image.strip().lower().split("@", 1)[0]
-    slash, colon = ref.rfind("/"), ref.rfind(":")
-    if colon > slash:
-        ref = ref[:colon]
-    parts = [p for p in ref.split("/") if p]
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]
-    if len(parts) > 1 and parts[0] == "library":
-        parts = parts[1:]
-    return "/".join(parts)
+    ref = parse_lenient(image)
+    return ref.path_without_library if ref is not None else image.strip().lower()
 
 
 def repo_matches(repo: str, patterns: Iterable[str]) -> bool:

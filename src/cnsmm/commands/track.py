@@ -31,6 +31,12 @@ class ImportFailed(Error):
     """Some reports could not be imported (the others were)."""
 
 
+class ImportPartial(Error):
+    """Every report was imported, but some items of them were malformed and skipped."""
+
+    exit_code = 3
+
+
 def _actor() -> str:
     try:
         return getpass.getuser()
@@ -71,6 +77,7 @@ def _summary_line(s: ImportSummary) -> str:
         f"({s.new} new, {s.seen_again} seen again, {s.reopened} reopened, {s.closed_fixed} closed as fixed"
         + (f", {s.expired} risk acceptances expired" if s.expired else "")
         + ")"
+        + (f"; PARTIAL: {s.error_count} malformed item(s) not imported, nothing closed as fixed" if s.partial else "")
     )
 
 
@@ -113,17 +120,26 @@ def import_cmd(
 ) -> None:
     """Import scanner reports into PROJECT's tracked, deduplicated finding list.
 
-    Each report is imported all or nothing. Findings that a new scan of the same tool and
-    scope no longer reports are closed as fixed; fixed ones that come back are reopened.
+    Each report is imported as one transaction. A malformed item (a finding without its id,
+    a reference to nothing) is listed with its position and skipped, the others are imported,
+    and the command exits with 3 (partial); a report whose structure is broken imports
+    nothing (exit 2). Findings that a new complete scan of the same tool and scope no longer
+    reports are closed as fixed (a partial import closes nothing); fixed ones that come back
+    are reopened.
     With --upload URL the reports go to a cnsmm service, which runs the same import.
     """
     if upload_url:
         _upload_files(upload_url, token, files, project, fmt)
         return
     with open_store(db) as store:
-        failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full)
+        partial: list[str] = []
+        failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full, partial=partial)
     if failed:
         raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
+    if partial:
+        raise ImportPartial(f"{len(partial)} of {len(files)} report(s) imported partially: {', '.join(partial)}",
+                            hint="The malformed items are listed above with their positions; fix or re-run the "
+                                 "tool and import again")
 
 
 def _upload_files(url: str, token: str | None, files: tuple[Path, ...], project: str, fmt: str | None) -> None:
@@ -131,6 +147,7 @@ def _upload_files(url: str, token: str | None, files: tuple[Path, ...], project:
 
     if not token:
         raise click.UsageError("--upload needs --token (or $CNSMM_TOKEN)")
+    partial: list[str] = []
     for path in files:
         try:
             handle = path.open("rb")
@@ -139,11 +156,19 @@ def _upload_files(url: str, token: str | None, files: tuple[Path, ...], project:
         with handle:
             state = upload_report(url, token, project, handle, path.name, fmt)
         result = state.get("result") or {}
+        for line in result.get("errors") or ():
+            click.echo(f"error: {line}", err=True)
         click.echo(
             f"{path.name}: {result.get('new', 0)} new, {result.get('seen_again', 0)} seen again, "
-            f"{result.get('reopened', 0)} reopened, {result.get('closed_fixed', 0)} closed as fixed (on {url})",
+            f"{result.get('reopened', 0)} reopened, {result.get('closed_fixed', 0)} closed as fixed (on {url})"
+            + (f"; PARTIAL: {result['error_count']} malformed item(s) not imported" if result.get("error_count")
+               else ""),
             err=True,
         )
+        if result.get("error_count"):
+            partial.append(str(path))
+    if partial:
+        raise ImportPartial(f"{len(partial)} of {len(files)} report(s) imported partially: {', '.join(partial)}")
 
 
 def _import_files(
@@ -157,6 +182,7 @@ def _import_files(
     sla: tuple[str, ...],
     *,
     full: bool = False,
+    partial: list[str] | None = None,
 ) -> list[str]:
     from cnsmm.tracking.pipeline import file_sha256, import_path
 
@@ -183,6 +209,10 @@ def _import_files(
             continue
         if sys.stderr.isatty():
             click.echo("", err=True)
+        for line in summary.errors:
+            click.echo(f"error: {line}", err=True)
+        if summary.partial and partial is not None:
+            partial.append(str(path))
         click.echo(_summary_line(summary))
     return failed
 

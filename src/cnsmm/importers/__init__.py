@@ -14,6 +14,7 @@ Public API:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import IO
@@ -35,12 +36,18 @@ from cnsmm.importers import (
     zap_json,
     zap_xml,
 )
-from cnsmm.importers.interface import Component, ImportedReport
+from cnsmm.importers.interface import Component, ImportedReport, ItemError, ItemErrors
 
-__all__ = ["FORMATS", "HEAD_SIZE", "Component", "ImportedReport", "detect_format", "open_report"]
+__all__ = ["FORMATS", "HEAD_SIZE", "Component", "FormatInfo", "ImportedReport", "ItemError", "ItemErrors",
+           "detect_format", "format_infos", "open_report"]
 
 HEAD_SIZE = 64 * 1024
 """Bytes read from the start of a file to recognise its format."""
+
+SCAN_LIMIT = 64 * 1024 * 1024
+"""How far into a file detection reads, one window at a time, when the first 64 KiB do not
+tell (a report whose identifying keys come after a long first array)."""
+_WINDOW = 1024 * 1024
 
 # Order matters: the first module whose sniff() accepts the head wins, so the most
 # specific signatures come first.
@@ -71,6 +78,50 @@ _NAME_HINTS = (
     ("kubebench", kube_bench_json.FORMAT),
     ("checkov", checkov_json.FORMAT),
 )
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """What ``cnsmm formats`` says about one format."""
+
+    name: str
+    tool: str
+    kinds: str
+    """Report kinds it yields (image-scan, sca, sast, ...)."""
+    versions: str
+    detection: str
+
+
+# name -> (tool, kinds)
+_ABOUT = {
+    "cnsmm-json": ("cnsmm", "iac-scan"),
+    "sarif": ("any SARIF 2.1.0 producer (Semgrep, CodeQL, Bandit, Checkov, gitleaks, Grype, ...)",
+              "sast, sca, iac-scan, secret-scan, dast (from the tool)"),
+    "cyclonedx-json": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
+    "cyclonedx-xml": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
+    "trivy-json": ("Trivy", "image-scan, sca, iac-scan, secret-scan"),
+    "grype-json": ("Grype", "image-scan, sca"),
+    "zap-json": ("OWASP ZAP", "dast"),
+    "zap-xml": ("OWASP ZAP", "dast"),
+    "kubescape-json": ("kubescape", "compliance, iac-scan"),
+    "kube-bench-json": ("kube-bench", "compliance"),
+    "checkov-json": ("Checkov", "iac-scan, sca, secret-scan"),
+    "gitleaks-json": ("gitleaks", "secret-scan"),
+    "falco-json": ("Falco", "runtime"),
+}
+
+
+def format_infos() -> list[FormatInfo]:
+    """Every format, in detection order."""
+    out = []
+    for fmt, module in FORMATS.items():
+        tool, kinds = _ABOUT.get(fmt, (fmt, "scan"))
+        detection = " ".join((module.sniff.__doc__ or "").split())
+        hints = [hint for hint, f in _NAME_HINTS if f == fmt]
+        if hints:
+            detection += f" Empty reports: a file name containing {' or '.join(hints)}."
+        out.append(FormatInfo(fmt, tool, kinds, str(getattr(module, "VERSIONS", "")), detection))
+    return out
 
 
 def detect_format(head: bytes, name: str) -> str | None:
@@ -114,11 +165,12 @@ def open_report(path: str | Path, *, format: str | None = None) -> ImportedRepor
     try:
         head = stream.read(HEAD_SIZE)
         stream.seek(0)
-        fmt = format or detect_format(head, path.name)
+        fmt = format or detect_format(head, path.name) or _detect_further(stream, head)
         if fmt is None:
             raise ReportParseError(
                 f"{source}: unknown report format ({_describe(head)})",
-                hint=f"Known formats: {', '.join(sorted(FORMATS))}. Force one with --format NAME",
+                hint=f"Known formats: {', '.join(sorted(FORMATS))} (`cnsmm formats` lists the versions each "
+                     "reads). Force one with --format NAME",
             )
         report: ImportedReport = FORMATS[fmt].parse(stream, source=source)
     except BaseException:
@@ -128,9 +180,35 @@ def open_report(path: str | Path, *, format: str | None = None) -> ImportedRepor
     return report
 
 
+def _detect_further(stream: IO[bytes], head: bytes) -> str | None:
+    """Detection past the first 64 KiB for JSON and XML text: each next window (with the head
+    and an overlap, so that a key cut in two is still seen) up to :data:`SCAN_LIMIT`."""
+    if len(head) < HEAD_SIZE or head.lstrip()[:1] not in (b"{", b"[", b"<"):
+        return None
+    try:
+        stream.seek(HEAD_SIZE)
+        previous = head[-4096:]
+        read = HEAD_SIZE
+        while read < SCAN_LIMIT:
+            chunk = stream.read(_WINDOW)
+            if not chunk:
+                break
+            read += len(chunk)
+            window = head + previous + chunk
+            for fmt, module in FORMATS.items():
+                if module.sniff(window):
+                    return fmt
+            previous = chunk[-4096:]
+        return None
+    finally:
+        stream.seek(0)
+
+
 def _describe(head: bytes) -> str:
     if not head.strip():
         return "the file is empty"
+    if head.strip() == b"null":
+        return "the file holds only JSON null, not a report: the tool probably wrote nothing"
     if b"\x00" in head[:1024]:
         return "binary data or UTF-16 text, not a JSON or XML report"
     start = head.lstrip()[:1]

@@ -4,29 +4,57 @@ scopes and timestamps. Nothing here does I/O."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
 from cnsmm.errors import ReportParseError
 from cnsmm.findings import Finding, Severity
+from cnsmm.imageref import parse_lenient
+from cnsmm.importers.interface import ItemError, ItemErrors
 
 
 class At:
     """A position in a report (``trivy.json: result #3, vulnerability #12``), built into text
-    only when an error needs it: most items never fail, and formatting costs time per item."""
+    only when an error needs it: most items never fail, and formatting costs time per item.
 
-    __slots__ = ("index", "label", "parent")
+    ``key`` names the array the item is in, for the item's JSON pointer
+    (``/Results/2/Vulnerabilities/11``): ``""`` for a top-level array, ``None`` when the
+    item adds no pointer segment. ``mode`` ``"xml"`` gives an XML path segment
+    (``/vulnerabilities/vulnerability[3]``), ``"line"`` a line number (JSON lines)."""
 
-    def __init__(self, parent: Where, label: str, index: int) -> None:
+    __slots__ = ("index", "key", "label", "mode", "parent")
+
+    def __init__(self, parent: Where, label: str, index: int, key: str | None = None, mode: str = "json") -> None:
         self.parent = parent
         self.label = label
         self.index = index
+        self.key = key
+        self.mode = mode
 
     def __str__(self) -> str:
         sep = ": " if isinstance(self.parent, str) else ", "
         return f"{self.parent}{sep}{self.label} #{self.index}"
+
+    @property
+    def position(self) -> str:
+        """The position without the file name (``result #3, vulnerability #12``)."""
+        own = f"{self.label} #{self.index}"
+        return f"{self.parent.position}, {own}" if isinstance(self.parent, At) else own
+
+    @property
+    def pointer(self) -> str:
+        """JSON pointer (RFC 6901), XML path or line of the item."""
+        base = self.parent.pointer if isinstance(self.parent, At) else ""
+        if self.mode == "line":
+            return f"line {self.index}"
+        if self.key is None:
+            return base
+        if self.mode == "xml":
+            return f"{base}/{self.key}[{self.index}]"
+        # Keys are the importers' own: a "/" in one joins several levels (``artifact/locations``).
+        return f"{base}/{self.key}/{self.index - 1}" if self.key else f"{base}/{self.index - 1}"
 
 
 Where = str | At
@@ -35,9 +63,55 @@ Where = str | At
 FORMAT_HINT = "Check that the file is a complete report written by the tool, or force another format with --format"
 
 
+class ItemParseError(ReportParseError):
+    """A malformed part of a report, with where it is and what is wrong kept apart."""
+
+    def __init__(self, where: Where, what: str | None = None, hint: str | None = None) -> None:
+        # ``ItemParseError(message, hint=...)`` also works, as for every Error (the parsing
+        # process sends errors back as class, message and hint).
+        super().__init__(f"{where}: {what}" if what is not None else str(where), hint=hint)
+        self.where = where
+        self.what = what if what is not None else str(where).rsplit(": ", 1)[-1]
+
+
 def fail(where: Where, what: str, hint: str | None = FORMAT_HINT) -> ReportParseError:
     """Build the error for a malformed report; ``where`` starts with the file name."""
-    return ReportParseError(f"{where}: {what}", hint=hint)
+    return ItemParseError(where, what, hint)
+
+
+def record(errors: ItemErrors, where: Where, exc: BaseException) -> None:
+    """Record that the item at ``where`` was skipped because of ``exc`` (the error's own,
+    deeper position when it has one)."""
+    at = where
+    if isinstance(exc, ItemParseError):
+        reason = exc.what
+        if isinstance(exc.where, At):
+            at = exc.where
+    elif isinstance(exc, ReportParseError):
+        reason = exc.message.rsplit(": ", 1)[-1]
+    elif isinstance(exc, RecursionError):
+        reason = "nested too deeply"
+    else:
+        reason = f"cannot read this item ({type(exc).__name__}: {str(exc)[:200]})"
+    if isinstance(at, At):
+        errors.append(ItemError(at.pointer or "/", "" if at.mode == "line" else at.position, reason))
+    else:
+        errors.append(ItemError("", at.split(": ", 1)[-1], reason))
+
+
+def each(errors: ItemErrors, parent: Where, label: str, key: str | None, items: Iterable[Any],
+         build: Callable[[Any, At], Finding | Iterable[Finding] | None]) -> Iterator[Finding]:
+    """The findings that ``build`` makes of each item (one, several or none); an item that
+    fails is recorded in ``errors`` with its position and skipped."""
+    for i, raw in enumerate(items, 1):
+        at = At(parent, label, i, key)
+        try:
+            out = build(raw, at)
+            found = [out] if isinstance(out, Finding) else [] if out is None else list(out)
+        except Exception as exc:
+            record(errors, at, exc)
+            continue
+        yield from found
 
 
 def type_name(value: object) -> str:
@@ -206,20 +280,11 @@ def image_repository(ref: str) -> str:
     """An image reference without its tag and digest, used as a stable scan scope.
 
     ``docker.io/library/nginx:1.25@sha256:...`` and ``nginx:1.27`` both give ``nginx``:
-    a new build of the same image repository replaces the previous scan's results.
+    a new build of the same image repository replaces the previous scan's results
+    (:attr:`cnsmm.imageref.ImageRef.familiar`).
     """
-    name = ref.strip().split("@", 1)[0]
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    if colon > slash:
-        name = name[:colon]
-    for prefix in ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/"):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-            break
-    if name.startswith("library/") and name.count("/") == 1:
-        name = name[len("library/") :]
-    return name
+    parsed = parse_lenient(ref)
+    return parsed.familiar if parsed is not None else ref.strip()
 
 
 def file_name(source: str) -> str:

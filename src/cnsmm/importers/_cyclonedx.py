@@ -7,6 +7,8 @@ from typing import Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     cwe_ids,
     fail,
@@ -14,13 +16,14 @@ from cnsmm.importers._common import (
     get_list,
     get_str,
     image_repository,
+    record,
     req_str,
     severity_from_label,
     severity_from_score,
     slug,
     unique,
 )
-from cnsmm.importers.interface import Component
+from cnsmm.importers.interface import Component, ItemErrors
 
 SPEC_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6")
 
@@ -36,6 +39,10 @@ SEVERITY = {
 
 # VEX analysis states that mean "this component is not exposed": not a finding.
 _NOT_A_FINDING = frozenset({"not_affected", "false_positive", "resolved", "resolved_with_pedigree"})
+
+
+VERSIONS = ("CycloneDX 1.4, 1.5, 1.6 (vulnerabilities and VEX analysis); 1.2 and 1.3 with the "
+            "vulnerability extension 1.0 (Grype, Dependency-Track) or as inventory")
 
 
 def check_spec(spec: object, where: str) -> None:
@@ -87,32 +94,46 @@ def image_of(metadata: dict[str, Any]) -> str | None:
     return None
 
 
-def components(items: list[Any], where: str) -> tuple[list[Component], dict[str, Component]]:
-    """Flatten nested components; returns them and an index by ``bom-ref`` (and purl)."""
+def components(items: list[Any], where: str,
+               errors: ItemErrors | None = None) -> tuple[list[Component], dict[str, Component]]:
+    """Flatten nested components; returns them and an index by ``bom-ref`` (and purl). A
+    malformed component is recorded in ``errors`` and skipped (raised without ``errors``)."""
     out: list[Component] = []
     refs: dict[str, Component] = {}
-    stack: list[tuple[Any, str]] = [(c, f"{where}, component #{i}") for i, c in enumerate(items, 1)]
+    stack: list[tuple[Any, At]] = [(c, At(where, "component", i, "components")) for i, c in enumerate(items, 1)]
     stack.reverse()
     while stack:
         raw, cwhere = stack.pop()
-        c = as_dict(raw, cwhere, "component")
-        licenses: list[str] = []
-        for lic in get_list(c, "licenses", cwhere):
-            if isinstance(lic, dict):
-                inner = lic.get("license")
-                if isinstance(inner, dict):
-                    licenses.append(get_str(inner, "id", cwhere) or get_str(inner, "name", cwhere) or "")
-                licenses.append(get_str(lic, "expression", cwhere) or "")
-        comp = Component(name=req_str(c, "name", cwhere), version=get_str(c, "version", cwhere),
-                         purl=get_str(c, "purl", cwhere), type=get_str(c, "type", cwhere),
-                         licenses=unique(licenses))
+        try:
+            c, comp = _component(raw, cwhere)
+        except Exception as exc:
+            if errors is None:
+                raise
+            record(errors, cwhere, exc)
+            continue
         out.append(comp)
         for key in (get_str(c, "bom-ref", cwhere), comp.purl):
             if key:
                 refs.setdefault(key, comp)
         children = get_list(c, "components", cwhere)
-        stack.extend(reversed([(ch, f"{cwhere}, component #{j}") for j, ch in enumerate(children, 1)]))
+        stack.extend(reversed([(ch, At(cwhere, "component", j, "components")) for j, ch in enumerate(children, 1)]))
     return out, refs
+
+
+def _component(raw: Any, cwhere: At) -> tuple[dict[str, Any], Component]:
+    c = as_dict(raw, cwhere, "component")
+    licenses: list[str] = []
+    for lic in get_list(c, "licenses", cwhere):
+        if isinstance(lic, dict):
+            inner = lic.get("license")
+            if isinstance(inner, dict):
+                licenses.append(get_str(inner, "id", cwhere) or get_str(inner, "name", cwhere) or "")
+            licenses.append(get_str(lic, "expression", cwhere) or "")
+    comp = Component(name=req_str(c, "name", cwhere), version=get_str(c, "version", cwhere),
+                     purl=get_str(c, "purl", cwhere), type=get_str(c, "type", cwhere),
+                     licenses=unique(licenses))
+    get_list(c, "components", cwhere)
+    return c, comp
 
 
 class VulnMapper:
@@ -124,13 +145,31 @@ class VulnMapper:
         self.refs = refs
         self.image = image
 
-    def findings(self, raw: Any, where: str) -> Iterator[Finding]:
-        """The findings of one vulnerability entry (none when its VEX state rules it out)."""
+    def findings(self, raw: Any, where: Where, errors: ItemErrors) -> Iterator[Finding]:
+        """The findings of one vulnerability entry (none when its VEX state rules it out); an
+        ``affects`` entry that names no component is recorded in ``errors`` and skipped."""
+        try:
+            v, common = self._common(raw, where)
+        except Exception as exc:
+            record(errors, where, exc)
+            return
+        if v is None:
+            return
+        for i, aff in enumerate(common.pop("affects"), 1):
+            awhere = At(where, "affects", i, "affects")
+            try:
+                found = self._affected(aff, awhere, common)
+            except Exception as exc:
+                record(errors, awhere, exc)
+                continue
+            yield found
+
+    def _common(self, raw: Any, where: Where) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         v = as_dict(raw, where, "vulnerability")
         vid = req_str(v, "id", where)
         state = get_str(get_dict(v, "analysis", where), "state", where)
         if state in _NOT_A_FINDING:
-            return
+            return None, {}
         severity, label = self._rating(v, where)
         aliases = unique([get_str(r, "id", where) or "" for r in get_list(v, "references", where)
                           if isinstance(r, dict)])
@@ -142,25 +181,29 @@ class VulnMapper:
         affects = get_list(v, "affects", where)
         if not affects:
             raise fail(where, "missing affects (which component has this vulnerability?)")
-        for i, aff in enumerate(affects, 1):
-            awhere = f"{where}, affects #{i}"
-            ref = req_str(as_dict(aff, awhere), "ref", awhere)
-            comp = self.refs.get(ref)
-            if comp is None and not ref.startswith("urn:cdx:"):
-                raise fail(awhere, f"ref {ref!r} names no component of this BOM")
-            name = comp.name if comp else ref
-            installed = comp.version if comp else None
-            yield Finding(
-                rule=vid, severity=severity, tool_severity=label, title=f"{vid} in {name}",
-                message=f"{name} {installed or ''} is affected by {vid}".replace("  ", " "),
-                description=description, fix=get_str(v, "recommendation", where),
-                location=Location(image=self.image), tool=self.tool, tool_version=self.version,
-                category="vulnerability", aliases=tuple(a for a in aliases if a != vid), cwe=cwes,
-                component=name, installed_version=installed, references=refs,
-            )
+        return v, {"vid": vid, "severity": severity, "label": label, "aliases": tuple(a for a in aliases if a != vid),
+                   "cwe": cwes, "refs": refs, "description": description,
+                   "fix": get_str(v, "recommendation", where), "affects": affects}
+
+    def _affected(self, aff: Any, awhere: Where, c: dict[str, Any]) -> Finding:
+        ref = req_str(as_dict(aff, awhere), "ref", awhere)
+        comp = self.refs.get(ref)
+        if comp is None and not ref.startswith("urn:cdx:"):
+            raise fail(awhere, f"ref {ref!r} names no component of this BOM")
+        name = comp.name if comp else ref
+        installed = comp.version if comp else None
+        vid = c["vid"]
+        return Finding(
+            rule=vid, severity=c["severity"], tool_severity=c["label"], title=f"{vid} in {name}",
+            message=f"{name} {installed or ''} is affected by {vid}".replace("  ", " "),
+            description=c["description"], fix=c["fix"],
+            location=Location(image=self.image), tool=self.tool, tool_version=self.version,
+            category="vulnerability", aliases=c["aliases"], cwe=c["cwe"],
+            component=name, installed_version=installed, references=c["refs"],
+        )
 
     @staticmethod
-    def _rating(v: dict[str, Any], where: str) -> tuple[Severity, str | None]:
+    def _rating(v: dict[str, Any], where: Where) -> tuple[Severity, str | None]:
         """The most severe rating: its severity label, else its score."""
         best: tuple[Severity, str | None] | None = None
         for i, raw in enumerate(get_list(v, "ratings", where), 1):

@@ -30,6 +30,74 @@ SMALL_LIMIT = 256 * 1024 * 1024
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 
+MAX_DEPTH = 128
+"""Deepest nesting of arrays and objects that the streamed formats accept. ijson keeps the
+path to every open value (its prefix) per level, so memory grows with depth times path
+length; real reports nest fewer than 20 levels."""
+
+_KEEP = bytes(range(256)).translate(None, b'"[]{}')  # every byte but the structural ones
+_TO_BRACES = bytes.maketrans(b"[]", b"{}")
+_STRING = re.compile(rb'"[^"]*"')
+
+
+class DepthError(ValueError):
+    """The JSON text nests deeper than :data:`MAX_DEPTH`."""
+
+
+class DepthGuard:
+    """A reader over a JSON byte stream that refuses nesting deeper than ``limit`` before the
+    parser sees it. Each chunk is checked at C speed (byte replace/translate, one regex over
+    the structural characters); the work is linear in the chunk's size."""
+
+    def __init__(self, raw: IO[bytes], limit: int = MAX_DEPTH) -> None:
+        self.raw = raw
+        self.limit = limit
+        self.depth = 0
+        self.in_string = False
+        self.carry = b""
+
+    def read(self, size: int = -1) -> bytes:
+        """Read like the wrapped stream; raise :class:`DepthError` when the text nests too deep."""
+        data = self.raw.read(size)
+        if data:
+            self._check(data)
+        return data
+
+    def _check(self, data: bytes) -> None:
+        text = self.carry + data if self.carry else data
+        self.carry = b""
+        if b"\\" in text:  # escapes: \\ first, so that \\" still ends a string
+            text = text.replace(b"\\\\", b"")
+            if text.endswith(b"\\"):  # escapes the next chunk's first byte
+                self.carry = b"\\"
+                text = text[:-1]
+            text = text.replace(b'\\"', b"")
+        marks = text.translate(None, _KEEP)
+        if self.in_string:
+            marks = b'"' + marks
+        if b'"' in marks:
+            # Dropping two adjacent quotes keeps every other character's side of the string
+            # boundaries; what is left are the few strings that hold brackets.
+            marks = _STRING.sub(b"", marks.replace(b'""', b""))
+            quote = marks.find(b'"')
+            self.in_string = quote >= 0
+            if quote >= 0:
+                marks = marks[:quote]
+        else:
+            self.in_string = False
+        braces = marks.translate(_TO_BRACES)
+        nesting = 0
+        while b"{}" in braces:
+            braces = braces.replace(b"{}", b"")
+            nesting += 1
+            if self.depth + nesting > self.limit:
+                break
+        closes = braces.count(b"}")
+        opens = len(braces) - closes
+        if self.depth + opens + nesting > self.limit:
+            raise DepthError(f"nested deeper than {self.limit} levels of arrays and objects")
+        self.depth = max(0, self.depth - closes + opens)
+
 
 @dataclass
 class Head:
@@ -87,6 +155,10 @@ class Doc:
         self.stream.seek(self.start)
         return self.stream
 
+    def reader(self) -> DepthGuard:
+        """The stream from the start of the JSON text, refusing too deep nesting."""
+        return DepthGuard(self.rewind())
+
     @contextlib.contextmanager
     def errors(self, where: str | None = None) -> Iterator[None]:
         """Turn JSON syntax errors into a ``ReportParseError`` at ``where``."""
@@ -98,13 +170,23 @@ class Doc:
             raise fail(where or self.source, f"invalid JSON ({_clean(exc)})") from exc
         except UnicodeDecodeError as exc:
             raise fail(where or self.source, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        except DepthError as exc:
+            raise fail(where or self.source, f"the JSON is {exc}",
+                       hint="A report nested that deep is not a scanner's output; check where it came from") from exc
+
+    def first_event(self) -> str | None:
+        """The first parse event of the document (``start_map``, ``start_array``, ...)."""
+        with self.errors():
+            for _pfx, event, _value in ijson.parse(self.reader(), use_float=True):
+                return str(event)
+        return None
 
     def head(self, prefix: str, wanted: frozenset[str], stop: frozenset[str]) -> Head:
         """Read the ``wanted`` keys of the first object at ``prefix`` ('' is the top level),
         stopping at the first key in ``stop`` (a big array left to the main pass)."""
         result = Head(found=False)
         with self.errors():
-            events = ijson.parse(self.rewind(), use_float=True)
+            events = ijson.parse(self.reader(), use_float=True)
             for pfx, event, value in events:
                 if pfx == "" and prefix == "" and not result.found:
                     if event != "start_map":
@@ -152,7 +234,7 @@ class Doc:
     def first(self, prefix: str) -> Any:
         """The first value at ``prefix`` in a full pass over the document, or ``None``."""
         with self.errors():
-            return next(ijson.items(self.rewind(), prefix, use_float=True), None)
+            return next(ijson.items(self.reader(), prefix, use_float=True), None)
 
     def items(self, prefix: str, label: str) -> Iterator[Any]:
         """Every value at ``prefix`` (e.g. ``matches.item``), one at a time; a syntax error
@@ -160,7 +242,7 @@ class Doc:
         count = 0
         try:
             with self.errors():
-                for item in ijson.items(self.rewind(), prefix, use_float=True):
+                for item in ijson.items(self.reader(), prefix, use_float=True):
                     count += 1
                     yield item
         except ReportParseError as exc:
@@ -193,7 +275,7 @@ def _pairs_to_end(text: str, pos: int, after: re.Pattern[str]) -> dict[str, Any]
             if text[i] == "}" and after.fullmatch(text, i + 1):
                 return out
             return None
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return None
 
 

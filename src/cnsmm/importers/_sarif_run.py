@@ -25,6 +25,9 @@ from cnsmm.importers._common import (
     unique,
 )
 
+NO_RULE = "no-rule-id"
+"""Rule id of a result that names no rule (no ruleId, rule.id or rule index)."""
+
 LEVEL = {"error": Severity.HIGH, "warning": Severity.MEDIUM, "note": Severity.LOW, "none": Severity.INFO}
 
 # Tool name (slug) -> finding category; anything else is static analysis.
@@ -34,12 +37,23 @@ _CATEGORY = {
     "tfsec": "misconfiguration", "terrascan": "misconfiguration", "hadolint": "misconfiguration",
     "kubescape": "misconfiguration", "cnsmm": "misconfiguration",
     "trivy": "vulnerability", "grype": "vulnerability", "osv-scanner": "vulnerability",
+    "dependency-check": "vulnerability", "owasp-dependency-check": "vulnerability",
+    "govulncheck": "vulnerability", "black-duck": "vulnerability", "blackduck": "vulnerability",
+    "synopsys-detect": "vulnerability", "snyk-open-source": "vulnerability", "npm-audit": "vulnerability",
+    "pip-audit": "vulnerability", "retire.js": "vulnerability", "dependabot": "vulnerability",
     "zap": "dast", "owasp-zap": "dast",
 }
 KIND = {"secret": "secret-scan", "misconfiguration": "iac-scan", "vulnerability": "sca", "dast": "dast",
         "sast": "sast"}
 _K8S_OBJECT = re.compile(r"\(object: (?:<no namespace>|([^/\s]+))/(\S+) [^,()]*, Kind=(\w+)\)")
-_FINGERPRINT_KEY = re.compile(r"(?i)hash|fingerprint|id|/v\d")
+_FINGERPRINT_KEY = re.compile(r"(?i)hash|fingerprint|id|/v\d|^\d+$")
+# Grype's SARIF rule ids join the vulnerability and the package: "CVE-2023-1234-openssl".
+_JOINED_RULE = re.compile(r"^((?:CVE-\d{4}-\d+)|(?:GHSA(?:-[23456789cfghjmpqrvwx]{4}){3}))-(.+)$")
+_PURL = re.compile(r"\bpkg:[a-z0-9.+-]+/[^\s,;)\]\"']+")
+_PACKAGE_LINE = re.compile(r"(?im)^\s*Package:\s*(\S+)\s*$")
+_INSTALLED_LINE = re.compile(r"(?im)^\s*Installed Version:\s*(\S+)\s*$")
+_FIXED_LINE = re.compile(r"(?im)^\s*Fixed Version:\s*(\S+)\s*$")
+_GRYPE_PACKAGE = re.compile(r"package: ([^\s,]+), version ([^\s,]+)")
 
 
 def tool_slug(name: str) -> str:
@@ -62,7 +76,7 @@ class _RuleInfo:
         self.title = _text(rule, "shortDescription") or get_str(rule, "name", where) or rid
         self.description = _text(rule, "fullDescription") or _text(rule, "help")
         self.references = unique([get_str(rule, "helpUri", where) or ""])
-        tags = [str(t) for t in get_list(props, "tags", where)]
+        tags = [str(t) for t in get_list(props, "tags", where)] + _cwe_props(props)
         for rel in get_list(rule, "relationships", where):
             target = rel.get("target") if isinstance(rel, dict) else None
             component = target.get("toolComponent") if isinstance(target, dict) else None
@@ -115,10 +129,8 @@ class Run:
         rule = self.by_id.get(rid, {}) if rid else {}
         if not rule and index is not None and 0 <= index < len(rules):
             rule = rules[index]
-        rid = rid or get_str(rule, "id", where)
-        if not rid:
-            raise fail(where, "missing ruleId (no ruleId, rule.id or ruleIndex into the run's rules)")
-        return rid, rule
+        # SARIF allows a result without any rule (3.27.5): it is kept under a stand-in id.
+        return rid or get_str(rule, "id", where) or NO_RULE, rule
 
     def path(self, uri: str, base_id: str | None) -> str:
         """A result's file, relative to its base when the base is a known directory."""
@@ -144,15 +156,17 @@ class Run:
                         break
         return path[2:] if path.startswith("./") else path
 
-    def result(self, r: dict[str, Any], where: Where) -> Finding | None:
-        """Map one result; ``None`` for passes, suppressed results and absent baseline entries."""
+    def result(self, r: dict[str, Any], where: Where) -> list[Finding]:
+        """Map one result to one finding per location; none for passes, suppressed results and
+        absent baseline entries."""
         if (get_str(r, "kind", where) or "fail") in ("pass", "notApplicable"):
-            return None
+            return []
         if get_str(r, "baselineState", where) == "absent":
-            return None
+            return []
         for i, sup in enumerate(get_list(r, "suppressions", where), 1):
-            if get_str(as_dict(sup, At(where, "suppression", i)), "status", where) in (None, "accepted"):
-                return None
+            status = get_str(as_dict(sup, At(where, "suppression", i, "suppressions")), "status", where)
+            if status in (None, "accepted"):
+                return []
         rid, rule = self.rule_for(r, where)
         info = self._info.get(rid)
         if info is None:
@@ -169,14 +183,38 @@ class Run:
         message = self._message(r, rule, where) or info.title
         if self.category == "secret":
             message = _redact(message, r)
-        tags = get_list(props, "tags", where)
-        return Finding(
-            rule=rid, severity=severity, tool_severity=f"{score:g}" if score is not None else level,
-            title=info.title, message=message, description=info.description,
-            location=self._location(r, message, where), tool=self.tool, tool_version=self.version,
-            category=self.category, cwe=unique([*info.cwe, *cwe_ids([str(t) for t in tags])]) if tags else info.cwe,
-            references=info.references, tool_fingerprint=_fingerprint(r, where),
-        )
+        tags = [str(t) for t in get_list(props, "tags", where)] + _cwe_props(props) + self._taxa(r, where)
+        component = installed = fixed = None
+        if self.category == "vulnerability":
+            rid, component, installed, fixed = _package_of(rid, message, props)
+        fingerprint = _fingerprint(r, where)
+        locations = self._locations(r, message, where)
+        out = []
+        for n, location in enumerate(locations, 1):
+            out.append(Finding(
+                rule=rid, severity=severity, tool_severity=f"{score:g}" if score is not None else level,
+                title=info.title, message=message, description=info.description,
+                location=location, tool=self.tool, tool_version=self.version,
+                category=self.category, cwe=unique([*info.cwe, *cwe_ids(tags)]) if tags else info.cwe,
+                references=info.references,
+                tool_fingerprint=f"{fingerprint};location={n}" if fingerprint and n > 1 else fingerprint,
+                component=component, installed_version=installed, fixed_version=fixed,
+                fix=f"Upgrade {component} to {fixed}." if component and fixed else None,
+            ))
+        return out
+
+    def _taxa(self, r: dict[str, Any], where: Where) -> list[str]:
+        """CWE ids from the result's ``taxa`` references (``{"id": "79", "toolComponent": {"name": "CWE"}}``)."""
+        out: list[str] = []
+        for i, raw in enumerate(get_list(r, "taxa", where), 1):
+            taxon = as_dict(raw, At(where, "taxon", i, "taxa"), "taxon")
+            tid = get_str(taxon, "id", where) or ""
+            component = str(get_dict(taxon, "toolComponent", where).get("name", ""))
+            if "cwe" in component.lower() and tid:
+                out.append(tid if tid.upper().startswith("CWE") else f"CWE-{tid}")
+            elif tid.upper().startswith("CWE"):
+                out.append(tid)
+        return out
 
     def _message(self, r: dict[str, Any], rule: dict[str, Any], where: Where) -> str | None:
         msg = get_dict(r, "message", where)
@@ -187,9 +225,15 @@ class Run:
                 text = text.replace(f"{{{i}}}", arg) if text else text
         return text
 
-    def _location(self, r: dict[str, Any], message: str, where: Where) -> Location:
+    def _locations(self, r: dict[str, Any], message: str, where: Where) -> list[Location]:
         locations = get_list(r, "locations", where)
-        loc = as_dict(locations[0], At(where, "location", 1)) if locations else {}
+        if not locations:
+            return [self._location({}, message, where)]
+        out = [self._location(as_dict(loc, At(where, "location", i, "locations"), "location"), message,
+                              At(where, "location", i, "locations")) for i, loc in enumerate(locations, 1)]
+        return list(dict.fromkeys(out))  # the same place listed twice is one finding
+
+    def _location(self, loc: dict[str, Any], message: str, where: Where) -> Location:
         phys = get_dict(loc, "physicalLocation", where)
         art = get_dict(phys, "artifactLocation", where)
         region = get_dict(phys, "region", where)
@@ -211,7 +255,8 @@ class Run:
 
 def _redact(message: str, r: dict[str, Any]) -> str:
     """A secret scanner's message without the matched text (the region's snippet)."""
-    for loc in r.get("locations") or []:
+    locations = r.get("locations")
+    for loc in locations if isinstance(locations, list) else []:
         try:
             snippet = loc["physicalLocation"]["region"]["snippet"]["text"]
         except (KeyError, TypeError):
@@ -219,6 +264,43 @@ def _redact(message: str, r: dict[str, Any]) -> str:
         if isinstance(snippet, str) and len(snippet.strip()) >= 4:
             message = message.replace(snippet.strip(), "[redacted]")
     return message
+
+
+def _cwe_props(props: dict[str, Any]) -> list[str]:
+    """CWE ids in a property bag: ``cwe``, ``cwes``, ``CWE`` as a string, number or array."""
+    out: list[str] = []
+    for key in ("cwe", "cwes", "CWE", "cwe_ids", "cweIds"):
+        value = props.get(key)
+        values = value if isinstance(value, list) else [value] if value is not None else []
+        out.extend(f"CWE-{v}" if isinstance(v, int) or (isinstance(v, str) and v.isdigit()) else str(v)
+                   for v in values if isinstance(v, str | int))
+    return out
+
+
+def _package_of(rid: str, message: str, props: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
+    """(vulnerability id, package, installed version, fixed version) of a dependency scanner's result:
+    Grype joins the id and the package in its rule ids, Trivy writes ``Package:`` lines, others a purl."""
+    component = installed = fixed = None
+    if m := _JOINED_RULE.match(rid):
+        rid, component = m.group(1), m.group(2)
+    if m := _GRYPE_PACKAGE.search(message):
+        component, installed = m.group(1), m.group(2)
+    if m := _PACKAGE_LINE.search(message):
+        component = m.group(1)
+        if v := _INSTALLED_LINE.search(message):
+            installed = v.group(1)
+        if v := _FIXED_LINE.search(message):
+            fixed = v.group(1)
+    purls = [str(p) for p in (props.get("purls") or []) if isinstance(p, str)] if isinstance(
+        props.get("purls"), list) else []
+    purl = purls[0] if purls else (m.group(0) if (m := _PURL.search(message)) else None)
+    if purl and component is None:
+        name, _, version = unquote(purl.split("?", 1)[0].split("#", 1)[0]).rpartition("@")
+        if not name:
+            name, version = version, ""
+        component = name.split("/", 1)[1].rsplit("/", 1)[-1] if "/" in name else name
+        installed = installed or version or None
+    return rid, component, installed, fixed
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:

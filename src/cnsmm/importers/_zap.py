@@ -12,37 +12,54 @@ from typing import Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     cwe_ids,
     fail,
     get_list,
     get_str,
+    record,
     req_str,
     severity_from_label,
     unique,
 )
+from cnsmm.importers.interface import ItemErrors
 
 RISK = {"3": Severity.HIGH, "2": Severity.MEDIUM, "1": Severity.LOW, "0": Severity.INFO}
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
-def site_name(site: dict[str, Any], where: str) -> str:
+def site_name(site: dict[str, Any], where: Where) -> str:
     """The site URL of a ``site`` entry."""
     return get_str(site, "@name", where) or get_str(site, "@host", where) or "?"
 
 
-def findings(sites: list[Any], source: str, version: str | None) -> Iterator[Finding]:
-    """All findings of a report's sites."""
+def findings(sites: list[Any], source: str, version: str | None, errors: ItemErrors,
+             mode: str = "json") -> Iterator[Finding]:
+    """All findings of a report's sites; a malformed alert is recorded in ``errors`` and skipped."""
+    site_key, alert_key = ("site", "alerts") if mode == "json" else ("OWASPZAPReport/site", "alerts/alertitem")
     for i, raw in enumerate(sites, 1):
-        where = f"{source}: site #{i}"
-        site = as_dict(raw, where, "site")
-        for j, alert in enumerate(get_list(site, "alerts", where), 1):
-            yield from _alert(as_dict(alert, f"{where}, alert #{j}", "alert"), site_name(site, where), version,
-                              f"{where}, alert #{j}")
+        where = At(source, "site", i, site_key, mode)
+        try:
+            site = as_dict(raw, where, "site")
+            alerts = get_list(site, "alerts", where)
+            name = site_name(site, where)
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        for j, alert in enumerate(alerts, 1):
+            at = At(where, "alert", j, alert_key, mode)
+            try:
+                found = list(_alert(as_dict(alert, at, "alert"), name, version, at))
+            except Exception as exc:
+                record(errors, at, exc)
+                continue
+            yield from found
 
 
-def _alert(a: dict[str, Any], site: str, version: str | None, where: str) -> Iterator[Finding]:
+def _alert(a: dict[str, Any], site: str, version: str | None, where: Where) -> Iterator[Finding]:
     plugin = get_str(a, "pluginid", where)
     rule = get_str(a, "alertRef", where) or req_str(a, "pluginid", where)
     title = get_str(a, "alert", where) or req_str(a, "name", where)
@@ -55,7 +72,7 @@ def _alert(a: dict[str, Any], site: str, version: str | None, where: str) -> Ite
     instances = get_list(a, "instances", where) or [
         {"uri": a.get("uri") or site, "method": a.get("method"), "param": a.get("param")}]
     for k, raw in enumerate(instances, 1):
-        iwhere = f"{where}, instance #{k}"
+        iwhere = At(where, "instance", k, "instances")
         inst = as_dict(raw, iwhere, "instance")
         uri = get_str(inst, "uri", iwhere) or site
         method = get_str(inst, "method", iwhere)

@@ -5,13 +5,17 @@ Failed checks become findings; passed and skipped checks do not. Loaded whole.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     cwe_ids,
+    each,
     fail,
     file_name,
     get_dict,
@@ -23,7 +27,7 @@ from cnsmm.importers._common import (
     unique,
 )
 from cnsmm.importers._jsonio import load_small
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "checkov-json"
 
@@ -39,6 +43,9 @@ SEVERITY = {
 _K8S_TYPES = frozenset({"kubernetes", "helm", "kustomize"})
 
 
+VERSIONS = "Checkov 2.x and 3.x (one object per framework, a list of them, or the empty summary)"
+
+
 def sniff(head: bytes) -> bool:
     """Checkov JSON: ``check_type`` with ``results``, or the summary written when nothing was scanned."""
     if b'"check_type"' in head and b'"results"' in head:
@@ -50,7 +57,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a Checkov JSON report (whole document; structure errors raise here)."""
     doc = load_small(stream, source)
     reports = doc if isinstance(doc, list) else [doc]
-    frameworks: list[tuple[str, list[Any]]] = []
+    frameworks: list[tuple[str, str, list[Any]]] = []
+    errors = ItemErrors()
     version = None
     for i, raw in enumerate(reports, 1):
         where = f"{source}: report #{i}" if isinstance(doc, list) else source
@@ -62,24 +70,29 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                 continue  # "nothing scanned" summary
             raise fail(where, "missing check_type (checkov -o json writes one object per framework)")
         results = get_dict(rep, "results", where)
-        frameworks.append((req_str(rep, "check_type", where), get_list(results, "failed_checks", where)))
-    kinds = {t for t, _ in frameworks}
+        key = f"{i - 1}/results/failed_checks" if isinstance(doc, list) else "results/failed_checks"
+        frameworks.append((req_str(rep, "check_type", where), key, get_list(results, "failed_checks", where)))
+    kinds = {t for t, _, _ in frameworks}
     kind = "secret-scan" if kinds == {"secrets"} else "sca" if kinds and kinds <= {"sca_package", "sca_image"} \
         else "iac-scan"
     return ImportedReport(
         format=FORMAT, tool="checkov", tool_version=version, scope=f"checkov:{file_name(source)}",
-        findings=guarded(source, _findings(frameworks, source, version)), kind=kind,
+        findings=guarded(source, _findings(frameworks, source, version, errors)), kind=kind, errors=errors,
     )
 
 
-def _findings(frameworks: list[tuple[str, list[Any]]], source: str, version: str | None) -> Iterator[Finding]:
-    for check_type, failed in frameworks:
-        for i, raw in enumerate(failed, 1):
-            where = f"{source}: {check_type} failed check #{i}"
-            yield _check(as_dict(raw, where, "check"), check_type, version, where)
+def _findings(frameworks: list[tuple[str, str, list[Any]]], source: str, version: str | None,
+              errors: ItemErrors) -> Iterator[Finding]:
+    for check_type, key, failed in frameworks:
+        yield from each(errors, source, f"{check_type} failed check", key, failed,
+                        functools.partial(_raw_check, check_type=check_type, version=version))
 
 
-def _check(c: dict[str, Any], check_type: str, version: str | None, where: str) -> Finding:
+def _raw_check(raw: Any, at: At, *, check_type: str, version: str | None) -> Finding:
+    return _check(as_dict(raw, at, "check"), check_type, version, at)
+
+
+def _check(c: dict[str, Any], check_type: str, version: str | None, where: Where) -> Finding:
     cid = req_str(c, "check_id", where)
     name = get_str(c, "check_name", where) or cid
     resource = get_str(c, "resource", where)

@@ -7,6 +7,8 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     cwe_ids,
     fail,
@@ -16,17 +18,21 @@ from cnsmm.importers._common import (
     get_str,
     guarded,
     parse_time,
+    record,
     req_str,
     str_tuple,
 )
 from cnsmm.importers._jsonio import Doc, event_kind
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "cnsmm-json"
 
 SCHEMA_VERSIONS = (1,)
 
 _HEAD = frozenset({"schema", "schema_version", "tool", "version", "started", "paths"})
+
+
+VERSIONS = "cnsmm-scan schema_version 1"
 
 
 def sniff(head: bytes) -> bool:
@@ -38,6 +44,7 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a cnsmm scan JSON report; header errors raise here, finding errors while iterating."""
     doc = Doc(stream, source)
+    errors = ItemErrors()
     head = doc.head("", _HEAD, frozenset({"findings"}))
     if not head.found:
         raise fail(source, "the file is empty")
@@ -58,18 +65,23 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     target = ",".join(p for p in paths if isinstance(p, str)) if isinstance(paths, list) and paths else None
     return ImportedReport(
         format=FORMAT, tool="cnsmm", tool_version=version, scope=f"cnsmm:{target or file_name(source)}",
-        findings=guarded(source, _findings(doc, version)), generated_at=parse_time(values.get("started")),
-        kind="iac-scan",
+        findings=guarded(source, _findings(doc, version, errors)), generated_at=parse_time(values.get("started")),
+        kind="iac-scan", errors=errors,
     )
 
 
-def _findings(doc: Doc, version: str | None) -> Iterator[Finding]:
+def _findings(doc: Doc, version: str | None, errors: ItemErrors) -> Iterator[Finding]:
     for i, raw in enumerate(doc.items("findings.item", "finding"), 1):
-        where = f"{doc.source}: finding #{i}"
-        yield _finding(as_dict(raw, where, "finding"), version, where)
+        where = At(doc.source, "finding", i, "findings")
+        try:
+            found = _finding(as_dict(raw, where, "finding"), version, where)
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        yield found
 
 
-def _finding(f: dict[str, Any], version: str | None, where: str) -> Finding:
+def _finding(f: dict[str, Any], version: str | None, where: Where) -> Finding:
     rule = req_str(f, "rule", where)
     label = req_str(f, "severity", where)
     try:

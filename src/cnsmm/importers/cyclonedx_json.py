@@ -11,14 +11,18 @@ from collections.abc import Iterator
 from typing import IO
 
 from cnsmm.findings import Finding
-from cnsmm.importers._common import as_dict, fail, file_name, guarded, parse_time
+from cnsmm.importers import _cyclonedx
+from cnsmm.importers._common import At, as_dict, fail, file_name, guarded, parse_time
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._jsonio import Doc, event_kind
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "cyclonedx-json"
 
 _HEAD = frozenset({"bomFormat", "specVersion", "metadata"})
+
+
+VERSIONS = _cyclonedx.VERSIONS
 
 
 def sniff(head: bytes) -> bool:
@@ -29,6 +33,7 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a CycloneDX JSON BOM; header and component errors raise here."""
     doc = Doc(stream, source)
+    errors = ItemErrors()
     head = doc.head("", _HEAD, frozenset({"components", "vulnerabilities", "dependencies", "services"}))
     if not head.found:
         raise fail(source, "the file is empty")
@@ -43,17 +48,17 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     check_spec(values.get("specVersion"), source)
     metadata = as_dict(values.get("metadata") or {}, source, "metadata")
     items = list(doc.items("components.item", "component"))
-    comps, refs = components(items, source)
+    comps, refs = components(items, source, errors)
     tool, version = tool_of(metadata, source)
     scope = scope_of(metadata, file_name(source), source)
     mapper = VulnMapper(tool, version, refs, image_of(metadata))
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=version, scope=scope,
-        findings=guarded(source, _vulns(doc, mapper)), generated_at=parse_time(metadata.get("timestamp")),
-        components=comps, kind="sbom",
+        findings=guarded(source, _vulns(doc, mapper, errors)), generated_at=parse_time(metadata.get("timestamp")),
+        components=comps, kind="sbom", errors=errors,
     )
 
 
-def _vulns(doc: Doc, mapper: VulnMapper) -> Iterator[Finding]:
+def _vulns(doc: Doc, mapper: VulnMapper, errors: ItemErrors) -> Iterator[Finding]:
     for i, raw in enumerate(doc.items("vulnerabilities.item", "vulnerability"), 1):
-        yield from mapper.findings(raw, f"{doc.source}: vulnerability #{i}")
+        yield from mapper.findings(raw, At(doc.source, "vulnerability", i, "vulnerabilities"), errors)

@@ -10,9 +10,20 @@ from collections.abc import Iterator
 from typing import IO
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import as_dict, fail, file_name, get_dict, get_str, guarded, severity_from_label
+from cnsmm.importers._common import (
+    At,
+    Where,
+    as_dict,
+    fail,
+    file_name,
+    get_dict,
+    get_str,
+    guarded,
+    record,
+    severity_from_label,
+)
 from cnsmm.importers._jsonio import Doc
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "falco-json"
 
@@ -32,6 +43,9 @@ LINE_LIMIT = 4 * 1024 * 1024
 """Longest alert line accepted, in bytes."""
 
 
+VERSIONS = "Falco 0.30 and later (json_output: true, one alert per line)"
+
+
 def sniff(head: bytes) -> bool:
     """Falco: the first line is a JSON object with ``rule``, ``priority`` and ``output``."""
     first = head.lstrip().split(b"\n", 1)[0]
@@ -41,29 +55,40 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse Falco JSON-lines alerts; a malformed line raises while iterating."""
     doc = Doc(stream, source, allow_empty=True)  # rejects UTF-16 up front; no alerts is fine
+    errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="falco", tool_version=None, scope=f"falco:{file_name(source)}",
-        findings=guarded(source, _alerts(doc.rewind(), source)), kind="runtime",
+        findings=guarded(source, _alerts(doc.rewind(), source, errors)), kind="runtime", errors=errors,
     )
 
 
-def _alerts(stream: IO[bytes], source: str) -> Iterator[Finding]:
+def _alerts(stream: IO[bytes], source: str, errors: ItemErrors) -> Iterator[Finding]:
     for number, raw in enumerate(iter(lambda: stream.readline(LINE_LIMIT + 1), b""), 1):
-        where = f"{source}:{number}"
+        where = At(source, "line", number, mode="line")
         if len(raw) > LINE_LIMIT:
-            raise fail(where, f"alert line longer than {LINE_LIMIT // (1024 * 1024)} MiB")
+            # The rest of an over-long line comes next: skip to the end of that line.
+            record(errors, where, fail(where, f"alert line longer than {LINE_LIMIT // (1024 * 1024)} MiB"))
+            rest = raw
+            while rest and not rest.endswith(b"\n"):
+                rest = stream.readline(LINE_LIMIT + 1)
+            continue
         line = raw.strip()
         if not line:
             continue
         try:
-            alert = as_dict(json.loads(line), where, "alert")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise fail(where, f"invalid JSON alert ({exc})",
-                       hint="Falco alerts must be JSON, one per line (json_output: true)") from exc
-        yield _alert(alert, where)
+            try:
+                alert = as_dict(json.loads(line), where, "alert")
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise fail(where, f"invalid JSON alert ({exc})",
+                           hint="Falco alerts must be JSON, one per line (json_output: true)") from exc
+            found = _alert(alert, where)
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        yield found
 
 
-def _alert(a: dict[str, object], where: str) -> Finding:
+def _alert(a: dict[str, object], where: Where) -> Finding:
     rule = get_str(a, "rule", where, required=True) or ""
     label = get_str(a, "priority", where, required=True)
     fields = get_dict(a, "output_fields", where)

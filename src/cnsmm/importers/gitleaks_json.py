@@ -6,15 +6,17 @@ the commit message or the author's e-mail. Loaded whole (limit: 256 MiB).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import as_dict, fail, file_name, get_int, get_str, guarded, req_str, type_name
+from cnsmm.importers._common import At, as_dict, each, fail, file_name, get_int, get_str, guarded, req_str, type_name
 from cnsmm.importers._jsonio import load_small
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "gitleaks-json"
+
+
+VERSIONS = "gitleaks 8 (an array of leaks)"
 
 
 def sniff(head: bytes) -> bool:
@@ -28,27 +30,26 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = load_small(stream, source)
     if not isinstance(doc, list):
         raise fail(source, f"the report must be a JSON array of leaks (got {type_name(doc)})")
+    errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="gitleaks", tool_version=None, scope=f"gitleaks:{file_name(source)}",
-        findings=guarded(source, _findings(doc, source)), kind="secret-scan",
+        findings=guarded(source, each(errors, source, "leak", "", doc, _leak)), kind="secret-scan", errors=errors,
     )
 
 
-def _findings(leaks: list[Any], source: str) -> Iterator[Finding]:
-    for i, raw in enumerate(leaks, 1):
-        where = f"{source}: leak #{i}"
-        leak = as_dict(raw, where, "leak")
-        rule = req_str(leak, "RuleID", where)
-        path = req_str(leak, "File", where)
-        line = get_int(leak, "StartLine", where)
-        column = get_int(leak, "StartColumn", where)
-        commit = get_str(leak, "Commit", where)
-        title = get_str(leak, "Description", where) or rule
-        where_found = f"{path}:{line}" if line else path
-        message = f"{title} in {where_found}" + (f" (commit {commit[:12]})" if commit else "") + "; value redacted"
-        yield Finding(
-            rule=rule, severity=Severity.HIGH, tool_severity=None, title=title, message=message,
-            location=Location(file=path, line=line, column=column), tool="gitleaks", category="secret",
-            fix="Revoke and rotate the credential, then remove it from the code and the repository history.",
-            # gitleaks' own Fingerprint (commit:file:rule:line) changes when lines shift: not used.
-        )
+def _leak(raw: Any, where: At) -> Finding:
+    leak = as_dict(raw, where, "leak")
+    rule = req_str(leak, "RuleID", where)
+    path = req_str(leak, "File", where)
+    line = get_int(leak, "StartLine", where)
+    column = get_int(leak, "StartColumn", where)
+    commit = get_str(leak, "Commit", where)
+    title = get_str(leak, "Description", where) or rule
+    where_found = f"{path}:{line}" if line else path
+    message = f"{title} in {where_found}" + (f" (commit {commit[:12]})" if commit else "") + "; value redacted"
+    return Finding(
+        rule=rule, severity=Severity.HIGH, tool_severity=None, title=title, message=message,
+        location=Location(file=path, line=line, column=column), tool="gitleaks", category="secret",
+        fix="Revoke and rotate the credential, then remove it from the code and the repository history.",
+        # gitleaks' own Fingerprint (commit:file:rule:line) changes when lines shift: not used.
+    )

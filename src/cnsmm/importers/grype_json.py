@@ -21,13 +21,14 @@ from cnsmm.importers._common import (
     guarded,
     image_repository,
     parse_time,
+    record,
     req_str,
     severity_from_label,
     str_tuple,
     unique,
 )
 from cnsmm.importers._jsonio import Doc, event_kind
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "grype-json"
 
@@ -44,6 +45,9 @@ _TRAILER = frozenset({"source", "descriptor"})
 _OS_TYPES = frozenset({"deb", "rpm", "apk", "alpm", "portage"})
 
 
+VERSIONS = "Grype 0.60 and later (samples follow 0.84)"
+
+
 def sniff(head: bytes) -> bool:
     """Grype JSON: a ``matches`` array of ``vulnerability``/``artifact`` pairs, or an empty one
     followed by Grype's ``descriptor``."""
@@ -55,6 +59,7 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a Grype JSON report; header errors raise here, match errors while iterating."""
     doc = Doc(stream, source)
+    errors = ItemErrors()
     head = doc.head("", _TRAILER, frozenset({"matches", "ignoredMatches"}))
     if not head.found:
         raise fail(source, "the file is empty")
@@ -69,6 +74,11 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     name = get_str(descriptor, "name", source)
     if name is not None and name != "grype":
         raise fail(source, f"descriptor.name is {name!r}, expected 'grype'")
+    if head.stopped_at is None and not values:
+        # No matches, no descriptor, no source: not a Grype report (a Trivy report forced as
+        # grype-json used to pass as an empty scan).
+        raise fail(source, "not a Grype report (no matches, descriptor or source)",
+                   hint="Check the file, or let cnsmm detect its format (drop --format)")
     src = as_dict(values.get("source") or {}, source, "source")
     src_type = get_str(src, "type", source) or "unknown"
     target = src.get("target")
@@ -81,16 +91,21 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     version = get_str(descriptor, "version", source)
     return ImportedReport(
         format=FORMAT, tool="grype", tool_version=version, scope=scope,
-        findings=guarded(source, _matches(doc, version, image)),
+        findings=guarded(source, _matches(doc, version, image, errors)),
         generated_at=parse_time(descriptor.get("timestamp")),
-        kind="image-scan" if image else "sca",
+        kind="image-scan" if image else "sca", errors=errors,
     )
 
 
-def _matches(doc: Doc, version: str | None, image: str | None) -> Iterator[Finding]:
+def _matches(doc: Doc, version: str | None, image: str | None, errors: ItemErrors) -> Iterator[Finding]:
     for i, match in enumerate(doc.items("matches.item", "match"), 1):
-        where = At(doc.source, "match", i)
-        yield _match(as_dict(match, where), where, version, image)
+        where = At(doc.source, "match", i, "matches")
+        try:
+            found = _match(as_dict(match, where), where, version, image)
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        yield found
 
 
 def _match(match: dict[str, Any], where: Where, version: str | None, image: str | None) -> Finding:
@@ -111,13 +126,13 @@ def _match(match: dict[str, Any], where: Where, version: str | None, image: str 
     aliases: list[str] = []
     description = get_str(vuln, "description", where)
     for j, raw in enumerate(related, 1):
-        rel = as_dict(raw, At(where, "related vulnerability", j))
+        rel = as_dict(raw, At(where, "related vulnerability", j, "relatedVulnerabilities"))
         rid = get_str(rel, "id", where)
         if rid and rid != vid:
             aliases.append(rid)
         description = description or get_str(rel, "description", where)
     location = get_list(art, "locations", where)
-    first = as_dict(location[0], At(where, "artifact location", 1)) if location else {}
+    first = as_dict(location[0], At(where, "artifact location", 1, "artifact/locations")) if location else {}
     message = f"{pkg} {installed or ''} is affected by {vid}".replace("  ", " ")
     if fixed:
         message += f"; fixed in {fixed}"

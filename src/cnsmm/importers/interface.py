@@ -20,6 +20,55 @@ class Component:
     licenses: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    """One item of a report that was not imported, and why."""
+
+    pointer: str
+    """JSON pointer (``/Results/2/Vulnerabilities/11``), XML path
+    (``/bom/vulnerabilities/vulnerability[3]``) or ``line N`` of the item."""
+    position: str
+    """The same position in words (``result #3, vulnerability #12``)."""
+    reason: str
+    """What is wrong with it (``missing VulnerabilityID``)."""
+
+    def __str__(self) -> str:
+        at = f"{self.pointer} ({self.position})" if self.pointer and self.position else self.pointer or self.position
+        return f"{at}: {self.reason}"
+
+
+class ItemErrors:
+    """The items of a report that could not be read, each with its position and why.
+
+    Filled while the findings are iterated: a bad item is recorded and skipped, the others
+    are imported. The first :attr:`LIMIT` are kept; :attr:`total` counts them all."""
+
+    LIMIT = 1000
+
+    def __init__(self, first: list[ItemError] | None = None, total: int | None = None) -> None:
+        self.first: list[ItemError] = list(first or [])
+        self.total = len(self.first) if total is None else total
+
+    def append(self, error: ItemError) -> None:
+        """Record one more skipped item (kept when fewer than :attr:`LIMIT` are)."""
+        self.total += 1
+        if len(self.first) < self.LIMIT:
+            self.first.append(error)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[ItemError]:
+        return iter(self.first)
+
+    def lines(self, source: str) -> list[str]:
+        """One line per recorded error, naming the file; a last line says how many were not shown."""
+        out = [f"{source}: {e}" for e in self.first]
+        if self.total > len(self.first):
+            out.append(f"{source}: ... and {self.total - len(self.first)} more items not read")
+        return out
+
+
 @dataclass
 class ImportedReport:
     """One parsed report: who produced it, about what, and what it found.
@@ -39,6 +88,10 @@ class ImportedReport:
     findings: Iterator[Finding]
     generated_at: datetime | None = None
     components: list[Component] = field(default_factory=list)
+    errors: ItemErrors = field(default_factory=ItemErrors)
+    """The items skipped as malformed, filled
+    while ``findings`` is iterated: a non-empty list after the iteration means the import
+    was partial."""
     kind: str = "scan"
     """What the report evidences for the assessment: image-scan, sca, sast, dast, iac-scan,
     secret-scan, sbom, compliance, runtime, pentest."""

@@ -5,15 +5,31 @@ Checks with status FAIL or WARN become findings; PASS and INFO do not. Loaded wh
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import as_dict, fail, file_name, get_list, get_str, guarded, req_str
+from cnsmm.importers._common import (
+    At,
+    Where,
+    as_dict,
+    each,
+    fail,
+    file_name,
+    get_list,
+    get_str,
+    guarded,
+    record,
+    req_str,
+)
 from cnsmm.importers._jsonio import load_small
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "kube-bench-json"
+
+
+VERSIONS = "kube-bench 0.6.10+ ({\"Controls\": [...]}); one control object or a bare array (older releases)"
 
 
 def sniff(head: bytes) -> bool:
@@ -32,32 +48,45 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         controls = doc  # one control per target, releases before 0.6
     else:
         raise fail(source, "missing Controls (kube-bench --json writes {\"Controls\": [...]})")
-    checked = [as_dict(c, f"{source}: control #{i}", "control") for i, c in enumerate(controls, 1)]
-    for i, c in enumerate(checked, 1):
-        get_list(c, "tests", f"{source}: control #{i}")
+    checked = [c if isinstance(c, dict) else {} for c in controls]
+    errors = ItemErrors()
     nodes = sorted({get_str(c, "node_type", source) or "node" for c in checked})
     benchmark = next((v for c in checked if (v := get_str(c, "version", source))), None)
     return ImportedReport(
         format=FORMAT, tool="kube-bench", tool_version=None,
         scope=f"{'+'.join(nodes) or 'node'}:{file_name(source)}",
-        findings=guarded(source, _findings(checked, source, benchmark)), kind="compliance",
+        findings=guarded(source, _findings(controls, source, benchmark, errors, "Controls" if isinstance(doc, dict)
+                                           and "Controls" in doc else "")), kind="compliance", errors=errors,
     )
 
 
-def _findings(controls: list[dict[str, Any]], source: str, benchmark: str | None) -> Iterator[Finding]:
-    for i, control in enumerate(controls, 1):
-        cwhere = f"{source}: control #{i}"
-        node = get_str(control, "node_type", cwhere) or "node"
-        for j, test in enumerate(get_list(control, "tests", cwhere), 1):
-            twhere = f"{cwhere}, test #{j}"
-            for k, raw in enumerate(get_list(as_dict(test, twhere, "test"), "results", twhere), 1):
-                rwhere = f"{twhere}, result #{k}"
-                found = _result(as_dict(raw, rwhere, "result"), node, benchmark, rwhere)
-                if found is not None:
-                    yield found
+def _findings(controls: list[Any], source: str, benchmark: str | None, errors: ItemErrors,
+              key: str) -> Iterator[Finding]:
+    for i, raw_control in enumerate(controls, 1):
+        cwhere = At(source, "control", i, key)
+        try:
+            control = as_dict(raw_control, cwhere, "control")
+            node = get_str(control, "node_type", cwhere) or "node"
+            tests = get_list(control, "tests", cwhere)
+        except Exception as exc:
+            record(errors, cwhere, exc)
+            continue
+        for j, test in enumerate(tests, 1):
+            twhere = At(cwhere, "test", j, "tests")
+            try:
+                results = get_list(as_dict(test, twhere, "test"), "results", twhere)
+            except Exception as exc:
+                record(errors, twhere, exc)
+                continue
+            yield from each(errors, twhere, "result", "results", results,
+                            functools.partial(_raw_result, node=node, benchmark=benchmark))
 
 
-def _result(r: dict[str, Any], node: str, benchmark: str | None, where: str) -> Finding | None:
+def _raw_result(raw: Any, at: At, *, node: str, benchmark: str | None) -> Finding | None:
+    return _result(as_dict(raw, at, "result"), node, benchmark, at)
+
+
+def _result(r: dict[str, Any], node: str, benchmark: str | None, where: Where) -> Finding | None:
     status = req_str(r, "status", where).upper()
     if status not in ("FAIL", "WARN"):
         return None

@@ -11,6 +11,8 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    At,
+    Where,
     as_dict,
     fail,
     file_name,
@@ -19,15 +21,19 @@ from cnsmm.importers._common import (
     get_str,
     guarded,
     parse_time,
+    record,
     req_str,
     severity_from_label,
 )
 from cnsmm.importers._jsonio import load_small
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "kubescape-json"
 
 _LABELS = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Severity.MEDIUM, "low": Severity.LOW}
+
+
+VERSIONS = "kubescape 2.x and 3.x JSON (format v2)"
 
 
 def sniff(head: bytes) -> bool:
@@ -53,11 +59,11 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         raise fail(source, "missing results (kubescape --format json writes results per resource)")
     controls = get_dict(get_dict(doc, "summaryDetails", source), "controls", source)
     resources: dict[str, dict[str, Any]] = {}
-    for i, raw in enumerate(get_list(doc, "resources", source), 1):
-        res = as_dict(raw, f"{source}: resource #{i}", "resource")
-        resources[req_str(res, "resourceID", f"{source}: resource #{i}")] = res
-    results = [as_dict(r, f"{source}: result #{i}", "result")
-               for i, r in enumerate(get_list(doc, "results", source), 1)]
+    for raw in get_list(doc, "resources", source):
+        if isinstance(raw, dict) and isinstance(raw.get("resourceID"), str):
+            resources[raw["resourceID"]] = raw
+    results = get_list(doc, "results", source)
+    errors = ItemErrors()
     meta = get_dict(doc, "metadata", source)
     scan = get_dict(meta, "scanMetadata", source)
     version = get_str(scan, "kubescapeVersion", source)
@@ -66,8 +72,9 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     target = cluster or get_str(git, "repo", source) or file_name(source)
     return ImportedReport(
         format=FORMAT, tool="kubescape", tool_version=version, scope=f"{'cluster' if cluster else 'files'}:{target}",
-        findings=guarded(source, _findings(results, resources, controls, version, source)),
+        findings=guarded(source, _findings(results, resources, controls, version, source, errors)),
         generated_at=parse_time(doc.get("generationTime")), kind="compliance" if cluster else "iac-scan",
+        errors=errors,
     )
 
 
@@ -84,46 +91,64 @@ def resource_name(resource_id: str, obj: dict[str, Any]) -> str:
     return f"{kind}/{ns}/{name}" if isinstance(ns, str) and ns else f"{kind}/{name}"
 
 
-def _findings(results: list[dict[str, Any]], resources: dict[str, dict[str, Any]], controls: dict[str, Any],
-              version: str | None, source: str) -> Iterator[Finding]:
-    for i, result in enumerate(results, 1):
-        where = f"{source}: result #{i}"
-        rid = req_str(result, "resourceID", where)
-        res = resources.get(rid, {})
-        obj = get_dict(res, "object", where)
-        resource = resource_name(rid, obj)
-        src = get_dict(res, "source", where)
-        file = get_str(src, "relativePath", where)
-        for j, raw in enumerate(get_list(result, "controls", where), 1):
-            cwhere = f"{where}, control #{j}"
-            control = as_dict(raw, cwhere, "control")
-            if not _failed(control, cwhere):
+def _findings(results: list[Any], resources: dict[str, dict[str, Any]], controls: dict[str, Any],
+              version: str | None, source: str, errors: ItemErrors) -> Iterator[Finding]:
+    for i, raw_result in enumerate(results, 1):
+        where = At(source, "result", i, "results")
+        try:
+            result = as_dict(raw_result, where, "result")
+            rid = req_str(result, "resourceID", where)
+            res = resources.get(rid, {})
+            obj = get_dict(res, "object", where)
+            resource = resource_name(rid, obj)
+            src = get_dict(res, "source", where)
+            file = get_str(src, "relativePath", where)
+            entries = get_list(result, "controls", where)
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        for j, raw in enumerate(entries, 1):
+            cwhere = At(where, "control", j, "controls")
+            try:
+                found = _control(raw, cwhere, controls, resource, file, version)
+            except Exception as exc:
+                record(errors, cwhere, exc)
                 continue
-            cid = req_str(control, "controlID", cwhere)
-            summary = controls.get(cid) if isinstance(controls.get(cid), dict) else {}
-            factor = summary.get("scoreFactor") if isinstance(summary, dict) else None
-            label = summary.get("severity") if isinstance(summary, dict) else None
-            if isinstance(factor, int | float) and not isinstance(factor, bool):
-                sev = severity_of(float(factor))
-            elif isinstance(label, str):  # some releases name the severity instead
-                sev = severity_from_label(label, _LABELS, Severity.MEDIUM)
-                factor = label
-            else:
-                sev = Severity.MEDIUM
-            name = get_str(control, "name", cwhere) or cid
-            paths = _paths(control, cwhere)
-            shown = factor if isinstance(factor, str) or factor is None else f"scoreFactor {factor}"
-            yield Finding(
-                rule=cid, severity=sev, tool_severity=shown,
-                title=name, message=f"{resource} fails {cid} {name}" + (f" at {', '.join(paths[:5])}" if paths else ""),
-                description=get_str(summary, "description", cwhere) if isinstance(summary, dict) else None,
-                fix=get_str(summary, "remediation", cwhere) if isinstance(summary, dict) else None,
-                location=Location(file=file, resource=resource), tool="kubescape", tool_version=version,
-                category="misconfiguration", references=(f"https://hub.armosec.io/docs/{cid.lower()}",),
-            )
+            if found is not None:
+                yield found
 
 
-def _failed(control: dict[str, Any], where: str) -> bool:
+def _control(raw: Any, cwhere: At, controls: dict[str, Any], resource: str, file: str | None,
+             version: str | None) -> Finding | None:
+    control = as_dict(raw, cwhere, "control")
+    if not _failed(control, cwhere):
+        return None
+    cid = req_str(control, "controlID", cwhere)
+    summary = controls.get(cid) if isinstance(controls.get(cid), dict) else {}
+    factor = summary.get("scoreFactor") if isinstance(summary, dict) else None
+    label = summary.get("severity") if isinstance(summary, dict) else None
+    if isinstance(factor, int | float) and not isinstance(factor, bool):
+        sev = severity_of(float(factor))
+    elif isinstance(label, str):  # some releases name the severity instead
+        sev = severity_from_label(label, _LABELS, Severity.MEDIUM)
+        factor = label
+    else:
+        sev = Severity.MEDIUM
+    name = get_str(control, "name", cwhere) or cid
+    paths = _paths(control, cwhere)
+    shown = factor if isinstance(factor, str) or factor is None else f"scoreFactor {factor}"
+    return Finding(
+        rule=cid, severity=sev, tool_severity=shown,
+        title=name,
+        message=f"{resource} fails {cid} {name}" + (f" at {', '.join(paths[:5])}" if paths else ""),
+        description=get_str(summary, "description", cwhere) if isinstance(summary, dict) else None,
+        fix=get_str(summary, "remediation", cwhere) if isinstance(summary, dict) else None,
+        location=Location(file=file, resource=resource), tool="kubescape", tool_version=version,
+        category="misconfiguration", references=(f"https://hub.armosec.io/docs/{cid.lower()}",),
+    )
+
+
+def _failed(control: dict[str, Any], where: Where) -> bool:
     status = control.get("status")
     if isinstance(status, dict) and status.get("status") is not None:
         return status.get("status") == "failed"
@@ -133,7 +158,7 @@ def _failed(control: dict[str, Any], where: str) -> bool:
     return any(isinstance(r, dict) and r.get("status") == "failed" for r in rules)
 
 
-def _paths(control: dict[str, Any], where: str) -> list[str]:
+def _paths(control: dict[str, Any], where: Where) -> list[str]:
     out: list[str] = []
     for rule in get_list(control, "rules", where):
         for p in get_list(rule, "paths", where) if isinstance(rule, dict) else []:

@@ -11,17 +11,21 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_list, get_str, guarded
+from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_list, get_str, guarded, record
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers._sarif_run import KIND, Run
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "sarif"
 
 _SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*sarif', re.IGNORECASE)
 # What may follow the last run's closing brace: "]", then top-level string pairs ("version"), then "}".
 _RUN_END = re.compile(r'\s*\]\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*:\s*"(?:[^"\\]|\\.)*"\s*)*\}\s*')
+_EOF_RE = re.compile(r"\s*")
 _RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versionControlProvenance"})
+
+
+VERSIONS = "SARIF 2.1.0 (version required)"
 
 
 def sniff(head: bytes) -> bool:
@@ -38,13 +42,20 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     if not top.found:
         raise fail(source, "the file is empty")
     version = top.values.get("version")
-    if version is not None and version != "2.1.0":
+    if version is None and top.stopped_at is not None:
+        version = doc.tail(frozenset({"version"}), need_all=True, after=_EOF_RE)
+        version = version.get("version") if version else doc.first("version")
+    if version is None:
+        raise fail(source, 'missing version (a SARIF log states "version": "2.1.0", SARIF 2.1.0 section 3.13.2)',
+                   hint='Ask the tool for SARIF 2.1.0 output, or add "version": "2.1.0" if the file is SARIF 2.1.0')
+    if version != "2.1.0":
         raise fail(source, f"unsupported SARIF version (got {version!r}, expected '2.1.0')",
                    hint="Ask the tool for SARIF 2.1.0 output")
     if top.stopped_at is None:
         raise fail(source, "missing runs (a SARIF log has a runs array, even when empty)")
     if top.stop_event != "start_array":
         raise fail(source, f"runs must be an array (got {event_kind(top.stop_event)})")
+    errors = ItemErrors()
     tools = [as_dict(t, f"{source}: run #{i}", "tool") for i, t in enumerate(doc.items("runs.item.tool", "run"), 1)]
     if len(tools) == 1:
         head = doc.head("runs.item", _RUN_HEAD, frozenset({"results"}))
@@ -54,15 +65,15 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             values.update({k: v for k, v in trailing.items() if k in _RUN_HEAD and k not in values})
         run = Run(values, f"{source}: run #1")
         runs_meta = [values]
-        findings: Iterator[Finding] = _streamed(doc, run)
+        findings: Iterator[Finding] = _streamed(doc, run, errors)
         tool, tool_version, category = run.tool, run.version, run.category
     else:
         runs_meta, first = _run_summaries(tools, source)
-        findings = _run_by_run(doc)
+        findings = _run_by_run(doc, errors)
         tool, tool_version, category = first
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=tool_version, scope=_scope(tool, runs_meta, source),
-        findings=guarded(source, findings), kind=KIND.get(category, "sast"),
+        findings=guarded(source, findings), kind=KIND.get(category, "sast"), errors=errors,
     )
 
 
@@ -74,24 +85,36 @@ def _run_summaries(tools: list[dict[str, Any]], source: str) -> tuple[list[dict[
     return [{"tool": t} for t in tools], ("+".join(names), runs[0].version, runs[0].category)
 
 
-def _streamed(doc: Doc, run: Run) -> Iterator[Finding]:
+def _streamed(doc: Doc, run: Run, errors: ItemErrors) -> Iterator[Finding]:
+    run_at = At(doc.source, "run", 1, "runs")
     for i, result in enumerate(doc.items("runs.item.results.item", "result"), 1):
-        where = At(At(doc.source, "run", 1), "result", i)
-        found = run.result(as_dict(result, where), where)
-        if found is not None:
-            yield found
+        where = At(run_at, "result", i, "results")
+        try:
+            found = run.result(as_dict(result, where), where)
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        yield from found
 
 
-def _run_by_run(doc: Doc) -> Iterator[Finding]:
+def _run_by_run(doc: Doc, errors: ItemErrors) -> Iterator[Finding]:
     for i, raw in enumerate(doc.items("runs.item", "run"), 1):
-        where = f"{doc.source}: run #{i}"
-        run_obj = as_dict(raw, where, "run")
-        run = Run(run_obj, where)
-        for j, result in enumerate(get_list(run_obj, "results", where), 1):
-            rwhere = f"{where}, result #{j}"
-            found = run.result(as_dict(result, rwhere), rwhere)
-            if found is not None:
-                yield found
+        where = At(doc.source, "run", i, "runs")
+        try:
+            run_obj = as_dict(raw, where, "run")
+            run = Run(run_obj, where)
+            results = get_list(run_obj, "results", where)
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        for j, result in enumerate(results, 1):
+            rwhere = At(where, "result", j, "results")
+            try:
+                found = run.result(as_dict(result, rwhere), rwhere)
+            except Exception as exc:
+                record(errors, rwhere, exc)
+                continue
+            yield from found
 
 
 def _scope(tool: str, runs: list[dict[str, Any]], source: str) -> str:

@@ -18,6 +18,7 @@ from cnsmm.importers._common import (
     as_dict,
     cwe_ids,
     fail,
+    file_name,
     get_dict,
     get_int,
     get_list,
@@ -25,13 +26,14 @@ from cnsmm.importers._common import (
     guarded,
     image_repository,
     parse_time,
+    record,
     req_str,
     severity_from_label,
     str_tuple,
     unique,
 )
 from cnsmm.importers._jsonio import Doc, event_kind
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "trivy-json"
 
@@ -47,16 +49,29 @@ _HEAD = frozenset({"SchemaVersion", "CreatedAt", "ArtifactName", "ArtifactType",
 _BIG = frozenset({"Results", "Resources", "Vulnerabilities", "Misconfigurations"})
 
 
+VERSIONS = ("SchemaVersion 2 (Trivy 0.20+); trivy k8s reports (0.30+, both layouts); "
+            "the bare results array of Trivy before 0.20")
+
+
 def sniff(head: bytes) -> bool:
-    """Trivy JSON: ``SchemaVersion`` with ``ArtifactName``/``Results``, or a ``trivy k8s`` report."""
+    """Trivy JSON: ``SchemaVersion`` with ``ArtifactName``/``Results``, a ``trivy k8s`` report
+    (``Resources``, or the older ``Vulnerabilities``/``Misconfigurations`` lists), or the bare
+    array of results that Trivy wrote before 0.20."""
     if b'"SchemaVersion"' in head and (b'"ArtifactName"' in head or b'"Results"' in head):
         return True
-    return b'"ClusterName"' in head and b'"Resources"' in head
+    if b'"ClusterName"' in head and (b'"Resources"' in head or b'"Vulnerabilities"' in head
+                                     or b'"Misconfigurations"' in head):
+        return True
+    start = head.lstrip()[:200].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
+    return start.startswith(b'[{"Target":') and (b'"Vulnerabilities"' in head or b'"Type"' in head)
 
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a Trivy JSON report; header errors raise here, item errors while iterating."""
     doc = Doc(stream, source)
+    errors = ItemErrors()
+    if doc.first_event() == "start_array":
+        return _legacy(doc, errors)
     head = doc.head("", _HEAD, _BIG)
     if not head.found:
         raise fail(source, "the file is empty")
@@ -82,12 +97,13 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         cluster = get_str(values, "ClusterName", source) or "cluster"
         return ImportedReport(
             format=FORMAT, tool="trivy", tool_version=tool_version, scope=f"k8s:{cluster}",
-            findings=guarded(source, _k8s_findings(doc, tool_version, head.stopped_at == "Resources")),
-            generated_at=parse_time(values.get("CreatedAt")), kind="image-scan",
+            findings=guarded(source, _k8s_findings(doc, tool_version, head.stopped_at == "Resources", errors)),
+            generated_at=parse_time(values.get("CreatedAt")), kind="image-scan", errors=errors,
         )
-    artifact = req_str(values, "ArtifactName", source)
+    # An empty ArtifactName (trivy sbom, some CI wrappers) names no target: the file name does.
+    artifact = get_str(values, "ArtifactName", source) or file_name(source)
     artifact_type = get_str(values, "ArtifactType", source) or "filesystem"
-    image = artifact if artifact_type == "container_image" else None
+    image = artifact if artifact_type == "container_image" and values.get("ArtifactName") else None
     results = doc.items("Results.item", "result")
     first = list(itertools.islice(results, 1))
     kind = "image-scan" if image else _kind_of(first)
@@ -96,8 +112,23 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool="trivy", tool_version=tool_version,
         scope=f"image:{image_repository(artifact)}" if image else f"{artifact_type}:{artifact}",
-        findings=guarded(source, _results(items, ctx, source)),
-        generated_at=parse_time(values.get("CreatedAt")), kind=kind,
+        findings=guarded(source, _results(items, ctx, source, errors)),
+        generated_at=parse_time(values.get("CreatedAt")), kind=kind, errors=errors,
+    )
+
+
+def _legacy(doc: Doc, errors: ItemErrors) -> ImportedReport:
+    """The bare array of results of Trivy before 0.20 (no SchemaVersion, no artifact name)."""
+    results = doc.items("item", "result")
+    first = list(itertools.islice(results, 1))
+    target = get_str(first[0], "Target", doc.source) if first and isinstance(first[0], dict) else None
+    image = target.split(" (", 1)[0] if target and " (" in target else None
+    ctx = _Ctx(doc.source, None, image, None)
+    return ImportedReport(
+        format=FORMAT, tool="trivy", tool_version=None,
+        scope=f"image:{image_repository(image)}" if image else f"filesystem:{file_name(doc.source)}",
+        findings=guarded(doc.source, _results(itertools.chain(first, results), ctx, doc.source, errors, key="")),
+        kind="image-scan" if image else _kind_of(first), errors=errors,
     )
 
 
@@ -117,42 +148,61 @@ class _Ctx:
         self.resource = resource
 
 
-def _k8s_findings(doc: Doc, tool_version: str | None, current: bool) -> Iterator[Finding]:
+def _k8s_findings(doc: Doc, tool_version: str | None, current: bool, errors: ItemErrors) -> Iterator[Finding]:
     # Current shape: Resources[]; older releases split them into Vulnerabilities[] and Misconfigurations[].
     shapes = [("Resources", "resource")] if current else [
         ("Vulnerabilities", "vulnerable resource"), ("Misconfigurations", "misconfigured resource")]
     for prefix, label in shapes:
         for i, raw in enumerate(doc.items(f"{prefix}.item", label), 1):
-            where = f"{doc.source}: {label} #{i}"
-            res = as_dict(raw, where)
-            kind = get_str(res, "Kind", where) or "Object"
-            name = get_str(res, "Name", where) or "?"
-            ns = get_str(res, "Namespace", where)
+            where = At(doc.source, label, i, prefix)
+            try:
+                res = as_dict(raw, where)
+                kind = get_str(res, "Kind", where) or "Object"
+                name = get_str(res, "Name", where) or "?"
+                ns = get_str(res, "Namespace", where)
+                results = get_list(res, "Results", where)
+            except Exception as exc:
+                record(errors, where, exc)
+                continue
             resource = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
             ctx = _Ctx(doc.source, tool_version, None, resource)
-            yield from _results(get_list(res, "Results", where), ctx, f"{where} ({resource})")
+            yield from _results(results, ctx, where, errors)
 
 
-def _results(items: Iterator[Any] | list[Any], ctx: _Ctx, parent: Where) -> Iterator[Finding]:
+_SECTIONS = (("Vulnerabilities", "vulnerability"), ("Misconfigurations", "misconfiguration"),
+             ("Secrets", "secret"), ("Licenses", "license"))
+
+
+def _results(items: Iterator[Any] | list[Any], ctx: _Ctx, parent: Where, errors: ItemErrors,
+             key: str = "Results") -> Iterator[Finding]:
     for i, raw in enumerate(items, 1):
-        where = At(parent, "result", i)
-        result = as_dict(raw, where)
-        target = get_str(result, "Target", where) or ""
-        cls = get_str(result, "Class", where) or ""
-        for j, v in enumerate(get_list(result, "Vulnerabilities", where), 1):
-            at = At(where, "vulnerability", j)
-            yield _vulnerability(as_dict(v, at), target, cls, ctx, at)
-        for j, m in enumerate(get_list(result, "Misconfigurations", where), 1):
-            at = At(where, "misconfiguration", j)
-            found = _misconfiguration(as_dict(m, at), target, ctx, at)
-            if found is not None:
-                yield found
-        for j, s in enumerate(get_list(result, "Secrets", where), 1):
-            at = At(where, "secret", j)
-            yield _secret(as_dict(s, at), target, ctx, at)
-        for j, lic in enumerate(get_list(result, "Licenses", where), 1):
-            at = At(where, "license", j)
-            yield _license(as_dict(lic, at), target, ctx, at)
+        where = At(parent, "result", i, key)
+        try:
+            result = as_dict(raw, where)
+            target = get_str(result, "Target", where) or ""
+            cls = get_str(result, "Class", where) or ""
+            sections = [get_list(result, name, where) for name, _ in _SECTIONS]
+        except Exception as exc:
+            record(errors, where, exc)
+            continue
+        for (name, label), entries in zip(_SECTIONS, sections, strict=True):
+            for j, entry in enumerate(entries, 1):
+                at = At(where, label, j, name)
+                try:
+                    item = as_dict(entry, at)
+                    if label == "vulnerability":
+                        found: Finding | None = _vulnerability(item, target, cls, ctx, at)
+                    elif label == "misconfiguration":
+                        found = _misconfiguration(item, target, ctx, at)
+                    elif label == "secret":
+                        found = _secret(item, target, ctx, at)
+                    else:
+                        found = _license(item, target, cls, ctx, at)
+                except Exception as exc:
+                    record(errors, at, exc)
+                    continue
+                if found is not None:
+                    yield found
 
 
 def _image_of(target: str, ctx: _Ctx) -> str | None:
@@ -229,15 +279,18 @@ def _secret(s: dict[str, Any], target: str, ctx: _Ctx, where: Where) -> Finding:
     )
 
 
-def _license(lic: dict[str, Any], target: str, ctx: _Ctx, where: Where) -> Finding:
+def _license(lic: dict[str, Any], target: str, cls: str, ctx: _Ctx, where: Where) -> Finding:
     name = req_str(lic, "Name", where)
     pkg = get_str(lic, "PkgName", where)
     label = get_str(lic, "Severity", where)
-    what = f"{pkg} is licensed under {name}" if pkg else f"{get_str(lic, 'FilePath', where) or target}: {name}"
+    # Package licenses (Class "license") have targets such as "OS Packages" or "Node.js", which
+    # are not files; only license files (Class "license-file") name a file, in FilePath.
+    path = get_str(lic, "FilePath", where) or (target if cls == "license-file" else None)
+    what = f"{pkg} is licensed under {name}" if pkg else f"{path or target}: {name}"
     return Finding(
         rule=f"license:{name}", severity=severity_from_label(label, SEVERITY, Severity.INFO),
         tool_severity=label, title=f"License {name} ({get_str(lic, 'Category', where) or 'unknown'})",
-        message=what, location=Location(file=get_str(lic, "FilePath", where) or target or None, image=ctx.image),
+        message=what, location=Location(file=path, image=ctx.image),
         tool="trivy", tool_version=ctx.tool_version, category="license", component=pkg,
         references=unique([get_str(lic, "Link", where) or ""]),
     )

@@ -10,9 +10,12 @@ from typing import IO
 from cnsmm.importers import _zap
 from cnsmm.importers._common import as_dict, fail, get_list, get_str, guarded, parse_time
 from cnsmm.importers._jsonio import load_small
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "zap-json"
+
+
+VERSIONS = "ZAP 2.10 and later (traditional JSON report); alerts with one uri per alert from before 2.10"
 
 
 def sniff(head: bytes) -> bool:
@@ -27,11 +30,10 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         raise fail(source, "missing site (a ZAP traditional report lists alerts per site)")
     sites = get_list(doc, "site", source)
     version = get_str(doc, "@version", source)
-    for i, site in enumerate(sites, 1):
-        get_list(as_dict(site, f"{source}: site #{i}", "site"), "alerts", f"{source}: site #{i}")
-    first = _zap.site_name(sites[0], source) if sites else "no-site"
+    first = _zap.site_name(sites[0], source) if sites and isinstance(sites[0], dict) else "no-site"
+    errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="zap", tool_version=version, scope=f"site:{first}",
-        findings=guarded(source, _zap.findings(sites, source, version)),
-        generated_at=parse_time(doc.get("created")), kind="dast",
+        findings=guarded(source, _zap.findings(sites, source, version, errors)),
+        generated_at=parse_time(doc.get("created")), kind="dast", errors=errors,
     )

@@ -8,13 +8,16 @@ from xml.etree.ElementTree import Element
 from cnsmm.importers import _zap
 from cnsmm.importers._common import fail, guarded
 from cnsmm.importers._xml import child, children, load_xml, local, text
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "zap-xml"
 
 _ALERT_FIELDS = ("pluginid", "alertRef", "alert", "name", "riskcode", "confidence", "riskdesc", "desc",
                  "solution", "otherinfo", "reference", "cweid", "wascid", "sourceid")
 _INSTANCE_FIELDS = ("uri", "method", "param", "attack", "evidence", "otherinfo")
+
+
+VERSIONS = "ZAP 2.10 and later (traditional XML report); alerts with one uri per alert from before 2.10"
 
 
 def sniff(head: bytes) -> bool:
@@ -30,9 +33,11 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     sites = [_site(s) for s in children(root, "site")]
     version = root.get("version") or None
     first = sites[0]["@name"] if sites else "no-site"
+    errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="zap", tool_version=version, scope=f"site:{first}",
-        findings=guarded(source, _zap.findings(sites, source, version)), kind="dast",
+        findings=guarded(source, _zap.findings(sites, source, version, errors, mode="xml")), kind="dast",
+        errors=errors,
     )
 
 

@@ -51,6 +51,22 @@ def _next_actions(a: Assessment) -> list[Any]:
     return sorted(chosen, key=lambda x: x.kind == "provide-attestation")[:4]
 
 
+def _trend(a: Assessment, model: Model, lang: str, comparison: dict[str, Any] | None) -> Any:
+    """Overall and domain levels of the previous assessment (``--compare``) and this one."""
+    if not comparison:
+        return None
+    from cnsmm.report.trend import trend
+
+    before = {c["id"]: c["from"] for c in comparison.get("domains") or []}
+    previous = str(comparison.get("previous_generated_at") or "")[:10] or label("previous", lang)
+    series = [(label("overall", lang), [int(comparison["overall"]["from"]), a.overall.level])]
+    series += [
+        (f"{d.id} {model.domain(d.id).name.get(lang)}", [int(before.get(d.id, d.level)), d.level])
+        for d in a.domains.values()
+    ]
+    return trend([previous, a.generated_at.date().isoformat()], series)
+
+
 def _phase_effort(a: Assessment) -> tuple[float, int]:
     """Effort and number of actions of the first phase of the plan."""
     if not a.plan:
@@ -88,5 +104,7 @@ def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[
             open_questions=sum(1 for r in a.requirements.values() if r.status == "unknown"),
             next_actions=_next_actions(a),
             phase_effort=_phase_effort(a),
+            tr=_trend(a, model, lang, comparison),
+            trend_title=label("trend", lang),
         )
     )

@@ -70,6 +70,8 @@ _L: dict[str, tuple[str, str]] = {
     "more_blockers": ("+{n} more", "另有 {n} 项"),
     "open_q": ("open question", "待回答"),
     "semi": ("; ", "；"),
+    "trend": ("Levels over time", "等级变化趋势"),
+    "previous": ("previous", "上次"),
 }
 
 

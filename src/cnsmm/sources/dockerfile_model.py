@@ -9,6 +9,7 @@ import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from cnsmm.imageref import ImageRef, parse_image
 from cnsmm.sources._dockerfile_syntax import Comment, Heredoc
 from cnsmm.sources.interface import InputError
 
@@ -91,25 +92,6 @@ class Stage:
                 yield i
             elif onbuild and i.onbuild is not None and i.onbuild.keyword in keywords:
                 yield i.onbuild
-
-
-@dataclass(frozen=True, slots=True)
-class ImageRef:
-    """An image reference split into name, tag and digest."""
-
-    name: str
-    tag: str | None
-    digest: str | None
-
-
-def parse_image(ref: str) -> ImageRef:
-    """Split ``registry/name:tag@sha256:...``; the tag is None when absent."""
-    rest, _, digest = ref.partition("@")
-    slash = rest.rfind("/")
-    colon = rest.rfind(":")
-    if colon > slash:
-        return ImageRef(rest[:colon].lower(), rest[colon + 1:], digest or None)
-    return ImageRef(rest.lower(), None, digest or None)
 
 
 @dataclass(frozen=True)

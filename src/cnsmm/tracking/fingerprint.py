@@ -25,12 +25,15 @@ from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from cnsmm.findings import Finding
+from cnsmm.imageref import parse_lenient, strip_os_suffix
 
 _SEP = "\x1f"
-_LINE_REF = re.compile(r"\b(?:lines?|ln|row|col(?:umn)?)\s*[:#]?\s*\d+(?:\s*[-–:]\s*\d+)?", re.IGNORECASE)
-_FILE_LINE = re.compile(r"(\S+\.[A-Za-z0-9]{1,10}):\d+(?::\d+)?\b")
+# ``\s*(?:[:#]\s*)?`` rather than ``\s*[:#]?\s*``: the same text, without the two adjacent
+# ``\s*`` that made a long run of blanks after "line" quadratic.
+_LINE_REF = re.compile(r"\b(?:lines?|ln|row|col(?:umn)?)\s*(?:[:#]\s*)?\d+(?:\s*[-–:]\s*\d+)?", re.IGNORECASE)
+_FILE_LINE_TAIL = re.compile(r"\.[A-Za-z0-9]{1,10}(:\d+(?::\d+)?)\b")
+_WORD = re.compile(r"\S+")
 _SPACES = re.compile(r"\s+")
-_IMAGE_SUFFIX = re.compile(r"\s+\(.*\)\s*$")
 
 
 class Fingerprint(NamedTuple):
@@ -121,22 +124,17 @@ def normalise_image(image: str | None) -> str:
     """Image reference without the Docker Hub default registry, ``library/`` or an OS suffix.
 
     ``docker.io/library/alpine:3.18`` and ``alpine:3.18 (alpine 3.18.4)`` (Trivy's target)
-    both become ``alpine:3.18``; an untagged name gets ``:latest``.
+    both become ``alpine:3.18``; an untagged name gets ``:latest`` (see :mod:`cnsmm.imageref`).
+    Lower case throughout, as fingerprints always were.
     """
     if not image:
         return ""
-    ref = _IMAGE_SUFFIX.sub("", image.strip()).lower()
-    for prefix in ("index.docker.io/", "registry-1.docker.io/", "docker.io/"):
-        if ref.startswith(prefix):
-            ref = ref[len(prefix) :]
-            break
-    if ref.startswith("library/"):
-        ref = ref[len("library/") :]
-    name, _, digest = ref.partition("@")
-    last = name.rsplit("/", 1)[-1]
-    if ":" not in last and not digest:
-        name += ":latest"
-    return f"{name}@{digest}" if digest else name
+    ref = parse_lenient(image)
+    if ref is None:
+        return strip_os_suffix(image.strip()).lower()
+    tag = ref.tag if ref.tag is not None or ref.digest is not None else "latest"
+    text = ref.familiar + (f":{tag}" if tag else "") + (f"@{ref.digest}" if ref.digest else "")
+    return text.lower()
 
 
 def normalise_url(url: str | None) -> str:
@@ -157,6 +155,35 @@ def normalise_url(url: str | None) -> str:
 
 
 def content_anchor(message: str) -> str:
-    """The message without line/column references and with blanks collapsed."""
-    without_lines = _FILE_LINE.sub(r"\1", _LINE_REF.sub("", message))
-    return _SPACES.sub(" ", without_lines).strip()
+    """The message without line/column references and with blanks collapsed.
+
+    Line references are ``line 12``, ``lines 3-4``, ``col: 7``, ``row #2``, and ``file.ext:12``
+    or ``file.ext:12:5`` (the position after the last ``.ext`` of a word is dropped). Linear in
+    the length of the message.
+    """
+    return _SPACES.sub(" ", _strip_file_lines(_LINE_REF.sub("", message))).strip()
+
+
+def _strip_file_lines(text: str) -> str:
+    """Drop ``:line[:col]`` after the last ``.ext`` of each word that is not the word's first
+    character (what ``(\\S+\\.[A-Za-z0-9]{1,10}):\\d+(?::\\d+)?\\b`` replaces by its group,
+    found in one pass instead of a backtracking scan from every character of a long word)."""
+    tails = list(_FILE_LINE_TAIL.finditer(text))
+    if not tails:
+        return text
+    out: list[str] = []
+    pos = 0
+    i = 0
+    for word in _WORD.finditer(text):
+        start, end = word.span()
+        last = None
+        while i < len(tails) and tails[i].start() < end:
+            if tails[i].start() > start:
+                last = tails[i]
+            i += 1
+        if last is not None:
+            cut_from, cut_to = last.span(1)
+            out.append(text[pos:cut_from])
+            pos = cut_to
+    out.append(text[pos:])
+    return "".join(out)

@@ -71,6 +71,16 @@ class ImportSummary:
     """Open findings this tool and scope no longer reported."""
     expired: int
     """Risk acceptances that had expired and were reopened."""
+    errors: tuple[str, ...] = ()
+    """Items of the report that were malformed and not imported (position and why; at most
+    the first 1,000). Non-empty means the import was partial."""
+    error_count: int = 0
+    """How many items were not imported (all of them, not only those listed)."""
+
+    @property
+    def partial(self) -> bool:
+        """Whether some items of the report were not imported."""
+        return self.error_count > 0
 
 
 RowSource = Callable[
@@ -303,8 +313,9 @@ def _merge(
         .where(in_stream, SRC.c.active.is_(False), SRC.c.finding_id.in_(select(K.c.finding_id)))
         .values(active=True, gone_scan_id=None, last_seen=None)
     )
+    partial = len(report.errors) > 0  # a skipped item may be a finding still there: close nothing
     active = conn.scalar(select(func.count()).select_from(SRC).where(in_stream, SRC.c.active.is_(True)))
-    if active != unique:  # else every active source of the stream is in this scan: none has gone
+    if active != unique and not partial:  # else every active source of the stream is in this scan: none has gone
         conn.execute(
             update(SRC)
             .where(in_stream, SRC.c.active.is_(True), SRC.c.finding_id.not_in(select(K.c.finding_id)))
@@ -319,10 +330,12 @@ def _merge(
         ~exists().where(other.c.finding_id == F.c.id, other.c.active.is_(True)),
     )
     reason = f"not reported by scan {scan_id} ({report.tool} {report.scope})"
-    _history(conn, gone, None, Status.FIXED.value, reason=reason, scan_id=scan_id, now=now)
-    closed = conn.execute(
-        update(F).where(gone).values(status=Status.FIXED.value, fixed_at=now, status_changed_at=now)
-    ).rowcount
+    closed = 0
+    if not partial:
+        _history(conn, gone, None, Status.FIXED.value, reason=reason, scan_id=scan_id, now=now)
+        closed = conn.execute(
+            update(F).where(gone).values(status=Status.FIXED.value, fixed_at=now, status_changed_at=now)
+        ).rowcount
 
     conn.execute(
         update(Scan)
@@ -330,7 +343,8 @@ def _merge(
         .values(finding_count=unique, new_count=new, reopened_count=reopened, fixed_count=closed)
     )
     return ImportSummary(
-        project, scan_id, source_name, report.tool, report.scope, read, unique, new, seen, reopened, closed, expired
+        project, scan_id, source_name, report.tool, report.scope, read, unique, new, seen, reopened, closed, expired,
+        tuple(report.errors.lines(source_name)), len(report.errors),
     )
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cnsmm.errors import Error, ReportParseError
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemErrors
 from cnsmm.tracking import staging
 from cnsmm.tracking.importer import ImportSummary, import_rows
 from cnsmm.tracking.owners import OwnerResolver
@@ -62,7 +62,7 @@ def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any
                 out.send(("rows", batch))
                 batch = []
         out.send(("rows", batch))
-        out.send(("end", None))
+        out.send(("end", (list(report.errors), len(report.errors))))
     except Error as exc:
         out.send(("error", (type(exc), exc.message, exc.hint)))
     except BrokenPipeError:
@@ -116,6 +116,8 @@ def import_path(
                 while True:
                     kind, payload = message()
                     if kind == "end":
+                        if payload:  # the items the parser skipped as malformed
+                            report.errors = ItemErrors(*payload)
                         return
                     yield from payload
             finally:
@@ -130,7 +132,8 @@ def import_path(
             receive.close()
             proc.join(timeout=10)
             raise
-        return ImportedReport(findings=iter(()), **meta), rows()
+        report = ImportedReport(findings=iter(()), **meta)
+        return report, rows()
 
     return import_rows(
         store,

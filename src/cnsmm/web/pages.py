@@ -247,7 +247,14 @@ def _maturity_view(request: Request, who: Principal, project: str, id: int | Non
             comparison = compare_docs(previous, doc)
     history = api.assessments(project, who, store)
     lang = _lang(request)
-    return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc, lang),
+    from cnsmm.report.i18n import label
+    from cnsmm.report.trend import trend
+
+    recent = list(reversed(history[:30]))  # oldest first, the last 30
+    levels = [int(h["overall"] or 0) for h in recent]
+    tr = trend([str(h["at"])[:10] for h in recent], [(label("overall", lang), levels)])
+    return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc, lang), tr=tr,
+                  trend_title=label("trend", lang),
                   history=history, comparison=comparison, selected=id, compare_id=compare,
                   names=_model_names(lang), status_text=lambda status: status_name(status).get(lang),
                   doc_lang=(doc or {}).get("lang", lang))

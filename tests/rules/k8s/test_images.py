@@ -1,4 +1,4 @@
-"""Image reference parsing, registry allow-lists and the image rule options."""
+"""Registry allow-lists and the image rule options (parsing: tests/test_imageref.py)."""
 
 from __future__ import annotations
 
@@ -7,32 +7,9 @@ from pathlib import Path
 import pytest
 
 from cnsmm.config import Config
-from cnsmm.rules.k8s.images import ImageRef, parse_image, trusted
+from cnsmm.imageref import parse_image
+from cnsmm.rules.k8s.images import trusted
 from cnsmm.scan import scan_paths
-
-
-@pytest.mark.parametrize(
-    ("image", "expected"),
-    [
-        ("nginx", ImageRef("docker.io", "library/nginx", None, None)),
-        ("nginx:1.27", ImageRef("docker.io", "library/nginx", "1.27", None)),
-        ("bitnami/redis:7.2", ImageRef("docker.io", "bitnami/redis", "7.2", None)),
-        ("docker.io/nginx", ImageRef("docker.io", "library/nginx", None, None)),
-        ("index.docker.io/library/nginx:1", ImageRef("docker.io", "library/nginx", "1", None)),
-        ("localhost/app", ImageRef("localhost", "app", None, None)),
-        ("localhost:5000/app:dev", ImageRef("localhost:5000", "app", "dev", None)),
-        ("Registry.Example.com:5000/team/app", ImageRef("registry.example.com:5000", "team/app", None, None)),
-        ("ghcr.io/org/app:1.0@sha256:abc", ImageRef("ghcr.io", "org/app", "1.0", "sha256:abc")),
-        ("gcr.io/distroless/static@sha256:abc", ImageRef("gcr.io", "distroless/static", None, "sha256:abc")),
-    ],
-)
-def test_parse_image(image: str, expected: ImageRef) -> None:
-    assert parse_image(image) == expected
-
-
-@pytest.mark.parametrize("image", ["", "   ", None, 42, "${IMAGE}", "{{ .Values.image }}", "<image>", "a b"])
-def test_templates_and_junk_are_skipped(image: object) -> None:
-    assert parse_image(image) is None
 
 
 @pytest.mark.parametrize(

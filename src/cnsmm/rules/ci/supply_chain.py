@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.imageref import parse_image
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.ci._common import (
     BUILD_SYSTEMS,
@@ -143,15 +144,18 @@ def secret_to_unpinned_action(p: Pipeline, ctx: RuleContext) -> Iterator[Hit]:
 
 def image_problem(ref: str, require_digest: bool) -> str | None:
     """Why an image reference is not pinned, or None when it is (or cannot be judged)."""
-    ref = ref.strip()
-    if not ref or "$" in ref or "@sha256:" in ref:
+    image = parse_image(ref)
+    if image is None or image.pinned:
         return None
-    last = ref.rsplit("/", 1)[-1]
-    if ":" not in last:
+    if image.tag is None:
         return "has no tag (it means latest)"
-    if last.rsplit(":", 1)[1] == "latest":
+    if image.tag == "latest":
         return 'uses the "latest" tag'
-    return "is pinned by tag, not by digest" if require_digest else None
+    if not require_digest:
+        return None
+    if image.digest is not None:
+        return f"has a digest that does not pin it ({image.digest_problem})"
+    return "is pinned by tag, not by digest"
 
 
 @rule(

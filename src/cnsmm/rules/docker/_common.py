@@ -75,6 +75,8 @@ def external_base(df: Dockerfile, stage: Stage) -> Stage:
 def base_matches(image: str, patterns: list[str] | tuple[str, ...]) -> bool:
     """True when image name or ``name:tag`` matches one of the glob ``patterns``."""
     ref = parse_image(image)
+    if ref is None:
+        return False
     name = ref.name
     full = f"{name}:{ref.tag}" if ref.tag else name
     short = name.rsplit("/", 1)[-1]

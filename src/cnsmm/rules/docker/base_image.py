@@ -53,7 +53,7 @@ def check_latest_tag(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report external bases without tag or with ``latest``."""
     for stage in _image_stages(df):
         ref = parse_image(stage.image)
-        if ref.digest:
+        if ref is None or ref.pinned:
             continue
         if ref.tag is None:
             yield Hit(f"base image {stage.image!r} has no tag, so it means 'latest'", line=stage.line)
@@ -64,7 +64,8 @@ def check_latest_tag(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 @rule(meta(
     id="DKR-002", name="base-image-not-pinned-by-digest", title="Base image not pinned by digest",
     severity=Severity.LOW, requirements=(TRACEABILITY,),
-    what="Flags FROM lines (every stage) whose image is not pinned with `@sha256:` digest.",
+    what="Flags FROM lines (every stage) whose image is not pinned by a well-formed digest: `@sha256:` "
+         "with 64 lower-case hex digits (or `@sha512:` with 128); a malformed digest pins nothing.",
     why="A tag can be re-pointed by the registry owner or by an attacker with push rights; only a "
         "digest names exactly the bytes that were reviewed and scanned, which makes the artifact "
         "traceable.",
@@ -77,7 +78,13 @@ def check_latest_tag(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 def check_digest(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report external bases without digest."""
     for stage in _image_stages(df):
-        if not parse_image(stage.image).digest:
+        ref = parse_image(stage.image)
+        if ref is None or ref.pinned:
+            continue
+        if ref.digest is not None:
+            yield Hit(f"base image {stage.image!r} has a digest that does not pin it: {ref.digest_problem}",
+                      line=stage.line)
+        else:
             yield Hit(f"base image {stage.image!r} is not pinned by digest", line=stage.line)
 
 

@@ -1,74 +1,28 @@
 """Container images: mutable tags, missing digests, untrusted registries, pull policy.
 
-Image references are read as the container runtime reads them: ``[registry/]path[:tag][@digest]``.
-The first component is a registry when it contains ``.`` or ``:`` or is ``localhost``;
-otherwise the image comes from Docker Hub, and a single-name image is an official one:
-``nginx`` is ``docker.io/library/nginx:latest``. References that are still templates
-(``$IMAGE``, ``{{ .Values.image }}``) are skipped.
+Image references are read by :mod:`cnsmm.imageref` (the distribution reference grammar):
+``nginx`` is ``docker.io/library/nginx:latest``; only a well-formed digest of a registered
+algorithm pins an image. References that are still templates (``$IMAGE``,
+``{{ .Values.image }}``) are skipped.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from cnsmm.findings import Severity
+from cnsmm.imageref import DOCKER_HUB_ALIASES, ImageRef, is_registry, parse_image
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS, where
 from cnsmm.sources.k8s import Container
 
 NSA_IMAGES = f"{NSA}: Kubernetes Pod security - Building secure container images"
-DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
-_TEMPLATE = re.compile(r"[${}<>\s]")
-
-
-@dataclass(frozen=True, slots=True)
-class ImageRef:
-    """A parsed image reference."""
-
-    registry: str
-    path: str
-    tag: str | None
-    digest: str | None
-
-    @property
-    def repository(self) -> str:
-        """``registry/path`` with Docker Hub spelled ``docker.io``."""
-        return f"{self.registry}/{self.path}"
-
-    @property
-    def floating(self) -> bool:
-        """No digest, and a tag that names no version: none, ``latest``, ``stable``, ``main``..."""
-        return self.digest is None and (self.tag is None or not any(ch.isdigit() for ch in self.tag))
-
-
-def parse_image(image: object) -> ImageRef | None:
-    """Parse an image reference; None for empty or templated references."""
-    if not isinstance(image, str) or not image.strip() or _TEMPLATE.search(image):
-        return None
-    name, _, digest = image.partition("@")
-    tag = None
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    if colon > slash:
-        name, tag = name[:colon], name[colon + 1:]
-    first, sep, rest = name.partition("/")
-    if sep and ("." in first or ":" in first or first == "localhost"):
-        registry, path = first.lower(), rest
-    else:
-        registry, path = "docker.io", name
-    if registry in DOCKER_HUB_ALIASES:
-        registry = "docker.io"
-        if "/" not in path:
-            path = f"library/{path}"
-    return ImageRef(registry, path, tag or None, digest or None)
 
 
 def _normalise_prefix(prefix: str) -> str:
     prefix = prefix.strip().rstrip("/")
     first = prefix.split("/", 1)[0]
-    if not ("." in first or ":" in first or first == "localhost"):
+    if not is_registry(first):
         prefix = f"docker.io/{prefix}"
     head, _, tail = prefix.partition("/")
     return f"docker.io/{tail}".rstrip("/") if head in DOCKER_HUB_ALIASES else prefix
@@ -110,7 +64,7 @@ def _image(c: Container) -> tuple[ImageRef | None, str]:
 ))
 def image_latest_tag(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     ref, raw = _image(c)
-    if ref is None or ref.digest is not None:
+    if ref is None or ref.pinned:
         return
     if ref.tag is None:
         yield Hit(f'{where(c)} uses image "{raw}" without a tag (it means :latest)', (*c.path, "image"))
@@ -127,7 +81,8 @@ def image_latest_tag(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     targets=WORKLOADS,
     requirements=("DEV.DEV.L3.1",),
     what=(
-        "Flags containers whose image has no `@sha256:` digest. Registries listed in "
+        "Flags containers whose image has no well-formed digest: `@sha256:` with 64 lower-case hex "
+        "digits (or `@sha512:` with 128); a malformed digest pins nothing. Registries listed in "
         "`digest_exempt_registries` (for example one that enforces immutable tags) are skipped."
     ),
     why=(
@@ -142,10 +97,14 @@ def image_latest_tag(c: Container, ctx: RuleContext) -> Iterator[Hit]:
 ))
 def image_without_digest(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     ref, raw = _image(c)
-    if ref is None or ref.digest is not None:
+    if ref is None or ref.pinned:
         return
     exempt = ctx.option("digest_exempt_registries", []) or []
     if isinstance(exempt, list) and trusted(ref, [str(e) for e in exempt]):
+        return
+    if ref.digest is not None:
+        problem = ref.digest_problem
+        yield Hit(f'{where(c)} uses image "{raw}" whose digest does not pin it: {problem}', (*c.path, "image"))
         return
     yield Hit(f'{where(c)} uses image "{raw}" without a digest', (*c.path, "image"))
 

@@ -1,0 +1,45 @@
+"""End to end: a report with a malformed item imports the others, lists the bad one with its
+position, exits 3, and closes nothing as fixed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cnsmm._cli import main
+
+SAMPLE = Path(__file__).parent.parent / "importers" / "samples" / "trivy-json" / "image.json"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_partial_import_exit_code_errors_and_no_closing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = str(tmp_path / "store.db")
+    code, out, _ = run(capsys, "import", str(SAMPLE), "-p", "shop", "--db", db)
+    assert code == 0, out
+    complete = json.loads(SAMPLE.read_text())
+    total = sum(len(r.get("Vulnerabilities") or []) + len(r.get("Secrets") or []) for r in complete["Results"])
+
+    broken = json.loads(SAMPLE.read_text())
+    del broken["Results"][0]["Vulnerabilities"][1]["VulnerabilityID"]
+    path = tmp_path / "image.json"
+    path.write_text(json.dumps(broken))
+    code, out, err = run(capsys, "import", str(path), "-p", "shop", "--db", db)
+    assert code == 3
+    assert "error: image.json: /Results/0/Vulnerabilities/1 (result #1, vulnerability #2): missing VulnerabilityID" in err
+    assert "PARTIAL: 1 malformed item(s) not imported" in out
+    assert f": {total - 1} findings (0 new, {total - 1} seen again, 0 reopened, 0 closed as fixed" in out
+
+    code, out, _ = run(capsys, "findings", "list", "-p", "shop", "--db", db, "--status", "open", "--format", "json")
+    assert code == 0
+    assert len(json.loads(out)) == total  # the skipped finding stays open

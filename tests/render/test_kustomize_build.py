@@ -141,3 +141,24 @@ def test_the_rendered_scan_reaches_the_assessment(base_overlay: Path, capsys: py
     assert all(checks[r].evaluated and not checks[r].failed for r in HARDENING_RULES)
     # and its subjects are the built objects (namespace from the overlay)
     assert all(s.endswith("Deployment/prod/web") for s in checks["K8S-030"].evaluated)
+
+
+def test_one_base_in_two_overlays_is_two_findings_with_stable_identities(base_overlay: Path) -> None:
+    from cnsmm.identity import finding_id
+
+    dev = base_overlay / "overlays" / "dev"
+    dev.mkdir()
+    (dev / "kustomization.yaml").write_text("namespace: prod\nresources:\n  - ../../base\n")
+    first = scan_paths([str(base_overlay)], _config())
+    digest = [f for f in first.findings if f.rule == "K8S-076"]
+    # same source file, line and resource, deployed by two roots: two findings, two identities
+    assert {(f.location.file, f.location.line, f.location.resource) for f in digest} == {
+        (str(base_overlay / "base" / "deployment.yaml"), 14, "Deployment/prod/web")}
+    assert len({finding_id(f) for f in digest}) == 2
+    # an edit above the field moves the line, not the identity
+    base = base_overlay / "base" / "deployment.yaml"
+    base.write_text("# the web front end\n" + base.read_text())
+    again = scan_paths([str(base_overlay)], _config())
+    moved = [f for f in again.findings if f.rule == "K8S-076"]
+    assert {f.location.line for f in moved} == {15}
+    assert {finding_id(f) for f in moved} == {finding_id(f) for f in digest}

@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from cnsmm import __version__
-from cnsmm.baseline import apply_baseline, load_baseline, write_baseline
 from cnsmm.commands._render import apply_render, render_options
 from cnsmm.commands._upload import upload_options, upload_target
 from cnsmm.config import Config, load_config, parse_size
@@ -22,6 +21,7 @@ from cnsmm.renderers.interface import GroupBy
 from cnsmm.rules import all_rules, get_rule
 from cnsmm.rules.docs import rule_markdown, rules_json, rules_markdown
 from cnsmm.scan import ScanResult, scan_paths
+from cnsmm.scan.baseline import apply_baseline, load_baseline, write_baseline
 
 FAIL_ON = [s.value for s in Severity if s is not Severity.INFO] + ["never"]
 EXIT_FINDINGS = 1

@@ -44,11 +44,34 @@ class Rendered:
         """The name the output is checked under (never a real file's path)."""
         return f"<{self.build.tool} {self.build.label}>"
 
-    def locate(self, line: int | None, read: Callable[[str], str | None]) -> tuple[str, int | None]:
+    def locate(self, line: int | None, read: Callable[[str], str | None] | None = None) -> tuple[str, int | None]:
         """The source file and line of ``line`` of :attr:`text`."""
         if self._mapper is None:
-            self._mapper = _Mapper(self, read)
+            self._mapper = _Mapper(self, read or read_file)
         return self._mapper.locate(line)
+
+    def locator(self) -> Locator:
+        """:meth:`locate` as a callable that can be sent to a worker process."""
+        return Locator(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Locator:
+    """``locator(line) -> (file, line)`` for one build (picklable, unlike a closure)."""
+
+    rendered: Rendered
+
+    def __call__(self, line: int | None) -> tuple[str, int | None]:
+        return self.rendered.locate(line)
+
+
+def read_file(path: str) -> str | None:
+    """Text of a source file for the mapping (None when it cannot be read)."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def render_all(

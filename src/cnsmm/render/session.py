@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cnsmm.config import RenderSettings
-from cnsmm.render.build import Rendered, render_all
+from cnsmm.render.build import Rendered, read_file, render_all
 from cnsmm.render.plan import HelmOptions, Plan, make_plan
 from cnsmm.render.runner import Cache, Tool, default_cache_dir, find_helm, find_kustomize
 from cnsmm.sources.interface import InputError
@@ -34,15 +34,6 @@ class Prepared:
     """Files not to check on their own."""
     builds: int = 0
     cached: int = 0
-
-
-def read_file(path: str) -> str | None:
-    """Text of a source file for the mapping (None when it cannot be read)."""
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def prepare(

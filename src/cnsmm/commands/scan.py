@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from cnsmm import __version__
-from cnsmm.baseline import apply_baseline, load_baseline, write_baseline
 from cnsmm.commands._upload import upload_options, upload_target
 from cnsmm.config import Config, load_config, parse_size
 from cnsmm.errors import ConfigError, Error, NothingScannedError
@@ -20,6 +19,7 @@ from cnsmm.renderers.interface import GroupBy
 from cnsmm.rules import all_rules, get_rule
 from cnsmm.rules.docs import rule_markdown, rules_json, rules_markdown
 from cnsmm.scan import ScanResult, scan_paths
+from cnsmm.scan.baseline import apply_baseline, load_baseline, write_baseline
 
 FAIL_ON = [s.value for s in Severity if s is not Severity.INFO] + ["never"]
 EXIT_FINDINGS = 1
@@ -111,15 +111,13 @@ def _format_from_name(name: str) -> OutputFormat:
 
 
 def _text_width(output: str | None) -> int | None:
-    """Columns to wrap text output at: the terminal's for standard output on a terminal, else
-    ``$COLUMNS`` when set, else none (one finding per line, for grep)."""
-    import os
+    """Columns to wrap text output at: the terminal's (``$COLUMNS`` when set) for standard
+    output on a terminal, else none (one finding per line, for grep and files)."""
     import shutil
 
     if output is None and sys.stdout.isatty():
         return shutil.get_terminal_size().columns
-    columns = os.environ.get("COLUMNS", "")
-    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+    return None
 
 
 @click.command("scan")
@@ -147,6 +145,9 @@ def _text_width(output: str | None) -> int | None:
               help="Text, Markdown and HTML output: show findings at or above this severity (counts, machine "
                    "formats and --fail-on still cover every finding).")
 @click.option("-q", "--quiet", is_flag=True, help="Text output: the summary only (and unreadable inputs).")
+@click.option("--allow-empty", is_flag=True,
+              help="Exit 0, not 2, when PATHS hold no manifest, Dockerfile or pipeline (for hooks that pass "
+                   "whichever files changed).")
 @click.option("-v", "--verbose", is_flag=True, help="Say which config file was used; list skipped files and parts.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 @upload_options("Also send the results to a cnsmm service at URL.")
@@ -156,7 +157,7 @@ def scan_cmd(
     disable: tuple[str, ...],
     exclude: tuple[str, ...], max_file_size: str | None, workers: int | None, verbose: bool,
     progress: bool | None, upload_url: str | None, token: str | None, project: str | None,
-    group_by: str = "file", min_severity: str = "info", quiet: bool = False,
+    group_by: str = "file", min_severity: str = "info", quiet: bool = False, allow_empty: bool = False,
 ) -> None:
     """Scan Kubernetes manifests, cluster dumps, Dockerfiles and CI pipelines.
 
@@ -174,7 +175,7 @@ def scan_cmd(
     result = run_scan(paths, config, show)
     if baseline_path:
         result.findings, result.baselined = apply_baseline(result.findings, load_baseline(baseline_path))
-    if result.objects == 0 and result.other_files == 0:
+    if result.objects == 0 and result.other_files == 0 and not allow_empty:
         read = f"{result.files} file(s) read" if result.files else "no candidate files found"
         for e in result.errors:
             click.echo(f"error: {printable(e.display())}", err=True)

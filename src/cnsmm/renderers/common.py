@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from cnsmm.findings import Finding, Severity
+from cnsmm.identity import finding_id
 from cnsmm.renderers.interface import ScanReport
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -49,11 +50,9 @@ def top_rules(findings: list[Finding], limit: int = 5) -> list[tuple[str, Severi
 
 
 def fingerprint(f: Finding) -> str:
-    """Line-independent identity of a finding: rule, file, resource and message (as in SARIF
-    ``partialFingerprints``), 32 hex digits."""
-    from cnsmm.renderers.sarif import fingerprint as sarif_fingerprint
-
-    return sarif_fingerprint(f)
+    """Line-independent identity of a finding (:func:`cnsmm.identity.finding_id`, as in SARIF
+    ``partialFingerprints``, baselines and the tracker), 32 hex digits."""
+    return finding_id(f)
 
 
 def stable_ids(findings: list[Finding]) -> Iterator[tuple[Finding, str]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from typing import Any
 from urllib.parse import quote
 
-from cnsmm.findings import Finding, Severity
+from cnsmm.findings import Severity
+from cnsmm.identity import finding_id
 from cnsmm.renderers.interface import Renderer, ScanReport
 from cnsmm.rules import get_rule
 from cnsmm.rules.base import RuleMeta
@@ -38,12 +38,6 @@ def artifact_uri(path: str) -> dict[str, str]:
     if os.path.isabs(path):
         return {"uri": "file://" + quote(norm)}
     return {"uri": quote(norm.removeprefix("./")), "uriBaseId": "%SRCROOT%"}
-
-
-def fingerprint(f: Finding) -> str:
-    """Line-independent identity of a finding (rule, file, resource, message)."""
-    key = "\x1f".join((f.rule, f.location.file or "", f.location.resource or "", f.message))
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _descriptor(meta: RuleMeta) -> dict[str, Any]:
@@ -87,7 +81,7 @@ class SarifRenderer(Renderer):
                 "level": LEVEL[f.severity],
                 "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
                 "locations": [location],
-                "partialFingerprints": {"cnsmmFingerprint/v1": fingerprint(f)},
+                "partialFingerprints": {"cnsmmFingerprint/v2": finding_id(f)},
                 "properties": {"severity": f.severity.value},
             }
             if f.expected_exception:

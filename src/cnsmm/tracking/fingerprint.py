@@ -18,21 +18,25 @@ depends on the kind of finding (see docs/tracking.md, "Fingerprints"):
 
 from __future__ import annotations
 
-import hashlib
 import re
-from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from cnsmm.findings import Finding
-from cnsmm.imageref import parse_lenient, strip_os_suffix
+from cnsmm.identity import (
+    content_anchor,
+    identity_parts,
+    normalise_image,
+    normalise_path,
+    normalise_rule,
+)
+from cnsmm.identity import digest as _digest
 
-_SEP = "\x1f"
-# ``\s*(?:[:#]\s*)?`` rather than ``\s*[:#]?\s*``: the same text, without the two adjacent
-# ``\s*`` that made a long run of blanks after "line" quadratic.
-_LINE_REF = re.compile(r"\b(?:lines?|ln|row|col(?:umn)?)\s*(?:[:#]\s*)?\d+(?:\s*[-–:]\s*\d+)?", re.IGNORECASE)
-_FILE_LINE_TAIL = re.compile(r"\.[A-Za-z0-9]{1,10}(:\d+(?::\d+)?)\b")
-_WORD = re.compile(r"\S+")
+__all__ = [
+    "Fingerprint", "content_anchor", "fingerprint", "normalise_image", "normalise_path", "normalise_rule",
+    "normalise_url", "primary_vuln_id",
+]
+
 _SPACES = re.compile(r"\s+")
 
 
@@ -72,24 +76,8 @@ def fingerprint(finding: Finding, scope: str) -> Fingerprint:
     if finding.category == "runtime":
         parts = ("runtime", rule, (loc.resource or "").strip(), normalise_image(loc.image))
         return Fingerprint("runtime", _digest(parts), None)
-    parts = (
-        "config",
-        rule,
-        normalise_path(loc.file),
-        (loc.resource or "").strip(),
-        normalise_image(loc.image),
-        content_anchor(finding.message),
-    )
+    parts = identity_parts(finding.rule, loc.file, loc.resource, loc.image, finding.message)
     return Fingerprint("config", _digest(parts), None)
-
-
-def _digest(parts: tuple[str, ...]) -> str:
-    return hashlib.sha256(_SEP.join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def normalise_rule(rule: str) -> str:
-    """Upper-case rule id without surrounding blanks."""
-    return rule.strip().upper()
 
 
 def primary_vuln_id(rule: str, aliases: tuple[str, ...]) -> str:
@@ -106,32 +94,6 @@ def primary_vuln_id(rule: str, aliases: tuple[str, ...]) -> str:
             if candidate.startswith(prefix):
                 return candidate
     return normalise_rule(rule)
-
-
-def normalise_path(path: str | None) -> str:
-    """POSIX path without ``./``, leading ``/`` or repeated separators."""
-    if not path:
-        return ""
-    parts = [p for p in path.strip().replace("\\", "/").split("/") if p not in ("", ".")]
-    return "/".join(parts)
-
-
-@lru_cache(maxsize=4096)
-def normalise_image(image: str | None) -> str:
-    """Image reference without the Docker Hub default registry, ``library/`` or an OS suffix.
-
-    ``docker.io/library/alpine:3.18`` and ``alpine:3.18 (alpine 3.18.4)`` (Trivy's target)
-    both become ``alpine:3.18``; an untagged name gets ``:latest`` (see :mod:`cnsmm.imageref`).
-    Lower case throughout, as fingerprints always were.
-    """
-    if not image:
-        return ""
-    ref = parse_lenient(image)
-    if ref is None:
-        return strip_os_suffix(image.strip()).lower()
-    tag = ref.tag if ref.tag is not None or ref.digest is not None else "latest"
-    text = ref.familiar + (f":{tag}" if tag else "") + (f"@{ref.digest}" if ref.digest else "")
-    return text.lower()
 
 
 def normalise_url(url: str | None) -> str:
@@ -151,36 +113,3 @@ def normalise_url(url: str | None) -> str:
     return urlunsplit((scheme, host, parts.path or "/", "&".join(keys), ""))
 
 
-def content_anchor(message: str) -> str:
-    """The message without line/column references and with blanks collapsed.
-
-    Line references are ``line 12``, ``lines 3-4``, ``col: 7``, ``row #2``, and ``file.ext:12``
-    or ``file.ext:12:5`` (the position after the last ``.ext`` of a word is dropped). Linear in
-    the length of the message.
-    """
-    return _SPACES.sub(" ", _strip_file_lines(_LINE_REF.sub("", message))).strip()
-
-
-def _strip_file_lines(text: str) -> str:
-    """Drop ``:line[:col]`` after the last ``.ext`` of each word that is not the word's first
-    character (what ``(\\S+\\.[A-Za-z0-9]{1,10}):\\d+(?::\\d+)?\\b`` replaces by its group,
-    found in one pass instead of a backtracking scan from every character of a long word)."""
-    tails = list(_FILE_LINE_TAIL.finditer(text))
-    if not tails:
-        return text
-    out: list[str] = []
-    pos = 0
-    i = 0
-    for word in _WORD.finditer(text):
-        start, end = word.span()
-        last = None
-        while i < len(tails) and tails[i].start() < end:
-            if tails[i].start() > start:
-                last = tails[i]
-            i += 1
-        if last is not None:
-            cut_from, cut_to = last.span(1)
-            out.append(text[pos:cut_from])
-            pos = cut_to
-    out.append(text[pos:])
-    return "".join(out)

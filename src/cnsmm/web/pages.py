@@ -391,6 +391,18 @@ async def settings_page(request: Request, project: str) -> Response:
     return await _viewed(request, project, _settings_view)
 
 
+def _status_text(lang: str) -> Callable[[str], str]:
+    from cnsmm.assess.messages import status_name
+
+    return lambda status: status_name(status).get(lang)
+
+
+def _attest_groups(text: str, lang: str) -> list[dict[str, Any]]:
+    from cnsmm.web.attest_form import form_groups
+
+    return form_groups(text, lang)
+
+
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,
                    new_token: str | None = None, error: str | None = None) -> HTMLResponse:
     """The settings page: members and tokens for owners, attestations for everyone (editable
@@ -401,7 +413,9 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
     return render(request, "settings.html", status, who=who, project=project, role=role.value,
                   members=api.members(project, who, store) if owner else [],
                   tokens=api.tokens(project, who, store) if owner else [],
-                  attestations=api.get_attestations(project, who, store), roles=[r.value for r in Role],
+                  attestations=(att := api.get_attestations(project, who, store)), roles=[r.value for r in Role],
+                  questions=_attest_groups(str(att.get("text") or ""), _lang(request)),
+                  status_text=_status_text(_lang(request)),
                   can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error)
 
 
@@ -409,7 +423,7 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
 async def settings_action(request: Request, project: str) -> Response:
     form = await request.form()
     action = str(form.get("action", ""))
-    needed = Role.SECURITY if action == "attestations" else Role.OWNER
+    needed = Role.SECURITY if action in ("attestations", "attestation-form") else Role.OWNER
     who = await _who(request, project, needed)
     if isinstance(who, Response):
         return who
@@ -435,6 +449,11 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
             api.delete_token(project, token_id, who, store)
         elif action == "attestations":
             api.put_attestations(project, api.AttestationsIn(text=str(form.get("text", ""))), who, store)
+        elif action == "attestation-form":
+            from cnsmm.web.attest_form import text_from_form
+
+            current = str(api.get_attestations(project, who, store).get("text") or "")
+            api.put_attestations(project, api.AttestationsIn(text=text_from_form(form, current)), who, store)
     except (HTTPException, ValueError) as exc:
         error = exc.detail if isinstance(exc, HTTPException) else str(exc)
     if new_token is None and error is None:

@@ -1,8 +1,9 @@
 """Baselines: accept today's findings so that only new ones fail a build.
 
-A baseline entry identifies a finding without its line number (rule, file, resource and
-message, with line numbers inside the message normalised), so that edits above a finding
-do not make it "new". Identical findings are matched by count.
+A baseline entry identifies a finding without its line number: the finding identity of
+:mod:`cnsmm.identity` (rule, normalised file path, resource, image, message without line
+references), the same one SARIF fingerprints and the tracker use, so that edits above a
+finding do not make it "new". Identical findings are matched by count.
 """
 
 from __future__ import annotations
@@ -11,25 +12,33 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from cnsmm.errors import ConfigError
 from cnsmm.findings import Finding
+from cnsmm.identity import digest, finding_id, identity_parts
 
 SCHEMA = "cnsmm-baseline"
 _LINE = re.compile(r"\bline \d+")
+_WRITTEN_LINE = re.compile(r"\bline N\b")
+"""How entries write a line reference (``line N``); read back as one so that it is dropped too."""
 
 
 def baseline_key(f: Finding) -> str:
-    """Line-independent identity of a finding."""
-    message = _LINE.sub("line N", f.message)
-    return "\x1f".join((f.rule, f.location.file or "", f.location.resource or "", message))
+    """Line-independent identity of a finding (:func:`cnsmm.identity.finding_id`)."""
+    return finding_id(f)
+
+
+def _entry_key(e: dict[str, Any]) -> str:
+    message = _WRITTEN_LINE.sub("line 0", str(e.get("message") or ""))
+    return digest(identity_parts(str(e["rule"]), e.get("file"), e.get("resource"), e.get("image"), message))
 
 
 def write_baseline(findings: list[Finding]) -> str:
     """The baseline file content for ``findings``."""
     entries = [
         {"rule": f.rule, "file": f.location.file, "resource": f.location.resource,
-         "message": _LINE.sub("line N", f.message)}
+         "message": _LINE.sub("line N", f.message), **({"image": f.location.image} if f.location.image else {})}
         for f in sorted(findings, key=Finding.sort_key)
     ]
     return json.dumps({"schema": SCHEMA, "version": 1, "findings": entries}, indent=2, ensure_ascii=False) + "\n"
@@ -51,7 +60,7 @@ def load_baseline(path: str) -> Counter[str]:
     for i, e in enumerate(data["findings"], start=1):
         if not isinstance(e, dict) or not e.get("rule"):
             raise ConfigError(f"{path}: baseline entry #{i} has no rule")
-        keys["\x1f".join((str(e["rule"]), e.get("file") or "", e.get("resource") or "", e.get("message") or ""))] += 1
+        keys[_entry_key(e)] += 1
     return keys
 
 

@@ -6,7 +6,7 @@ Three ways to suppress, each needing a reason:
   ``cnsmm.io/ignore-reason`` and optionally ``cnsmm.io/ignore-expires: "2027-01-31"``;
 - a central ``ignore`` entry in ``cnsmm.yaml`` (rule, path glob, resource glob, reason,
   expiry);
-- a baseline file (see :mod:`cnsmm.baseline`), applied after the scan.
+- a baseline file (see :mod:`cnsmm.scan.baseline`), applied after the scan.
 
 Expired suppressions and suppressions without a reason stop suppressing and are reported
 as warnings, so they cannot hide a finding silently.

@@ -1,0 +1,157 @@
+"""Deliberate differences between cnsmm's Kubernetes rules and other scanners (kubescape,
+Polaris, Checkov, kube-linter, kube-score), rendered into docs/rules.md.
+
+Each entry says what cnsmm does, what the other scanners do, and why cnsmm chose otherwise, and
+names the rules it concerns (a test checks they exist). Where a result differs for one of these
+reasons it is intended, not a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One deliberate difference."""
+
+    topic: str
+    rules: tuple[str, ...]
+    cnsmm: str
+    others: str
+    why: str
+
+
+DIFFERENCES: tuple[Difference, ...] = (
+    Difference(
+        "A limit implies the request", ("K8S-079",),
+        "A container with a CPU (memory) limit and no CPU (memory) request passes the request rule.",
+        "Polaris, Checkov, kube-linter and kube-score check requests and limits as separate fields.",
+        "The API server sets a missing request to the limit, so the scheduler and the QoS class see a request.",
+    ),
+    Difference(
+        "LimitRange defaults count; zero does not", ("K8S-079", "K8S-080", "K8S-081"),
+        "A LimitRange default in the same namespace and set counts as a request or limit; a value of zero "
+        "(`0`, `0m`, `0Mi`) counts as none.",
+        "The other scanners judge the container's own fields only; a written `0` passes their presence checks.",
+        "Admission fills LimitRange defaults in; the kubelet and scheduler treat zero as unset.",
+    ),
+    Difference(
+        "CPU limits are low severity", ("K8S-081",),
+        "A missing CPU limit is reported with low severity.",
+        "kube-score and Checkov treat a missing CPU limit like a missing memory limit.",
+        "CPU is compressible; CPU requests already guarantee each pod its share and limits cause throttling.",
+    ),
+    Difference(
+        "Probes only for long-running app containers", ("K8S-084", "K8S-085"),
+        "Liveness and readiness probes are required of app containers of long-running workloads, not of init, "
+        "sidecar or ephemeral containers, Jobs, CronJobs or bare Pods.",
+        "Checkov and Polaris ask every container for probes; kube-score only pods targeted by a Service.",
+        "Containers that run to completion cannot be probed usefully; a worker without a Service still needs "
+        "restarting when it hangs.",
+    ),
+    Difference(
+        "imagePullPolicy only matters for floating tags", ("K8S-078",),
+        "`imagePullPolicy` is only reported when the image has a floating tag and no digest.",
+        "kube-score requires `Always` for every image; Checkov CKV_K8S_15 too.",
+        "A version tag or digest already names the content; re-pulling it only adds registry load.",
+    ),
+    Difference(
+        "Digests must be well-formed", ("K8S-076",),
+        "Only `@sha256:` with 64 lower-case hex digits (or another registered algorithm at its length) pins an "
+        "image.",
+        "Checkov CKV_K8S_43 accepts any `@` in the image reference.",
+        "A malformed digest is rejected by the runtime or pins nothing.",
+    ),
+    Difference(
+        "Pod and container settings resolved as Kubernetes does", ("K8S-022", "K8S-024", "K8S-032"),
+        "`runAsNonRoot`, `runAsUser` and `seccompProfile` are read from the container, else the pod; one finding "
+        "on the pod when nothing is set; legacy seccomp annotations count as a profile; Windows pods are exempt "
+        "from Linux-only settings.",
+        "Several scanners require the field on every container even when the pod sets it, or on the pod only.",
+        "The effective value is what runs; duplicate findings per container hide the one fix needed.",
+    ),
+    Difference(
+        "Specific hostPath rules on top of the generic one", ("K8S-008", "K8S-009", "K8S-093", "K8S-094"),
+        "Every hostPath is a baseline finding; runtime sockets (every location) and sensitive paths (node root, "
+        "/proc/<pid>/root, credentials, /var/log, programs, cgroups) get their own, more severe rules.",
+        "kubescape and Checkov have one hostPath control plus a docker.sock check at one or two paths.",
+        "A socket or the node's root is a node takeover; /etc/localtime is not.",
+    ),
+    Difference(
+        "RBAC read as the API server reads it", ("K8S-050", "K8S-056", "K8S-057", "K8S-058", "K8S-096"),
+        "Resources match only `*`, the exact name or `*/<subresource>`; `pods/*` grants nothing. Aggregated "
+        "ClusterRoles are judged through the roles they aggregate; built-in `rbac-defaults` roles of cluster "
+        "dumps are skipped; a `User` named `system:serviceaccount:<ns>:<name>` is that service account.",
+        "Scanners that match role text report `pods/*` as a wildcard, the empty rules of aggregated roles, and "
+        "the API server's own roles in dumps.",
+        "Findings must describe what the cluster grants, not how the text looks.",
+    ),
+    Difference(
+        "Workload privilege follows the bindings in the set", ("K8S-096",),
+        "A workload is reported when its service account is bound, in the same set, to a powerful role "
+        "(including cluster-wide pod creation).",
+        "kubescape relates workloads and roles through a live cluster; the file-based scanners do not relate "
+        "them at all.",
+        "The pod's token is the attacker's first credential after a code execution.",
+    ),
+    Difference(
+        "Cross-object rules stay within a set", ("K8S-065", "K8S-066", "K8S-087", "K8S-153", "K8S-154"),
+        "Objects are related only within one set (a folder, a file or a stream); references to missing objects "
+        "are only judged when the referring file manages that kind in the namespace.",
+        "kube-linter relates every object of a run, so ten copies of one bundle in ten folders see each other.",
+        "Repositories hold many independent bundles and samples; relating them produces false matches.",
+    ),
+    Difference(
+        "Namespace findings once per namespace", ("K8S-066", "K8S-067", "K8S-082", "K8S-083"),
+        "A namespace without default-deny policies, LimitRange or ResourceQuota is one finding (its workloads "
+        "count as failing in coverage).",
+        "kubescape reports such controls per workload.",
+        "One fix (one object) closes it; per-workload findings inflate the list.",
+    ),
+    Difference(
+        "Cluster dumps: controllers, not their pods", ("K8S-001", "K8S-079"),
+        "Pods and ReplicaSets whose owning controller is in the set are judged through the controller.",
+        "Scanners run on a dump report the Deployment, its ReplicaSets and every Pod.",
+        "The fix is made once, in the controller's template.",
+    ),
+    Difference(
+        "Secrets are never shown", ("K8S-090", "K8S-091", "K8S-095"),
+        "Findings about credentials show a redacted prefix and the length, never the value; names such as "
+        "`DB_PASSWORD_FILE` or `TOKEN_TTL` and references (`$(VAR)`, `${VAR}`) are not credentials.",
+        "Checkov prints the failing code block, values included.",
+        "Reports are shared widely (CI logs, SARIF uploads, the web service).",
+    ),
+    Difference(
+        "Pod Security Admission defaults are not guessed", ("K8S-140", "K8S-143"),
+        "A namespace without Pod Security labels is reported; a cluster-wide default in the API server's "
+        "AdmissionConfiguration cannot be seen in manifests.",
+        "Polaris and kube-score do not check namespace labels.",
+        "The labels are the per-namespace evidence in the manifests; where an AdmissionConfiguration default "
+        "enforces a level, disable K8S-140 and K8S-143.",
+    ),
+    Difference(
+        "Control-plane flags judged at their defaults", ("K8S-100", "K8S-104", "K8S-118", "K8S-119"),
+        "A control-plane flag that is not written is judged at the component's default (`--anonymous-auth` true, "
+        "`--profiling` true, `--bind-address` 0.0.0.0).",
+        "kube-bench reads the running process's flags; the manifest scanners do not check static pods.",
+        "Static pod manifests and dumps are the same evidence kube-bench reads, before the cluster runs.",
+    ),
+)
+"""Every deliberate difference, in the order the docs show them."""
+
+
+def differences_markdown(names: dict[str, str]) -> str:
+    """The "How cnsmm differs from other scanners" section of docs/rules.md (``names``: rule id to
+    rule name, for the links to each rule's page)."""
+    out = [
+        "## How cnsmm differs from other scanners",
+        "",
+        "Results that differ from kubescape, Polaris, Checkov, kube-linter or kube-score for these reasons "
+        "are intended.",
+        "",
+    ]
+    for d in DIFFERENCES:
+        rules = ", ".join(f"[{r}](#{r.lower()}-{names[r]})" if r in names else r for r in d.rules)
+        out += [f"### {d.topic}", "", f"- cnsmm ({rules}): {d.cnsmm}", f"- Others: {d.others}", f"- Why: {d.why}", ""]
+    return "\n".join(out)

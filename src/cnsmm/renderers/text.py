@@ -195,6 +195,8 @@ class TextRenderer(Renderer):
                 lead_w = lead_w + max(where_w, cell_len(where)) + 1
                 resource = f.location.resource if report.group_by is not GroupBy.RESOURCE else None
                 message = (f"{printable(resource)}: " if resource else "") + printable(f.message)
+                if f.location.build:
+                    message += f" (built by {printable(f.location.build)})"
                 out += _hang(lead, lead_w, message, report.width)
                 if f.fix:
                     out += _hang(" " * lead_w, lead_w, paint.dim("fix: " + printable(f.fix)), report.width,

@@ -212,7 +212,7 @@ class TextRenderer(Renderer):
                 console.print(f"  {_safe(e.display())}")
             console.print()
         if r.warnings and not report.quiet:
-            console.print("[bold yellow]Suppression warnings:[/bold yellow]")
+            console.print("[bold yellow]Warnings (suppressions, rendering):[/bold yellow]")
             for w in r.warnings:
                 console.print(f"  {_safe(w)}")
             console.print()

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.web.conftest import PASSWORD, World, seed
 
+from cnsmm.accounts.service import MAX_FAILURES_PER_USER, create_user, set_membership
 from cnsmm.web.models import WebSession
-from cnsmm.web.security import MAX_FAILURES_PER_USER, create_user, set_membership
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')

@@ -30,9 +30,9 @@ from pathlib import Path
 import httpx2
 from sqlalchemy import create_engine, text
 
+from cnsmm.accounts.service import Role, create_token
 from cnsmm.tracking.store import Store
 from cnsmm.web.db import open_web_store
-from cnsmm.web.security import Role, create_token
 
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = "bench"
@@ -309,7 +309,7 @@ def main() -> None:
     store = open_web_store(url)
     fill(store, args.findings)
     _indexes(store, not args.drop_sort_indexes)
-    from cnsmm.web.security import AuthError, create_user
+    from cnsmm.accounts.service import AuthError, create_user
 
     with contextlib.suppress(AuthError):  # already there from an earlier run
         create_user(store, "bench-admin", "bench password 1234", admin=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cnsmm.baseline import apply_baseline, baseline_key, load_baseline, write_baseline
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.identity import finding_id
+from cnsmm.scan.baseline import apply_baseline, baseline_key, load_baseline, write_baseline
 from cnsmm.tracking.fingerprint import fingerprint
 
 BASE = Finding(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cnsmm.baseline import apply_baseline, load_baseline, write_baseline
 from cnsmm.config import Config, IgnoreEntry, build_config, load_config
 from cnsmm.errors import ConfigError
 from cnsmm.scan import scan_paths
+from cnsmm.scan.baseline import apply_baseline, load_baseline, write_baseline
 
 PRIV = """\
 apiVersion: v1

@@ -19,7 +19,8 @@ SECRET = "SENTINEL-SECRET-VALUE-7Q2X"
 HOSTILE = ('<script>alert("x")</script> **bold** [link](javascript:alert(1)) '
            '=HYPERLINK("http://evil.example","click") | pipe |')
 # Samples whose content alone cannot tell the tool (an empty array, an empty file).
-AMBIGUOUS = {"gitleaks-json/empty.json", "falco-json/empty.jsonl"}
+AMBIGUOUS = {"gitleaks-json/empty.json", "falco-json/empty.jsonl", "hadolint-json/empty.json",
+             "kube-score-json/empty.json", "tfsec-json/empty.json", "trufflehog-json/empty.jsonl"}
 
 SAMPLE_FILES = sorted(p for d in SAMPLES.iterdir() if d.is_dir() and d.name in FORMATS for p in d.iterdir())
 

@@ -60,3 +60,22 @@ def test_every_command_module_entry_names_a_real_command() -> None:
     assert _cli.cli.list_commands(ctx) == sorted(declared)
     assert all(_cli.cli.get_command(ctx, name) is not None for name in declared)
     assert _cli.cli.get_command(ctx, "no-such-command") is None
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts_and_answers(shell: str) -> None:
+    env_base = {"PATH": str(Path(sys.executable).parent)}
+    script = subprocess.run([sys.executable, "-m", "cnsmm"], env={**env_base, "_CNSMM_COMPLETE": f"{shell}_source"},
+                            capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "_cnsmm_completion" in script
+    if shell != "bash":
+        return
+    answers = {}
+    for words, cword in (("cnsmm sc", 1), ("cnsmm scan --group-by ", 3), ("cnsmm scan --format gitlab", 3)):
+        proc = subprocess.run([sys.executable, "-m", "cnsmm"], capture_output=True, text=True, timeout=60, check=True,
+                              env={**env_base, "_CNSMM_COMPLETE": "bash_complete", "COMP_WORDS": words,
+                                   "COMP_CWORD": str(cword)})
+        answers[words] = [line.split(",", 1)[1] for line in proc.stdout.splitlines()]
+    assert answers["cnsmm sc"] == ["scan"]
+    assert answers["cnsmm scan --group-by "] == ["file", "rule", "resource"]
+    assert answers["cnsmm scan --format gitlab"] == ["gitlab-sast", "gitlab-codequality"]

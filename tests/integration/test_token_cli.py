@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from tests.integration.test_track_cli import run
 from tests.tracking.conftest import db_url_for
 
+from cnsmm.accounts.service import list_tokens
 from cnsmm.web.app import create_app
 from cnsmm.web.db import open_web_store
-from cnsmm.web.security import list_tokens
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cnsmm.findings import Severity
 from cnsmm.rules import Hit, Rule, RuleContext, RuleMeta, Scope, get_rule
+from cnsmm.scan import analyze_file
 from cnsmm.sources.dockerfile import ANALYZER, Dockerfile, parse
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
@@ -216,19 +217,19 @@ def test_inline_and_file_suppressions() -> None:
         "USER 0\n"
     )
     rules = [_rule("DKR-005"), _rule("DKR-042"), _rule("DKR-052")]
-    report = ANALYZER.analyze(text, "Dockerfile", rules, RuleContext())
+    report = analyze_file(ANALYZER, text, "Dockerfile", rules, RuleContext())
     assert [(r.id, h.line) for r, h in report.hits] == [("DKR-005", 5)]
 
 
 def test_suppression_without_reason_still_applies_and_is_reported() -> None:
     text = "FROM alpine:3.20\n# cnsmm:ignore DKR-005\nUSER root\n"
-    report = ANALYZER.analyze(text, "Dockerfile", [_rule("DKR-005"), _rule("DKR-052")], RuleContext())
+    report = analyze_file(ANALYZER, text, "Dockerfile", [_rule("DKR-005"), _rule("DKR-052")], RuleContext())
     assert [(r.id, h.line) for r, h in report.hits] == [("DKR-052", 3)]
 
 
 def test_suppression_covers_every_line_of_a_multiline_instruction() -> None:
     text = "FROM debian:12\n# cnsmm:ignore DKR-029 pinned by the base image digest\nRUN apt-get install -y \\\n  curl\n"
-    report = ANALYZER.analyze(text, "Dockerfile", [_rule("DKR-029")], RuleContext())
+    report = analyze_file(ANALYZER, text, "Dockerfile", [_rule("DKR-029")], RuleContext())
     assert report.hits == []
 
 
@@ -236,9 +237,9 @@ def test_dockerignore_next_to_the_file(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM alpine:3.20\nCOPY . /app\n")
     rule = [_rule("DKR-046")]
-    assert len(ANALYZER.analyze(dockerfile.read_text(), os.fspath(dockerfile), rule, RuleContext()).hits) == 1
+    assert len(analyze_file(ANALYZER, dockerfile.read_text(), os.fspath(dockerfile), rule, RuleContext()).hits) == 1
     (tmp_path / ".dockerignore").write_text(".git\n")
-    assert ANALYZER.analyze(dockerfile.read_text(), os.fspath(dockerfile), rule, RuleContext()).hits == []
+    assert analyze_file(ANALYZER, dockerfile.read_text(), os.fspath(dockerfile), rule, RuleContext()).hits == []
 
 
 def test_a_failing_rule_becomes_an_error_and_the_others_still_run() -> None:
@@ -247,7 +248,7 @@ def test_a_failing_rule_becomes_an_error_and_the_others_still_run() -> None:
 
     meta = RuleMeta(id="DKR-999", name="boom", title="Boom", severity=Severity.LOW, scope=Scope.DOCKERFILE,
                     targets=("Dockerfile",), requirements=(), what="x", why="x", fix="x.", bad="x", good="x")
-    report = ANALYZER.analyze("FROM alpine\nUSER root\n", "Dockerfile",
+    report = analyze_file(ANALYZER, "FROM alpine\nUSER root\n", "Dockerfile",
                               [Rule(meta, boom), _rule("DKR-005")], RuleContext())
     assert [r.id for r, _h in report.hits] == ["DKR-005"]
     assert report.errors[0].kind == "internal" and "DKR-999" in report.errors[0].message
@@ -255,7 +256,7 @@ def test_a_failing_rule_becomes_an_error_and_the_others_still_run() -> None:
 
 def test_build_args_option_reaches_the_parser() -> None:
     ctx = RuleContext(options={"dockerfile.build_args": {"BASE": "ubuntu"}})
-    report = ANALYZER.analyze("ARG BASE\nFROM $BASE\n", "Dockerfile", [_rule("DKR-001")], ctx)
+    report = analyze_file(ANALYZER, "ARG BASE\nFROM $BASE\n", "Dockerfile", [_rule("DKR-001")], ctx)
     assert [h.line for _r, h in report.hits] == [2]
 
 
@@ -269,7 +270,7 @@ def test_corpus_dockerfiles_parse_without_errors() -> None:
     assert len(files) > 100
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
-        report = ANALYZER.analyze(text, os.fspath(path), rules, RuleContext())
+        report = analyze_file(ANALYZER, text, os.fspath(path), rules, RuleContext())
         assert report.errors == [], [e.display() for e in report.errors]
         assert parse(text, os.fspath(path)).stages, path
 
@@ -291,7 +292,7 @@ def test_parser_and_rules_never_raise_on_arbitrary_input(parts: list[str]) -> No
     for inst in df.instructions():
         assert 1 <= inst.line <= inst.end_line
     rules = [r for r in all_rules() if r.meta.scope == Scope.DOCKERFILE]
-    report = ANALYZER.analyze(text, "Dockerfile", rules, RuleContext())
+    report = analyze_file(ANALYZER, text, "Dockerfile", rules, RuleContext())
     assert all(e.kind != "internal" for e in report.errors), [e.display() for e in report.errors]
     assert all(h.line is not None and h.line >= 1 for _r, h in report.hits)
 

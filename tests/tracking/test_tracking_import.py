@@ -12,9 +12,10 @@ from cnsmm.errors import ReportParseError
 from cnsmm.findings import Finding, Severity
 from cnsmm.importers.interface import ImportedReport
 from cnsmm.tracking.importer import ImportSummary, import_report
+from cnsmm.tracking.listing import FindingFilter
 from cnsmm.tracking.models import Scan, StatusChange, TrackedFinding
 from cnsmm.tracking.owners import OwnerResolver, OwnerRule, glob_to_regex
-from cnsmm.tracking.queries import Filters, list_findings
+from cnsmm.tracking.queries import list_findings
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import Status, change_status
@@ -225,7 +226,7 @@ def test_owner_and_due_date_are_set_from_rules_and_severity(do_import: Importer,
         "CVE-2024-0002": ("@org/payments", today + timedelta(days=14)),
         "CVE-2024-0003": ("@org/security", None),
     }
-    assert [f.rule for f in list_findings(store, project, Filters(owner="team-web"))] == ["CVE-2024-0001"]
+    assert [f.rule for f in list_findings(store, project, FindingFilter(owner="team-web"))] == ["CVE-2024-0001"]
     assert glob_to_regex("/services/pay/").match("services/pay/a/b.json")
 
 
@@ -238,11 +239,11 @@ def test_filters_by_severity_status_tool_and_overdue(do_import: Importer, store:
             .where(TrackedFinding.rule == "CVE-2024-0001")
             .values(due=utcnow().date() - timedelta(days=3))
         )
-    assert [f.rule for f in list_findings(store, project, Filters(severities=["critical"]))] == ["CVE-2024-0001"]
-    assert [f.rule for f in list_findings(store, project, Filters(tool="grype"))] == ["CVE-2024-0003"]
-    overdue = list(list_findings(store, project, Filters(overdue=True)))
+    assert [f.rule for f in list_findings(store, project, FindingFilter(severity=["critical"]))] == ["CVE-2024-0001"]
+    assert [f.rule for f in list_findings(store, project, FindingFilter(tool="grype"))] == ["CVE-2024-0003"]
+    overdue = list(list_findings(store, project, FindingFilter(overdue=True)))
     assert [(f.rule, f.overdue) for f in overdue] == [("CVE-2024-0001", True)]
-    assert list(list_findings(store, project, Filters(statuses=["fixed"]))) == []
+    assert list(list_findings(store, project, FindingFilter(status=["fixed"]))) == []
 
 
 def test_reimport_of_the_identical_file_is_the_same_as_a_full_merge(store: Store, project: str) -> None:

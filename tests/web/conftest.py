@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from tests.conftest import require_service
 
+from cnsmm.accounts.service import Role, create_token, create_user, set_membership
 from cnsmm.tracking.store import Store
 from cnsmm.web.app import create_app
 from cnsmm.web.db import open_web_store
-from cnsmm.web.security import Role, create_token, create_user, set_membership
 
 PASSWORD = "correct horse battery staple"
 
@@ -30,7 +30,7 @@ def _fast_password_hashing() -> Iterator[None]:
     """Cheaper Argon2 parameters in tests (still real Argon2id hashing and verification)."""
     from argon2 import PasswordHasher
 
-    from cnsmm.web import security
+    from cnsmm.accounts import service as security
 
     saved = security._hasher
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from tests.web.conftest import PASSWORD, seed
 
+from cnsmm.accounts.service import Role, create_token, create_user, login
 from cnsmm.tracking.store import Store
 from cnsmm.web.app import create_app
 from cnsmm.web.db import open_web_store
-from cnsmm.web.security import Role, create_token, create_user, login
 
 MAX_EXAMPLES = 25
 

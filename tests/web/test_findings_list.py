@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 from tests.web.conftest import World, bearer, logged_in, seed
 
+from cnsmm.accounts import service as security
+from cnsmm.accounts.service import Role, create_token
 from cnsmm.tracking.models import Project, TrackedFinding
 from cnsmm.tracking.store import utcnow
-from cnsmm.web import security
 from cnsmm.web.models import ApiToken
 from cnsmm.web.queries import MAX_CURSOR, SORT_KEYS
-from cnsmm.web.security import Role, create_token
 
 URL = "/api/v1/projects/gamma/findings"
 TITLES = [f"finding {i:02d}" for i in range(24)] + ["same title"] * 6  # ties for the title sort

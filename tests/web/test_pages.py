@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.web.conftest import PASSWORD, World, seed
 
+from cnsmm.accounts.service import MAX_FAILURES_PER_USER, create_user, set_membership
 from cnsmm.web.models import WebSession
-from cnsmm.web.security import MAX_FAILURES_PER_USER, create_user, set_membership
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -287,3 +287,23 @@ def test_maturity_page_draws_levels_over_time(pages: World) -> None:
     assert _login(c, "viewer-a") == 303
     page = c.get("/p/alpha/maturity?lang=en").text
     assert 'id="trend"' in page and "<polyline" in page and "Overall level: L1" in page and "Overall level: L0" in page
+
+
+def test_attestations_are_answered_with_one_field_set_per_question(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "security-a") == 303
+    page = c.get("/p/alpha/settings?lang=zh").text
+    assert 'id="attest-form"' in page and 'id="q-DEV.REQ.L1.1"' in page and "安全基本需求清单" in page
+    assert 'name="status.DEV.REQ.L1.1"' in page and ">满足<" in page
+    form = {"csrf_token": _csrf(page), "action": "attestation-form", "q": ["DEV.REQ.L1.1", "DEV.REQ.L1.2"],
+            "status.DEV.REQ.L1.1": "met", "owner.DEV.REQ.L1.1": "appsec <team>",
+            "evidence.DEV.REQ.L1.1": "https://wiki.example.com/a https://wiki.example.com/b",
+            "date.DEV.REQ.L1.1": "2026-05-01", "status.DEV.REQ.L1.2": ""}
+    assert c.post("/p/alpha/settings", data=form).status_code == 303
+    stored = pages.client.get("/api/v1/projects/alpha/attestations",
+                              headers={"Authorization": f"Bearer {pages.tokens['security-a']}"}).json()["text"]
+    assert "DEV.REQ.L1.1" in stored and "DEV.REQ.L1.2" not in stored and "https://wiki.example.com/b" in stored
+    again = c.get("/p/alpha/settings?lang=en").text
+    assert 'value="appsec &lt;team&gt;"' in again and 'value="2026-05-01"' in again
+    bad = dict(form, **{"status.DEV.REQ.L1.1": "perhaps", "csrf_token": _csrf(again)})
+    assert c.post("/p/alpha/settings", data=bad).status_code == 422

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.web.conftest import PASSWORD, World, seed
 
-from cnsmm.web.security import login
+from cnsmm.accounts.service import login
 
 RANK = {"viewer": 0, "developer": 1, "security": 2, "owner": 3}
 # (method, path, form, least role); "{id}" is a finding of alpha

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import REPO
 from tests.web.conftest import World, bearer, logged_in
 
+from cnsmm.accounts.service import Role, create_token
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers import open_report
 from cnsmm.importers.interface import ImportedReport
@@ -18,7 +19,6 @@ from cnsmm.tracking.importer import import_report
 from cnsmm.tracking.pipeline import file_sha256
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.web.queries import SORT_KEYS
-from cnsmm.web.security import Role, create_token
 
 SAMPLES = sorted(p for p in (REPO / "tests" / "importers" / "samples").rglob("*")
                  if p.is_file() and p.parent.name != "malformed" and p.suffix in (".json", ".jsonl", ".xml", ".sarif"))

@@ -17,11 +17,11 @@ from sqlalchemy import func, select, update
 from tests.conftest import REPO
 from tests.web.conftest import PASSWORD, World, bearer, seed
 
+from cnsmm.accounts.service import login
 from cnsmm.tracking.models import Project, Scan, TrackedFinding
 from cnsmm.tracking.store import utcnow
 from cnsmm.web import jobs
 from cnsmm.web.models import ApiToken, Job
-from cnsmm.web.security import login
 
 TRIVY = REPO / "tests" / "importers" / "samples" / "trivy-json" / "image.json"
 TRUNCATED = REPO / "tests" / "importers" / "samples" / "malformed" / "trivy-truncated.json"

@@ -12,8 +12,8 @@ import pytest
 from tests.conftest import REPO, free_port
 
 from cnsmm._cli import main
+from cnsmm.accounts.service import Role, create_token
 from cnsmm.web.db import open_web_store
-from cnsmm.web.security import Role, create_token
 
 SAMPLES = REPO / "tests" / "importers" / "samples"
 

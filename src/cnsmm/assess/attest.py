@@ -145,7 +145,7 @@ def load_attestations(path: str, model: Model, today: dt.date) -> tuple[list[Att
 _ANSWER_KEYS = ("status", "owner", "evidence", "date", "expires", "note")
 
 
-def _existing_answers(text: str) -> dict[str, dict[str, Any]]:
+def existing_answers(text: str) -> dict[str, dict[str, Any]]:
     """Answers given in an earlier questionnaire (entries with a status or an owner), by id."""
     docs, _ = load_yaml(text)
     root = docs[0].value if docs else None
@@ -209,7 +209,7 @@ def questionnaire(
     longer has are kept and flagged.
     """
     zh = lang == "zh"
-    answers = _existing_answers(existing) if existing else {}
+    answers = existing_answers(existing) if existing else {}
     head = (
         "# cnsmm 声明问卷：以下要求无法从文件自动取证，请逐项回答。\n"
         "# status: met | partial | not-met | not-applicable；met/partial 需提供证据链接，\n"

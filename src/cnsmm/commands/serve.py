@@ -29,7 +29,7 @@ def serve_cmd(host: str, port: int, db: str | None, workers: int) -> None:
 
     import uvicorn
 
-    from cnsmm.web.db import open_web_store
+    from cnsmm.accounts.store import open_service_store as open_web_store
 
     store = open_web_store(db)  # create or upgrade the tables once, before workers start
     click.echo(f"cnsmm serving {store.url} on http://{host}:{port}/ (create users with `cnsmm user create`)", err=True)
@@ -69,8 +69,8 @@ def user_group() -> None:
 def user_create(name: str, admin: bool, password_stdin: bool, project: str | None, role: str, db: str | None) -> None:
     """Create a user. The password is read from stdin (--password-stdin) or prompted for, never an argument."""
     _need_server_extra()
-    from cnsmm.web.db import open_web_store
-    from cnsmm.web.security import Role, create_user, set_membership
+    from cnsmm.accounts.service import Role, create_user, set_membership
+    from cnsmm.accounts.store import open_service_store as open_web_store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -99,8 +99,8 @@ def token_group() -> None:
 def token_create(project: str, role: str, name: str, days: int, db: str | None) -> None:
     """Create a project token and print it once (only its hash is stored)."""
     _need_server_extra()
-    from cnsmm.web.db import open_web_store
-    from cnsmm.web.security import Role, create_token
+    from cnsmm.accounts.service import Role, create_token
+    from cnsmm.accounts.store import open_service_store as open_web_store
 
     with open_web_store(db) as store:
         secret, token = create_token(store, project, Role(role), name=name, created_by="cli", days=days)
@@ -115,8 +115,8 @@ def token_create(project: str, role: str, name: str, days: int, db: str | None) 
 def token_list(project: str, db: str | None) -> None:
     """List a project's tokens: id, prefix, name, role, expiry, state, last use (never the secrets)."""
     _need_server_extra()
-    from cnsmm.web.db import open_web_store
-    from cnsmm.web.security import list_tokens
+    from cnsmm.accounts.service import list_tokens
+    from cnsmm.accounts.store import open_service_store as open_web_store
 
     with open_web_store(db) as store:
         rows = list_tokens(store, project)
@@ -136,8 +136,8 @@ def token_revoke(token_id: int, project: str, db: str | None) -> None:
     """Revoke a token of a project by its id (see `cnsmm token list`). Running servers refuse it
     within 5 seconds."""
     _need_server_extra()
-    from cnsmm.web.db import open_web_store
-    from cnsmm.web.security import revoke_token
+    from cnsmm.accounts.service import revoke_token
+    from cnsmm.accounts.store import open_service_store as open_web_store
 
     with open_web_store(db) as store:
         revoked = revoke_token(store, project, token_id)

@@ -14,15 +14,16 @@ import click
 
 from cnsmm.errors import ConfigError, Error
 from cnsmm.findings import Severity
-from cnsmm.tracking.export import finding_lines, iter_json, metrics_lines, table_lines, write_csv
-from cnsmm.tracking.importer import ImportSummary
+from cnsmm.tracking.export import finding_lines, iter_json, metrics_lines, print_table, printable, write_csv
+from cnsmm.tracking.importer import ImportSummary, check_scope
+from cnsmm.tracking.listing import SORT_KEYS, CursorError, FindingFilter
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.owners import load_owner_file
 from cnsmm.tracking.projects import project_settings, update_settings
-from cnsmm.tracking.queries import Filters, FindingView, get_finding, list_findings
+from cnsmm.tracking.queries import FindingView, findings_page, get_finding, list_findings
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.store import ENV_DB, Store, open_store
-from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
+from cnsmm.tracking.workflow import Status, WorkflowError, add_comment, assign, change_many, change_status
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,6 +102,12 @@ def _summary_line(s: ImportSummary) -> str:
     help="Read and merge every finding even when this exact file was the latest scan of its tool and scope.",
 )
 @click.option("--sla", multiple=True, metavar="SEVERITY=DAYS", help="Days to fix per severity; saved in the project.")
+@click.option(
+    "--scope",
+    metavar="NAME",
+    help="What the reports covered (e.g. repo:github.com/acme/shop); replaces the scope they name. "
+    "Auto-close compares scans of one tool and scope: see docs/tracking.md.",
+)
 @click.option("--upload", "upload_url", metavar="URL", help="Send the reports to a cnsmm service instead of --db.")
 @click.option("--token", envvar="CNSMM_TOKEN", help="API token for --upload (env CNSMM_TOKEN).")
 @db_option
@@ -113,6 +120,7 @@ def import_cmd(
     codeowners: Path | None,
     full: bool,
     sla: tuple[str, ...],
+    scope: str | None,
     upload_url: str | None,
     token: str | None,
     db: str | None,
@@ -125,15 +133,20 @@ def import_cmd(
     and the command exits with 3 (partial); a report whose structure is broken imports
     nothing (exit 2). Findings that a new complete scan of the same tool and scope no longer
     reports are closed as fixed (a partial import closes nothing); fixed ones that come back
-    are reopened.
+    are reopened. The scope defaults to what each report says it covered (image, target,
+    repository); --scope names it when the report does not, or when CI names report files
+    per run.
     With --upload URL the reports go to a cnsmm service, which runs the same import.
     """
+    if scope is not None:
+        scope = check_scope(scope)
     if upload_url:
-        _upload_files(upload_url, token, files, project, fmt)
+        _upload_files(upload_url, token, files, project, fmt, scope)
         return
     with open_store(db) as store:
         partial: list[str] = []
-        failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full, partial=partial)
+        failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full, partial=partial,
+                               scope=scope)
     if failed:
         raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
     if partial:
@@ -142,7 +155,9 @@ def import_cmd(
                                  "tool and import again")
 
 
-def _upload_files(url: str, token: str | None, files: tuple[Path, ...], project: str, fmt: str | None) -> None:
+def _upload_files(
+    url: str, token: str | None, files: tuple[Path, ...], project: str, fmt: str | None, scope: str | None = None
+) -> None:
     from cnsmm.upload import upload_report
 
     if not token:
@@ -154,7 +169,7 @@ def _upload_files(url: str, token: str | None, files: tuple[Path, ...], project:
         except OSError as exc:
             raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
         with handle:
-            state = upload_report(url, token, project, handle, path.name, fmt)
+            state = upload_report(url, token, project, handle, path.name, fmt, scope=scope)
         result = state.get("result") or {}
         for line in result.get("errors") or ():
             click.echo(f"error: {line}", err=True)
@@ -183,6 +198,7 @@ def _import_files(
     *,
     full: bool = False,
     partial: list[str] | None = None,
+    scope: str | None = None,
 ) -> list[str]:
     from cnsmm.tracking.pipeline import file_sha256, import_path
 
@@ -200,6 +216,7 @@ def _import_files(
                 actor=actor,
                 progress=_progress(path.name),
                 skip_identical=not full,
+                scope=scope,
             )
         except Error as exc:
             if sys.stderr.isatty():
@@ -249,13 +266,52 @@ def _choices(values: Iterable[str], parse: Callable[[str], str], what: str) -> l
     return out
 
 
+def filter_options(func: F) -> F:
+    """The options that select findings (shared by ``findings list`` and ``findings status``)."""
+    options = [
+        click.option("--severity", multiple=True, help="Only these severities (repeat or comma-separate)."),
+        click.option("--status", multiple=True, help="Only these statuses (repeat or comma-separate)."),
+        click.option("--owner", help="Only this owner ('none' for unowned findings)."),
+        click.option("--tool", help="Only findings reported by this tool."),
+        click.option("--rule", multiple=True, help="Only these rule ids, e.g. CVE-2024-3094 or CKV_K8S_20 (repeat)."),
+        click.option("--path", "path_glob", metavar="GLOB", help="Only findings in files matching GLOB (* and ?)."),
+        click.option("--text", help="Only findings with TEXT in title, rule, component, resource, file or image."),
+        click.option("--overdue", is_flag=True, help="Only open findings past their due date (SLA breaches)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filter(
+    severity: tuple[str, ...],
+    status: tuple[str, ...],
+    owner: str | None,
+    tool: str | None,
+    rule: tuple[str, ...],
+    path_glob: str | None,
+    text: str | None,
+    overdue: bool,
+) -> FindingFilter:
+    return FindingFilter(
+        severity=_choices(severity, lambda v: Severity.parse(v).value, "severity"),
+        status=_choices(status, lambda v: Status.parse(v).value, "status"),
+        owner=owner if owner and owner != "none" else None,
+        unowned=owner == "none",
+        tool=tool,
+        rule=_choices(rule, str.strip, "rule"),
+        path=path_glob,
+        q=text,
+        overdue=overdue,
+    )
+
+
 @findings_group.command("list")
 @click.option("--project", "-p", required=True)
-@click.option("--severity", multiple=True, help="Only these severities (repeat or comma-separate).")
-@click.option("--status", multiple=True, help="Only these statuses (repeat or comma-separate).")
-@click.option("--owner", help="Only this owner ('none' for unowned findings).")
-@click.option("--tool", help="Only findings reported by this tool.")
-@click.option("--overdue", is_flag=True, help="Only open findings past their due date (SLA breaches).")
+@filter_options
+@click.option("--sort", type=click.Choice(list(SORT_KEYS)), default="severity", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), help="At most this many findings (then a --after cursor).")
+@click.option("--after", metavar="CURSOR", help="Continue after the page that printed this cursor.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @db_option
 def list_cmd(
@@ -264,34 +320,47 @@ def list_cmd(
     status: tuple[str, ...],
     owner: str | None,
     tool: str | None,
+    rule: tuple[str, ...],
+    path_glob: str | None,
+    text: str | None,
     overdue: bool,
+    sort: str,
+    limit: int | None,
+    after: str | None,
     fmt: str,
     db: str | None,
 ) -> None:
-    """List PROJECT's findings, most severe first (export with --format csv|json)."""
-    filters = Filters(
-        severities=_choices(severity, lambda v: Severity.parse(v).value, "severity"),
-        statuses=_choices(status, lambda v: Status.parse(v).value, "status"),
-        owner=owner,
-        tool=tool,
-        overdue=overdue,
-    )
+    """List PROJECT's findings, most severe first (export with --format csv|json).
+
+    With --limit N, N findings are printed and, when there are more, the command to get the
+    next ones (--after CURSOR) is printed on standard error.
+    """
+    flt = _filter(severity, status, owner, tool, rule, path_glob, text, overdue)
+    flt.sort, flt.after = sort, after
     with open_store(db) as store:
-        findings = list_findings(store, project, filters)
-        out = sys.stdout
-        if fmt == "json":
-            for piece in iter_json(findings):
-                out.write(piece)
-        elif fmt == "csv":
-            write_csv(findings, out)
-        else:
-            _print_table(findings)
+        cursor = None
+        try:
+            if limit is not None:
+                page, cursor = findings_page(store, project, flt, limit)
+                findings: Iterable[FindingView] = page
+            else:
+                findings = list_findings(store, project, flt)
+            out = sys.stdout
+            if fmt == "json":
+                for piece in iter_json(findings):
+                    out.write(piece)
+            elif fmt == "csv":
+                write_csv(findings, out)
+            else:
+                _print_table(findings)
+        except CursorError as exc:
+            raise ConfigError(f"--after: {exc}") from None
+    if cursor is not None:
+        click.echo(f"more: add --after {cursor}", err=True)
 
 
 def _print_table(findings: Iterable[FindingView]) -> None:
-    count = 0
-    for count, line in enumerate(table_lines(findings)):  # noqa: B007
-        click.echo(line)
+    count = print_table(findings, sys.stdout)
     click.echo(f"{count} finding(s)", err=count > 0)
 
 
@@ -323,38 +392,88 @@ def assign_cmd(finding_id: int, owner: str, db: str | None, actor: str) -> None:
 
 
 @findings_group.command("status")
-@click.argument("finding_id", type=int)
-@click.argument("status")
+@click.argument("args", nargs=-1, required=True, metavar="[ID]... STATUS")
+@click.option("--project", "-p", help="Project of the findings (needed with a filter instead of ids).")
+@filter_options
 @click.option("--reason", help="Why (required for false_positive and risk_accepted).")
 @click.option("--approver", help="Who accepted the risk (risk_accepted).")
 @click.option("--expires", type=click.DateTime(["%Y-%m-%d"]), help="Risk acceptance end, YYYY-MM-DD.")
 @click.option("--duplicate-of", type=int, help="The finding this one duplicates (duplicate).")
+@click.option("--dry-run", is_flag=True, help="Show what would change, change nothing.")
 @db_option
 @actor_option
 def status_cmd(
-    finding_id: int,
-    status: str,
+    args: tuple[str, ...],
+    project: str | None,
+    severity: tuple[str, ...],
+    status: tuple[str, ...],
+    owner: str | None,
+    tool: str | None,
+    rule: tuple[str, ...],
+    path_glob: str | None,
+    text: str | None,
+    overdue: bool,
     reason: str | None,
     approver: str | None,
     expires: Any,
     duplicate_of: int | None,
+    dry_run: bool,
     db: str | None,
     actor: str,
 ) -> None:
-    """Move a finding to STATUS (open, triaged, in_progress, fixed, risk_accepted, false_positive, duplicate)."""
+    """Move findings to STATUS (open, triaged, in_progress, fixed, risk_accepted, false_positive, duplicate).
+
+    Name one or more finding ids, or select findings of --project with filters (--rule,
+    --tool, --severity, --path GLOB, --status, ...). Findings that cannot move to STATUS are
+    listed and left as they are. --dry-run shows what would change.
+
+    \b
+    Examples:
+      cnsmm findings status 12 triaged
+      cnsmm findings status 12 13 14 false_positive --reason "test fixture"
+      cnsmm findings status -p shop --rule CKV_K8S_21 --path 'charts/legacy/*' risk_accepted \\
+          --approver ciso --reason "retired in Q3" --expires 2027-06-30 --dry-run
+    """
+    *id_args, status_name = args
+    try:
+        ids = [int(a) for a in id_args]
+    except ValueError:
+        raise click.UsageError(f"finding ids are numbers (got {' '.join(id_args)!r}); STATUS comes last") from None
+    new = Status.parse(status_name)
     expiry: date | None = expires.date() if expires is not None else None
+    flt = _filter(severity, status, owner, tool, rule, path_glob, text, overdue)
+    details = {"reason": reason, "approver": approver, "expires": expiry, "duplicate_of": duplicate_of}
     with open_store(db) as store:
-        finding = change_status(
-            store,
-            finding_id,
-            Status.parse(status),
-            actor=actor,
-            reason=reason,
-            approver=approver,
-            expires=expiry,
-            duplicate_of=duplicate_of,
-        )
-    click.echo(f"finding {finding.id} is now {finding.status}")
+        if len(ids) == 1 and project is None and flt.is_empty() and not dry_run:
+            finding = change_status(store, ids[0], new, actor=actor, **details)  # type: ignore[arg-type]
+            click.echo(f"finding {finding.id} is now {finding.status}")
+            return
+        if project is None:
+            if not ids:
+                raise click.UsageError("name finding ids, or --project with filters")
+            project = _project_of(store, ids)
+        flt.ids = ids
+        outcome = change_many(store, project, flt, new, actor=actor, dry_run=dry_run, **details)  # type: ignore[arg-type]
+    verb = "would move" if dry_run else "moved"
+    for fid, old, title in outcome.changed:
+        click.echo(printable(f"{fid}: {old} -> {new.value}  {title}"))
+    for fid, why in sorted(outcome.skipped.items()):
+        click.echo(f"{fid}: unchanged ({why})", err=True)
+    missing = sorted(set(ids) - {c[0] for c in outcome.changed} - set(outcome.skipped))
+    for fid in missing:
+        click.echo(f"{fid}: no such finding in project {project}", err=True)
+    click.echo(f"{verb} {len(outcome.changed)} of {outcome.matched} finding(s) to {new.value}"
+               + (" (dry run: nothing changed)" if dry_run else ""), err=True)
+    if missing or (ids and outcome.skipped):
+        raise WorkflowError(f"{len(missing) + len(outcome.skipped)} finding(s) were not changed")
+
+
+def _project_of(store: Store, ids: list[int]) -> str:
+    names = {get_finding(store, fid)[0].extra["project"] for fid in ids}
+    if len(names) > 1:
+        raise click.UsageError(f"the findings belong to several projects ({', '.join(sorted(names))}); "
+                               "change them one project at a time")
+    return str(names.pop())
 
 
 @findings_group.command("comment")

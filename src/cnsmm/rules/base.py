@@ -16,6 +16,12 @@ dockerfile     ``check(df: Dockerfile, ctx) -> Iterable[Hit]``             ``Doc
 pipeline       ``check(p: Pipeline, ctx) -> Iterable[Hit]``                pipeline types
 =============  ==========================================================  =================
 
+Each scope has a typed check protocol (:data:`ObjectCheck`, :data:`PodCheck`, ...): mypy
+checks a rule function's signature against it, and :func:`rule` refuses, at import, a
+function whose first parameter is annotated with another scope's type (e.g. a ``pod`` rule
+whose check takes a ``Container``). Rules are run by the
+scan engine (:mod:`cnsmm.scan.engine`), which isolates a rule that raises.
+
 For ``object``/``pod``/``container``/``set`` hits, ``path`` is the path from the object root
 to the offending field (the scanner finds its line); ``obj`` names the object for ``set``
 rules. Dockerfile and pipeline hits give ``line`` directly.
@@ -24,12 +30,18 @@ rules. Dockerfile and pipeline hits give ``line`` directly.
 from __future__ import annotations
 
 import enum
+import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from cnsmm.findings import Severity
+
+if TYPE_CHECKING:  # the check protocols name them as forward references
+    from cnsmm.sources.dockerfile_model import Dockerfile  # noqa: F401
+    from cnsmm.sources.k8s import Container, K8sObject, ObjectSet, PodSpec  # noqa: F401
+    from cnsmm.sources.pipelines.model import Pipeline  # noqa: F401
 
 RULE_ID_RE = re.compile(r"^(K8S|DKR|CI)-\d{3}$")
 
@@ -109,15 +121,43 @@ class RuleMeta:
     """Configuration keys the rule reads, with their meaning (documented on its page)."""
 
 
-Check = Callable[..., Iterable[Hit]]
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class Check(Protocol[T_contra]):
+    """A rule's logic: the scope's target and the settings in, hits out."""
+
+    def __call__(self, target: T_contra, ctx: RuleContext, /) -> Iterable[Hit]:
+        """Yield one :class:`Hit` per violation in ``target``."""
+        ...
+
+
+ObjectCheck = Check["K8sObject"]
+PodCheck = Check["PodSpec"]
+ContainerCheck = Check["Container"]
+SetCheck = Check["ObjectSet"]
+DockerfileCheck = Check["Dockerfile"]
+PipelineCheck = Check["Pipeline"]
+AnyCheck = ObjectCheck | PodCheck | ContainerCheck | SetCheck | DockerfileCheck | PipelineCheck
+C = TypeVar("C", bound=AnyCheck)
+
+SCOPE_TARGET: dict[Scope, str] = {
+    Scope.OBJECT: "K8sObject",
+    Scope.POD: "PodSpec",
+    Scope.CONTAINER: "Container",
+    Scope.SET: "ObjectSet",
+    Scope.DOCKERFILE: "Dockerfile",
+    Scope.PIPELINE: "Pipeline",
+}
+"""The type a check of each scope receives (its first parameter's annotation)."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered rule: metadata plus check function."""
+    """A registered rule: metadata plus check function (of the protocol of its scope)."""
 
     meta: RuleMeta
-    check: Check
+    check: AnyCheck
 
     @property
     def id(self) -> str:
@@ -132,10 +172,23 @@ class RegistryError(Exception):
 _REGISTRY: dict[str, Rule] = {}
 
 
-def rule(meta: RuleMeta) -> Callable[[Check], Check]:
+def _target_annotation(check: Callable[..., Any]) -> str | None:
+    """The first parameter's annotation as written (``"K8sObject"``), or None."""
+    try:
+        params = list(inspect.signature(check).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not params or params[0].annotation is inspect.Parameter.empty:
+        return None
+    annotation = params[0].annotation
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    return text.rsplit(".", 1)[-1]
+
+
+def rule(meta: RuleMeta) -> Callable[[C], C]:
     """Decorator registering ``check`` under ``meta``. A bad registration raises at import."""
 
-    def decorator(check: Check) -> Check:
+    def decorator(check: C) -> C:
         if not RULE_ID_RE.match(meta.id):
             raise RegistryError(f"rule id {meta.id!r} does not match {RULE_ID_RE.pattern}")
         if meta.id in _REGISTRY:
@@ -147,6 +200,12 @@ def rule(meta: RuleMeta) -> Callable[[Check], Check]:
             raise RegistryError(f"rule {meta.id}: fix text must end with a full stop")
         if not meta.targets:
             raise RegistryError(f"rule {meta.id}: no targets")
+        expected = SCOPE_TARGET[meta.scope]
+        got = _target_annotation(check)
+        if got is not None and got != expected and got in SCOPE_TARGET.values():
+            raise RegistryError(
+                f"rule {meta.id}: a {meta.scope.value} rule checks a {expected} (got a check taking {got})"
+            )
         _REGISTRY[meta.id] = Rule(meta, check)
         return check
 

@@ -3,20 +3,19 @@
 :func:`parse` turns text into a :class:`Dockerfile` of build stages, each a list of
 :class:`Instruction` values that keep their first and last line. Malformed parts (unknown
 instruction, unterminated heredoc, broken JSON array) become :class:`InputError` values and
-the parse goes on. :data:`ANALYZER` runs the Dockerfile rules and applies inline
-suppressions (``# cnsmm:ignore DKR-003 reason``, ``# cnsmm:ignore-file DKR-003 reason``).
+the parse goes on. :data:`ANALYZER` is the scanner's analyzer: it parses a file and reads
+its inline suppressions (``# cnsmm:ignore DKR-003 reason``, ``# cnsmm:ignore-file DKR-003
+reason``); the scan engine runs the rules and applies the suppressions.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cnsmm.rules.base import Rule, RuleContext
 from cnsmm.sources._dockerfile_syntax import (
     Comment,
     Heredoc,
@@ -27,7 +26,7 @@ from cnsmm.sources._dockerfile_syntax import (
     read_directives,
 )
 from cnsmm.sources.dockerfile_model import Dockerfile, ImageRef, Instruction, Stage, parse_image
-from cnsmm.sources.interface import FileReport, InputError
+from cnsmm.sources.interface import FileInput, InputError, LineSuppression, ParsedFile
 
 __all__ = [
     "ANALYZER", "Comment", "Dockerfile", "Heredoc", "ImageRef", "Instruction", "Stage",
@@ -220,13 +219,6 @@ def suppressions(df: Dockerfile) -> list[Suppression]:
     return found
 
 
-def _dockerignore_exists(file: str) -> bool:
-    """``.dockerignore`` or ``<name>.dockerignore`` next to ``file`` (the analyzer's one I/O)."""
-    folder = os.path.dirname(file) or "."
-    own = os.path.basename(file) + ".dockerignore"
-    return os.path.exists(os.path.join(folder, ".dockerignore")) or os.path.exists(os.path.join(folder, own))
-
-
 _NOT_DOCKERFILES = (".dockerignore", ".md", ".rst", ".txt", ".orig", ".rej", ".bak", ".swp", ".j2",
                     ".jinja", ".jinja2", ".tmpl", ".tpl", ".template")
 
@@ -235,6 +227,7 @@ class DockerfileAnalyzer:
     """The scanner's analyzer for Dockerfiles and Containerfiles."""
 
     name = "dockerfile"
+    scope = "dockerfile"
 
     def matches(self, relpath: str) -> bool:
         """``Dockerfile``, ``Containerfile``, and either with a variant before or after a dot,
@@ -254,38 +247,23 @@ class DockerfileAnalyzer:
                 return True
         return False
 
-    def analyze(self, text: str, file: str, rules: Sequence[Rule], ctx: RuleContext) -> FileReport:
-        """Parse ``text``, run ``rules`` on it and drop suppressed hits."""
-        build_args = ctx.option("dockerfile.build_args", None)
-        if build_args is None and isinstance(ctx.option("dockerfile", None), dict):
-            build_args = ctx.option("dockerfile", {}).get("build_args")
+    def parse(self, source: FileInput) -> ParsedFile:
+        """Parse the file and read its inline suppressions."""
+        options = source.options
+        build_args = options.get("dockerfile.build_args")
+        if build_args is None and isinstance(options.get("dockerfile"), dict):
+            build_args = options["dockerfile"].get("build_args")
         build_args = {str(k): str(v) for k, v in build_args.items()} if isinstance(build_args, dict) else {}
-        df = replace(parse(text, file, build_args), has_dockerignore=_dockerignore_exists(file))
-        report = FileReport(errors=list(df.errors))
-        marks = suppressions(df)
-        for rule in rules:
-            try:
-                hits = list(rule.check(df, ctx))
-            except Exception as exc:  # a rule bug must not stop the other rules
-                report.errors.append(InputError(file, None, f"rule {rule.id} failed on this file "
-                                                f"({type(exc).__name__}: {exc}); please report it",
-                                                kind="internal"))
-                continue
-            for hit in hits:
-                if not _suppressed(rule.id, hit.line, marks):
-                    report.hits.append((rule, hit))
-        return report
-
-
-def _suppressed(rule_id: str, line: int | None, marks: list[Suppression]) -> bool:
-    for mark in marks:
-        if rule_id not in mark.rule_ids:
-            continue
-        if mark.whole_file:
-            return True
-        if mark.target is not None and line is not None and mark.target.line <= line <= mark.target.end_line:
-            return True
-    return False
+        df = parse(source.text, source.file, build_args)
+        name = source.file.replace("\\", "/").rsplit("/", 1)[-1]
+        df = replace(df, has_dockerignore=source.sibling_exists(".dockerignore")
+                     or source.sibling_exists(name + ".dockerignore"))
+        marks = [
+            LineSuppression(m.rule_ids, m.target.line if m.target else None,
+                            m.target.end_line if m.target else None, m.whole_file)
+            for m in suppressions(df)
+        ]
+        return ParsedFile(df, "Dockerfile", list(df.errors), suppressions=marks)
 
 
 ANALYZER = DockerfileAnalyzer()

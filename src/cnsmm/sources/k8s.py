@@ -141,6 +141,9 @@ class K8sObject:
     """Index inside a ``List``'s ``items``, when the object came from one."""
     duplicates: tuple[DuplicateKey, ...] = ()
     """Keys given twice in the document this object came from."""
+    field_lines: bool = True
+    """Whether the lines inside ``doc`` are lines of ``file``; False for rendered objects
+    whose fields are reported at the object's ``line``."""
 
     @property
     def kind(self) -> str:
@@ -203,7 +206,7 @@ class K8sObject:
 
     def line_of(self, path: Path) -> int:
         """Line of the field at ``path`` (or of its nearest existing parent)."""
-        return line_of(self.doc, path, self.line)
+        return line_of(self.doc, path, self.line) if self.field_lines else self.line
 
     def pod_spec(self) -> PodSpec | None:
         """The pod spec when this is a pod-bearing object, else None."""

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from cnsmm.vocab import InputErrorKind
+
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -82,10 +84,14 @@ class YamlProblem:
 
     line: int
     message: str
+    kind: str = InputErrorKind.PARSE
+    """``parse``, ``alias-bomb`` or ``depth`` (see :class:`~cnsmm.vocab.InputErrorKind`)."""
 
 
 class _TooBig(Exception):
-    pass
+    def __init__(self, message: str, kind: InputErrorKind) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -217,7 +223,8 @@ class _StreamBuilder:
                 elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                     container: YMap | YList = YMap(line) if cls is yaml.MappingStartEvent else YList(line)
                     if len(self.stack) >= MAX_DEPTH:
-                        raise _TooBig(f"document nested deeper than {MAX_DEPTH} levels; it was not loaded")
+                        raise _TooBig(f"document nested deeper than {MAX_DEPTH} levels; it was not loaded",
+                                      InputErrorKind.DEPTH)
                     self.stack.append(_Frame(container, event.anchor))
                 elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                     frame = self.stack.pop()
@@ -237,7 +244,7 @@ class _StreamBuilder:
         except yaml.YAMLError as exc:
             return YamlProblem(_problem_line(exc, self.offset), _problem_text(exc))
         except _TooBig as exc:
-            return YamlProblem(self.root_line or line, str(exc))
+            return YamlProblem(self.root_line or line, str(exc), exc.kind)
         return None
 
     def _reset_document(self) -> None:
@@ -253,7 +260,8 @@ class _StreamBuilder:
             if self.total > self.max_nodes:
                 raise _TooBig(
                     f"document expands to more than {self.max_nodes:,} nodes "
-                    "(a YAML alias bomb?); it was not loaded"
+                    "(a YAML alias bomb?); it was not loaded",
+                    InputErrorKind.ALIAS_BOMB,
                 )
         if not self.stack:
             self.root, self.root_line = value, line

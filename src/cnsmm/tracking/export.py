@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -37,6 +37,7 @@ def safe_cell(value: Any) -> str:
     """A CSV cell that spreadsheets will not run as a formula (OWASP CSV injection).
 
     Text starting with ``=``, ``+``, ``-``, ``@``, TAB or CR gets a leading single quote.
+    Write the cells with :func:`csv_line`, which also quotes a cell holding a carriage return.
     """
     if value is None:
         return ""
@@ -48,14 +49,25 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record ending in a line feed. A cell holding a comma, a double quote, a line
+    feed or a carriage return is quoted: Python's CSV writer with a ``\\n`` line terminator
+    leaves a lone carriage return bare, and a spreadsheet then starts a new row there whose
+    first cell may run as a formula (``x\\r=cmd|...``)."""
+    out = []
+    for cell in cells:
+        quoted = any(c in cell for c in ',"\r\n')
+        out.append('"' + cell.replace('"', '""') + '"' if quoted else cell)
+    return ",".join(out) + "\n"
+
+
 def write_csv(findings: Iterable[FindingView], out: IO[str]) -> int:
     """Write findings as CSV with a header row; return how many were written."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    out.write(csv_line(CSV_COLUMNS))
     count = 0
     for finding in findings:
         data = finding.as_dict()
-        writer.writerow([safe_cell(data.get(col)) for col in CSV_COLUMNS])
+        out.write(csv_line(safe_cell(data.get(col)) for col in CSV_COLUMNS))
         count += 1
     return count
 
@@ -70,19 +82,44 @@ def iter_json(findings: Iterable[FindingView]) -> Iterator[str]:
     yield "\n]\n" if not first else "]\n"
 
 
-def table_lines(findings: Iterable[FindingView]) -> Iterator[str]:
-    """A header, then one line per finding (text output of ``findings list``)."""
-    first = True
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: object) -> str:
+    """``value`` as text that is safe to print on a terminal: control characters (escape
+    sequences that could move the cursor, retitle the window or hide text, bidirectional
+    overrides) are shown as ``\\xNN`` / ``\\uNNNN`` instead of being sent raw."""
+    text = str(value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
+def print_table(findings: Iterable[FindingView], out: IO[str], *, width: int | None = None) -> int:
+    """Print findings as a table whose cells are never cut: on a terminal long cells wrap in
+    its width; into a file or pipe (``width`` None) each finding stays on one line. Returns how many."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for name, justify in (("ID", "right"), ("SEVERITY", "left"), ("STATUS", "left"), ("DUE", "left"),
+                          ("OWNER", "left"), ("TOOLS", "left"), ("RULE", "left"), ("TITLE", "left"),
+                          ("LOCATION", "left")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    count = 0
     for f in findings:
-        if first:
-            yield f"{'ID':>6}  {'SEVERITY':8}  {'STATUS':14}  {'DUE':10}  {'OWNER':16}  {'TOOLS':14}  TITLE"
-            first = False
-        due = f.due.isoformat() if f.due else "-"
         flags = (" OVERDUE" if f.overdue else "") + (" REGRESSION" if f.regression else "")
-        yield (
-            f"{f.id:>6}  {f.severity:8}  {f.status:14}  {due:10}  {(f.owner or '-')[:16]:16}  "
-            f"{','.join(f.tools)[:14]:14}  {f.title[:80]}  [{f.location}]{flags}"
-        )
+        cells = (str(f.id), f.severity, f.status + flags, f.due.isoformat() if f.due else "-", f.owner or "-",
+                 ",".join(f.tools), f.rule, f.title, f.location)
+        table.add_row(*(Text(printable(c)) for c in cells))
+        count += 1
+    if count:
+        terminal = out.isatty()
+        console = Console(file=out, width=width or (None if terminal else 100_000), highlight=False, emoji=False,
+                          markup=False, soft_wrap=not terminal)
+        console.print(table)
+    return count
 
 
 _SHOWN = [
@@ -112,17 +149,19 @@ _SHOWN = [
 def finding_lines(view: FindingView, history: list[dict[str, Any]], comments: list[dict[str, Any]]) -> Iterator[str]:
     """Text output of ``findings show``."""
     data = view.as_dict()
-    yield f"#{view.id} [{view.severity}] {view.title}"
+    yield printable(f"#{view.id} [{view.severity}] {view.title}")
     for key in _SHOWN:
         value = data.get(key)
         if value not in (None, "", [], False):
-            yield f"  {key}: {', '.join(value) if isinstance(value, list) else value}"
+            yield printable(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+    if view.extra.get("severity_source") == "cnsmm":
+        yield "  severity assigned by cnsmm (the tool gives none)"
     for h in history:
-        yield f"  history {h['at']} {h['actor']}: {h['from']} -> {h['to']}" + (
+        yield printable(f"  history {h['at']} {h['actor']}: {h['from']} -> {h['to']}" + (
             f" ({h['reason']})" if h["reason"] else ""
-        )
+        ))
     for c in comments:
-        yield f"  comment {c['at']} {c['author']}: {c['text']}"
+        yield printable(f"  comment {c['at']} {c['author']}: {c['text']}")
 
 
 def metrics_lines(m: Metrics) -> Iterator[str]:

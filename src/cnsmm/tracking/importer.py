@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, and_, exists, func, insert, literal, o
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import Boolean, DateTime, Integer, String
 
+from cnsmm.errors import ConfigError
 from cnsmm.tracking import staging
 from cnsmm.tracking.models import (
     Description,
@@ -101,8 +102,12 @@ def import_report(
     sla: SlaPolicy | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
+    scope: str | None = None,
 ) -> ImportSummary:
-    """Import every finding of ``report`` into ``project``, all or nothing."""
+    """Import every finding of ``report`` into ``project``, all or nothing (``scope`` replaces
+    the scope the report names)."""
+    if scope:
+        report.scope = scope
     return import_rows(
         store,
         lambda who, due: (report, staging.rows(report.findings, report.scope, who, due)),
@@ -184,6 +189,22 @@ def import_rows(
                     with conn.begin():
                         staging.drop(conn)
     raise AssertionError("unreachable: the full merge never asks for a retry")
+
+
+MAX_SCOPE = 500
+"""Longest scope name accepted (characters)."""
+
+
+def check_scope(scope: str, *, where: str = "--scope") -> str:
+    """``scope`` stripped, or :class:`ConfigError` when it is empty, too long or holds control characters."""
+    value = scope.strip()
+    if not value or len(value) > MAX_SCOPE or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
+        raise ConfigError(
+            f"{where} {scope[:60]!r}: not a usable scope (got {len(scope)} characters, expected 1-{MAX_SCOPE} "
+            "printable characters)",
+            hint="Name what the report covered, e.g. repo:github.com/acme/shop or image:registry/app",
+        )
+    return value
 
 
 class _NotIdentical(Exception):

@@ -40,12 +40,15 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any], out: Connection) -> None:
+def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any], out: Connection,
+           scope: str | None = None) -> None:
     """Parse ``path`` and send ("meta", ...), ("rows", [...])..., ("end", None) or ("error", ...)."""
     try:
         from cnsmm.importers import open_report
 
         report = open_report(path, format=fmt)
+        if scope:
+            report.scope = scope
         meta = {
             "format": report.format,
             "tool": report.tool,
@@ -89,13 +92,16 @@ def import_path(
     actor: str,
     progress: Callable[[int], None] | None = None,
     skip_identical: bool = True,
+    scope: str | None = None,
 ) -> ImportSummary:
-    """Open, parse (in a child process) and import the report at ``path``, all or nothing."""
+    """Open, parse (in a child process) and import the report at ``path``, all or nothing.
+
+    ``scope`` replaces the scope the report names (what it covered; see docs/tracking.md)."""
     ctx = multiprocessing.get_context("spawn")
 
     def source(owners: OwnerResolver, due: dict[str, date | str | None]) -> tuple[ImportedReport, Iterator[Any]]:
         receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(str(path), format, owners, due, send), daemon=True)
+        proc = ctx.Process(target=_child, args=(str(path), format, owners, due, send, scope), daemon=True)
         proc.start()
         send.close()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, case, exists, select
+from sqlalchemy import Connection, Row, Table, select
 
+from cnsmm.tracking.listing import FindingFilter
 from cnsmm.tracking.models import (
     Comment,
     Description,
@@ -73,17 +74,6 @@ class FindingView:
             else:
                 out[name] = value
         return out
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Filters of ``findings list``; empty means no filter."""
-
-    severities: Sequence[str] = ()
-    statuses: Sequence[str] = ()
-    owner: str | None = None
-    tool: str | None = None
-    overdue: bool = False
 
 
 def _location(row: Row[Any]) -> str:
@@ -157,32 +147,52 @@ def reopen_expired(store: Store, project: str) -> int:
         return expire_risk_acceptances(conn, pid)
 
 
-def list_findings(store: Store, project: str, filters: Filters = Filters()) -> Iterator[FindingView]:
-    """The project's findings matching ``filters``, most severe first, streamed in chunks."""
+def list_findings(store: Store, project: str, flt: FindingFilter | None = None) -> Iterator[FindingView]:
+    """The project's findings matching ``flt`` in its sort order (most severe first by
+    default), from its cursor ``after`` on, streamed in chunks."""
+    return iter(_listed(store, project, flt or FindingFilter(), None)[0])
+
+
+def findings_page(
+    store: Store, project: str, flt: FindingFilter, limit: int
+) -> tuple[list[FindingView], str | None]:
+    """At most ``limit`` findings matching ``flt`` from its cursor ``after`` on, and the cursor
+    of the next page (None on the last one)."""
+    views, cursor = _listed(store, project, flt, max(1, limit))
+    return list(views), cursor
+
+
+def _listed(
+    store: Store, project: str, flt: FindingFilter, limit: int | None
+) -> tuple[Iterator[FindingView], str | None]:
+    from cnsmm.tracking import listing
+
     reopen_expired(store, project)
     today = utcnow().date()
-    with store.read() as conn:
-        query = select(F).where(F.c.project_id == project_id(conn, project))
-        if filters.severities:
-            query = query.where(F.c.severity.in_(list(filters.severities)))
-        if filters.statuses:
-            query = query.where(F.c.status.in_(list(filters.statuses)))
-        if filters.owner:
-            query = query.where(F.c.owner.is_(None) if filters.owner == "none" else F.c.owner == filters.owner)
-        if filters.tool:
-            query = query.where(
-                exists().where(
-                    SRC.c.finding_id == F.c.id, SRC.c.stream_id == STREAMS.c.id, STREAMS.c.tool == filters.tool
-                )
-            )
-        if filters.overdue:
-            query = query.where(F.c.due < today, F.c.status.in_([s.value for s in OPEN_STATES]))
-        query = query.order_by(F.c.severity_rank.desc(), case((F.c.due.is_(None), 1), else_=0), F.c.due, F.c.id)
-        result = conn.execute(query)
-        while chunk := result.fetchmany(_CHUNK):
-            sources = _sources(conn, [r.id for r in chunk])
-            for row in chunk:
-                yield _view(row, sources[row.id], today)
+    sort = flt.sort if flt.sort in listing.SORT_KEYS else "severity"
+    key_column = listing.SORT_KEYS[sort][0]
+    if limit is not None:
+        with store.read() as conn:
+            query = listing.filtered(conn, project_id(conn, project), flt, (F, key_column.label("sort_key")))
+            if flt.after:
+                query = query.where(listing.after(sort, flt.after))
+            rows = conn.execute(query.order_by(*listing.order(sort)).limit(limit + 1)).all()
+            sources = _sources(conn, [r.id for r in rows[:limit]])
+        cursor = listing.make_cursor(sort, rows[limit - 1].sort_key, rows[limit - 1].id) if len(rows) > limit else None
+        return iter([_view(r, sources[r.id], today) for r in rows[:limit]]), cursor
+
+    def stream() -> Iterator[FindingView]:
+        with store.read() as conn:
+            query = listing.filtered(conn, project_id(conn, project), flt, (F,))
+            if flt.after:
+                query = query.where(listing.after(sort, flt.after))
+            result = conn.execute(query.order_by(*listing.order(sort)))
+            while chunk := result.fetchmany(_CHUNK):
+                sources = _sources(conn, [r.id for r in chunk])
+                for row in chunk:
+                    yield _view(row, sources[row.id], today)
+
+    return stream(), None
 
 
 def description_text(conn: Connection, digest: str | None) -> str | None:
@@ -244,4 +254,4 @@ def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[s
     return _view(row, sources, utcnow().date(), extra), history, comments
 
 
-__all__ = ["Filters", "FindingView", "get_finding", "list_findings", "reopen_expired"]
+__all__ = ["FindingFilter", "FindingView", "findings_page", "get_finding", "list_findings", "reopen_expired"]

@@ -14,13 +14,19 @@ An expired risk acceptance reopens the finding on the next import or listing.
 from __future__ import annotations
 
 import enum
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
 from cnsmm.errors import Error
 from cnsmm.tracking.models import Comment, StatusChange, TrackedFinding
-from cnsmm.tracking.store import Store, utcnow
+from cnsmm.tracking.store import Store, lock_project, utcnow
+
+if TYPE_CHECKING:
+    from cnsmm.tracking.listing import FindingFilter
 
 
 class Status(enum.StrEnum):
@@ -65,6 +71,54 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 class WorkflowError(Error):
     """A status change, assignment or comment that is not allowed."""
 
+    def __init__(self, message: str, *, hint: str | None = None, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.fields = fields
+        """The request fields at fault (``reason``, ``approver``, ``expires``, ``duplicate_of``)."""
+
+
+CLI_NAMES: Mapping[str, str] = {"reason": "--reason", "approver": "--approver", "expires": "--expires",
+                                "duplicate_of": "--duplicate-of"}
+"""How the command line names the details of a status change."""
+API_NAMES: Mapping[str, str] = {name: f"`{name}`" for name in CLI_NAMES}
+"""How the API (JSON fields) and the web forms name them."""
+
+
+def check_details(
+    new: Status,
+    *,
+    reason: str | None,
+    approver: str | None,
+    expires: date | None,
+    duplicate_of: int | None,
+    names: Mapping[str, str] = CLI_NAMES,
+    subject: str = "",
+) -> None:
+    """Raise :class:`WorkflowError` when a change to ``new`` lacks the details it needs.
+
+    ``names`` says how the caller names the details (flags or fields); ``subject`` starts the
+    message (e.g. "finding 12: ").
+    """
+    if new == Status.RISK_ACCEPTED:
+        missing = tuple(f for f, v in (("approver", approver), ("reason", reason), ("expires", expires)) if not v)
+        if missing:
+            example = (utcnow().date() + timedelta(days=90)).isoformat()
+            if names is CLI_NAMES:
+                hint = f"e.g. --approver alice --reason 'not reachable' --expires {example}"
+            else:
+                hint = f'e.g. "approver": "alice", "reason": "not reachable", "expires": "{example}"'
+            raise WorkflowError(
+                f"{subject}accepting a risk needs {names['approver']}, {names['reason']} and {names['expires']}",
+                hint=hint, fields=missing,
+            )
+        if expires is not None and expires <= utcnow().date():
+            raise WorkflowError(f"{subject}{names['expires']} {expires} is not in the future", fields=("expires",))
+    elif new == Status.FALSE_POSITIVE and not reason:
+        raise WorkflowError(f"{subject}marking a false positive needs {names['reason']}", fields=("reason",))
+    elif new == Status.DUPLICATE and duplicate_of is None:
+        raise WorkflowError(f"{subject}a duplicate needs {names['duplicate_of']} OTHER_ID (another finding)",
+                            fields=("duplicate_of",))
+
 
 class FindingNotFoundError(Error):
     """No finding has the given id."""
@@ -89,8 +143,10 @@ def change_status(
     approver: str | None = None,
     expires: date | None = None,
     duplicate_of: int | None = None,
+    names: Mapping[str, str] = CLI_NAMES,
 ) -> TrackedFinding:
-    """Move a finding to ``new``, checking the transition and its required details."""
+    """Move a finding to ``new``, checking the transition and its required details (named in
+    messages as ``names`` says: command-line flags by default)."""
     with store.write() as conn:
         finding = _get(conn, finding_id)
         old = Status(finding.status)
@@ -102,22 +158,16 @@ def change_status(
                 f"finding {finding_id}: cannot go from {old.value} to {new.value}",
                 hint=f"From {old.value} it can go to: {allowed}",
             )
+        check_details(new, reason=reason, approver=approver, expires=expires, duplicate_of=duplicate_of,
+                      names=names, subject=f"finding {finding_id}: ")
         values: dict[str, object] = {"status": new.value, "status_changed_at": utcnow()}
         if new == Status.RISK_ACCEPTED:
-            if not (approver and reason and expires):
-                raise WorkflowError(
-                    f"finding {finding_id}: accepting a risk needs --approver, --reason and --expires",
-                    hint="e.g. --approver alice --reason 'not reachable' --expires 2025-12-31",
-                )
-            if expires <= utcnow().date():
-                raise WorkflowError(f"finding {finding_id}: --expires {expires} is not in the future")
             values.update(risk_approver=approver, risk_reason=reason, risk_expires=expires)
-        elif new == Status.FALSE_POSITIVE and not reason:
-            raise WorkflowError(f"finding {finding_id}: marking a false positive needs --reason")
         elif new == Status.DUPLICATE:
             if duplicate_of is None or duplicate_of == finding_id:
                 raise WorkflowError(
-                    f"finding {finding_id}: a duplicate needs --duplicate-of OTHER_ID (another finding)"
+                    f"finding {finding_id}: a duplicate needs {names['duplicate_of']} OTHER_ID (another finding)",
+                    fields=("duplicate_of",),
                 )
             other = _get(conn, duplicate_of)
             if other.project_id != finding.project_id:
@@ -125,17 +175,10 @@ def change_status(
             if other.status == Status.DUPLICATE.value:
                 raise WorkflowError(
                     f"finding {duplicate_of} is itself a duplicate of {other.duplicate_of}",
-                    hint=f"Use --duplicate-of {other.duplicate_of}",
+                    hint=f"Use {names['duplicate_of']} {other.duplicate_of}", fields=("duplicate_of",),
                 )
             values["duplicate_of"] = duplicate_of
-        if new == Status.FIXED:
-            values["fixed_at"] = utcnow()
-        if old == Status.FIXED:
-            values["fixed_at"] = None
-        if old == Status.RISK_ACCEPTED:
-            values.update(risk_approver=None, risk_reason=None, risk_expires=None)
-        if old == Status.DUPLICATE:
-            values["duplicate_of"] = None
+        values.update(_leaving(old, new))
         conn.execute(update(TrackedFinding).where(TrackedFinding.id == finding_id).values(**values))
         conn.execute(
             insert(StatusChange).values(
@@ -148,6 +191,112 @@ def change_status(
             )
         )
         return _get(conn, finding_id)
+
+
+def _leaving(old: Status, new: Status) -> dict[str, object]:
+    """Columns that a move from ``old`` to ``new`` sets or clears besides the status."""
+    values: dict[str, object] = {}
+    if new == Status.FIXED:
+        values["fixed_at"] = utcnow()
+    if old == Status.FIXED:
+        values["fixed_at"] = None
+    if old == Status.RISK_ACCEPTED:
+        values.update(risk_approver=None, risk_reason=None, risk_expires=None)
+    if old == Status.DUPLICATE:
+        values["duplicate_of"] = None
+    return values
+
+
+MAX_BULK = 10_000
+"""Most findings one bulk change may touch (a wider filter is refused: narrow it)."""
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk status change did (or, in a dry run, would do)."""
+
+    matched: int
+    """Findings the ids or the filter selected."""
+    changed: list[tuple[int, str, str]] = field(default_factory=list)
+    """(id, old status, title) of every finding moved (or that would be moved)."""
+    skipped: dict[int, str] = field(default_factory=dict)
+    """Findings left as they are, with the reason (already in that status, not allowed from theirs)."""
+    dry_run: bool = False
+
+
+def change_many(
+    store: Store,
+    project: str,
+    flt: FindingFilter,
+    new: Status,
+    *,
+    actor: str,
+    reason: str | None = None,
+    approver: str | None = None,
+    expires: date | None = None,
+    duplicate_of: int | None = None,
+    dry_run: bool = False,
+    names: Mapping[str, str] = CLI_NAMES,
+) -> BulkOutcome:
+    """Move every finding of ``project`` that ``flt`` selects to ``new``, in one transaction.
+
+    The details are checked once; a finding whose status cannot go to ``new`` (or already is
+    ``new``) is skipped with the reason, the others move. With ``dry_run`` nothing is written
+    and the outcome says what would change. More than ``MAX_BULK`` matches is refused.
+    """
+    from cnsmm.tracking.listing import filtered
+    from cnsmm.tracking.projects import project_id
+
+    check_details(new, reason=reason, approver=approver, expires=expires, duplicate_of=duplicate_of, names=names)
+    if flt.is_empty():
+        raise WorkflowError("a bulk change needs finding ids or at least one filter",
+                            hint="Name the findings, or filter by rule, tool, severity, path or status")
+    F = TrackedFinding.__table__
+    with store.write() as conn:
+        lock_project(conn, project)
+        pid = project_id(conn, project)
+        rows = conn.execute(filtered(conn, pid, flt, (F.c.id, F.c.status, F.c.title)).order_by(F.c.id)
+                            .limit(MAX_BULK + 1)).all()
+        if len(rows) > MAX_BULK:
+            raise WorkflowError(f"the filter matches more than {MAX_BULK} findings",
+                                hint="Narrow it (e.g. by severity, rule or path) and repeat")
+        outcome = BulkOutcome(matched=len(rows), dry_run=dry_run)
+        if new == Status.DUPLICATE and duplicate_of is not None:
+            other = conn.execute(select(F.c.project_id, F.c.status).where(F.c.id == duplicate_of)).first()
+            if other is None or other.project_id != pid:
+                raise WorkflowError(f"finding {duplicate_of} is not in project {project}", fields=("duplicate_of",))
+            if other.status == Status.DUPLICATE.value:
+                raise WorkflowError(f"finding {duplicate_of} is itself a duplicate", fields=("duplicate_of",))
+        by_old: dict[Status, list[int]] = {}
+        for row in rows:
+            old = Status(row.status)
+            if old == new:
+                outcome.skipped[row.id] = f"already {old.value}"
+            elif new not in TRANSITIONS[old]:
+                outcome.skipped[row.id] = f"cannot go from {old.value} to {new.value}"
+            elif new == Status.DUPLICATE and row.id == duplicate_of:
+                outcome.skipped[row.id] = "cannot be a duplicate of itself"
+            else:
+                outcome.changed.append((row.id, old.value, row.title))
+                by_old.setdefault(old, []).append(row.id)
+        if dry_run or not by_old:
+            conn.rollback()
+            return outcome
+        now = utcnow()
+        for old, ids in by_old.items():
+            values: dict[str, object] = {"status": new.value, "status_changed_at": now, **_leaving(old, new)}
+            if new == Status.RISK_ACCEPTED:
+                values.update(risk_approver=approver, risk_reason=reason, risk_expires=expires)
+            elif new == Status.DUPLICATE:
+                values["duplicate_of"] = duplicate_of
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                conn.execute(update(TrackedFinding).where(TrackedFinding.id.in_(chunk)).values(**values))
+            conn.execute(insert(StatusChange), [
+                {"finding_id": i, "at": now, "actor": actor, "from_status": old.value, "to_status": new.value,
+                 "reason": reason} for i in ids
+            ])
+    return outcome
 
 
 def assign(store: Store, finding_id: int, owner: str, *, actor: str) -> TrackedFinding:

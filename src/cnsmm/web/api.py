@@ -12,16 +12,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from cnsmm.accounts.service import (
+    Principal,
+    Role,
+    create_token,
+    list_tokens,
+    project_members,
+    revoke_token,
+    set_membership,
+)
 from cnsmm.errors import Error
-from cnsmm.tracking.projects import ensure_project
-from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
-from cnsmm.web import queries
+from cnsmm.tracking.importer import check_scope
+from cnsmm.tracking.store import Store
+from cnsmm.tracking.workflow import API_NAMES, Status, add_comment, assign, change_many, change_status
+from cnsmm.web import queries, records
 from cnsmm.web.deps import CurrentPrincipal, need, need_admin, store_dependency
-from cnsmm.web.models import Assessment, Attestation, Job, Membership, User
 from cnsmm.web.schemas import (
     AssessmentSummary,
     FindingOut,
@@ -32,7 +39,6 @@ from cnsmm.web.schemas import (
     ProjectOut,
     ok,
 )
-from cnsmm.web.security import Principal, Role, create_token, list_tokens, revoke_token, set_membership
 
 
 class ErrorOut(BaseModel):
@@ -77,12 +83,29 @@ class FindingPatch(BaseModel):
     owner: str | None = Field(default=None, max_length=200)
 
 
-class BulkStatus(BaseModel):
-    """The same status change on several findings."""
+class BulkFilter(BaseModel):
+    """Which findings a bulk change selects (every field given must match)."""
 
-    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
+    severity: list[str] = Field(default_factory=list, max_length=10)
+    status: list[str] = Field(default_factory=list, max_length=10)
+    tool: str | None = Field(default=None, max_length=100)
+    rule: list[Annotated[str, Field(max_length=300)]] = Field(default_factory=list, max_length=100)
+    path: str | None = Field(default=None, max_length=1000, description="Glob over the file (* and ?).")
+    owner: str | None = Field(default=None, max_length=200)
+    q: str | None = Field(default=None, max_length=200)
+
+
+class BulkStatus(BaseModel):
+    """The same status change on several findings: named by ``ids``, or selected by ``filter``."""
+
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1000)
+    filter: BulkFilter | None = None
     status: str = Field(max_length=30)
     reason: str | None = Field(default=None, max_length=2000)
+    approver: str | None = Field(default=None, max_length=200)
+    expires: date | None = None
+    duplicate_of: int | None = Field(default=None, ge=1, le=MAX_ID)
+    dry_run: bool = False
 
 
 class CommentIn(BaseModel):
@@ -124,6 +147,24 @@ def _in_project(store: Store, project: str, finding_id: int) -> None:
         raise HTTPException(status_code=404, detail=f"no finding {finding_id} in this project")
 
 
+def workflow_error(exc: Error) -> HTTPException:
+    """A refused change as a 422 answer: the request fields at fault, in the shape of FastAPI's
+    own validation errors, or the message when no field is to blame."""
+    fields = getattr(exc, "fields", ())
+    if fields:
+        detail: Any = [{"loc": ["body", f], "msg": exc.diagnostics(), "type": "value_error"} for f in fields]
+    else:
+        detail = exc.diagnostics()
+    return HTTPException(status_code=422, detail=detail)
+
+
+def error_text(detail: Any) -> str:
+    """The message of an error answer's detail (a text, or a list of field problems)."""
+    if isinstance(detail, list):
+        return "; ".join(dict.fromkeys(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail))
+    return str(detail)
+
+
 def _status_allowed(who: Principal, project: str, status: Status) -> None:
     role = who.role_in(project)
     if status in (Status.RISK_ACCEPTED, Status.FALSE_POSITIVE) and (role is None or role.rank < Role.SECURITY.rank):
@@ -136,11 +177,11 @@ def _apply(store: Store, who: Principal, project: str, fid: int, patch: FindingP
             status = Status.parse(patch.status)
             _status_allowed(who, project, status)
             change_status(store, fid, status, actor=who.name, reason=patch.reason, approver=patch.approver,
-                          expires=patch.expires, duplicate_of=patch.duplicate_of)
+                          expires=patch.expires, duplicate_of=patch.duplicate_of, names=API_NAMES)
         if patch.owner is not None:
             assign(store, fid, patch.owner, actor=who.name)
     except Error as exc:
-        raise HTTPException(status_code=422, detail=exc.diagnostics()) from None
+        raise workflow_error(exc) from None
     finally:
         queries.project_changed(store, project)
 
@@ -162,8 +203,7 @@ def list_projects(who: CurrentPrincipal, store: StoreDep) -> list[dict[str, Any]
 @router.post("/projects", status_code=201)
 def create_project(body: ProjectIn, who: Admin, store: StoreDep) -> dict[str, str]:
     """Create a project (admins)."""
-    with store.write() as conn:
-        ensure_project(conn, body.name)
+    records.create_project(store, body.name)
     return {"name": body.name}
 
 
@@ -246,19 +286,37 @@ def update_finding(project: str, finding_id: Annotated[int, Path(ge=1, le=MAX_ID
 
 @router.post("/projects/{project}/findings/bulk-status")
 def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep) -> dict[str, Any]:
-    """The same status change on many findings; each is checked to belong to the project."""
-    pid = _pid(store, project)
-    done, failed = [], {}
-    for fid in body.ids:
-        if queries.detail(store, pid, fid) is None:
-            failed[str(fid)] = "not in this project"
-            continue
-        try:
-            _apply(store, who, project, fid, FindingPatch(status=body.status, reason=body.reason))
-            done.append(fid)
-        except HTTPException as exc:
-            failed[str(fid)] = str(exc.detail)
-    return {"changed": done, "failed": failed}
+    """The same status change on the findings named by ``ids`` or selected by ``filter``, in one
+    transaction, with the details the status needs (``reason``; ``approver``, ``reason`` and
+    ``expires`` for a risk acceptance; ``duplicate_of``). Findings that cannot move are listed in
+    ``failed`` with the reason; ``dry_run`` answers what would change and changes nothing."""
+    if not body.ids and body.filter is None:
+        raise HTTPException(status_code=422, detail=[{"loc": ["body", "ids"], "type": "missing",
+                                                      "msg": "name findings by `ids`, or select them by `filter`"}])
+    try:
+        status = Status.parse(body.status)
+    except Error as exc:
+        raise HTTPException(status_code=422, detail=[{"loc": ["body", "status"], "type": "value_error",
+                                                      "msg": exc.diagnostics()}]) from None
+    _status_allowed(who, project, status)
+    chosen = body.filter or BulkFilter()
+    flt = queries.FindingFilter(severity=chosen.severity, status=chosen.status, tool=chosen.tool, owner=chosen.owner,
+                                q=chosen.q, rule=chosen.rule, path=chosen.path, ids=body.ids)
+    if queries.project_id(store, project) is None:
+        return {"changed": [], "failed": {str(i): "not in this project" for i in body.ids}, "matched": 0,
+                "dry_run": body.dry_run}
+    try:
+        outcome = change_many(store, project, flt, status, actor=who.name, reason=body.reason,
+                              approver=body.approver, expires=body.expires, duplicate_of=body.duplicate_of,
+                              dry_run=body.dry_run, names=API_NAMES)
+    except Error as exc:
+        raise workflow_error(exc) from None
+    finally:
+        queries.project_changed(store, project)
+    changed = [fid for fid, _old, _title in outcome.changed]
+    failed = {str(fid): why for fid, why in outcome.skipped.items()}
+    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in changed and fid not in outcome.skipped}
+    return {"changed": changed, "failed": failed, "matched": outcome.matched, "dry_run": outcome.dry_run}
 
 
 @router.post("/projects/{project}/findings/{finding_id}/comments", status_code=201)
@@ -275,23 +333,31 @@ def project_overview(project: str, who: Viewer, store: StoreDep) -> dict[str, An
     """Open findings by severity, SLA breaches, top overdue owners and the maturity trend."""
     pid = queries.project_id(store, project)
     data: dict[str, Any] = queries.overview(store, pid) if pid is not None else queries.empty_overview()
-    with store.read() as conn:
-        trend = conn.execute(
-            select(Assessment.id, Assessment.created_at, Assessment.overall_level)
-            .where(Assessment.project == project).order_by(Assessment.created_at.desc()).limit(20)
-        ).all()
-    data["maturity_trend"] = [{"id": i, "at": at.isoformat(timespec="seconds"), "overall": lvl}
-                              for i, at, lvl in reversed(trend)]
+    data["maturity_trend"] = records.maturity_trend(store, project)
     return data
 
 
 @router.post("/projects/{project}/imports", status_code=202)
 async def upload_report(project: str, request: Request, who: Security, store: StoreDep,
                         format: Annotated[str | None, Query(max_length=50)] = None,
-                        name: Annotated[str, Query(max_length=300)] = "upload") -> dict[str, str]:
-    """Upload a report (request body: the file). Returns a job id to poll."""
+                        name: Annotated[str, Query(max_length=300)] = "upload",
+                        scope: Annotated[str | None, Query(max_length=500)] = None) -> dict[str, str]:
+    """Upload a report (request body: the file). Returns a job id to poll.
+
+    ``scope`` names what the report covered (as ``cnsmm import --scope``); without it the
+    report's own (image, target, repository) is used. See docs/tracking.md."""
     if not re.match(PROJECT_NAME, project):
         raise HTTPException(status_code=422, detail="invalid project name")
+    if scope is not None:
+        try:
+            scope = check_scope(scope, where="scope")
+        except Error as exc:
+            raise HTTPException(status_code=422, detail=[{"loc": ["query", "scope"], "type": "value_error",
+                                                          "msg": exc.diagnostics()}]) from None
+    for label, value in (("name", name), ("format", format or "")):
+        if "\x00" in value:
+            raise HTTPException(status_code=422, detail=[{"loc": ["query", label], "type": "value_error",
+                                                          "msg": f"{label} must not contain NUL characters"}])
     fd, path = tempfile.mkstemp(prefix="cnsmm-upload-")
     size = 0
     with os.fdopen(fd, "wb") as out:
@@ -306,21 +372,17 @@ async def upload_report(project: str, request: Request, who: Security, store: St
         os.unlink(path)
         raise HTTPException(status_code=422, detail="empty upload: send the report file as the request body")
     job_id = await run_in_threadpool(request.app.state.jobs.submit_import, project, path, format,
-                                     os.path.basename(name), who.name)
+                                     os.path.basename(name), who.name, scope)
     return {"job": job_id, "poll": f"/api/v1/projects/{project}/jobs/{job_id}"}
 
 
 @router.get("/projects/{project}/jobs/{job_id}", responses=ok(JobOut))
 def job(project: str, job_id: Annotated[str, Path(max_length=36)], who: Viewer, store: StoreDep) -> dict[str, Any]:
     """State of a background job (read without the write lock: polling never waits for an import)."""
-    J = Job.__table__
-    with store.read() as conn:
-        row = conn.execute(select(J.c.id, J.c.status, J.c.kind, J.c.result, J.c.error, J.c.created_at)
-                           .where(J.c.id == job_id, J.c.project == project)).first()
-    if row is None:
+    state = records.job_state(store, project, job_id)
+    if state is None:
         raise HTTPException(status_code=404, detail="no such job in this project")
-    return {"id": row.id, "status": row.status, "kind": row.kind, "result": row.result, "error": row.error,
-            "created_at": row.created_at.isoformat(timespec="seconds")}
+    return state
 
 
 @router.post("/projects/{project}/assessments", status_code=201)
@@ -335,49 +397,29 @@ async def upload_assessment(project: str, request: Request, who: Security, store
     if not isinstance(level, int) or not isinstance(doc.get("practices"), list):
         raise HTTPException(status_code=422,
                             detail="not a cnsmm assessment (expected `overall.level` and `practices`)")
-    return await run_in_threadpool(_store_assessment, store, project, who.name, level, doc)
-
-
-def _store_assessment(store: Store, project: str, by: str, level: int, doc: dict[str, Any]) -> dict[str, Any]:
-    with store.session() as s:
-        ensure_project(s.connection(), project)
-        row = Assessment(project=project, created_at=utcnow(), created_by=by, overall_level=level, data=doc)
-        s.add(row)
-        s.flush()
-        return {"id": row.id, "overall": level}
+    return await run_in_threadpool(records.store_assessment, store, project, who.name, level, doc)
 
 
 @router.get("/projects/{project}/assessments", responses=ok(list[AssessmentSummary]))
 def assessments(project: str, who: Viewer, store: StoreDep) -> list[dict[str, Any]]:
     """Assessments of the project, newest first."""
-    with store.read() as conn:
-        rows = conn.execute(select(Assessment.id, Assessment.created_at, Assessment.created_by,
-                                   Assessment.overall_level).where(Assessment.project == project)
-                            .order_by(Assessment.created_at.desc())).all()
-    return [{"id": i, "at": at.isoformat(timespec="seconds"), "by": by, "overall": lvl} for i, at, by, lvl in rows]
+    return records.list_assessments(store, project)
 
 
 @router.get("/projects/{project}/assessments/{assessment_id}")
 def assessment(project: str, assessment_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Viewer,
                store: StoreDep) -> dict[str, Any]:
     """One assessment document."""
-    with store.read() as conn:
-        data = conn.scalar(select(Assessment.data).where(Assessment.id == assessment_id,
-                                                         Assessment.project == project))
+    data = records.assessment_document(store, project, assessment_id)
     if data is None:
         raise HTTPException(status_code=404, detail="no such assessment in this project")
-    return dict(data)
+    return data
 
 
 @router.get("/projects/{project}/attestations")
 def get_attestations(project: str, who: Viewer, store: StoreDep) -> dict[str, Any]:
     """The project's attestation document."""
-    with store.read() as conn:
-        row = conn.execute(select(Attestation.text, Attestation.updated_at, Attestation.updated_by)
-                           .where(Attestation.project == project)).first()
-    if row is None:
-        return {"text": "", "updated_at": None, "updated_by": None}
-    return {"text": row.text, "updated_at": row.updated_at.isoformat(timespec="seconds"), "updated_by": row.updated_by}
+    return records.attestations(store, project)
 
 
 @router.put("/projects/{project}/attestations")
@@ -386,12 +428,7 @@ def put_attestations(project: str, body: AttestationsIn, who: Security, store: S
     problems = request_validation_problems(body.text)
     if problems:
         raise HTTPException(status_code=422, detail=problems)
-    with store.session() as s:
-        row = s.scalar(select(Attestation).where(Attestation.project == project))
-        if row is None:
-            s.add(Attestation(project=project, text=body.text, updated_at=utcnow(), updated_by=who.name))
-        else:
-            row.text, row.updated_at, row.updated_by = body.text, utcnow(), who.name
+    records.save_attestations(store, project, body.text, who.name)
     return {"status": "saved"}
 
 
@@ -405,10 +442,7 @@ def request_validation_problems(text: str) -> list[str]:
 @router.get("/projects/{project}/members")
 def members(project: str, who: Owner, store: StoreDep) -> list[dict[str, str]]:
     """Members and their roles."""
-    with store.read() as conn:
-        rows = conn.execute(select(User.name, Membership.role).join(User, User.id == Membership.user_id)
-                            .where(Membership.project == project).order_by(User.name)).all()
-    return [{"user": u, "role": r} for u, r in rows]
+    return project_members(store, project)
 
 
 @router.put("/projects/{project}/members")

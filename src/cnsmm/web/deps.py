@@ -16,8 +16,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from cnsmm.accounts.service import Principal, Role, recall, session_principal, token_principal
 from cnsmm.tracking.store import Store
-from cnsmm.web.security import Principal, Role, recall, session_principal, token_principal
 
 SESSION_COOKIE = "cnsmm_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

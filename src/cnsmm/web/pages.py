@@ -16,19 +16,17 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from cnsmm.accounts.service import AuthError, Principal, Role, create_user, list_users, login, logout
 from cnsmm.errors import Error
 from cnsmm.findings import Severity
-from cnsmm.tracking.workflow import Status
-from cnsmm.web import api, queries
+from cnsmm.tracking.workflow import OPEN_STATES, Status
+from cnsmm.web import api, queries, records
 from cnsmm.web.advisories import advisory_links
 from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal
 from cnsmm.web.i18n import LANGS, t, value_label
-from cnsmm.web.models import Assessment
-from cnsmm.web.security import AuthError, Principal, Role, create_user, list_users, login, logout
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "cnsmm_login_csrf"
@@ -181,12 +179,7 @@ def _home_change(request: Request, who: Principal, form: FormData) -> Response:
 
 
 def _latest(store: Any, project: str, assessment_id: int | None = None) -> dict[str, Any] | None:
-    with store.read() as conn:
-        query = select(Assessment.data).where(Assessment.project == project)
-        if assessment_id:
-            query = query.where(Assessment.id == assessment_id)
-        data = conn.scalar(query.order_by(Assessment.created_at.desc(), Assessment.id.desc()).limit(1))
-    return dict(data) if data else None
+    return records.assessment_document(store, project, assessment_id)
 
 
 def _radar(doc: dict[str, Any] | None, lang: str) -> Any:
@@ -268,9 +261,12 @@ async def findings_page(request: Request, project: str) -> Response:
 def _page_filter(request: Request) -> queries.FindingFilter:
     """The findings page's filters, sort and page from its query string (bad values ignored)."""
     qp = request.query_params
+    statuses = qp.getlist("status")
+    if not statuses:  # open work by default; "all" shows every status
+        statuses = [s.value for s in Status if s in OPEN_STATES]
     return queries.FindingFilter(
         severity=[s for s in qp.getlist("severity") if s in SEVERITIES],
-        status=[s for s in qp.getlist("status") if s in {x.value for x in Status}],
+        status=[s for s in statuses if s in {x.value for x in Status}],
         tool=(qp.get("tool") or None), owner=(qp.get("owner") or None), overdue=qp.get("overdue") == "1",
         q=(qp.get("q") or "")[:200] or None, sort=qp.get("sort") or "severity",
         page=min(max(1, _int(qp.get("page"), 1)), 100_000), per_page=50, after=(qp.get("after") or None),
@@ -330,9 +326,18 @@ async def bulk_page(request: Request, project: str) -> Response:
     ids = [_int(str(v), 0) for v in form.getlist("ids")]
     ids = [i for i in ids if 0 < i <= api.MAX_ID][:1000]
     if ids and form.get("status"):
-        change = api.BulkStatus(ids=ids, status=str(form["status"]), reason=str(form.get("reason") or "") or None)
-        await run_in_threadpool(api.bulk_status, project, change, who, get_store(request))
-    return RedirectResponse(f"/p/{quote(project)}/findings?{form.get('back', '')}", status_code=303)
+        try:
+            expires = str(form.get("expires") or "")
+            change = api.BulkStatus(ids=ids, status=str(form["status"]), reason=str(form.get("reason") or "") or None,
+                                    approver=str(form.get("approver") or "") or None,
+                                    expires=date.fromisoformat(expires) if expires else None)
+            await run_in_threadpool(api.bulk_status, project, change, who, get_store(request))
+        except (HTTPException, ValueError, ValidationError) as exc:
+            message = api.error_text(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+            status = exc.status_code if isinstance(exc, HTTPException) else 422
+            return render(request, "error.html", status, who=who, project=project, message=message)
+    back = str(form.get("back", ""))
+    return RedirectResponse(f"/p/{quote(project)}/findings?{back if len(back) < 4000 else ''}", status_code=303)
 
 
 @router.get("/p/{project}/findings/{finding_id}")
@@ -346,7 +351,7 @@ def _finding_view(request: Request, who: Principal, project: str, finding_id: in
     pid = queries.project_id(store, project)
     item = queries.detail(store, pid, finding_id) if pid is not None else None
     if item is None:
-        return render(request, "error.html", 404, who=who, message=t("not_found", _lang(request)))
+        return render(request, "error.html", 404, who=who, project=project, message=t("not_found", _lang(request)))
     links = advisory_links(item.get("vuln_id"), item.get("rule"), item.get("aliases"), item.get("cwe"))
     return render(request, "finding.html", who=who, project=project, f=item, statuses=[s.value for s in Status],
                   can_edit=(who.role_in(project) or Role.VIEWER).rank >= Role.DEVELOPER.rank, error=None,
@@ -380,7 +385,9 @@ def _finding_change(request: Request, who: Principal, project: str, finding_id: 
             api.update_finding(project, finding_id, patch, who, store)
     except (HTTPException, ValueError, Error) as exc:
         item = queries.detail(store, queries.project_id(store, project) or 0, finding_id)
-        message = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        message = api.error_text(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+        if item is None:
+            return render(request, "error.html", 404, who=who, project=project, message=t("not_found", _lang(request)))
         return render(request, "finding.html", 422, who=who, project=project, f=item,
                       statuses=[s.value for s in Status], can_edit=True, error=message)
     return RedirectResponse(f"/p/{quote(project)}/findings/{finding_id}", status_code=303)
@@ -389,6 +396,18 @@ def _finding_change(request: Request, who: Principal, project: str, finding_id: 
 @router.get("/p/{project}/settings")
 async def settings_page(request: Request, project: str) -> Response:
     return await _viewed(request, project, _settings_view)
+
+
+def _status_text(lang: str) -> Callable[[str], str]:
+    from cnsmm.assess.messages import status_name
+
+    return lambda status: status_name(status).get(lang)
+
+
+def _attest_groups(text: str, lang: str) -> list[dict[str, Any]]:
+    from cnsmm.web.attest_form import form_groups
+
+    return form_groups(text, lang)
 
 
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,
@@ -401,7 +420,9 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
     return render(request, "settings.html", status, who=who, project=project, role=role.value,
                   members=api.members(project, who, store) if owner else [],
                   tokens=api.tokens(project, who, store) if owner else [],
-                  attestations=api.get_attestations(project, who, store), roles=[r.value for r in Role],
+                  attestations=(att := api.get_attestations(project, who, store)), roles=[r.value for r in Role],
+                  questions=_attest_groups(str(att.get("text") or ""), _lang(request)),
+                  status_text=_status_text(_lang(request)),
                   can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error)
 
 
@@ -409,7 +430,7 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
 async def settings_action(request: Request, project: str) -> Response:
     form = await request.form()
     action = str(form.get("action", ""))
-    needed = Role.SECURITY if action == "attestations" else Role.OWNER
+    needed = Role.SECURITY if action in ("attestations", "attestation-form") else Role.OWNER
     who = await _who(request, project, needed)
     if isinstance(who, Response):
         return who
@@ -422,8 +443,11 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
     try:
         if action == "member":
             role = str(form.get("role", ""))
-            api.set_member(project, api.MemberIn(user=str(form.get("user", "")), role=Role(role) if role else None),
-                           who, store)
+            if not role:
+                raise ValueError("choose a role (removing a member is the Remove button next to them)")
+            api.set_member(project, api.MemberIn(user=str(form.get("user", "")), role=Role(role)), who, store)
+        elif action == "remove-member":
+            api.set_member(project, api.MemberIn(user=str(form.get("user", "")), role=None), who, store)
         elif action == "token":
             created = api.new_token(project, api.TokenIn(name=str(form.get("name", "")), role=Role(str(form["role"])),
                                                          days=_int(str(form.get("days", "")), 90)), who, store)
@@ -435,8 +459,13 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
             api.delete_token(project, token_id, who, store)
         elif action == "attestations":
             api.put_attestations(project, api.AttestationsIn(text=str(form.get("text", ""))), who, store)
+        elif action == "attestation-form":
+            from cnsmm.web.attest_form import text_from_form
+
+            current = str(api.get_attestations(project, who, store).get("text") or "")
+            api.put_attestations(project, api.AttestationsIn(text=text_from_form(form, current)), who, store)
     except (HTTPException, ValueError) as exc:
-        error = exc.detail if isinstance(exc, HTTPException) else str(exc)
+        error = api.error_text(exc.detail) if isinstance(exc, HTTPException) else str(exc)
     if new_token is None and error is None:
         return RedirectResponse(f"/p/{quote(project)}/settings", status_code=303)
     return _settings_view(request, who, project, 422 if error else 200, new_token, error)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cnsmm.rules import RuleContext, all_rules, get_rule
+from cnsmm.scan import analyze_file
 from cnsmm.sources.pipelines import ANALYZER, sniff
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "rules"
@@ -57,7 +58,7 @@ def test_fixture(rule_id: str, outcome: str, entry: Path) -> None:
         if not ANALYZER.matches(rel) and not (path.suffix in (".yml", ".yaml") and sniff(text)):
             continue
         analysed += 1
-        report = ANALYZER.analyze(text, str(path), [rule], RuleContext())
+        report = analyze_file(ANALYZER, text, str(path), [rule], RuleContext())
         assert not report.errors, [e.display() for e in report.errors]
         got |= {(r.id, str(path), h.line or 0) for r, h in report.hits}
         want |= {m for m in _marks(path) if m[0] == rule_id}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cnsmm.rules import RuleContext, all_rules, get_rule
+from cnsmm.scan import analyze_file
 from cnsmm.sources.dockerfile import ANALYZER
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
@@ -73,7 +74,7 @@ def test_fixture(rule_id: str, kind: str, path: Path) -> None:
     assert text.startswith("#"), f"{path} must start with a comment saying what it covers"
     rule = get_rule(rule_id)
     assert rule is not None
-    report = ANALYZER.analyze(text, os.fspath(path), [rule], RuleContext())
+    report = analyze_file(ANALYZER, text, os.fspath(path), [rule], RuleContext())
     assert report.errors == [], [e.display() for e in report.errors]
     found = {(r.id, h.line) for r, h in report.hits}
     expected = expected_markers(text)

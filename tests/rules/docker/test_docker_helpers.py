@@ -9,6 +9,7 @@ from cnsmm.rules.docker._shell import split_script
 from cnsmm.rules.docker.permissions import sets_id_bit, world_writable
 from cnsmm.rules.docker.secrets import secret_name, secret_shape
 from cnsmm.rules.docker.user import is_root
+from cnsmm.scan import analyze_file
 from cnsmm.sources.dockerfile import ANALYZER
 
 
@@ -89,7 +90,7 @@ def test_is_root(user: str, expected: bool) -> None:
 def _lines(text: str, rule_id: str, options: dict[str, object] | None = None) -> list[int]:
     rule = get_rule(rule_id)
     assert rule is not None
-    report = ANALYZER.analyze(text, "Dockerfile", [rule], RuleContext(options=dict(options or {})))
+    report = analyze_file(ANALYZER, text, "Dockerfile", [rule], RuleContext(options=dict(options or {})))
     return [h.line for _r, h in report.hits]
 
 

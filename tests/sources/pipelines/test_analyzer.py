@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from cnsmm.rules import RuleContext, all_rules, get_rule
 from cnsmm.rules.base import Scope
+from cnsmm.scan import analyze_file
 from cnsmm.sources.pipelines import ANALYZER, sniff
 
 PIPELINE_RULES = [r for r in all_rules() if r.meta.scope == Scope.PIPELINE]
@@ -55,7 +56,7 @@ job:
   script:
     - curl -fsSL https://x.example/install.sh | bash
 """
-    report = ANALYZER.analyze(text, ".gitlab-ci.yml", PIPELINE_RULES, RuleContext())
+    report = analyze_file(ANALYZER, text, ".gitlab-ci.yml", PIPELINE_RULES, RuleContext())
     assert not report.errors
     assert sorted((r.id, h.line) for r, h in report.hits) == [("CI-008", 4), ("CI-013", 1)]
     (entry,) = report.extra["pipelines"]
@@ -66,21 +67,21 @@ def test_rule_options_reach_the_checks() -> None:
     text = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
     rule = get_rule("CI-001")
     assert rule is not None
-    assert ANALYZER.analyze(text, ".github/workflows/a.yml", [rule], RuleContext()).hits == []
-    strict = ANALYZER.analyze(text, ".github/workflows/a.yml", [rule],
+    assert analyze_file(ANALYZER, text, ".github/workflows/a.yml", [rule], RuleContext()).hits == []
+    strict = analyze_file(ANALYZER, text, ".github/workflows/a.yml", [rule],
                               RuleContext({"ci.pin_github_owned_actions": True}))
     assert [(h.line, "actions/checkout@v4" in h.message) for _, h in strict.hits] == [(7, True)]
 
 
 def test_malformed_yaml_is_an_input_error_with_its_line() -> None:
     text = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [\n      - run: x\n"
-    report = ANALYZER.analyze(text, ".github/workflows/bad.yml", PIPELINE_RULES, RuleContext())
+    report = analyze_file(ANALYZER, text, ".github/workflows/bad.yml", PIPELINE_RULES, RuleContext())
     assert report.hits == [] and "pipelines" not in report.extra
     (err,) = report.errors
     assert err.file == ".github/workflows/bad.yml" and err.line is not None and err.line >= 5
     assert "invalid YAML" in err.message and err.display().startswith(".github/workflows/bad.yml:")
     # the next file is analysed normally
-    good = ANALYZER.analyze("on: push\njobs: {}\n", ".github/workflows/ok.yml", PIPELINE_RULES, RuleContext())
+    good = analyze_file(ANALYZER, "on: push\njobs: {}\n", ".github/workflows/ok.yml", PIPELINE_RULES, RuleContext())
     assert not good.errors and good.extra["pipelines"][0]["file"] == ".github/workflows/ok.yml"
 
 
@@ -100,24 +101,24 @@ def test_malformed_yaml_is_an_input_error_with_its_line() -> None:
 def test_hostile_or_odd_yaml_never_crashes(text: str) -> None:
     for path in (".github/workflows/x.yml", ".gitlab-ci.yml", "azure-pipelines.yml", ".github/dependabot.yml",
                  "renovate.json"):
-        report = ANALYZER.analyze(text, path, PIPELINE_RULES, RuleContext())
+        report = analyze_file(ANALYZER, text, path, PIPELINE_RULES, RuleContext())
         assert all(e.file == path and e.message for e in report.errors)
-        assert not any(e.kind == "rule" for e in report.errors), [e.display() for e in report.errors]
+        assert not any(e.kind == "internal" for e in report.errors), [e.display() for e in report.errors]
 
 
 def test_empty_file_is_a_note_not_an_error() -> None:
-    report = ANALYZER.analyze("", ".gitlab-ci.yml", PIPELINE_RULES, RuleContext())
+    report = analyze_file(ANALYZER, "", ".gitlab-ci.yml", PIPELINE_RULES, RuleContext())
     assert not report.errors and report.notes and "empty" in report.notes[0]
 
 
 def test_non_mapping_top_level_is_explained() -> None:
-    report = ANALYZER.analyze("- a\n- b\n", ".gitlab-ci.yml", PIPELINE_RULES, RuleContext())
+    report = analyze_file(ANALYZER, "- a\n- b\n", ".gitlab-ci.yml", PIPELINE_RULES, RuleContext())
     (err,) = report.errors
     assert err.line == 1 and "expected a mapping" in err.message
 
 
 def test_unrecognised_file_is_a_note() -> None:
-    report = ANALYZER.analyze("a: 1\n", "misc/thing.yml", PIPELINE_RULES, RuleContext())
+    report = analyze_file(ANALYZER, "a: 1\n", "misc/thing.yml", PIPELINE_RULES, RuleContext())
     assert not report.errors and not report.hits and "not recognised" in report.notes[0]
 
 
@@ -134,12 +135,12 @@ _FRAGMENTS = [
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=25), st.sampled_from(
     [".github/workflows/f.yml", ".gitlab-ci.yml", "Jenkinsfile", "azure-pipelines.yml", "x/other.yml"]))
 def test_random_fragments_never_crash(parts: list[str], path: str) -> None:
-    report = ANALYZER.analyze("".join(parts), path, PIPELINE_RULES, RuleContext())
-    assert all(e.file == path and e.kind != "rule" for e in report.errors), [e.display() for e in report.errors]
+    report = analyze_file(ANALYZER, "".join(parts), path, PIPELINE_RULES, RuleContext())
+    assert all(e.file == path and e.kind != "internal" for e in report.errors), [e.display() for e in report.errors]
     assert all(h.line is not None and h.line >= 1 for _, h in report.hits)
 
 
 def test_action_yml_that_is_not_an_action_is_a_note() -> None:
-    report = ANALYZER.analyze("name: x\nvalues: [1]\n", "charts/app/action.yaml", PIPELINE_RULES, RuleContext())
+    report = analyze_file(ANALYZER, "name: x\nvalues: [1]\n", "charts/app/action.yaml", PIPELINE_RULES, RuleContext())
     assert not report.errors and not report.hits and "pipelines" not in report.extra
     assert "not a GitHub action" in report.notes[0]

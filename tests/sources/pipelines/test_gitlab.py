@@ -157,6 +157,7 @@ job:
 
 def test_template_library_and_shared_template_lines() -> None:
     from cnsmm.rules import RuleContext, get_rule
+    from cnsmm.scan import analyze_file
     from cnsmm.sources.pipelines import ANALYZER
 
     library = """\
@@ -170,6 +171,6 @@ def test_template_library_and_shared_template_lines() -> None:
     root = library + "deploy_a:\n  extends: .deploy\ndeploy_b:\n  extends: .deploy\n"
     rule = get_rule("CI-008")
     assert rule is not None
-    report = ANALYZER.analyze(root, ".gitlab-ci.yml", [rule], RuleContext())
+    report = analyze_file(ANALYZER, root, ".gitlab-ci.yml", [rule], RuleContext())
     # both jobs run the template's line; it is reported once
     assert [h.line for _, h in report.hits] == [4]

@@ -12,11 +12,9 @@ Public API:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
-from cnsmm.rules.base import Rule, RuleContext
-from cnsmm.sources.interface import FileReport, InputError
+from cnsmm.sources.interface import FileInput, InputError, ParsedFile
 from cnsmm.sources.pipelines import azure, deps, github, gitlab, jenkins
 from cnsmm.sources.pipelines.detect import sniff, system_for_doc, system_for_path
 from cnsmm.sources.pipelines.inventory import Activity, activities, summarize
@@ -46,14 +44,13 @@ __all__ = [
 
 def _parse_yaml(text: str, file: str, system: str) -> tuple[Pipeline | None, list[InputError], list[str]]:
     docs, problems = load_yaml(text)
-    kind = "alias-bomb" if any("alias bomb" in p.message for p in problems) else "parse"
     errors = [
         InputError(
             file,
             p.line,
             f"invalid YAML in {system} file: {p.message}. Fix the syntax; "
             "this part of the file was not checked",
-            kind,
+            p.kind,
         )
         for p in problems
     ]
@@ -123,6 +120,7 @@ class PipelineAnalyzer:
     """The :class:`~cnsmm.sources.interface.FileAnalyzer` for CI pipeline files."""
 
     name = "pipeline"
+    scope = "pipeline"
 
     def matches(self, relpath: str) -> bool:
         """True when the path names a pipeline file (see :mod:`.detect`)."""
@@ -132,36 +130,15 @@ class PipelineAnalyzer:
         """Pipeline system of a text by content, or None (see :func:`sniff`)."""
         return sniff(text)
 
-    def analyze(self, text: str, file: str, rules: Sequence[Rule], ctx: RuleContext) -> FileReport:
-        """Parse the file, run the rules that target its system, and add its inventory entry."""
-        report = FileReport()
-        pipeline, errors, notes = parse(text, file)
-        report.errors.extend(errors)
-        report.notes.extend(notes)
-        if pipeline is None:
-            return report
-        seen: set[tuple[str, int | None]] = set()
-        for rule in rules:
-            if pipeline.system not in rule.meta.targets:
-                continue
-            try:
-                # one finding per rule and line (jobs extending one template share its lines)
-                for hit in rule.check(pipeline, ctx):
-                    if (rule.id, hit.line) not in seen:
-                        seen.add((rule.id, hit.line))
-                        report.hits.append((rule, hit))
-            except Exception as exc:
-                report.errors.append(
-                    InputError(
-                        file,
-                        None,
-                        f"rule {rule.id} failed on this file ({type(exc).__name__}: {exc}). "
-                        "Please report it; the other rules still ran",
-                        "rule",
-                    )
-                )
-        report.extra["pipelines"] = [inventory_entry(pipeline)]
-        return report
+    def parse(self, source: FileInput) -> ParsedFile:
+        """Parse the file into a :class:`Pipeline` (the target of the rules of its system)
+        and its inventory entry."""
+        pipeline, errors, notes = parse(source.text, source.file)
+        parsed = ParsedFile(errors=errors, notes=notes, one_hit_per_line=True)
+        if pipeline is not None:
+            parsed.target, parsed.target_kind = pipeline, pipeline.system
+            parsed.extra["pipelines"] = [inventory_entry(pipeline)]
+        return parsed
 
 
 ANALYZER = PipelineAnalyzer()

@@ -6,7 +6,7 @@ Three ways to suppress, each needing a reason:
   ``cnsmm.io/ignore-reason`` and optionally ``cnsmm.io/ignore-expires: "2027-01-31"``;
 - a central ``ignore`` entry in ``cnsmm.yaml`` (rule, path glob, resource glob, reason,
   expiry);
-- a baseline file (see :mod:`cnsmm.baseline`), applied after the scan.
+- a baseline file (see :mod:`cnsmm.scan.baseline`), applied after the scan.
 
 Expired suppressions and suppressions without a reason stop suppressing and are reported
 as warnings, so they cannot hide a finding silently.
@@ -43,7 +43,8 @@ class Suppressor:
                 )
 
     def finding(
-        self, rule: Rule, message: str, file: str, line: int | None, obj: Any, resource: str | None = None
+        self, rule: Rule, message: str, file: str, line: int | None, obj: Any, resource: str | None = None,
+        build: str | None = None,
     ) -> Finding | None:
         """The finding for a hit, or None when it is suppressed."""
         meta = rule.meta
@@ -62,7 +63,7 @@ class Suppressor:
             severity=self.config.severity.get(meta.id, meta.severity),
             title=meta.title,
             message=message,
-            location=Location(file=file, line=line, resource=resource),
+            location=Location(file=file, line=line, resource=resource, build=build),
             category=meta.category,
             fix=meta.fix,
             requirements=meta.requirements,

@@ -3,7 +3,10 @@
 - Passwords: Argon2id (argon2-cffi defaults), never logged or returned.
 - API tokens and session cookies: 256-bit random values; only their SHA-256 is stored
   (a fast hash is right for random secrets; a slow KDF is for passwords).
-- Login: at most 5 failures per user name and 20 per client address in 15 minutes.
+- Login: at most 5 failures per user name from one client address, and 20 per client address,
+  in 15 minutes. Failures from one address never lock the user out of another one, so nobody
+  can lock the administrator out by guessing wrong on purpose.
+- An unknown user name costs the same Argon2 check as a known one (no user enumeration by timing).
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from cnsmm.accounts.models import ApiToken, LoginFailure, Membership, User, WebSession
 from cnsmm.errors import Error, StoreBusyError
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.web.models import ApiToken, LoginFailure, Membership, User, WebSession
 
 TOKEN_PREFIX = "cnsmm_"  # noqa: S105 - a label, not a secret
 SESSION_TTL = timedelta(hours=12)
@@ -36,6 +39,8 @@ MIN_PASSWORD = 12
 LAST_USED_EVERY = timedelta(minutes=5)
 """A token's ``last_used_at`` is written at most this often (not a write per request)."""
 _hasher = PasswordHasher()
+_dummy_hash: dict[str, str] = {}
+"""A hash checked for unknown or disabled users, made once per hasher's parameters."""
 
 
 class Role(enum.StrEnum):
@@ -125,21 +130,23 @@ def _too_many(s: Session, key: str, limit: int, now: datetime) -> bool:
 def login(store: Store, name: str, password: str, address: str) -> tuple[str, Principal]:
     """Check a password and open a session; returns the cookie value and the principal."""
     now = utcnow()
+    name, address = name.replace("\x00", ""), address.replace("\x00", "")  # PostgreSQL text holds no NUL
+    user_key = f"user:{name}@{address}"[:200]
     with store.session() as s:
-        if _too_many(s, f"user:{name}", MAX_FAILURES_PER_USER, now) or _too_many(
-            s, f"addr:{address}", MAX_FAILURES_PER_ADDRESS, now
+        if _too_many(s, user_key, MAX_FAILURES_PER_USER, now) or _too_many(
+            s, f"addr:{address}"[:200], MAX_FAILURES_PER_ADDRESS, now
         ):
             raise AuthError("too many failed logins; wait 15 minutes and try again")
-        user = s.scalar(select(User).where(User.name == name))
-        ok = False
-        if user is not None and not user.disabled:
-            try:
-                ok = _hasher.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
+        user = s.scalar(select(User).where(User.name == name[:100]))
+        known = user is not None and not user.disabled
+        try:
+            ok: bool = _hasher.verify(user.password_hash if user is not None and known else _dummy(), password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        ok = ok and known
         if not ok or user is None:
-            s.add(LoginFailure(key=f"user:{name}", at=now))
-            s.add(LoginFailure(key=f"addr:{address}", at=now))
+            s.add(LoginFailure(key=user_key, at=now))
+            s.add(LoginFailure(key=f"addr:{address}"[:200], at=now))
     if not ok or user is None:
         raise AuthError("wrong user name or password")
     cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
@@ -148,6 +155,14 @@ def login(store: Store, name: str, password: str, address: str) -> tuple[str, Pr
         s.add(WebSession(token_hash=sha256(cookie), user_id=user.id, csrf_token=csrf, created_at=now,
                          expires_at=now + SESSION_TTL))
         return cookie, _principal_for(s, user, "session", csrf)
+
+
+def _dummy() -> str:
+    """A valid hash of a random password, with the current hasher's cost."""
+    key = repr((_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism))
+    if key not in _dummy_hash:
+        _dummy_hash[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash[key]
 
 
 CREDENTIAL_CACHE_S = 5.0
@@ -278,6 +293,14 @@ def list_users(store: Store) -> list[dict[str, Any]]:
     with store.read() as conn:
         rows = conn.execute(select(U.c.name, U.c.is_admin, U.c.disabled).order_by(U.c.name)).all()
     return [{"name": n, "admin": bool(a), "disabled": bool(d)} for n, a, d in rows]
+
+
+def project_members(store: Store, project: str) -> list[dict[str, str]]:
+    """The members of ``project`` and their roles, by user name."""
+    with store.read() as conn:
+        rows = conn.execute(select(User.name, Membership.role).join(User, User.id == Membership.user_id)
+                            .where(Membership.project == project).order_by(User.name)).all()
+    return [{"user": u, "role": r} for u, r in rows]
 
 
 def list_tokens(store: Store, project: str) -> list[dict[str, Any]]:

@@ -1,0 +1,42 @@
+"""Shared pieces of the formats whose reports are loaded whole (small JSON documents)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from cnsmm.findings import Finding, Severity
+from cnsmm.importers._common import At, each, guarded
+from cnsmm.importers._jsonio import load_small
+from cnsmm.importers.interface import ImportedReport, ItemErrors
+
+LEVELS = {
+    "critical": Severity.CRITICAL, "blocker": Severity.CRITICAL, "danger": Severity.HIGH, "error": Severity.HIGH,
+    "high": Severity.HIGH, "major": Severity.MEDIUM, "moderate": Severity.MEDIUM, "medium": Severity.MEDIUM,
+    "warning": Severity.MEDIUM, "warn": Severity.MEDIUM, "low": Severity.LOW, "minor": Severity.LOW,
+    "note": Severity.LOW, "style": Severity.INFO, "info": Severity.INFO, "informational": Severity.INFO,
+    "negligible": Severity.INFO, "unknown": Severity.INFO, "none": Severity.INFO, "trivial": Severity.INFO,
+}
+"""Severity words the tools use, lower case."""
+
+Build = Callable[[Any, At], Finding | Iterable[Finding] | None]
+
+
+def load(stream: IO[bytes], source: str) -> Any:
+    """The whole JSON document (at most 256 MiB)."""
+    return load_small(stream, source)
+
+
+def report(fmt: str, tool: str, version: str | None, scope: str, kind: str, source: str,
+           sections: Iterable[tuple[str, str | None, Iterable[Any], Build]], **extra: Any) -> ImportedReport:
+    """An :class:`ImportedReport` whose findings are ``build(item, at)`` over each section's
+    items (label, JSON key of the array, items, build); bad items go to ``errors``."""
+    errors = ItemErrors()
+    parts = list(sections)
+
+    def findings() -> Iterator[Finding]:
+        for label, key, items, build in parts:
+            yield from each(errors, source, label, key, items, build)
+
+    return ImportedReport(format=fmt, tool=tool, tool_version=version, scope=scope,
+                          findings=guarded(source, findings()), kind=kind, errors=errors, **extra)

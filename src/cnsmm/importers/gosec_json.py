@@ -1,0 +1,57 @@
+"""gosec JSON (``gosec -fmt=json ./...``)."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import (
+    At,
+    as_dict,
+    cwe_ids,
+    fail,
+    file_name,
+    get_dict,
+    get_int,
+    get_list,
+    get_str,
+    req_str,
+    severity_from_label,
+)
+from cnsmm.importers._simple import LEVELS, load, report
+from cnsmm.importers.interface import ImportedReport
+
+FORMAT = "gosec-json"
+VERSIONS = "gosec 2.x (samples follow 2.21)"
+
+
+def sniff(head: bytes) -> bool:
+    """gosec JSON: ``Issues`` with ``rule_id`` or the ``Golang errors``/``Stats`` envelope."""
+    return b'"Issues"' in head and (b'"rule_id"' in head or b'"Golang errors"' in head or b'"GosecVersion"' in head)
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse a gosec JSON report."""
+    doc = as_dict(load(stream, source), source, "the report")
+    if "Issues" not in doc:
+        raise fail(source, "missing Issues (gosec -fmt=json writes an Issues array)")
+    return report(FORMAT, "gosec", get_str(doc, "GosecVersion", source), f"gosec:{file_name(source)}", "sast",
+                  source, [("issue", "Issues", get_list(doc, "Issues", source), _issue)])
+
+
+def _issue(raw: Any, at: At) -> Finding | None:
+    i = as_dict(raw, at, "issue")
+    if i.get("nosec") is True:
+        return None
+    rid = req_str(i, "rule_id", at)
+    label = get_str(i, "severity", at)
+    details = get_str(i, "details", at) or rid
+    cwe = get_dict(i, "cwe", at)
+    return Finding(
+        rule=rid, severity=severity_from_label(label, LEVELS, Severity.MEDIUM),
+        tool_severity=f"{label} (confidence {get_str(i, 'confidence', at) or '?'})", title=details, message=details,
+        location=Location(file=req_str(i, "file", at), line=get_int(i, "line", at) if str(
+            i.get("line", "")).isdigit() else None, column=get_int(i, "column", at)),
+        tool="gosec", category="sast", cwe=cwe_ids([str(cwe.get("id", ""))]) if cwe else (),
+        references=tuple(u for u in (get_str(cwe, "url", at),) if u),
+    )

@@ -1,0 +1,72 @@
+"""TruffleHog JSON lines (``trufflehog git|filesystem|... --json``), one secret per line.
+
+The secret (``Raw``, ``RawV2``, ``Redacted``) is never read into a finding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_int, get_str, guarded, record
+from cnsmm.importers._jsonio import Doc
+from cnsmm.importers.interface import ImportedReport, ItemErrors
+
+FORMAT = "trufflehog-json"
+VERSIONS = "TruffleHog 3.x JSON lines (samples follow 3.82)"
+LINE_LIMIT = 4 * 1024 * 1024
+
+
+def sniff(head: bytes) -> bool:
+    """TruffleHog: the first line is an object with ``SourceMetadata`` and ``DetectorName``."""
+    first = head.lstrip().split(b"\n", 1)[0]
+    return first.startswith(b"{") and b'"SourceMetadata"' in first and b'"DetectorName"' in first
+
+
+def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
+    """Parse TruffleHog JSON lines; a malformed line is listed and skipped."""
+    doc = Doc(stream, source, allow_empty=True)
+    errors = ItemErrors()
+    return ImportedReport(format=FORMAT, tool="trufflehog", tool_version=None, scope=f"trufflehog:{file_name(source)}",
+                          findings=guarded(source, _lines(doc.rewind(), source, errors)), kind="secret-scan",
+                          errors=errors)
+
+
+def _lines(stream: IO[bytes], source: str, errors: ItemErrors) -> Iterator[Finding]:
+    for number, raw in enumerate(iter(lambda: stream.readline(LINE_LIMIT + 1), b""), 1):
+        at = At(source, "line", number, mode="line")
+        if not raw.strip():
+            continue
+        try:
+            if len(raw) > LINE_LIMIT:
+                raise fail(at, "line longer than 4 MiB")
+            try:
+                item = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise fail(at, f"invalid JSON ({exc})") from exc
+            found = _secret(as_dict(item, at, "secret"), at)
+        except Exception as exc:
+            record(errors, at, exc)
+            continue
+        yield found
+
+
+def _secret(s: dict[str, Any], at: At) -> Finding:
+    detector = get_str(s, "DetectorName", at, required=True) or ""
+    data = get_dict(get_dict(s, "SourceMetadata", at), "Data", at)
+    origin = next((v for v in data.values() if isinstance(v, dict)), {})
+    path = get_str(origin, "file", at) or get_str(origin, "link", at)
+    line = get_int(origin, "line", at)
+    commit = get_str(origin, "commit", at)
+    verified = s.get("Verified") is True
+    shown = f"{path}:{line}" if path and line else path or get_str(s, "SourceName", at) or "the source"
+    return Finding(
+        rule=detector, severity=Severity.CRITICAL if verified else Severity.HIGH,
+        tool_severity="verified" if verified else "unverified", title=f"{detector} secret",
+        message=f"{'Verified' if verified else 'Unverified'} {detector} secret in {shown}"
+                + (f" (commit {commit[:12]})" if commit else "") + "; value redacted",
+        location=Location(file=path, line=line), tool="trufflehog", category="secret",
+        fix="Revoke and rotate the credential, then remove it from the code and the repository history.",
+    )

@@ -1,0 +1,90 @@
+"""The attestation form of the settings page: one field set per question instead of a raw
+YAML box. The answers are stored as the same YAML document the command line reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from cnsmm.assess.attest import existing_answers
+from cnsmm.assess.evidence import ATTESTABLE
+
+FIELDS = ("status", "owner", "evidence", "date", "expires", "note")
+
+
+@lru_cache(maxsize=2)
+def _questions(lang: str) -> tuple[tuple[str, str, tuple[tuple[str, int, str, str], ...]], ...]:
+    """(sub-item id, sub-item name, ((requirement id, level, text, characteristic), ...)) of the
+    questionnaire, in model order."""
+    from cnsmm.model import default_paths, load_model
+
+    model = load_model()
+    paths = default_paths(model)
+    out = []
+    for domain in model.domains:
+        for sub in domain.sub_items:
+            reqs = tuple(
+                (r.id, r.level, r.text.get(lang), sub.name.get(lang))
+                for r in sub.requirements
+                if not paths.of(r.id).can_meet
+            )
+            if reqs:
+                out.append((sub.id, f"{sub.name.get(lang)} · {domain.name.get(lang)}", reqs))
+    return tuple(out)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def form_groups(text: str, lang: str) -> list[dict[str, Any]]:
+    """The questions grouped by sub-item, each with the answer the stored document gives."""
+    answers = existing_answers(text) if text.strip() else {}
+    groups = []
+    for sub_id, name, reqs in _questions(lang):
+        items = []
+        for rid, level, req_text, _ in reqs:
+            given = answers.get(rid, {})
+            items.append({"id": rid, "level": level, "text": req_text,
+                          **{f: _text(given.get(f)) for f in FIELDS}})
+        groups.append({"id": sub_id, "name": name, "items": items,
+                       "answered": sum(1 for i in items if i["status"])})
+    return groups
+
+
+def text_from_form(form: Mapping[str, Any], existing: str) -> str:
+    """The attestation document: the answers of the form's questions (``status.<id>`` etc.),
+    and every answer of ``existing`` for a requirement the form does not ask about."""
+    asked = [str(v) for v in (form.getlist("q") if hasattr(form, "getlist") else form.get("q", []))]
+    kept = existing_answers(existing) if existing.strip() else {}
+    entries: list[dict[str, Any]] = []
+    for rid, ans in kept.items():
+        if rid not in asked:
+            entries.append({"id": rid, **{k: v for k, v in ans.items() if v not in (None, "")}})
+    for rid in asked:
+        status = str(form.get(f"status.{rid}", "")).strip()
+        if not status:
+            continue
+        if status not in ATTESTABLE:
+            raise ValueError(f"{rid}: status {status!r} (expected one of {', '.join(ATTESTABLE)})")
+        entry: dict[str, Any] = {"id": rid, "status": status}
+        for key in ("owner", "date", "expires", "note"):
+            value = str(form.get(f"{key}.{rid}", "")).strip()
+            if value:
+                entry[key] = value
+        links = str(form.get(f"evidence.{rid}", "")).split()
+        if links:
+            entry["evidence"] = links
+        entries.append(entry)
+    head = "# Attestations, edited with the form of the settings page.\n"
+    return head + yaml.safe_dump({"attestations": entries}, allow_unicode=True, sort_keys=False)

@@ -1,0 +1,176 @@
+"""Every format: its samples import with the right count, and a valid report with one bad
+item imports the others and names the bad one (position and why)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cnsmm.importers import FORMATS, format_infos, open_report
+
+from .conftest import SAMPLES
+
+# sample -> (format, findings)
+COUNTS = {
+    "hadolint-json/Dockerfile.hadolint.json": ("hadolint-json", 4),
+    "bandit-json/bandit.json": ("bandit-json", 3),
+    "gosec-json/gosec.json": ("gosec-json", 2),  # the third is #nosec
+    "semgrep-json/semgrep.json": ("semgrep-json", 2),  # the third is ignored (nosemgrep)
+    "kube-linter-json/kube-linter.json": ("kube-linter-json", 2),
+    "tfsec-json/tfsec.json": ("tfsec-json", 2),  # the third passed
+    "kics-json/results.json": ("kics-json", 3),
+    "trufflehog-json/trufflehog.jsonl": ("trufflehog-json", 2),
+    "detect-secrets-json/.secrets.baseline": ("detect-secrets-json", 2),  # one audited as not a secret
+    "kube-score-json/kube-score.json": ("kube-score-json", 2),
+    "polaris-json/audit.json": ("polaris-json", 2),
+    "popeye-json/popeye.json": ("popeye-json", 4),
+    "kube-hunter-json/kube-hunter.json": ("kube-hunter-json", 2),
+    "pip-audit-json/pip-audit.json": ("pip-audit-json", 3),
+    "osv-scanner-json/osv.json": ("osv-scanner-json", 2),
+    "npm-audit-json/npm7.json": ("npm-audit-json", 1),  # express-helper is affected through lodash
+    "npm-audit-json/npm6.json": ("npm-audit-json", 1),
+    "yarn-audit-json/yarn-audit.jsonl": ("yarn-audit-json", 2),  # one advisory repeated per path
+    "trivy-json/image.json": ("trivy-json", None),
+    "cyclonedx-xml/grype-1.2-vuln-ext.xml": ("cyclonedx-xml", 3),
+}
+
+
+@pytest.mark.parametrize("sample", sorted(COUNTS))
+def test_sample_is_detected_and_counted(sample: str) -> None:
+    fmt, count = COUNTS[sample]
+    report = open_report(SAMPLES / sample)
+    findings = list(report.findings)
+    assert report.format == fmt
+    assert not report.errors, list(map(str, report.errors))
+    if count is not None:
+        assert len(findings) == count
+
+
+def _json(mutate: Callable[[Any], None]) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        doc = json.loads(text)
+        mutate(doc)
+        return json.dumps(doc)
+
+    return apply
+
+
+def _set(path: list[Any], key: str, value: Any) -> Callable[[Any], None]:
+    def mutate(doc: Any) -> None:
+        for step in path:
+            doc = doc[step]
+        if value is _DROP:
+            del doc[key]
+        else:
+            doc[key] = value
+
+    return mutate
+
+
+_DROP = object()
+
+
+def _lines(n: int, old: str, new: str) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        lines = text.splitlines()
+        assert old in lines[n]
+        lines[n] = lines[n].replace(old, new, 1)
+        return "\n".join(lines) + "\n"
+
+    return apply
+
+
+# format -> (sample, mutation that breaks exactly one item, findings left, pointer of the bad item, reason)
+BAD: dict[str, tuple[str, Callable[[str], str], int, str, str]] = {
+    "trivy-json": ("trivy-json/legacy-array.json", _json(_set([0, "Vulnerabilities", 1], "VulnerabilityID", _DROP)),
+                   1, "/0/Vulnerabilities/1", "missing VulnerabilityID"),
+    "grype-json": ("grype-json/image.json", _json(_set(["matches", 0], "artifact", _DROP)), -1, "/matches/0",
+                   "missing artifact"),
+    "sarif": ("sarif/multi-location-cwe.sarif", _json(_set(["runs", 0, "results", 1], "locations", 7)), 3,
+              "/runs/0/results/1", "locations must be an array (got number)"),
+    "cnsmm-json": ("cnsmm-json/scan.json", _json(_set(["findings", 0], "rule", _DROP)), -1, "/findings/0",
+                   "missing rule"),
+    "cyclonedx-json": ("cyclonedx-json/image-1.5.json", _json(_set(["vulnerabilities", 0], "id", _DROP)), -1,
+                       "/vulnerabilities/0", "missing id"),
+    "cyclonedx-xml": ("cyclonedx-xml/grype-1.2-vuln-ext.xml",
+                      lambda t: t.replace("<v:id>CVE-2022-0778</v:id>", ""), 2,
+                      "/bom/components/component[1]/vulnerabilities/vulnerability[2]", "missing id"),
+    "zap-json": ("zap-json/baseline.json", _json(_set(["site", 0, "alerts", 0], "riskcode", "9")), 2,
+                 "/site/0/alerts/0", "riskcode must be 0, 1, 2 or 3"),
+    "zap-xml": ("zap-xml/baseline.xml", lambda t: t.replace("<riskcode>", "<riskcode>9", 1), -1,
+                "/OWASPZAPReport/site[1]/alerts/alertitem[1]", "riskcode must be 0, 1, 2 or 3"),
+    "kubescape-json": ("kubescape-json/cluster.json", _json(_set(["results", 0], "controls", {})), 1,
+                       "/results/0", "controls must be an array (got object)"),
+    "kube-bench-json": ("kube-bench-json/master.json",
+                        _json(_set(["Controls", 0, "tests", 0, "results", 1], "status", _DROP)), -1,
+                        "/Controls/0/tests/0/results/1", "missing status"),
+    "checkov-json": ("checkov-json/kubernetes.json", _json(_set(["results", "failed_checks", 0], "check_id", _DROP)),
+                     -1, "/results/failed_checks/0", "missing check_id"),
+    "gitleaks-json": ("gitleaks-json/leaks.json", _json(_set([0], "RuleID", _DROP)), -1, "/0", "missing RuleID"),
+    "falco-json": ("falco-json/alerts.jsonl", _lines(0, '"priority"', '"priority_"'), -1, "line 1", "missing priority"),
+    "hadolint-json": ("hadolint-json/Dockerfile.hadolint.json", _json(_set([1], "code", _DROP)), 3, "/1",
+                      "missing code"),
+    "bandit-json": ("bandit-json/bandit.json", _json(_set(["results", 2], "test_id", _DROP)), 2, "/results/2",
+                    "missing test_id"),
+    "gosec-json": ("gosec-json/gosec.json", _json(_set(["Issues", 0], "rule_id", _DROP)), 1, "/Issues/0",
+                   "missing rule_id"),
+    "semgrep-json": ("semgrep-json/semgrep.json", _json(_set(["results", 1], "path", _DROP)), 1, "/results/1",
+                     "missing path"),
+    "kube-linter-json": ("kube-linter-json/kube-linter.json", _json(_set(["Reports", 0], "Check", _DROP)), 1,
+                         "/Reports/0", "missing Check"),
+    "tfsec-json": ("tfsec-json/tfsec.json", _json(_set(["results", 0], "rule_id", _DROP)), 1, "/results/0",
+                   "missing rule_id"),
+    "kics-json": ("kics-json/results.json", _json(_set(["queries", 0, "files", 1], "file_name", _DROP)), 1,
+                  "/queries/0/files/1", "missing file_name"),
+    "trufflehog-json": ("trufflehog-json/trufflehog.jsonl", _lines(1, '"DetectorName"', '"Detector"'), 1, "line 2",
+                        "missing DetectorName"),
+    "detect-secrets-json": ("detect-secrets-json/.secrets.baseline",
+                            _json(_set(["results", "config/settings.py", 0], "type", _DROP)), 1,
+                            "/results/config~1settings.py/0", "missing type"),
+    "kube-score-json": ("kube-score-json/kube-score.json", _json(_set([0], "checks", "none")), 0, "/0",
+                        "checks must be an array (got string)"),
+    "polaris-json": ("polaris-json/audit.json", _json(_set(["Results", 0], "PodResult", [])), 0, "/Results/0",
+                     "PodResult must be an object (got array)"),
+    "popeye-json": ("popeye-json/popeye.json", _json(_set(["popeye", "sections", 1], "issues", [])), 3,
+                    "/popeye/sections/1", "issues must be an object (got array)"),
+    "kube-hunter-json": ("kube-hunter-json/kube-hunter.json",
+                         _json(_set(["vulnerabilities", 0], "severity", ["high"])), 1, "/vulnerabilities/0",
+                         "severity must be a string (got array)"),
+    "pip-audit-json": ("pip-audit-json/pip-audit.json", _json(_set(["dependencies", 0, "vulns", 1], "id", _DROP)), 1,
+                       "/dependencies/0/vulns/1", "missing id"),
+    "osv-scanner-json": ("osv-scanner-json/osv.json", _json(_set(["results", 0, "packages", 1], "package", {})), 1,
+                         "/results/0/packages/1", "missing name"),
+    "npm-audit-json": ("npm-audit-json/npm6.json", _json(_set(["advisories", "1179"], "module_name", _DROP)), 0,
+                       "/advisories/1179/0", "missing module_name"),
+    "yarn-audit-json": ("yarn-audit-json/yarn-audit.jsonl", _lines(2, '"module_name"', '"module"'), 1, "line 3",
+                        "missing module_name"),
+}
+
+
+def test_every_format_has_a_bad_item_case() -> None:
+    assert set(BAD) == set(FORMATS)
+
+
+@pytest.mark.parametrize("fmt", sorted(BAD))
+def test_one_bad_item_is_listed_and_the_rest_imported(fmt: str, tmp_path: Path) -> None:
+    sample, mutate, left, pointer, reason = BAD[fmt]
+    source = SAMPLES / sample
+    complete = len(list(open_report(source, format=fmt).findings))
+    path = tmp_path / source.name
+    path.write_text(mutate(source.read_text(encoding="utf-8")), encoding="utf-8")
+    report = open_report(path, format=fmt)
+    findings = list(report.findings)
+    assert [(e.pointer, e.reason[: len(reason)]) for e in report.errors] == [(pointer, reason)]
+    expected = complete - 1 if left == -1 else left
+    assert len(findings) == expected
+    assert len(findings) < complete
+
+
+def test_formats_command_lists_every_format() -> None:
+    infos = format_infos()
+    assert [i.name for i in infos] == list(FORMATS)
+    assert all(i.versions and i.detection and i.tool for i in infos)

@@ -105,3 +105,15 @@ def test_list_filters_pages_and_bulk_status(db: str, capsys: pytest.CaptureFixtu
     assert code == 2 and "no finding with id 999999" in err
     code, _, err = run(capsys, "findings", "status", str(ids[1]), str(ids[2]), "risk_accepted", "--db", db)
     assert code == 2 and "--approver, --reason and --expires" in err
+
+
+@pytest.mark.parametrize("name", ["my project", "-shop", "shop/web", "x" * 101, "caf\u00e9\x00"])
+def test_the_cli_refuses_project_names_the_service_refuses(
+    name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from cnsmm.web.api import ProjectIn
+
+    code, _, err = run(capsys, "import", str(DATA / "trivy-image.json"), "-p", name, "--db", str(tmp_path / "s.db"))
+    assert code == 2 and "not a valid project name" in err
+    with pytest.raises(ValueError):
+        ProjectIn(name=name)

@@ -163,3 +163,12 @@ def test_service_app_imports_without_the_accounts_needing_it() -> None:
             "assert not any(m.startswith(('cnsmm.web.app', 'cnsmm.web.api', 'fastapi')) for m in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
     assert create_app is not None and TestClient is not None
+
+
+def test_tokens_created_through_the_api_always_expire(world: World) -> None:
+    owner = bearer(world.tokens["owner-a"])
+    r = world.client.post("/api/v1/projects/alpha/tokens", json={"name": "forever", "role": "viewer", "days": None},
+                          headers=owner)
+    assert r.status_code == 422
+    r = world.client.post("/api/v1/projects/alpha/tokens", json={"name": "default", "role": "viewer"}, headers=owner)
+    assert r.status_code == 201 and r.json()["expires_at"] is not None

@@ -17,6 +17,11 @@ Unknown keys and unknown rule ids are errors, never silently ignored.
         expires: 2027-03-31
     exclude: ["charts/**"]          # path globs not to scan (added to the defaults)
     max_file_size: 10MB
+    render:                         # Kustomize roots and Helm charts (docs/rendering.md)
+      kustomize: /usr/local/bin/kustomize   # default: kustomize, else kubectl, on PATH
+      helm: /usr/local/bin/helm             # default: helm on PATH
+      timeout: 120                  # seconds per build
+      helm_values: [values-prod.yaml]
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 CONFIG_NAMES = ("cnsmm.yaml", "cnsmm.yml", ".cnsmm.yaml")
 
-_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers", "exceptions"}
+_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers", "exceptions", "render"}
 _RULE_KEYS = {"disable", "only", "severity"}
 _IGNORE_KEYS = {"rule", "path", "resource", "reason", "expires"}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
@@ -68,6 +73,61 @@ class IgnoreEntry:
         return self.expires is not None and self.expires < today
 
 
+@dataclass(frozen=True, slots=True)
+class RenderSettings:
+    """How the scan renders Kustomize roots and Helm charts (``render:`` in the config)."""
+
+    enabled: bool = True
+    """False with ``--no-render``: files are checked as they are (patches are still skipped)."""
+    kustomize: str | None = None
+    """Path of ``kustomize`` or ``kubectl``; None looks on PATH (kustomize, then kubectl)."""
+    helm: str | None = None
+    """Path of ``helm``; None looks on PATH."""
+    timeout: float = 120.0
+    """Seconds one build may take."""
+    helm_release: str = "release"
+    """Release name given to ``helm template``."""
+    helm_namespace: str = "default"
+    """Namespace given to ``helm template``."""
+    helm_values: tuple[str, ...] = ()
+    """Values files given to every chart, in order."""
+    helm_ci_values: bool = False
+    """Also render each chart with each of its own ``ci/*-values.yaml`` files."""
+    cache_dir: str | None = None
+    """Where rendered outputs are kept; None: ``$XDG_CACHE_HOME/cnsmm/render``; ``""``: no cache."""
+
+
+_RENDER_KEYS = {"enabled", "kustomize", "helm", "timeout", "helm_release", "helm_namespace", "helm_values",
+                "helm_ci_values", "cache_dir"}
+
+
+def _render_settings(data: Any, source: str) -> RenderSettings:
+    if data is None:
+        return RenderSettings()
+    if not isinstance(data, dict) or set(data) - _RENDER_KEYS:
+        raise ConfigError(f"{source}: `render` accepts only {', '.join(sorted(_RENDER_KEYS))}")
+    try:
+        timeout = float(data.get("timeout", 120))
+    except (TypeError, ValueError):
+        timeout = 0
+    if timeout <= 0:
+        raise ConfigError(f"{source}: render.timeout has value {data.get('timeout')!r}, expected seconds > 0")
+    values = data.get("helm_values") or []
+    if not isinstance(values, list):
+        raise ConfigError(f"{source}: render.helm_values must be a list of files")
+    return RenderSettings(
+        enabled=bool(data.get("enabled", True)),
+        kustomize=str(data["kustomize"]) if data.get("kustomize") else None,
+        helm=str(data["helm"]) if data.get("helm") else None,
+        timeout=timeout,
+        helm_release=str(data.get("helm_release") or "release"),
+        helm_namespace=str(data.get("helm_namespace") or "default"),
+        helm_values=tuple(str(v) for v in values),
+        helm_ci_values=bool(data.get("helm_ci_values", False)),
+        cache_dir=str(data["cache_dir"]) if data.get("cache_dir") is not None else None,
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """Effective settings for a scan."""
@@ -84,6 +144,8 @@ class Config:
     source: str | None = None
     exceptions: tuple[Any, ...] = ()
     """``exceptions:`` entries (``cnsmm.capabilities.exceptions.ExtraException``)."""
+    render: RenderSettings = field(default_factory=RenderSettings)
+    """Kustomize and Helm rendering."""
 
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether a rule runs under this configuration."""
@@ -161,8 +223,10 @@ def build_config(data: dict[str, Any], source: str, known_rules: set[str]) -> Co
     from cnsmm.capabilities.exceptions import parse_extra
 
     exceptions = parse_extra(data.get("exceptions"), f"{source}: exceptions", known_rules)
+    render = _render_settings(data.get("render"), source)
     return Config(
-        disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source, exceptions
+        disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source, exceptions,
+        render=render,
     )
 
 

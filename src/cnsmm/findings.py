@@ -63,6 +63,9 @@ class Location:
     """URL, for dynamic (DAST) findings."""
     parameter: str | None = None
     """Request parameter (query, form field, header) of a DAST finding, when the tool names it."""
+    build: str | None = None
+    """For an object built by kustomize or helm: ``kustomize:ROOT`` or ``helm:CHART`` (with the
+    values variant in brackets); ``file`` and ``line`` then name the source of the object."""
 
     def display(self) -> str:
         """Short human form: ``file:line`` or the best available alternative."""

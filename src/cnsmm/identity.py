@@ -100,10 +100,14 @@ def _strip_file_lines(text: str) -> str:
 
 
 def identity_parts(
-    rule: str, file: str | None, resource: str | None, image: str | None, message: str
+    rule: str, file: str | None, resource: str | None, image: str | None, message: str, build: str | None = None
 ) -> tuple[str, ...]:
-    """The normalised parts of a misconfiguration's identity (see the module docs)."""
-    return (
+    """The normalised parts of a misconfiguration's identity (see the module docs).
+
+    ``build`` (``kustomize:ROOT``, ``helm:CHART``) is added for objects built by kustomize or
+    helm: one source file can be deployed by several roots, each its own finding.
+    """
+    parts = (
         "config",
         normalise_rule(rule),
         normalise_path(file),
@@ -111,6 +115,7 @@ def identity_parts(
         normalise_image(image),
         content_anchor(message),
     )
+    return (*parts, build.strip()) if build else parts
 
 
 def digest(parts: tuple[str, ...]) -> str:
@@ -121,4 +126,4 @@ def digest(parts: tuple[str, ...]) -> str:
 def finding_id(finding: Finding) -> str:
     """The identity of a misconfiguration finding as 32 hex digits."""
     loc = finding.location
-    return digest(identity_parts(finding.rule, loc.file, loc.resource, loc.image, finding.message))
+    return digest(identity_parts(finding.rule, loc.file, loc.resource, loc.image, finding.message, loc.build))

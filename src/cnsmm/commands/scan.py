@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
 from cnsmm import __version__
+from cnsmm.commands._render import apply_render, render_options
 from cnsmm.commands._upload import upload_options, upload_target
 from cnsmm.config import Config, load_config, parse_size
 from cnsmm.errors import ConfigError, Error, NothingScannedError
@@ -150,6 +152,7 @@ def _text_width(output: str | None) -> int | None:
                    "whichever files changed).")
 @click.option("-v", "--verbose", is_flag=True, help="Say which config file was used; list skipped files and parts.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@render_options
 @upload_options("Also send the results to a cnsmm service at URL.")
 def scan_cmd(
     paths: tuple[str, ...], formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str,
@@ -158,15 +161,20 @@ def scan_cmd(
     exclude: tuple[str, ...], max_file_size: str | None, workers: int | None, verbose: bool,
     progress: bool | None, upload_url: str | None, token: str | None, project: str | None,
     group_by: str = "file", min_severity: str = "info", quiet: bool = False, allow_empty: bool = False,
+    render: dict[str, Any] | None = None,
 ) -> None:
     """Scan Kubernetes manifests, cluster dumps, Dockerfiles and CI pipelines.
 
-    PATHS are files or folders (searched recursively); `-` reads standard input, e.g.
-    `helm template chart | cnsmm scan -`.
+    PATHS are files or folders (searched recursively); `-` reads standard input.
+    Kustomize roots (kustomizations no other one uses) are built with `kustomize build` or
+    `kubectl kustomize`, and Helm charts (folders with Chart.yaml) with `helm template`; the
+    built objects are checked, and findings name the source file and line they come from
+    (docs/rendering.md). A build that fails is an input error (exit 3).
     """
     pairs = _pair_outputs(formats, outputs)
     target = upload_target(upload_url, token, project)
-    config = build_config(config_path, enable, disable, exclude, max_file_size, workers, ignore_file)
+    config = apply_render(build_config(config_path, enable, disable, exclude, max_file_size, workers, ignore_file),
+                          render)
     if verbose:
         click.echo(f"config: {printable(config.source)}" if config.source else
                    "config: none found (looked for cnsmm.yaml, .cnsmm.yaml and [tool.cnsmm] in pyproject.toml "

@@ -95,7 +95,7 @@ def _finding(f: dict[str, Any], version: str | None, where: Where) -> Finding:
         message=get_str(f, "message", where) or title,
         location=Location(file=get_str(loc, "file", where), line=get_int(loc, "line", where),
                           column=get_int(loc, "column", where), resource=get_str(loc, "resource", where),
-                          image=get_str(loc, "image", where)),
+                          build=get_str(loc, "build", where), image=get_str(loc, "image", where)),
         tool="cnsmm", tool_version=version, category=get_str(f, "category", where) or "misconfiguration",
         fix=get_str(f, "fix", where), description=get_str(f, "description", where),
         requirements=str_tuple(f, "requirements", where), references=str_tuple(f, "references", where),

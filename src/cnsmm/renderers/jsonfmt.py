@@ -23,6 +23,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "file": f.location.file,
         "line": f.location.line,
         "resource": f.location.resource,
+        "build": f.location.build,
         "category": f.category,
         "fix": f.fix,
         "requirements": list(f.requirements),

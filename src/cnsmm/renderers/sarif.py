@@ -76,6 +76,9 @@ class SarifRenderer(Renderer):
                 location["physicalLocation"]["region"] = {"startLine": f.location.line}
             if f.location.resource:
                 location["logicalLocations"] = [{"fullyQualifiedName": f.location.resource, "kind": "resource"}]
+            if f.location.build:
+                location.setdefault("logicalLocations", []).append(
+                    {"fullyQualifiedName": f.location.build, "kind": "module"})
             result: dict[str, Any] = {
                 "ruleId": f.rule,
                 "level": LEVEL[f.severity],

@@ -133,6 +133,8 @@ class TextRenderer(Renderer):
                 sev = f.severity
                 resource = f.location.resource if report.group_by is not GroupBy.RESOURCE else None
                 message = (f"{_safe(resource)}: " if resource else "") + _safe(f.message)
+                if f.location.build:
+                    message += f" [dim](built by {_safe(f.location.build)})[/dim]"
                 lead = [f"  [{STYLE[sev]}]{sev.value.upper():8}[/]"] + ([] if by_rule else [_safe(f.rule)])
                 grid.add_row(*lead, _safe(_where(f, report.group_by)), message)
                 if f.fix:

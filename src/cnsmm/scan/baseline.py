@@ -31,14 +31,16 @@ def baseline_key(f: Finding) -> str:
 
 def _entry_key(e: dict[str, Any]) -> str:
     message = _WRITTEN_LINE.sub("line 0", str(e.get("message") or ""))
-    return digest(identity_parts(str(e["rule"]), e.get("file"), e.get("resource"), e.get("image"), message))
+    return digest(identity_parts(str(e["rule"]), e.get("file"), e.get("resource"), e.get("image"), message,
+                                 e.get("build")))
 
 
 def write_baseline(findings: list[Finding]) -> str:
     """The baseline file content for ``findings``."""
     entries = [
         {"rule": f.rule, "file": f.location.file, "resource": f.location.resource,
-         "message": _LINE.sub("line N", f.message), **({"image": f.location.image} if f.location.image else {})}
+         "message": _LINE.sub("line N", f.message), **({"image": f.location.image} if f.location.image else {}),
+         **({"build": f.location.build} if f.location.build else {})}
         for f in sorted(findings, key=Finding.sort_key)
     ]
     return json.dumps({"schema": SCHEMA, "version": 1, "findings": entries}, indent=2, ensure_ascii=False) + "\n"

@@ -122,11 +122,13 @@ class RuleEngine:
         return hits
 
     def emit(self, rule: Rule, message: str, file: str, line: int | None, obj: Any,
-             failing: Iterable[str], expected: Callable[[str, Any], str | None] | None = None) -> bool:
+             failing: Iterable[str], expected: Callable[[str, Any], str | None] | None = None,
+             build: str | None = None) -> bool:
         """Turn one hit into a finding unless suppressed; mark ``failing`` subjects. Returns
         False when the hit was suppressed. ``expected(rule_id, obj)`` says why the finding is
-        an expected exception (it is still reported)."""
-        finding = self.suppressor.finding(rule, message, file, line, obj)
+        an expected exception (it is still reported). ``build`` names the Kustomize root or Helm
+        chart a rendered object came from."""
+        finding = self.suppressor.finding(rule, message, file, line, obj, build=build)
         if finding is None:
             self.out.suppressed += 1
             return False

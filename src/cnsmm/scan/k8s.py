@@ -39,6 +39,9 @@ class K8sSet:
         self.releases: list[Any] = []
         """Components a helmfile of the set installs (for the capability detectors)."""
         self._exceptions: Any = None
+        self._origins: dict[int, RenderedObject] = {}
+        """Rendered objects with a field-level origin, by ``id`` of their object."""
+        self._set_origin: RenderedObject | None = None
 
     def add_file(self, file: str, text: str) -> None:
         """Parse one manifest file and keep its objects."""
@@ -61,6 +64,11 @@ class K8sSet:
         for item in rendered:
             objects, skipped = objects_from_documents([item.document], item.file)
             for obj in objects:
+                if item.locate is not None:
+                    # lines stay those of the rendered document; _emit maps them to the source
+                    self._origins[id(obj)] = item
+                    self._set_origin = self._set_origin or item
+                    continue
                 if item.line is not None:
                     obj.line = item.line
                 if not item.exact_lines:
@@ -138,7 +146,11 @@ class K8sSet:
             else:
                 line, file = hit.line, hit.file or ""
             failing = [subject, *(self._subject(other) for other in hit.related)]
-            self.engine.emit(rule, hit.message, file, line, target, failing, self._exceptions.reason)
+            origin = self._origins.get(id(target)) if target is not None else self._set_origin
+            if origin is not None and origin.locate is not None:
+                file, line = origin.locate(line if target is not None else None)
+            build = origin.build if origin is not None else None
+            self.engine.emit(rule, hit.message, file, line, target, failing, self._exceptions.reason, build=build)
 
 
 def detect_capabilities(objects: list[K8sObject], releases: list[Any]) -> list[Any]:

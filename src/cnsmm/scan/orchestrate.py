@@ -16,6 +16,7 @@ from cnsmm.rules.base import Rule, RuleContext
 from cnsmm.scan.engine import RuleEngine
 from cnsmm.scan.files import check_file, file_analyzers
 from cnsmm.scan.k8s import K8sSet, detect_capabilities
+from cnsmm.scan.rendered import render_sets
 from cnsmm.scan.result import Progress, ScanResult, SetOutput, merge
 from cnsmm.scan.sets import SetInput, plan_sets
 from cnsmm.scan.suppress import Suppressor
@@ -40,7 +41,11 @@ def scan_paths(
     """Scan files and folders (``-`` reads ``stdin``) and return the result."""
     config = config or Config()
     sets, errors = plan_sets(paths, config.exclude, file_analyzers())
-    return scan_sets(sets, config, progress=progress, stdin=stdin, errors=errors)
+    sets, rendering = render_sets(sets, config)
+    result = scan_sets(sets, config, progress=progress, stdin=stdin, errors=[*errors, *rendering.errors])
+    result.warnings.extend(rendering.warnings)
+    result.skipped[:0] = rendering.skipped
+    return result
 
 
 def scan_sets(

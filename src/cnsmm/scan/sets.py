@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from cnsmm.sources.discover import InputFile, discover
@@ -31,6 +31,11 @@ class RenderedObject:
     exact_lines: bool = False
     """True when the lines inside ``document`` are lines of ``file``; otherwise every finding
     on the object is reported at ``line``."""
+    locate: Callable[[int | None], tuple[str, int | None]] | None = None
+    """Field-level origin: a line of ``document`` -> the source file and line of the field there
+    (see :mod:`cnsmm.render`); used instead of ``file`` and ``line`` when given. Must pickle."""
+    build: str | None = None
+    """The build the object came from (``kustomize:ROOT``, ``helm:CHART``), put on its findings."""
 
 
 @dataclass

@@ -43,7 +43,8 @@ class Suppressor:
                 )
 
     def finding(
-        self, rule: Rule, message: str, file: str, line: int | None, obj: Any, resource: str | None = None
+        self, rule: Rule, message: str, file: str, line: int | None, obj: Any, resource: str | None = None,
+        build: str | None = None,
     ) -> Finding | None:
         """The finding for a hit, or None when it is suppressed."""
         meta = rule.meta
@@ -62,7 +63,7 @@ class Suppressor:
             severity=self.config.severity.get(meta.id, meta.severity),
             title=meta.title,
             message=message,
-            location=Location(file=file, line=line, resource=resource),
+            location=Location(file=file, line=line, resource=resource, build=build),
             category=meta.category,
             fix=meta.fix,
             requirements=meta.requirements,

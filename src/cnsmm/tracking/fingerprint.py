@@ -76,7 +76,7 @@ def fingerprint(finding: Finding, scope: str) -> Fingerprint:
     if finding.category == "runtime":
         parts = ("runtime", rule, (loc.resource or "").strip(), normalise_image(loc.image))
         return Fingerprint("runtime", _digest(parts), None)
-    parts = identity_parts(finding.rule, loc.file, loc.resource, loc.image, finding.message)
+    parts = identity_parts(finding.rule, loc.file, loc.resource, loc.image, finding.message, loc.build)
     return Fingerprint("config", _digest(parts), None)
 
 

@@ -1,0 +1,55 @@
+"""Rendered sets: Kustomize roots and Helm charts built before the scan (see :mod:`cnsmm.render`).
+
+:func:`render_sets` takes the planned sets, builds what the tree deploys, and returns the sets
+to scan: the files a successful build consumed, patches, generator inputs and chart files are
+taken out of their folder's set, and each build becomes a set of its own whose objects carry
+a field-level origin (source file and line) and the build's name.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from cnsmm.config import Config
+from cnsmm.scan.sets import RenderedObject, SetInput
+from cnsmm.sources.interface import InputError
+from cnsmm.sources.yamlload import load_yaml
+
+
+@dataclass
+class RenderReport:
+    """What rendering adds to the scan result besides sets."""
+
+    errors: list[InputError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+
+def render_sets(sets: list[SetInput], config: Config) -> tuple[list[SetInput], RenderReport]:
+    """The sets to scan once the tree's Kustomize roots and Helm charts are built."""
+    from cnsmm.render.session import prepare
+
+    report = RenderReport()
+    files = [f.path for s in sets for f in s.files]
+    if not any(os.path.basename(p).startswith(("kustomization.", "Chart.")) or os.path.basename(p) == "Kustomization"
+               for p in files):
+        return sets, report
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    prepared = prepare(files, config.render, config.workers or min(cores, 4))
+    report.errors.extend(prepared.errors)
+    report.warnings.extend(prepared.warnings)
+    report.skipped.extend(prepared.skipped)
+    out: list[SetInput] = []
+    for s in sets:
+        kept = [f for f in s.files if f.path not in prepared.drop]
+        if kept or s.rendered or s.errors:
+            out.append(SetInput(s.name, kept, s.rendered, s.errors, s.skipped))
+    for rendered in prepared.rendered:
+        docs, problems = load_yaml(rendered.text)
+        build = f"{rendered.build.tool}:{rendered.build.label}"
+        objects = [RenderedObject(doc, rendered.name, None, True, rendered.locator(), build) for doc in docs]
+        errors = [InputError(rendered.build.file, None, f"{build}: rendered output line {p.line}: {p.message}",
+                             p.kind) for p in problems]
+        out.append(SetInput(rendered.name, rendered=objects, errors=errors))
+    return out, report

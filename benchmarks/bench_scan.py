@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.folder
     cnsmm_cmd = [args.cnsmm, "scan", folder, "--format", "json", "--output", "/dev/null", "--fail-on", "never",
-                 "--no-progress"]
+                 "--no-progress", "--no-render"]
     checkov_cmd = [args.checkov, "-d", folder, "--framework", "kubernetes", "--skip-download", "--quiet",
                    "-o", "json", "--soft-fail"]
     print(f"folder: {folder}")

@@ -162,3 +162,31 @@ def test_one_base_in_two_overlays_is_two_findings_with_stable_identities(base_ov
     moved = [f for f in again.findings if f.rule == "K8S-076"]
     assert {f.location.line for f in moved} == {15}
     assert {finding_id(f) for f in moved} == {finding_id(f) for f in digest}
+
+
+@pytest.mark.corpus
+def test_corpus_kustomize_with_components_patches_are_never_objects() -> None:
+    from tests.conftest import CORPUS
+
+    tree = CORPUS / "GoogleCloudPlatform__microservices-demo" / "kustomize"
+    if not tree.is_dir():
+        pytest.skip("../shared/corpus is absent")
+    from cnsmm.render.plan import make_plan
+    from cnsmm.render.session import read_file
+
+    files = [str(p) for p in tree.rglob("*") if p.is_file()]
+    plan = make_plan(files, read_file)
+    patches = {p for p, why in plan.not_objects.items() if "patch" in why}
+    assert [b.root for b in plan.builds] == [str(tree)]
+    assert patches  # a component's patch file (the other components patch inline)
+    result = scan_paths([str(tree)], _config())
+    assert result.complete
+    # no finding treats a component's patch as an object
+    assert not {f.location.file for f in result.findings} & patches
+    # the root's objects are checked as built, from the base; the components the root does not
+    # use are not deployed, and their resource files are checked as they are
+    built = [f for f in result.findings if f.location.build]
+    assert built and {f.location.build for f in built} == {f"kustomize:{tree}"}
+    assert all((f.location.file or "").startswith(str(tree / "base")) for f in built)
+    assert all((f.location.file or "").startswith(str(tree / "components")) for f in result.findings
+               if not f.location.build)

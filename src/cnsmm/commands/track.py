@@ -19,7 +19,7 @@ from cnsmm.tracking.importer import ImportSummary, check_scope
 from cnsmm.tracking.listing import SORT_KEYS, CursorError, FindingFilter
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.owners import load_owner_file
-from cnsmm.tracking.projects import project_settings, update_settings
+from cnsmm.tracking.projects import check_project_name, project_settings, update_settings
 from cnsmm.tracking.queries import FindingView, findings_page, get_finding, list_findings
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.store import ENV_DB, Store, open_store
@@ -138,6 +138,7 @@ def import_cmd(
     per run.
     With --upload URL the reports go to a cnsmm service, which runs the same import.
     """
+    check_project_name(project)
     if scope is not None:
         scope = check_scope(scope)
     if upload_url:

@@ -136,7 +136,7 @@ class HtmlRenderer(Renderer):
             parts += [f"<li>{escape(e.display())}</li>" for e in r.errors]
             parts.append("</ul>")
         if r.warnings:
-            parts.append("<h2>Suppression warnings</h2><ul>")
+            parts.append("<h2>Warnings (suppressions, rendering)</h2><ul>")
             parts += [f"<li>{escape(w)}</li>" for w in r.warnings]
             parts.append("</ul>")
         parts.append(f"<script>{_SCRIPT}</script></body></html>")

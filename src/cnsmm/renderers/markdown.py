@@ -58,6 +58,6 @@ class MarkdownRenderer(Renderer):
             lines += ["", "### Inputs that could not be read", ""]
             lines += [f"- {md_escape(e.display())}" for e in r.errors[:MAX_ROWS]]
         if r.warnings:
-            lines += ["", "### Suppression warnings", ""]
+            lines += ["", "### Warnings (suppressions, rendering)", ""]
             lines += [f"- {md_escape(w)}" for w in r.warnings[:MAX_ROWS]]
         return "\n".join(lines) + "\n"

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -51,6 +53,63 @@ def _where(f: Finding, group_by: GroupBy) -> str:
     if group_by is GroupBy.FILE:
         return f"line {loc.line}" if loc.line else "-"
     return loc.display()
+
+
+class _Painter:
+    """ANSI styles when colour is on, plain text otherwise."""
+
+    _SGR: ClassVar[dict[Severity, str]] = {
+        Severity.CRITICAL: "1;37;41",
+        Severity.HIGH: "1;31",
+        Severity.MEDIUM: "33",
+        Severity.LOW: "36",
+        Severity.INFO: "2",
+    }
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def _sgr(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def severity(self, sev: Severity, text: str) -> str:
+        return self._sgr(self._SGR[sev], text)
+
+    def bold(self, text: str) -> str:
+        return self._sgr("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._sgr("2", text)
+
+
+def _hang(lead: str, indent: int, text: str, width: int | None, plain_len: int | None = None) -> list[str]:
+    """``lead`` then ``text`` wrapped between words at ``width`` columns, continuation lines
+    indented by ``indent``; a word longer than the room is kept whole on its own line. Without a
+    width, one line. ``text`` may carry ANSI styles around it (``plain_len`` is then its length)."""
+    if width is None or indent + (plain_len if plain_len is not None else cell_len(text)) <= width:
+        return [lead + text]
+    if width - indent < 30:  # too little room beside the columns: the text goes below them
+        return [lead.rstrip(), *_hang(" " * 6, 6, text, width, plain_len)]
+    prefix, suffix = "", ""
+    if text.startswith("\x1b["):
+        cut = text.index("m") + 1
+        prefix, text = text[:cut], text[cut:]
+        if text.endswith("\x1b[0m"):
+            text, suffix = text[: -len("\x1b[0m")], "\x1b[0m"
+    room = width - indent
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0
+    for word in text.split(" "):
+        size = cell_len(word)
+        if current and used + 1 + size > room:
+            lines.append(" ".join(current))
+            current, used = [word], size
+        else:
+            used += size + (1 if current else 0)
+            current.append(word)
+    lines.append(" ".join(current))
+    return [lead + prefix + lines[0] + suffix] + [" " * indent + prefix + line + suffix for line in lines[1:]]
 
 
 class TextRenderer(Renderer):
@@ -108,39 +167,42 @@ class TextRenderer(Renderer):
         console.print()
 
     def _findings(self, console: Console, report: ScanReport) -> None:
+        # Plain string building (not Rich tables): thousands of findings render in well under a second.
         findings = shown(report)
         groups: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
             groups[_group_key(f, report.group_by)].append(f)
+        paint = _Painter(report.color)
+        by_rule = report.group_by is GroupBy.RULE
+        out: list[str] = []
         # Groups with the most severe findings first, then by name; findings keep severity order.
-        order = sorted(groups, key=lambda k: (-groups[k][0].severity.rank, k))
-        for key in order:
+        for key in sorted(groups, key=lambda k: (-groups[k][0].severity.rank, k)):
             members = groups[key]
-            if report.group_by is GroupBy.RULE:
-                head = members[0]
-                header = f"[bold]{_safe(key)}[/bold] {_safe(head.title)} ({len(members)})"
-            else:
-                header = f"[bold]{_safe(key)}[/bold] ({len(members)})"
-            console.print(header)
-            by_rule = report.group_by is GroupBy.RULE
-            grid = Table.grid(padding=(0, 1))
-            grid.add_column(no_wrap=True)
-            if not by_rule:
-                grid.add_column(no_wrap=True)
-            grid.add_column(overflow="fold", max_width=60)
-            grid.add_column(overflow="fold")
+            title = f" {printable(members[0].title)}" if by_rule else ""
+            out.append(f"{paint.bold(printable(key))}{title} ({len(members)})")
+            rule_w = 0 if by_rule else max(cell_len(printable(f.rule)) for f in members)
+            where_w = min(max(cell_len(printable(_where(f, report.group_by))) for f in members), 60)
             for f in members:
                 sev = f.severity
+                where = printable(_where(f, report.group_by))
+                lead = "  " + paint.severity(sev, f"{sev.value.upper():8}") + " "
+                lead_w = 2 + 8 + 1
+                if not by_rule:
+                    rule = printable(f.rule)
+                    lead += rule + " " * (rule_w - cell_len(rule) + 1)
+                    lead_w += rule_w + 1
+                lead += where + " " * max(where_w - cell_len(where), 0) + " "
+                lead_w = lead_w + max(where_w, cell_len(where)) + 1
                 resource = f.location.resource if report.group_by is not GroupBy.RESOURCE else None
-                message = (f"{_safe(resource)}: " if resource else "") + _safe(f.message)
+                message = (f"{printable(resource)}: " if resource else "") + printable(f.message)
                 if f.location.build:
-                    message += f" [dim](built by {_safe(f.location.build)})[/dim]"
-                lead = [f"  [{STYLE[sev]}]{sev.value.upper():8}[/]"] + ([] if by_rule else [_safe(f.rule)])
-                grid.add_row(*lead, _safe(_where(f, report.group_by)), message)
+                    message += f" (built by {printable(f.location.build)})"
+                out += _hang(lead, lead_w, message, report.width)
                 if f.fix:
-                    grid.add_row(*([""] * len(lead)), "", f"[dim]fix: {_safe(f.fix)}[/dim]")
-            console.print(grid)
-            console.print()
+                    out += _hang(" " * lead_w, lead_w, paint.dim("fix: " + printable(f.fix)), report.width,
+                                 plain_len=cell_len("fix: " + printable(f.fix)))
+            out.append("")
+        console.file.write("".join(line + "\n" for line in out))
 
     def _problems(self, console: Console, report: ScanReport) -> None:
         r = report.result
@@ -150,7 +212,7 @@ class TextRenderer(Renderer):
                 console.print(f"  {_safe(e.display())}")
             console.print()
         if r.warnings and not report.quiet:
-            console.print("[bold yellow]Suppression warnings:[/bold yellow]")
+            console.print("[bold yellow]Warnings (suppressions, rendering):[/bold yellow]")
             for w in r.warnings:
                 console.print(f"  {_safe(w)}")
             console.print()

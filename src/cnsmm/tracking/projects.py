@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cnsmm.errors import Error
+from cnsmm.errors import ConfigError, Error
 from cnsmm.tracking.models import Project
 from cnsmm.tracking.store import Store, lock_project, utcnow
+
+PROJECT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+"""Project names: 1-100 letters, digits, ``.``, ``_`` and ``-``, starting with a letter or digit
+(the same for the CLI and the service)."""
+
+
+def check_project_name(name: str) -> str:
+    """``name``, or :class:`ConfigError` when it is not a valid project name."""
+    if not re.match(PROJECT_NAME, name):
+        raise ConfigError(
+            f"--project {name[:60]!r}: not a valid project name (expected 1-100 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit)",
+            hint="The service accepts the same names; e.g. --project shop-web",
+        )
+    return name
 
 
 class ProjectNotFoundError(Error):

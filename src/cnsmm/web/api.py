@@ -24,6 +24,7 @@ from cnsmm.accounts.service import (
     set_membership,
 )
 from cnsmm.errors import Error
+from cnsmm.tracking import projects
 from cnsmm.tracking.importer import check_scope
 from cnsmm.tracking.store import Store
 from cnsmm.tracking.workflow import API_NAMES, Status, add_comment, assign, change_many, change_status
@@ -62,7 +63,7 @@ Security = Annotated[Principal, Depends(need(Role.SECURITY))]
 Owner = Annotated[Principal, Depends(need(Role.OWNER))]
 Admin = Annotated[Principal, Depends(need_admin)]
 MAX_UPLOAD = 2 * 1024**3
-PROJECT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+PROJECT_NAME = projects.PROJECT_NAME
 MAX_ID = queries.MAX_ID
 
 
@@ -126,7 +127,7 @@ class TokenIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    days: int | None = Field(default=90, ge=1, le=3650)
+    days: int = Field(default=90, ge=1, le=3650, description="Days until the token expires (every token expires).")
 
 
 class AttestationsIn(BaseModel):

@@ -27,6 +27,7 @@ Unknown keys and unknown rule ids are errors, never silently ignored.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -115,16 +116,19 @@ def _render_settings(data: Any, source: str) -> RenderSettings:
     values = data.get("helm_values") or []
     if not isinstance(values, list):
         raise ConfigError(f"{source}: render.helm_values must be a list of files")
+    def path(key: str) -> str | None:
+        return os.path.expanduser(str(data[key])) if data.get(key) else None
+
     return RenderSettings(
         enabled=bool(data.get("enabled", True)),
-        kustomize=str(data["kustomize"]) if data.get("kustomize") else None,
-        helm=str(data["helm"]) if data.get("helm") else None,
+        kustomize=path("kustomize"),
+        helm=path("helm"),
         timeout=timeout,
         helm_release=str(data.get("helm_release") or "release"),
         helm_namespace=str(data.get("helm_namespace") or "default"),
-        helm_values=tuple(str(v) for v in values),
+        helm_values=tuple(os.path.expanduser(str(v)) for v in values),
         helm_ci_values=bool(data.get("helm_ci_values", False)),
-        cache_dir=str(data["cache_dir"]) if data.get("cache_dir") is not None else None,
+        cache_dir=os.path.expanduser(str(data["cache_dir"])) if data.get("cache_dir") is not None else None,
     )
 
 

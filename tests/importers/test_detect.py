@@ -20,7 +20,10 @@ HOSTILE = ('<script>alert("x")</script> **bold** [link](javascript:alert(1)) '
            '=HYPERLINK("http://evil.example","click") | pipe |')
 # Samples whose content alone cannot tell the tool (an empty array, an empty file).
 AMBIGUOUS = {"gitleaks-json/empty.json", "falco-json/empty.jsonl", "hadolint-json/empty.json",
-             "kube-score-json/empty.json", "tfsec-json/empty.json", "trufflehog-json/empty.jsonl"}
+             "kube-score-json/empty.json", "tfsec-json/empty.json", "trufflehog-json/empty.jsonl",
+             # an empty `kubectl get ... -o yaml` List does not name the kind it lists
+             *(f"trivy-operator-{k}/empty.yaml" for k in ("vulnerability", "config-audit", "exposed-secret",
+                                                           "rbac-assessment", "cluster-compliance"))}
 
 SAMPLE_FILES = sorted(p for d in SAMPLES.iterdir() if d.is_dir() and d.name in FORMATS for p in d.iterdir())
 

@@ -28,15 +28,18 @@ def load(stream: IO[bytes], source: str) -> Any:
 
 
 def report(fmt: str, tool: str, version: str | None, scope: str, kind: str, source: str,
-           sections: Iterable[tuple[str, str | None, Iterable[Any], Build]], **extra: Any) -> ImportedReport:
+           sections: Iterable[tuple[str, str | None, Iterable[Any], Build]], errors: ItemErrors | None = None,
+           **extra: Any) -> ImportedReport:
     """An :class:`ImportedReport` whose findings are ``build(item, at)`` over each section's
     items (label, JSON key of the array, items, build); bad items go to ``errors``."""
-    errors = ItemErrors()
+    errors = errors if errors is not None else ItemErrors()
     parts = list(sections)
 
     def findings() -> Iterator[Finding]:
         for label, key, items, build in parts:
             yield from each(errors, source, label, key, items, build)
+
+    assert errors is not None
 
     return ImportedReport(format=fmt, tool=tool, tool_version=version, scope=scope,
                           findings=guarded(source, findings()), kind=kind, errors=errors, **extra)

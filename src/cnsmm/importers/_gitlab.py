@@ -1,0 +1,104 @@
+"""GitLab security report JSON (``gl-sast-report.json``, ``gl-dependency-scanning-report.json``,
+``gl-container-scanning-report.json``, ``gl-secret-detection-report.json``, ``gl-dast-report.json``).
+
+All five share the schema's ``vulnerabilities`` and ``scan``; they differ in ``scan.type`` and
+in the shape of ``location``.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from cnsmm.findings import Finding, Location, Severity
+from cnsmm.importers._common import (
+    At,
+    as_dict,
+    cwe_ids,
+    fail,
+    file_name,
+    get_dict,
+    get_int,
+    get_list,
+    get_str,
+    parse_time,
+    req_str,
+    severity_from_label,
+    slug,
+    unique,
+)
+from cnsmm.importers._simple import LEVELS, load, report
+from cnsmm.importers.interface import ImportedReport
+
+VERSIONS = "GitLab security report schemas 14.x and 15.x (samples follow 15.0.7)"
+KINDS = {"sast": ("sast", "sast"), "dependency_scanning": ("sca", "vulnerability"),
+         "container_scanning": ("image-scan", "vulnerability"), "secret_detection": ("secret-scan", "secret"),
+         "dast": ("dast", "dast")}
+
+
+def sniffer(scan_type: str) -> Any:
+    """A ``sniff`` for the reports of one ``scan.type``."""
+    marker = f'"type":"{scan_type}"'.encode()
+
+    def sniff(head: bytes) -> bool:
+        compact = head.replace(b" ", b"").replace(b"\n", b"")
+        return b'"vulnerabilities"' in head and b'"scan"' in head and marker in compact and b'"scanner"' in head
+
+    sniff.__doc__ = f"GitLab security report: ``vulnerabilities`` and a ``scan`` of type ``{scan_type}``."
+    return sniff
+
+
+def parse(stream: IO[bytes], source: str, fmt: str, scan_type: str) -> ImportedReport:
+    """Parse a GitLab security report of ``scan_type``."""
+    doc = as_dict(load(stream, source), source, "the report")
+    scan = get_dict(doc, "scan", source)
+    got = get_str(scan, "type", source)
+    if got != scan_type:
+        raise fail(source, f"scan.type is {got!r}, expected {scan_type!r}",
+                   hint=f"Import it as gitlab-{(got or '?').replace('_', '-')}-json, or let cnsmm detect the format")
+    if "vulnerabilities" not in doc:
+        raise fail(source, "missing vulnerabilities (every GitLab security report has that array)")
+    scanner = get_dict(scan, "scanner", source)
+    tool = slug(get_str(scanner, "id", source) or get_str(scanner, "name", source) or "gitlab")
+    kind, category = KINDS[scan_type]
+
+    def build(raw: Any, at: At) -> Finding:
+        return _vulnerability(as_dict(raw, at, "vulnerability"), at, tool, get_str(scanner, "version", at), category)
+
+    return report(fmt, tool, get_str(scanner, "version", source), f"gitlab-{scan_type}:{file_name(source)}", kind,
+                  source, [("vulnerability", "vulnerabilities", get_list(doc, "vulnerabilities", source), build)],
+                  generated_at=parse_time(scan.get("end_time")))
+
+
+def _vulnerability(v: dict[str, Any], at: At, tool: str, version: str | None, category: str) -> Finding:
+    ids = [as_dict(i, At(at, "identifier", n, "identifiers"), "identifier")
+           for n, i in enumerate(get_list(v, "identifiers", at), 1)]
+    values = [get_str(i, "value", at) or get_str(i, "name", at) or "" for i in ids]
+    cve = next((x for x in values if x.upper().startswith("CVE-")), None)
+    rid = cve or (values[0] if values and values[0] else None) or req_str(v, "id", at)
+    name = get_str(v, "name", at) or get_str(v, "message", at) or rid
+    label = get_str(v, "severity", at)
+    loc = get_dict(v, "location", at)
+    dep = get_dict(loc, "dependency", at)
+    pkg = get_str(get_dict(dep, "package", at), "name", at)
+    installed = get_str(dep, "version", at)
+    image = get_str(loc, "image", at)
+    url = None
+    if category == "dast":
+        host = get_str(loc, "hostname", at) or ""
+        url = host + (get_str(loc, "path", at) or "")
+    message = get_str(v, "message", at) or name
+    if pkg:
+        message = f"{pkg} {installed or ''} is affected by {rid}".replace("  ", " ")
+    if category == "secret":
+        message = f"{name} in {get_str(loc, 'file', at)}; value redacted"
+    return Finding(
+        rule=rid, severity=severity_from_label(label, LEVELS, Severity.MEDIUM), tool_severity=label, title=name,
+        message=message, description=None if category == "secret" else get_str(v, "description", at),
+        fix=get_str(v, "solution", at),
+        location=Location(file=get_str(loc, "file", at), line=get_int(loc, "start_line", at), image=image, url=url,
+                          parameter=get_str(loc, "param", at)),
+        tool=tool, tool_version=version, category=category,
+        aliases=tuple(x for x in unique(values) if x != rid), component=pkg, installed_version=installed,
+        cwe=cwe_ids([x for x, i in zip(values, ids, strict=True) if str(i.get("type", "")).lower() == "cwe"]),
+        references=unique([get_str(r, "url", at) or "" for r in get_list(v, "links", at) if isinstance(r, dict)]),
+    )

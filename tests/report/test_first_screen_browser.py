@@ -14,7 +14,8 @@ from tests.conftest import require_service
 
 from cnsmm.assess import AssessOptions, Target, assess
 from cnsmm.assess.gather import gather
-from cnsmm.model import default_paths, load_model
+from cnsmm.assess.paths import default_paths
+from cnsmm.model import load_model
 from cnsmm.report import render_assessment
 from cnsmm.report import verdict as vd
 

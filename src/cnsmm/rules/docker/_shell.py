@@ -8,10 +8,11 @@ scripts are split as well.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from cnsmm.sources import shellwords
 
 _SEPARATORS = frozenset({";", "&&", "||", "&", "(", ")", ";;", "{", "}", "\n"})
 _PIPES = frozenset({"|", "|&"})
@@ -20,6 +21,8 @@ _WRAPPERS = frozenset({"time", "nohup", "exec", "command", "builtin", "then", "d
                        "while", "until", "!"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
 """Programs that run a script given on standard input or with ``-c``."""
+MAX_PIPED_FROM = 64
+"""Most upstream programs remembered for one command of a pipeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,8 @@ class Command:
     sudo: bool = False
     """Run through ``sudo`` or ``doas``."""
     piped_from: tuple[str, ...] = ()
-    """Names of the programs piping into this one, in order."""
+    """Names of the programs piping into this one, in order (the nearest
+    :data:`MAX_PIPED_FROM` of a longer pipeline, so that the work stays linear in its length)."""
 
     def has(self, *options: str) -> bool:
         """True when one of ``options`` is among the args (``-y`` also matches ``-qy``)."""
@@ -52,36 +56,35 @@ class Command:
 
 
 def _tokens(line: str) -> list[str]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
     try:
-        return list(lexer)
+        return shellwords.split(line, punctuation=";&|()<>")
     except ValueError:
         return line.replace(";", " ; ").replace("|", " | ").split()
 
 
 def _unwrap(words: list[str]) -> tuple[list[str], bool]:
     sudo = False
-    while words:
-        head = words[0].rsplit("/", 1)[-1]
-        if "=" in words[0] and not words[0].startswith(("=", "-")) and words[0].split("=")[0].isidentifier():
-            words = words[1:]
+    i, n = 0, len(words)
+    while i < n:
+        word = words[i]
+        head = word.rsplit("/", 1)[-1]
+        if "=" in word and not word.startswith(("=", "-")) and word.split("=", 1)[0].isidentifier():
+            i += 1
         elif head in ("sudo", "doas"):
             sudo = True
-            words = words[1:]
-            while words and words[0].startswith("-"):
-                takes_value = words[0] in ("-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t")
-                words = words[2:] if takes_value else words[1:]
+            i += 1
+            while i < n and words[i].startswith("-"):
+                takes_value = words[i] in ("-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t")
+                i += 2 if takes_value else 1
         elif head == "env":
-            words = words[1:]
-            while words and words[0].startswith("-"):
-                words = words[1:]
+            i += 1
+            while i < n and words[i].startswith("-"):
+                i += 1
         elif head in _WRAPPERS:
-            words = words[1:]
+            i += 1
         else:
             break
-    return words, sudo
+    return words[i:], sudo
 
 
 def _logical_lines(script: str) -> Iterator[str]:
@@ -127,7 +130,7 @@ def split_script(script: str) -> tuple[Command, ...]:
                         index = command.args.index("-c")
                         if index + 1 < len(command.args):
                             result.extend(split_script(command.args[index + 1]))
-                    upstream = [*upstream, name] if token in _PIPES else []
+                    upstream = [*upstream[-(MAX_PIPED_FROM - 1):], name] if token in _PIPES else []
                 elif token not in _PIPES:
                     upstream = []
                 words = []

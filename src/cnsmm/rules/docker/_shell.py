@@ -2,8 +2,9 @@
 
 Not a shell: enough structure for rules to ask "which programs run, with which words, and
 what pipes into what". Words keep their quotes removed; redirections are dropped;
-``sudo``/``env``/variable assignments in front of a program are unwrapped; ``sh -c '...'``
-scripts are split as well.
+``sudo``/``env``/variable assignments in front of a program are unwrapped (the assignments
+are kept in :attr:`Command.env`; a line of bare assignments is a command with an empty name);
+``sh -c '...'`` scripts are split as well.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class Command:
     """Run through ``sudo`` or ``doas``."""
     piped_from: tuple[str, ...] = ()
     """Names of the programs piping into this one, in order."""
+    env: tuple[tuple[str, str], ...] = ()
+    """Variable assignments in front of the program (``VAR=value cmd``, ``env VAR=value cmd``),
+    or the assignments of a line that runs no program (``VAR=value``)."""
 
     def has(self, *options: str) -> bool:
         """True when one of ``options`` is among the args (``-y`` also matches ``-qy``)."""
@@ -61,11 +65,19 @@ def _tokens(line: str) -> list[str]:
         return line.replace(";", " ; ").replace("|", " | ").split()
 
 
-def _unwrap(words: list[str]) -> tuple[list[str], bool]:
+def _assignment(word: str) -> tuple[str, str] | None:
+    name, eq, value = word.partition("=")
+    return (name, value) if eq and name.isidentifier() else None
+
+
+def _unwrap(words: list[str]) -> tuple[list[str], bool, tuple[tuple[str, str], ...]]:
     sudo = False
+    env: list[tuple[str, str]] = []
     while words:
         head = words[0].rsplit("/", 1)[-1]
-        if "=" in words[0] and not words[0].startswith(("=", "-")) and words[0].split("=")[0].isidentifier():
+        assignment = _assignment(words[0])
+        if assignment is not None:
+            env.append(assignment)
             words = words[1:]
         elif head in ("sudo", "doas"):
             sudo = True
@@ -81,7 +93,7 @@ def _unwrap(words: list[str]) -> tuple[list[str], bool]:
             words = words[1:]
         else:
             break
-    return words, sudo
+    return words, sudo, tuple(env)
 
 
 def _logical_lines(script: str) -> Iterator[str]:
@@ -114,10 +126,12 @@ def split_script(script: str) -> tuple[Command, ...]:
                 i += 2 if i + 1 < len(tokens) and tokens[i + 1] not in ("(",) else 1
                 continue
             if token in _SEPARATORS or token in _PIPES:
-                unwrapped, sudo = _unwrap(words)
+                unwrapped, sudo, env = _unwrap(words)
+                if not unwrapped and env:
+                    result.append(Command("", (), sudo, tuple(upstream), env))
                 if unwrapped:
                     name = unwrapped[0].rsplit("/", 1)[-1]
-                    command = Command(name, tuple(unwrapped[1:]), sudo, tuple(upstream))
+                    command = Command(name, tuple(unwrapped[1:]), sudo, tuple(upstream), env)
                     result.append(command)
                     if name in SHELLS and "-c" in command.args:
                         index = command.args.index("-c")

@@ -9,10 +9,11 @@ are kept in :attr:`Command.env`; a line of bare assignments is a command with an
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from cnsmm.sources import shellwords
 
 _SEPARATORS = frozenset({";", "&&", "||", "&", "(", ")", ";;", "{", "}", "\n"})
 _PIPES = frozenset({"|", "|&"})
@@ -21,6 +22,8 @@ _WRAPPERS = frozenset({"time", "nohup", "exec", "command", "builtin", "then", "d
                        "while", "until", "!"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
 """Programs that run a script given on standard input or with ``-c``."""
+MAX_PIPED_FROM = 64
+"""Most upstream programs remembered for one command of a pipeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +37,8 @@ class Command:
     sudo: bool = False
     """Run through ``sudo`` or ``doas``."""
     piped_from: tuple[str, ...] = ()
-    """Names of the programs piping into this one, in order."""
+    """Names of the programs piping into this one, in order (the nearest
+    :data:`MAX_PIPED_FROM` of a longer pipeline, so that the work stays linear in its length)."""
     env: tuple[tuple[str, str], ...] = ()
     """Variable assignments in front of the program (``VAR=value cmd``, ``env VAR=value cmd``),
     or the assignments of a line that runs no program (``VAR=value``)."""
@@ -56,44 +60,38 @@ class Command:
 
 
 def _tokens(line: str) -> list[str]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
     try:
-        return list(lexer)
+        return shellwords.split(line, punctuation=";&|()<>")
     except ValueError:
         return line.replace(";", " ; ").replace("|", " | ").split()
-
-
-def _assignment(word: str) -> tuple[str, str] | None:
-    name, eq, value = word.partition("=")
-    return (name, value) if eq and name.isidentifier() else None
 
 
 def _unwrap(words: list[str]) -> tuple[list[str], bool, tuple[tuple[str, str], ...]]:
     sudo = False
     env: list[tuple[str, str]] = []
-    while words:
-        head = words[0].rsplit("/", 1)[-1]
-        assignment = _assignment(words[0])
-        if assignment is not None:
-            env.append(assignment)
-            words = words[1:]
+    i, n = 0, len(words)
+    while i < n:
+        word = words[i]
+        head = word.rsplit("/", 1)[-1]
+        name, eq, value = word.partition("=")
+        if eq and name.isidentifier():
+            env.append((name, value))
+            i += 1
         elif head in ("sudo", "doas"):
             sudo = True
-            words = words[1:]
-            while words and words[0].startswith("-"):
-                takes_value = words[0] in ("-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t")
-                words = words[2:] if takes_value else words[1:]
+            i += 1
+            while i < n and words[i].startswith("-"):
+                takes_value = words[i] in ("-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t")
+                i += 2 if takes_value else 1
         elif head == "env":
-            words = words[1:]
-            while words and words[0].startswith("-"):
-                words = words[1:]
+            i += 1
+            while i < n and words[i].startswith("-"):
+                i += 1
         elif head in _WRAPPERS:
-            words = words[1:]
+            i += 1
         else:
             break
-    return words, sudo, tuple(env)
+    return words[i:], sudo, tuple(env)
 
 
 def _logical_lines(script: str) -> Iterator[str]:
@@ -141,7 +139,7 @@ def split_script(script: str) -> tuple[Command, ...]:
                         index = command.args.index("-c")
                         if index + 1 < len(command.args):
                             result.extend(split_script(command.args[index + 1]))
-                    upstream = [*upstream, name] if token in _PIPES else []
+                    upstream = [*upstream[-(MAX_PIPED_FROM - 1):], name] if token in _PIPES else []
                 elif token not in _PIPES:
                     upstream = []
                 words = []

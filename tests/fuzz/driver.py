@@ -29,7 +29,17 @@ def main() -> None:
     if name not in table:
         sys.exit(f"unknown target {name!r}; known: {', '.join(sorted(table))}")
     target = table[name]
-    atheris.Setup(sys.argv, target.run)
+    if target.structure:
+        from tests.fuzz.mutators import structured
+
+        def byte_mutation(data: bytes, max_size: int) -> bytes:
+            # looked up at each call: Setup() rebinds atheris.Mutate to the libFuzzer build
+            return bytes(atheris.Mutate(data, max_size))
+
+        mutator = structured(target.structure, byte_mutation, target.prefix)
+        atheris.Setup(sys.argv, target.run, custom_mutator=mutator)
+    else:
+        atheris.Setup(sys.argv, target.run)
     atheris.Fuzz()
 
 

@@ -43,6 +43,11 @@ class Target:
     """The seed corpus (test fixtures of this parser)."""
     max_len: int = 64 * 1024
     """Longest input the fuzzer generates (seeds may be longer)."""
+    structure: str | None = None
+    """``json`` or ``yaml``: half of the mutations change the parsed document's tree
+    (:mod:`tests.fuzz.mutators`), the others its bytes."""
+    prefix: int = 0
+    """Bytes before the document (a route selector) that the tree mutations keep."""
 
 
 def _files(*patterns: str) -> Iterator[Path]:
@@ -352,17 +357,21 @@ def _all() -> dict[str, Target]:
     from cnsmm.importers import FORMATS
 
     targets = [
-        Target("yaml", run_yaml, _read("tests/fixtures/rules/K8S-*/**/*.yaml", "examples/**/*.yaml",
+        Target("yaml", run_yaml, structure="yaml", seeds=_read("tests/fixtures/rules/K8S-*/**/*.yaml", "examples/**/*.yaml",
                                        "tests/capabilities/fixtures/**/*.yaml", "tests/fuzz/seeds/yaml/*")),
-        Target("k8s-manifest", run_k8s, _read("tests/fixtures/rules/K8S-*/fail/*.yaml", "examples/**/k8s/*.yaml")),
+        Target("k8s-manifest", run_k8s, structure="yaml", seeds=_read("tests/fixtures/rules/K8S-*/fail/*.yaml", "examples/**/k8s/*.yaml")),
         Target("dockerfile", run_dockerfile, _read("tests/fixtures/rules/DKR-*/**/*", "examples/**/*Dockerfile",
                                                    "tests/fuzz/seeds/dockerfile/*")),
-        *(Target(f"pipeline-{name}", _pipeline(path), _pipeline_seeds(path)) for name, path in _PIPELINE_PATHS.items()),
-        Target("attestations", run_attestations, _read("examples/orgs/*/attestations.yaml",
+        *(Target(f"pipeline-{name}", _pipeline(path), _pipeline_seeds(path),
+                 structure=None if name == "jenkins" else "json" if name == "renovate" else "yaml")
+          for name, path in _PIPELINE_PATHS.items()),
+        Target("attestations", run_attestations, structure="yaml", seeds=_read("examples/orgs/*/attestations.yaml",
                                                        "tests/fuzz/seeds/attestations/*")),
-        *(Target(f"import-{fmt}", _importer(fmt), _importer_seeds(fmt)) for fmt in FORMATS),
-        Target("import-detect", _importer(None), _importer_seeds(None)),
-        Target("web-api", run_web_api, _web_seeds("web-api", len(_API_ROUTES)), max_len=8192),
+        *(Target(f"import-{fmt}", _importer(fmt), _importer_seeds(fmt),
+                 structure=None if fmt.endswith("-xml") or fmt == "falco-json" else "json") for fmt in FORMATS),
+        Target("import-detect", _importer(None), _importer_seeds(None), structure="json"),
+        Target("web-api", run_web_api, _web_seeds("web-api", len(_API_ROUTES)), max_len=8192, structure="json",
+               prefix=1),
         Target("web-forms", run_web_forms, _web_seeds("web-forms", len(_FORM_ROUTES)), max_len=8192),
     ]
     return {t.name: t for t in targets}

@@ -77,3 +77,19 @@ def test_runner_fuzzes_a_target(tmp_path: Path) -> None:
     assert outcome["target"] == "pipeline-renovate"
     assert outcome["executions"] >= 300
     assert outcome["failures"] == []
+
+
+def test_structured_mutation_changes_the_tree_and_keeps_the_syntax() -> None:
+    from .mutators import structured
+
+    def fallback(data: bytes, max_size: int) -> bytes:
+        return b"BYTES"
+
+    seed = b'{"Results": [{"Target": "app", "Vulnerabilities": [{"VulnerabilityID": "CVE-1", "Severity": "HIGH"}]}]}'
+    mutate = structured("json", fallback)
+    outputs = [mutate(seed, 1 << 16, i) for i in range(200)]
+    trees = [json.loads(o) for o in outputs if o != b"BYTES"]
+    assert 50 < len(trees) < 150  # about half structured, half byte mutations
+    assert sum(t != json.loads(seed) for t in trees) > 0.8 * len(trees)
+    web = structured("json", fallback, prefix=1)
+    assert all(o[:1] == b"\x05" or o == b"BYTES" for o in (web(b"\x05" + seed, 1 << 16, i) for i in range(5)))

@@ -6,11 +6,11 @@ Label selectors, owner references and namespace defaulting follow the Kubernetes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnsmm.kube import Controllers, Selector
+from cnsmm.kube import Controllers, LabelIndex, Selector
 from cnsmm.rules.base import RuleContext
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
 
@@ -41,6 +41,28 @@ class SetIndex:
     labels: dict[str | None, list[tuple[K8sObject, dict[str, Any]]]] = field(default_factory=dict)
     controllers: Controllers = field(default_factory=lambda: Controllers(()))
     """The pod-bearing objects, to find the Pods and ReplicaSets checked through their controller."""
+    _label_indexes: dict[str | None, LabelIndex[K8sObject]] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Indexes that one family of set rules builds once per set (RBAC bindings by subject...)."""
+    _named: dict[tuple[str, str | None], tuple[set[str], set[str]]] | None = None
+
+    def names_in(self, kind: str, ns: str | None) -> tuple[set[str], set[str]]:
+        """Names of the objects of ``kind`` in namespace ``ns``, and the files they are in."""
+        if self._named is None:
+            self._named = {}
+            for k, objs in self.kinds.items():
+                for o in objs:
+                    names, files = self._named.setdefault((k, o.namespace), (set(), set()))
+                    names.add(o.name)
+                    files.add(o.file)
+        return self._named.get((kind, ns), (set(), set()))
+
+    def label_index(self, ns: str | None) -> LabelIndex[K8sObject]:
+        """The pod-bearing objects of namespace ``ns`` by their pod template labels."""
+        found = self._label_indexes.get(ns)
+        if found is None:
+            found = self._label_indexes[ns] = LabelIndex(self.labels.get(ns, []))
+        return found
 
     def of_kind(self, *kinds: str) -> list[K8sObject]:
         """Objects of the given kinds, in input order within each kind."""
@@ -68,7 +90,7 @@ def index(objs: ObjectSet) -> SetIndex:
     return idx
 
 
-def selects_workload(selector: Selector, obj: K8sObject, labels: dict[str, Any]) -> bool:
+def selects_workload(selector: Selector, obj: K8sObject, labels: Mapping[Any, Any]) -> bool:
     """Whether ``selector`` selects the pods of ``obj`` (``labels`` are its pod template's, or a
     Pod's own)."""
     return selector.matches(labels, template=obj.kind != "Pod")
@@ -197,3 +219,11 @@ def pods_known(objs: ObjectSet, ns: str | None) -> bool:
 def template_labels_in(objs: ObjectSet, ns: str | None) -> list[tuple[K8sObject, dict[str, Any]]]:
     """Pod template labels of every pod-bearing object of namespace ``ns``."""
     return index(objs).labels.get(ns, [])
+
+
+def selected_in(objs: ObjectSet, ns: str | None, selector: Selector) -> Iterator[tuple[K8sObject, Any]]:
+    """Pod-bearing objects of namespace ``ns`` that ``selector`` selects, with their template
+    labels, in input order (found through a label index: the cost is that of the candidates)."""
+    for obj, labels in index(objs).label_index(ns).candidates(selector):
+        if selects_workload(selector, obj, labels):
+            yield obj, labels

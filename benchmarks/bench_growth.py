@@ -21,6 +21,10 @@ Dimensions:
     documents      one file of n Pod documents
     objects        one folder (set) of n Deployments, n Services selecting them, n
                    NetworkPolicies and n RoleBindings: the cross-object rules
+    namespaces     a cluster dump of n namespaces, each with a ServiceAccount, a Deployment and
+                   its ReplicaSet and Pod (owner references), a PodDisruptionBudget, an
+                   autoscaler, a Service, an Ingress, an aggregated ClusterRole and its part, a
+                   Role and both kinds of binding
     steps          GitHub Actions workflow with one job of n steps
     jobs           GitHub Actions workflow with n jobs, each needing the one before
     gitlab-jobs    GitLab CI file with n jobs, each extending the one before (capped chain)
@@ -129,6 +133,103 @@ def gen_objects(folder: Path, n: int) -> None:
     _write(folder, "set.yaml", "---\n".join(DEPLOYMENT_SET.format(i=i) for i in range(n)))
 
 
+WIDE_SET = """\
+apiVersion: v1
+kind: Namespace
+metadata: {{name: ns{i}}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: sa{i}, namespace: ns{i}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}, namespace: ns{i}, uid: d{i}}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}}}}}
+    spec:
+      serviceAccountName: sa{i}
+      containers: [{{name: app, image: "registry.example/app{i}:1.0", ports: [{{name: web, containerPort: 8080}}]}}]
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: app{i}-1
+  namespace: ns{i}
+  uid: r{i}
+  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: app{i}, uid: d{i}, controller: true}}]
+spec:
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}}}}}
+    spec: {{containers: [{{name: app, image: "registry.example/app{i}:1.0"}}]}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: app{i}-1-x
+  namespace: ns{i}
+  labels: {{app: app{i}}}
+  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: app{i}-1, uid: r{i}, controller: true}}]
+spec: {{containers: [{{name: app, image: "registry.example/app{i}:1.0"}}]}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: pdb{i}, namespace: ns{i}}}
+spec: {{minAvailable: 1, selector: {{matchLabels: {{app: app{i}}}}}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {{name: hpa{i}, namespace: ns{i}}}
+spec: {{scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: app{i}}}, minReplicas: 2, maxReplicas: 4}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: app{i}, namespace: ns{i}}}
+spec: {{selector: {{app: app{i}}}, ports: [{{port: 80, targetPort: web}}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: ing{i}, namespace: ns{i}}}
+spec:
+  rules: [{{host: "a{i}.example", http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: app{i}, port: {{number: 80}}}}}}}}]}}}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: agg{i}, labels: {{rbac.example/aggregate: "true", part: p{i}}}}}
+rules: [{{apiGroups: [""], resources: [pods], verbs: [get]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: top{i}}}
+aggregationRule: {{clusterRoleSelectors: [{{matchLabels: {{part: p{i}}}}}]}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {{name: role{i}, namespace: ns{i}}}
+rules: [{{apiGroups: [""], resources: [secrets], verbs: [get, list]}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: rb{i}, namespace: ns{i}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: role{i}}}
+subjects: [{{kind: ServiceAccount, name: sa{i}, namespace: ns{i}}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: crb{i}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: top{i}}}
+subjects: [{{kind: ServiceAccount, name: sa{i}, namespace: ns{i}}}]
+"""
+
+
+def gen_wide(folder: Path, n: int) -> None:
+    _write(folder, "dump.yaml", "---\n".join(WIDE_SET.format(i=i) for i in range(n)))
+
+
 def gen_steps(folder: Path, n: int) -> None:
     steps = "".join(f"      - run: echo step{i} && curl -fsSL https://x.example/{i}.sh | sh\n" for i in range(n))
     _write(folder, ".github/workflows/ci.yml",
@@ -166,6 +267,7 @@ DIMENSIONS: dict[str, tuple[Callable[[Path, int], None], int]] = {
     "depth": (gen_depth, 30),
     "documents": (gen_documents, 250),
     "objects": (gen_objects, 100),
+    "namespaces": (gen_wide, 50),
     "steps": (gen_steps, 250),
     "jobs": (gen_jobs, 100),
     "gitlab-jobs": (gen_gitlab_jobs, 100),

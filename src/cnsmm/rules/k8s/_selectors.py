@@ -161,15 +161,19 @@ def declared_replicas(obj: K8sObject) -> int | None:
 
 
 def autoscaler_minimum(obj: K8sObject, objs: ObjectSet) -> tuple[K8sObject, int] | None:
-    """The HorizontalPodAutoscaler or KEDA ScaledObject scaling ``obj`` and its minimum replicas."""
-    for scaler in index(objs).of_kind("HorizontalPodAutoscaler", "ScaledObject"):
-        if scaler.namespace != obj.namespace:
-            continue
-        target = scaler.get("spec", "scaleTargetRef")
-        if not isinstance(target, dict) or str(target.get("name") or "") != obj.name:
-            continue
-        if str(target.get("kind") or "Deployment") != obj.kind:
-            continue
+    """The HorizontalPodAutoscaler or KEDA ScaledObject scaling ``obj`` and its minimum replicas
+    (the first in the set, found through an index of the scalers by target)."""
+    memo = index(objs).memo
+    targets: dict[tuple[str | None, str, str], K8sObject] | None = memo.get("scalers-by-target")
+    if targets is None:
+        targets = memo["scalers-by-target"] = {}
+        for scaler in index(objs).of_kind("HorizontalPodAutoscaler", "ScaledObject"):
+            target = scaler.get("spec", "scaleTargetRef")
+            if isinstance(target, dict):
+                key = (scaler.namespace, str(target.get("kind") or "Deployment"), str(target.get("name") or ""))
+                targets.setdefault(key, scaler)
+    found = targets.get((obj.namespace, obj.kind, obj.name))
+    for scaler in () if found is None else (found,):
         if scaler.kind == "HorizontalPodAutoscaler":
             minimum = scaler.get("spec", "minReplicas")
             default = 1
@@ -204,16 +208,31 @@ BUILTIN_GROUPS = frozenset({
 def pods_known(objs: ObjectSet, ns: str | None) -> bool:
     """Whether the set shows every pod template of namespace ``ns``: it has at least one
     workload there and no custom resource (an operator's custom resource, such as a Prometheus,
-    creates pods the manifests do not show)."""
-    has_workload = False
-    for obj in objs.objects:
-        if obj.namespace != ns or obj.cluster_scoped:
-            continue
-        if obj.group not in BUILTIN_GROUPS and obj.pod_spec() is None:
-            return False
-        if obj.pod_spec() is not None and obj.kind != "PodTemplate":
-            has_workload = True
-    return has_workload
+    creates pods the manifests do not show). Judged for every namespace in one pass per set."""
+    memo = index(objs).memo
+    known: dict[str | None, bool] | None = memo.get("pods-known")
+    if known is None:
+        custom: set[str | None] = set()
+        workload: set[str | None] = set()
+        for obj in objs.objects:
+            if obj.cluster_scoped:
+                continue
+            pod = obj.pod_spec()
+            if obj.group not in BUILTIN_GROUPS and pod is None:
+                custom.add(obj.namespace)
+            if pod is not None and obj.kind != "PodTemplate":
+                workload.add(obj.namespace)
+        known = memo["pods-known"] = {n: n not in custom for n in workload}
+    return known.get(ns, False)
+
+
+def workload_ids(objs: ObjectSet) -> set[int]:
+    """``id`` of every object :func:`workloads` gives without a context (built once per set)."""
+    memo = index(objs).memo
+    found: set[int] | None = memo.get("workload-ids")
+    if found is None:
+        found = memo["workload-ids"] = {id(obj) for obj, _pod in workloads(objs)}
+    return found
 
 
 def template_labels_in(objs: ObjectSet, ns: str | None) -> list[tuple[K8sObject, dict[str, Any]]]:

@@ -50,8 +50,11 @@ def ensure_schema(store: Store) -> None:
         if conn.scalar(text("SELECT to_regclass('procrastinate_jobs')")) is None:
             from procrastinate.schema import SchemaManager
 
-            with conn.connection.cursor() as cursor:  # no parameters: the script's % signs are literal
+            cursor = conn.connection.cursor()  # no parameters: the script's % signs are literal
+            try:
                 cursor.execute(SchemaManager.get_schema())
+            finally:
+                cursor.close()
 
 
 class PgQueue:
@@ -106,12 +109,12 @@ class PgQueue:
             await asyncio.sleep(max(1.0, self.settings.lease_s / 4))
 
     async def maintain_once(self) -> None:
-        """Retry the tasks of dead workers, re-queue their jobs, and defer forgotten ones."""
-        for stalled in await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.settings.lease_s):
-            if stalled.task_name == TASK:
-                await self.app.job_manager.retry_job(stalled)
+        """Re-queue the jobs of dead workers, retry their tasks, and defer forgotten jobs."""
         for job_id in await run_in_threadpool(queue.reap, self.store, self.settings):
             log.info("job %s: its worker stopped; queued again", job_id)
+        for stalled in await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.settings.lease_s):
+            if stalled.task_name == TASK:  # frees the project's lock; the task finds its job queued again
+                await self.app.job_manager.retry_job(stalled)
         before = utcnow() - timedelta(seconds=self.settings.lease_s)
         for job_id, project in await run_in_threadpool(queue.queued_since, self.store, before):
             await self.defer(job_id, project)

@@ -70,6 +70,8 @@ class Scan(Base):
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     fixed_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Items of the report that were not read (the import was partial when above 0)."""
 
     __table_args__ = (Index("ix_scans_project_tool_scope", "project_id", "tool", "scope"),)
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import update
 
 from cnsmm.errors import Error
+from cnsmm.tracking.importer import ImportOptions
 from cnsmm.tracking.pipeline import file_sha256, import_path
 from cnsmm.tracking.projects import ensure_project
 from cnsmm.tracking.store import Store, utcnow
@@ -34,22 +35,22 @@ class JobRunner:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cnsmm-job")
 
     def submit_import(self, project: str, path: str, fmt: str | None, name: str, actor: str,
-                      scope: str | None = None) -> str:
+                      scope: str | None = None, options: ImportOptions | None = None) -> str:
         """Queue the import of the report at ``path`` (deleted afterwards); returns the job id."""
         job_id = str(uuid.uuid4())
         with self.store.session() as s:
             ensure_project(s.connection(), project)
             s.add(Job(id=job_id, project=project, kind="import", status="queued", created_by=actor,
                       created_at=utcnow()))
-        self.pool.submit(self._run, job_id, project, path, fmt, name, actor, scope)
+        self.pool.submit(self._run, job_id, project, path, fmt, name, actor, scope, options)
         return job_id
 
     def _run(self, job_id: str, project: str, path: str, fmt: str | None, name: str, actor: str,
-             scope: str | None = None) -> None:
+             scope: str | None = None, options: ImportOptions | None = None) -> None:
         self._set(job_id, status="running")
         try:
             summary = import_path(self.store, path, format=fmt, project=project, source_name=name,
-                                  source_sha256=file_sha256(path), actor=actor, scope=scope)
+                                  source_sha256=file_sha256(path), actor=actor, scope=scope, options=options)
             self._set(job_id, status="done", finished_at=utcnow(), result=dataclasses.asdict(summary))
             project_changed(self.store, project)
         except Error as exc:

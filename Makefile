@@ -4,7 +4,7 @@ install:
 test:
 	.venv/bin/python -m pytest -n 2
 lint:
-	.venv/bin/ruff check src tests && .venv/bin/mypy
+	.venv/bin/ruff check src tests && .venv/bin/mypy && .venv/bin/lint-imports --no-cache
 docs:
 	.venv/bin/cnsmm rules --format markdown > docs/rules.md
 bench:

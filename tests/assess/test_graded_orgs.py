@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from cnsmm.assess import AssessOptions, EvidenceBundle, Target, assess
 from cnsmm.assess.gather import gather
+from cnsmm.assess.paths import default_paths
 from cnsmm.assess.result import Assessment
-from cnsmm.model import default_paths, load_model
+from cnsmm.model import load_model
 
 ORGS = Path(__file__).resolve().parents[2] / "examples" / "orgs"
 NAMES = ("startup", "basic", "mature", "lopsided")

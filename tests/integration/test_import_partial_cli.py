@@ -43,3 +43,24 @@ def test_partial_import_exit_code_errors_and_no_closing(capsys: pytest.CaptureFi
     code, out, _ = run(capsys, "findings", "list", "-p", "shop", "--db", db, "--status", "open", "--format", "json")
     assert code == 0
     assert len(json.loads(out)) == total  # the skipped finding stays open
+
+
+def test_identical_reimport_of_a_partial_report_is_partial_again(capsys: pytest.CaptureFixture[str],
+                                                                 tmp_path: Path) -> None:
+    db = str(tmp_path / "store.db")
+    broken = json.loads(SAMPLE.read_text())
+    del broken["Results"][0]["Vulnerabilities"][1]["VulnerabilityID"]
+    path = tmp_path / "image.json"
+    path.write_text(json.dumps(broken))
+    first = run(capsys, "import", str(path), "-p", "shop", "--db", db)
+    assert first[0] == 3
+    # The same bytes again: read again, the same error listed, still partial (not "complete").
+    code, out, err = run(capsys, "import", str(path), "-p", "shop", "--db", db)
+    assert code == 3, out
+    assert "/Results/0/Vulnerabilities/1 (result #1, vulnerability #2): missing VulnerabilityID" in err
+    assert "PARTIAL: 1 malformed item(s) not imported" in out
+    # Once the report is complete, a byte-identical re-import takes the shortcut and exits 0 twice.
+    path.write_text(SAMPLE.read_text())
+    assert run(capsys, "import", str(path), "-p", "shop", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "import", str(path), "-p", "shop", "--db", db)
+    assert code == 0 and "PARTIAL" not in out

@@ -14,8 +14,10 @@ from tests.conftest import require_service
 
 from cnsmm.assess import AssessOptions, Target, assess
 from cnsmm.assess.gather import gather
-from cnsmm.model import default_paths, load_model
+from cnsmm.assess.paths import default_paths
+from cnsmm.model import load_model
 from cnsmm.report import render_assessment
+from cnsmm.report import verdict as vd
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,6 +60,13 @@ def test_first_screen_answers_level_why_and_next(browser: Any, tmp_path: Path, o
     assert f"L{a.overall.level}" in text
     assert ("demonstrated by evidence" if lang == "en" else "证据证明的等级") in text
     assert (f"{a.overall.coverage}%" in text)
+    # why, in one sentence: how many requirements of the next level hold it, with evidence against or open
+    v = vd.verdict(a)
+    if a.overall.level < 5:
+        assert vd.because(v, lang) in text
+    for line in vd.domain_lines(v, lang):
+        assert line in text
+    assert page.locator("#plan-total").is_visible()
     # why: every domain with the text of the requirement that holds it
     for did, dom in a.domains.items():
         assert MODEL.domain(did).name.get(lang) in text

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from cnsmm.assess.evidence import EvidenceBundle
 from cnsmm.assess.levels import all_levels
+from cnsmm.assess.paths import default_paths
 from cnsmm.assess.plan import gaps_and_plan
 from cnsmm.assess.result import LEVEL_MODES, Assessment, AssessOptions
 from cnsmm.assess.status import EvidenceIndex, requirement_status
 from cnsmm.errors import ConfigError
-from cnsmm.model.paths import EvidencePaths, default_paths
+from cnsmm.model.paths import EvidencePaths
 from cnsmm.model.types import LEVELS, Model
 
 

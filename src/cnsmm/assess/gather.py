@@ -6,7 +6,6 @@ malformed attestation answers) become messages in the bundle; the rest still cou
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -138,11 +137,9 @@ def pipelines_from_scan(result: Any) -> list[PipelineEvidence]:
 
 def read_report(path: str) -> ReportEvidence:
     """Open a report with the importers and summarise it; raises :class:`Error` when unreadable."""
-    importers: Any = importlib.import_module("cnsmm.importers")
-    opener = getattr(importers, "open_report", None)
-    if opener is None:
-        raise Error(f"{path}: report import is not available in this installation")
-    report = opener(path)
+    from cnsmm.importers import open_report
+
+    report = open_report(path)
     counts = Counter(f.severity.value for f in report.findings)
     generated = report.generated_at
     by_file = generated is None

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from cnsmm.assess.levels import gate
-from cnsmm.assess.result import Action, Gap, LevelResult, PracticeResult, RequirementResult
+from cnsmm.assess.result import Action, Gap, LevelResult, PhaseEffort, PracticeResult, RequirementResult
 from cnsmm.model.paths import EvidencePaths
 from cnsmm.model.types import Model, Text
 
@@ -102,6 +102,23 @@ def _effort(d: _Draft, counted: set[str]) -> float:
         elif entry not in counted:
             objects += 1
     return round(min(5.0, EFFORT["fix-rules"] + 0.1 * objects), 2)
+
+
+def effort_by_phase(plan: tuple[Action, ...] | list[Action]) -> tuple[PhaseEffort, ...]:
+    """Number of actions and person-days per phase of ``plan``, lowest phase first.
+
+    Sums are rounded to two decimals; each action's own estimate already counts a failing object
+    only once across the plan.
+    """
+    phases: dict[int, list[float]] = {}
+    for x in plan:
+        phases.setdefault(x.phase, []).append(x.effort)
+    return tuple(PhaseEffort(n, len(e), round(sum(e), 2)) for n, e in sorted(phases.items()))
+
+
+def total_effort(plan: tuple[Action, ...] | list[Action]) -> float:
+    """Person-days of the whole plan, rounded to two decimals."""
+    return round(sum(x.effort for x in plan), 2)
 
 
 def gaps_and_plan(

@@ -8,7 +8,7 @@ from datetime import datetime
 from cnsmm.assess.evidence import STATUSES
 from cnsmm.model.types import Text
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """Version of the JSON output schema (docs/assessment.md)."""
 
 LEVEL_MODES: tuple[str, ...] = ("largely", "strict", "threshold")
@@ -144,6 +144,17 @@ class Action:
     text: Text
     detail: tuple[str, ...] = ()
     """Rules and failing objects, components, pipeline files."""
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseEffort:
+    """The actions of one phase of the plan and their summed estimate."""
+
+    phase: int
+    """The level the phase unlocks."""
+    actions: int
+    effort: float
+    """Person-days, rounded to two decimals."""
 
 
 @dataclass(frozen=True, slots=True)

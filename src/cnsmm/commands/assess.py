@@ -108,7 +108,8 @@ def assess_cmd(
     from cnsmm.assess import AssessOptions, Target, assess
     from cnsmm.assess.compare import load_previous
     from cnsmm.assess.gather import gather
-    from cnsmm.model import default_paths, load_model
+    from cnsmm.assess.paths import default_paths
+    from cnsmm.model import load_model
     from cnsmm.report import render_assessment
 
     if not paths and not reports and not attestations:
@@ -163,7 +164,8 @@ def model_cmd(fmt: str, lang: str) -> None:
 
     `--format markdown` writes docs/model.md.
     """
-    from cnsmm.model import default_paths, load_model
+    from cnsmm.assess.paths import default_paths
+    from cnsmm.model import load_model
     from cnsmm.report.model_doc import model_markdown, model_text, render_model_json
 
     model = load_model()
@@ -192,7 +194,8 @@ def attest_init(lang: str, output: str | None, force: bool) -> None:
     requirements the model no longer has are flagged.
     """
     from cnsmm.assess.attest import questionnaire
-    from cnsmm.model import default_paths, load_model
+    from cnsmm.assess.paths import default_paths
+    from cnsmm.model import load_model
 
     existing = None
     if output and Path(output).exists() and not force:
@@ -212,7 +215,8 @@ def attest_check(ctx: click.Context, file: str, soon: int) -> None:
     """Validate an attestation FILE: list problems (expired, malformed, unknown ids), answers
     expiring soon and questions still open. Exit code 1 when an answer does not count."""
     from cnsmm.assess.attest import check_report
-    from cnsmm.model import default_paths, load_model
+    from cnsmm.assess.paths import default_paths
+    from cnsmm.model import load_model
 
     model = load_model()
     text, problems = check_report(file, model, default_paths(model), datetime.now(UTC).date(), soon)

@@ -1,7 +1,8 @@
 """The CNMM-TAS maturity model shipped with cnsmm: types, loader and evidence paths.
 
 - :func:`load_model` — the packaged model (or another file), validated.
-- :func:`default_paths` — how each requirement can be evidenced.
+- :func:`build_paths` — how each requirement can be evidenced (the assessment supplies the
+  rules and detectors: :func:`cnsmm.assess.paths.default_paths`).
 """
 
 from cnsmm.model.loader import default_model_path, load_model, parse_model
@@ -11,7 +12,6 @@ from cnsmm.model.paths import (
     EvidencePaths,
     RequirementPaths,
     build_paths,
-    default_paths,
 )
 from cnsmm.model.types import LEVELS, Domain, Model, Practice, Requirement, SubItem, Text
 
@@ -29,7 +29,6 @@ __all__ = [
     "Text",
     "build_paths",
     "default_model_path",
-    "default_paths",
     "load_model",
     "parse_model",
 ]

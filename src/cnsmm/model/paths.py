@@ -1,17 +1,17 @@
 """Which evidence can show each requirement: rules, capability detectors, reports, pipeline steps.
 
 Rules declare their requirements in ``RuleMeta.requirements``; capability detectors in the
-catalogue's ``requirements``; report kinds and pipeline categories are in the model file. Any
+catalogue's ``requirements``; report kinds and pipeline categories are in the model file. This
+module only combines them (:func:`build_paths`); collecting the rules and detectors is the
+assessment's job (:func:`cnsmm.assess.paths.default_paths`), so the model imports neither. Any
 requirement can also be answered by an attestation; those with no automated path go into the
 questionnaire (``cnsmm attest init``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from cnsmm.model.types import Model
 
@@ -110,28 +110,3 @@ def build_paths(
         for rid, req in model.requirements.items()
     }
     return EvidencePaths(by_req, tuple(unknown))
-
-
-def registry_rules() -> list[tuple[str, tuple[str, ...]]]:
-    """(rule id, requirements) of every registered rule."""
-    from cnsmm.rules import all_rules
-
-    return [(r.meta.id, tuple(r.meta.requirements)) for r in all_rules()]
-
-
-def catalogue_detectors() -> list[tuple[DetectorRef, tuple[str, ...]]]:
-    """(detector, requirements) of the capability catalogue; empty when it cannot be imported."""
-    try:
-        module: Any = importlib.import_module("cnsmm.capabilities")
-    except ImportError:  # not installed, or broken: the assessment still runs on the other evidence
-        return []
-    out: list[tuple[DetectorRef, tuple[str, ...]]] = []
-    for det in getattr(module, "CATALOGUE", ()):
-        ref = DetectorRef(str(det.id), str(getattr(det, "name", det.id)), str(getattr(det, "category", "")))
-        out.append((ref, tuple(str(r) for r in getattr(det, "requirements", ()))))
-    return out
-
-
-def default_paths(model: Model) -> EvidencePaths:
-    """Evidence paths from the rule registry, the capability catalogue and the model table."""
-    return build_paths(model, registry_rules(), catalogue_detectors())

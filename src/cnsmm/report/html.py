@@ -12,11 +12,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from cnsmm.assess.messages import source_name, status_name
+from cnsmm.assess.plan import effort_by_phase, total_effort
 from cnsmm.assess.result import Assessment
 from cnsmm.model.types import Model
 from cnsmm.report.changes import change_lines
 from cnsmm.report.i18n import label, plural
 from cnsmm.report.radar import radar
+from cnsmm.report.verdict import because, domain_lines, plan_totals, verdict
 
 _env: Environment | None = None
 
@@ -69,16 +71,14 @@ def _trend(a: Assessment, model: Model, lang: str, comparison: dict[str, Any] | 
 
 def _phase_effort(a: Assessment) -> tuple[float, int]:
     """Effort and number of actions of the first phase of the plan."""
-    if not a.plan:
-        return 0.0, 0
-    first = min(x.phase for x in a.plan)
-    chosen = [x.effort for x in a.plan if x.phase == first]
-    return round(sum(chosen), 2), len(chosen)
+    phases = effort_by_phase(a.plan)
+    return (phases[0].effort, phases[0].actions) if phases else (0.0, 0)
 
 
 def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[str, Any] | None = None) -> str:
     """The full HTML report in ``lang``."""
     domains = list(a.domains.values())
+    v = verdict(a)
     chart = radar(
         [d.id for d in domains],
         [d.level for d in domains],
@@ -104,6 +104,11 @@ def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[
             open_questions=sum(1 for r in a.requirements.values() if r.status == "unknown"),
             next_actions=_next_actions(a),
             phase_effort=_phase_effort(a),
+            verdict=v,
+            because=because(v, lang),
+            domain_lines=domain_lines(v, lang),
+            plan_totals=plan_totals(a, lang),
+            plan_total=label("plan_total", lang, k=plural("actions", len(a.plan), lang), n=f"{total_effort(a.plan):g}"),
             tr=_trend(a, model, lang, comparison),
             trend_title=label("trend", lang),
         )

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from cnsmm import __version__
+from cnsmm.assess.plan import effort_by_phase, total_effort
 from cnsmm.assess.result import SCHEMA_VERSION, Assessment, EvidenceItem, RequirementResult
 from cnsmm.model.types import Model
 
@@ -134,6 +135,13 @@ def to_dict(a: Assessment, model: Model, lang: str = "en", comparison: dict[str,
             }
             for x in a.plan
         ],
+        "plan_summary": {
+            "actions": len(a.plan),
+            "effort_days": total_effort(a.plan),
+            "phases": [
+                {"phase": p.phase, "actions": p.actions, "effort_days": p.effort} for p in effort_by_phase(a.plan)
+            ],
+        },
         "disagreements": [
             {
                 "requirement": r.id,

@@ -10,6 +10,8 @@ from cnsmm.model.types import Model
 from cnsmm.renderers.markdown import md_escape as md
 from cnsmm.report.changes import change_lines
 from cnsmm.report.i18n import label
+from cnsmm.report.verdict import lines as verdict_lines
+from cnsmm.report.verdict import plan_totals
 
 
 def render_markdown(
@@ -26,6 +28,7 @@ def render_markdown(
         f"{label('target', lang)} L{a.overall.target}) · {label('model', lang)} {md(a.model_version)} · "
         f"{label('generated', lang)} {a.generated_at.isoformat(timespec='seconds')}"
     )
+    out += [""] + [f"- {md(line)}" for line in verdict_lines(a, model, lang)]
     out += [
         "",
         f"{label('statuses', lang)}: "
@@ -33,11 +36,13 @@ def render_markdown(
         "",
         f"## {label('domains', lang)}",
         "",
-        "| " + " | ".join(label(k, lang) for k in ("domain", "level", "score", "target")) + " |",
-        "|---|---|---|---|",
+        "| " + " | ".join(label(k, lang) for k in ("domain", "level", "if_answered", "coverage", "score", "target"))
+        + " |",
+        "|---|---|---|---|---|---|",
     ]
     for d in a.domains.values():
-        out.append(f"| {d.id} {md(model.domain(d.id).name.get(lang))} | L{d.level} | {d.score:.2f} | L{d.target} |")
+        out.append(f"| {d.id} {md(model.domain(d.id).name.get(lang))} | L{d.level} | L{d.level_if_answered} | "
+                   f"{d.coverage}% | {d.score:.2f} | L{d.target} |")
     out += [
         "",
         f"## {label('practices', lang)}",
@@ -68,6 +73,7 @@ def render_markdown(
         "",
         f"## {label('plan', lang)}",
         "",
+        *([md(plan_totals(a, lang)), ""] if a.plan else []),
         f"| # | {label('phase', lang)} | {label('action', lang)} | {label('effort', lang)} | "
         f"{label('requirement', lang)} |",
         "|---|---|---|---|---|",

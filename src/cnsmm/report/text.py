@@ -6,13 +6,17 @@ import io
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from cnsmm.assess.messages import status_name
 from cnsmm.assess.result import Assessment
 from cnsmm.model.types import Model
 from cnsmm.report.changes import change_lines
 from cnsmm.report.i18n import label
+from cnsmm.report.verdict import lines as verdict_lines
+from cnsmm.report.verdict import plan_totals
 
 
 def _bar(progress: int) -> str:
@@ -38,15 +42,18 @@ def render_text(
         f"{label('overall', lang)}: [bold]L{a.overall.level}[/bold]  {label('score', lang)} "
         f"{a.overall.score:.2f}  {label('target', lang)} L{a.overall.target}"
     )
+    for line in verdict_lines(a, model, lang):
+        con.print(Padding(Text(line), (0, 0, 0, 2)))
     con.print(
         f"{label('statuses', lang)}: "
         + ", ".join(f"{status_name(s).get(lang)} {n}" for s, n in a.status_counts().items())
     )
     table = Table(title=label("domains", lang), show_lines=False)
-    for col in ("domain", "level", "score", "target"):
+    for col in ("domain", "level", "if_answered", "coverage", "score", "target"):
         table.add_column(label(col, lang))
     for d in a.domains.values():
-        table.add_row(f"{d.id} {model.domain(d.id).name.get(lang)}", f"L{d.level}", f"{d.score:.2f}", f"L{d.target}")
+        table.add_row(f"{d.id} {model.domain(d.id).name.get(lang)}", f"L{d.level}", f"L{d.level_if_answered}",
+                      f"{d.coverage}%", f"{d.score:.2f}", f"L{d.target}")
     con.print(table)
     ptable = Table(title=label("practices", lang))
     for col in ("practice", "level", "progress"):
@@ -69,6 +76,8 @@ def render_text(
     con.print(f"[bold]{label('plan', lang)}[/bold]")
     if not a.plan:
         con.print("  " + label("no_gaps", lang))
+    else:
+        con.print("  " + plan_totals(a, lang), markup=False)
     for x in a.plan[:max_actions]:
         con.print(
             f"  {x.id} [{label('phase', lang)} {x.phase}, {x.effort:g}d] {x.text.get(lang)} "
@@ -82,4 +91,4 @@ def render_text(
         con.print(f"[bold]{label('changes', lang)}[/bold]")
         for line in changes:
             con.print(f"  {line}", markup=False)
-    return buf.getvalue()
+    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())

@@ -9,10 +9,11 @@ heredocs (``<<EOF``, ``<<-EOF``, ``<<"EOF"``) whose bodies follow the instructio
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+
+from cnsmm.sources import shellwords
 
 DIRECTIVE_RE = re.compile(r"^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
 KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
@@ -216,7 +217,7 @@ def expand(text: str, env: Mapping[str, str]) -> tuple[str, bool]:
 def split_words(text: str) -> list[str]:
     """Shell-like words of ``text`` (quotes removed); plain whitespace split when unbalanced."""
     try:
-        return shlex.split(text, posix=True)
+        return shellwords.split(text)
     except ValueError:
         return text.split()
 

@@ -262,14 +262,17 @@ class _NotIdentical(Exception):
 
 
 def _latest_sha256(conn: Connection, project: str, report: ImportedReport) -> str | None:
-    """SHA-256 of the file of the latest scan of this report's tool and scope in the project."""
-    return conn.execute(
-        select(Scan.source_sha256)
+    """SHA-256 of the file of the latest scan of this report's tool and scope in the project,
+    when that import was complete; ``None`` when it was partial (the file must be read again,
+    so that its errors are reported again and nothing is closed)."""
+    row = conn.execute(
+        select(Scan.source_sha256, Scan.error_count)
         .join(Project, Project.id == Scan.project_id)
         .where(Project.name == project, Scan.tool == report.tool[:100], Scan.scope == report.scope)
         .order_by(Scan.id.desc())
         .limit(1)
-    ).scalar()
+    ).first()
+    return row[0] if row is not None and not row[1] else None
 
 
 def _merge(
@@ -424,7 +427,8 @@ def _merge(
     conn.execute(
         update(Scan)
         .where(Scan.id == scan_id)
-        .values(finding_count=unique, new_count=new, reopened_count=reopened, fixed_count=closed)
+        .values(finding_count=unique, new_count=new, reopened_count=reopened, fixed_count=closed,
+                error_count=len(report.errors))
     )
     return ImportSummary(
         project, scan_id, source_name, report.tool, report.scope, read, unique, new, seen, reopened, closed, expired,

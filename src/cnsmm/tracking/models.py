@@ -76,6 +76,8 @@ class Scan(Base):
     """Repository scanned (``host/owner/name``), when known."""
     commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """Commit scanned, when known."""
+    error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Items of the report that were not read (the import was partial when above 0)."""
 
     __table_args__ = (Index("ix_scans_project_tool_scope", "project_id", "tool", "scope"),)
 

@@ -20,7 +20,8 @@ FIELDS = ("status", "owner", "evidence", "date", "expires", "note")
 def _questions(lang: str) -> tuple[tuple[str, str, tuple[tuple[str, int, str, str], ...]], ...]:
     """(sub-item id, sub-item name, ((requirement id, level, text, characteristic), ...)) of the
     questionnaire, in model order."""
-    from cnsmm.model import default_paths, load_model
+    from cnsmm.assess.paths import default_paths
+    from cnsmm.model import load_model
 
     model = load_model()
     paths = default_paths(model)

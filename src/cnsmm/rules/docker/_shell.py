@@ -2,16 +2,18 @@
 
 Not a shell: enough structure for rules to ask "which programs run, with which words, and
 what pipes into what". Words keep their quotes removed; redirections are dropped;
-``sudo``/``env``/variable assignments in front of a program are unwrapped; ``sh -c '...'``
-scripts are split as well.
+``sudo``/``env``/variable assignments in front of a program are unwrapped (the assignments
+are kept in :attr:`Command.env`; a line of bare assignments is a command with an empty name);
+``sh -c '...'`` scripts are split as well.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from cnsmm.sources import shellwords
 
 _SEPARATORS = frozenset({";", "&&", "||", "&", "(", ")", ";;", "{", "}", "\n"})
 _PIPES = frozenset({"|", "|&"})
@@ -20,6 +22,8 @@ _WRAPPERS = frozenset({"time", "nohup", "exec", "command", "builtin", "then", "d
                        "while", "until", "!"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
 """Programs that run a script given on standard input or with ``-c``."""
+MAX_PIPED_FROM = 64
+"""Most upstream programs remembered for one command of a pipeline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +37,11 @@ class Command:
     sudo: bool = False
     """Run through ``sudo`` or ``doas``."""
     piped_from: tuple[str, ...] = ()
-    """Names of the programs piping into this one, in order."""
+    """Names of the programs piping into this one, in order (the nearest
+    :data:`MAX_PIPED_FROM` of a longer pipeline, so that the work stays linear in its length)."""
+    env: tuple[tuple[str, str], ...] = ()
+    """Variable assignments in front of the program (``VAR=value cmd``, ``env VAR=value cmd``),
+    or the assignments of a line that runs no program (``VAR=value``)."""
 
     def has(self, *options: str) -> bool:
         """True when one of ``options`` is among the args (``-y`` also matches ``-qy``)."""
@@ -52,36 +60,38 @@ class Command:
 
 
 def _tokens(line: str) -> list[str]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()<>")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
     try:
-        return list(lexer)
+        return shellwords.split(line, punctuation=";&|()<>")
     except ValueError:
         return line.replace(";", " ; ").replace("|", " | ").split()
 
 
-def _unwrap(words: list[str]) -> tuple[list[str], bool]:
+def _unwrap(words: list[str]) -> tuple[list[str], bool, tuple[tuple[str, str], ...]]:
     sudo = False
-    while words:
-        head = words[0].rsplit("/", 1)[-1]
-        if "=" in words[0] and not words[0].startswith(("=", "-")) and words[0].split("=")[0].isidentifier():
-            words = words[1:]
+    env: list[tuple[str, str]] = []
+    i, n = 0, len(words)
+    while i < n:
+        word = words[i]
+        head = word.rsplit("/", 1)[-1]
+        name, eq, value = word.partition("=")
+        if eq and name.isidentifier():
+            env.append((name, value))
+            i += 1
         elif head in ("sudo", "doas"):
             sudo = True
-            words = words[1:]
-            while words and words[0].startswith("-"):
-                takes_value = words[0] in ("-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t")
-                words = words[2:] if takes_value else words[1:]
+            i += 1
+            while i < n and words[i].startswith("-"):
+                takes_value = words[i] in ("-u", "-g", "-U", "-C", "-h", "-p", "-r", "-t")
+                i += 2 if takes_value else 1
         elif head == "env":
-            words = words[1:]
-            while words and words[0].startswith("-"):
-                words = words[1:]
+            i += 1
+            while i < n and words[i].startswith("-"):
+                i += 1
         elif head in _WRAPPERS:
-            words = words[1:]
+            i += 1
         else:
             break
-    return words, sudo
+    return words[i:], sudo, tuple(env)
 
 
 def _logical_lines(script: str) -> Iterator[str]:
@@ -114,10 +124,12 @@ def split_script(script: str) -> tuple[Command, ...]:
                 i += 2 if i + 1 < len(tokens) and tokens[i + 1] not in ("(",) else 1
                 continue
             if token in _SEPARATORS or token in _PIPES:
-                unwrapped, sudo = _unwrap(words)
+                unwrapped, sudo, env = _unwrap(words)
+                if not unwrapped and env:
+                    result.append(Command("", (), sudo, tuple(upstream), env))
                 if unwrapped:
                     name = unwrapped[0].rsplit("/", 1)[-1]
-                    command = Command(name, tuple(unwrapped[1:]), sudo, tuple(upstream))
+                    command = Command(name, tuple(unwrapped[1:]), sudo, tuple(upstream), env)
                     result.append(command)
                     if name in SHELLS and "-c" in command.args:
                         index = command.args.index("-c")
@@ -127,7 +139,7 @@ def split_script(script: str) -> tuple[Command, ...]:
                         index = command.args.index("-c")
                         if index + 1 < len(command.args):
                             result.extend(split_script(command.args[index + 1]))
-                    upstream = [*upstream, name] if token in _PIPES else []
+                    upstream = [*upstream[-(MAX_PIPED_FROM - 1):], name] if token in _PIPES else []
                 elif token not in _PIPES:
                     upstream = []
                 words = []

@@ -10,7 +10,6 @@ split like a shell would.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from cnsmm.findings import Severity
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import WORKLOADS
+from cnsmm.sources import shellwords
 from cnsmm.sources.k8s import Container
 
 APISERVER = "kube-apiserver"
@@ -81,7 +81,7 @@ def _words(c: Container) -> list[tuple[str, tuple[Any, ...]]]:
             path = (*c.path, key, i)
             if " " in text.strip() and any(comp in text for comp in COMPONENTS):
                 try:
-                    parts = shlex.split(text)
+                    parts = shellwords.split(text)
                 except ValueError:
                     parts = text.split()
                 out.extend((p, path) for p in parts)

@@ -9,7 +9,8 @@ then into simple commands at ``&&``, ``||``, ``;`` and ``|``. Each simple comman
 from __future__ import annotations
 
 import re
-import shlex
+
+from cnsmm.sources import shellwords
 
 SOFT_FLAG = re.compile(
     r"(?:^|\s)(--exit-code[= ]0\b|--soft-fail\b|--soft_fail\b|--no-fail\b|-no-fail\b|--exit-zero\b"
@@ -17,9 +18,6 @@ SOFT_FLAG = re.compile(
     r"|--no-exit-on-(?:warn|error)\b|-I\b)"
 )
 """Arguments that make a scanner exit 0 on findings (documented in docs/pipelines.md)."""
-
-MAX_SHLEX = 4000
-"""Longest simple command parsed with shell quoting rules."""
 
 _WRAPPERS = {"sudo", "time", "exec", "nohup", "command", "npx", "uvx", "bunx", "xargs"}
 _TWO_WORD_WRAPPERS = {
@@ -69,12 +67,9 @@ def logical_lines(text: str) -> list[str]:
 
 
 def tokens(segment: str) -> list[str]:
-    """Words of a simple command (shell quoting applied when it parses; long text is split
-    on blanks, as shlex is slow on it)."""
-    if len(segment) > MAX_SHLEX:
-        return segment.split()
+    """Words of a simple command (shell quoting applied when it parses, else split on blanks)."""
     try:
-        return shlex.split(segment, comments=True)
+        return shellwords.split(segment, comments=True)
     except ValueError:
         return segment.split()
 

@@ -8,12 +8,12 @@ from typing import IO, Any
 from cnsmm.coverage import Coverage
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     Where,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_int,
     get_str,
@@ -79,7 +79,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         portable = PathMap.of(text("root"), cwd=text("cwd"))
         scope = "cnsmm:" + ",".join(portable.portable(p) or p for p in paths if isinstance(p, str))
     else:
-        scope = f"cnsmm:{target or file_name(source)}"
+        scope = f"cnsmm:{target or PROJECT}"
     return ImportedReport(
         format=FORMAT, tool="cnsmm", tool_version=version, scope=scope,
         findings=guarded(source, _findings(doc, version, errors)), generated_at=parse_time(values.get("started")),

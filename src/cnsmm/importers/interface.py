@@ -8,6 +8,7 @@ from datetime import datetime
 
 from cnsmm.coverage import Coverage
 from cnsmm.findings import Finding
+from cnsmm.vocab import ReportKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +94,9 @@ class ImportedReport:
     """The items skipped as malformed, filled
     while ``findings`` is iterated: a non-empty list after the iteration means the import
     was partial."""
-    kind: str = "scan"
-    """What the report evidences for the assessment: image-scan, sca, sast, dast, iac-scan,
-    secret-scan, sbom, compliance, runtime, pentest."""
+    kind: str = ReportKind.SCAN
+    """What the report evidences for the assessment: a :class:`~cnsmm.vocab.ReportKind` value
+    (image-scan, sca, sast, dast, iac-scan, secret-scan, sbom, compliance, runtime, pentest)."""
     coverage: Coverage = field(default_factory=Coverage)
     """What the scan looked at within its scope (paths, excludes, rules); auto-close only
     closes findings inside it. Empty: the whole scope."""
@@ -107,3 +108,10 @@ class ImportedReport:
     """Repository scanned (``host/owner/name``), when the report says."""
     commit: str | None = None
     """Commit scanned, when the report says."""
+
+    def __post_init__(self) -> None:
+        try:
+            self.kind = ReportKind(self.kind).value
+        except ValueError:
+            known = ", ".join(k.value for k in ReportKind)
+            raise ValueError(f"{self.format}: report kind {self.kind!r} (expected one of {known})") from None

@@ -130,6 +130,7 @@ def scan_set(job: SetInput, config: Config, stdin: bytes | None = None) -> SetOu
     out.suppressed += engine.out.suppressed
     out.failures = engine.out.failures
     out.coverage = engine.out.coverage()
+    out.not_evaluated = dict(engine.out.not_evaluated)
     out.warnings.extend(suppressor.warnings)
     return out
 

@@ -107,6 +107,31 @@ class ImportOptions:
     excluded: tuple[str, ...] = ()
     """Globs the scan skipped."""
 
+    def params(self) -> dict[str, str | list[str]]:
+        """These options as JSON-able job parameters (see :meth:`from_params`), without ``scope``."""
+        out: dict[str, str | list[str]] = {"covers": list(self.covers), "excluded": list(self.excluded),
+                                           "roots": list(self.roots)}
+        if self.repository:
+            out["repo"] = self.repository
+        if self.commit:
+            out["commit"] = self.commit
+        return out
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ImportOptions:
+        """Options from job parameters (anything of the wrong type is left out)."""
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = params.get(key)
+            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+        def text(key: str) -> str | None:
+            value = params.get(key)
+            return value if isinstance(value, str) and value else None
+
+        return cls(text("scope"), strings("roots"), text("repo"), text("commit"), strings("covers"),
+                   strings("excluded"))
+
     def query(self) -> dict[str, str | list[str] | None]:
         """The import API's query parameters for these options (besides ``scope``)."""
         return {"covers": list(self.covers), "excluded": list(self.excluded), "root": list(self.roots),
@@ -185,8 +210,13 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
     skip_identical: bool = True,
+    on_merge: Callable[[Connection, ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Import the staging rows that ``source`` produces (see :func:`import_report`).
+
+    ``on_merge`` runs inside the merge transaction, after the merge and before the commit: a
+    background job records there that it is done, so that the import and that record commit
+    together (or neither does, when it raises).
 
     When the file (by SHA-256) is the one of the latest scan of the same tool and scope, its
     findings are not staged again: the result is the same as a full merge (every finding of
@@ -228,6 +258,8 @@ def import_rows(
                     )
                 except _NotIdentical:
                     continue  # another import of this stream landed meanwhile: do the full merge
+                if on_merge is not None:
+                    on_merge(conn, summary)
                 conn.commit()
                 return summary
             finally:

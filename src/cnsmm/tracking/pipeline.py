@@ -96,11 +96,13 @@ def import_path(
     skip_identical: bool = True,
     scope: str | None = None,
     options: ImportOptions | None = None,
+    on_merge: Callable[[Any, ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Open, parse (in a child process) and import the report at ``path``, all or nothing.
 
     ``scope`` replaces the scope the report names (what it covered; see docs/tracking.md);
-    ``options`` say more about the report (checkout folders, repository, commit, coverage)."""
+    ``options`` say more about the report (checkout folders, repository, commit, coverage);
+    ``on_merge`` runs in the merge transaction (see :func:`import_rows`)."""
     ctx = multiprocessing.get_context("spawn")
     opts = options or ImportOptions()
     if scope:
@@ -157,4 +159,5 @@ def import_path(
         actor=actor,
         progress=progress,
         skip_identical=skip_identical,
+        on_merge=on_merge,
     )

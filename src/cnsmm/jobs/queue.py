@@ -83,10 +83,10 @@ def create_import(store: Store, project: str, actor: str, params: dict[str, Any]
 
 
 def claim(store: Store, settings: JobSettings, job_id: str | None = None) -> Claim | None:
-    """Take a queued job (``job_id``, or the next one, fairly) under a new lease, or None.
+    """Take a queued job (``job_id``, or the oldest) under a new lease, or None.
 
-    The next job is the oldest of a project that has no job running, else the oldest: one
-    project's large import does not keep other projects' imports waiting behind its others."""
+    Only one job of a project runs at a time (their merges take turns anyway): a project's
+    large import, or a queue of them, leaves the other workers to other projects' imports."""
     now = utcnow()
     busy = J.alias("busy")
     project_busy = exists().where(busy.c.project == J.c.project, busy.c.status == "running",
@@ -95,7 +95,7 @@ def claim(store: Store, settings: JobSettings, job_id: str | None = None) -> Cla
     if job_id is not None:
         query = query.where(J.c.id == job_id)
     else:
-        query = query.order_by(project_busy, J.c.created_at, J.c.id)
+        query = query.where(~project_busy).order_by(J.c.created_at, J.c.id)
     query = query.limit(1).with_for_update(skip_locked=True, of=J)
     token = secrets.token_hex(16)
     with store.write() as conn:

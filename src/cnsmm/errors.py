@@ -89,8 +89,63 @@ class StoreBusyError(StoreError):
     """Another writer holds the store's lock, and the caller chose not to wait."""
 
 
+class ProjectNotFoundError(Error):
+    """The project does not exist in the store."""
+
+    http_status = 404
+
+
+class FindingNotFoundError(Error):
+    """No finding has the given id."""
+
+    http_status = 404
+
+
+class WorkflowError(Error):
+    """A status change, assignment or comment that is not allowed."""
+
+    def __init__(self, message: str, *, hint: str | None = None, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message, hint=hint)
+        self.fields = fields
+        """The request fields at fault (``reason``, ``approver``, ``expires``, ``duplicate_of``)."""
+
+
+# importing reports into the store
+class ImportFailed(Error):
+    """Some reports could not be imported (the others were)."""
+
+
+class ImportPartial(Error):
+    """Every report was imported, but some items of them were malformed and skipped (exit 3)."""
+
+    exit_code = EXIT_INCOMPLETE
+
+
+# accounts and the service
+class AuthError(Error):
+    """A user, password or membership request that is not valid (a name taken, a short password)."""
+
+
+class LoginFailedError(AuthError):
+    """Wrong user name or password."""
+
+    http_status = 401
+
+
+class LoginThrottledError(LoginFailedError):
+    """Too many failed logins from one address or for one user; the caller must wait."""
+
+    http_status = 429
+
+
+class UploadError(Error):
+    """The service refused an upload or could not be reached."""
+
+
 ALL_ERRORS: tuple[type[Error], ...] = (
     ConfigError, InputNotFoundError, NothingScannedError, ReportParseError, ModelError, ScanFailed,
-    ScanIncomplete, AssessmentIncomplete, StoreError, StoreBusyError,
+    ScanIncomplete, AssessmentIncomplete, StoreError, StoreBusyError, ProjectNotFoundError,
+    FindingNotFoundError, WorkflowError, ImportFailed, ImportPartial, AuthError, LoginFailedError,
+    LoginThrottledError, UploadError,
 )
 """Every error class, for the documentation and the tests."""

@@ -19,14 +19,10 @@ import urllib.request
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode, urlsplit
 
-from cnsmm.errors import Error
+from cnsmm.errors import UploadError
 
 POLL_SECONDS = 1.0
 _warned: set[str] = set()
-
-
-class UploadError(Error):
-    """The service refused the upload or could not be reached."""
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

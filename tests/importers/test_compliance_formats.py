@@ -11,7 +11,7 @@ from .conftest import Loaded, by_rule
 
 def test_kube_bench_fail_and_warn(load: Callable[..., Loaded]) -> None:
     report, findings = load("kube-bench-json/master.json")
-    assert (report.tool, report.kind, report.scope) == ("kube-bench", "compliance", "master:master.json")
+    assert (report.tool, report.kind, report.scope) == ("kube-bench", "compliance", "nodes:master")
     f = by_rule(findings)
     assert set(f) == {"CIS-1.1.12", "CIS-1.2.1", "CIS-1.2.5"}  # 1.1.1 passed
     assert (f["CIS-1.1.12"].severity, f["CIS-1.1.12"].tool_severity) == (Severity.HIGH, "FAIL scored")

@@ -214,3 +214,21 @@ def test_formats_command_lists_every_format() -> None:
     infos = format_infos()
     assert [i.name for i in infos] == list(FORMATS)
     assert all(i.versions and i.detection and i.tool for i in infos)
+
+
+@pytest.mark.parametrize(("sample", "scope"), [
+    ("checkov-json/kubernetes.json", "checkov:project"),
+    ("gitleaks-json/leaks.json", "gitleaks:project"),
+    ("kube-bench-json/master.json", "nodes:master"),
+    ("falco-json/alerts.jsonl", "falco:project"),
+    ("pip-audit-json/pip-audit.json", "pip-audit:project"),
+])
+def test_scope_never_comes_from_the_file_name(sample: str, scope: str, tmp_path: Path) -> None:
+    # A CI artefact named per run is the same stream every run: scan N+1 can close what scan N saw.
+    source = SAMPLES / sample
+    scopes = set()
+    for name in (source.name, f"run-1234-{source.name}", f"other-{source.name}"):
+        copy = tmp_path / name
+        copy.write_bytes(source.read_bytes())
+        scopes.add(open_report(copy).scope)
+    assert scopes == {scope}

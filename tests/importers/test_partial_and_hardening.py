@@ -130,9 +130,9 @@ def test_trivy_before_0_20_bare_array(load: Callable[..., Loaded]) -> None:
     assert [f.rule for f in findings] == ["CVE-2021-36159", "CVE-2021-3711"]
 
 
-def test_trivy_empty_artifact_name_uses_the_file_name(load: Callable[..., Loaded]) -> None:
+def test_trivy_empty_artifact_name_scope_is_the_project(load: Callable[..., Loaded]) -> None:
     report, findings = load("trivy-json/sbom-no-artifact-name.json")
-    assert report.scope == "cyclonedx:sbom-no-artifact-name.json"
+    assert report.scope == "cyclonedx:project"  # never the file name
     assert [f.rule for f in findings] == ["CVE-2021-44228"]
 
 

@@ -18,7 +18,7 @@ HOSTILE = ('<script>alert("x")</script> **bold** [link](javascript:alert(1)) '
 def test_semgrep(load: Callable[..., Loaded]) -> None:
     report, findings = load("sarif/semgrep.sarif")
     assert (report.tool, report.tool_version, report.kind) == ("semgrep", "1.95.0", "sast")
-    assert report.scope == "semgrep:semgrep.sarif"
+    assert report.scope == "semgrep:project"
     assert len(findings) == 2  # the third result is suppressed in source
     sql, xss = findings
     assert sql.rule == "python.lang.security.audit.formatted-sql-query.formatted-sql-query"

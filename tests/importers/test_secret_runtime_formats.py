@@ -11,7 +11,7 @@ from .conftest import Loaded
 
 def test_gitleaks(load: Callable[..., Loaded]) -> None:
     report, findings = load("gitleaks-json/leaks.json")
-    assert (report.tool, report.kind, report.scope) == ("gitleaks", "secret-scan", "gitleaks:leaks.json")
+    assert (report.tool, report.kind, report.scope) == ("gitleaks", "secret-scan", "gitleaks:project")
     aws, generic = findings
     assert (aws.rule, aws.location.file, aws.location.line, aws.location.column) == (
         "aws-access-token", "deploy/ci/env.sh", 7, 23)

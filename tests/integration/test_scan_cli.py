@@ -74,6 +74,15 @@ def test_several_formats_in_one_run(write, tmp_path: Path, capsys) -> None:  # t
     assert json.loads(out)["findings"][0]["rule"] == "K8S-001"
 
 
+def test_stdin_over_the_size_limit_is_not_read_whole(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    raw = io.BytesIO(POD.encode() * 20_000)  # 3.4 MB
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(raw))
+    code, _, err = run(["scan", "-", "--max-file-size", "1MB"], capsys)
+    assert "<stdin>: standard input is over the 1.0 MiB limit; not scanned" in err
+    assert raw.tell() <= 1024 * 1024 + 1 + 8192  # the limit, plus what the text wrapper buffers
+    assert code == 2  # nothing else was given to scan
+
+
 def test_stdin(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(POD.encode())))
     code, out, _ = run(["scan", "-", "--enable", "K8S-001", "-f", "json"], capsys)
@@ -146,3 +155,21 @@ def test_hostile_inputs_each_get_a_message_and_the_rest_is_scanned(tmp_path: Pat
                      "latin1.yaml": "encoding", "huge.yaml": "size", "back": "symlink-loop"}
     assert [f["resource"] for f in doc["findings"]] == ["Pod/apps/p"]
     assert code == 1 and doc["complete"] is False
+
+
+def test_links_out_of_the_scanned_folder_are_not_read(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a link to a Secret outside the checkout produced findings quoting it, and a
+    link to / walked the whole filesystem."""
+    repo, outside = tmp_path / "repo", tmp_path / "home"
+    repo.mkdir()
+    outside.mkdir()
+    (repo / "good.yaml").write_text(POD)
+    (outside / "other.yaml").write_text(POD.replace("name: p,", "name: outside,"))
+    (repo / "stolen.yaml").symlink_to(outside / "other.yaml")
+    (repo / "everything").symlink_to("/")
+    code, out, _ = run(["scan", str(repo), "--enable", "K8S-001", "-f", "json"], capsys)
+    doc = json.loads(out)
+    assert [f["resource"] for f in doc["findings"]] == ["Pod/apps/p"]
+    assert sorted(Path(s["file"]).name for s in doc["skipped"]) == ["everything", "stolen.yaml"]
+    assert all("outside" in s["reason"] and "not followed" in s["reason"] for s in doc["skipped"])
+    assert code == 1 and doc["complete"] is True and doc["errors"] == []

@@ -73,6 +73,11 @@ def _broken_roots(tmp: Path) -> None:
     (tmp / "remote").mkdir()
     (tmp / "remote" / "kustomization.yaml").write_text(
         "resources:\n  - https://example.invalid/org/repo//deploy?ref=v1\n")
+    # a base folder left out of the checkout, reached through a chain of overlays
+    (tmp / "nobase" / "overlays" / "prod").mkdir(parents=True)
+    (tmp / "nobase" / "overlays" / "prod" / "kustomization.yaml").write_text("resources: [../../base]\n")
+    (tmp / "nobase" / "base").mkdir()
+    (tmp / "nobase" / "base" / "README.md").write_text("the manifests live elsewhere\n")
 
 
 def test_failed_builds_are_input_errors_and_the_rest_is_scanned(
@@ -81,11 +86,12 @@ def test_failed_builds_are_input_errors_and_the_rest_is_scanned(
     _broken_roots(tmp_path)
     result = scan_paths([str(tmp_path)], _config())
     errors = {Path(e.file).parent.name: e for e in result.errors}
-    assert set(errors) == {"missing", "badpatch", "remote"}
+    assert set(errors) == {"missing", "badpatch", "remote", "prod"}
     assert all(e.kind == "render" for e in errors.values())
     assert "missing file" in errors["missing"].message and "nothere.yaml" in errors["missing"].message
     assert "no resource matches strategic merge patch" in errors["badpatch"].message
     assert "example.invalid" in errors["remote"].message
+    assert f"failed: no kustomization file in {tmp_path / 'nobase' / 'base'} (kustomize: " in errors["prod"].message
     assert errors["badpatch"].file == str(tmp_path / "badpatch" / "kustomization.yaml")
     # the good root is built and checked; the failed root's resource is checked as it is (the
     # best that can be done), its bad patch is not an object

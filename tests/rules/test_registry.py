@@ -49,3 +49,21 @@ def test_get_rule_is_case_insensitive() -> None:
 def test_rule_counts_meet_the_floor() -> None:
     ids = [r.id for r in all_rules()]
     assert sum(i.startswith("K8S-") for i in ids) >= 80
+
+
+def test_references_are_lists_of_whole_strings() -> None:
+    for r in all_rules():
+        refs = r.meta.references
+        assert isinstance(refs, tuple), f"{r.id}: references must be a tuple, got {type(refs).__name__}"
+        assert all(isinstance(x, str) and len(x) > 2 for x in refs), f"{r.id}: references split into letters? {refs}"
+
+
+PEER_ID_RE = re.compile(r"^(hadolint DL\d{4}( \(retired\))?|Checkov CKV2?_[A-Z0-9]+_\d+|Trivy (AVD-)?DS\d{3})$")
+
+
+def test_peer_references_are_well_formed() -> None:
+    for r in all_rules():
+        for ref in r.meta.references:
+            if ref.startswith(("hadolint", "Checkov CKV", "Trivy")):
+                assert PEER_ID_RE.match(ref), f"{r.id}: peer reference {ref!r} is not '<tool> <id>'"
+

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 from cnsmm.config import DEFAULT_EXCLUDES
-from cnsmm.sources.discover import decode, discover, read_text
+from cnsmm.sources.discover import decode, discover, read_stdin, read_text
 
 
 def _touch(path: Path, text: str = "a: 1\n") -> Path:
@@ -78,3 +79,56 @@ def test_unreadable_input_is_reported(tmp_path: Path) -> None:
     # a folder where a file is expected fails to open even for root
     text, err = read_text(str(tmp_path), max_size=1_000_000)
     assert text is None and err is not None and err.kind == "unreadable"
+
+
+def test_symlinks_out_of_the_scanned_folder_are_skipped_not_followed(tmp_path: Path) -> None:
+    repo, outside = tmp_path / "repo", tmp_path / "elsewhere"
+    _touch(repo / "app.yaml")
+    secret = _touch(outside / "secret.yaml", "kind: Secret\n")
+    os.symlink(secret, repo / "leak.yaml")
+    os.symlink("/", repo / "root")
+    os.symlink(outside, repo / "sub")
+    skipped: list[dict[str, str]] = []
+    files, errors = discover([str(repo)], DEFAULT_EXCLUDES, [], skipped)
+    assert [os.path.basename(f.path) for f in files] == ["app.yaml"]
+    assert not errors
+    reasons = {os.path.basename(s["file"]): s["reason"] for s in skipped}
+    assert sorted(reasons) == ["leak.yaml", "root", "sub"]
+    assert reasons["leak.yaml"].startswith(f"symbolic link to {secret}, outside {repo}; not followed")
+    assert reasons["root"].startswith("symbolic link to /, outside")
+
+
+def test_symlinks_inside_the_scanned_folder_are_followed(tmp_path: Path) -> None:
+    _touch(tmp_path / "base" / "deploy.yaml")
+    os.symlink(tmp_path / "base" / "deploy.yaml", tmp_path / "alias.yaml")
+    os.symlink(os.path.join("base", "deploy.yaml"), tmp_path / "relative.yaml")  # relative
+    skipped: list[dict[str, str]] = []
+    files, errors = discover([str(tmp_path)], DEFAULT_EXCLUDES, [], skipped)
+    names = sorted(os.path.relpath(f.path, tmp_path) for f in files)
+    assert names == ["alias.yaml", os.path.join("base", "deploy.yaml"), "relative.yaml"]
+    assert not errors and not skipped
+
+
+def test_a_scanned_folder_reached_through_a_symlink_is_walked(tmp_path: Path) -> None:
+    _touch(tmp_path / "real" / "a.yaml")
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    files, _ = discover([str(tmp_path / "link")], DEFAULT_EXCLUDES, [])
+    assert [os.path.basename(f.path) for f in files] == ["a.yaml"]
+
+
+def test_a_file_named_explicitly_is_read_wherever_its_link_points(tmp_path: Path) -> None:
+    target = _touch(tmp_path / "elsewhere" / "pod.yaml")
+    os.symlink(target, tmp_path / "named.yaml")
+    files, _ = discover([str(tmp_path / "named.yaml")], DEFAULT_EXCLUDES, [])
+    assert [f.path for f in files] == [str(tmp_path / "named.yaml")]
+
+
+def test_standard_input_is_read_only_up_to_the_size_limit() -> None:
+    stream = io.BytesIO(b"a: 1\n" * 600_000)  # 3 MB
+    data = read_stdin(stream, 1024 * 1024)
+    assert len(data) == 1024 * 1024 + 1 and stream.tell() == len(data)
+    text, error = read_text("-", 1024 * 1024, data)
+    assert text is None and error is not None and error.kind == "size"
+    assert error.message.startswith("standard input is over the 1.0 MiB limit; not scanned")
+    small = io.BytesIO(b"kind: Pod\n")
+    assert read_stdin(small, 1024) == b"kind: Pod\n"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from cnsmm.sources import yamlload
 from cnsmm.sources.yamlload import MAX_DEPTH, YList, YMap, line_of, load_yaml
 
 DEPLOYMENT = """\
@@ -98,3 +101,34 @@ def test_json_is_loaded_with_lines() -> None:
 def test_empty_and_comment_only_streams() -> None:
     assert load_yaml("") == ([], [])
     assert load_yaml("# nothing here\n---\n") == ([], [])
+
+
+def _reusing_documents(count: int) -> str:
+    """``count`` documents, each expanding to about 10,000 nodes from 100 anchored items."""
+    doc = "items: &a [" + ",".join(["x"] * 100) + "]\nreuse: [" + ",".join(["*a"] * 100) + "]\n"
+    return "---\n".join([doc] * count)
+
+
+def test_alias_reuse_is_capped_for_the_whole_file_not_per_document() -> None:
+    """Regression: 200 documents each just under a per-document cap expanded to 2.8 GB."""
+    text = _reusing_documents(150)  # 1.5 million nodes from 90 KB
+    docs, problems = load_yaml(text)
+    assert 90 <= len(docs) < 100  # the documents before the one that went over are kept
+    assert len(problems) == 1 and problems[0].kind == "alias-bomb"
+    assert "the file expands to more than 1,000,000 nodes" in problems[0].message
+    assert problems[0].line > docs[-1].line
+
+
+def test_alias_cap_holds_when_another_document_is_malformed() -> None:
+    text = "a: [unclosed\n---\n" + _reusing_documents(150)
+    docs, problems = load_yaml(text)
+    assert len(docs) < 100
+    assert [p.kind for p in problems] == ["parse", "alias-bomb"]
+
+
+def test_large_files_without_aliases_get_a_node_per_character(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlload, "MAX_NODES", 1000)
+    plain = "[" + ",".join(["1"] * 1500) + "]\n"  # 1,500 nodes from 3,000 characters
+    assert load_yaml(plain)[1] == []
+    aliased = "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: [" + ",".join(["*a"] * 150) + "]\n"  # 1,500 from 480
+    assert load_yaml(aliased)[1][0].kind == "alias-bomb"

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from cnsmm.errors import WorkflowError
 from cnsmm.tracking.listing import FindingFilter
 from cnsmm.tracking.queries import findings_page, get_finding, list_findings
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import API_NAMES, MAX_BULK, Status, WorkflowError, change_many, change_status
+from cnsmm.tracking.workflow import API_NAMES, MAX_BULK, Status, change_many, change_status
 
 from .conftest import Importer, misconfig, vuln
 

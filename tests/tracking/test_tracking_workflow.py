@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from cnsmm.errors import FindingNotFoundError, WorkflowError
 from cnsmm.tracking.queries import get_finding, list_findings
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import FindingNotFoundError, Status, WorkflowError, add_comment, assign, change_status
+from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
 
 from .conftest import Importer, vuln
 

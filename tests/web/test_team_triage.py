@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cnsmm.accounts import service
-from cnsmm.accounts.service import AuthError, login
+from cnsmm.accounts.service import login
+from cnsmm.errors import AuthError
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.web.app import create_app
 

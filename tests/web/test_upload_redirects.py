@@ -11,7 +11,8 @@ from typing import ClassVar
 import pytest
 
 from cnsmm import upload
-from cnsmm.upload import UploadError, upload_report
+from cnsmm.errors import UploadError
+from cnsmm.upload import upload_report
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

@@ -10,7 +10,6 @@ directly). Public API:
 """
 
 from cnsmm.accounts.service import (
-    AuthError,
     Principal,
     Role,
     create_token,
@@ -26,6 +25,7 @@ from cnsmm.accounts.service import (
     token_principal,
 )
 from cnsmm.accounts.store import open_service_store
+from cnsmm.errors import AuthError
 
 __all__ = [
     "AuthError",

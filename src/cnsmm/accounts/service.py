@@ -27,7 +27,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from cnsmm.accounts.models import ApiToken, LoginFailure, Membership, User, WebSession
-from cnsmm.errors import Error, StoreBusyError
+from cnsmm.errors import AuthError, LoginFailedError, LoginThrottledError, StoreBusyError
 from cnsmm.tracking.store import Store, utcnow
 
 TOKEN_PREFIX = "cnsmm_"  # noqa: S105 - a label, not a secret
@@ -55,10 +55,6 @@ class Role(enum.StrEnum):
     def rank(self) -> int:
         """0 for viewer up to 3 for owner."""
         return list(Role).index(self)
-
-
-class AuthError(Error):
-    """Bad credentials or too many attempts."""
 
 
 @dataclass
@@ -136,7 +132,7 @@ def login(store: Store, name: str, password: str, address: str) -> tuple[str, Pr
         if _too_many(s, user_key, MAX_FAILURES_PER_USER, now) or _too_many(
             s, f"addr:{address}"[:200], MAX_FAILURES_PER_ADDRESS, now
         ):
-            raise AuthError("too many failed logins; wait 15 minutes and try again")
+            raise LoginThrottledError("too many failed logins; wait 15 minutes and try again")
         user = s.scalar(select(User).where(User.name == name[:100]))
         known = user is not None and not user.disabled
         try:
@@ -148,7 +144,7 @@ def login(store: Store, name: str, password: str, address: str) -> tuple[str, Pr
             s.add(LoginFailure(key=user_key, at=now))
             s.add(LoginFailure(key=f"addr:{address}"[:200], at=now))
     if not ok or user is None:
-        raise AuthError("wrong user name or password")
+        raise LoginFailedError("wrong user name or password")
     cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     with store.session() as s:
         s.execute(delete(WebSession).where(WebSession.expires_at < now))

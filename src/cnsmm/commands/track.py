@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cnsmm.errors import ConfigError, Error
+from cnsmm.errors import ConfigError, Error, ImportFailed, ImportPartial, WorkflowError
 from cnsmm.findings import Severity
 from cnsmm.tracking.export import finding_lines, iter_json, metrics_lines, print_table, printable, write_csv
 from cnsmm.tracking.importer import ImportSummary, check_scope
@@ -23,19 +23,9 @@ from cnsmm.tracking.projects import check_project_name, project_settings, update
 from cnsmm.tracking.queries import FindingView, findings_page, get_finding, list_findings
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.store import ENV_DB, Store, open_store
-from cnsmm.tracking.workflow import Status, WorkflowError, add_comment, assign, change_many, change_status
+from cnsmm.tracking.workflow import Status, add_comment, assign, change_many, change_status
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class ImportFailed(Error):
-    """Some reports could not be imported (the others were)."""
-
-
-class ImportPartial(Error):
-    """Every report was imported, but some items of them were malformed and skipped."""
-
-    exit_code = 3
 
 
 def _actor() -> str:

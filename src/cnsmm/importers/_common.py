@@ -287,6 +287,13 @@ def image_repository(ref: str) -> str:
     return parsed.familiar if parsed is not None else ref.strip()
 
 
+PROJECT = "project"
+"""The target of reports that name nothing they covered (Checkov, gitleaks, kube-bench's
+hosts, Falco, the dependency audits, ...): the whole project they are imported into, one
+stream per tool, whatever the report file is called. Give each import ``--scope`` when one
+tool scans several targets of a project separately."""
+
+
 def file_name(source: str) -> str:
     """The last component of a source path, used as the scope of reports that name no target."""
     return PurePosixPath(source.replace("\\", "/")).name or source

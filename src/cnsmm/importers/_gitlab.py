@@ -11,11 +11,11 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_int,
     get_list,
@@ -64,7 +64,7 @@ def parse(stream: IO[bytes], source: str, fmt: str, scan_type: str) -> ImportedR
     def build(raw: Any, at: At) -> Finding:
         return _vulnerability(as_dict(raw, at, "vulnerability"), at, tool, get_str(scanner, "version", at), category)
 
-    return report(fmt, tool, get_str(scanner, "version", source), f"gitlab-{scan_type}:{file_name(source)}", kind,
+    return report(fmt, tool, get_str(scanner, "version", source), f"gitlab-{scan_type}:{PROJECT}", kind,
                   source, [("vulnerability", "vulnerabilities", get_list(doc, "vulnerabilities", source), build)],
                   generated_at=parse_time(scan.get("end_time")))
 

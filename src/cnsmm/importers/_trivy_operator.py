@@ -13,11 +13,11 @@ import yaml
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     each,
     fail,
-    file_name,
     get_dict,
     get_list,
     get_str,
@@ -95,7 +95,7 @@ def parse(stream: IO[bytes], source: str, fmt: str, kind: str) -> ImportedReport
         return builders[got](obj, at, errors)
 
     kinds = {"VulnerabilityReport": "image-scan", "ExposedSecretReport": "secret-scan"}
-    return report(fmt, "trivy-operator", None, f"trivy-operator:{kind}:{file_name(source)}",
+    return report(fmt, "trivy-operator", None, f"trivy-operator:{kind}:{PROJECT}",
                   kinds.get(kind, "compliance"), source, [(kind, key, items, build)], errors)
 
 

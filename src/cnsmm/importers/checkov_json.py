@@ -11,13 +11,13 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     Where,
     as_dict,
     cwe_ids,
     each,
     fail,
-    file_name,
     get_dict,
     get_list,
     get_str,
@@ -76,7 +76,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     kind = "secret-scan" if kinds == {"secrets"} else "sca" if kinds and kinds <= {"sca_package", "sca_image"} \
         else "iac-scan"
     return ImportedReport(
-        format=FORMAT, tool="checkov", tool_version=version, scope=f"checkov:{file_name(source)}",
+        format=FORMAT, tool="checkov", tool_version=version, scope=f"checkov:{PROJECT}",
         findings=guarded(source, _findings(frameworks, source, version, errors)), kind=kind, errors=errors,
     )
 

@@ -7,12 +7,12 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     Where,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_int,
     get_str,
@@ -64,7 +64,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     paths = values.get("paths")
     target = ",".join(p for p in paths if isinstance(p, str)) if isinstance(paths, list) and paths else None
     return ImportedReport(
-        format=FORMAT, tool="cnsmm", tool_version=version, scope=f"cnsmm:{target or file_name(source)}",
+        format=FORMAT, tool="cnsmm", tool_version=version, scope=f"cnsmm:{target or PROJECT}",
         findings=guarded(source, _findings(doc, version, errors)), generated_at=parse_time(values.get("started")),
         kind="iac-scan", errors=errors,
     )

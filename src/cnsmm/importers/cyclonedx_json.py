@@ -12,7 +12,7 @@ from typing import IO
 
 from cnsmm.findings import Finding
 from cnsmm.importers import _cyclonedx
-from cnsmm.importers._common import At, as_dict, fail, file_name, guarded, parse_time
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, guarded, parse_time
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers.interface import ImportedReport, ItemErrors
@@ -50,7 +50,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     items = list(doc.items("components.item", "component"))
     comps, refs = components(items, source, errors)
     tool, version = tool_of(metadata, source)
-    scope = scope_of(metadata, file_name(source), source)
+    scope = scope_of(metadata, PROJECT, source)
     mapper = VulnMapper(tool, version, refs, image_of(metadata))
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=version, scope=scope,

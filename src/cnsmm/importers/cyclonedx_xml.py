@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element
 
 from cnsmm.findings import Finding
 from cnsmm.importers import _cyclonedx
-from cnsmm.importers._common import At, fail, file_name, guarded, parse_time
+from cnsmm.importers._common import PROJECT, At, fail, guarded, parse_time
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._xml import child, children, load_xml, local, text
 from cnsmm.importers.interface import ImportedReport, ItemErrors
@@ -54,7 +54,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             yield from mapper.findings(v, At(source, "vulnerability", i, path, mode="xml"), errors)
 
     return ImportedReport(
-        format=FORMAT, tool=tool, tool_version=version, scope=scope_of(metadata, file_name(source), source),
+        format=FORMAT, tool=tool, tool_version=version, scope=scope_of(metadata, PROJECT, source),
         findings=guarded(source, findings()), generated_at=parse_time(metadata.get("timestamp")),
         components=comps, kind="sbom", errors=errors,
     )

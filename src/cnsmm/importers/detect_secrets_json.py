@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_int, get_str, parse_time, req_str
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_int, get_str, parse_time, req_str
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
 
@@ -31,7 +31,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     sections = [("secret", f"results/{path.replace('~', '~0').replace('/', '~1')}",
                  entries if isinstance(entries, list) else [entries], _secret)
                 for path, entries in results.items()]
-    return report(FORMAT, "detect-secrets", get_str(doc, "version", source), f"detect-secrets:{file_name(source)}",
+    return report(FORMAT, "detect-secrets", get_str(doc, "version", source), f"detect-secrets:{PROJECT}",
                   "secret-scan", source, sections, generated_at=parse_time(doc.get("generated_at")))
 
 

@@ -11,11 +11,11 @@ from typing import IO
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     Where,
     as_dict,
     fail,
-    file_name,
     get_dict,
     get_str,
     guarded,
@@ -57,7 +57,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = Doc(stream, source, allow_empty=True)  # rejects UTF-16 up front; no alerts is fine
     errors = ItemErrors()
     return ImportedReport(
-        format=FORMAT, tool="falco", tool_version=None, scope=f"falco:{file_name(source)}",
+        format=FORMAT, tool="falco", tool_version=None, scope=f"falco:{PROJECT}",
         findings=guarded(source, _alerts(doc.rewind(), source, errors)), kind="runtime", errors=errors,
     )
 

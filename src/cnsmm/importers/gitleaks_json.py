@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import At, as_dict, each, fail, file_name, get_int, get_str, guarded, req_str, type_name
+from cnsmm.importers._common import PROJECT, At, as_dict, each, fail, get_int, get_str, guarded, req_str, type_name
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 
@@ -32,7 +32,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         raise fail(source, f"the report must be a JSON array of leaks (got {type_name(doc)})")
     errors = ItemErrors()
     return ImportedReport(
-        format=FORMAT, tool="gitleaks", tool_version=None, scope=f"gitleaks:{file_name(source)}",
+        format=FORMAT, tool="gitleaks", tool_version=None, scope=f"gitleaks:{PROJECT}",
         findings=guarded(source, each(errors, source, "leak", "", doc, _leak)), kind="secret-scan", errors=errors,
     )
 

@@ -6,11 +6,11 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_int,
     get_list,
@@ -35,7 +35,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "Issues" not in doc:
         raise fail(source, "missing Issues (gosec -fmt=json writes an Issues array)")
-    return report(FORMAT, "gosec", get_str(doc, "GosecVersion", source), f"gosec:{file_name(source)}", "sast",
+    return report(FORMAT, "gosec", get_str(doc, "GosecVersion", source), f"gosec:{PROJECT}", "sast",
                   source, [("issue", "Issues", get_list(doc, "Issues", source), _issue)])
 
 

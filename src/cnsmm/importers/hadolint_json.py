@@ -6,10 +6,10 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     fail,
-    file_name,
     get_int,
     get_str,
     req_str,
@@ -34,7 +34,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = load(stream, source)
     if not isinstance(doc, list):
         raise fail(source, f"the report must be a JSON array of violations (got {type_name(doc)})")
-    return report(FORMAT, "hadolint", None, f"hadolint:{file_name(source)}", "iac-scan", source,
+    return report(FORMAT, "hadolint", None, f"hadolint:{PROJECT}", "iac-scan", source,
                   [("violation", "", doc, _violation)])
 
 

@@ -6,11 +6,11 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_int,
     get_list,
     get_str,
@@ -35,7 +35,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "queries" not in doc:
         raise fail(source, "missing queries (KICS JSON lists the failed queries)")
-    return report(FORMAT, "kics", get_str(doc, "kics_version", source), f"kics:{file_name(source)}", "iac-scan",
+    return report(FORMAT, "kics", get_str(doc, "kics_version", source), f"kics:{PROJECT}", "iac-scan",
                   source, [("query", "queries", get_list(doc, "queries", source), _query)])
 
 

@@ -16,7 +16,6 @@ from cnsmm.importers._common import (
     as_dict,
     each,
     fail,
-    file_name,
     get_list,
     get_str,
     guarded,
@@ -54,7 +53,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     benchmark = next((v for c in checked if (v := get_str(c, "version", source))), None)
     return ImportedReport(
         format=FORMAT, tool="kube-bench", tool_version=None,
-        scope=f"{'+'.join(nodes) or 'node'}:{file_name(source)}",
+        scope=f"nodes:{'+'.join(nodes) or 'node'}",
         findings=guarded(source, _findings(controls, source, benchmark, errors, "Controls" if isinstance(doc, dict)
                                            and "Controls" in doc else "")), kind="compliance", errors=errors,
     )

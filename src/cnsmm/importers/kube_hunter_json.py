@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_list, get_str, req_str, severity_from_label
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_list, get_str, req_str, severity_from_label
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
 
@@ -23,7 +23,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "vulnerabilities" not in doc:
         raise fail(source, "missing vulnerabilities (kube-hunter --report json lists them)")
-    return report(FORMAT, "kube-hunter", None, f"kube-hunter:{file_name(source)}", "pentest", source,
+    return report(FORMAT, "kube-hunter", None, f"kube-hunter:{PROJECT}", "pentest", source,
                   [("vulnerability", "vulnerabilities", get_list(doc, "vulnerabilities", source), _vuln)])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_list, get_str, req_str
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_list, get_str, req_str
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
 
@@ -44,5 +44,5 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             references=(f"https://docs.kubelinter.io/#/generated/checks?id={check}",),
         )
 
-    return report(FORMAT, "kube-linter", None, f"kube-linter:{file_name(source)}", "iac-scan", source,
+    return report(FORMAT, "kube-linter", None, f"kube-linter:{PROJECT}", "iac-scan", source,
                   [("report", "Reports", get_list(doc, "Reports", source), build)])

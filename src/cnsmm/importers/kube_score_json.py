@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_int, get_list, get_str, type_name
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_int, get_list, get_str, type_name
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
 
@@ -24,7 +24,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = load(stream, source)
     if not isinstance(doc, list):
         raise fail(source, f"the report must be a JSON array of scored objects (got {type_name(doc)})")
-    return report(FORMAT, "kube-score", None, f"kube-score:{file_name(source)}", "iac-scan", source,
+    return report(FORMAT, "kube-score", None, f"kube-score:{PROJECT}", "iac-scan", source,
                   [("object", "", doc, _object)])
 
 

@@ -11,11 +11,11 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     Where,
     as_dict,
     fail,
-    file_name,
     get_dict,
     get_list,
     get_str,
@@ -69,7 +69,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     version = get_str(scan, "kubescapeVersion", source)
     cluster = get_str(doc, "clusterName", source)
     git = get_dict(get_dict(meta, "targetMetadata", source), "gitRepoContextMetadata", source)
-    target = cluster or get_str(git, "repo", source) or file_name(source)
+    target = cluster or get_str(git, "repo", source) or PROJECT
     return ImportedReport(
         format=FORMAT, tool="kubescape", tool_version=version, scope=f"{'cluster' if cluster else 'files'}:{target}",
         findings=guarded(source, _findings(results, resources, controls, version, source, errors)),

@@ -6,11 +6,11 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_list,
     get_str,
@@ -46,7 +46,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     else:
         raise fail(source, "neither vulnerabilities (npm 7+) nor advisories (npm 6)",
                    hint="Run `npm audit --json` and import its output")
-    return report(FORMAT, "npm-audit", None, f"npm-audit:{file_name(source)}", "sca", source, sections)
+    return report(FORMAT, "npm-audit", None, f"npm-audit:{PROJECT}", "sca", source, sections)
 
 
 def _v7(raw: Any, at: At) -> list[Finding]:

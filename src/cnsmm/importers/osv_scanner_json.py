@@ -6,10 +6,10 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     fail,
-    file_name,
     get_dict,
     get_list,
     get_str,
@@ -43,7 +43,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         path = get_str(get_dict(r, "source", rat), "path", rat)
         sections.append(("package", f"results/{i - 1}/packages", get_list(r, "packages", rat),
                          lambda p, at, path=path: _package(p, at, path)))
-    return report(FORMAT, "osv-scanner", None, f"osv-scanner:{file_name(source)}", "sca", source, sections)
+    return report(FORMAT, "osv-scanner", None, f"osv-scanner:{PROJECT}", "sca", source, sections)
 
 
 def _package(raw: Any, at: At, path: str | None) -> list[Finding]:

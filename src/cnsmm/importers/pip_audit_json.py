@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Severity
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_list, get_str, req_str, str_tuple
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_list, get_str, req_str, str_tuple
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
@@ -30,7 +30,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         deps, key = doc, ""
     else:
         raise fail(source, "the report must be a JSON object with dependencies")
-    return report(FORMAT, "pip-audit", None, f"pip-audit:{file_name(source)}", "sca", source,
+    return report(FORMAT, "pip-audit", None, f"pip-audit:{PROJECT}", "sca", source,
                   [("dependency", key, deps, _dependency)])
 
 

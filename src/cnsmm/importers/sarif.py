@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_list, get_str, guarded, record
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_list, get_str, guarded, record
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers._sarif_run import KIND, Run
 from cnsmm.importers.interface import ImportedReport, ItemErrors
@@ -133,4 +133,4 @@ def _scope(tool: str, runs: list[dict[str, Any]], source: str) -> str:
             base = bases.get(key)
             if isinstance(base, dict) and (uri := get_str(base, "uri", where)):
                 return f"{tool}:{uri}"
-    return f"{tool}:{file_name(source)}"
+    return f"{tool}:{PROJECT}"

@@ -6,11 +6,11 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_int,
     get_list,
@@ -37,7 +37,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "results" not in doc:
         raise fail(source, "missing results (semgrep --json writes a results array)")
-    return report(FORMAT, "semgrep", get_str(doc, "version", source), f"semgrep:{file_name(source)}", "sast",
+    return report(FORMAT, "semgrep", get_str(doc, "version", source), f"semgrep:{PROJECT}", "sast",
                   source, [("result", "results", get_list(doc, "results", source), _result)])
 
 

@@ -6,10 +6,10 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     fail,
-    file_name,
     get_dict,
     get_int,
     get_list,
@@ -35,7 +35,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "results" not in doc:
         raise fail(source, "missing results (tfsec --format json writes a results array)")
-    return report(FORMAT, "tfsec", None, f"tfsec:{file_name(source)}", "iac-scan", source,
+    return report(FORMAT, "tfsec", None, f"tfsec:{PROJECT}", "iac-scan", source,
                   [("result", "results", get_list(doc, "results", source), _result)])
 
 

@@ -13,12 +13,12 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     Where,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_int,
     get_list,
@@ -101,7 +101,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             generated_at=parse_time(values.get("CreatedAt")), kind="image-scan", errors=errors,
         )
     # An empty ArtifactName (trivy sbom, some CI wrappers) names no target: the file name does.
-    artifact = get_str(values, "ArtifactName", source) or file_name(source)
+    artifact = get_str(values, "ArtifactName", source) or PROJECT
     artifact_type = get_str(values, "ArtifactType", source) or "filesystem"
     image = artifact if artifact_type == "container_image" and values.get("ArtifactName") else None
     results = doc.items("Results.item", "result")
@@ -126,7 +126,7 @@ def _legacy(doc: Doc, errors: ItemErrors) -> ImportedReport:
     ctx = _Ctx(doc.source, None, image, None)
     return ImportedReport(
         format=FORMAT, tool="trivy", tool_version=None,
-        scope=f"image:{image_repository(image)}" if image else f"filesystem:{file_name(doc.source)}",
+        scope=f"image:{image_repository(image)}" if image else f"filesystem:{PROJECT}",
         findings=guarded(doc.source, _results(itertools.chain(first, results), ctx, doc.source, errors, key="")),
         kind="image-scan" if image else _kind_of(first), errors=errors,
     )

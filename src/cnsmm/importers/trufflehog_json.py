@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import At, as_dict, fail, file_name, get_dict, get_int, get_str, guarded, record
+from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_int, get_str, guarded, record
 from cnsmm.importers._jsonio import Doc
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 
@@ -29,7 +29,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse TruffleHog JSON lines; a malformed line is listed and skipped."""
     doc = Doc(stream, source, allow_empty=True)
     errors = ItemErrors()
-    return ImportedReport(format=FORMAT, tool="trufflehog", tool_version=None, scope=f"trufflehog:{file_name(source)}",
+    return ImportedReport(format=FORMAT, tool="trufflehog", tool_version=None, scope=f"trufflehog:{PROJECT}",
                           findings=guarded(source, _lines(doc.rewind(), source, errors)), kind="secret-scan",
                           errors=errors)
 

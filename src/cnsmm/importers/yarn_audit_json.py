@@ -8,11 +8,11 @@ from typing import IO, Any
 
 from cnsmm.findings import Finding, Severity
 from cnsmm.importers._common import (
+    PROJECT,
     At,
     as_dict,
     cwe_ids,
     fail,
-    file_name,
     get_dict,
     get_list,
     get_str,
@@ -40,7 +40,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse yarn audit JSON lines: one finding per advisory and installed version."""
     doc = Doc(stream, source, allow_empty=True)
     errors = ItemErrors()
-    return ImportedReport(format=FORMAT, tool="yarn-audit", tool_version=None, scope=f"yarn-audit:{file_name(source)}",
+    return ImportedReport(format=FORMAT, tool="yarn-audit", tool_version=None, scope=f"yarn-audit:{PROJECT}",
                           findings=guarded(source, _lines(doc.rewind(), source, errors)), kind="sca", errors=errors)
 
 

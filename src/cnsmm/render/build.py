@@ -160,6 +160,7 @@ _WRAPPER_LAYER = re.compile(
 )
 _WARNING = re.compile(r"# Warning: [^;]*(?:; |$)")
 _MISSING = re.compile(r"lstat ([^:]+): no such file or directory")
+_NO_KUSTOMIZATION = re.compile(r"unable to find one of [^;]*? in directory '([^']+)'")
 
 
 def explain(message: str) -> str:
@@ -168,6 +169,9 @@ def explain(message: str) -> str:
     missing = _MISSING.findall(message)
     if missing:
         return f"missing file {missing[-1]} (kustomize: {message})"
+    no_root = _NO_KUSTOMIZATION.findall(message)
+    if no_root:
+        return f"no kustomization file in {no_root[-1]} (kustomize: {message})"
     if "Could not resolve host" in message or "dial tcp" in message:
         return f"remote resource could not be fetched (no network access?) (kustomize: {message})"
     return message

@@ -113,7 +113,8 @@ def run(argv: Sequence[str], timeout: float, cwd: str | None = None) -> Outcome:
 def _clean(message: str) -> str:
     lines = [line.rstrip() for line in message.strip().splitlines() if line.strip()]
     text = "; ".join(lines)
-    return text if len(text) <= 2000 else text[:2000] + "..."
+    # the most specific cause comes last in kustomize's chain of contexts: keep both ends
+    return text if len(text) <= 2000 else text[:600] + " ... " + text[-1400:]
 
 
 def cache_key(tool: Tool, args: Sequence[str], inputs: Sequence[str], base: str) -> str:

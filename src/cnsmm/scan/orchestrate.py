@@ -20,7 +20,7 @@ from cnsmm.scan.rendered import render_sets
 from cnsmm.scan.result import Progress, ScanResult, SetOutput, merge
 from cnsmm.scan.sets import SetInput, plan_sets
 from cnsmm.scan.suppress import Suppressor
-from cnsmm.sources.discover import read_text
+from cnsmm.sources.discover import read_stdin, read_text
 from cnsmm.sources.interface import FileAnalyzer
 
 
@@ -40,11 +40,12 @@ def scan_paths(
 ) -> ScanResult:
     """Scan files and folders (``-`` reads ``stdin``) and return the result."""
     config = config or Config()
-    sets, errors = plan_sets(paths, config.exclude, file_analyzers())
+    skipped: list[dict[str, str]] = []
+    sets, errors = plan_sets(paths, config.exclude, file_analyzers(), skipped)
     sets, rendering = render_sets(sets, config)
     result = scan_sets(sets, config, progress=progress, stdin=stdin, errors=[*errors, *rendering.errors])
     result.warnings.extend(rendering.warnings)
-    result.skipped[:0] = rendering.skipped
+    result.skipped[:0] = [*skipped, *rendering.skipped]
     return result
 
 
@@ -59,7 +60,7 @@ def scan_sets(
     """Scan prepared sets (see :mod:`cnsmm.scan`); ``errors`` are earlier input errors."""
     config = config or Config()
     if stdin is None and any(f.path == "-" for s in sets for f in s.files):
-        stdin = sys.stdin.buffer.read()
+        stdin = read_stdin(sys.stdin.buffer, config.max_file_size)
     jobs = list(sets)
     result = ScanResult(errors=list(errors), sets=len(jobs))
     result.rules_run = len(enabled_rules(config))
@@ -70,7 +71,7 @@ def scan_sets(
         # largest sets first, so that no big set is left running alone at the end
         order = sorted(range(len(jobs)), key=lambda i: sizes[i], reverse=True)
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(scan_set, jobs[i], config, stdin) for i in order]
+            futures = [pool.submit(scan_set, jobs[i], config, _stdin_for(jobs[i], stdin)) for i in order]
             for done, future in enumerate(futures, start=1):
                 outputs.append(future.result())
                 if progress:
@@ -82,6 +83,11 @@ def scan_sets(
                 progress(done, len(jobs))
     merge(result, outputs)
     return result
+
+
+def _stdin_for(job: SetInput, stdin: bytes | None) -> bytes | None:
+    """Standard input only for the set that reads it (not copied to every worker job)."""
+    return stdin if any(f.path == "-" for f in job.files) else None
 
 
 def _worker_count(config: Config, total_bytes: int, sets: int) -> int:

@@ -65,10 +65,13 @@ class SetInput:
 
 
 def plan_sets(
-    paths: Sequence[str], excludes: Sequence[str], analyzers: Sequence[FileAnalyzer]
+    paths: Sequence[str], excludes: Sequence[str], analyzers: Sequence[FileAnalyzer],
+    skipped: list[dict[str, str]] | None = None,
 ) -> tuple[list[SetInput], list[InputError]]:
-    """Group the files found under ``paths`` into sets (one per folder; stdin is its own)."""
-    files, errors = discover(paths, excludes, analyzers)
+    """Group the files found under ``paths`` into sets (one per folder; stdin is its own).
+
+    Paths left out on purpose (symbolic links out of a scanned folder) go to ``skipped``."""
+    files, errors = discover(paths, excludes, analyzers, skipped)
     groups: dict[str, list[InputFile]] = defaultdict(list)
     for f in files:
         groups[f.set_name].append(f)

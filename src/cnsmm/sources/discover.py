@@ -1,6 +1,9 @@
 """Finding input files and reading them safely.
 
-- Folders are walked recursively, following symbolic links, with loop detection.
+- Folders are walked recursively, following symbolic links that stay inside the folder given
+  (with loop detection). A link that leads out of it (to ``/``, to a file elsewhere on the
+  machine) is not followed: it is reported as skipped, so that scanning an untrusted checkout
+  never reads outside it. Paths named on the command line are read wherever they point.
 - Excluded folder names (``.git``, ``node_modules``, vendor folders...) and globs are skipped.
 - Candidate files: ``.yaml``/``.yml``/``.json`` in any letter case, plus whatever a file
   analyzer (Dockerfiles, CI pipelines) claims. A file named explicitly is always read.
@@ -14,6 +17,7 @@ import fnmatch
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from cnsmm.sources.interface import InputError
 
@@ -44,9 +48,15 @@ def is_candidate(relpath: str, claimers: Sequence[object]) -> bool:
 
 
 def discover(
-    paths: Sequence[str], excludes: Sequence[str], claimers: Sequence[object]
+    paths: Sequence[str], excludes: Sequence[str], claimers: Sequence[object],
+    skipped: list[dict[str, str]] | None = None,
 ) -> tuple[list[InputFile], list[InputError]]:
-    """Every file to scan under ``paths``, and the paths that could not be walked."""
+    """Every file to scan under ``paths``, and the paths that could not be walked.
+
+    Symbolic links found while walking that lead out of the folder walked are appended to
+    ``skipped`` as ``{"file", "reason"}`` entries (and dropped when it is None).
+    """
+    skipped = [] if skipped is None else skipped
     files: list[InputFile] = []
     errors: list[InputError] = []
     seen: set[str] = set()
@@ -66,16 +76,22 @@ def discover(
                 seen.add(norm)
                 files.append(InputFile(norm, os.path.dirname(norm) or ".", True))
             continue
-        for path in _walk(root, excludes, claimers, errors):
+        for path in _walk(root, excludes, claimers, errors, skipped):
             if path not in seen:
                 seen.add(path)
                 files.append(InputFile(path, os.path.dirname(path) or "."))
     return files, errors
 
 
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _walk(
-    root: str, excludes: Sequence[str], claimers: Sequence[object], errors: list[InputError]
+    root: str, excludes: Sequence[str], claimers: Sequence[object], errors: list[InputError],
+    skipped: list[dict[str, str]],
 ) -> Iterator[str]:
+    real_root = os.path.realpath(root)
     visited: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -109,6 +125,13 @@ def _walk(
                 is_file = not is_dir and entry.is_file(follow_symlinks=True)
             except OSError:
                 is_dir = is_file = False
+            if (is_dir or is_file) and entry.is_symlink():
+                target = os.path.realpath(path)
+                if not _inside(target, real_root):
+                    if is_dir or is_candidate(rel, claimers):
+                        skipped.append({"file": path, "reason": f"symbolic link to {target}, outside "
+                                        f"{root}; not followed (only files inside the scanned folder are read)"})
+                    continue
             if is_dir:
                 subdirs.append(path)
             elif is_file and is_candidate(rel, claimers):
@@ -140,12 +163,26 @@ def decode(data: bytes, file: str) -> tuple[str | None, InputError | None]:
         )
 
 
+def read_stdin(stream: BinaryIO, max_size: int) -> bytes:
+    """Standard input up to one byte over ``max_size``: enough for :func:`read_text` to refuse
+    it as too large without holding all of it in memory."""
+    chunks: list[bytes] = []
+    left = max_size + 1
+    while left > 0:
+        chunk = stream.read(min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def read_text(path: str, max_size: int, stdin: bytes | None = None) -> tuple[str | None, InputError | None]:
     """Read and decode one input file, enforcing the size limit."""
     if path == "-":
         data = stdin or b""
         if len(data) > max_size:
-            return None, InputError("<stdin>", None, _too_big(len(data), max_size), "size")
+            return None, InputError("<stdin>", None, _too_big(None, max_size), "size")
         return decode(data, "<stdin>")
     try:
         size = os.path.getsize(path)
@@ -160,8 +197,9 @@ def read_text(path: str, max_size: int, stdin: bytes | None = None) -> tuple[str
     return decode(data, path)
 
 
-def _too_big(size: int, limit: int) -> str:
+def _too_big(size: int | None, limit: int) -> str:
+    what = "standard input is" if size is None else f"file is {size / 1048576:.1f} MiB,"
     return (
-        f"file is {size / 1048576:.1f} MiB, over the {limit / 1048576:.1f} MiB limit; not scanned "
+        f"{what} over the {limit / 1048576:.1f} MiB limit; not scanned "
         "(raise `max_file_size` in cnsmm.yaml or --max-file-size if it is a real manifest)"
     )

@@ -4,7 +4,9 @@ PyYAML's C parser composes the node tree (fast, and libyaml caps nesting at 1000
 levels); we then build plain dicts and lists ourselves so that every mapping and sequence
 remembers the line of each key and item. Building the objects ourselves also lets us:
 
-- bound alias expansion (a "billion laughs" document is rejected before it is expanded);
+- bound alias expansion for the whole file (a "billion laughs" document, or many documents
+  each re-using anchors just under a per-document limit, are rejected before they are
+  expanded);
 - keep going after a malformed document in a multi-document stream (the stream is split
   on ``---`` lines and each part is parsed on its own, so one bad document costs only
   itself);
@@ -32,7 +34,10 @@ except ImportError:  # pragma: no cover
 MAX_DEPTH = 256
 """Deepest nesting we build; deeper documents are rejected with a message."""
 MAX_NODES = 1_000_000
-"""Most nodes one document may expand to (counting alias re-use)."""
+"""Most nodes one file may expand to (counting alias re-use, over all its documents), unless
+the file has more characters than that: then one node per character. Without aliases a node
+takes at least two characters, so no real file comes near the limit, while anchors re-used in
+every document of a stream cannot multiply the work beyond it."""
 
 
 class YMap(dict[Any, Any]):
@@ -86,6 +91,16 @@ class YamlProblem:
     message: str
     kind: str = InputErrorKind.PARSE
     """``parse``, ``alias-bomb`` or ``depth`` (see :class:`~cnsmm.vocab.InputErrorKind`)."""
+
+
+class _Budget:
+    """Nodes a file may still expand to, shared by all its documents."""
+
+    __slots__ = ("limit", "spent")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.spent = 0
 
 
 class _TooBig(Exception):
@@ -196,17 +211,17 @@ class _StreamBuilder:
     refused after a bounded amount of work.
     """
 
-    def __init__(self, offset: int, first_index: int, max_nodes: int) -> None:
+    def __init__(self, offset: int, first_index: int, budget: _Budget) -> None:
         self.offset = offset
         self.first_index = first_index
-        self.max_nodes = max_nodes
+        self.budget = budget
         self.docs: list[YamlDocument] = []
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.duplicates: list[DuplicateKey] = []
         self.root: Any = None
         self.root_line = 0
-        self.total = 0
+        self.doc_line = 0
 
     def run(self, text: str) -> YamlProblem | None:
         line = self.offset + 1
@@ -238,13 +253,14 @@ class _StreamBuilder:
                     self._add(value, line, size, "")
                 elif cls is yaml.DocumentStartEvent:
                     self._reset_document()
+                    self.doc_line = line
                 elif cls is yaml.DocumentEndEvent and self.root is not None:
                     index = self.first_index + len(self.docs)
                     self.docs.append(YamlDocument(self.root, self.root_line, index, self.duplicates))
         except yaml.YAMLError as exc:
             return YamlProblem(_problem_line(exc, self.offset), _problem_text(exc))
         except _TooBig as exc:
-            return YamlProblem(self.root_line or line, str(exc), exc.kind)
+            return YamlProblem(self.doc_line or line, str(exc), exc.kind)
         return None
 
     def _reset_document(self) -> None:
@@ -252,15 +268,15 @@ class _StreamBuilder:
         self.anchors = {}
         self.duplicates = []
         self.root = None
-        self.total = 0
 
     def _add(self, value: Any, line: int, size: int, tag: str, counted: bool = False) -> None:
         if not counted:
-            self.total += size
-            if self.total > self.max_nodes:
+            budget = self.budget
+            budget.spent += size
+            if budget.spent > budget.limit:
                 raise _TooBig(
-                    f"document expands to more than {self.max_nodes:,} nodes "
-                    "(a YAML alias bomb?); it was not loaded",
+                    f"the file expands to more than {budget.limit:,} nodes with its YAML aliases "
+                    "(an alias bomb?); this document and the rest of the file were not loaded",
                     InputErrorKind.ALIAS_BOMB,
                 )
         if not self.stack:
@@ -297,35 +313,43 @@ def _merge(mapping: YMap, value: Any) -> None:
 
 
 def _parse_stream(
-    text: str, offset: int, first_index: int, max_nodes: int
+    text: str, offset: int, first_index: int, budget: _Budget
 ) -> tuple[list[YamlDocument], YamlProblem | None]:
-    builder = _StreamBuilder(offset, first_index, max_nodes)
+    builder = _StreamBuilder(offset, first_index, budget)
     problem = builder.run(text)
     return builder.docs, problem
 
 
-def load_yaml(text: str, *, max_nodes: int = MAX_NODES) -> tuple[list[YamlDocument], list[YamlProblem]]:
+def load_yaml(text: str, *, max_nodes: int | None = None) -> tuple[list[YamlDocument], list[YamlProblem]]:
     """Load every document of a YAML (or JSON) stream.
 
     Returns the documents that could be loaded and a problem per part that could not.
-    A malformed document does not hide the well-formed documents around it.
+    A malformed document does not hide the well-formed documents around it. The whole file
+    may expand to ``max_nodes`` nodes (default: :data:`MAX_NODES`, or one per character of a
+    larger file); the document that goes over, and every one after it, are not loaded.
     """
-    docs, problem = _parse_stream(text, 0, 0, max_nodes)
-    if problem is None:
-        return docs, []
+    limit = max_nodes if max_nodes is not None else max(MAX_NODES, len(text))
+    docs, problem = _parse_stream(text, 0, 0, _Budget(limit))
+    if problem is None or problem.kind == InputErrorKind.ALIAS_BOMB:
+        return docs, [] if problem is None else [problem]
     # Re-parse document by document so that one bad document costs only itself.
     starts = [0] + [m.start() for m in _DOC_SPLIT.finditer(text) if m.start() > 0]
     if len(starts) == 1:
         return docs, [problem]
     docs, problems = [], []
+    budget = _Budget(limit)
+    offset = previous = 0
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         chunk = text[start:end]
-        offset = text.count("\n", 0, start)
-        part, prob = _parse_stream(chunk, offset, len(docs), max_nodes)
+        offset += text.count("\n", previous, start)  # counted once over the file
+        previous = start
+        part, prob = _parse_stream(chunk, offset, len(docs), budget)
         docs.extend(part)
         if prob is not None:
             problems.append(prob)
+            if prob.kind == InputErrorKind.ALIAS_BOMB:
+                break
     return docs, problems
 
 

@@ -9,10 +9,11 @@ Public API:
 - :func:`fingerprint` (identity of a finding across scans and tools).
 """
 
+from cnsmm.errors import WorkflowError
 from cnsmm.tracking.fingerprint import Fingerprint, fingerprint
 from cnsmm.tracking.importer import ImportSummary, import_report
 from cnsmm.tracking.store import Store, default_url, open_store
-from cnsmm.tracking.workflow import Status, WorkflowError, add_comment, assign, change_status
+from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
 
 __all__ = [
     "Fingerprint",

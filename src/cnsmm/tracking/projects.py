@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cnsmm.errors import ConfigError, Error
+from cnsmm.errors import ConfigError, ProjectNotFoundError
 from cnsmm.tracking.models import Project
 from cnsmm.tracking.store import Store, lock_project, utcnow
 
@@ -26,10 +26,6 @@ def check_project_name(name: str) -> str:
             hint="The service accepts the same names; e.g. --project shop-web",
         )
     return name
-
-
-class ProjectNotFoundError(Error):
-    """The project does not exist in the store."""
 
 
 def ensure_project(conn: Connection, name: str) -> int:

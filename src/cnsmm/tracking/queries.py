@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, select
 
+from cnsmm.errors import FindingNotFoundError
 from cnsmm.tracking.listing import FindingFilter
 from cnsmm.tracking.models import (
     Comment,
@@ -22,7 +23,7 @@ from cnsmm.tracking.models import (
 )
 from cnsmm.tracking.projects import project_id
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import OPEN_STATES, FindingNotFoundError, Status, expire_risk_acceptances
+from cnsmm.tracking.workflow import OPEN_STATES, Status, expire_risk_acceptances
 
 F = cast(Table, TrackedFinding.__table__)
 SRC = cast(Table, FindingSource.__table__)

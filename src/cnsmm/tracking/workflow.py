@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, update
 
-from cnsmm.errors import Error
+from cnsmm.errors import FindingNotFoundError, WorkflowError
 from cnsmm.tracking.models import Comment, StatusChange, TrackedFinding
 from cnsmm.tracking.store import Store, lock_project, utcnow
 
@@ -68,15 +68,6 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 """Allowed manual transitions."""
 
 
-class WorkflowError(Error):
-    """A status change, assignment or comment that is not allowed."""
-
-    def __init__(self, message: str, *, hint: str | None = None, fields: tuple[str, ...] = ()) -> None:
-        super().__init__(message, hint=hint)
-        self.fields = fields
-        """The request fields at fault (``reason``, ``approver``, ``expires``, ``duplicate_of``)."""
-
-
 CLI_NAMES: Mapping[str, str] = {"reason": "--reason", "approver": "--approver", "expires": "--expires",
                                 "duplicate_of": "--duplicate-of"}
 """How the command line names the details of a status change."""
@@ -118,10 +109,6 @@ def check_details(
     elif new == Status.DUPLICATE and duplicate_of is None:
         raise WorkflowError(f"{subject}a duplicate needs {names['duplicate_of']} OTHER_ID (another finding)",
                             fields=("duplicate_of",))
-
-
-class FindingNotFoundError(Error):
-    """No finding has the given id."""
 
 
 def _get(conn: Connection, finding_id: int) -> TrackedFinding:

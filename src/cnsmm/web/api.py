@@ -156,7 +156,7 @@ def workflow_error(exc: Error) -> HTTPException:
         detail: Any = [{"loc": ["body", f], "msg": exc.diagnostics(), "type": "value_error"} for f in fields]
     else:
         detail = exc.diagnostics()
-    return HTTPException(status_code=422, detail=detail)
+    return HTTPException(status_code=exc.http_status, detail=detail)
 
 
 def error_text(detail: Any) -> str:

@@ -38,7 +38,7 @@ def create_app(db_url: str | None = None, *, store: Store | None = None) -> Fast
 
     @app.exception_handler(Error)
     async def library_error(request: Request, exc: Error) -> JSONResponse:
-        return JSONResponse({"detail": exc.diagnostics()}, status_code=422)
+        return JSONResponse({"detail": exc.diagnostics()}, status_code=exc.http_status)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from cnsmm.accounts.service import AuthError, Principal, Role, create_user, list_users, login, logout
-from cnsmm.errors import Error
+from cnsmm.accounts.service import Principal, Role, create_user, list_users, login, logout
+from cnsmm.errors import AuthError, Error, LoginFailedError
 from cnsmm.findings import Severity
 from cnsmm.report.html import code_spans
 from cnsmm.tracking.workflow import OPEN_STATES, Status
@@ -108,10 +108,9 @@ async def login_submit(request: Request) -> Response:
     try:
         cookie, _ = await run_in_threadpool(login, get_store(request), str(form.get("username", "")),
                                             str(form.get("password", "")), address)
-    except AuthError as exc:
-        status = 429 if "too many" in exc.message else 401
-        return render(request, "login.html", status, login_csrf=expected, next=_safe_next(str(form.get("next", "/"))),
-                      error=exc.message)
+    except LoginFailedError as exc:
+        return render(request, "login.html", exc.http_status, login_csrf=expected,
+                      next=_safe_next(str(form.get("next", "/"))), error=exc.message)
     response = RedirectResponse(_safe_next(str(form.get("next", "/"))), status_code=303)
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         max_age=12 * 3600)

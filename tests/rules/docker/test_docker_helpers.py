@@ -145,3 +145,26 @@ def test_every_dkr_rule_is_complete_and_mapped_to_known_requirements() -> None:
         assert m.references and m.requirements, m.id
         assert set(m.requirements) <= known, (m.id, set(m.requirements) - known)
         assert m.bad.strip() != m.good.strip(), m.id
+
+
+def test_split_script_keeps_assignments_in_front_of_commands_and_bare_lines() -> None:
+    commands = split_script("NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci; A=1 B=2; env GOSUMDB=off go mod download")
+    assert [(c.name, c.env) for c in commands] == [
+        ("npm", (("NODE_TLS_REJECT_UNAUTHORIZED", "0"),)),
+        ("", (("A", "1"), ("B", "2"))),
+        ("go", (("GOSUMDB", "off"),)),
+    ]
+
+
+def test_package_operation_skips_option_values_per_manager() -> None:
+    from cnsmm.rules.docker._common import fills_cache, package_operation
+
+    (apt,) = split_script("apt-get -o Dpkg::Options::=--force-confold -t bookworm-backports install -y curl")
+    assert package_operation(apt) == ("install", ["curl"])
+    (dnf,) = split_script("dnf --setopt install_weak_deps=False -x 'kernel*' in -y nginx")
+    assert package_operation(dnf) == ("in", ["nginx"])
+    (sim,) = split_script("apt-get install -s curl")
+    assert package_operation(sim) is None
+    (upgrade,) = split_script("apk upgrade")
+    assert fills_cache(upgrade) and not fills_cache(split_script("apk info")[0])
+    assert fills_cache(split_script("apt-get update")[0], update=True)

@@ -84,16 +84,30 @@ def base_matches(image: str, patterns: list[str] | tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(c, p.lower()) for c in candidates for p in patterns)
 
 
-def mounts_cache(inst: Instruction, *paths: str) -> bool:
-    """True when the ``RUN`` has a ``--mount=type=cache`` on one of ``paths`` (or below)."""
+def _covers(target: str, path: str) -> bool:
+    target, path = target.rstrip("/") or "/", path.rstrip("/") or "/"
+    return target == path or path.startswith(target + "/") or target.startswith(path + "/") or target == "/"
+
+
+def mount_targets(inst: Instruction, *types: str) -> list[str]:
+    """Targets of the ``RUN --mount=type=<one of types>`` flags of ``inst``."""
+    found: list[str] = []
     for key, value in inst.flags:
-        if key != "mount" or not value or "type=cache" not in value:
+        if key != "mount" or not value:
             continue
-        for part in value.split(","):
-            name, _, target = part.partition("=")
-            if name in ("target", "dst", "destination") and any(target.startswith(p) for p in paths):
-                return True
-    return False
+        parts = dict(p.partition("=")[::2] for p in value.split(","))
+        kind = parts.get("type", "bind")
+        target = parts.get("target") or parts.get("dst") or parts.get("destination")
+        if kind in types and target:
+            found.append(target)
+    return found
+
+
+def mounts_cache(inst: Instruction, *paths: str) -> bool:
+    """True when the ``RUN`` mounts a build cache or a tmpfs (``--mount=type=cache`` or
+    ``type=tmpfs``) on one of ``paths``, on a folder above it or below it: what is written
+    there does not stay in the layer."""
+    return any(_covers(t, p) for t in mount_targets(inst, "cache", "tmpfs") for p in paths)
 
 
 def final_lineage(df: Dockerfile) -> list[Stage]:
@@ -102,42 +116,83 @@ def final_lineage(df: Dockerfile) -> list[Stage]:
     return df.lineage(final) if final else []
 
 
-_PKG_VERBS = {
-    "apt-get": ("install",), "apt": ("install",), "aptitude": ("install",), "apk": ("add",),
-    "yum": ("install",), "dnf": ("install",), "microdnf": ("install",), "zypper": ("install", "in"),
-    "tdnf": ("install",),
+PKG_MANAGERS = ("apt-get", "apt", "aptitude", "apk", "yum", "dnf", "dnf5", "microdnf", "tdnf", "zypper")
+"""OS package managers the package rules read."""
+RPM_MANAGERS = ("yum", "dnf", "dnf5", "microdnf", "tdnf", "zypper")
+"""The RPM family among :data:`PKG_MANAGERS`."""
+
+_APT = ("apt-get", "apt", "aptitude")
+_DNF = ("yum", "dnf", "dnf5", "microdnf", "tdnf")
+INSTALL_VERBS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(_APT, ("install",)), "apk": ("add",),
+    **dict.fromkeys(_DNF, ("install", "in")), "microdnf": ("install",), "zypper": ("install", "in"),
 }
+"""Sub-commands (and their aliases) that install named packages."""
+UPGRADE_VERBS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(_APT, ("upgrade", "dist-upgrade", "full-upgrade", "safe-upgrade", "reinstall", "build-dep")),
+    "apk": ("upgrade", "fix"),
+    **dict.fromkeys(_DNF, ("update", "upgrade", "up", "reinstall", "distro-sync", "dsync", "localinstall",
+                           "groupinstall", "group", "module", "downgrade")),
+    "zypper": ("update", "up", "dist-upgrade", "dup", "patch", "install-new-recommends", "inr"),
+}
+"""Other sub-commands that download packages (and so fill the package cache)."""
 _SIMULATE = frozenset({
     "-s", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon", "--simulation",
 })
-_VALUE_OPTIONS = frozenset({
-    "-t", "--target-release", "--virtual", "-o", "--option", "-c", "--config-file", "-X",
-    "--repository", "--setopt", "--enablerepo", "--disablerepo", "--installroot", "--releasever",
-    "-p", "--root", "--repo", "-r", "--arch", "--keys-dir",
-})
+_VALUE_OPTIONS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(_APT, frozenset({"-t", "--target-release", "--default-release", "-o", "--option", "-c",
+                                     "--config-file", "-a", "--host-architecture"})),
+    "apk": frozenset({"-t", "--virtual", "-X", "--repository", "-p", "--root", "--keys-dir", "--arch",
+                      "--repositories-file", "--cache-dir", "--cache-max-age"}),
+    **dict.fromkeys(_DNF, frozenset({"--setopt", "--enablerepo", "--disablerepo", "--repo", "--repoid",
+                                     "--installroot", "--releasever", "-x", "--exclude", "--forcearch", "-c",
+                                     "--config", "--repofrompath", "--destdir", "--downloaddir", "-d",
+                                     "--debuglevel", "-e", "--errorlevel", "--rpmverbosity",
+                                     "--color", "--advisory", "--advisories", "--bz", "--cve"})),
+    "zypper": frozenset({"-r", "--repo", "--from", "-t", "--type", "-R", "--root", "--installroot", "-c",
+                         "--config", "--reposd-dir", "-D", "--cache-dir", "-C", "--raw-cache-dir"}),
+}
+
+
+def package_operation(command: Command) -> tuple[str, list[str]] | None:
+    """``(sub-command, package operands)`` of an OS package-manager command, or None (another
+    program, a simulation, no sub-command). Values of options that take one are skipped."""
+    values = _VALUE_OPTIONS.get(command.name)
+    if values is None or _SIMULATE & set(command.args):
+        return None
+    verb: str | None = None
+    operands: list[str] = []
+    skip = False
+    for arg in command.args:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = arg in values
+        elif verb is None:
+            verb = arg
+        else:
+            operands.append(arg)
+    return (verb, operands) if verb is not None else None
 
 
 def package_installs(commands: tuple[Command, ...]) -> Iterator[tuple[Command, list[str]]]:
-    """Package-manager install commands and the package operands they name."""
+    """Package-manager install commands (``install``, ``add``, aliases such as ``dnf in``) and
+    the package operands they name."""
     for command in commands:
-        verbs = _PKG_VERBS.get(command.name)
-        if not verbs:
-            continue
-        args = list(command.args)
-        verb_index = next((i for i, a in enumerate(args) if a in verbs), None)
-        if verb_index is None or _SIMULATE & set(args):
-            continue
-        packages: list[str] = []
-        skip = False
-        for arg in args[verb_index + 1:]:
-            if skip:
-                skip = False
-                continue
-            if arg.startswith("-"):
-                skip = arg in _VALUE_OPTIONS
-                continue
-            packages.append(arg)
-        yield command, packages
+        operation = package_operation(command)
+        if operation is not None and operation[0] in INSTALL_VERBS.get(command.name, ()):
+            yield command, operation[1]
+
+
+def fills_cache(command: Command, *, update: bool = False) -> bool:
+    """True for package-manager commands that download packages into its cache: installs,
+    upgrades, re-installs (and, with ``update``, index updates)."""
+    operation = package_operation(command)
+    if operation is None:
+        return False
+    verb = operation[0]
+    return (verb in INSTALL_VERBS.get(command.name, ()) or verb in UPGRADE_VERBS.get(command.name, ())
+            or (update and verb in ("update", "makecache", "refresh", "ref")))
 
 
 def subcommand(command: Command) -> str | None:
@@ -161,13 +216,17 @@ __all__ = [
     "CIS_4_11",
     "HEALTH",
     "IMG_CONFIG",
+    "INSTALL_VERBS",
     "OSS_RULES",
+    "PKG_MANAGERS",
     "PRIVILEGE",
+    "RPM_MANAGERS",
     "SECRETS",
     "SECRET_STORE",
     "STACK",
     "TRACEABILITY",
     "TRANSPORT",
+    "UPGRADE_VERBS",
     "Command",
     "Dockerfile",
     "Instruction",
@@ -175,11 +234,14 @@ __all__ = [
     "Stage",
     "base_matches",
     "external_base",
+    "fills_cache",
     "final_lineage",
     "meta",
+    "mount_targets",
     "mounts_cache",
     "option",
     "package_installs",
+    "package_operation",
     "parse_image",
     "patterns",
     "run_commands",

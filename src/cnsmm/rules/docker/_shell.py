@@ -2,8 +2,9 @@
 
 Not a shell: enough structure for rules to ask "which programs run, with which words, and
 what pipes into what". Words keep their quotes removed; redirections are dropped;
-``sudo``/``env``/variable assignments in front of a program are unwrapped; ``sh -c '...'``
-scripts are split as well.
+``sudo``/``env``/variable assignments in front of a program are unwrapped (the assignments
+are kept in :attr:`Command.env`; a line of bare assignments is a command with an empty name);
+``sh -c '...'`` scripts are split as well.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class Command:
     piped_from: tuple[str, ...] = ()
     """Names of the programs piping into this one, in order (the nearest
     :data:`MAX_PIPED_FROM` of a longer pipeline, so that the work stays linear in its length)."""
+    env: tuple[tuple[str, str], ...] = ()
+    """Variable assignments in front of the program (``VAR=value cmd``, ``env VAR=value cmd``),
+    or the assignments of a line that runs no program (``VAR=value``)."""
 
     def has(self, *options: str) -> bool:
         """True when one of ``options`` is among the args (``-y`` also matches ``-qy``)."""
@@ -62,13 +66,16 @@ def _tokens(line: str) -> list[str]:
         return line.replace(";", " ; ").replace("|", " | ").split()
 
 
-def _unwrap(words: list[str]) -> tuple[list[str], bool]:
+def _unwrap(words: list[str]) -> tuple[list[str], bool, tuple[tuple[str, str], ...]]:
     sudo = False
+    env: list[tuple[str, str]] = []
     i, n = 0, len(words)
     while i < n:
         word = words[i]
         head = word.rsplit("/", 1)[-1]
-        if "=" in word and not word.startswith(("=", "-")) and word.split("=", 1)[0].isidentifier():
+        name, eq, value = word.partition("=")
+        if eq and name.isidentifier():
+            env.append((name, value))
             i += 1
         elif head in ("sudo", "doas"):
             sudo = True
@@ -84,7 +91,7 @@ def _unwrap(words: list[str]) -> tuple[list[str], bool]:
             i += 1
         else:
             break
-    return words[i:], sudo
+    return words[i:], sudo, tuple(env)
 
 
 def _logical_lines(script: str) -> Iterator[str]:
@@ -117,10 +124,12 @@ def split_script(script: str) -> tuple[Command, ...]:
                 i += 2 if i + 1 < len(tokens) and tokens[i + 1] not in ("(",) else 1
                 continue
             if token in _SEPARATORS or token in _PIPES:
-                unwrapped, sudo = _unwrap(words)
+                unwrapped, sudo, env = _unwrap(words)
+                if not unwrapped and env:
+                    result.append(Command("", (), sudo, tuple(upstream), env))
                 if unwrapped:
                     name = unwrapped[0].rsplit("/", 1)[-1]
-                    command = Command(name, tuple(unwrapped[1:]), sudo, tuple(upstream))
+                    command = Command(name, tuple(unwrapped[1:]), sudo, tuple(upstream), env)
                     result.append(command)
                     if name in SHELLS and "-c" in command.args:
                         index = command.args.index("-c")

@@ -1,4 +1,4 @@
-"""Download rules: remote ADD, pipes into a shell, disabled TLS or signature checks."""
+"""Download rules: remote ADD, pipes into a shell, plain HTTP, ADD where COPY suffices."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def sources(inst: Instruction) -> list[str]:
     bad="ADD https://example.com/tool.tar.gz /opt/",
     good="ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d \\\n"
          "    https://example.com/tool.tar.gz /opt/",
-    references=(CIS_4_9, "hadolint DL3020", "CWE-494", "https://docs.docker.com/reference/dockerfile/#add"),
+    references=(CIS_4_9, "CWE-494", "https://docs.docker.com/reference/dockerfile/#add"),
 ))
 def check_add_url(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report remote ADD sources without checksum."""
@@ -89,59 +89,6 @@ def check_pipe_to_shell(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     for _stage, inst, commands in run_commands(df):
         if any(_pipes_to_shell(c) for c in commands) or _PROCESS_SUBST_RE.search(inst.script):
             yield Hit("RUN pipes a downloaded script straight into a shell", line=inst.line)
-
-
-_TLS_OFF_ENV = {
-    "NODE_TLS_REJECT_UNAUTHORIZED": "0", "GIT_SSL_NO_VERIFY": "*", "PYTHONHTTPSVERIFY": "0",
-    "CURL_INSECURE": "*", "NPM_CONFIG_STRICT_SSL": "false", "PIP_TRUSTED_HOST": "*",
-}
-
-
-def _tls_off(command: Command) -> str | None:
-    args = command.args
-    if command.name == "curl" and command.has("-k", "--insecure"):
-        return "curl --insecure"
-    if command.name == "wget" and "--no-check-certificate" in args:
-        return "wget --no-check-certificate"
-    if command.name in ("pip", "pip3") and any(a.startswith("--trusted-host") for a in args):
-        return "pip --trusted-host"
-    if command.name in ("npm", "yarn", "pnpm") and "strict-ssl" in args and "false" in args:
-        return f"{command.name} strict-ssl false"
-    joined = " ".join(args).lower()
-    if command.name == "git" and re.search(r"http\.sslverify[= ]+(false|0)", joined):
-        return "git http.sslVerify=false"
-    return None
-
-
-@rule(meta(
-    id="DKR-015", name="tls-verification-disabled", title="TLS certificate verification disabled",
-    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
-    what="Flags `curl -k/--insecure`, `wget --no-check-certificate`, `pip --trusted-host`, "
-         "npm/yarn `strict-ssl false`, git `http.sslVerify=false` in RUN, and ENV/ARG settings that "
-         "turn verification off (`NODE_TLS_REJECT_UNAUTHORIZED=0`, `GIT_SSL_NO_VERIFY`, "
-         "`PYTHONHTTPSVERIFY=0`, `PIP_TRUSTED_HOST`).",
-    why="Without certificate checks anyone on the network path can substitute the downloaded "
-        "code; ENV settings also keep verification off for the running application.",
-    fix="Remove the flag; install the missing CA certificate (`ca-certificates`, or COPY your "
-        "corporate CA and run update-ca-certificates) instead.",
-    bad="RUN curl -k https://example.com/tool -o /usr/local/bin/tool",
-    good="RUN curl -fsSL https://example.com/tool -o /usr/local/bin/tool",
-    references=("CWE-295"),
-))
-def check_tls_off(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
-    """Report TLS verification turned off."""
-    from cnsmm.sources._dockerfile_syntax import key_values
-
-    for stage in df.stages:
-        for inst in stage.of("ENV", "ARG", onbuild=True):
-            for key, value in key_values(inst.args, legacy=inst.keyword == "ENV"):
-                expected = _TLS_OFF_ENV.get(key.upper())
-                if expected and value is not None and (expected == "*" or value.lower() == expected):
-                    yield Hit(f"{inst.keyword} {key}={value} turns TLS verification off", line=inst.line)
-    for _stage, inst, commands in run_commands(df):
-        found = next((what for c in commands if (what := _tls_off(c))), None)
-        if found:
-            yield Hit(f"RUN disables TLS certificate verification ({found})", line=inst.line)
 
 
 def _plain_http(command: Command) -> str | None:
@@ -202,42 +149,3 @@ def check_add_local(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
             elif srcs and not any(_REMOTE_RE.match(s) or "$" in s or s.lower().endswith(ARCHIVE_SUFFIXES)
                                   for s in srcs):
                 yield Hit(f"ADD copies local {srcs[0]!r}; COPY is enough", line=inst.line)
-
-
-def _signature_off(command: Command) -> str | None:
-    args = command.args
-    if command.name == "apk" and "--allow-untrusted" in args:
-        return "apk --allow-untrusted"
-    if command.name in ("yum", "dnf", "microdnf", "tdnf", "zypper") and (
-        "--nogpgcheck" in args or "--no-gpg-checks" in args or any("gpgcheck=0" in a for a in args)
-    ):
-        return f"{command.name} without GPG check"
-    if command.name in ("apt-get", "apt") and any(
-        a in ("--allow-unauthenticated", "--force-yes") or "AllowUnauthenticated=true" in a for a in args
-    ):
-        return f"{command.name} --allow-unauthenticated"
-    if command.name in ("rpm",) and "--nosignature" in args:
-        return "rpm --nosignature"
-    return None
-
-
-@rule(meta(
-    id="DKR-018", name="package-signature-check-disabled", title="Package signature check disabled",
-    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK, OSS_RULES),
-    what="Flags `apk --allow-untrusted`, `yum/dnf --nogpgcheck`, `apt-get --allow-unauthenticated` "
-         "or `--force-yes`, `rpm --nosignature`, and apt sources marked `[trusted=yes]`.",
-    why="Signatures are what ties a package to its publisher; without them a mirror, proxy or "
-        "attacker can serve modified packages that install as root.",
-    fix="Import the repository's signing key and keep signature checks on.",
-    bad="RUN apk add --allow-untrusted /tmp/pkg.apk",
-    good="RUN apk add --no-cache pkg=1.2.3-r0",
-    references=("CWE-347", CIS_4_11),
-))
-def check_signature_off(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
-    """Report package signature checks turned off."""
-    for _stage, inst, commands in run_commands(df):
-        found = next((what for c in commands if (what := _signature_off(c))), None)
-        if found is None and "[trusted=yes]" in inst.script:
-            found = "apt source with [trusted=yes]"
-        if found:
-            yield Hit(f"RUN turns package signature checks off ({found})", line=inst.line)

@@ -1,30 +1,40 @@
 """Package cache rules: what a package install leaves behind in the shipped image.
 
 These rules look only at the stages that ship (the final stage and the stages it builds on
-with ``FROM <stage>``); caches in builder stages never reach the image. A ``RUN`` that
-mounts a build cache over the cache folder (``--mount=type=cache``) passes.
+with ``FROM <stage>``); caches in builder stages never reach the image. Every sub-command that
+downloads packages fills the cache (install and its aliases, upgrade, reinstall...); the
+clean-up must come after the last of them in the same ``RUN`` (a clean-up before the install
+cleans nothing). A ``RUN`` that mounts a build cache or a tmpfs over the cache folder
+(``--mount=type=cache`` or ``type=tmpfs``) passes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
     BEST_PRACTICES,
     CIS_4_3,
     IMG_CONFIG,
+    RPM_MANAGERS,
     Command,
     Dockerfile,
     Instruction,
     Severity,
+    fills_cache,
     final_lineage,
     meta,
+    mount_targets,
     mounts_cache,
     package_installs,
     split_script,
     subcommand,
 )
+from cnsmm.rules.docker.pinning import is_pip
+from cnsmm.sources._dockerfile_syntax import key_values
+
+_APT = ("apt-get", "apt", "aptitude")
 
 
 def _shipped_runs(df: Dockerfile) -> Iterator[tuple[Instruction, tuple[Command, ...]]]:
@@ -33,19 +43,33 @@ def _shipped_runs(df: Dockerfile) -> Iterator[tuple[Instruction, tuple[Command, 
             yield inst, split_script(inst.script)
 
 
-def _removes(commands: tuple[Command, ...], *prefixes: str) -> bool:
-    return any(c.name == "rm" and any(a.startswith(prefixes) for a in c.operands()) for c in commands)
+def _removes(command: Command, *prefixes: str) -> bool:
+    return command.name == "rm" and any(a.startswith(prefixes) for a in command.operands())
 
 
 def _installs(commands: tuple[Command, ...], *managers: str) -> list[Command]:
     return [c for c, _pkgs in package_installs(commands) if c.name in managers]
 
 
+def _left_behind(commands: tuple[Command, ...], managers: tuple[str, ...], cleans: Callable[[Command], bool],
+                 *, update: bool = False) -> Command | None:
+    """The last command of ``managers`` that fills the cache when no clean-up follows it."""
+    last: Command | None = None
+    for command in commands:
+        if command.name in managers and fills_cache(command, update=update):
+            last = command
+        elif last is not None and cleans(command):
+            last = None
+    return last
+
+
 @rule(meta(
     id="DKR-019", name="apt-lists-not-cleaned", title="apt package lists left in the image",
     severity=Severity.LOW, requirements=(IMG_CONFIG,),
-    what="Flags a shipped RUN with `apt-get install` (or `apt install`) that does not remove "
-         "`/var/lib/apt/lists` (or run `apt-get distclean`, apt 3.0+) in the same RUN.",
+    what="Flags a shipped RUN with `apt-get update`, `install`, `upgrade` or `reinstall` (also "
+         "`apt`, `aptitude`) that does not remove `/var/lib/apt/lists` (or run `apt-get distclean`, "
+         "apt 3.0+) after it in the same RUN, unless the RUN mounts a cache or tmpfs on "
+         "`/var/lib/apt`.",
     why="The package index adds tens of megabytes of stale data to the layer; later layers cannot "
         "shrink it, and a stale index invites installing outdated packages in derived images.",
     fix="End the same RUN with `&& rm -rf /var/lib/apt/lists/*`.",
@@ -56,12 +80,14 @@ def _installs(commands: tuple[Command, ...], *managers: str) -> list[Command]:
 ))
 def check_apt_lists(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report apt installs that keep the lists."""
+    def cleans(c: Command) -> bool:
+        return _removes(c, "/var/lib/apt/lists") or (c.name in _APT and subcommand(c) in ("dist-clean", "distclean"))
+
     for inst, commands in _shipped_runs(df):
-        if (_installs(commands, "apt-get", "apt", "aptitude")
-                and not _removes(commands, "/var/lib/apt/lists")
-                and not any(subcommand(c) in ("dist-clean", "distclean") for c in commands)
-                and not mounts_cache(inst, "/var/lib/apt")):
-            yield Hit("apt-get install without removing /var/lib/apt/lists in the same RUN", line=inst.line)
+        left = _left_behind(commands, _APT, cleans, update=True)
+        if left is not None and not mounts_cache(inst, "/var/lib/apt/lists"):
+            yield Hit(f"{left.name} {subcommand(left)} without removing /var/lib/apt/lists after it in the "
+                      "same RUN", line=inst.line)
 
 
 @rule(meta(
@@ -94,8 +120,9 @@ def check_recommends(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 @rule(meta(
     id="DKR-021", name="apk-cache-kept", title="apk cache left in the image",
     severity=Severity.LOW, requirements=(IMG_CONFIG,),
-    what="Flags a shipped RUN with `apk add` without `--no-cache` (or `--no-network`, which "
-         "installs from packages already present) that does not remove `/var/cache/apk` in the same RUN.",
+    what="Flags a shipped RUN with `apk add`, `apk upgrade` or `apk update` without `--no-cache` (or "
+         "`--no-network`, which installs from packages already present) that does not remove "
+         "`/var/cache/apk` after it in the same RUN, unless the RUN mounts a cache or tmpfs on it.",
     why="The apk index and package cache bloat the layer with data the running container never needs.",
     fix="Use `apk add --no-cache ...`.",
     bad="RUN apk update && apk add curl=8.9.1-r0",
@@ -104,29 +131,33 @@ def check_recommends(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 ))
 def check_apk_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report apk installs that keep the cache."""
+    def keeps(c: Command) -> bool:
+        return c.name == "apk" and not {"--no-cache", "--no-network"} & set(c.args) and fills_cache(c, update=True)
+
     for inst, commands in _shipped_runs(df):
-        keeps = [c for c in _installs(commands, "apk") if not {"--no-cache", "--no-network"} & set(c.args)]
-        if (keeps
-                and not _removes(commands, "/var/cache/apk") and not mounts_cache(inst, "/var/cache/apk")):
-            yield Hit("apk add without --no-cache keeps the package cache in the layer", line=inst.line)
+        left = _left_behind(tuple(c for c in commands if c.name != "apk" or keeps(c)), ("apk",),
+                            lambda c: _removes(c, "/var/cache/apk"), update=True)
+        if left is not None and not mounts_cache(inst, "/var/cache/apk", "/etc/apk/cache"):
+            yield Hit(f"apk {subcommand(left)} without --no-cache keeps the package cache in the layer",
+                      line=inst.line)
 
 
-_RPM_MANAGERS = ("yum", "dnf", "microdnf", "tdnf", "zypper")
+_RPM_CACHES = ("/var/cache/yum", "/var/cache/dnf", "/var/cache/zypp", "/var/cache/tdnf", "/var/cache/libdnf5")
 
 
-def _cleans(commands: tuple[Command, ...], manager: str) -> bool:
-    for command in commands:
-        if command.name == manager and command.operands()[:1] in (["clean"], ["cc"]):
-            return True
-    return _removes(commands, "/var/cache/yum", "/var/cache/dnf", "/var/cache/zypp", "/var/cache/tdnf",
-                    "/var/cache/libdnf5")
+def _rpm_cleans(command: Command) -> bool:
+    if command.name in RPM_MANAGERS and command.operands()[:1] in (["clean"], ["cc"]):
+        return True
+    return _removes(command, *_RPM_CACHES)
 
 
 @rule(meta(
     id="DKR-022", name="rpm-cache-not-cleaned", title="yum/dnf/zypper cache left in the image",
     severity=Severity.LOW, requirements=(IMG_CONFIG,),
-    what="Flags a shipped RUN with `yum`, `dnf`, `microdnf`, `tdnf` or `zypper` install that does "
-         "not run `<tool> clean all` (zypper: `clean`/`cc`) or remove the cache folder in the same RUN.",
+    what="Flags a shipped RUN with a `yum`, `dnf`, `microdnf`, `tdnf` or `zypper` install, upgrade "
+         "or reinstall (aliases such as `dnf in` included) that is not followed, in the same RUN, by "
+         "`<tool> clean all` (zypper: `clean`/`cc`) or the removal of the cache folder, unless the RUN "
+         "mounts a cache or tmpfs on it.",
     why="Repository metadata and downloaded RPMs stay in the layer: size, and stale metadata.",
     fix="End the same RUN with `&& yum clean all` (or `dnf clean all`, `zypper clean -a`).",
     bad="RUN yum install -y httpd-2.4.57",
@@ -136,25 +167,26 @@ def _cleans(commands: tuple[Command, ...], manager: str) -> bool:
 def check_rpm_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report RPM-family installs without cleanup."""
     for inst, commands in _shipped_runs(df):
-        for command in _installs(commands, *_RPM_MANAGERS):
-            if not _cleans(commands, command.name) and not mounts_cache(inst, "/var/cache"):
-                yield Hit(f"{command.name} install without '{command.name} clean all' in the same RUN",
-                          line=inst.line)
-                break
+        left = _left_behind(commands, RPM_MANAGERS, _rpm_cleans)
+        if left is not None and not mounts_cache(inst, *_RPM_CACHES):
+            yield Hit(f"{left.name} {subcommand(left)} without '{left.name} clean all' after it in the same RUN",
+                      line=inst.line)
 
 
-def _pip(command: Command) -> bool:
-    if command.name.startswith("pip") and command.operands()[:1] == ["install"]:
-        return True
-    return command.name.startswith("python") and list(command.args[:3]) == ["-m", "pip", "install"]
+def _pip_cache_mounted(inst: Instruction, cache_dir: str | None) -> bool:
+    for raw in mount_targets(inst, "cache", "tmpfs"):
+        target = raw.rstrip("/")
+        if target.endswith(("/.cache", "/.cache/pip")) or (cache_dir and target == cache_dir.rstrip("/")):
+            return True
+    return False
 
 
 @rule(meta(
     id="DKR-023", name="pip-cache-kept", title="pip install keeps its download cache",
     severity=Severity.LOW, requirements=(IMG_CONFIG,),
-    what="Flags a shipped RUN with `pip install` (or `python -m pip install`) without "
-         "`--no-cache-dir`, unless `PIP_NO_CACHE_DIR` is set in the shipped stages or the RUN mounts "
-         "a cache on `/root/.cache`.",
+    what="Flags a shipped RUN with `pip install` (or `python -m pip install`; not pipenv or pipx) "
+         "without `--no-cache-dir`, unless `PIP_NO_CACHE_DIR` is set in the shipped stages or the RUN "
+         "mounts a cache or tmpfs on a `.cache` or `.cache/pip` folder (any user's) or on `PIP_CACHE_DIR`.",
     why="pip keeps every downloaded wheel under ~/.cache/pip in the layer: size without use.",
     fix="Add `--no-cache-dir` or set `ENV PIP_NO_CACHE_DIR=1`.",
     bad="RUN pip install -r requirements.txt",
@@ -166,9 +198,12 @@ def check_pip_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     stages = final_lineage(df)
     if any("PIP_NO_CACHE_DIR" in i.args for s in stages for i in s.of("ENV", "ARG")):
         return
+    cache_dir = next((value for s in stages for i in s.of("ENV", "ARG")
+                      for key, value in key_values(i.args, legacy=i.keyword == "ENV")
+                      if key == "PIP_CACHE_DIR" and value), None)
     for inst, commands in _shipped_runs(df):
-        if mounts_cache(inst, "/root/.cache") or "PIP_NO_CACHE_DIR" in inst.script:
+        if _pip_cache_mounted(inst, cache_dir) or "PIP_NO_CACHE_DIR" in inst.script:
             continue
-        if any(_pip(c) and "--no-cache-dir" not in c.args for c in commands):
+        if any(is_pip(c) == "install" and "--no-cache-dir" not in c.args for c in commands):
             yield Hit("pip install without --no-cache-dir keeps downloaded packages in the layer",
                       line=inst.line)

@@ -21,7 +21,7 @@ from cnsmm.rules.docker._common import (
 
 _YES = {
     "apt-get": ("-y", "--yes", "--assume-yes", "-qq", "-q=2", "--quiet=2"),
-    "apt": ("-y", "--yes", "--assume-yes"),
+    "apt": ("-y", "--yes", "--assume-yes", "-qq", "-q=2", "--quiet=2"),
     "yum": ("-y", "--assumeyes"),
     "dnf": ("-y", "--assumeyes"),
     "tdnf": ("-y", "--assumeyes"),
@@ -29,20 +29,27 @@ _YES = {
 }
 
 
+_ASSUME_YES_CONFIG = ("APT::Get::Assume-Yes", "assumeyes=1", "assumeyes=True", "assumeyes=true")
+
+
 def _asks(command: Command) -> bool:
     options = _YES.get(command.name)
-    if options is None:
+    if options is None or "yes" in command.piped_from:
         return False
     if command.has(*options):
         return False
+    if any(a.startswith("-q") and a.count("q") >= 2 and command.name in ("apt-get", "apt") for a in command.args):
+        return False  # -qq, -qqy: quiet level 2 implies -y
     return not any(a.startswith(("-y", "--assume-yes=", "--yes=")) for a in command.args)
 
 
 @rule(meta(
     id="DKR-024", name="package-install-prompts", title="Package install without -y",
     severity=Severity.LOW, requirements=(TRACEABILITY,),
-    what="Flags `apt-get/apt/yum/dnf/tdnf install` without `-y` (or `--yes`, `--assumeyes`, `-qq`) "
-         "and `zypper install` without `-n`/`-y`.",
+    what="Flags `apt-get/apt/yum/dnf/tdnf install` (and aliases such as `dnf in`) without `-y` (or "
+         "`--yes`, `--assumeyes`, `-qq`, which implies `-y` for apt) and `zypper install` without "
+         "`-n`/`-y`. Input piped from `yes` and an assume-yes setting made earlier in the stage "
+         "(`APT::Get::Assume-Yes`, dnf `assumeyes`) answer the prompt.",
     why="The build has no terminal: the install either aborts on the confirmation prompt or "
         "behaves differently between builders, so the image is not reproducible.",
     fix="Add `-y` (apt, yum, dnf) or `-n` (zypper).",
@@ -52,7 +59,9 @@ def _asks(command: Command) -> bool:
 ))
 def check_prompts(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report interactive package installs."""
-    for _stage, inst, commands in run_commands(df):
+    for stage, inst, commands in run_commands(df):
+        if any(c in i.script for i in stage.of("RUN") if i.line <= inst.line for c in _ASSUME_YES_CONFIG):
+            continue  # assume-yes configured in this RUN or an earlier one of the stage
         for command, _pkgs in package_installs(commands):
             if _asks(command):
                 yield Hit(f"{command.name} install without -y waits for a confirmation", line=inst.line)

@@ -76,7 +76,7 @@ def check_root_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     fix="Create an unprivileged user and add `USER <uid>` at the end of the final stage.",
     bad="FROM node:20-slim\nCOPY . /app\nCMD [\"node\", \"/app/server.js\"]",
     good="FROM node:20-slim\nCOPY . /app\nUSER node\nCMD [\"node\", \"/app/server.js\"]",
-    references=(CIS_4_1, "hadolint DL3002", "Checkov CKV_DOCKER_3", "CWE-250"),
+    references=(CIS_4_1, "Checkov CKV_DOCKER_3", "CWE-250"),
     options={"dockerfile.nonroot_base_patterns": "Glob patterns of bases whose default user is not root "
              "(default: *nonroot*)."},
 ))

@@ -1,4 +1,4 @@
-.PHONY: install test lint docs bench
+.PHONY: install test lint docs bench fuzz
 install:
 	python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'
 test:
@@ -9,3 +9,5 @@ docs:
 	.venv/bin/cnsmm rules --format markdown > docs/rules.md
 bench:
 	.venv/bin/python benchmarks/bench_scan.py
+fuzz:
+	.venv/bin/python scripts/fuzz.py --budget 2 --jobs 2

@@ -2,7 +2,8 @@
 
 Each is a ``str`` enum, so a member compares equal to its value (``InputErrorKind.PARSE ==
 "parse"``) and serialises as that value in JSON, SARIF and the store. Add a word here, not as
-a string literal where it is used.
+a string literal where it is used. The ``*_VALUES`` tuples hold the plain strings, in
+declaration order, for code that writes YAML or checks a data file against the set.
 """
 
 from __future__ import annotations
@@ -35,6 +36,101 @@ class InputErrorKind(str, enum.Enum):
     """A rule raised an exception: a bug in cnsmm, reported once per rule."""
     TIMEOUT = "timeout"
     """Processing the file took longer than the per-file time budget."""
+    RENDER = "render"
+    """A Helm chart or Kustomize folder could not be built (its files were checked as they are,
+    or not at all)."""
 
     def __str__(self) -> str:
         return self.value
+
+
+class ReportKind(str, enum.Enum):
+    """What an imported report is evidence of (``kind`` of a report; ``reports`` in the model)."""
+
+    IMAGE_SCAN = "image-scan"
+    SCA = "sca"
+    SAST = "sast"
+    DAST = "dast"
+    IAC_SCAN = "iac-scan"
+    SECRET_SCAN = "secret-scan"  # noqa: S105 - a report kind, not a secret
+    SBOM = "sbom"
+    COMPLIANCE = "compliance"
+    RUNTIME = "runtime"
+    PENTEST = "pentest"
+    SCAN = "scan"
+    """A scan report whose kind the format does not tell; it evidences no requirement."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+REPORT_KIND_VALUES: tuple[str, ...] = tuple(k.value for k in ReportKind if k is not ReportKind.SCAN)
+"""Report kinds that can evidence a requirement (every kind but the generic ``scan``)."""
+
+
+class PipelineCategory(str, enum.Enum):
+    """A security activity of a CI pipeline (the pipeline inventory; ``pipeline`` in the model)."""
+
+    SAST = "sast"
+    SCA = "sca"
+    IMAGE_SCAN = "image-scan"
+    IAC_SCAN = "iac-scan"
+    SECRET_SCAN = "secret-scan"  # noqa: S105 - a report kind, not a secret
+    DAST = "dast"
+    SBOM = "sbom"
+    SIGNING = "signing"
+    PROVENANCE = "provenance"
+
+    @property
+    def looks_for_problems(self) -> bool:
+        """True for the scanning categories (not SBOM, signing or provenance)."""
+        return self not in (PipelineCategory.SBOM, PipelineCategory.SIGNING, PipelineCategory.PROVENANCE)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+PIPELINE_CATEGORY_VALUES: tuple[str, ...] = tuple(c.value for c in PipelineCategory)
+"""Every pipeline category, in inventory order."""
+
+
+class Verdict(str, enum.Enum):
+    """The status of a requirement, best first, and what one piece of evidence says about it."""
+
+    MET = "met"
+    PARTIAL = "partial"
+    NOT_MET = "not-met"
+    NOT_APPLICABLE = "not-applicable"
+    UNKNOWN = "unknown"
+    """No evidence either way; counts as not met for levels."""
+    IGNORED = "ignored"
+    """Evidence only: seen, but not counted (stale, out of scope). Never a requirement status."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUS_VALUES: tuple[str, ...] = tuple(v.value for v in Verdict if v is not Verdict.IGNORED)
+"""Requirement statuses, best first."""
+
+
+class EvidenceSource(str, enum.Enum):
+    """Where a piece of evidence comes from: the evidence paths of a requirement, in list order."""
+
+    CHECK = "check"
+    """A misconfiguration rule over manifests, Dockerfiles or pipelines."""
+    CAPABILITY = "capability"
+    """A security component detected among the deployed objects."""
+    REPORT = "report"
+    """An imported report of another tool."""
+    PIPELINE = "pipeline"
+    """A security activity found in a CI pipeline."""
+    ATTESTATION = "attestation"
+    """A signed-off answer with an owner, an evidence link and an expiry."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+EVIDENCE_SOURCE_VALUES: tuple[str, ...] = tuple(e.value for e in EvidenceSource)
+"""Every evidence source, in list order."""

@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-STATUSES: tuple[str, ...] = ("met", "partial", "not-met", "not-applicable", "unknown")
+from cnsmm.vocab import STATUS_VALUES, Verdict
+
+STATUSES: tuple[str, ...] = STATUS_VALUES
 """Requirement statuses, best first (``unknown`` counts as not met for levels)."""
 
-ATTESTABLE: tuple[str, ...] = ("met", "partial", "not-met", "not-applicable")
+ATTESTABLE: tuple[str, ...] = tuple(s for s in STATUS_VALUES if s != Verdict.UNKNOWN)
 """Statuses an attestation may give."""
 
 

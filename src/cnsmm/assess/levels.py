@@ -26,6 +26,7 @@ from fractions import Fraction
 
 from cnsmm.assess.result import AssessOptions, LevelResult, PracticeResult, RequirementResult
 from cnsmm.model.types import LEVELS, Model, Requirement
+from cnsmm.vocab import Verdict
 
 _PASS_OWN = {"fully", "largely"}
 _PASS_INHERITED = {"fully", "largely", "partially"}
@@ -42,9 +43,9 @@ def gate(model: Model, practice_id: str, level: int) -> tuple[tuple[Requirement,
 
 def credit(result: RequirementResult) -> Fraction:
     """How much a requirement counts towards its level: 0 to 1."""
-    if result.status in ("met", "not-applicable"):
+    if result.status in (Verdict.MET, Verdict.NOT_APPLICABLE):
         return Fraction(1)
-    if result.status == "partial":
+    if result.status == Verdict.PARTIAL:
         if result.weighted is not None and result.rating in ("largely", "partially") and result.coverage:
             return Fraction(result.weighted).limit_denominator(10000)
         if result.coverage and result.coverage[1]:
@@ -66,9 +67,9 @@ def _failing(
     if options.level_mode == "threshold":
         if _share(reqs, results) * 100 >= Fraction(options.level_share):
             return []
-        return [r.id for r in reqs if results[r.id].status not in ("met", "not-applicable")]
+        return [r.id for r in reqs if results[r.id].status not in (Verdict.MET, Verdict.NOT_APPLICABLE)]
     if options.level_mode == "strict":
-        return [r.id for r in reqs if results[r.id].status not in ("met", "not-applicable")]
+        return [r.id for r in reqs if results[r.id].status not in (Verdict.MET, Verdict.NOT_APPLICABLE)]
     ok = _PASS_INHERITED if inherited else _PASS_OWN
     return [r.id for r in reqs if results[r.id].rating not in ok]
 
@@ -78,7 +79,7 @@ def floor2(value: Fraction) -> float:
     return math.floor(value * 100) / 100
 
 
-_ORDER = {"not-met": 0, "partial": 1, "unknown": 2}
+_ORDER: dict[str, int] = {Verdict.NOT_MET: 0, Verdict.PARTIAL: 1, Verdict.UNKNOWN: 2}
 
 
 def order_blockers(ids: set[str] | list[str], results: dict[str, RequirementResult]) -> tuple[str, ...]:
@@ -126,7 +127,7 @@ def _coverage(reqs: list[Requirement], results: dict[str, RequirementResult], ta
     scope = [r for r in reqs if r.level <= upto]
     if not scope:
         return 100
-    known = sum(1 for r in scope if results[r.id].status != "unknown")
+    known = sum(1 for r in scope if results[r.id].status != Verdict.UNKNOWN)
     return known * 100 // len(scope)
 
 
@@ -170,7 +171,8 @@ def _levels(
 def _answered(results: dict[str, RequirementResult]) -> dict[str, RequirementResult]:
     """``results`` with every open question (no evidence at all) answered met."""
     return {
-        rid: replace(r, status="met", rating="fully") if r.status == "unknown" else r for rid, r in results.items()
+        rid: replace(r, status=Verdict.MET, rating="fully") if r.status == Verdict.UNKNOWN else r
+        for rid, r in results.items()
     }
 
 

@@ -16,6 +16,7 @@ from cnsmm.assess.levels import gate
 from cnsmm.assess.result import Action, Gap, LevelResult, PhaseEffort, PracticeResult, RequirementResult
 from cnsmm.model.paths import EvidencePaths
 from cnsmm.model.types import Model, Text
+from cnsmm.vocab import EvidenceSource, Verdict
 
 EFFORT: dict[str, float] = {
     "scan-inputs": 0.25,
@@ -60,23 +61,25 @@ class _Draft:
 def _choose(result: RequirementResult, paths: EvidencePaths) -> tuple[str, str, list[str]]:
     """(kind, target, detail) of the action that closes ``result``."""
     p = paths.of(result.id)
-    failing = [i for i in result.evidence if i.source == "check" and i.verdict == "not-met"]
+    failing = [i for i in result.evidence if i.source == EvidenceSource.CHECK and i.verdict == Verdict.NOT_MET]
     if failing:
         return (
             "fix-rules",
             ", ".join(i.ref for i in failing),
             [f"{i.ref}: {w}" for i in failing for w in i.where],
         )
-    partial_caps = [i for i in result.evidence if i.source == "capability" and i.verdict == "partial"]
-    if partial_caps and result.status != "met":
+    partial_caps = [i for i in result.evidence
+                    if i.source == EvidenceSource.CAPABILITY and i.verdict == Verdict.PARTIAL]
+    if partial_caps and result.status != Verdict.MET:
         return "configure-component", partial_caps[0].ref, [i.text.en for i in partial_caps]
-    nonblocking = [i for i in result.evidence if i.source == "pipeline" and i.verdict == "partial"]
+    nonblocking = [i for i in result.evidence if i.source == EvidenceSource.PIPELINE and i.verdict == Verdict.PARTIAL]
     blocking_needed = [c for c, s in p.pipeline if s == "blocking"]
     if nonblocking and blocking_needed:
         return "make-blocking", blocking_needed[0], [w for i in nonblocking for w in i.where]
-    if result.attested in ("not-met", "partial"):
+    if result.attested in (Verdict.NOT_MET, Verdict.PARTIAL):
         return "implement-and-attest", result.id, []
-    has_presence = any(i.source in ("capability", "report", "pipeline") for i in result.evidence)
+    presence = (EvidenceSource.CAPABILITY, EvidenceSource.REPORT, EvidenceSource.PIPELINE)
+    has_presence = any(i.source in presence for i in result.evidence)
     if p.pipeline and not has_presence:
         return "add-pipeline-stage", "/".join(c for c, _ in p.pipeline[:3]), []
     if p.detectors and not has_presence:
@@ -85,7 +88,7 @@ def _choose(result: RequirementResult, paths: EvidencePaths) -> tuple[str, str, 
         return "import-report", "/".join(k for k, _ in p.reports[:3]), []
     if p.rules and result.coverage is None and not has_presence:
         return "scan-inputs", ", ".join(p.rules), []
-    if result.status == "unknown":
+    if result.status == Verdict.UNKNOWN:
         return "provide-attestation", result.id.rsplit(".", 2)[0], [result.id]
     return "implement-and-attest", result.id, []
 
@@ -139,7 +142,7 @@ def gaps_and_plan(
         missing: list[str] = []
         for level in range(pres.level + 1, target + 1):
             for req in gate(model, pid, level)[0]:
-                if results[req.id].status not in ("met", "not-applicable") and req.id not in missing:
+                if results[req.id].status not in (Verdict.MET, Verdict.NOT_APPLICABLE) and req.id not in missing:
                     missing.append(req.id)
         for rid in missing:
             if rid not in by_req:

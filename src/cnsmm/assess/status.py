@@ -19,8 +19,9 @@ from cnsmm.assess.messages import kind_name, msg, status_name
 from cnsmm.assess.result import AssessOptions, EvidenceItem, RequirementResult
 from cnsmm.model.paths import RequirementPaths
 from cnsmm.model.types import Requirement, Text
+from cnsmm.vocab import EvidenceSource, Verdict
 
-_RANK = {"met": 2, "partial": 1}
+_RANK: dict[str, int] = {Verdict.MET: 2, Verdict.PARTIAL: 1}
 
 
 @dataclass
@@ -92,14 +93,16 @@ def _check_items(checks: list[CheckEvidence], options: AssessOptions) -> CheckOu
             shown.append(f"... +{len(bad) - options.max_listed}")
         key = "check.fail" if bad else "check.pass"
         text = msg(key, rule=check.rule, failed=len(bad), evaluated=len(check.evaluated))
-        items.append(EvidenceItem("check", "not-met" if bad else "met", check.rule, text, tuple(shown)))
+        verdict = Verdict.NOT_MET if bad else Verdict.MET
+        items.append(EvidenceItem(EvidenceSource.CHECK, verdict, check.rule, text, tuple(shown)))
         for subject, reason in sorted(reasons.items()):
             if subject in check.failed:
                 accepted.setdefault(subject, reason)
                 spot = _located(subject, where.get(subject))
                 items.append(
                     EvidenceItem(
-                        "check", "met", check.rule, msg("check.accepted", what=spot, reason=reason), (spot,), True
+                        EvidenceSource.CHECK, Verdict.MET, check.rule, msg("check.accepted", what=spot, reason=reason),
+                        (spot,), True,
                     )
                 )
     if not evaluated:
@@ -107,7 +110,8 @@ def _check_items(checks: list[CheckEvidence], options: AssessOptions) -> CheckOu
     failing = {s: sev for s, sev in failed.items() if s in evaluated}
     total = len(evaluated)
     passing = total - len(failing)
-    verdict = "met" if passing * 100 >= options.threshold * total else "partial" if passing else "not-met"
+    verdict = (Verdict.MET if passing * 100 >= options.threshold * total
+               else Verdict.PARTIAL if passing else Verdict.NOT_MET)
     cost = sum(_COST.get(sev, 1.0) for sev in failing.values())
     weighted = passing / (passing + cost) if passing + cost else 1.0
     critical = tuple(sorted(s for s, sev in failing.items() if sev == "critical"))
@@ -123,9 +127,9 @@ def rating_of(
     largely implemented when the severity-weighted passing share reaches ``level_share`` and no
     object fails a critical rule; any other partial status is partially implemented.
     """
-    if status in ("met", "not-applicable"):
+    if status in (Verdict.MET, Verdict.NOT_APPLICABLE):
         return "fully", ()
-    if status != "partial":
+    if status != Verdict.PARTIAL:
         return "not", ()
     if by_checks and outcome is not None and outcome.weighted is not None:
         if outcome.critical:
@@ -139,17 +143,18 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
     items: list[EvidenceItem] = []
     for cap in bundle.capabilities:
         if req.id in cap.requirements_effective:
-            verdict = "met"
+            verdict = Verdict.MET
         elif req.id in cap.requirements_partial:
-            verdict = "partial"
+            verdict = Verdict.PARTIAL
         else:
             continue
         reason = Text(zh=cap.reason_zh or cap.reason_en, en=cap.reason_en)
-        text = msg("cap.effective" if verdict == "met" else "cap.partial", name=cap.name, reason=reason)
+        text = msg("cap.effective" if verdict == Verdict.MET else "cap.partial", name=cap.name, reason=reason)
         why = dict(cap.why).get(req.id)
         if why:
             text = msg("cap.why", text=text, why=why)
-        items.append(EvidenceItem("capability", verdict, cap.detector, text, (cap.where,) if cap.where else ()))
+        where = (cap.where,) if cap.where else ()
+        items.append(EvidenceItem(EvidenceSource.CAPABILITY, verdict, cap.detector, text, where))
     strengths = dict(req.reports)
     for rep in bundle.reports:
         if rep.kind not in strengths:
@@ -161,28 +166,28 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
             age, day = (bundle.now - rep.generated_at).days, rep.generated_at.date().isoformat()
         if age > options.report_max_age_days:
             text = msg("report.stale", kind=kind, tool=rep.tool, age=age, max=options.report_max_age_days)
-            items.append(EvidenceItem("report", "ignored", rep.path, text))
+            items.append(EvidenceItem(EvidenceSource.REPORT, Verdict.IGNORED, rep.path, text))
             continue
         strength = strengths[rep.kind]
         high = rep.count("critical", "high")
-        verdict = "partial" if strength == "partial" or (strength == "clean" and high) else "met"
+        verdict = Verdict.PARTIAL if strength == "partial" or (strength == "clean" and high) else Verdict.MET
         scope = Text(zh=f"（扫描对象 {rep.scope}）", en=f" on {rep.scope}") if rep.scope else Text("", "")
         key = "report.undated" if rep.dated_by_file or rep.generated_at is None else "report.ok"
         items.append(
             EvidenceItem(
-                "report",
+                EvidenceSource.REPORT,
                 verdict,
                 rep.path,
                 msg(key, kind=kind, tool=rep.tool, findings=rep.findings, date=day, scope=scope),
             )
         )
-        if verdict == "partial":
+        if verdict == Verdict.PARTIAL:
             extra = (
                 msg("report.unclean", kind=kind, tool=rep.tool, high=high)
                 if strength == "clean"
                 else (msg("report.partial", kind=kind, tool=rep.tool))
             )
-            items.append(EvidenceItem("report", "partial", rep.path, extra))
+            items.append(EvidenceItem(EvidenceSource.REPORT, Verdict.PARTIAL, rep.path, extra))
     categories = dict(req.pipeline)
     chain = {c for c, strength in categories.items() if strength == "chain"}
     blocking_seen = {a.category for a in bundle.pipelines if a.category in chain and a.blocking}
@@ -194,25 +199,25 @@ def _presence_items(req: Requirement, bundle: EvidenceBundle, options: AssessOpt
             "category": kind_name(act.category), "tool": act.tool or "?", "where": act.display()
         }
         if pipe_strength == "partial":
-            verdict, key = "partial", "pipe.partial"
+            verdict, key = Verdict.PARTIAL, "pipe.partial"
         elif pipe_strength == "chain" and not (act.blocking and blocking_seen == chain):
-            verdict, key = "partial", "pipe.chain"
+            verdict, key = Verdict.PARTIAL, "pipe.chain"
             gone = [kind_name(c) for c in sorted(chain - blocking_seen)]
             fields["missing"] = Text(zh="、".join(t.zh for t in gone) or "-", en=", ".join(t.en for t in gone) or "-")
         elif pipe_strength == "blocking" and not act.blocking:
-            verdict, key = "partial", "pipe.nonblocking"
+            verdict, key = Verdict.PARTIAL, "pipe.nonblocking"
         else:
-            verdict, key = "met", "pipe.blocking" if act.blocking else "pipe.run"
-        items.append(EvidenceItem("pipeline", verdict, act.file, msg(key, **fields), (act.display(),)))
+            verdict, key = Verdict.MET, "pipe.blocking" if act.blocking else "pipe.run"
+        items.append(EvidenceItem(EvidenceSource.PIPELINE, verdict, act.file, msg(key, **fields), (act.display(),)))
     return items
 
 
 def _settle(paths: RequirementPaths, items: list[EvidenceItem], attested: bool) -> tuple[Text, ...]:
     """What evidence, not yet there, would settle the requirement."""
     out: list[Text] = []
-    if paths.rules and not any(i.source == "check" and i.verdict != "ignored" for i in items):
+    if paths.rules and not any(i.source == EvidenceSource.CHECK and i.verdict != Verdict.IGNORED for i in items):
         out.append(msg("settle.rules", rules=", ".join(paths.rules)))
-    found = {i.ref for i in items if i.source == "capability"}
+    found = {i.ref for i in items if i.source == EvidenceSource.CAPABILITY}
     missing = [d.name for d in paths.detectors if d.id not in found]
     if missing:
         out.append(msg("settle.detectors", names=", ".join(missing[:8])))
@@ -237,15 +242,16 @@ def requirement_status(
     items, check_verdict, coverage = outcome.items, outcome.verdict, outcome.coverage
     if coverage is None and paths.rules:
         items.append(
-            EvidenceItem("check", "ignored", ", ".join(paths.rules), msg("checks.none", rules=", ".join(paths.rules)))
+            EvidenceItem(EvidenceSource.CHECK, Verdict.IGNORED, ", ".join(paths.rules),
+                         msg("checks.none", rules=", ".join(paths.rules)))
         )
     presence = _presence_items(req, bundle, options)
     items.extend(presence)
     best = max((_RANK.get(i.verdict, 0) for i in presence), default=0)
-    presence_verdict = {2: "met", 1: "partial"}.get(best)
+    presence_verdict = {2: Verdict.MET, 1: Verdict.PARTIAL}.get(best)
     automated = check_verdict or presence_verdict
-    if check_verdict == "not-met" and presence_verdict:
-        automated = "partial"
+    if check_verdict == Verdict.NOT_MET and presence_verdict:
+        automated = Verdict.PARTIAL
     summary = msg("unknown")
     if coverage is not None:
         passing, total = coverage
@@ -259,7 +265,7 @@ def requirement_status(
     if presence_verdict:
         best_text = next(i.text for i in presence if i.verdict == presence_verdict)
         summary = best_text if coverage is None else msg("summary.both", checks=summary, presence=best_text)
-    status, attested, disagreement = automated or "unknown", None, None
+    status, attested, disagreement = automated or Verdict.UNKNOWN, None, None
     by_checks = check_verdict is not None
     att = index.attestations.get(req.id)
     if att is not None:
@@ -273,7 +279,7 @@ def requirement_status(
             expiry=expiry,
         )
         where = (att.display(), *att.evidence)
-        items.append(EvidenceItem("attestation", att.status, att.file, text, where))
+        items.append(EvidenceItem(EvidenceSource.ATTESTATION, att.status, att.file, text, where))
         if automated is None:
             status, summary = att.status, text
             by_checks = False
@@ -281,7 +287,8 @@ def requirement_status(
             # A signed answer decides (it is the owner's documented exception), except that
             # met or not-applicable cannot overrule objects failing a critical rule, and in
             # strict mode cannot overrule failing objects at all.
-            overrules = att.status in ("met", "not-applicable") and check_verdict in ("partial", "not-met")
+            overrules = (att.status in (Verdict.MET, Verdict.NOT_APPLICABLE)
+                         and check_verdict in (Verdict.PARTIAL, Verdict.NOT_MET))
             objects_fail = overrules and (bool(outcome.critical) or options.level_mode == "strict")
             status = automated if objects_fail else att.status
             winner = msg("disagree.auto") if objects_fail else msg("disagree.att")
@@ -290,7 +297,8 @@ def requirement_status(
                 summary = text
                 by_checks = False
     rating, blocking = rating_of(status, outcome, by_checks, options)
-    settle = _settle(paths, items, attested is not None) if status in ("unknown", "partial", "not-met") else ()
+    unsettled = status in (Verdict.UNKNOWN, Verdict.PARTIAL, Verdict.NOT_MET)
+    settle = _settle(paths, items, attested is not None) if unsettled else ()
     return RequirementResult(
         req.id,
         req.level,

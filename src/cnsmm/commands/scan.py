@@ -125,6 +125,9 @@ def _text_width(output: str | None) -> int | None:
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this glob (repeatable).")
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than this (default 10MB).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: automatic).")
+@click.option("--file-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Skip a file, as an input error, when parsing and checking it takes longer (default 30; 0: no "
+                   "limit).")
 @click.option("--group-by", type=click.Choice([g.value for g in GroupBy]), default="file", show_default=True,
               help="Text output: group findings by file, rule or Kubernetes resource.")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default="info", show_default=True,
@@ -145,7 +148,7 @@ def scan_cmd(
     exclude: tuple[str, ...], max_file_size: str | None, workers: int | None, verbose: bool,
     progress: bool | None, upload_url: str | None, token: str | None, project: str | None,
     group_by: str = "file", min_severity: str = "info", quiet: bool = False, allow_empty: bool = False,
-    render: dict[str, Any] | None = None,
+    render: dict[str, Any] | None = None, file_timeout: float | None = None,
 ) -> None:
     """Scan Kubernetes manifests, cluster dumps, Dockerfiles and CI pipelines.
 
@@ -159,6 +162,8 @@ def scan_cmd(
     target = upload_target(upload_url, token, project)
     config = apply_render(build_config(config_path, enable, disable, exclude, max_file_size, workers, ignore_file),
                           render)
+    if file_timeout is not None:
+        config = replace(config, file_timeout=file_timeout)
     if verbose:
         click.echo(f"config: {printable(config.source)}" if config.source else
                    "config: none found (looked for cnsmm.yaml, .cnsmm.yaml and [tool.cnsmm] in pyproject.toml "

@@ -29,6 +29,9 @@ def load_xml(stream: IO[bytes], source: str, limit: int = XML_LIMIT) -> Element:
                            "bombs or read local files", hint="Remove the <!DOCTYPE ...> declaration") from exc
     except (defusedxml.EntitiesForbidden, defusedxml.ExternalReferenceForbidden) as exc:
         raise fail(source, f"XML entity declarations and external references are refused ({exc})") from exc
+    except LookupError as exc:  # <?xml encoding="..."?> names a codec Python does not have
+        raise fail(source, f"XML declares an unknown encoding ({exc})",
+                   hint="Save the report as UTF-8 (the encoding CycloneDX and ZAP write)") from exc
     except ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))
         raise fail(f"{source}:{line}:{col + 1}", f"invalid XML ({str(exc).split(':', 1)[0]})") from exc

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cnsmm.findings import Finding
+from cnsmm.vocab import ReportKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,13 @@ class ImportedReport:
     """The items skipped as malformed, filled
     while ``findings`` is iterated: a non-empty list after the iteration means the import
     was partial."""
-    kind: str = "scan"
-    """What the report evidences for the assessment: image-scan, sca, sast, dast, iac-scan,
-    secret-scan, sbom, compliance, runtime, pentest."""
+    kind: str = ReportKind.SCAN
+    """What the report evidences for the assessment: a :class:`~cnsmm.vocab.ReportKind` value
+    (image-scan, sca, sast, dast, iac-scan, secret-scan, sbom, compliance, runtime, pentest)."""
+
+    def __post_init__(self) -> None:
+        try:
+            self.kind = ReportKind(self.kind).value
+        except ValueError:
+            known = ", ".join(k.value for k in ReportKind)
+            raise ValueError(f"{self.format}: report kind {self.kind!r} (expected one of {known})") from None

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cnsmm.model.types import Model
+from cnsmm.vocab import EVIDENCE_SOURCE_VALUES, EvidenceSource
 
-EVIDENCE_KINDS: tuple[str, ...] = ("check", "capability", "report", "pipeline", "attestation")
+EVIDENCE_KINDS: tuple[str, ...] = EVIDENCE_SOURCE_VALUES
 """The evidence paths, in the order they are listed."""
 
 
@@ -55,12 +56,12 @@ class RequirementPaths:
 
     def kinds(self) -> tuple[str, ...]:
         """The evidence paths available, a subset of :data:`EVIDENCE_KINDS`; attestation always."""
-        have = {
-            "check": bool(self.rules),
-            "capability": bool(self.detectors),
-            "report": bool(self.reports),
-            "pipeline": bool(self.pipeline),
-            "attestation": True,
+        have: dict[str, bool] = {
+            EvidenceSource.CHECK: bool(self.rules),
+            EvidenceSource.CAPABILITY: bool(self.detectors),
+            EvidenceSource.REPORT: bool(self.reports),
+            EvidenceSource.PIPELINE: bool(self.pipeline),
+            EvidenceSource.ATTESTATION: True,
         }
         return tuple(k for k in EVIDENCE_KINDS if have[k])
 

@@ -4,34 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cnsmm.vocab import PIPELINE_CATEGORY_VALUES, REPORT_KIND_VALUES
+
 LEVELS: tuple[int, ...] = (1, 2, 3, 4, 5)
 """The maturity levels, L1 to L5."""
 
-REPORT_KINDS: tuple[str, ...] = (
-    "image-scan",
-    "sca",
-    "sast",
-    "dast",
-    "iac-scan",
-    "secret-scan",
-    "sbom",
-    "compliance",
-    "runtime",
-    "pentest",
-)
+REPORT_KINDS: tuple[str, ...] = REPORT_KIND_VALUES
 """Kinds of imported report that can evidence a requirement."""
 
-PIPELINE_CATEGORIES: tuple[str, ...] = (
-    "sast",
-    "sca",
-    "image-scan",
-    "iac-scan",
-    "secret-scan",
-    "dast",
-    "sbom",
-    "signing",
-    "provenance",
-)
+PIPELINE_CATEGORIES: tuple[str, ...] = PIPELINE_CATEGORY_VALUES
 """Categories of CI pipeline security activity that can evidence a requirement."""
 
 REPORT_STRENGTHS: tuple[str, ...] = ("met", "partial", "clean")

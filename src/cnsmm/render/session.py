@@ -16,9 +16,7 @@ from cnsmm.render.build import Rendered, read_file, render_all
 from cnsmm.render.plan import HelmOptions, Plan, make_plan
 from cnsmm.render.runner import Cache, Tool, default_cache_dir, find_helm, find_kustomize
 from cnsmm.sources.interface import InputError
-
-RENDER_ERROR = "render"
-"""Input-error kind of a build that failed."""
+from cnsmm.vocab import InputErrorKind
 
 
 @dataclass
@@ -89,7 +87,7 @@ def prepare(
         out.builds += 1
         if r.error is not None:
             out.errors.append(InputError(r.build.file, None, f"{r.build.tool} build of {r.build.label} failed: "
-                                         f"{r.error}", RENDER_ERROR))
+                                         f"{r.error}", InputErrorKind.RENDER))
             continue
         out.cached += r.cached
         built.add(r.build.root)

@@ -86,6 +86,7 @@ class JsonRenderer(Renderer):
             "coverage": {
                 rid: {"evaluated": len(c.evaluated), "failed": len(c.failed)} for rid, c in r.coverage.items()
             },
+            "not_evaluated": [{"rule": rid, "reason": why} for rid, why in r.not_evaluated.items()],
             "repeats": (
                 "objects counts every object once per set (folder, file or stream) it appears in; "
                 "distinct_objects counts each kind/namespace/name once across the whole scan"

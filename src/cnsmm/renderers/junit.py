@@ -55,6 +55,13 @@ class JunitRenderer(Renderer):
             suite.set("failures", str(len(findings)))
             total += len(findings)
             failures += len(findings)
+        for rid, why in r.not_evaluated.items():
+            rule = get_rule(rid)
+            suite = ET.SubElement(root, "testsuite", name=_clean(f"{rid} {rule.meta.title if rule else rid}"),
+                                  tests="1", failures="0", skipped="1")
+            case = ET.SubElement(suite, "testcase", classname=rid, name="not evaluated")
+            ET.SubElement(case, "skipped", message=_clean(why))
+            total += 1
         if r.errors:
             suite = ET.SubElement(root, "testsuite", name="inputs", tests=str(len(r.errors)), errors=str(len(r.errors)))
             for e in r.errors:

@@ -155,6 +155,8 @@ class TextRenderer(Renderer):
             extra.append(f"{r.baselined} in baseline")
         if r.skipped:
             extra.append(f"{len(r.skipped)} files or parts skipped" + ("" if report.verbose else " (-v lists them)"))
+        if r.not_evaluated:
+            extra.append(f"not evaluated for lack of configuration: {', '.join(r.not_evaluated)}")
         if extra:
             console.print("; ".join(extra) + ".")
         hidden = len(r.findings) - len(shown(report))

@@ -19,6 +19,7 @@ from cnsmm.report.changes import change_lines
 from cnsmm.report.i18n import label, plural
 from cnsmm.report.radar import radar
 from cnsmm.report.verdict import because, domain_lines, plan_totals, verdict
+from cnsmm.vocab import Verdict
 
 _env: Environment | None = None
 
@@ -101,7 +102,7 @@ def render_html(a: Assessment, model: Model, lang: str = "en", comparison: dict[
             changes=change_lines(comparison, lang),
             actions={x.id: x for x in a.plan},
             P=lambda key, n: plural(key, n, lang),
-            open_questions=sum(1 for r in a.requirements.values() if r.status == "unknown"),
+            open_questions=sum(1 for r in a.requirements.values() if r.status == Verdict.UNKNOWN),
             next_actions=_next_actions(a),
             phase_effort=_phase_effort(a),
             verdict=v,

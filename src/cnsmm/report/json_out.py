@@ -10,6 +10,7 @@ from cnsmm import __version__
 from cnsmm.assess.plan import effort_by_phase, total_effort
 from cnsmm.assess.result import SCHEMA_VERSION, Assessment, EvidenceItem, RequirementResult
 from cnsmm.model.types import Model
+from cnsmm.vocab import Verdict
 
 
 def _item(item: EvidenceItem, lang: str) -> dict[str, Any]:
@@ -69,7 +70,7 @@ def to_dict(a: Assessment, model: Model, lang: str = "en", comparison: dict[str,
             "coverage": a.overall.coverage,
             "level_if_answered": a.overall.level_if_answered,
             "blockers": list(a.overall.blockers),
-            "open_questions": sum(1 for r in a.requirements.values() if r.status == "unknown"),
+            "open_questions": sum(1 for r in a.requirements.values() if r.status == Verdict.UNKNOWN),
         },
         "domains": [
             {

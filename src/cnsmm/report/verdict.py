@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnsmm import vocab
 from cnsmm.assess.plan import effort_by_phase, total_effort
 from cnsmm.assess.result import Assessment
 from cnsmm.model.types import LEVELS, Model
@@ -41,14 +42,14 @@ class Verdict:
 def verdict(a: Assessment) -> Verdict:
     """The verdict of ``a``."""
     blockers = a.overall.blockers
-    against = tuple(b for b in blockers if a.requirements[b].status != "unknown")
-    open_blockers = tuple(b for b in blockers if a.requirements[b].status == "unknown")
+    against = tuple(b for b in blockers if a.requirements[b].status != vocab.Verdict.UNKNOWN)
+    open_blockers = tuple(b for b in blockers if a.requirements[b].status == vocab.Verdict.UNKNOWN)
     questions_only: list[str] = []
     changes: list[str] = []
     for d in a.domains.values():
         if d.level >= LEVELS[-1] or not d.blockers:
             continue
-        if all(a.requirements[b].status == "unknown" for b in d.blockers):
+        if all(a.requirements[b].status == vocab.Verdict.UNKNOWN for b in d.blockers):
             questions_only.append(d.id)
         else:
             changes.append(d.id)
@@ -58,7 +59,7 @@ def verdict(a: Assessment) -> Verdict:
         a.overall.target or a.overall.level,
         against,
         open_blockers,
-        sum(1 for r in a.requirements.values() if r.status == "unknown"),
+        sum(1 for r in a.requirements.values() if r.status == vocab.Verdict.UNKNOWN),
         a.overall.level_if_answered,
         tuple(questions_only),
         tuple(changes),

@@ -119,6 +119,10 @@ class RuleMeta:
     """Finding category."""
     options: dict[str, str] = field(default_factory=dict)
     """Configuration keys the rule reads, with their meaning (documented on its page)."""
+    requires: tuple[str, ...] = ()
+    """Options of which at least one must be set (non-empty) for the rule to be evaluated, such
+    as an allow-list only the organisation can write. Without any, the scan does not run the
+    rule and lists it as not evaluated: no subject counts as passing it."""
 
 
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -210,6 +214,24 @@ def rule(meta: RuleMeta) -> Callable[[C], C]:
         return check
 
     return decorator
+
+
+def option_value(options: dict[str, Any], key: str) -> Any:
+    """Option ``key`` given flat (``dockerfile.x: ...``) or nested (``dockerfile: {x: ...}``)."""
+    value = options.get(key)
+    if value is None and "." in key:
+        section, _, name = key.partition(".")
+        nested = options.get(section)
+        value = nested.get(name) if isinstance(nested, dict) else None
+    return value
+
+
+def unconfigured(meta: RuleMeta, ctx: RuleContext) -> str | None:
+    """Why ``meta``'s rule cannot be evaluated with these settings, or None when it can."""
+    if not meta.requires or any(option_value(ctx.options, key) not in (None, "", [], {}) for key in meta.requires):
+        return None
+    names = " or ".join(f"`{key}`" for key in meta.requires)
+    return f"needs the option {names}, which is not configured"
 
 
 def registered() -> dict[str, Rule]:

@@ -28,6 +28,7 @@ def rule_dict(meta: RuleMeta) -> dict[str, Any]:
         "example_good": meta.good,
         "references": list(meta.references),
         "options": dict(meta.options),
+        "requires": list(meta.requires),
     }
 
 
@@ -70,6 +71,10 @@ def rule_markdown(meta: RuleMeta, level: int = 2) -> str:
     if meta.options:
         out += ["", f"{h}# Options", ""]
         out += [f"- `{k}`: {v}" for k, v in meta.options.items()]
+    if meta.requires:
+        names = " or ".join(f"`{k}`" for k in meta.requires)
+        out += ["", f"Without {names} configured the rule is not evaluated: the scan lists it under "
+                "`not_evaluated` and no object or file counts as passing it."]
     out += ["", f"{h}# References", ""]
     out += [f"- {ref}" for ref in meta.references]
     return "\n".join(out) + "\n"

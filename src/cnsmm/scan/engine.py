@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnsmm.findings import Finding
-from cnsmm.rules.base import Hit, Rule, RuleContext, Scope
+from cnsmm.rules.base import Hit, Rule, RuleContext, Scope, unconfigured
+from cnsmm.scan.budget import Clock
 from cnsmm.scan.suppress import Suppressor
 from cnsmm.sources.interface import InputError
 from cnsmm.vocab import InputErrorKind
@@ -67,6 +68,8 @@ class EngineOutput:
     failures: dict[str, RuleFailure] = field(default_factory=dict)
     evaluated: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     failed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    not_evaluated: dict[str, str] = field(default_factory=dict)
+    """Rules not run because they need configuration that is missing, with the reason."""
 
     def coverage(self) -> dict[str, tuple[list[str], list[str]]]:
         """Per rule id: sorted evaluated subjects and sorted failing subjects."""
@@ -79,14 +82,21 @@ class EngineOutput:
 class RuleEngine:
     """Runs the enabled rules for one set, isolating rules that raise."""
 
-    def __init__(self, rules: Sequence[Rule], ctx: RuleContext, suppressor: Suppressor) -> None:
+    def __init__(self, rules: Sequence[Rule], ctx: RuleContext, suppressor: Suppressor,
+                 clock: Clock | None = None) -> None:
         self.ctx = ctx
+        self.clock = clock
+        """The per-file time budget, checked before each rule (see :mod:`cnsmm.scan.budget`)."""
         self.suppressor = suppressor
         self.out = EngineOutput()
         self._by_scope: dict[Scope, list[Rule]] = defaultdict(list)
         self._cache: dict[tuple[Scope, str | None, bool], list[Rule]] = {}
         for r in rules:
-            self._by_scope[r.meta.scope].append(r)
+            reason = unconfigured(r.meta, ctx)
+            if reason is not None:
+                self.out.not_evaluated[r.id] = reason
+            else:
+                self._by_scope[r.meta.scope].append(r)
 
     def rules(self, scope: Scope, kind: str | None = None, *, crd: bool = False) -> list[Rule]:
         """The rules of ``scope`` whose targets include ``kind`` (or ``*``); every rule of the
@@ -111,6 +121,8 @@ class RuleEngine:
               where: str) -> list[Hit] | None:
         """Run one check and count ``subjects`` as evaluated by it. Returns its hits, or None
         when it raised (then recorded once, and nothing counts as evaluated)."""
+        if self.clock is not None:
+            self.clock.check()
         try:
             hits = list(rule.check(target, self.ctx))
         except Exception as exc:  # a rule bug must not stop the other rules

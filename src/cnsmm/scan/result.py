@@ -41,6 +41,9 @@ class ScanResult:
     warnings: list[str] = field(default_factory=list)
     """Problems with suppressions (expired, no reason)."""
     coverage: dict[str, RuleCoverage] = field(default_factory=dict)
+    not_evaluated: dict[str, str] = field(default_factory=dict)
+    """Enabled rules that were not run because they need configuration that is missing (rule
+    id to reason); they have no coverage, so nothing counts as passing them."""
     capabilities: list[Any] = field(default_factory=list)
     """Security components detected (``cnsmm.capabilities.Detection``)."""
     pipelines: list[dict[str, Any]] = field(default_factory=list)
@@ -73,6 +76,7 @@ class SetOutput:
     skipped: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     coverage: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+    not_evaluated: dict[str, str] = field(default_factory=dict)
     capabilities: list[Any] = field(default_factory=list)
     pipelines: list[dict[str, Any]] = field(default_factory=list)
     files: int = 0
@@ -97,6 +101,7 @@ def merge(result: ScanResult, outputs: list[SetOutput]) -> None:
         result.other_files += out.other_files
         result.objects += len(out.object_keys)
         result.suppressed += out.suppressed
+        result.not_evaluated.update(out.not_evaluated)
         keys.update(out.object_keys)
         for rid, failure in sorted(out.failures.items()):
             if rid in failures:
@@ -110,6 +115,7 @@ def merge(result: ScanResult, outputs: list[SetOutput]) -> None:
     result.errors.extend(f.to_error() for _rid, f in sorted(failures.items()))
     result.distinct_objects = len(keys)
     result.coverage = dict(sorted(coverage.items()))
+    result.not_evaluated = dict(sorted(result.not_evaluated.items()))
     result.findings.sort(key=Finding.sort_key)
     result.errors.sort(key=lambda e: (e.file, e.line or 0))
     result.warnings = sorted(set(result.warnings))

@@ -135,8 +135,13 @@ def import_rows(
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
     skip_identical: bool = True,
+    on_merge: Callable[[Connection, ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Import the staging rows that ``source`` produces (see :func:`import_report`).
+
+    ``on_merge`` runs inside the merge transaction, after the merge and before the commit: a
+    background job records there that it is done, so that the import and that record commit
+    together (or neither does, when it raises).
 
     When the file (by SHA-256) is the one of the latest scan of the same tool and scope, its
     findings are not staged again: the result is the same as a full merge (every finding of
@@ -178,6 +183,8 @@ def import_rows(
                     )
                 except _NotIdentical:
                     continue  # another import of this stream landed meanwhile: do the full merge
+                if on_merge is not None:
+                    on_merge(conn, summary)
                 conn.commit()
                 return summary
             finally:

@@ -93,10 +93,12 @@ def import_path(
     progress: Callable[[int], None] | None = None,
     skip_identical: bool = True,
     scope: str | None = None,
+    on_merge: Callable[[Any, ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Open, parse (in a child process) and import the report at ``path``, all or nothing.
 
-    ``scope`` replaces the scope the report names (what it covered; see docs/tracking.md)."""
+    ``scope`` replaces the scope the report names (what it covered; see docs/tracking.md);
+    ``on_merge`` runs in the merge transaction (see :func:`import_rows`)."""
     ctx = multiprocessing.get_context("spawn")
 
     def source(owners: OwnerResolver, due: dict[str, date | str | None]) -> tuple[ImportedReport, Iterator[Any]]:
@@ -150,4 +152,5 @@ def import_path(
         actor=actor,
         progress=progress,
         skip_identical=skip_identical,
+        on_merge=on_merge,
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import tempfile
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
@@ -24,6 +24,8 @@ from cnsmm.accounts.service import (
     set_membership,
 )
 from cnsmm.errors import Error
+from cnsmm.jobs import queue as jobs_queue
+from cnsmm.jobs import spool
 from cnsmm.tracking import projects
 from cnsmm.tracking.importer import check_scope
 from cnsmm.tracking.store import Store
@@ -56,6 +58,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid request or a change the workflow refuses."},
 }
 router = APIRouter(prefix="/api/v1", responses=ERRORS)
+log = logging.getLogger("cnsmm.web")
 StoreDep = Annotated[Store, Depends(store_dependency)]
 Viewer = Annotated[Principal, Depends(need(Role.VIEWER))]
 Developer = Annotated[Principal, Depends(need(Role.DEVELOPER))]
@@ -345,6 +348,10 @@ async def upload_report(project: str, request: Request, who: Security, store: St
                         scope: Annotated[str | None, Query(max_length=500)] = None) -> dict[str, str]:
     """Upload a report (request body: the file). Returns a job id to poll.
 
+    The report is kept in the store before the answer: a job accepted here is imported once,
+    even when the service or a worker stops meanwhile (a job whose worker stopped is started
+    again, at most three times, then failed with the reason).
+
     ``scope`` names what the report covered (as ``cnsmm import --scope``); without it the
     report's own (image, target, repository) is used. See docs/tracking.md."""
     if not re.match(PROJECT_NAME, project):
@@ -359,21 +366,21 @@ async def upload_report(project: str, request: Request, who: Security, store: St
         if "\x00" in value:
             raise HTTPException(status_code=422, detail=[{"loc": ["query", label], "type": "value_error",
                                                           "msg": f"{label} must not contain NUL characters"}])
-    fd, path = tempfile.mkstemp(prefix="cnsmm-upload-")
-    size = 0
-    with os.fdopen(fd, "wb") as out:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_UPLOAD:
-                out.close()
-                os.unlink(path)
-                raise HTTPException(status_code=413, detail="report larger than 2 GiB")
-            out.write(chunk)
-    if size == 0:
-        os.unlink(path)
-        raise HTTPException(status_code=422, detail="empty upload: send the report file as the request body")
-    job_id = await run_in_threadpool(request.app.state.jobs.submit_import, project, path, format,
-                                     os.path.basename(name), who.name, scope)
+    try:
+        upload = await spool.receive(request.stream(), MAX_UPLOAD)
+    except spool.UploadTooLarge:
+        raise HTTPException(status_code=413, detail="report larger than 2 GiB") from None
+    try:
+        if upload.size == 0:
+            raise HTTPException(status_code=422, detail="empty upload: send the report file as the request body")
+        params = {"format": format, "name": os.path.basename(name), "scope": scope}
+        job_id = await run_in_threadpool(jobs_queue.create_import, store, project, who.name, params, upload)
+    finally:
+        os.unlink(upload.path)
+    try:
+        await request.app.state.jobs.submitted(job_id, project)
+    except Exception:  # the job is kept: a worker's maintenance loop hands it out again
+        log.exception("job %s: could not hand it to the workers now", job_id)
     return {"job": job_id, "poll": f"/api/v1/projects/{project}/jobs/{job_id}"}
 
 

@@ -51,9 +51,16 @@ def _messages(tmp_path: Path, rule: str, **options: object) -> list[str]:
     return [f.message for f in result.findings]
 
 
-def test_untrusted_registry_is_off_without_a_list(tmp_path: Path) -> None:
+def test_untrusted_registry_is_not_evaluated_without_a_list(tmp_path: Path) -> None:
     assert _messages(tmp_path, "K8S-077") == []
     assert _messages(tmp_path, "K8S-077", trusted_registries=[]) == []
+    result = scan_paths([str(tmp_path)], Config(only=frozenset({"K8S-077"})))
+    assert "K8S-077" not in result.coverage  # nothing passes a rule that did not run
+    assert result.not_evaluated == {"K8S-077": "needs the option `trusted_registries`, which is not configured"}
+    configured = scan_paths([str(tmp_path)], Config(only=frozenset({"K8S-077"}),
+                                                    options={"trusted_registries": ["registry.example.com"]}))
+    assert configured.not_evaluated == {}
+    assert len(configured.coverage["K8S-077"].evaluated) == 1
 
 
 def test_untrusted_registry_names_the_normalised_repository(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
-from cnsmm.rules.base import RuleContext, RuleMeta, Scope
+from cnsmm.rules.base import RuleContext, RuleMeta, Scope, option_value
 from cnsmm.rules.docker._shell import Command, split_script
 from cnsmm.sources.dockerfile import Dockerfile, Instruction, Stage, parse_image
 
@@ -253,11 +253,7 @@ __all__ = [
 
 def option(ctx: RuleContext, key: str, default: Any) -> Any:
     """Option ``dockerfile.<name>``, given flat (``dockerfile.x: ...``) or nested (``dockerfile: {x: ...}``)."""
-    value = ctx.option(key, None)
-    if value is None and "." in key:
-        section, _, name = key.partition(".")
-        nested = ctx.option(section, None)
-        value = nested.get(name) if isinstance(nested, dict) else None
+    value = option_value(ctx.options, key)
     return default if value is None else value
 
 

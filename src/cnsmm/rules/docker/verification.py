@@ -17,7 +17,6 @@ from cnsmm.rules.docker._common import (
     ARTIFACT_CHECK,
     CIS_4_11,
     OSS_RULES,
-    TRANSPORT,
     Command,
     Dockerfile,
     Instruction,
@@ -200,7 +199,7 @@ def tls_off(command: Command) -> str | None:
 
 @rule(meta(
     id="DKR-015", name="tls-verification-disabled", title="TLS certificate verification disabled",
-    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK, TRANSPORT),
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
     what="Flags certificate verification turned off in any of the ways real builds do it: flags "
          "(`curl -k/--insecure`, `wget --no-check-certificate`, `pip --trusted-host`, `--tls-verify=false`, "
          "`--insecure-skip-tls-verify`, `aws --no-verify-ssl`, `conda --insecure`, `composer --disable-tls`, "

@@ -119,9 +119,9 @@ def image_without_digest(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     requirements=("PLT.IMG.L1.1", "PLT.IMG.L3.1"),
     what=(
         "Flags containers whose image does not come from a prefix listed in the "
-        "`trusted_registries` option. With no list configured the rule reports nothing. Prefixes "
-        "are normalised like images: `bitnami` means `docker.io/bitnami`, `nginx` alone is "
-        "`docker.io/library/nginx`."
+        "`trusted_registries` option. With no list configured the rule is not evaluated (listed under "
+        "`not_evaluated`, nothing counts as passing it). Prefixes are normalised like images: "
+        "`bitnami` means `docker.io/bitnami`, `nginx` alone is `docker.io/library/nginx`."
     ),
     why=(
         "Images from unvetted registries bypass the organisation's scanning, signing and retention; "
@@ -131,7 +131,9 @@ def image_without_digest(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     bad="image: docker.io/someone/tool:1.0   # trusted_registries: [registry.example.com]",
     good="image: registry.example.com/mirror/tool:1.0",
     references=(NSA_IMAGES, "CIS Kubernetes 5.5.1", "CWE-829"),
-    options={"trusted_registries": "Registry or repository prefixes images may come from (default: none, rule off)."},
+    options={"trusted_registries": "Registry or repository prefixes images may come from (default: none, rule "
+             "not evaluated). The Dockerfile rule DKR-053 reads the same list for base images."},
+    requires=("trusted_registries",),
 ))
 def image_untrusted_registry(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     allowed = ctx.option("trusted_registries", []) or []

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from cnsmm.vocab import PIPELINE_CATEGORY_VALUES, PipelineCategory
+
 SYSTEMS: tuple[str, ...] = (
     "github-actions",
     "gitlab-ci",
@@ -23,20 +25,10 @@ SYSTEMS: tuple[str, ...] = (
 )
 """Pipeline systems, as used in ``Pipeline.system`` and in rule ``targets``."""
 
-CATEGORIES: tuple[str, ...] = (
-    "sast",
-    "sca",
-    "image-scan",
-    "iac-scan",
-    "secret-scan",
-    "dast",
-    "sbom",
-    "signing",
-    "provenance",
-)
+CATEGORIES: tuple[str, ...] = PIPELINE_CATEGORY_VALUES
 """Security-activity categories of the inventory."""
 
-SCAN_CATEGORIES: frozenset[str] = frozenset(CATEGORIES[:6])
+SCAN_CATEGORIES: frozenset[str] = frozenset(c.value for c in PipelineCategory if c.looks_for_problems)
 """Categories that look for problems (as opposed to SBOM, signing and provenance)."""
 
 

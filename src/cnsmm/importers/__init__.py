@@ -13,6 +13,7 @@ Public API:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,7 @@ from cnsmm.importers import (
     zap_xml,
 )
 from cnsmm.importers.interface import Component, ImportedReport, ItemError, ItemErrors
+from cnsmm.plugins import Registry, RegistryError
 
 __all__ = ["FORMATS", "HEAD_SIZE", "Component", "FormatInfo", "ImportedReport", "ItemError", "ItemErrors",
            "detect_format", "format_infos", "open_report"]
@@ -86,59 +88,64 @@ _WINDOW = 1024 * 1024
 
 # Order matters: the first module whose sniff() accepts the head wins, so the most
 # specific signatures come first.
-FORMATS: dict[str, ModuleType] = {
-    module.FORMAT: module
-    for module in (
-        cnsmm_json,
-        sarif,
-        cyclonedx_json,
-        cyclonedx_xml,
-        spdx_json,
-        trivy_json,
-        grype_json,
-        harbor_json,
-        neuvector_json,
-        twistcli_json,
-        trivy_operator_vulnerability,
-        trivy_operator_config_audit,
-        trivy_operator_exposed_secret,
-        trivy_operator_rbac_assessment,
-        trivy_operator_cluster_compliance,
-        github_dependabot_json,
-        github_code_scanning_json,
-        gitlab_sast_json,
-        gitlab_dependency_scanning_json,
-        gitlab_container_scanning_json,
-        gitlab_secret_detection_json,
-        gitlab_dast_json,
-        zap_json,
-        zap_xml,
-        kubescape_json,
-        kube_bench_json,
-        checkov_json,
-        npm_audit_json,
-        yarn_audit_json,
-        pip_audit_json,
-        osv_scanner_json,
-        semgrep_json,
-        sonarqube_json,
-        bandit_json,
-        gosec_json,
-        kube_linter_json,
-        kube_score_json,
-        polaris_json,
-        popeye_json,
-        prowler_ocsf_json,
-        kube_hunter_json,
-        kics_json,
-        tfsec_json,
-        hadolint_json,
-        detect_secrets_json,
-        trufflehog_json,
-        gitleaks_json,
-        falco_json,
-    )
-}
+FORMATS: Registry[ModuleType] = Registry(
+    "report format", re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$"), example="trivy-json", sort=False,
+    id_rule="is not kebab-case",
+)
+"""Every format by name, in detection order."""
+for _module in (
+    cnsmm_json,
+    sarif,
+    cyclonedx_json,
+    cyclonedx_xml,
+    spdx_json,
+    trivy_json,
+    grype_json,
+    harbor_json,
+    neuvector_json,
+    twistcli_json,
+    trivy_operator_vulnerability,
+    trivy_operator_config_audit,
+    trivy_operator_exposed_secret,
+    trivy_operator_rbac_assessment,
+    trivy_operator_cluster_compliance,
+    github_dependabot_json,
+    github_code_scanning_json,
+    gitlab_sast_json,
+    gitlab_dependency_scanning_json,
+    gitlab_container_scanning_json,
+    gitlab_secret_detection_json,
+    gitlab_dast_json,
+    zap_json,
+    zap_xml,
+    kubescape_json,
+    kube_bench_json,
+    checkov_json,
+    npm_audit_json,
+    yarn_audit_json,
+    pip_audit_json,
+    osv_scanner_json,
+    semgrep_json,
+    sonarqube_json,
+    bandit_json,
+    gosec_json,
+    kube_linter_json,
+    kube_score_json,
+    polaris_json,
+    popeye_json,
+    prowler_ocsf_json,
+    kube_hunter_json,
+    kics_json,
+    tfsec_json,
+    hadolint_json,
+    detect_secrets_json,
+    trufflehog_json,
+    gitleaks_json,
+    falco_json,
+):
+    if not (callable(getattr(_module, "sniff", None)) and callable(getattr(_module, "parse", None))):
+        raise RegistryError(f"report format {_module.FORMAT!r}: {_module.__name__} needs sniff() and parse()")
+    FORMATS.register(_module.FORMAT, _module)
 
 # Used only when no signature matches (empty arrays, empty files): a tool name in the file name.
 _NAME_HINTS = (

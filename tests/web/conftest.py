@@ -131,3 +131,18 @@ def logged_in(client: TestClient, name: str) -> Iterator[TestClient]:
         yield client
     finally:
         client.cookies.clear()
+
+
+def trend_docs(hostile: str) -> list[dict[str, object]]:
+    """Three assessments whose domain levels differ: nothing known, every L1 question answered,
+    and the same with a domain entry named ``hostile`` and a malformed one added (uploads are loosely
+    checked)."""
+    from tests.assess.helpers_assess import MODEL, attest, bundle, paths
+
+    from cnsmm.assess import assess
+    from cnsmm.report.json_out import to_dict
+
+    answers = tuple(attest(r.id, "met") for r in MODEL.requirements.values() if r.level == 1)
+    docs = [to_dict(assess(ev, MODEL, None, paths()), MODEL, "en") for ev in (bundle(), bundle(attestations=answers))]
+    odd = dict(docs[1], domains=[*docs[1]["domains"], {"id": hostile, "level": 2}, {"id": 7, "level": "x"}])
+    return [*docs, odd]

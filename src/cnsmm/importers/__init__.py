@@ -13,6 +13,7 @@ Public API:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from cnsmm.importers import (
     cyclonedx_xml,
     detect_secrets_json,
     falco_json,
+    github_code_scanning_json,
+    github_dependabot_json,
     gitlab_container_scanning_json,
     gitlab_dast_json,
     gitlab_dependency_scanning_json,
@@ -38,19 +41,24 @@ from cnsmm.importers import (
     gosec_json,
     grype_json,
     hadolint_json,
+    harbor_json,
     kics_json,
     kube_bench_json,
     kube_hunter_json,
     kube_linter_json,
     kube_score_json,
     kubescape_json,
+    neuvector_json,
     npm_audit_json,
     osv_scanner_json,
     pip_audit_json,
     polaris_json,
     popeye_json,
+    prowler_ocsf_json,
     sarif,
     semgrep_json,
+    sonarqube_json,
+    spdx_json,
     tfsec_json,
     trivy_json,
     trivy_operator_cluster_compliance,
@@ -59,11 +67,13 @@ from cnsmm.importers import (
     trivy_operator_rbac_assessment,
     trivy_operator_vulnerability,
     trufflehog_json,
+    twistcli_json,
     yarn_audit_json,
     zap_json,
     zap_xml,
 )
 from cnsmm.importers.interface import Component, ImportedReport, ItemError, ItemErrors
+from cnsmm.plugins import Registry, RegistryError
 
 __all__ = ["FORMATS", "HEAD_SIZE", "Component", "FormatInfo", "ImportedReport", "ItemError", "ItemErrors",
            "detect_format", "format_infos", "open_report"]
@@ -78,51 +88,64 @@ _WINDOW = 1024 * 1024
 
 # Order matters: the first module whose sniff() accepts the head wins, so the most
 # specific signatures come first.
-FORMATS: dict[str, ModuleType] = {
-    module.FORMAT: module
-    for module in (
-        cnsmm_json,
-        sarif,
-        cyclonedx_json,
-        cyclonedx_xml,
-        trivy_json,
-        grype_json,
-        trivy_operator_vulnerability,
-        trivy_operator_config_audit,
-        trivy_operator_exposed_secret,
-        trivy_operator_rbac_assessment,
-        trivy_operator_cluster_compliance,
-        gitlab_sast_json,
-        gitlab_dependency_scanning_json,
-        gitlab_container_scanning_json,
-        gitlab_secret_detection_json,
-        gitlab_dast_json,
-        zap_json,
-        zap_xml,
-        kubescape_json,
-        kube_bench_json,
-        checkov_json,
-        npm_audit_json,
-        yarn_audit_json,
-        pip_audit_json,
-        osv_scanner_json,
-        semgrep_json,
-        bandit_json,
-        gosec_json,
-        kube_linter_json,
-        kube_score_json,
-        polaris_json,
-        popeye_json,
-        kube_hunter_json,
-        kics_json,
-        tfsec_json,
-        hadolint_json,
-        detect_secrets_json,
-        trufflehog_json,
-        gitleaks_json,
-        falco_json,
-    )
-}
+FORMATS: Registry[ModuleType] = Registry(
+    "report format", re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$"), example="trivy-json", sort=False,
+    id_rule="is not kebab-case",
+)
+"""Every format by name, in detection order."""
+for _module in (
+    cnsmm_json,
+    sarif,
+    cyclonedx_json,
+    cyclonedx_xml,
+    spdx_json,
+    trivy_json,
+    grype_json,
+    harbor_json,
+    neuvector_json,
+    twistcli_json,
+    trivy_operator_vulnerability,
+    trivy_operator_config_audit,
+    trivy_operator_exposed_secret,
+    trivy_operator_rbac_assessment,
+    trivy_operator_cluster_compliance,
+    github_dependabot_json,
+    github_code_scanning_json,
+    gitlab_sast_json,
+    gitlab_dependency_scanning_json,
+    gitlab_container_scanning_json,
+    gitlab_secret_detection_json,
+    gitlab_dast_json,
+    zap_json,
+    zap_xml,
+    kubescape_json,
+    kube_bench_json,
+    checkov_json,
+    npm_audit_json,
+    yarn_audit_json,
+    pip_audit_json,
+    osv_scanner_json,
+    semgrep_json,
+    sonarqube_json,
+    bandit_json,
+    gosec_json,
+    kube_linter_json,
+    kube_score_json,
+    polaris_json,
+    popeye_json,
+    prowler_ocsf_json,
+    kube_hunter_json,
+    kics_json,
+    tfsec_json,
+    hadolint_json,
+    detect_secrets_json,
+    trufflehog_json,
+    gitleaks_json,
+    falco_json,
+):
+    if not (callable(getattr(_module, "sniff", None)) and callable(getattr(_module, "parse", None))):
+        raise RegistryError(f"report format {_module.FORMAT!r}: {_module.__name__} needs sniff() and parse()")
+    FORMATS.register(_module.FORMAT, _module)
 
 # Used only when no signature matches (empty arrays, empty files): a tool name in the file name.
 _NAME_HINTS = (
@@ -138,6 +161,10 @@ _NAME_HINTS = (
     ("pip-audit", pip_audit_json.FORMAT),
     ("tfsec", tfsec_json.FORMAT),
     ("osv", osv_scanner_json.FORMAT),
+    ("dependabot", github_dependabot_json.FORMAT),
+    ("code-scanning", github_code_scanning_json.FORMAT),
+    ("codescanning", github_code_scanning_json.FORMAT),
+    ("prowler", prowler_ocsf_json.FORMAT),
 )
 
 
@@ -160,8 +187,13 @@ _ABOUT = {
               "sast, sca, iac-scan, secret-scan, dast (from the tool)"),
     "cyclonedx-json": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
     "cyclonedx-xml": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
+    "spdx-json": ("SPDX producers (syft, Trivy, GitHub dependency graph, ...)", "sbom"),
     "trivy-json": ("Trivy", "image-scan, sca, iac-scan, secret-scan"),
     "grype-json": ("Grype", "image-scan, sca"),
+    "neuvector-json": ("NeuVector (standalone scanner and REST API scan reports)", "image-scan, compliance"),
+    "twistcli-json": ("Prisma Cloud Compute / Twistlock (twistcli images scan, Console image list)",
+                      "image-scan, compliance"),
+    "harbor-json": ("Harbor (vulnerability additions of an artifact; Trivy or another scanner adapter)", "image-scan"),
     "zap-json": ("OWASP ZAP", "dast"),
     "zap-xml": ("OWASP ZAP", "dast"),
     "kubescape-json": ("kubescape", "compliance, iac-scan"),
@@ -174,18 +206,22 @@ _ABOUT = {
     "pip-audit-json": ("pip-audit", "sca"),
     "osv-scanner-json": ("OSV-Scanner", "sca"),
     "semgrep-json": ("Semgrep", "sast"),
+    "sonarqube-json": ("SonarQube / SonarCloud web API (issues and security hotspots)", "sast"),
     "bandit-json": ("Bandit", "sast"),
     "gosec-json": ("gosec", "sast"),
     "kube-linter-json": ("kube-linter", "iac-scan"),
     "kube-score-json": ("kube-score", "iac-scan"),
     "polaris-json": ("Polaris", "compliance, iac-scan"),
     "popeye-json": ("Popeye", "compliance"),
+    "prowler-ocsf-json": ("Prowler (JSON-OCSF: AWS, Azure, GCP, Kubernetes, ...)", "compliance"),
     "kube-hunter-json": ("kube-hunter", "pentest"),
     "kics-json": ("KICS", "iac-scan"),
     "tfsec-json": ("tfsec", "iac-scan"),
     "hadolint-json": ("hadolint", "iac-scan"),
     "detect-secrets-json": ("detect-secrets", "secret-scan"),
     "trufflehog-json": ("TruffleHog", "secret-scan"),
+    "github-dependabot-json": ("GitHub Dependabot alerts (REST API)", "sca"),
+    "github-code-scanning-json": ("GitHub code scanning alerts (REST API: CodeQL and SARIF uploads)", "sast"),
     "gitlab-sast-json": ("GitLab SAST analyzers (Semgrep, SpotBugs, ...)", "sast"),
     "gitlab-dependency-scanning-json": ("GitLab Dependency Scanning (Gemnasium)", "sca"),
     "gitlab-container-scanning-json": ("GitLab Container Scanning (Trivy)", "image-scan"),

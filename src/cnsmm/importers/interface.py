@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cnsmm.coverage import Coverage
 from cnsmm.findings import Finding
 from cnsmm.vocab import ReportKind
 
@@ -96,6 +97,17 @@ class ImportedReport:
     kind: str = ReportKind.SCAN
     """What the report evidences for the assessment: a :class:`~cnsmm.vocab.ReportKind` value
     (image-scan, sca, sast, dast, iac-scan, secret-scan, sbom, compliance, runtime, pentest)."""
+    coverage: Coverage = field(default_factory=Coverage)
+    """What the scan looked at within its scope (paths, excludes, rules); auto-close only
+    closes findings inside it. Empty: the whole scope."""
+    root: str | None = None
+    """Absolute checkout folder the report's paths were written under, when it says."""
+    cwd: str | None = None
+    """Absolute folder the tool ran in (its relative paths are relative to it), when it says."""
+    repository: str | None = None
+    """Repository scanned (``host/owner/name``), when the report says."""
+    commit: str | None = None
+    """Commit scanned, when the report says."""
 
     def __post_init__(self) -> None:
         try:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from cnsmm.findings import Severity
+from cnsmm.plugins import Registry, RegistryError
 
 if TYPE_CHECKING:  # the check protocols name them as forward references
     from cnsmm.sources.dockerfile_model import Dockerfile  # noqa: F401
@@ -169,11 +170,7 @@ class Rule:
         return self.meta.id
 
 
-class RegistryError(Exception):
-    """A rule was registered badly (duplicate id, bad id, missing text)."""
-
-
-_REGISTRY: dict[str, Rule] = {}
+_REGISTRY: Registry[Rule] = Registry("rule", RULE_ID_RE, example="K8S-001")
 
 
 def _target_annotation(check: Callable[..., Any]) -> str | None:
@@ -190,13 +187,10 @@ def _target_annotation(check: Callable[..., Any]) -> str | None:
 
 
 def rule(meta: RuleMeta) -> Callable[[C], C]:
-    """Decorator registering ``check`` under ``meta``. A bad registration raises at import."""
+    """Decorator registering ``check`` under ``meta``. A bad registration (malformed or duplicate
+    id, a requirement the model does not have, missing text) raises :class:`RegistryError` at import."""
 
     def decorator(check: C) -> C:
-        if not RULE_ID_RE.match(meta.id):
-            raise RegistryError(f"rule id {meta.id!r} does not match {RULE_ID_RE.pattern}")
-        if meta.id in _REGISTRY:
-            raise RegistryError(f"rule id {meta.id} registered twice")
         for attr in ("name", "title", "what", "why", "fix", "bad", "good"):
             if not getattr(meta, attr).strip():
                 raise RegistryError(f"rule {meta.id}: empty {attr}")
@@ -210,7 +204,7 @@ def rule(meta: RuleMeta) -> Callable[[C], C]:
             raise RegistryError(
                 f"rule {meta.id}: a {meta.scope.value} rule checks a {expected} (got a check taking {got})"
             )
-        _REGISTRY[meta.id] = Rule(meta, check)
+        _REGISTRY.register(meta.id, Rule(meta, check), requirements=meta.requirements)
         return check
 
     return decorator
@@ -234,7 +228,7 @@ def unconfigured(meta: RuleMeta, ctx: RuleContext) -> str | None:
     return f"needs the option {names}, which is not configured"
 
 
-def registered() -> dict[str, Rule]:
+def registered() -> Registry[Rule]:
     """The registry as filled so far (use :func:`cnsmm.rules.all_rules`)."""
     return _REGISTRY
 

@@ -24,6 +24,8 @@ from cnsmm.rules.docker._common import (
     runs,
 )
 
+WINDOWS_BASES: tuple[str, ...] = ("*nanoserver*", "*servercore*", "*windows*")
+"""Windows base images (matched like the other base patterns)."""
 DEFAULT_NONROOT_BASES: tuple[str, ...] = ("*nonroot*",)
 """Bases whose default user is not root (distroless ``:nonroot`` and similar)."""
 ROOT_NAMES = frozenset({"root", "0"})
@@ -195,7 +197,8 @@ def check_password(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     severity=Severity.LOW, requirements=(IMG_CONFIG, PRIVILEGE),
     what="Flags the USER in force at the end of the final stage when it names the user (`USER app`, "
          "`USER app:app`) instead of giving a numeric uid (`USER 10001`, `USER 10001:10001`). Root is "
-         "DKR-005's; a USER still holding an unresolved build argument is not judged.",
+         "DKR-005's; a USER still holding an unresolved build argument is not judged, nor Windows images "
+         "(nanoserver, servercore), whose users have names.",
     why="Kubernetes cannot verify that a named user is not root: a pod with `runAsNonRoot: true` (the "
         "restricted Pod Security Standard) refuses to start such an image unless `runAsUser` is set "
         "too, so teams drop the check; the name may also map to another uid in another base image.",
@@ -208,8 +211,12 @@ def check_password(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 def check_numeric_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report a final USER given by name."""
     user = _last_user(df)
-    if user is None or not user.resolved or is_root(user.expanded):
+    final = df.final_stage
+    if user is None or final is None or not user.resolved or is_root(user.expanded):
         return
+    base = external_base(df, final)
+    if base.resolved and base_matches(base.image, WINDOWS_BASES):
+        return  # Windows containers name their user (runAsUserName); runAsNonRoot does not apply
     name = user.expanded.strip().split(":", 1)[0].strip()
     if name and not name.isdigit() and "$" not in name:
         yield Hit(f"USER {user.expanded.strip()} names the user; Kubernetes runAsNonRoot cannot verify a "

@@ -1,5 +1,6 @@
 """Every DKR rule against its pass/fail fixtures, through the Dockerfile analyzer.
 
+``<ID>/options.yaml``, when present, holds the rule options the fixtures are checked with.
 Markers: ``# expect: ID`` at the end of a line means that line; ``# expect-next: ID[, ID]``
 means the next line that is neither blank nor a comment. The exact set of (rule, line) pairs
 found with only that rule enabled must equal the markers.
@@ -12,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from cnsmm.rules import RuleContext, all_rules, get_rule
 from cnsmm.scan import analyze_file
@@ -74,7 +76,9 @@ def test_fixture(rule_id: str, kind: str, path: Path) -> None:
     assert text.startswith("#"), f"{path} must start with a comment saying what it covers"
     rule = get_rule(rule_id)
     assert rule is not None
-    report = analyze_file(ANALYZER, text, os.fspath(path), [rule], RuleContext())
+    options_file = FIXTURES / rule_id / "options.yaml"  # rule options for this rule's fixtures, if any
+    options = yaml.safe_load(options_file.read_text(encoding="utf-8")) if options_file.is_file() else {}
+    report = analyze_file(ANALYZER, text, os.fspath(path), [rule], RuleContext(options or {}))
     assert report.errors == [], [e.display() for e in report.errors]
     found = {(r.id, h.line) for r, h in report.hits}
     expected = expected_markers(text)

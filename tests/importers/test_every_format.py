@@ -57,6 +57,7 @@ COUNTS = {
     "twistcli-json/twistcli-images-scan.json": ("twistcli-json", 4),  # three vulnerabilities, one compliance issue
     "prowler-ocsf-json/prowler-output-v5.ocsf.json": ("prowler-ocsf-json", 2),  # one muted, one passed
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
+    "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),  # an inventory: no findings
 }
 
 
@@ -217,9 +218,15 @@ BAD: dict[str, tuple[str, Callable[[str], str], int, str, str]] = {
     "twistcli-json": ("twistcli-json/twistcli-images-scan.json",
                       _json(_set(["results", 0, "vulnerabilities", 2], "packageName", _DROP)), 3,
                       "/results/0/vulnerabilities/2", "missing packageName"),
+    "spdx-json": ("spdx-json/syft-image-2.3.spdx.json", _json(_set(["packages", 1], "name", _DROP)), 1,
+                  "/packages/1", "missing name"),
     "prowler-ocsf-json": ("prowler-ocsf-json/prowler-output-v5.ocsf.json", _json(_set([3], "status_code", _DROP)), 1,
                           "/3", "missing status_code"),
 }
+
+
+INVENTORIES = {"spdx-json"}
+"""Formats that yield components, not findings: the bad item is a component."""
 
 
 def test_every_format_has_a_bad_item_case() -> None:
@@ -230,11 +237,12 @@ def test_every_format_has_a_bad_item_case() -> None:
 def test_one_bad_item_is_listed_and_the_rest_imported(fmt: str, tmp_path: Path) -> None:
     sample, mutate, left, pointer, reason = BAD[fmt]
     source = SAMPLES / sample
-    complete = len(list(open_report(source, format=fmt).findings))
+    whole = open_report(source, format=fmt)
+    complete = len(list(whole.findings)) if fmt not in INVENTORIES else len(whole.components)
     path = tmp_path / source.name
     path.write_text(mutate(source.read_text(encoding="utf-8")), encoding="utf-8")
     report = open_report(path, format=fmt)
-    findings = list(report.findings)
+    findings = list(report.findings) if fmt not in INVENTORIES else report.components
     assert [(e.pointer, e.reason[: len(reason)]) for e in report.errors] == [(pointer, reason)]
     expected = complete - 1 if left == -1 else left
     assert len(findings) == expected

@@ -158,15 +158,20 @@ _PIPEFAIL_RE = re.compile(r"(^|\s)-[a-z]*o\s+pipefail\b")
 _NON_POSIX_SHELLS = ("pwsh", "powershell", "cmd")
 
 
-def _shell_pipefail(df: Dockerfile, stage: Stage, before: int) -> bool:
-    """True when the SHELL in force at line ``before`` sets pipefail or is not a POSIX shell."""
-    shells = [i for s in reversed(df.lineage(stage)) for i in s.of("SHELL") if s is not stage or i.line < before]
-    if not shells:
-        return False
-    words = list(shells[-1].exec_form or ())
+def _shell_pipefail(inst: Instruction) -> bool:
+    """True when a SHELL instruction sets pipefail or names a non-POSIX shell."""
+    words = list(inst.exec_form or ())
     if words and words[0].rsplit("/", 1)[-1].lower().startswith(_NON_POSIX_SHELLS):
         return True
     return bool(_PIPEFAIL_RE.search(" ".join(words)))
+
+
+def _pipefail_lines(df: Dockerfile, stage: Stage) -> list[tuple[int, bool]]:
+    """(line, pipefail on) of the SHELL instructions in force in ``stage``, inherited ones first
+    (their line is 0: they apply from the start of the stage)."""
+    inherited = [_shell_pipefail(i) for s in reversed(df.lineage(stage)[1:]) for i in s.of("SHELL")]
+    out = [(0, inherited[-1])] if inherited else []
+    return out + [(i.line, _shell_pipefail(i)) for i in stage.of("SHELL")]
 
 
 @rule(meta(
@@ -188,9 +193,15 @@ def _shell_pipefail(df: Dockerfile, stage: Stage, before: int) -> bool:
 ))
 def check_pipefail(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report downloads piped onwards without pipefail."""
+    shells: dict[int, list[tuple[int, bool]]] = {}
     for stage, inst, commands in run_commands(df):
         piped = [c for c in commands if DOWNLOADERS & set(c.piped_from) and not _pipes_to_shell(c)]
-        if not piped or _PIPEFAIL_RE.search(inst.script) or _shell_pipefail(df, stage, inst.line):
+        if not piped or _PIPEFAIL_RE.search(inst.script):
+            continue
+        if stage.index not in shells:
+            shells[stage.index] = _pipefail_lines(df, stage)
+        in_force = [on for line, on in shells[stage.index] if line < inst.line]
+        if in_force and in_force[-1]:
             continue
         upstream = next(n for n in piped[0].piped_from if n in DOWNLOADERS)
         yield Hit(f"RUN pipes {upstream} into {piped[0].name} without pipefail: a failed download does not "

@@ -170,8 +170,9 @@ _WHOLE_ROOT = frozenset({"/", "/.", "/*", ".", "./", "./*", "*", "/./"})
     id="DKR-054", name="copy-from-whole-stage", title="COPY --from copies a whole stage's filesystem",
     severity=Severity.MEDIUM, requirements=(IMG_CONFIG, ALLOWLIST),
     what="Flags `COPY --from=<stage or image> / <dest>` (also `/.`, `/*`, `.`): the whole root "
-         "filesystem of a build stage or image copied into this one. A source stage that builds on "
-         "`scratch` passes: it holds only what the build put there (the rootfs pattern).",
+         "filesystem of a build stage or image copied into this one (`COPY --from` resolves relative sources "
+         "from the source's root, not its WORKDIR, so `.` is the whole filesystem). A source stage that "
+         "builds on `scratch` passes: it holds only what the build put there (the rootfs pattern).",
     why="A builder's root holds compilers, package managers, caches, shells and any credential "
         "used during the build; copying it whole ships all of that, undoing the multi-stage build "
         "that was meant to leave it behind.",

@@ -88,6 +88,7 @@ itself is not flagged."""
 _RPM_LEVEL = (re.compile(r"_pkgverify_level\s+(none|digest)\b"), "rpm _pkgverify_level")
 _SIGNATURE_TEXT = (_GPGCHECK, *_APT_UNSIGNED, _APT_TRUSTED, _RPM_LEVEL)
 """Configuration text that turns package signature checks off."""
+_ASSIGNMENT_RE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)=([^\s;&|]+)")
 _CURLRC_RE = re.compile(r"\b(echo|printf)\b[^|;&\n]*\binsecure\b[^|;&\n]*>>?\s*\S*\.curlrc")
 _SED_REPLACEMENT_RE = re.compile(r"s(.)(?:(?!\1).)*\1((?:(?!\1).)*)\1")
 
@@ -192,8 +193,12 @@ def tls_off(command: Command) -> str | None:
                       if (check := TLS_OFF_ENV.get(key.upper())) is not None and check(value)), None)
     if found is None and name == "git" and "config" in args and "sslverify" in joined and " false" in joined:
         found = "git config http.sslVerify false"
+    written = _written_text(command)
     if found is None:
-        found = _text_match(_written_text(command), _TLS_TEXT)
+        found = _text_match(written, _TLS_TEXT)
+    if found is None:  # export NODE_TLS_REJECT_UNAUTHORIZED=0 written into a profile or env file
+        found = next((f"{m.group(1)}={m.group(2)}" for text in written for m in _ASSIGNMENT_RE.finditer(text)
+                      if (check := TLS_OFF_ENV.get(m.group(1).upper())) is not None and check(m.group(2))), None)
     return found
 
 
@@ -213,7 +218,8 @@ def tls_off(command: Command) -> str | None:
          "`PIP_TRUSTED_HOST`, `NPM_CONFIG_STRICT_SSL=false`, `YARN_ENABLE_STRICT_SSL=false`, "
          "`GOINSECURE`, `BUNDLE_SSL_VERIFY_MODE=0`, `CONDA_SSL_VERIFY=false`); and configuration text "
          "written with echo/printf/sed or a COPY heredoc (`sslverify=0` in a repo file, "
-         "`check_certificate = off` in wgetrc, `insecure` in .curlrc, `strict-ssl=false` in .npmrc).",
+         "`check_certificate = off` in wgetrc, `insecure` in .curlrc, `strict-ssl=false` in .npmrc, "
+         "`export GIT_SSL_NO_VERIFY=1` in a shell profile).",
     why="Without certificate checks anyone on the network path can substitute the downloaded "
         "code; ENV settings also keep verification off for the running application.",
     fix="Remove the setting; install the missing CA certificate (`ca-certificates`, or COPY your "

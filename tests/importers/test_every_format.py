@@ -58,6 +58,8 @@ COUNTS = {
     "prowler-ocsf-json/prowler-output-v5.ocsf.json": ("prowler-ocsf-json", 2),  # one muted, one passed
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
     "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),  # an inventory: no findings
+    "openvex-json/shop-web.openvex.json": ("openvex-json", 0),  # statements, applied to findings in the store
+    "cyclonedx-vex-json/shop-web.vex.cdx.json": ("cyclonedx-vex-json", 0),
 }
 
 
@@ -218,6 +220,10 @@ BAD: dict[str, tuple[str, Callable[[str], str], int, str, str]] = {
     "twistcli-json": ("twistcli-json/twistcli-images-scan.json",
                       _json(_set(["results", 0, "vulnerabilities", 2], "packageName", _DROP)), 3,
                       "/results/0/vulnerabilities/2", "missing packageName"),
+    "openvex-json": ("openvex-json/shop-web.openvex.json", _json(_set(["statements", 2], "status", "wontfix")), 3,
+                     "/statements/2", "status must be one of not_affected, affected, fixed, under_investigation"),
+    "cyclonedx-vex-json": ("cyclonedx-vex-json/shop-web.vex.cdx.json",
+                           _json(_set(["vulnerabilities", 1], "id", _DROP)), 2, "/vulnerabilities/1", "missing id"),
     "spdx-json": ("spdx-json/syft-image-2.3.spdx.json", _json(_set(["packages", 1], "name", _DROP)), 1,
                   "/packages/1", "missing name"),
     "prowler-ocsf-json": ("prowler-ocsf-json/prowler-output-v5.ocsf.json", _json(_set([3], "status_code", _DROP)), 1,
@@ -227,6 +233,17 @@ BAD: dict[str, tuple[str, Callable[[str], str], int, str, str]] = {
 
 INVENTORIES = {"spdx-json"}
 """Formats that yield components, not findings: the bad item is a component."""
+VEX = {"openvex-json", "cyclonedx-vex-json"}
+"""Formats that yield VEX statements, not findings: the bad item is a statement."""
+
+
+def _items(fmt: str, report: Any) -> int:
+    found = len(list(report.findings))
+    if fmt in INVENTORIES:
+        return len(report.components)
+    if fmt in VEX:
+        return len(report.vex)
+    return found
 
 
 def test_every_format_has_a_bad_item_case() -> None:
@@ -238,11 +255,11 @@ def test_one_bad_item_is_listed_and_the_rest_imported(fmt: str, tmp_path: Path) 
     sample, mutate, left, pointer, reason = BAD[fmt]
     source = SAMPLES / sample
     whole = open_report(source, format=fmt)
-    complete = len(list(whole.findings)) if fmt not in INVENTORIES else len(whole.components)
+    complete = _items(fmt, whole)
     path = tmp_path / source.name
     path.write_text(mutate(source.read_text(encoding="utf-8")), encoding="utf-8")
     report = open_report(path, format=fmt)
-    findings = list(report.findings) if fmt not in INVENTORIES else report.components
+    findings = [None] * _items(fmt, report)
     assert [(e.pointer, e.reason[: len(reason)]) for e in report.errors] == [(pointer, reason)]
     expected = complete - 1 if left == -1 else left
     assert len(findings) == expected

@@ -113,7 +113,10 @@ def _failure_report(name: str, work: Path, artifact: str) -> str:
     lines = (work / "logs" / f"{name}.log").read_text(errors="replace").rsplit("$ ", 1)[-1].splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith(("Traceback", "=== Uncaught", "==")) and
                   "INFO" not in line), max(0, len(lines) - 30))
-    out = ["    " + line for line in lines[start:start + 60]]
+    shown = lines[start:]
+    if len(shown) > 60:  # a long traceback: its first lines and its end, where the error is
+        shown = [*shown[:10], "...", *shown[-50:]]
+    out = ["    " + line for line in shown]
     if artifact and Path(artifact).is_file():
         data = Path(artifact).read_bytes()
         if len(data) <= 4096:

@@ -44,3 +44,18 @@ def test_settings_token_form_without_role_says_so() -> None:
                                         headers={"X-CSRF-Token": service.csrf})
     assert response.status_code == 422
     assert "choose a role for the token" in response.text
+
+
+def test_nested_complex_keys_stay_small() -> None:
+    # a mapping used as a key became str(mapping); each level escaped the backslashes below it
+    # again, doubling them: 144 bytes of nesting took 780 MB, 40 levels would need 2^40 bytes
+    from cnsmm.sources.yamlload import MAX_KEY_TEXT, load_yaml
+
+    text = (REGRESSIONS / "yaml" / "nested_complex_keys_escape_blowup.yaml").read_text()
+    docs, problems = load_yaml(text)
+    assert problems == []
+    (key,) = docs[0].value
+    assert len(key) <= MAX_KEY_TEXT
+    assert key.startswith("{")
+    docs, _ = load_yaml("{[a, b]: 1, {c: d}: 2, {c: e}: 3}")
+    assert list(docs[0].value) == ["['a', 'b']", "{'c': 'd'}", "{'c': 'e'}"]

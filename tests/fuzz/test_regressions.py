@@ -22,6 +22,15 @@ def test_xml_report_with_unknown_encoding_is_a_parse_error(module: ModuleType) -
         module.parse(io.BytesIO(data), source="bom.xml")
 
 
+
+@pytest.mark.parametrize("module", [cyclonedx_xml, zap_xml], ids=["cyclonedx-xml", "zap-xml"])
+def test_xml_report_in_utf7_is_a_parse_error(module: ModuleType) -> None:
+    # <?xml version="1.0" encoding="UTF-7"?>: expat raised ValueError (multi-byte encoding)
+    data = (REGRESSIONS / "import-cyclonedx-xml" / "utf7_xml_encoding.xml").read_bytes()
+    with pytest.raises(ReportParseError, match=r"^bom\.xml: XML in an encoding the parser cannot read \(multi-byte"):
+        module.parse(io.BytesIO(data), source="bom.xml")
+
+
 def test_out_of_range_number_in_a_json_body_is_a_422() -> None:
     # {"days": 1e999} parses to inf; FastAPI's handler echoed it back and JSON could not carry it (500)
     service = _service()

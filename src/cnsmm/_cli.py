@@ -72,6 +72,7 @@ COMMAND_MODULES: dict[str, str] = {
     "model": "cnsmm.commands.assess",
     "attest": "cnsmm.commands.assess",
     "serve": "cnsmm.commands.serve",
+    "worker": "cnsmm.commands.serve",
     "user": "cnsmm.commands.serve",
     "token": "cnsmm.commands.serve",
 }

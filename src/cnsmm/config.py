@@ -17,6 +17,7 @@ Unknown keys and unknown rule ids are errors, never silently ignored.
         expires: 2027-03-31
     exclude: ["charts/**"]          # path globs not to scan (added to the defaults)
     max_file_size: 10MB
+    file_timeout: 30
     render:                         # Kustomize roots and Helm charts (docs/rendering.md)
       kustomize: /usr/local/bin/kustomize   # default: kustomize, else kubectl, on PATH
       helm: /usr/local/bin/helm             # default: helm on PATH
@@ -46,9 +47,12 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 """Folder names never descended into (override with ``exclude`` / ``--exclude``)."""
 
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+DEFAULT_FILE_TIMEOUT = 30.0
+"""Seconds one file may take, parsing and rules together (see :mod:`cnsmm.scan.budget`)."""
 CONFIG_NAMES = ("cnsmm.yaml", "cnsmm.yml", ".cnsmm.yaml")
 
-_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "workers", "exceptions", "render"}
+_TOP_KEYS = {"rules", "options", "ignore", "exclude", "max_file_size", "file_timeout", "workers", "exceptions",
+             "render"}
 _RULE_KEYS = {"disable", "only", "severity"}
 _IGNORE_KEYS = {"rule", "path", "resource", "reason", "expires"}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.IGNORECASE)
@@ -150,6 +154,8 @@ class Config:
     """``exceptions:`` entries (``cnsmm.capabilities.exceptions.ExtraException``)."""
     render: RenderSettings = field(default_factory=RenderSettings)
     """Kustomize and Helm rendering."""
+    file_timeout: float = DEFAULT_FILE_TIMEOUT
+    """Seconds one file may take before it is skipped as a ``timeout`` input error; 0 = no limit."""
 
     def rule_enabled(self, rule_id: str) -> bool:
         """Whether a rule runs under this configuration."""
@@ -169,6 +175,17 @@ def parse_size(value: Any, where: str) -> int:
     unit = (match.group(2) or "b").lower()[0]
     factor = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
     return int(number * factor)
+
+
+def parse_timeout(value: Any, where: str) -> float:
+    """``file_timeout``: seconds (a number, 0 for no limit)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
+        raise ConfigError(f"{where}: file_timeout has value {value!r}, expected seconds such as 30 (0 for no limit)")
+    return seconds
 
 
 def _known_rule(rule_id: Any, where: str, known: set[str]) -> str:
@@ -228,9 +245,10 @@ def build_config(data: dict[str, Any], source: str, known_rules: set[str]) -> Co
 
     exceptions = parse_extra(data.get("exceptions"), f"{source}: exceptions", known_rules)
     render = _render_settings(data.get("render"), source)
+    timeout = parse_timeout(data["file_timeout"], source) if "file_timeout" in data else DEFAULT_FILE_TIMEOUT
     return Config(
         disabled, only, severity, dict(options), tuple(ignore), exclude, max_size, workers, source, exceptions,
-        render=render,
+        render=render, file_timeout=timeout,
     )
 
 

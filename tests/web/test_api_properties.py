@@ -45,7 +45,6 @@ def api_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiWorld]:
     store = open_web_store(f"sqlite:///{tmp_path_factory.mktemp('props') / 'web.db'}")
     world = ApiWorld(store)
     yield world
-    world.app.state.jobs.shutdown()
     store.dispose()
 
 

@@ -18,9 +18,9 @@ from tests.conftest import REPO
 from tests.web.conftest import PASSWORD, World, bearer, seed
 
 from cnsmm.accounts.service import login
+from cnsmm.jobs import execute, queue
 from cnsmm.tracking.models import Project, Scan, TrackedFinding
 from cnsmm.tracking.store import utcnow
-from cnsmm.web import jobs
 from cnsmm.web.models import ApiToken, Job
 
 TRIVY = REPO / "tests" / "importers" / "samples" / "trivy-json" / "image.json"
@@ -111,14 +111,14 @@ class _Gate:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Gate]:
     g = _Gate()
-    real = jobs.import_path
+    real = execute.import_path
 
     def held(*args: Any, **kwargs: Any) -> Any:
         g.entered.set()
         assert g.release.wait(30), "test did not release the import"
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "import_path", held)
+    monkeypatch.setattr(execute, "import_path", held)
     yield g
     g.release.set()
 
@@ -147,10 +147,16 @@ def _count(world: World, project: str) -> tuple[int, int]:
     return int(findings or 0), int(scans or 0)
 
 
-def test_background_import_goes_from_queued_to_done(flow: World, gate: _Gate) -> None:
+def test_background_import_goes_from_queued_to_done(flow: World, gate: _Gate, monkeypatch: pytest.MonkeyPatch) -> None:
     token = flow.tokens["security-a"]
     blocker = threading.Event()
-    flow.client.app.state.jobs.pool.submit(blocker.wait, 30)  # the single job worker is busy
+    real_claim = queue.claim
+
+    def busy_workers(*args: Any, **kwargs: Any) -> Any:  # every job worker is busy until released
+        blocker.wait(30)
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(queue, "claim", busy_workers)
     try:
         r = flow.client.post("/api/v1/projects/alpha/imports?name=image.json", content=TRIVY.read_bytes(),
                              headers=bearer(token))

@@ -1,4 +1,4 @@
-"""``cnsmm serve``, ``cnsmm user create`` and ``cnsmm token create|list|revoke``."""
+"""``cnsmm serve``, ``cnsmm worker``, ``cnsmm user create`` and ``cnsmm token create|list|revoke``."""
 
 from __future__ import annotations
 
@@ -22,8 +22,15 @@ def _need_server_extra() -> None:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--db", envvar="CNSMM_DB", help="Store URL (default: SQLite in the user data folder; env CNSMM_DB).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
-def serve_cmd(host: str, port: int, db: str | None, workers: int) -> None:
-    """Run the web service: dashboard, JSON API (/api/v1, OpenAPI at /openapi.json) and uploads."""
+@click.option("--job-workers", type=click.IntRange(0, 64), default=None,
+              help="Background jobs (imports) run at once by each server process [default: $CNSMM_JOB_WORKERS or 2]; "
+                   "0 leaves them to `cnsmm worker` processes.")
+@click.option("--no-worker", is_flag=True, help="Run no background jobs here (same as --job-workers 0).")
+def serve_cmd(host: str, port: int, db: str | None, workers: int, job_workers: int | None, no_worker: bool) -> None:
+    """Run the web service: dashboard, JSON API (/api/v1, OpenAPI at /openapi.json) and uploads.
+
+    Uploads are kept in the store and imported in the background, by this process and by any
+    `cnsmm worker` processes on the same store (see docs/service.md, "Scaling out")."""
     _need_server_extra()
     import os
 
@@ -36,6 +43,8 @@ def serve_cmd(host: str, port: int, db: str | None, workers: int) -> None:
     store.dispose()
     if db:
         os.environ["CNSMM_DB"] = db
+    if no_worker or job_workers is not None:
+        os.environ["CNSMM_JOB_WORKERS"] = "0" if no_worker else str(job_workers)
     if workers == 1:
         uvicorn.run("cnsmm.web.asgi:app", host=host, port=port, proxy_headers=True, log_level="info")
         return
@@ -51,6 +60,32 @@ def serve_cmd(host: str, port: int, db: str | None, workers: int) -> None:
     # delayed ACK. Accepted connections inherit the option from the listening socket.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     Multiprocess(config, sockets=[sock]).run()
+
+
+@click.command("worker")
+@click.option("--db", envvar="CNSMM_DB", help="Store URL (default: SQLite in the user data folder; env CNSMM_DB).")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=None,
+              help="Jobs run at once [default: $CNSMM_JOB_WORKERS or 2].")
+def worker_cmd(db: str | None, concurrency: int | None) -> None:
+    """Run background jobs (imports uploaded to `cnsmm serve`) until stopped (SIGTERM or Ctrl-C).
+
+    Start as many as the imports need, on any machine that reaches the store: on PostgreSQL
+    they share the work through its task queue; on SQLite they must run beside the database
+    file. A worker that stops mid-import loses nothing: its job is started again elsewhere."""
+    _need_server_extra()
+    import asyncio
+
+    from cnsmm.accounts.store import open_service_store
+    from cnsmm.jobs.dispatch import default_workers
+    from cnsmm.jobs.worker import run_worker
+
+    store = open_service_store(db)
+    count = concurrency or default_workers() or 1
+    click.echo(f"cnsmm worker on {store.url}: {count} job(s) at a time", err=True)
+    try:
+        asyncio.run(run_worker(store, count))
+    finally:
+        store.dispose()
 
 
 @click.group("user")
@@ -147,4 +182,4 @@ def token_revoke(token_id: int, project: str, db: str | None) -> None:
     click.echo(f"revoked token {token_id} of {project}", err=True)
 
 
-COMMANDS = [serve_cmd, user_group, token_group]
+COMMANDS = [serve_cmd, worker_cmd, user_group, token_group]

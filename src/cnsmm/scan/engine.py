@@ -17,6 +17,7 @@ from typing import Any
 
 from cnsmm.findings import Finding
 from cnsmm.rules.base import Hit, Rule, RuleContext, Scope, unconfigured
+from cnsmm.scan.budget import Clock
 from cnsmm.scan.suppress import Suppressor
 from cnsmm.sources.interface import InputError
 from cnsmm.vocab import InputErrorKind
@@ -81,8 +82,11 @@ class EngineOutput:
 class RuleEngine:
     """Runs the enabled rules for one set, isolating rules that raise."""
 
-    def __init__(self, rules: Sequence[Rule], ctx: RuleContext, suppressor: Suppressor) -> None:
+    def __init__(self, rules: Sequence[Rule], ctx: RuleContext, suppressor: Suppressor,
+                 clock: Clock | None = None) -> None:
         self.ctx = ctx
+        self.clock = clock
+        """The per-file time budget, checked before each rule (see :mod:`cnsmm.scan.budget`)."""
         self.suppressor = suppressor
         self.out = EngineOutput()
         self._by_scope: dict[Scope, list[Rule]] = defaultdict(list)
@@ -117,6 +121,8 @@ class RuleEngine:
               where: str) -> list[Hit] | None:
         """Run one check and count ``subjects`` as evaluated by it. Returns its hits, or None
         when it raised (then recorded once, and nothing counts as evaluated)."""
+        if self.clock is not None:
+            self.clock.check()
         try:
             hits = list(rule.check(target, self.ctx))
         except Exception as exc:  # a rule bug must not stop the other rules

@@ -3,16 +3,19 @@ set rules over them through the :class:`~cnsmm.scan.engine.RuleEngine`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from cnsmm.kube import Controllers
 from cnsmm.rules.base import Scope
+from cnsmm.scan.budget import FileTimeout, FileTimer, timeout_message
 from cnsmm.scan.engine import RuleEngine
 from cnsmm.scan.sets import RenderedObject
 from cnsmm.sources.interface import InputError
 from cnsmm.sources.k8s import K8sObject, ObjectSet, objects_from_documents
 from cnsmm.sources.yamlload import YamlDocument, load_yaml
+from cnsmm.vocab import InputErrorKind
 
 HELM_HINT = "unrendered Helm template; render it first, e.g. `helm template CHART | cnsmm scan -`"
 KUSTOMIZE_GROUP = "kustomize.config.k8s.io"
@@ -27,8 +30,11 @@ class K8sSet:
         engine: RuleEngine,
         errors: list[InputError] | None = None,
         skipped: list[dict[str, str]] | None = None,
+        timer: FileTimer | None = None,
     ) -> None:
         self.name = name
+        self.timer = timer
+        """Per-file time budget for the rules over each file's objects (None: no limit)."""
         self.engine = engine
         self.objects: list[K8sObject] = []
         self.errors: list[InputError] = [] if errors is None else errors
@@ -101,36 +107,74 @@ class K8sSet:
         config = engine.suppressor.config
         self._exceptions = ExceptionMatcher(self.objects, tuple(getattr(config, "exceptions", ())))
         controllers = Controllers(o for o in self.objects if o.pod_spec() is not None)
-        for obj in self.objects:
-            subject = self._subject(obj)
-            self.object_keys.append(f"{obj.kind}/{obj.namespace or ''}/{obj.name}")
-            for rule in engine.rules(Scope.OBJECT, obj.kind):
-                self._emit(rule, engine.check(rule, obj, [subject], file=obj.file, line=obj.line, where=obj.resource),
-                           obj, subject)
-            pod = obj.pod_spec()
-            if pod is None or controllers.controlled(obj):
+        timed_out: set[str] = set()
+        for file, group in _runs_by_file(self.objects):
+            if file in timed_out:
                 continue
-            for rule in engine.rules(Scope.POD, obj.kind, crd=True):
-                self._emit(rule, engine.check(rule, pod, [subject], file=obj.file, line=obj.line, where=obj.resource),
-                           obj, subject)
-            container_rules = engine.rules(Scope.CONTAINER, obj.kind, crd=True)
-            if container_rules:
-                containers = list(pod.containers())
-                for rule in container_rules:
-                    kinds = rule.meta.containers
-                    for c in containers:
-                        if c.kind in kinds or (c.is_sidecar and "container" in kinds):
-                            hits = engine.check(rule, c, [subject], file=obj.file, line=obj.line, where=obj.resource)
-                            self._emit(rule, hits, obj, subject)
+            mark = (len(engine.out.findings), engine.out.suppressed, len(self.object_keys))
+            try:
+                with self.timer.running(file) if self.timer is not None else nullcontext():
+                    for obj in group:
+                        self._check_object(obj, controllers)
+            except FileTimeout:
+                timed_out.add(file)
+                self._forget(file, mark)
+        if timed_out:
+            self.objects = [o for o in self.objects if o.file not in timed_out]
         set_rules = engine.rules(Scope.SET)
         if set_rules:
             objset = ObjectSet(self.name, self.objects)
             for rule in set_rules:
                 targets = set(rule.meta.targets)
                 judged = [self._subject(o) for o in self.objects if "*" in targets or o.kind in targets]
-                hits = engine.check(rule, objset, judged, file=self.name, where=f"the objects of {self.name}")
-                for hit in hits or ():
-                    self._emit(rule, [hit], hit.obj, self._subject(hit.obj) if hit.obj is not None else self.name)
+                first = len(engine.out.findings)
+                try:
+                    with self.timer.clock.running() if self.timer is not None else nullcontext():
+                        hits = engine.check(rule, objset, judged, file=self.name, where=f"the objects of {self.name}")
+                        for hit in hits or ():
+                            self._emit(rule, [hit], hit.obj,
+                                       self._subject(hit.obj) if hit.obj is not None else self.name)
+                except FileTimeout:
+                    del engine.out.findings[first:]
+                    seconds = self.timer.clock.seconds if self.timer is not None else 0
+                    self.errors.append(InputError(self.name, None, f"rule {rule.id} on the objects of the set "
+                                                  f"{timeout_message(seconds)}", InputErrorKind.TIMEOUT))
+
+    def _check_object(self, obj: K8sObject, controllers: Controllers) -> None:
+        engine = self.engine
+        subject = self._subject(obj)
+        self.object_keys.append(f"{obj.kind}/{obj.namespace or ''}/{obj.name}")
+        for rule in engine.rules(Scope.OBJECT, obj.kind):
+            self._emit(rule, engine.check(rule, obj, [subject], file=obj.file, line=obj.line, where=obj.resource),
+                       obj, subject)
+        pod = obj.pod_spec()
+        if pod is None or controllers.controlled(obj):
+            return
+        for rule in engine.rules(Scope.POD, obj.kind, crd=True):
+            self._emit(rule, engine.check(rule, pod, [subject], file=obj.file, line=obj.line, where=obj.resource),
+                       obj, subject)
+        container_rules = engine.rules(Scope.CONTAINER, obj.kind, crd=True)
+        if container_rules:
+            containers = list(pod.containers())
+            for rule in container_rules:
+                kinds = rule.meta.containers
+                for c in containers:
+                    if c.kind in kinds or (c.is_sidecar and "container" in kinds):
+                        hits = engine.check(rule, c, [subject], file=obj.file, line=obj.line, where=obj.resource)
+                        self._emit(rule, hits, obj, subject)
+
+    def _forget(self, file: str, mark: tuple[int, int, int]) -> None:
+        """Drop what the rules produced for ``file``'s objects (its budget ran out) and say so."""
+        out = self.engine.out
+        del out.findings[mark[0]:]
+        out.suppressed = mark[1]
+        del self.object_keys[mark[2]:]
+        mine = {self._subject(o) for o in self.objects if o.file == file}
+        mine -= {self._subject(o) for o in self.objects if o.file != file}
+        for subjects in (*out.evaluated.values(), *out.failed.values()):
+            subjects.difference_update(mine)
+        seconds = self.timer.clock.seconds if self.timer is not None else 0
+        self.errors.append(InputError(file, None, timeout_message(seconds), InputErrorKind.TIMEOUT))
 
     def _subject(self, obj: K8sObject) -> str:
         return f"{self.name}::{obj.resource}"
@@ -151,6 +195,18 @@ class K8sSet:
                 file, line = origin.locate(line if target is not None else None)
             build = origin.build if origin is not None else None
             self.engine.emit(rule, hit.message, file, line, target, failing, self._exceptions.reason, build=build)
+
+
+def _runs_by_file(objects: list[K8sObject]) -> Iterator[tuple[str, list[K8sObject]]]:
+    """Consecutive objects of the same file, in order."""
+    run: list[K8sObject] = []
+    for obj in objects:
+        if run and obj.file != run[0].file:
+            yield run[0].file, run
+            run = []
+        run.append(obj)
+    if run:
+        yield run[0].file, run
 
 
 def detect_capabilities(objects: list[K8sObject], releases: list[Any]) -> list[Any]:

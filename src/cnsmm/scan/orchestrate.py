@@ -13,15 +13,17 @@ from typing import Any
 
 from cnsmm.config import Config
 from cnsmm.rules.base import Rule, RuleContext
+from cnsmm.scan.budget import Clock, FileTimeout, FileTimer, timeout_message
 from cnsmm.scan.engine import RuleEngine
-from cnsmm.scan.files import check_file, file_analyzers
+from cnsmm.scan.files import FileReport, check_file, file_analyzers
 from cnsmm.scan.k8s import K8sSet, detect_capabilities
 from cnsmm.scan.rendered import render_sets
 from cnsmm.scan.result import Progress, ScanResult, SetOutput, merge
 from cnsmm.scan.sets import SetInput, plan_sets
 from cnsmm.scan.suppress import Suppressor
 from cnsmm.sources.discover import read_stdin, read_text
-from cnsmm.sources.interface import FileAnalyzer
+from cnsmm.sources.interface import FileAnalyzer, InputError
+from cnsmm.vocab import InputErrorKind
 
 
 def enabled_rules(config: Config) -> list[Rule]:
@@ -103,8 +105,10 @@ def scan_set(job: SetInput, config: Config, stdin: bytes | None = None) -> SetOu
     """Read, parse and check one set. Runs in a worker process for large scans."""
     out = SetOutput(errors=list(job.errors), skipped=list(job.skipped))
     suppressor = Suppressor(config)
-    engine = RuleEngine(enabled_rules(config), RuleContext(dict(config.options)), suppressor)
-    k8s = K8sSet(job.name, engine, out.errors, out.skipped)
+    clock = Clock(config.file_timeout)
+    timer = FileTimer(clock)
+    engine = RuleEngine(enabled_rules(config), RuleContext(dict(config.options)), suppressor, clock)
+    k8s = K8sSet(job.name, engine, out.errors, out.skipped, timer)
     analyzers = file_analyzers()
     for f in job.files:
         text, error = read_text(f.path, config.max_file_size, stdin)
@@ -118,10 +122,16 @@ def scan_set(job: SetInput, config: Config, stdin: bytes | None = None) -> SetOu
         analyzer = next((a for a in analyzers if a.matches(rel)), None)
         if analyzer is None and not rel.lower().endswith((".json",)):
             analyzer = _sniff_pipeline(text)
-        if analyzer is not None:
-            _check_other_file(analyzer, text, display, engine, out)
-        else:
-            k8s.add_file(display, text)
+        try:
+            if analyzer is not None:
+                with timer.running(display):
+                    report = check_file(analyzer, text, display, engine)[0]
+                _report_other_file(report, display, engine, out)
+            else:
+                with timer.running(display):
+                    k8s.add_file(display, text)
+        except FileTimeout:
+            out.errors.append(InputError(display, None, timeout_message(clock.seconds), InputErrorKind.TIMEOUT))
     k8s.add_rendered(job.rendered)
     k8s.check()
     out.object_keys = k8s.object_keys
@@ -141,8 +151,7 @@ def _sniff_pipeline(text: str) -> FileAnalyzer | None:
     return pipelines.ANALYZER if pipelines.sniff(text) else None
 
 
-def _check_other_file(analyzer: FileAnalyzer, text: str, file: str, engine: RuleEngine, out: SetOutput) -> None:
-    report, _rules = check_file(analyzer, text, file, engine)
+def _report_other_file(report: FileReport, file: str, engine: RuleEngine, out: SetOutput) -> None:
     out.other_files += 1
     out.errors.extend(report.errors)
     out.pipelines.extend(report.extra.get("pipelines", []))

@@ -16,20 +16,25 @@ from fastapi.staticfiles import StaticFiles
 
 from cnsmm import __version__
 from cnsmm.errors import Error
+from cnsmm.jobs.dispatch import dispatcher
 from cnsmm.tracking.store import Store
 from cnsmm.web import api, pages
 from cnsmm.web.db import open_web_store
-from cnsmm.web.jobs import JobRunner
 
 
-def create_app(db_url: str | None = None, *, store: Store | None = None) -> FastAPI:
-    """The service over the store at ``db_url`` (or an already open ``store``)."""
+def create_app(db_url: str | None = None, *, store: Store | None = None, job_workers: int | None = None) -> FastAPI:
+    """The service over the store at ``db_url`` (or an already open ``store``), running
+    ``job_workers`` background jobs at a time (default ``$CNSMM_JOB_WORKERS`` or 2; 0 leaves
+    them to ``cnsmm worker`` processes)."""
     store = store or open_web_store(db_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        app.state.jobs.shutdown()
+        await app.state.jobs.start()
+        try:
+            yield
+        finally:
+            await app.state.jobs.stop()
 
     app = FastAPI(
         title="cnsmm",
@@ -38,7 +43,7 @@ def create_app(db_url: str | None = None, *, store: Store | None = None) -> Fast
         lifespan=lifespan,
     )
     app.state.store = store
-    app.state.jobs = JobRunner(store)
+    app.state.jobs = dispatcher(store, workers=job_workers)
 
     @app.exception_handler(Error)
     async def library_error(request: Request, exc: Error) -> JSONResponse:

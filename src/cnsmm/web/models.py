@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cnsmm.accounts.models import ApiToken, LoginFailure, Membership, User, WebBase, WebSession
 
-__all__ = ["ApiToken", "Assessment", "Attestation", "Job", "LoginFailure", "Membership", "User", "WebBase",
+__all__ = ["ApiToken", "Assessment", "Attestation", "Job", "JobChunk", "LoginFailure", "Membership", "User", "WebBase",
            "WebSession"]
 
 
@@ -46,7 +46,7 @@ class Attestation(WebBase):
 
 
 class Job(WebBase):
-    """Background work (a large import), polled by its id."""
+    """Background work (an import), polled by its id. See :mod:`cnsmm.jobs`."""
 
     __tablename__ = "web_jobs"
 
@@ -59,3 +59,27 @@ class Job(WebBase):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What the job does (an import: format, name, scope)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many times a worker started it."""
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    """The claim of the worker running it (a random token per start)."""
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    """Until when that worker holds it; renewed while it runs, expired when the worker died."""
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    upload_size: Mapped[int | None] = mapped_column(BigInteger)
+    upload_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_web_jobs_status_created", "status", "created_at"),
+                      Index("ix_web_jobs_project_status", "project", "status"))
+
+
+class JobChunk(WebBase):
+    """A piece of a job's upload (zlib-compressed), kept until the job has finished."""
+
+    __tablename__ = "web_job_chunks"
+
+    job_id: Mapped[str] = mapped_column(String(36), ForeignKey("web_jobs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

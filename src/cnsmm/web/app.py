@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -14,7 +15,7 @@ from cnsmm import __version__
 from cnsmm.errors import Error
 from cnsmm.jobs.dispatch import dispatcher
 from cnsmm.tracking.store import Store
-from cnsmm.web import api, pages
+from cnsmm.web import api, pages, queries
 from cnsmm.web.db import open_web_store
 
 
@@ -39,6 +40,7 @@ def create_app(db_url: str | None = None, *, store: Store | None = None, job_wor
         lifespan=lifespan,
     )
     app.state.store = store
+    store.listeners["web-overview"] = partial(queries.project_changed, store)  # background imports
     app.state.jobs = dispatcher(store, workers=job_workers)
 
     @app.exception_handler(Error)

@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -93,14 +94,19 @@ def _request(method: str, url: str, token: str, body: bytes | BinaryIO | None = 
 
 
 def upload_report(base: str, token: str, project: str, data: bytes | BinaryIO, name: str, fmt: str | None = None,
-                  wait: bool = True, timeout: float = 3600, *, scope: str | None = None) -> dict[str, Any]:
+                  wait: bool = True, timeout: float = 3600, *, scope: str | None = None,
+                  options: Mapping[str, str | Sequence[str] | None] | None = None) -> dict[str, Any]:
     """Upload a report (bytes, or a binary file streamed from its position) for import.
 
-    ``scope`` names what the report covered (else the service takes the report's own).
+    ``scope`` names what the report covered (else the service takes the report's own);
+    ``options`` are further query parameters of the import (``covers``, ``excluded``, ``root``,
+    ``repo``, ``commit``; None values are left out).
     With ``wait``, poll until the job ends and return its state with the import summary.
     """
-    params = {"name": name, **({"format": fmt} if fmt else {}), **({"scope": scope} if scope else {})}
-    url = f"{base.rstrip('/')}/api/v1/projects/{quote(project, safe='')}/imports?{urlencode(params)}"
+    params: dict[str, str | Sequence[str]] = {"name": name, **({"format": fmt} if fmt else {}),
+                                              **({"scope": scope} if scope else {})}
+    params.update({k: v for k, v in (options or {}).items() if v})
+    url = f"{base.rstrip('/')}/api/v1/projects/{quote(project, safe='')}/imports?{urlencode(params, doseq=True)}"
     job = _request("POST", url, token, data)
     if not wait:
         return dict(job)

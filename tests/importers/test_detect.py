@@ -21,6 +21,8 @@ HOSTILE = ('<script>alert("x")</script> **bold** [link](javascript:alert(1)) '
 # Samples whose content alone cannot tell the tool (an empty array, an empty file).
 AMBIGUOUS = {"gitleaks-json/empty.json", "falco-json/empty.jsonl", "hadolint-json/empty.json",
              "kube-score-json/empty.json", "tfsec-json/empty.json", "trufflehog-json/empty.jsonl",
+             "github-dependabot-json/empty.json", "github-code-scanning-json/empty.json",
+             "prowler-ocsf-json/empty.ocsf.json",
              # an empty `kubectl get ... -o yaml` List does not name the kind it lists
              *(f"trivy-operator-{k}/empty.yaml" for k in ("vulnerability", "config-audit", "exposed-secret",
                                                            "rbac-assessment", "cluster-compliance"))}
@@ -54,7 +56,8 @@ def test_sample_is_detected_parsed_and_safe(path: Path) -> None:
     report = open_report(path, format=path.parent.name)
     assert report.format == path.parent.name and report.scope and report.kind
     for finding in report.findings:
-        assert finding.tool == report.tool or report.format == "sarif"
+        # SARIF and GitHub code scanning carry the tool of each result (CodeQL, Checkov, ...)
+        assert finding.tool == report.tool or report.format in ("sarif", "github-code-scanning-json")
         assert finding.rule and finding.title and finding.message
         for text in _strings(finding):
             assert SECRET not in text, (rel, finding.rule)  # secret values are redacted

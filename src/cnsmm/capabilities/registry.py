@@ -2,7 +2,8 @@
 
 Each theme module declares its detectors with :func:`detector`; the package gathers them
 into the sorted :data:`cnsmm.capabilities.CATALOGUE`. A bad registration (duplicate id,
-malformed id, unknown requirement shape) raises at import time.
+malformed id, a requirement the model does not have) raises at import time; the checks are
+those of every plugin family (:class:`cnsmm.plugins.Registry`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from cnsmm.capabilities.model import (
     Status,
     Support,
 )
+from cnsmm.plugins import Registry, RegistryError
 
 DetectFn = Callable[[Index], Outcome | None]
 """A detector's logic: an outcome when the capability is present, else None."""
 
-REGISTRY: dict[str, tuple[Detector, DetectFn]] = {}
+REGISTRY: Registry[tuple[Detector, DetectFn]] = Registry(
+    "detector", DETECTOR_ID_RE, example="falco", id_rule="is not kebab-case"
+)
 """Every registered detector by id, with its function."""
 
 
@@ -38,19 +42,16 @@ def detector(
     conditions: str,
 ) -> Callable[[DetectFn], DetectFn]:
     """Register the decorated function as the logic of a detector with this metadata."""
-    if not DETECTOR_ID_RE.match(id):
-        raise ValueError(f"detector id {id!r} is not kebab-case (expected e.g. 'falco')")
-    if id in REGISTRY:
-        raise ValueError(f"detector id {id!r} is registered twice")
     for req, why in supports:
         if not REQUIREMENT_ID_RE.match(req):
-            raise ValueError(f"detector {id!r}: requirement {req!r} is not of the form SUBITEM.L<level>.<n>")
+            raise RegistryError(f"detector {id!r}: requirement {req!r} is not of the form SUBITEM.L<level>.<n>")
         if not why.strip():
-            raise ValueError(f"detector {id!r}: requirement {req} has no reason")
+            raise RegistryError(f"detector {id!r}: requirement {req} has no reason")
     meta = Detector(id, name, category, tuple(Support(r, w) for r, w in supports), how, conditions)
+    REGISTRY.check(id, requirements=meta.requirements)
 
     def register(fn: DetectFn) -> DetectFn:
-        REGISTRY[id] = (meta, fn)
+        REGISTRY.register(id, (meta, fn), requirements=meta.requirements)
         return fn
 
     return register

@@ -106,6 +106,29 @@ def _text_width(output: str | None) -> int | None:
     return None
 
 
+def scan_context(
+    paths: tuple[str, ...], config: Config, result: ScanResult
+) -> tuple[dict[str, list[str]], dict[str, str | None]]:
+    """What the scan covered and which checkout it ran in, for the JSON report: the tracker
+    closes only findings the scan looked at and stores repository-relative paths."""
+    import os
+
+    from cnsmm.scan.orchestrate import enabled_rules
+    from cnsmm.vcs import detect
+
+    restricted = config.only is not None or bool(config.disabled)
+    covered = {
+        "paths": list(paths),
+        "exclude": list(config.exclude),
+        "unread": sorted({e.file for e in result.errors if e.file and e.file != "-"}),
+        "rules": [r.id for r in enabled_rules(config)] if restricted else [],
+    }
+    first = next((p for p in paths if p != "-"), ".")
+    vcs = detect(first)
+    checkout = {"root": vcs.root, "cwd": os.getcwd(), "repository": vcs.repository, "commit": vcs.commit}
+    return covered, checkout
+
+
 @click.command("scan")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-f", "--format", "formats", multiple=True, type=click.Choice([f.value for f in OutputFormat]),
@@ -174,17 +197,22 @@ def scan_cmd(
         result.findings, result.baselined = apply_baseline(result.findings, load_baseline(baseline_path))
     if result.objects == 0 and result.other_files == 0 and not allow_empty:
         read = f"{result.files} file(s) read" if result.files else "no candidate files found"
+        if result.errors:
+            read = f"{len(result.errors)} input(s) could not be read or built, listed above"
         for e in result.errors:
             click.echo(f"error: {printable(e.display())}", err=True)
         raise NothingScannedError(
             f"no Kubernetes object, Dockerfile or CI pipeline found in {', '.join(paths)} ({read})",
             hint="Check the path; manifests need .yaml, .yml or .json (any case) and apiVersion + kind",
         )
+    covered, checkout = (
+        scan_context(paths, config, result) if target or OutputFormat.JSON in (f for f, _ in pairs) else (None, None)
+    )
     for fmt, output in pairs:
         color = output is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
         report = ScanReport(result, list(paths), __version__, fail_on, verbose=verbose, color=color,
                             group_by=GroupBy(group_by), min_severity=Severity(min_severity), quiet=quiet,
-                            width=_text_width(output))
+                            width=_text_width(output), covered=covered, checkout=checkout)
         text = renderer_for(fmt).render(report)
         if output:
             Path(output).write_text(text, encoding="utf-8")
@@ -194,7 +222,8 @@ def scan_cmd(
         from cnsmm.renderers.jsonfmt import JsonRenderer
         from cnsmm.upload import upload_report
 
-        body = JsonRenderer().render(ScanReport(result, list(paths), __version__, fail_on)).encode()
+        body = JsonRenderer().render(ScanReport(result, list(paths), __version__, fail_on, covered=covered,
+                                                checkout=checkout)).encode()
         state = upload_report(target.url, target.token, target.project, body, "cnsmm-scan.json", "cnsmm-json")
         summary = state.get("result") or {}
         click.echo(f"uploaded to {target.url} ({target.project}): {summary.get('new', 0)} new, "

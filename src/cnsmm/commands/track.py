@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -15,7 +16,7 @@ import click
 from cnsmm.errors import ConfigError, Error, ImportFailed, ImportPartial, WorkflowError
 from cnsmm.findings import Severity
 from cnsmm.tracking.export import finding_lines, iter_json, metrics_lines, print_table, printable, write_csv
-from cnsmm.tracking.importer import ImportSummary, check_scope
+from cnsmm.tracking.importer import ImportOptions, ImportSummary, check_scope
 from cnsmm.tracking.listing import SORT_KEYS, CursorError, FindingFilter
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.owners import load_owner_file
@@ -69,6 +70,8 @@ def _summary_line(s: ImportSummary) -> str:
         + (f", {s.expired} risk acceptances expired" if s.expired else "")
         + ")"
         + (f"; PARTIAL: {s.error_count} malformed item(s) not imported, nothing closed as fixed" if s.partial else "")
+        + (f"; {s.not_covered} not reported but outside what the scan covered: left open" if s.not_covered else "")
+        + (f"; VEX: {s.vex_changed} finding(s) changed status" if s.vex_changed else "")
     )
 
 
@@ -98,6 +101,16 @@ def _summary_line(s: ImportSummary) -> str:
     help="What the reports covered (e.g. repo:github.com/acme/shop); replaces the scope they name. "
     "Auto-close compares scans of one tool and scope: see docs/tracking.md.",
 )
+@click.option("--covers", multiple=True, metavar="PATH",
+              help="The reports looked only at these paths (repeatable); findings elsewhere are never closed by them.")
+@click.option("--excluded", multiple=True, metavar="GLOB",
+              help="The reports skipped paths matching this glob (repeatable); findings there are never closed "
+                   "by them.")
+@click.option("--root", metavar="DIR",
+              help="Checkout folder the reports' absolute paths are under (default: the CI checkout, else the git "
+                   "top-level of the current folder); paths are stored relative to it.")
+@click.option("--repo", "repository", metavar="URL", help="Repository scanned (default: from the report, CI or git).")
+@click.option("--commit", metavar="SHA", help="Commit scanned (default: from the report, CI or git).")
 @click.option("--upload", "upload_url", metavar="URL", help="Send the reports to a cnsmm service instead of --db.")
 @click.option("--token", envvar="CNSMM_TOKEN", help="API token for --upload (env CNSMM_TOKEN).")
 @db_option
@@ -111,6 +124,11 @@ def import_cmd(
     full: bool,
     sla: tuple[str, ...],
     scope: str | None,
+    covers: tuple[str, ...],
+    excluded: tuple[str, ...],
+    root: str | None,
+    repository: str | None,
+    commit: str | None,
     upload_url: str | None,
     token: str | None,
     db: str | None,
@@ -125,19 +143,22 @@ def import_cmd(
     reports are closed as fixed (a partial import closes nothing); fixed ones that come back
     are reopened. The scope defaults to what each report says it covered (image, target,
     repository); --scope names it when the report does not, or when CI names report files
-    per run.
+    per run. A finding outside what a scan covered (--covers, --excluded, or what a cnsmm
+    scan report records) is never closed by it. File paths are stored relative to the
+    repository root, with the repository and commit when known.
     With --upload URL the reports go to a cnsmm service, which runs the same import.
     """
     check_project_name(project)
     if scope is not None:
         scope = check_scope(scope)
+    options = import_options(scope, covers, excluded, root, repository, commit)
     if upload_url:
-        _upload_files(upload_url, token, files, project, fmt, scope)
+        _upload_files(upload_url, token, files, project, fmt, options)
         return
     with open_store(db) as store:
         partial: list[str] = []
         failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full, partial=partial,
-                               scope=scope)
+                               options=options)
     if failed:
         raise ImportFailed(f"{len(failed)} of {len(files)} report(s) could not be imported: {', '.join(failed)}")
     if partial:
@@ -146,8 +167,26 @@ def import_cmd(
                                  "tool and import again")
 
 
+def import_options(
+    scope: str | None, covers: tuple[str, ...], excluded: tuple[str, ...], root: str | None,
+    repository: str | None, commit: str | None,
+) -> ImportOptions:
+    """The import's options, with the checkout from CI variables or git when not given."""
+    from cnsmm.vcs import clean_commit, clean_repository, detect
+
+    if repository and not clean_repository(repository):
+        raise click.BadParameter(f"{repository!r} is not a repository URL (e.g. https://github.com/acme/shop)",
+                                 param_hint="--repo")
+    if commit and not clean_commit(commit):
+        raise click.BadParameter(f"{commit!r} is not a commit id (7-64 hexadecimal digits)", param_hint="--commit")
+    here = detect(".")
+    roots = tuple(os.path.abspath(r) for r in (root, here.root) if r)
+    return ImportOptions(scope, roots, repository or here.repository, commit or here.commit, covers, excluded)
+
+
 def _upload_files(
-    url: str, token: str | None, files: tuple[Path, ...], project: str, fmt: str | None, scope: str | None = None
+    url: str, token: str | None, files: tuple[Path, ...], project: str, fmt: str | None,
+    options: ImportOptions | None = None,
 ) -> None:
     from cnsmm.upload import upload_report
 
@@ -160,7 +199,8 @@ def _upload_files(
         except OSError as exc:
             raise ImportFailed(f"{path}: cannot read ({exc.strerror})") from None
         with handle:
-            state = upload_report(url, token, project, handle, path.name, fmt, scope=scope)
+            state = upload_report(url, token, project, handle, path.name, fmt, scope=options.scope if options else None,
+                                  options=options.query() if options else None)
         result = state.get("result") or {}
         for line in result.get("errors") or ():
             click.echo(f"error: {line}", err=True)
@@ -189,7 +229,7 @@ def _import_files(
     *,
     full: bool = False,
     partial: list[str] | None = None,
-    scope: str | None = None,
+    options: ImportOptions | None = None,
 ) -> list[str]:
     from cnsmm.tracking.pipeline import file_sha256, import_path
 
@@ -207,7 +247,7 @@ def _import_files(
                 actor=actor,
                 progress=_progress(path.name),
                 skip_identical=not full,
-                scope=scope,
+                options=options,
             )
         except Error as exc:
             if sys.stderr.isatty():

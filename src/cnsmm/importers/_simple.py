@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Severity
-from cnsmm.importers._common import At, each, guarded
-from cnsmm.importers._jsonio import load_small
+from cnsmm.importers._common import At, each, fail, guarded
+from cnsmm.importers._jsonio import SMALL_LIMIT, load_small, loads
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 LEVELS = {
@@ -43,3 +44,35 @@ def report(fmt: str, tool: str, version: str | None, scope: str, kind: str, sour
 
     return ImportedReport(format=fmt, tool=tool, tool_version=version, scope=scope,
                           findings=guarded(source, findings()), kind=kind, errors=errors, **extra)
+
+
+def load_pages(stream: IO[bytes], source: str) -> list[Any]:
+    """Every JSON value of a file that holds one or several back to back (``gh api --paginate``
+    writes one array or object per page without joining them), at most 256 MiB in all."""
+    data = stream.read(SMALL_LIMIT + 1)
+    if len(data) > SMALL_LIMIT:
+        raise fail(source, f"report larger than {SMALL_LIMIT // (1024 * 1024)} MiB, the limit for this format",
+                   hint="Split the report and import the parts")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [loads(data, source)]  # names the bad byte
+    decoder = json.JSONDecoder()
+    pages: list[Any] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            break
+        try:
+            value, i = decoder.raw_decode(text, i)
+        except (json.JSONDecodeError, RecursionError):
+            if not pages:
+                return [loads(data, source)]  # the usual located syntax error
+            line = text.count("\n", 0, i) + 1
+            raise fail(f"{source}:{line}", f"invalid JSON in page {len(pages) + 1}") from None
+        pages.append(value)
+    if not pages:
+        raise fail(source, "the file is empty")
+    return pages

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
+from cnsmm.coverage import Coverage
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import (
     PROJECT,
@@ -24,12 +25,13 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vcs import PathMap, clean_repository
 
 FORMAT = "cnsmm-json"
 
 SCHEMA_VERSIONS = (1,)
 
-_HEAD = frozenset({"schema", "schema_version", "tool", "version", "started", "paths"})
+_HEAD = frozenset({"schema", "schema_version", "tool", "version", "started", "paths", "covered", "checkout"})
 
 
 VERSIONS = "cnsmm-scan schema_version 1"
@@ -63,10 +65,26 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     version = get_str(values, "version", source)
     paths = values.get("paths")
     target = ",".join(p for p in paths if isinstance(p, str)) if isinstance(paths, list) and paths else None
+    raw = values.get("checkout")
+    checkout: dict[str, Any] = raw if isinstance(raw, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = checkout.get(key)
+        return value if isinstance(value, str) and value else None
+
+    repository = clean_repository(text("repository"))
+    if repository:  # the paths scanned are the coverage; the stream is the repository
+        scope = f"cnsmm:{repository}"
+    elif text("root") and isinstance(paths, list) and paths:
+        portable = PathMap.of(text("root"), cwd=text("cwd"))
+        scope = "cnsmm:" + ",".join(portable.portable(p) or p for p in paths if isinstance(p, str))
+    else:
+        scope = f"cnsmm:{target or PROJECT}"
     return ImportedReport(
-        format=FORMAT, tool="cnsmm", tool_version=version, scope=f"cnsmm:{target or PROJECT}",
+        format=FORMAT, tool="cnsmm", tool_version=version, scope=scope,
         findings=guarded(source, _findings(doc, version, errors)), generated_at=parse_time(values.get("started")),
-        kind="iac-scan", errors=errors,
+        kind="iac-scan", errors=errors, coverage=Coverage.from_json(values.get("covered")),
+        root=text("root"), cwd=text("cwd"), repository=text("repository"), commit=text("commit"),
     )
 
 

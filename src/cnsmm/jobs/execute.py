@@ -16,6 +16,7 @@ import threading
 
 from cnsmm.errors import Error, StoreError
 from cnsmm.jobs import queue, spool
+from cnsmm.tracking.importer import ImportOptions
 from cnsmm.tracking.pipeline import import_path
 from cnsmm.tracking.store import Store
 
@@ -51,7 +52,7 @@ def run(store: Store, held: queue.Claim, settings: queue.JobSettings, *, spool_d
     try:
         spool.write_file(store, held.job_id, path)
         import_path(store, path, format=held.params.get("format"), project=held.project, source_name=name,
-                    source_sha256=held.sha256, actor=held.actor, scope=held.params.get("scope"),
+                    source_sha256=held.sha256, actor=held.actor, options=ImportOptions.from_params(held.params),
                     on_merge=lambda conn, summary: queue.finish(conn, held, summary))
         _changed(store, held.project)
         return "done"

@@ -53,6 +53,12 @@ class ScanReport:
     """Text report: the summary only."""
     width: int | None = None
     """Text report: wrap lines at this many columns (between words); None for no wrapping."""
+    covered: dict[str, list[str]] | None = None
+    """JSON report: what the scan looked at (paths, exclude globs, unread files, rules when
+    restricted), so that the tracker closes only what was looked at."""
+    checkout: dict[str, str | None] | None = None
+    """JSON report: the checkout scanned (root, cwd, repository, commit), so that the tracker
+    stores repository-relative paths."""
 
 
 class Renderer(ABC):

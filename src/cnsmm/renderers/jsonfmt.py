@@ -73,6 +73,8 @@ class JsonRenderer(Renderer):
             "version": report.tool_version,
             "started": report.started.isoformat(timespec="seconds"),
             "paths": report.paths,
+            **({"covered": report.covered} if report.covered is not None else {}),
+            **({"checkout": report.checkout} if report.checkout is not None else {}),
             "complete": r.complete,
             "summary": summary(report),
             "findings": [finding_dict(f) for f in r.findings],

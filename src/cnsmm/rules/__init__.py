@@ -33,7 +33,7 @@ def _load() -> None:
 def all_rules() -> list[Rule]:
     """Every registered rule, sorted by id."""
     _load()
-    return [registered()[k] for k in sorted(registered())]
+    return list(registered().values())
 
 
 def get_rule(rule_id: str) -> Rule | None:

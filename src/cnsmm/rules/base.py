@@ -32,11 +32,13 @@ from __future__ import annotations
 import enum
 import inspect
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from cnsmm.findings import Severity
+from cnsmm.plugins import Registry, RegistryError
 
 if TYPE_CHECKING:  # the check protocols name them as forward references
     from cnsmm.sources.dockerfile_model import Dockerfile  # noqa: F401
@@ -162,6 +164,9 @@ class Rule:
 
     meta: RuleMeta
     check: AnyCheck
+    module: str = ""
+    """The rule module that registered it (``cnsmm.rules.k8s.privileged``); for a rule made by a
+    shared helper (kube-linter-style templates), the module that called the helper."""
 
     @property
     def id(self) -> str:
@@ -169,11 +174,7 @@ class Rule:
         return self.meta.id
 
 
-class RegistryError(Exception):
-    """A rule was registered badly (duplicate id, bad id, missing text)."""
-
-
-_REGISTRY: dict[str, Rule] = {}
+_REGISTRY: Registry[Rule] = Registry("rule", RULE_ID_RE, example="K8S-001")
 
 
 def _target_annotation(check: Callable[..., Any]) -> str | None:
@@ -189,14 +190,22 @@ def _target_annotation(check: Callable[..., Any]) -> str | None:
     return text.rsplit(".", 1)[-1]
 
 
+def _registering_module(check: Callable[..., Any]) -> str:
+    """The first public rule module on the call stack (skipping helpers such as ``_control_plane``)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if name.startswith("cnsmm.rules.") and name != __name__ and not name.rsplit(".", 1)[-1].startswith("_"):
+            return name
+        frame = frame.f_back  # type: ignore[assignment]
+    return str(getattr(check, "__module__", ""))
+
+
 def rule(meta: RuleMeta) -> Callable[[C], C]:
-    """Decorator registering ``check`` under ``meta``. A bad registration raises at import."""
+    """Decorator registering ``check`` under ``meta``. A bad registration (malformed or duplicate
+    id, a requirement the model does not have, missing text) raises :class:`RegistryError` at import."""
 
     def decorator(check: C) -> C:
-        if not RULE_ID_RE.match(meta.id):
-            raise RegistryError(f"rule id {meta.id!r} does not match {RULE_ID_RE.pattern}")
-        if meta.id in _REGISTRY:
-            raise RegistryError(f"rule id {meta.id} registered twice")
         for attr in ("name", "title", "what", "why", "fix", "bad", "good"):
             if not getattr(meta, attr).strip():
                 raise RegistryError(f"rule {meta.id}: empty {attr}")
@@ -210,7 +219,7 @@ def rule(meta: RuleMeta) -> Callable[[C], C]:
             raise RegistryError(
                 f"rule {meta.id}: a {meta.scope.value} rule checks a {expected} (got a check taking {got})"
             )
-        _REGISTRY[meta.id] = Rule(meta, check)
+        _REGISTRY.register(meta.id, Rule(meta, check, _registering_module(check)), requirements=meta.requirements)
         return check
 
     return decorator
@@ -234,7 +243,7 @@ def unconfigured(meta: RuleMeta, ctx: RuleContext) -> str | None:
     return f"needs the option {names}, which is not configured"
 
 
-def registered() -> dict[str, Rule]:
+def registered() -> Registry[Rule]:
     """The registry as filled so far (use :func:`cnsmm.rules.all_rules`)."""
     return _REGISTRY
 

@@ -156,6 +156,12 @@ def finding_lines(view: FindingView, history: list[dict[str, Any]], comments: li
             yield printable(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
     if view.extra.get("severity_source") == "cnsmm":
         yield "  severity assigned by cnsmm (the tool gives none)"
+    for src in view.extra.get("sources") or ():
+        where = src.get("repository") or ""
+        if where and src.get("commit"):
+            where += f"@{src['commit'][:12]}"
+        yield printable(f"  source {src['tool']} on {src['scope']!r} ({'reporting' if src['active'] else 'gone'})"
+                        + (f", {where}" if where else ""))
     for h in history:
         yield printable(f"  history {h['at']} {h['actor']}: {h['from']} -> {h['to']}" + (
             f" ({h['reason']})" if h["reason"] else ""

@@ -19,8 +19,9 @@ from sqlalchemy import Connection, Table, and_, exists, func, insert, literal, o
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import Boolean, DateTime, Integer, String
 
+from cnsmm.coverage import Coverage
 from cnsmm.errors import ConfigError
-from cnsmm.tracking import staging
+from cnsmm.tracking import staging, vex
 from cnsmm.tracking.models import (
     Description,
     FindingSource,
@@ -35,6 +36,7 @@ from cnsmm.tracking.projects import ensure_project, project_settings
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.store import Store, _begin_with_retry, lock_project, utcnow
 from cnsmm.tracking.workflow import OPEN_STATES, Status, expire_risk_acceptances
+from cnsmm.vcs import PathMap, clean_commit, clean_repository
 
 if TYPE_CHECKING:
     from cnsmm.importers.interface import ImportedReport
@@ -77,11 +79,83 @@ class ImportSummary:
     the first 1,000). Non-empty means the import was partial."""
     error_count: int = 0
     """How many items were not imported (all of them, not only those listed)."""
+    not_covered: int = 0
+    """Open findings of the stream that this scan did not report but did not look at either
+    (outside its coverage): left open."""
+    vex_changed: int = 0
+    """Findings of the project whose status the report's VEX statements changed."""
 
     @property
     def partial(self) -> bool:
         """Whether some items of the report were not imported."""
         return self.error_count > 0
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the caller knows about a report beyond its content (command-line flags, API
+    parameters, the CI job's checkout)."""
+
+    scope: str | None = None
+    """Replaces the scope the report names."""
+    roots: tuple[str, ...] = ()
+    """Checkout folders: absolute paths under one of them are stored relative to it."""
+    repository: str | None = None
+    """Replaces the repository the report names."""
+    commit: str | None = None
+    """Replaces the commit the report names."""
+    covers: tuple[str, ...] = ()
+    """Paths the scan covered (replaces the report's, with ``excluded``)."""
+    excluded: tuple[str, ...] = ()
+    """Globs the scan skipped."""
+
+    def params(self) -> dict[str, str | list[str]]:
+        """These options as JSON-able job parameters (see :meth:`from_params`), without ``scope``."""
+        out: dict[str, str | list[str]] = {"covers": list(self.covers), "excluded": list(self.excluded),
+                                           "roots": list(self.roots)}
+        if self.repository:
+            out["repo"] = self.repository
+        if self.commit:
+            out["commit"] = self.commit
+        return out
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> ImportOptions:
+        """Options from job parameters (anything of the wrong type is left out)."""
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = params.get(key)
+            return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+        def text(key: str) -> str | None:
+            value = params.get(key)
+            return value if isinstance(value, str) and value else None
+
+        return cls(text("scope"), strings("roots"), text("repo"), text("commit"), strings("covers"),
+                   strings("excluded"))
+
+    def query(self) -> dict[str, str | list[str] | None]:
+        """The import API's query parameters for these options (besides ``scope``)."""
+        return {"covers": list(self.covers), "excluded": list(self.excluded), "root": list(self.roots),
+                "repo": self.repository, "commit": self.commit}
+
+    def apply(self, report: ImportedReport) -> PathMap:
+        """Set the report's scope, repository, commit and coverage from these options and
+        return the map that makes its paths repository-relative (the coverage's paths are
+        mapped already)."""
+        if self.scope:
+            report.scope = self.scope
+        report.repository = clean_repository(self.repository) or clean_repository(report.repository)
+        report.commit = clean_commit(self.commit) or clean_commit(report.commit)
+        paths = PathMap.of(*self.roots, report.root, cwd=report.cwd)
+        cov = report.coverage
+        if self.covers or self.excluded:
+            cov = Coverage.make(self.covers, self.excluded, cov.unread, cov.rules)
+        report.coverage = Coverage.make(
+            [paths.portable(p) or "" for p in cov.paths], cov.exclude,
+            [paths.portable(p) or "" for p in cov.unread], cov.rules,
+        )
+        return paths
 
 
 RowSource = Callable[
@@ -103,14 +177,17 @@ def import_report(
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
     scope: str | None = None,
+    options: ImportOptions | None = None,
 ) -> ImportSummary:
     """Import every finding of ``report`` into ``project``, all or nothing (``scope`` replaces
-    the scope the report names)."""
+    the scope the report names; ``options`` say more about the report)."""
+    opts = options or ImportOptions()
     if scope:
-        report.scope = scope
+        opts = ImportOptions(scope, opts.roots, opts.repository, opts.commit, opts.covers, opts.excluded)
+    paths = opts.apply(report)
     return import_rows(
         store,
-        lambda who, due: (report, staging.rows(report.findings, report.scope, who, due)),
+        lambda who, due: (report, staging.rows(report.findings, report.scope, who, due, paths)),
         project=project,
         source_name=source_name,
         source_sha256=source_sha256,
@@ -161,7 +238,9 @@ def import_rows(
                 with conn.begin():
                     staging.create(conn)
                     report, rows = source(owners, due)
-                    identical = shortcut and _latest_sha256(conn, project, report) == source_sha256
+                    # SBOMs and VEX documents are read again: their VEX statements apply anew.
+                    identical = (shortcut and str(report.kind) not in ("sbom", "vex")
+                                 and _latest_sha256(conn, project, report) == source_sha256)
                     if identical:
                         cast(Generator[Any, None, None], rows).close()
                         read = 0
@@ -260,6 +339,9 @@ def _merge(
             format=report.format[:50],
             kind=report.kind[:50],
             scope=report.scope,
+            coverage=report.coverage.to_json(),
+            repository=report.repository,
+            commit=report.commit,
             generated_at=generated,
             imported_at=now,
             imported_by=actor[:200],
@@ -361,12 +443,26 @@ def _merge(
         ~exists().where(other.c.finding_id == F.c.id, other.c.active.is_(True)),
     )
     reason = f"not reported by scan {scan_id} ({report.tool} {report.scope})"
-    closed = 0
-    if not partial:
+    closed = not_covered = 0
+    if not partial and report.coverage.everything:
         _history(conn, gone, None, Status.FIXED.value, reason=reason, scan_id=scan_id, now=now)
         closed = conn.execute(
             update(F).where(gone).values(status=Status.FIXED.value, fixed_at=now, status_changed_at=now)
         ).rowcount
+    elif not partial:  # only what the scan looked at: the rest was not seen, not fixed
+        candidates = conn.execute(select(F.c.id, F.c.file, F.c.rule).where(gone)).all()
+        inside = [fid for fid, file, rule in candidates if report.coverage.covers(file, rule)]
+        not_covered = len(candidates) - len(inside)
+        for i in range(0, len(inside), 10_000):
+            chunk = and_(gone, F.c.id.in_(inside[i:i + 10_000]))
+            _history(conn, chunk, None, Status.FIXED.value, reason=reason, scan_id=scan_id, now=now)
+            closed += conn.execute(
+                update(F).where(chunk).values(status=Status.FIXED.value, fixed_at=now, status_changed_at=now)
+            ).rowcount
+
+    # VEX statements (OpenVEX, CycloneDX analysis): status of the project's matching findings.
+    vex_changed = vex.apply(conn, project_id, report.vex, source=source_name, actor=actor, scan_id=scan_id,
+                            now=now) if report.vex else 0
 
     conn.execute(
         update(Scan)
@@ -376,7 +472,7 @@ def _merge(
     )
     return ImportSummary(
         project, scan_id, source_name, report.tool, report.scope, read, unique, new, seen, reopened, closed, expired,
-        tuple(report.errors.lines(source_name)), len(report.errors),
+        tuple(report.errors.lines(source_name)), len(report.errors), not_covered, vex_changed,
     )
 
 

@@ -70,6 +70,12 @@ class Scan(Base):
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
     fixed_count: Mapped[int] = mapped_column(Integer, default=0)
+    coverage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """What the scan looked at within its scope (``cnsmm.coverage.Coverage``); NULL: all of it."""
+    repository: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    """Repository scanned (``host/owner/name``), when known."""
+    commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Commit scanned, when known."""
     error_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Items of the report that were not read (the import was partial when above 0)."""
 

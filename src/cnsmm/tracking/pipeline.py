@@ -20,7 +20,7 @@ from typing import Any
 from cnsmm.errors import Error, ReportParseError
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 from cnsmm.tracking import staging
-from cnsmm.tracking.importer import ImportSummary, import_rows
+from cnsmm.tracking.importer import ImportOptions, ImportSummary, import_rows
 from cnsmm.tracking.owners import OwnerResolver
 from cnsmm.tracking.store import Store
 
@@ -41,14 +41,13 @@ def file_sha256(path: str | Path) -> str:
 
 
 def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any], out: Connection,
-           scope: str | None = None) -> None:
+           options: ImportOptions) -> None:
     """Parse ``path`` and send ("meta", ...), ("rows", [...])..., ("end", None) or ("error", ...)."""
     try:
         from cnsmm.importers import open_report
 
         report = open_report(path, format=fmt)
-        if scope:
-            report.scope = scope
+        paths = options.apply(report)
         meta = {
             "format": report.format,
             "tool": report.tool,
@@ -56,16 +55,19 @@ def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any
             "scope": report.scope,
             "generated_at": report.generated_at,
             "kind": report.kind,
+            "coverage": report.coverage,
+            "repository": report.repository,
+            "commit": report.commit,
         }
         out.send(("meta", meta))
         batch: list[tuple[Any, ...]] = []
-        for row in staging.rows(report.findings, report.scope, owners, due):
+        for row in staging.rows(report.findings, report.scope, owners, due, paths):
             batch.append(row)
             if len(batch) >= _BATCH:
                 out.send(("rows", batch))
                 batch = []
         out.send(("rows", batch))
-        out.send(("end", (list(report.errors), len(report.errors))))
+        out.send(("end", (list(report.errors), len(report.errors), list(report.vex))))
     except Error as exc:
         out.send(("error", (type(exc), exc.message, exc.hint)))
     except BrokenPipeError:
@@ -93,17 +95,22 @@ def import_path(
     progress: Callable[[int], None] | None = None,
     skip_identical: bool = True,
     scope: str | None = None,
+    options: ImportOptions | None = None,
     on_merge: Callable[[Any, ImportSummary], None] | None = None,
 ) -> ImportSummary:
     """Open, parse (in a child process) and import the report at ``path``, all or nothing.
 
     ``scope`` replaces the scope the report names (what it covered; see docs/tracking.md);
+    ``options`` say more about the report (checkout folders, repository, commit, coverage);
     ``on_merge`` runs in the merge transaction (see :func:`import_rows`)."""
     ctx = multiprocessing.get_context("spawn")
+    opts = options or ImportOptions()
+    if scope:
+        opts = ImportOptions(scope, opts.roots, opts.repository, opts.commit, opts.covers, opts.excluded)
 
     def source(owners: OwnerResolver, due: dict[str, date | str | None]) -> tuple[ImportedReport, Iterator[Any]]:
         receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(str(path), format, owners, due, send, scope), daemon=True)
+        proc = ctx.Process(target=_child, args=(str(path), format, owners, due, send, opts), daemon=True)
         proc.start()
         send.close()
 
@@ -124,8 +131,10 @@ def import_path(
                 while True:
                     kind, payload = message()
                     if kind == "end":
-                        if payload:  # the items the parser skipped as malformed
-                            report.errors = ItemErrors(*payload)
+                        if payload:  # the items the parser skipped as malformed; VEX statements
+                            first, total, *rest = payload
+                            report.errors = ItemErrors(first, total)
+                            report.vex = list(rest[0]) if rest else []
                         return
                     yield from payload
             finally:

@@ -215,6 +215,14 @@ def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[s
         sources = _sources(conn, [finding_id])[finding_id]
         project = conn.execute(select(Project.name).where(Project.id == row.project_id)).scalar_one()
         first_scan = conn.execute(select(Scan.source_name).where(Scan.id == row.first_scan_id)).scalar()
+        checkouts = {  # the repository and commit of each stream's latest scan
+            (c.tool, c.scope): {"repository": c.repository, "commit": c.commit}
+            for c in conn.execute(
+                select(STREAMS.c.tool, STREAMS.c.scope, Scan.repository, Scan.commit)
+                .join(Scan, Scan.id == STREAMS.c.last_scan_id)
+                .where(STREAMS.c.id.in_(select(SRC.c.stream_id).where(SRC.c.finding_id == finding_id)))
+            )
+        }
         extra = {
             "project": project,
             "message": row.message,
@@ -233,7 +241,8 @@ def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[s
             "duplicate_of": row.duplicate_of,
             "first_reported_in": first_scan,
             "sources": [
-                {"tool": s.tool, "scope": s.scope, "active": bool(s.active), "first_seen": s.first_seen.isoformat()}
+                {"tool": s.tool, "scope": s.scope, "active": bool(s.active), "first_seen": s.first_seen.isoformat(),
+                 **checkouts.get((s.tool, s.scope), {})}
                 for s in sources
             ],
         }

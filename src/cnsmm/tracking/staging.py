@@ -9,6 +9,7 @@ trace.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from hashlib import blake2b
 from itertools import islice
@@ -19,6 +20,7 @@ from sqlalchemy import Column, Connection, Date, Integer, MetaData, String, Tabl
 from cnsmm.findings import Finding
 from cnsmm.tracking.fingerprint import fingerprint
 from cnsmm.tracking.owners import OwnerResolver
+from cnsmm.vcs import PathMap
 
 _meta = MetaData()
 stage = Table(
@@ -99,14 +101,21 @@ def rows(
     scope: str,
     owners: OwnerResolver,
     due_by_severity: dict[str, date | str | None],
+    paths: PathMap | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Staging rows (in :data:`COLUMNS` order) for ``findings``.
 
     ``due_by_severity`` gives the due date per severity, as a ``date`` or, for SQLite, as
-    the ISO string that SQLAlchemy stores.
+    the ISO string that SQLAlchemy stores. ``paths`` makes file paths repository-relative
+    (before the fingerprint is computed, so that two checkouts give one finding).
     """
     described: set[str] = set()
-    for f in findings:
+    for found in findings:
+        f = found
+        if paths is not None and f.location.file:
+            portable = paths.portable(f.location.file)
+            if portable != f.location.file:
+                f = replace(f, location=replace(f.location, file=portable))
         kind, value, vuln_id = fingerprint(f, scope)
         text = (_t(f.description, MAX_DESCRIPTION) or None) if f.description else None
         digest = blake2b(text.encode(), digest_size=16).hexdigest() if text else None

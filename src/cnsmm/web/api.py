@@ -27,9 +27,10 @@ from cnsmm.errors import Error
 from cnsmm.jobs import queue as jobs_queue
 from cnsmm.jobs import spool
 from cnsmm.tracking import projects
-from cnsmm.tracking.importer import check_scope
+from cnsmm.tracking.importer import ImportOptions, check_scope
 from cnsmm.tracking.store import Store
 from cnsmm.tracking.workflow import API_NAMES, Status, add_comment, assign, change_many, change_status
+from cnsmm.vcs import clean_commit, clean_repository
 from cnsmm.web import limits, queries, records
 from cnsmm.web.deps import CurrentPrincipal, need, need_admin, store_dependency
 from cnsmm.web.schemas import (
@@ -367,7 +368,12 @@ def project_overview(project: str, who: Viewer, store: StoreDep) -> dict[str, An
 async def upload_report(project: str, request: Request, who: Security, store: StoreDep,
                         format: Annotated[str | None, Query(max_length=50)] = None,
                         name: Annotated[str, Query(max_length=300)] = "upload",
-                        scope: Annotated[str | None, Query(max_length=500)] = None) -> dict[str, str]:
+                        scope: Annotated[str | None, Query(max_length=500)] = None,
+                        covers: Annotated[list[str] | None, Query(max_length=100)] = None,
+                        excluded: Annotated[list[str] | None, Query(max_length=100)] = None,
+                        root: Annotated[list[str] | None, Query(max_length=10)] = None,
+                        repo: Annotated[str | None, Query(max_length=300)] = None,
+                        commit: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, str]:
     """Upload a report (request body: the file). Returns a job id to poll.
 
     The report is kept in the store before the answer: a job accepted here is imported once,
@@ -375,7 +381,10 @@ async def upload_report(project: str, request: Request, who: Security, store: St
     again, at most three times, then failed with the reason).
 
     ``scope`` names what the report covered (as ``cnsmm import --scope``); without it the
-    report's own (image, target, repository) is used. See docs/tracking.md."""
+    report's own (image, target, repository) is used. ``covers`` and ``excluded`` (repeatable)
+    say which paths the scan looked at: findings outside are never closed by it. ``root``
+    (the checkout folder on the machine that scanned), ``repo`` and ``commit`` make paths
+    repository-relative. See docs/tracking.md."""
     if not re.match(PROJECT_NAME, project):
         raise HTTPException(status_code=422, detail="invalid project name")
     if scope is not None:
@@ -384,6 +393,7 @@ async def upload_report(project: str, request: Request, who: Security, store: St
         except Error as exc:
             raise HTTPException(status_code=422, detail=[{"loc": ["query", "scope"], "type": "value_error",
                                                           "msg": exc.diagnostics()}]) from None
+    options = _import_options(scope, covers or [], excluded or [], root or [], repo, commit)
     for label, value in (("name", name), ("format", format or "")):
         if "\x00" in value:
             raise HTTPException(status_code=422, detail=[{"loc": ["query", label], "type": "value_error",
@@ -395,7 +405,7 @@ async def upload_report(project: str, request: Request, who: Security, store: St
     try:
         if upload.size == 0:
             raise HTTPException(status_code=422, detail="empty upload: send the report file as the request body")
-        params = {"format": format, "name": os.path.basename(name), "scope": scope}
+        params = {"format": format, "name": os.path.basename(name), "scope": scope, **options.params()}
         job_id = await run_in_threadpool(jobs_queue.create_import, store, project, who.name, params, upload)
     finally:
         os.unlink(upload.path)
@@ -404,6 +414,27 @@ async def upload_report(project: str, request: Request, who: Security, store: St
     except Exception:  # the job is kept: a worker's maintenance loop hands it out again
         log.exception("job %s: could not hand it to the workers now", job_id)
     return {"job": job_id, "poll": f"/api/v1/projects/{project}/jobs/{job_id}"}
+
+
+def _import_options(scope: str | None, covers: list[str], excluded: list[str], roots: list[str],
+                    repo: str | None, commit: str | None) -> ImportOptions:
+    """The import options from query parameters, or a 422 naming the parameter."""
+
+    def bad(field: str, msg: str) -> HTTPException:
+        return HTTPException(status_code=422, detail=[{"loc": ["query", field], "type": "value_error", "msg": msg}])
+
+    for field, values in (("covers", covers), ("excluded", excluded), ("root", roots)):
+        for value in values:
+            if not value or len(value) > 1000 or any(ord(c) < 32 for c in value):
+                raise bad(field, f"{field} must be 1-1000 printable characters")
+    for value in roots:
+        if not value.startswith("/") and not re.match(r"^[A-Za-z]:[\\/]", value):
+            raise bad("root", f"root must be an absolute path (got {value[:60]!r})")
+    if repo and not clean_repository(repo):
+        raise bad("repo", f"not a repository URL (got {repo[:60]!r}, expected e.g. https://github.com/acme/shop)")
+    if commit and not clean_commit(commit):
+        raise bad("commit", f"not a commit id (got {commit[:64]!r}, expected 7-64 hexadecimal digits)")
+    return ImportOptions(scope, tuple(roots), repo, commit, tuple(covers), tuple(excluded))
 
 
 @router.get("/projects/{project}/jobs/{job_id}", responses=ok(JobOut))

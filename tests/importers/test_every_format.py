@@ -59,6 +59,8 @@ COUNTS = {
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
     "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),
     "gitleaks-json/gitleaks-7.json": ("gitleaks-json", 1),
+    "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
+    "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "gosec-json/gosec-2.4-suppressions.json": ("gosec-json", 1),  # the other is suppressed in the source  # an inventory: no findings
     "openvex-json/shop-web.openvex.json": ("openvex-json", 0),  # statements, applied to findings in the store
     "cyclonedx-vex-json/shop-web.vex.cdx.json": ("cyclonedx-vex-json", 0),

@@ -6,7 +6,7 @@ test:
 lint:
 	.venv/bin/ruff check src tests && .venv/bin/mypy && .venv/bin/lint-imports --no-cache
 docs:
-	.venv/bin/cnsmm rules --format markdown > docs/rules.md
+	.venv/bin/python scripts/gen_docs.py
 bench:
 	.venv/bin/python benchmarks/bench_scan.py
 fuzz:

@@ -1,12 +1,15 @@
-"""Shared test helpers."""
+"""Shared test helpers, and the one way tests get a findings store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -39,3 +42,44 @@ def write(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return _write
+
+
+STORE_KINDS = ("sqlite", "postgresql")
+"""Every store test runs on both; PostgreSQL when ``CNSMM_TEST_PG_URL`` names a server
+(``scripts/start-postgres.sh`` prints one)."""
+
+
+def pg_base_url() -> str | None:
+    """The PostgreSQL server of the tests, if any."""
+    return os.environ.get("CNSMM_TEST_PG_URL")
+
+
+def db_url_for(kind: str, tmp: Path) -> Iterator[str]:
+    """Yield the URL of a fresh, empty database of ``kind`` (sqlite or postgresql), dropped afterwards.
+
+    Without a PostgreSQL server the test is skipped (failed in CI, see :func:`require_service`).
+    """
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / f'store-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    base = pg_base_url()
+    if not base:
+        require_service("PostgreSQL store tests need a server: set CNSMM_TEST_PG_URL (scripts/start-postgres.sh)")
+        return
+    name = "cnsmm_test_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of an empty database shared by the tests of a module, once on SQLite and once on PostgreSQL.
+    Open it with the store the tests need (``open_store`` for findings, ``open_web_store`` for the service)."""
+    yield from db_url_for(request.param, tmp_path_factory.mktemp("store"))

@@ -221,3 +221,23 @@ def strip_os_suffix(text: str) -> str:
         if m.end() - 1 >= line_start:
             return text[: m.start()]
     return text
+
+
+def _normalise_prefix(prefix: str) -> str:
+    prefix = prefix.strip().rstrip("/")
+    first = prefix.split("/", 1)[0]
+    if not is_registry(first):
+        prefix = f"docker.io/{prefix}"
+    head, _, tail = prefix.partition("/")
+    return f"docker.io/{tail}".rstrip("/") if head in DOCKER_HUB_ALIASES else prefix
+
+
+def trusted(ref: ImageRef, prefixes: list[str]) -> bool:
+    """Whether the image's repository is under one of the allow-listed prefixes (normalised like
+    images: ``bitnami`` is ``docker.io/bitnami``, ``library`` Docker Hub's official images)."""
+    repo = ref.repository
+    for raw in prefixes:
+        prefix = _normalise_prefix(str(raw))
+        if repo == prefix or repo.startswith(prefix + "/"):
+            return True
+    return False

@@ -57,6 +57,8 @@ class ReportKind(str, enum.Enum):
     COMPLIANCE = "compliance"
     RUNTIME = "runtime"
     PENTEST = "pentest"
+    VEX = "vex"
+    """A VEX document: statements about vulnerabilities, applied as status to findings."""
     SCAN = "scan"
     """A scan report whose kind the format does not tell; it evidences no requirement."""
 

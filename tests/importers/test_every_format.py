@@ -57,6 +57,12 @@ COUNTS = {
     "twistcli-json/twistcli-images-scan.json": ("twistcli-json", 4),  # three vulnerabilities, one compliance issue
     "prowler-ocsf-json/prowler-output-v5.ocsf.json": ("prowler-ocsf-json", 2),  # one muted, one passed
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
+    "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),
+    "gitleaks-json/gitleaks-7.json": ("gitleaks-json", 1),
+    "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
+    "gosec-json/gosec-2.4-suppressions.json": ("gosec-json", 1),  # the other is suppressed in the source  # an inventory: no findings
+    "openvex-json/shop-web.openvex.json": ("openvex-json", 0),  # statements, applied to findings in the store
+    "cyclonedx-vex-json/shop-web.vex.cdx.json": ("cyclonedx-vex-json", 0),
 }
 
 
@@ -217,9 +223,30 @@ BAD: dict[str, tuple[str, Callable[[str], str], int, str, str]] = {
     "twistcli-json": ("twistcli-json/twistcli-images-scan.json",
                       _json(_set(["results", 0, "vulnerabilities", 2], "packageName", _DROP)), 3,
                       "/results/0/vulnerabilities/2", "missing packageName"),
+    "openvex-json": ("openvex-json/shop-web.openvex.json", _json(_set(["statements", 2], "status", "wontfix")), 3,
+                     "/statements/2", "status must be one of not_affected, affected, fixed, under_investigation"),
+    "cyclonedx-vex-json": ("cyclonedx-vex-json/shop-web.vex.cdx.json",
+                           _json(_set(["vulnerabilities", 1], "id", _DROP)), 2, "/vulnerabilities/1", "missing id"),
+    "spdx-json": ("spdx-json/syft-image-2.3.spdx.json", _json(_set(["packages", 1], "name", _DROP)), 1,
+                  "/packages/1", "missing name"),
     "prowler-ocsf-json": ("prowler-ocsf-json/prowler-output-v5.ocsf.json", _json(_set([3], "status_code", _DROP)), 1,
                           "/3", "missing status_code"),
 }
+
+
+INVENTORIES = {"spdx-json"}
+"""Formats that yield components, not findings: the bad item is a component."""
+VEX = {"openvex-json", "cyclonedx-vex-json"}
+"""Formats that yield VEX statements, not findings: the bad item is a statement."""
+
+
+def _items(fmt: str, report: Any) -> int:
+    found = len(list(report.findings))
+    if fmt in INVENTORIES:
+        return len(report.components)
+    if fmt in VEX:
+        return len(report.vex)
+    return found
 
 
 def test_every_format_has_a_bad_item_case() -> None:
@@ -230,11 +257,12 @@ def test_every_format_has_a_bad_item_case() -> None:
 def test_one_bad_item_is_listed_and_the_rest_imported(fmt: str, tmp_path: Path) -> None:
     sample, mutate, left, pointer, reason = BAD[fmt]
     source = SAMPLES / sample
-    complete = len(list(open_report(source, format=fmt).findings))
+    whole = open_report(source, format=fmt)
+    complete = _items(fmt, whole)
     path = tmp_path / source.name
     path.write_text(mutate(source.read_text(encoding="utf-8")), encoding="utf-8")
     report = open_report(path, format=fmt)
-    findings = list(report.findings)
+    findings = [None] * _items(fmt, report)
     assert [(e.pointer, e.reason[: len(reason)]) for e in report.errors] == [(pointer, reason)]
     expected = complete - 1 if left == -1 else left
     assert len(findings) == expected
@@ -263,3 +291,11 @@ def test_scope_never_comes_from_the_file_name(sample: str, scope: str, tmp_path:
         copy.write_bytes(source.read_bytes())
         scopes.add(open_report(copy).scope)
     assert scopes == {scope}
+
+
+def test_older_layouts_map_their_fields() -> None:
+    (leak,) = open_report(SAMPLES / "gitleaks-json/gitleaks-7.json").findings
+    assert (leak.rule, leak.title, leak.location.file, leak.location.line) == (
+        "aws-secret-key", "AWS Secret Key", "deploy/aws.env", 14)
+    (issue,) = open_report(SAMPLES / "gosec-json/gosec-2.4-suppressions.json").findings
+    assert (issue.rule, issue.location.line, issue.cwe) == ("G201", 57, ("CWE-89",))  # a range: its first line

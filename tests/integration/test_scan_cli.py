@@ -173,3 +173,21 @@ def test_links_out_of_the_scanned_folder_are_not_read(tmp_path: Path, capsys) ->
     assert sorted(Path(s["file"]).name for s in doc["skipped"]) == ["everything", "stolen.yaml"]
     assert all("outside" in s["reason"] and "not followed" in s["reason"] for s in doc["skipped"])
     assert code == 1 and doc["complete"] is True and doc["errors"] == []
+
+
+def test_rules_needing_configuration_are_listed_as_not_evaluated(write, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    f = write("Dockerfile", "FROM someone/python:3.12\n")
+    monkeypatch.chdir(f.parent)  # no cnsmm.yaml here or above (the tmp folder is no repository)
+    code, out, _ = run(["scan", str(f), "--enable", "DKR-053", "-f", "json", "--no-render"], capsys)
+    doc = json.loads(out)
+    assert code == 0 and doc["findings"] == [] and "DKR-053" not in doc["coverage"]
+    assert doc["not_evaluated"] == [{"rule": "DKR-053", "reason": "needs the option `dockerfile.trusted_registries` "
+                                     "or `trusted_registries`, which is not configured"}]
+    _, text, _ = run(["scan", str(f), "--enable", "DKR-053", "--no-render"], capsys)
+    assert "not evaluated for lack of configuration: DKR-053" in text
+    _, junit, _ = run(["scan", str(f), "--enable", "DKR-053", "-f", "junit", "--no-render"], capsys)
+    assert 'skipped="1"' in junit and "<skipped" in junit
+    config = write("cnsmm.yaml", "options:\n  trusted_registries: [library]\n")
+    code, out, _ = run(["scan", str(f), "--enable", "DKR-053", "-f", "json", "-c", str(config), "--no-render"], capsys)
+    doc = json.loads(out)
+    assert code == 1 and doc["not_evaluated"] == [] and [x["rule"] for x in doc["findings"]] == ["DKR-053"]

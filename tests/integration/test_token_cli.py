@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from tests.integration.test_track_cli import run
-from tests.tracking.conftest import db_url_for
 
 from cnsmm.accounts.service import list_tokens
 from cnsmm.web.app import create_app
 from cnsmm.web.db import open_web_store
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from db_url_for(request.param, tmp_path_factory.mktemp("tokens"))
+@pytest.fixture(scope="module")
+def db(db_url: str) -> str:
+    """The module's store database (tests/conftest.py: SQLite and PostgreSQL)."""
+    return db_url
 
 
 def test_create_list_and_revoke(db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

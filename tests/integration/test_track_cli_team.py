@@ -6,18 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.tracking.conftest import DATA, db_url_for
+from tests.tracking.conftest import DATA
 
 from cnsmm._cli import main
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from db_url_for(request.param, tmp_path_factory.mktemp("cli-team"))
+@pytest.fixture(scope="module")
+def db(db_url: str) -> str:
+    """The module's store database (tests/conftest.py: SQLite and PostgreSQL)."""
+    return db_url
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

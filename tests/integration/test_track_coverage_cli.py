@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.tracking.conftest import db_url_for
 
 from cnsmm._cli import main
 from cnsmm.vcs import _CI_COMMITS, _CI_ROOTS
@@ -25,9 +23,10 @@ spec:
 """
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from db_url_for(request.param, tmp_path_factory.mktemp("cov"))
+@pytest.fixture(scope="module")
+def db(db_url: str) -> str:
+    """The module's store database (tests/conftest.py: SQLite and PostgreSQL)."""
+    return db_url
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,6 @@ from tests.render.conftest import need
 from cnsmm.config import Config, RenderSettings
 from cnsmm.render.helm import chart_roots
 from cnsmm.scan import scan_paths
-from cnsmm.sources.yamlload import load_yaml
 
 CORPUS_HELM = REPO.parent / "shared" / "corpus-helm"
 
@@ -106,12 +105,6 @@ def test_a_chart_that_does_not_render_is_an_input_error(tmp_path: Path) -> None:
     assert {f.location.file for f in result.findings} == {str(other)}
 
 
-def _dependencies_present(chart: Path) -> bool:
-    docs, _ = load_yaml((chart / "Chart.yaml").read_text())
-    deps = docs[0].value.get("dependencies") or []
-    return all((chart / "charts" / str(d.get("name"))).is_dir() for d in deps)
-
-
 @pytest.mark.corpus
 def test_every_corpus_chart_renders_and_its_findings_name_templates() -> None:
     if not CORPUS_HELM.is_dir():
@@ -120,12 +113,17 @@ def test_every_corpus_chart_renders_and_its_findings_name_templates() -> None:
     charts = [Path(c) for c in chart_roots(str(p.parent) for p in CORPUS_HELM.rglob("Chart.yaml"))]
     assert len(charts) == 20
     result = scan_paths([str(CORPUS_HELM)], _config())
-    failed = {Path(e.file).parent for e in result.errors}
-    # a chart renders unless its declared subcharts are missing from charts/ (helm's own verdict)
-    assert failed == {c for c in charts if not _dependencies_present(c)}
-    assert all("missing in charts/ directory" in e.message for e in result.errors)
+    assert result.errors == []
+    # falco lists three subcharts that the copy lacks; its values disable them, so it renders without them
+    falco = CORPUS_HELM / "falcosecurity__charts" / "charts" / "falco"
+    assert [w for w in result.warnings if "rendered without subchart(s)" in w] == [
+        f"{falco / 'Chart.yaml'}: rendered without subchart(s) falcosidekick, k8s-metacollector, falco-talon: "
+        "Chart.yaml lists them but they are not in charts/, and the values disable them (falcosidekick.enabled=false, "
+        "collectors.kubernetes.enabled=false, responseActions.enabled=false), so they would render nothing. "
+        f"Run `helm dependency build {falco}` to render with them"]
+    assert any(f.location.build == f"helm:{falco}" and f.rule == "K8S-001" for f in result.findings)
     rendered = {Path(s["file"]).parent for s in result.skipped if "(rendered and checked)" in s["reason"]}
-    assert rendered == set(charts) - failed
+    assert rendered == set(charts)
     # istio base renders only CRDs, a service account and a webhook: no finding there
     assert {f.location.build for f in result.findings} <= {f"helm:{c}" for c in rendered}
     assert len({f.location.build for f in result.findings}) >= len(rendered) - 1
@@ -133,3 +131,56 @@ def test_every_corpus_chart_renders_and_its_findings_name_templates() -> None:
         rel = Path(f.location.file or "").relative_to(CORPUS_HELM)
         assert "templates" in rel.parts or "crds" in rel.parts or rel.name == "Chart.yaml", f.location
         assert f.location.line and f.location.line >= 1
+
+
+def _with_dependencies(root: Path, values: str) -> Path:
+    chart = _chart(root)
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+        "  - {name: sidekick, version: 1.x, repository: https://charts.example, condition: sidekick.enabled}\n"
+        "  - {name: metrics, version: 2.x, repository: https://charts.example, tags: [monitoring],"
+        " condition: 'metrics.mode,metrics.enabled'}\n")
+    (chart / "values.yaml").write_text("replicas: 1\nimage: nginx:1.25.3\nsecurityContext: {}\n" + values)
+    return chart
+
+
+def test_missing_subcharts_that_the_values_disable_are_left_out_and_said_so(tmp_path: Path) -> None:
+    chart = _with_dependencies(tmp_path, "sidekick: {enabled: false}\ntags: {monitoring: false}\n")
+    result = scan_paths([str(tmp_path)], _config())
+    assert result.errors == []
+    assert any(f.location.file == str(chart / "templates" / "deployment.yaml") for f in result.findings)
+    note = next(w for w in result.warnings if "rendered without subchart(s)" in w)
+    assert note.startswith(f"{chart / 'Chart.yaml'}: rendered without subchart(s) sidekick, metrics:")
+    assert "(sidekick.enabled=false, tags.monitoring)" in note
+    assert (chart / "Chart.yaml").read_text().count("name: ") == 3  # the chart itself is not changed
+
+
+@pytest.mark.parametrize(("values", "named"), [
+    ("sidekick: {enabled: true}\ntags: {monitoring: false}\n", "sidekick (sidekick.enabled=true)"),
+    # the first condition path holding a boolean decides, and it overrides the tags
+    ("sidekick: {enabled: false}\ntags: {monitoring: false}\nmetrics: {mode: 'yes', enabled: true}\n",
+     "metrics (metrics.enabled=true)"),
+    ("sidekick: {enabled: false}\n", "metrics (no condition switches it off)"),
+])
+def test_an_enabled_missing_subchart_is_an_input_error_that_says_what_to_do(
+        tmp_path: Path, values: str, named: str) -> None:
+    chart = _with_dependencies(tmp_path, values)
+    other = tmp_path / "plain.yaml"
+    other.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: x}]}\n")
+    result = scan_paths([str(tmp_path)], _config())
+    assert [(e.file, e.kind) for e in result.errors] == [(str(chart / "Chart.yaml"), "render")]
+    message = result.errors[0].message
+    assert f"subchart(s) {named} enabled but missing from {chart / 'charts'}" in message
+    assert f"Run `helm dependency build {chart}`" in message and "the rest of the tree was scanned" in message
+    assert {f.location.file for f in result.findings} == {str(other)}  # the rest is still scanned
+
+
+def test_a_present_subchart_is_not_missing(tmp_path: Path) -> None:
+    chart = _with_dependencies(tmp_path, "sidekick: {enabled: true}\ntags: {monitoring: false}\n")
+    sub = chart / "charts" / "sidekick-folder"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sidekick\nversion: 1.2.0\n")
+    result = scan_paths([str(tmp_path)], _config())
+    assert result.errors == []
+    assert "rendered without subchart(s) metrics:" in " ".join(result.warnings)
+

@@ -85,3 +85,14 @@ def test_reports_state_the_verdict_and_the_plan_totals(fmt: str) -> None:
         assert f"phase 1 (unlocks L1): {first.actions} actions, {first.effort:g} person-days" in plain
     zh = render_assessment(a, MODEL, fmt, "zh")
     assert f"共 {total} 人天" in zh and "等级为 L0，因为" in zh
+
+
+def test_html_drill_down_names_what_holds_each_practice() -> None:
+    a = _one_failing_l1()
+    html = render_assessment(a, MODEL, "html", "en")
+    practice = a.practices["PLT.RUN.ISO"]
+    assert practice.blockers and practice.blockers[0] == "PLT.RUN.L1.2"
+    start = html.index("</span> PLT.RUN.ISO " + MODEL.practices["PLT.RUN.ISO"].name.en)  # its drill-down entry
+    section = html[start:html.index('<details class="requirement">', start)]
+    assert f"held at L{practice.level} by" in section
+    assert "Resource isolation and usage limits" in section and "PLT.RUN.L1.2" in section

@@ -1,10 +1,9 @@
 """Every rule against its pass/fail fixtures, comparing exact (rule, file, line) triples.
 
 Fixtures live in tests/fixtures/rules/<ID>/{pass,fail}/; each entry is a file or a folder
-(scanned as a whole). Expected findings are marked in the files:
-
-- ``# expect: K8S-001`` (or ``// expect: ...``) at the end of a line: that line;
-- ``# expect-next: K8S-001`` on its own line: the next line that is not blank or a comment.
+(scanned as a whole, through the same scan as ``cnsmm scan``). Expected findings are marked in
+the files with ``# expect:`` markers (:mod:`tests.markers`); each file starts with a comment
+saying what it covers (JSON files, which hold no comments, excepted).
 
 ``<ID>/options.yaml``, when present, holds the rule options (``options:`` of cnsmm.yaml) the
 fixtures of that rule are scanned with.
@@ -12,54 +11,25 @@ fixtures of that rule are scanned with.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 import yaml
+from tests.markers import FIXTURES, entry_files, expected_marks, fixture_cases
 
 from cnsmm.config import Config
 from cnsmm.rules import all_rules
 from cnsmm.scan import scan_paths
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "rules"
-_MARK = re.compile(r"(?:#|//)\s*expect(-next)?:\s*([A-Z0-9, -]+?)\s*$")
-_COMMENT = re.compile(r"^\s*(#|//|$)")
-
-
-def expected_marks(entry: Path) -> set[tuple[str, str, int]]:
-    files = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*") if p.is_file())
-    marks: set[tuple[str, str, int]] = set()
-    for file in files:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-        for i, text in enumerate(lines):
-            m = _MARK.search(text)
-            if not m:
-                continue
-            line = i + 1
-            if m.group(1):
-                line = next(
-                    (j + 1 for j in range(i + 1, len(lines)) if not _COMMENT.match(lines[j])), line
-                )
-            for rid in m.group(2).split(","):
-                if rid.strip():
-                    marks.add((rid.strip(), str(file), line))
-    return marks
-
-
-def _cases() -> list[tuple[str, str, Path]]:
-    cases = []
-    for rule_dir in sorted(p for p in FIXTURES.iterdir() if p.is_dir()) if FIXTURES.is_dir() else []:
-        for outcome in ("pass", "fail"):
-            for entry in sorted((rule_dir / outcome).glob("*")) if (rule_dir / outcome).is_dir() else []:
-                cases.append((rule_dir.name, outcome, entry))
-    return cases
-
 
 @pytest.mark.parametrize(
-    ("rule_id", "outcome", "entry"), _cases(), ids=lambda v: v.name if isinstance(v, Path) else str(v)
+    ("rule_id", "outcome", "entry"), fixture_cases(), ids=lambda v: v.name if isinstance(v, Path) else str(v)
 )
 def test_fixture(rule_id: str, outcome: str, entry: Path) -> None:
+    for file in entry_files(entry):
+        if file.suffix != ".json":
+            assert file.read_text(encoding="utf-8").lstrip().startswith(("#", "//")), \
+                f"{file} must start with a comment saying what it covers"
     options_file = FIXTURES / rule_id / "options.yaml"  # rule options for this rule's fixtures, if any
     options = yaml.safe_load(options_file.read_text(encoding="utf-8")) if options_file.is_file() else {}
     result = scan_paths([str(entry)], Config(only=frozenset({rule_id}), options=options or {}))
@@ -70,6 +40,8 @@ def test_fixture(rule_id: str, outcome: str, entry: Path) -> None:
         assert want, f"{entry}: a fail fixture must mark at least one expected {rule_id} finding"
     else:
         assert not want, f"{entry}: a pass fixture must not expect findings"
+        checked = result.coverage.get(rule_id)
+        assert checked is not None and checked.evaluated, f"{entry}: {rule_id} checked nothing in this pass fixture"
     assert got == want
 
 

@@ -67,3 +67,7 @@ def test_peer_references_are_well_formed() -> None:
             if ref.startswith(("hadolint", "Checkov CKV", "Trivy")):
                 assert PEER_ID_RE.match(ref), f"{r.id}: peer reference {ref!r} is not '<tool> <id>'"
 
+
+
+def test_dockerfile_rule_count_meets_the_floor() -> None:
+    assert sum(r.id.startswith("DKR-") for r in all_rules()) >= 60

@@ -1,20 +1,16 @@
 """Fixtures of the store tests: the same tests run on SQLite and on a real PostgreSQL.
 
-PostgreSQL runs when ``CNSMM_TEST_PG_URL`` names a server (``scripts/start-postgres.sh``
-prints one); each test module gets its own database there.
+The database comes from ``db_url`` of tests/conftest.py (one per module and store kind).
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from tests.conftest import require_service
 
 from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers.interface import ImportedReport
@@ -22,36 +18,6 @@ from cnsmm.tracking.importer import ImportSummary, import_report
 from cnsmm.tracking.store import Store, open_store
 
 DATA = Path(__file__).parent / "data"
-
-
-def pg_base_url() -> str | None:
-    """The PostgreSQL server of the tests, if any."""
-    return os.environ.get("CNSMM_TEST_PG_URL")
-
-
-def db_url_for(kind: str, tmp: Path) -> Iterator[str]:
-    """Yield the URL of a fresh store of ``kind`` (sqlite or postgresql), dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp / 'findings.db'}"
-        return
-    base = pg_base_url()
-    if not base:
-        require_service("PostgreSQL store tests need a server: set CNSMM_TEST_PG_URL (scripts/start-postgres.sh)")
-        return
-    name = "cnsmm_track_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of an empty store, once on SQLite and once on PostgreSQL."""
-    yield from db_url_for(request.param, tmp_path_factory.mktemp("store"))
 
 
 @pytest.fixture(scope="module")

@@ -106,10 +106,9 @@ def test_migrations_create_exactly_the_models(store: Store) -> None:
 def test_migrations_go_down_to_the_first_and_up_again(kind: str, tmp_path: Path) -> None:
     from alembic import command
     from alembic.config import Config
+    from tests.conftest import db_url_for
 
     from cnsmm.tracking.store import open_store
-
-    from .conftest import db_url_for
 
     for url in db_url_for(kind, tmp_path):
         fresh = open_store(url)

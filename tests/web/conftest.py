@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from tests.conftest import require_service
 
 from cnsmm.accounts.service import Role, create_token, create_user, set_membership
 from cnsmm.tracking.store import Store
@@ -19,10 +15,6 @@ from cnsmm.web.app import create_app
 from cnsmm.web.db import open_web_store
 
 PASSWORD = "correct horse battery staple"
-
-
-def _pg_url() -> str | None:
-    return os.environ.get("CNSMM_TEST_PG_URL")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,28 +30,12 @@ def _fast_password_hashing() -> Iterator[None]:
     security._hasher = saved
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    if request.param == "sqlite":
-        s = open_web_store(f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}")
-        yield s
-        s.dispose()
-        return
-    base = _pg_url()
-    if not base:
-        require_service("PostgreSQL (set CNSMM_TEST_PG_URL)")
-        return
-    name = "cnsmm_web_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + "/" + name
-    s = open_web_store(url)
+@pytest.fixture(scope="module")
+def store(db_url: str) -> Iterator[Store]:
+    """The service's store over the module's database (tests/conftest.py ``db_url``: SQLite and PostgreSQL)."""
+    s = open_web_store(db_url)
     yield s
     s.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @dataclass
@@ -131,3 +107,18 @@ def logged_in(client: TestClient, name: str) -> Iterator[TestClient]:
         yield client
     finally:
         client.cookies.clear()
+
+
+def trend_docs(hostile: str) -> list[dict[str, object]]:
+    """Three assessments whose domain levels differ: nothing known, every L1 question answered,
+    and the same with a domain entry named ``hostile`` and a malformed one added (uploads are loosely
+    checked)."""
+    from tests.assess.helpers_assess import MODEL, attest, bundle, paths
+
+    from cnsmm.assess import assess
+    from cnsmm.report.json_out import to_dict
+
+    answers = tuple(attest(r.id, "met") for r in MODEL.requirements.values() if r.level == 1)
+    docs = [to_dict(assess(ev, MODEL, None, paths()), MODEL, "en") for ev in (bundle(), bundle(attestations=answers))]
+    odd = dict(docs[1], domains=[*docs[1]["domains"], {"id": hostile, "level": 2}, {"id": 7, "level": "x"}])
+    return [*docs, odd]

@@ -19,7 +19,7 @@ from typing import Any
 import httpx2
 import pytest
 from tests.conftest import REPO, free_port, require_service
-from tests.web.conftest import PASSWORD, seed
+from tests.web.conftest import PASSWORD, seed, trend_docs
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -239,4 +239,37 @@ def test_hostile_titles_render_as_text(service: Service, page: Any, dialogs: lis
     page.wait_for_url("**/findings/*")
     assert page.locator("h1").inner_text().endswith(HOSTILE[1])
     assert page.locator("main img, main script").count() == 0
+    assert dialogs == []
+
+
+def test_maturity_trend_draws_every_domain(service: Service, page: Any, dialogs: list[str], tmp_path: Path) -> None:
+    from cnsmm.accounts.service import Role, create_token
+    from cnsmm.model import load_model
+    from cnsmm.web import records
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(service.db_url)
+    try:
+        records.create_project(store, "trend")
+        token = create_token(store, "trend", Role.SECURITY, name="ci", created_by="t")[0]
+    finally:
+        store.dispose()
+    with httpx2.Client(base_url=service.base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
+        for doc in trend_docs(HOSTILE[0]):
+            assert api.post("/api/v1/projects/trend/assessments", json=doc).status_code == 201
+    _login(page, service.base)
+    model = load_model()
+    for lang in ("en", "zh"):
+        page.goto(f"{service.base}/p/trend/maturity?lang={lang}")
+        chart = page.locator("#trend svg.trend")
+        assert chart.is_visible()
+        assert chart.locator("polyline").count() == 7  # overall, the five domains, the odd upload's extra one
+        legend = page.locator("#trend .legend").inner_text()
+        for d in model.domains:
+            assert f"{d.id} {d.name.get(lang)}" in legend
+        assert HOSTILE[0] in legend  # shown as text
+        assert chart.locator("script, img").count() == 0
+        page.screenshot(path=str(tmp_path / f"trend-{lang}.png"), full_page=True)
+    page.goto(f"{service.base}/p/trend")
+    assert page.locator("#trend svg.trend polyline").count() == 7
     assert dialogs == []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.web.conftest import PASSWORD, World, seed
+from tests.web.conftest import PASSWORD, World, seed, trend_docs
 
 from cnsmm.accounts.service import MAX_FAILURES_PER_USER, create_user, set_membership
 from cnsmm.web.models import WebSession
@@ -307,3 +307,35 @@ def test_attestations_are_answered_with_one_field_set_per_question(pages: World)
     assert 'value="appsec &lt;team&gt;"' in again and 'value="2026-05-01"' in again
     bad = dict(form, **{"status.DEV.REQ.L1.1": "perhaps", "csrf_token": _csrf(again)})
     assert c.post("/p/alpha/settings", data=bad).status_code == 422
+
+
+def test_trend_shows_every_domain_over_time(pages: World) -> None:
+    from cnsmm.model import load_model
+
+    auth = {"Authorization": f"Bearer {pages.tokens['owner-b']}"}
+    docs = trend_docs(HOSTILE[0])
+    for doc in docs:
+        assert pages.client.post("/api/v1/projects/beta/assessments", json=doc, headers=auth).status_code == 201
+    trend = pages.client.get("/api/v1/projects/beta/overview", headers=auth).json()["maturity_trend"]
+    assert [p["domains"] for p in trend[:2]] == [{d["id"]: d["level"] for d in doc["domains"]} for doc in docs[:2]]
+    assert trend[2]["domains"][HOSTILE[0]] == 2 and len(trend[2]["domains"]) == 6  # the malformed entry is left out
+    model = load_model()
+    c = _client(pages)
+    assert _login(c, "owner-b") == 303
+    for path in ("/p/beta/maturity?lang=en", "/p/beta?lang=en"):
+        html = c.get(path).text
+        svg = html[html.index('class="trend"'):html.index("</svg>", html.index('class="trend"'))]
+        assert svg.count("<polyline") == 7  # overall, five domains, and the odd one
+        for d in model.domains:
+            assert f"{d.id} {d.name.en}: L" in svg  # each dot names its domain and level
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;: L2" in svg and "<script>alert(1)" not in html
+    zh = c.get("/p/beta/maturity?lang=zh").text
+    assert f"{model.domains[0].id} {model.domains[0].name.zh}: L" in zh
+    # the latest assessment's verdict and plan total, and commands shown as code, not Markdown backticks
+    html = c.get("/p/beta/maturity?lang=en").text
+    verdict = html[html.index('id="verdict"'):html.index("</ul>", html.index('id="verdict"'))]
+    last = docs[-1]
+    assert f"Evidence covers {last['overall']['coverage']}% of the requirements up to L2" in verdict
+    assert f"{last['plan_summary']['effort_days']:g} person-days in total" in verdict
+    plan = html[html.index('id="plan"'):]
+    assert "<code>cnsmm attest init</code>" in plan and "`" not in plan

@@ -138,6 +138,7 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
     "compliance": ("compliance benchmark", "合规基线"),
     "runtime": ("runtime detection", "运行时检测"),
     "pentest": ("penetration test", "渗透测试"),
+    "vex": ("VEX statements", "VEX 漏洞可利用性声明"),
     "signing": ("artifact signing", "制品签名"),
     "provenance": ("build provenance", "构建溯源"),
 }

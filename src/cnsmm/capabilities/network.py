@@ -6,7 +6,7 @@ from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.capabilities.values import data_value, items, mapping, short, truthy
-from cnsmm.kube import Selector, network_policy_selector, policy_types
+from cnsmm.kube import Selector, SelectorIndex, network_policy_selector, policy_types
 from cnsmm.sources.k8s import K8sObject
 
 L4 = "PLT.NET.L2.2"
@@ -57,12 +57,15 @@ def network_policy(ix: Index) -> Outcome | None:
             types, selector = _types(p), p.get("spec", "podSelector")
             shapes.setdefault(ns, {})[repr((sorted(types), selector))] = (types, network_policy_selector(p.get("spec")))
     pods = [(obj, ix.namespace(obj), mapping(pod.template_labels)) for obj, pod in ix.workloads()]
+    indexed = {ns: SelectorIndex((types, selector) for types, selector in group.values())
+               for ns, group in shapes.items()}
+    none: SelectorIndex[set[str]] = SelectorIndex(())
 
     def covered(direction: str) -> tuple[int, list[K8sObject]]:
         loose = [
             obj for obj, ns, labels in pods
             if not any(direction in types and selector.matches(labels, template=obj.kind != "Pod")
-                       for types, selector in shapes.get(ns, {}).values())
+                       for types, selector in indexed.get(ns, none).candidates(labels))
         ]
         return len(pods), loose
 

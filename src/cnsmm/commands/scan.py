@@ -197,6 +197,8 @@ def scan_cmd(
         result.findings, result.baselined = apply_baseline(result.findings, load_baseline(baseline_path))
     if result.objects == 0 and result.other_files == 0 and not allow_empty:
         read = f"{result.files} file(s) read" if result.files else "no candidate files found"
+        if result.errors:
+            read = f"{len(result.errors)} input(s) could not be read or built, listed above"
         for e in result.errors:
             click.echo(f"error: {printable(e.display())}", err=True)
         raise NothingScannedError(

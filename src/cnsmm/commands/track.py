@@ -71,6 +71,7 @@ def _summary_line(s: ImportSummary) -> str:
         + ")"
         + (f"; PARTIAL: {s.error_count} malformed item(s) not imported, nothing closed as fixed" if s.partial else "")
         + (f"; {s.not_covered} not reported but outside what the scan covered: left open" if s.not_covered else "")
+        + (f"; VEX: {s.vex_changed} finding(s) changed status" if s.vex_changed else "")
     )
 
 

@@ -23,7 +23,7 @@ from cnsmm.importers._common import (
     slug,
     unique,
 )
-from cnsmm.importers.interface import Component, ItemErrors
+from cnsmm.importers.interface import Component, ItemErrors, VexStatement
 
 SPEC_VERSIONS = ("1.2", "1.3", "1.4", "1.5", "1.6")
 
@@ -39,6 +39,10 @@ SEVERITY = {
 
 # VEX analysis states that mean "this component is not exposed": not a finding.
 _NOT_A_FINDING = frozenset({"not_affected", "false_positive", "resolved", "resolved_with_pedigree"})
+
+VEX_STATUS = {"not_affected": "not_affected", "false_positive": "not_affected", "resolved": "fixed",
+              "resolved_with_pedigree": "fixed", "exploitable": "affected", "in_triage": "under_investigation"}
+"""CycloneDX ``analysis.state`` -> VEX status applied to the project's findings."""
 
 
 VERSIONS = ("CycloneDX 1.4, 1.5, 1.6 (vulnerabilities and VEX analysis); 1.2 and 1.3 with the "
@@ -139,11 +143,14 @@ def _component(raw: Any, cwhere: At) -> tuple[dict[str, Any], Component]:
 class VulnMapper:
     """Maps ``vulnerabilities`` entries to one finding per affected component."""
 
-    def __init__(self, tool: str, version: str | None, refs: dict[str, Component], image: str | None) -> None:
+    def __init__(self, tool: str, version: str | None, refs: dict[str, Component], image: str | None,
+                 vex: list[VexStatement] | None = None) -> None:
         self.tool = tool
         self.version = version
         self.refs = refs
         self.image = image
+        self.vex = vex if vex is not None else []
+        """The VEX statements of the ``analysis`` entries read so far."""
 
     def findings(self, raw: Any, where: Where, errors: ItemErrors) -> Iterator[Finding]:
         """The findings of one vulnerability entry (none when its VEX state rules it out); an
@@ -167,7 +174,10 @@ class VulnMapper:
     def _common(self, raw: Any, where: Where) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         v = as_dict(raw, where, "vulnerability")
         vid = req_str(v, "id", where)
-        state = get_str(get_dict(v, "analysis", where), "state", where)
+        analysis = get_dict(v, "analysis", where)
+        state = get_str(analysis, "state", where)
+        if state in VEX_STATUS:
+            self._statement(v, vid, state, analysis, where)
         if state in _NOT_A_FINDING:
             return None, {}
         severity, label = self._rating(v, where)
@@ -184,6 +194,32 @@ class VulnMapper:
         return v, {"vid": vid, "severity": severity, "label": label, "aliases": tuple(a for a in aliases if a != vid),
                    "cwe": cwes, "refs": refs, "description": description,
                    "fix": get_str(v, "recommendation", where), "affects": affects}
+
+    def _statement(self, v: dict[str, Any], vid: str, state: str, analysis: dict[str, Any], where: Where) -> None:
+        """Record the VEX statement of an ``analysis``: its products are the affected
+        components' purls (or names), or the part after ``#`` of a BOM-Link."""
+        products: list[str] = []
+        for aff in get_list(v, "affects", where):
+            ref = aff.get("ref") if isinstance(aff, dict) else None
+            if not isinstance(ref, str) or not ref:
+                continue
+            comp = self.refs.get(ref)
+            if comp is not None:
+                products.append(comp.purl or (f"{comp.name}@{comp.version}" if comp.version else comp.name))
+            elif ref.startswith("urn:cdx:") and "#" in ref:
+                products.append(ref.split("#", 1)[1])
+            else:
+                products.append(ref)
+        aliases = unique([get_str(r, "id", where) or "" for r in get_list(v, "references", where)
+                          if isinstance(r, dict)])
+        responses = [r for r in get_list(analysis, "response", where) if isinstance(r, str)]
+        detail = get_str(analysis, "detail", where)
+        if responses:
+            detail = f"{detail} (response: {', '.join(responses)})" if detail else f"response: {', '.join(responses)}"
+        self.vex.append(VexStatement(
+            vulnerability=vid, status=VEX_STATUS[state], aliases=tuple(a for a in aliases if a != vid),
+            products=tuple(dict.fromkeys(products)), justification=get_str(analysis, "justification", where),
+            detail=detail, original=state if state != VEX_STATUS[state] else None))
 
     def _affected(self, aff: Any, awhere: Where, c: dict[str, Any]) -> Finding:
         ref = req_str(as_dict(aff, awhere), "ref", awhere)

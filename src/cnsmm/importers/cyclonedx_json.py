@@ -15,7 +15,7 @@ from cnsmm.importers import _cyclonedx
 from cnsmm.importers._common import PROJECT, At, as_dict, fail, guarded, parse_time
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._jsonio import Doc, event_kind
-from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.importers.interface import ImportedReport, ItemErrors, VexStatement
 
 FORMAT = "cyclonedx-json"
 
@@ -51,11 +51,12 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     comps, refs = components(items, source, errors)
     tool, version = tool_of(metadata, source)
     scope = scope_of(metadata, PROJECT, source)
-    mapper = VulnMapper(tool, version, refs, image_of(metadata))
+    vex: list[VexStatement] = []
+    mapper = VulnMapper(tool, version, refs, image_of(metadata), vex)
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=version, scope=scope,
         findings=guarded(source, _vulns(doc, mapper, errors)), generated_at=parse_time(metadata.get("timestamp")),
-        components=comps, kind="sbom", errors=errors,
+        components=comps, kind="sbom", errors=errors, vex=vex,
     )
 
 

@@ -14,7 +14,7 @@ from cnsmm.importers import _cyclonedx
 from cnsmm.importers._common import PROJECT, At, fail, guarded, parse_time
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._xml import child, children, load_xml, local, text
-from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.importers.interface import ImportedReport, ItemErrors, VexStatement
 
 FORMAT = "cyclonedx-xml"
 
@@ -41,7 +41,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
              for i, c in enumerate(children(child(root, "components"), "component"), 1)]
     comps, refs = components(items, source, errors)
     tool, version = tool_of(metadata, source)
-    mapper = VulnMapper(tool, version, refs, image_of(metadata))
+    vex: list[VexStatement] = []
+    mapper = VulnMapper(tool, version, refs, image_of(metadata), vex)
     vulns = [("bom/vulnerabilities/vulnerability", i, _vulnerability(v))
              for i, v in enumerate(children(child(root, "vulnerabilities"), "vulnerability"), 1)]
     # CycloneDX 1.2/1.3 with the vulnerability extension 1.0 (Grype, Dependency-Track): the
@@ -56,7 +57,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=version, scope=scope_of(metadata, PROJECT, source),
         findings=guarded(source, findings()), generated_at=parse_time(metadata.get("timestamp")),
-        components=comps, kind="sbom", errors=errors,
+        components=comps, kind="sbom", errors=errors, vex=vex,
     )
 
 

@@ -22,6 +22,33 @@ class Component:
     licenses: tuple[str, ...] = ()
 
 
+VEX_STATUSES = ("not_affected", "affected", "fixed", "under_investigation")
+"""The statuses of a VEX statement (OpenVEX's words; CycloneDX analysis states map onto them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class VexStatement:
+    """What a VEX document says about one vulnerability in some products: applied by the
+    tracker to the matching findings already in the project (docs/importers.md, "VEX")."""
+
+    vulnerability: str
+    """The vulnerability id (``CVE-2023-1234``, ``GHSA-...``)."""
+    status: str
+    """One of :data:`VEX_STATUSES`."""
+    aliases: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    """Package URLs or names the statement is about (empty: every finding of the vulnerability)."""
+    subcomponents: tuple[str, ...] = ()
+    """Packages inside the products (OpenVEX ``subcomponents``); when given, a finding must be
+    in one of them."""
+    justification: str | None = None
+    """Why it is not affected (``vulnerable_code_not_present``, CycloneDX ``code_not_reachable``, ...)."""
+    detail: str | None = None
+    """Impact or action statement, CycloneDX ``detail``."""
+    original: str | None = None
+    """The state as the document wrote it when it differs (CycloneDX ``false_positive``, ``resolved``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ItemError:
     """One item of a report that was not imported, and why."""
@@ -96,7 +123,7 @@ class ImportedReport:
     was partial."""
     kind: str = ReportKind.SCAN
     """What the report evidences for the assessment: a :class:`~cnsmm.vocab.ReportKind` value
-    (image-scan, sca, sast, dast, iac-scan, secret-scan, sbom, compliance, runtime, pentest)."""
+    (image-scan, sca, sast, dast, iac-scan, secret-scan, sbom, compliance, runtime, pentest, vex)."""
     coverage: Coverage = field(default_factory=Coverage)
     """What the scan looked at within its scope (paths, excludes, rules); auto-close only
     closes findings inside it. Empty: the whole scope."""
@@ -108,6 +135,9 @@ class ImportedReport:
     """Repository scanned (``host/owner/name``), when the report says."""
     commit: str | None = None
     """Commit scanned, when the report says."""
+    vex: list[VexStatement] = field(default_factory=list)
+    """VEX statements of the report (OpenVEX, CycloneDX ``analysis``), filled while
+    ``findings`` is iterated; the tracker applies them to the project's matching findings."""
 
     def __post_init__(self) -> None:
         try:

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnsmm.render import helm, kustomize, sourcemap
+from cnsmm.render import helm, helmdeps, kustomize, sourcemap
 from cnsmm.render.plan import Build, HelmOptions
 from cnsmm.render.runner import Cache, Outcome, Tool, cache_key, run
 from cnsmm.render.sourcemap import Document, FileCache
@@ -37,6 +37,8 @@ class Rendered:
     """What the renderer printed on standard error although it succeeded."""
     cached: bool = False
     docs: list[Document] = field(default_factory=list)
+    note: str = ""
+    """What the user should know about a build that succeeded (e.g. subcharts left out)."""
     _mapper: _Mapper | None = None
 
     @property
@@ -102,15 +104,28 @@ def render_one(build: Build, tool: Tool, *, timeout: float, cache: Cache, helm_o
     """Run one build (or take it from the cache)."""
     if build.tool == "helm":
         args = helm.template_args(build.root, helm_options.release, helm_options.namespace, build.values)
+        absent = helmdeps.missing(build.root)
+        note, problem = _missing_subcharts(build, absent)
+        if problem:
+            return Rendered(build, error=problem)
         key = cache_key(tool, [*args[:1], *args[2:]], build.inputs, build.root)
         text = cache.get(key)
-        outcome = Outcome(True, text, "", True) if text is not None else run([*tool.argv, *args], timeout)
+        if text is not None:
+            outcome = Outcome(True, text, "", True)
+        elif absent:  # every missing subchart is disabled: render a copy that does not list them
+            copy = helmdeps.copy_without(build.root, absent)
+            try:
+                outcome = run([*tool.argv, args[0], copy, *args[2:]], timeout)
+            finally:
+                shutil.rmtree(os.path.dirname(copy), ignore_errors=True)
+        else:
+            outcome = run([*tool.argv, *args], timeout)
         if outcome.ok and not outcome.cached:
             cache.put(key, outcome.output)
         if not outcome.ok:
             return Rendered(build, error=outcome.message)
         docs = sourcemap.split_helm(outcome.output)
-        return Rendered(build, outcome.output, None, outcome.message, outcome.cached, docs)
+        return Rendered(build, outcome.output, None, outcome.message, outcome.cached, docs, note=note)
     key = cache_key(tool, ["kustomize-origin-v1"], build.inputs, build.root)
     cached = cache.get(key)
     if cached is not None:
@@ -133,6 +148,26 @@ def render_one(build: Build, tool: Tool, *, timeout: float, cache: Cache, helm_o
     entry = {"text": stripped, "docs": [{"start": d.start, "origin": d.origin} for d in docs]}
     cache.put(key, json.dumps(entry))
     return Rendered(build, stripped, None, outcome.message, False, docs)
+
+
+def _missing_subcharts(build: Build, absent: list[helmdeps.Dependency]) -> tuple[str, str]:
+    """(note, problem) about dependencies of the chart that are not in its ``charts/`` folder:
+    a note when the values disable all of them (the chart renders without them), else the
+    problem that stops the build."""
+    if not absent:
+        return "", ""
+    values = helmdeps.values_of(build.root, build.values)
+    states = [(d, *d.enabled(values)) for d in absent]
+    enabled = [d.name + (f" ({why})" if why else " (no condition switches it off)") for d, on, why in states if on]
+    names = ", ".join(d.name for d in absent)
+    if enabled:
+        return "", (f"subchart(s) {', '.join(enabled)} enabled but missing from {os.path.join(build.root, 'charts')}"
+                    f" (Chart.yaml lists {names}). Run `helm dependency build {build.root}` (it downloads them) "
+                    f"or copy them into charts/; the rest of the tree was scanned")
+    why = ", ".join(w for _, _, w in states if w)
+    return (f"rendered without subchart(s) {names}: Chart.yaml lists them but they are not in charts/, and the "
+            f"values disable them ({why}), so they would render nothing. Run `helm dependency build "
+            f"{build.root}` to render with them"), ""
 
 
 def _kustomize(tool: Tool, root: str, timeout: float) -> tuple[Outcome, str]:

@@ -90,6 +90,8 @@ def prepare(
                                          f"{r.error}", InputErrorKind.RENDER))
             continue
         out.cached += r.cached
+        if r.note:
+            out.warnings.append(f"{r.build.file}: {r.note}")
         built.add(r.build.root)
         out.rendered.append(r)
     for path, roots in sorted(plan.consumed.items()):

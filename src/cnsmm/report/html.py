@@ -33,11 +33,11 @@ def _environment() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        _env.filters["code"] = _code
+        _env.filters["code"] = code_spans
     return _env
 
 
-def _code(text: str) -> Markup:
+def code_spans(text: str) -> Markup:
     """``text`` escaped, with Markdown code spans (`x`) shown as <code> instead of backticks."""
     parts = str(text).split("`")
     if len(parts) % 2 == 0:  # unbalanced: show the text as it is, escaped

@@ -74,6 +74,7 @@ _L: dict[str, tuple[str, str]] = {
     "questions_one": ("1 open question", "1 个待回答问题"),
     "questions_many": ("{n} open questions", "{n} 个待回答问题"),
     "if_answered_n": ("L{n} if answered", "回答后可达 L{n}"),
+    "not_raised": ("answering them alone does not raise the level", "仅回答问题无法提升等级"),
     "whole_plan": ("Whole plan", "完整计划"),
     "comma": (", ", "，"),
     "reqs_one": ("1 requirement", "1 项要求"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 COLOURS = ("#1d2430", "#2f6db5", "#e6a23c", "#3a9d5d", "#b5472f", "#7a57b8")
@@ -34,8 +35,13 @@ class Trend:
     series: tuple[Series, ...]
 
 
-def trend(labels: list[str], series: list[tuple[str, list[int]]], width: int = 560, height: int = 220) -> Trend | None:
-    """A chart of levels (0-5) at ``labels`` (oldest first); None with fewer than two points."""
+def trend(
+    labels: list[str], series: Sequence[tuple[str, Sequence[int | None]]], width: int = 560, height: int = 220
+) -> Trend | None:
+    """A chart of levels (0-5) at ``labels`` (oldest first); None with fewer than two points.
+
+    A ``None`` level (the series has no value there) gets no dot; the line joins the values it has.
+    """
     n = len(labels)
     if n < 2:
         return None
@@ -52,7 +58,7 @@ def trend(labels: list[str], series: list[tuple[str, list[int]]], width: int = 5
     for k, (name, levels) in enumerate(series):
         # a small vertical offset per series keeps equal levels of several lines visible
         shift = (k - (len(series) - 1) / 2) * 1.5
-        dots = tuple((x(i), round(y(v) + shift, 1), v) for i, v in enumerate(levels[:n]))
+        dots = tuple((x(i), round(y(v) + shift, 1), v) for i, v in enumerate(levels[:n]) if v is not None)
         points = " ".join(f"{px},{py}" for px, py, _ in dots)
         out.append(Series(name, COLOURS[k % len(COLOURS)], points, dots))
     step = max(1, n // 8)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import enum
 import inspect
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -163,6 +164,9 @@ class Rule:
 
     meta: RuleMeta
     check: AnyCheck
+    module: str = ""
+    """The rule module that registered it (``cnsmm.rules.k8s.privileged``); for a rule made by a
+    shared helper (kube-linter-style templates), the module that called the helper."""
 
     @property
     def id(self) -> str:
@@ -186,6 +190,17 @@ def _target_annotation(check: Callable[..., Any]) -> str | None:
     return text.rsplit(".", 1)[-1]
 
 
+def _registering_module(check: Callable[..., Any]) -> str:
+    """The first public rule module on the call stack (skipping helpers such as ``_control_plane``)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if name.startswith("cnsmm.rules.") and name != __name__ and not name.rsplit(".", 1)[-1].startswith("_"):
+            return name
+        frame = frame.f_back  # type: ignore[assignment]
+    return str(getattr(check, "__module__", ""))
+
+
 def rule(meta: RuleMeta) -> Callable[[C], C]:
     """Decorator registering ``check`` under ``meta``. A bad registration (malformed or duplicate
     id, a requirement the model does not have, missing text) raises :class:`RegistryError` at import."""
@@ -204,7 +219,7 @@ def rule(meta: RuleMeta) -> Callable[[C], C]:
             raise RegistryError(
                 f"rule {meta.id}: a {meta.scope.value} rule checks a {expected} (got a check taking {got})"
             )
-        _REGISTRY.register(meta.id, Rule(meta, check), requirements=meta.requirements)
+        _REGISTRY.register(meta.id, Rule(meta, check, _registering_module(check)), requirements=meta.requirements)
         return check
 
     return decorator

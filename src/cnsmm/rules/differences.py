@@ -1,5 +1,6 @@
-"""Deliberate differences between cnsmm's Kubernetes rules and other scanners (kubescape,
-Polaris, Checkov, kube-linter, kube-score), rendered into docs/rules.md.
+"""Deliberate differences between cnsmm's rules and other scanners (for Kubernetes: kubescape,
+Polaris, Checkov, kube-linter, kube-score; for Dockerfiles: hadolint, Checkov, Trivy), rendered
+into docs/rules.md.
 
 Each entry says what cnsmm does, what the other scanners do, and why cnsmm chose otherwise, and
 names the rules it concerns (a test checks they exist). Where a result differs for one of these
@@ -131,6 +132,67 @@ DIFFERENCES: tuple[Difference, ...] = (
         "enforces a level, disable K8S-140 and K8S-143.",
     ),
     Difference(
+        "Allow-lists are not evaluated without a list", ("K8S-077", "DKR-053"),
+        "With no `trusted_registries` (or `dockerfile.trusted_registries`) configured the registry rules do not "
+        "run: the scan lists them under `not_evaluated` and no workload or Dockerfile counts as passing. The "
+        "Dockerfile rule also judges images named by `COPY --from` and `RUN --mount=from`.",
+        "hadolint DL3026 passes every image when `trustedRegistries` is empty, reads FROM lines only and "
+        "compares registry hosts (no repository prefixes such as `ghcr.io/example-org/`).",
+        "An allow-list nobody wrote is not evidence that images come from trusted registries.",
+    ),
+    Difference(
+        "Package caches judged where they ship", ("DKR-019", "DKR-021", "DKR-022", "DKR-023", "DKR-058"),
+        "Cache rules look only at the final stage and the stages it builds on; a RUN with a cache or tmpfs "
+        "mount on the cache folder passes; upgrades, reinstalls and index updates fill caches too; the clean-up "
+        "must come after the last of them in the same RUN.",
+        "hadolint is stage-aware for DL3009 and DL3060, but its yum, zypper and dnf rules (DL3032, DL3036, "
+        "DL3040) apply to every stage; Trivy checks every stage; both accept a clean-up anywhere in the RUN.",
+        "A builder stage's cache never reaches the image; a clean-up before the install leaves the cache behind.",
+    ),
+    Difference(
+        "Pinning read in each package manager's syntax", ("DKR-029", "DKR-031", "DKR-032", "DKR-033", "DKR-035"),
+        "Option values (`-t bookworm-backports`, `--setopt x`, `--virtual .deps`) are not packages; epochs "
+        "(`1:3.0.14-1`) pin; a constraints file pins the names installed with it; aliases (`dnf in`, `gem i`, "
+        "`npm isntall`) install; pipenv is not pip but pipx installs are judged; git dependencies need a tag or "
+        "commit, not a branch; `go run module@latest` is unpinned.",
+        "hadolint DL3013 counts ranges (`>=1.0`, `~=1.2`) as pins, and any `@` in a VCS URL (a branch, or the "
+        "`git@` of an ssh URL) as a ref.",
+        "A range or a branch still installs whatever is newest at build time; a finding must name a package "
+        "that really floats, and a missed alias is an unpinned install nobody sees.",
+    ),
+    Difference(
+        "Verification settings found wherever the build makes them", ("DKR-015", "DKR-018"),
+        "TLS and signature checks turned off are found in flags, tool configuration commands, ENV/ARG, "
+        "assignments in front of a command or through `export`, and configuration text written by echo, sed or "
+        "a COPY heredoc (`sslverify=0`, `gpgcheck=0` in a repo file). Local `file:` apt repositories of packages "
+        "the build made itself may be `[trusted=yes]`.",
+        "Checkov spreads these over one check per spelling (CKV2_DOCKER_2 to CKV2_DOCKER_18) matched by "
+        "regular expressions on the RUN text; hadolint has no such check.",
+        "One switch turned off in any of these ways has the same effect: unverified code in the image.",
+    ),
+    Difference(
+        "pipefail only where a download is piped", ("DKR-056",),
+        "A RUN without pipefail is reported only when curl, wget or fetch output is piped into another command "
+        "(pipes into a shell are DKR-014's); PowerShell and cmd SHELLs are exempt.",
+        "hadolint DL4006 and Trivy DS032 report every RUN with a pipe.",
+        "For `grep`, `sort` or `sha256sum -c` the last command's status is the one that matters; a failed "
+        "download that the next command swallows is what puts an empty or partial artifact in the image.",
+    ),
+    Difference(
+        "Whole-stage copies by source, not destination", ("DKR-054",),
+        "`COPY --from` of a stage's or image's root (`/`, `/.`, `.`) is reported whatever the destination; a "
+        "source stage built `FROM scratch` passes.",
+        "hadolint DL3067 reports only `/` copied to `/`, whatever the source stage is built from.",
+        "Copying a builder's root to `/rootfs` ships the same compilers and secrets; a scratch stage holds only "
+        "what the build put there.",
+    ),
+    Difference(
+        "Whole build context copied only without .dockerignore", ("DKR-046",),
+        "`COPY .` is reported when no `.dockerignore` sits next to the Dockerfile.",
+        "hadolint DL4007 reports every `COPY .`.",
+        "A .dockerignore decides what `.` contains; with one the copy is the project's normal layout.",
+    ),
+    Difference(
         "Control-plane flags judged at their defaults", ("K8S-100", "K8S-104", "K8S-118", "K8S-119"),
         "A control-plane flag that is not written is judged at the component's default (`--anonymous-auth` true, "
         "`--profiling` true, `--bind-address` 0.0.0.0).",
@@ -147,8 +209,8 @@ def differences_markdown(names: dict[str, str]) -> str:
     out = [
         "## How cnsmm differs from other scanners",
         "",
-        "Results that differ from kubescape, Polaris, Checkov, kube-linter or kube-score for these reasons "
-        "are intended.",
+        "Results that differ from kubescape, Polaris, Checkov, kube-linter or kube-score (Kubernetes) or from "
+        "hadolint, Checkov or Trivy (Dockerfiles) for these reasons are intended.",
         "",
     ]
     for d in DIFFERENCES:

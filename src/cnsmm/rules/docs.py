@@ -37,8 +37,15 @@ def rules_json(rules: list[Rule]) -> str:
     return json.dumps([rule_dict(r.meta) for r in rules], indent=2, ensure_ascii=False) + "\n"
 
 
-def rule_markdown(meta: RuleMeta, level: int = 2) -> str:
-    """The docs page of one rule."""
+def rule_source(rule: Rule) -> str:
+    """The file that defines ``rule``, relative to the repository root (``src/cnsmm/rules/...``)."""
+    module = rule.module or str(getattr(rule.check, "__module__", ""))
+    return "src/" + module.replace(".", "/") + ".py"
+
+
+def rule_markdown(meta: RuleMeta, level: int = 2, source: str | None = None) -> str:
+    """The docs page of one rule; ``source`` (a path from the repository root) adds a link to the
+    file that defines it, for docs/rules.md."""
     h = "#" * level
     lang = "dockerfile" if meta.id.startswith("DKR") else "yaml"
     targets = ", ".join(f"`{t}`" for t in meta.targets)
@@ -77,6 +84,8 @@ def rule_markdown(meta: RuleMeta, level: int = 2) -> str:
                 "`not_evaluated` and no object or file counts as passing it."]
     out += ["", f"{h}# References", ""]
     out += [f"- {ref}" for ref in meta.references]
+    if source:
+        out += ["", f"Source: [{source}](../{source})"]
     return "\n".join(out) + "\n"
 
 
@@ -103,7 +112,7 @@ def rules_markdown(rules: list[Rule]) -> str:
         if prefix != current:
             current = prefix
             out += ["", f"## {GROUPS.get(prefix, prefix)}", ""]
-        out += ["", rule_markdown(r.meta, level=3)]
+        out += ["", rule_markdown(r.meta, level=3, source=rule_source(r))]
     out += ["", differences_markdown({r.id: r.meta.name for r in rules})]
     return "\n".join(out).rstrip() + "\n"
 

@@ -22,7 +22,7 @@ from sqlalchemy.types import Boolean, DateTime, Integer, String
 from cnsmm.coverage import Coverage
 from cnsmm.errors import ConfigError
 from cnsmm.findings import Severity
-from cnsmm.tracking import staging
+from cnsmm.tracking import staging, vex
 from cnsmm.tracking.models import (
     Description,
     FindingSource,
@@ -83,6 +83,8 @@ class ImportSummary:
     not_covered: int = 0
     """Open findings of the stream that this scan did not report but did not look at either
     (outside its coverage): left open."""
+    vex_changed: int = 0
+    """Findings of the project whose status the report's VEX statements changed."""
 
     @property
     def partial(self) -> bool:
@@ -248,7 +250,9 @@ def import_rows(
                 with conn.begin():
                     staging.create(conn)
                     report, rows = source(owners, due)
-                    identical = shortcut and _latest_sha256(conn, project, report) == source_sha256
+                    # SBOMs and VEX documents are read again: their VEX statements apply anew.
+                    identical = (shortcut and str(report.kind) not in ("sbom", "vex")
+                                 and _latest_sha256(conn, project, report) == source_sha256)
                     if identical:
                         cast(Generator[Any, None, None], rows).close()
                         read = 0
@@ -470,6 +474,10 @@ def _merge(
                 update(F).where(chunk).values(status=Status.FIXED.value, fixed_at=now, status_changed_at=now)
             ).rowcount
 
+    # VEX statements (OpenVEX, CycloneDX analysis): status of the project's matching findings.
+    vex_changed = vex.apply(conn, project_id, report.vex, source=source_name, actor=actor, scan_id=scan_id,
+                            now=now) if report.vex else 0
+
     conn.execute(
         update(Scan)
         .where(Scan.id == scan_id)
@@ -478,7 +486,7 @@ def _merge(
     )
     return ImportSummary(
         project, scan_id, source_name, report.tool, report.scope, read, unique, new, seen, reopened, closed, expired,
-        tuple(report.errors.lines(source_name)), len(report.errors), not_covered,
+        tuple(report.errors.lines(source_name)), len(report.errors), not_covered, vex_changed,
     )
 
 

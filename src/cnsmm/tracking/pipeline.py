@@ -69,7 +69,7 @@ def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any
                 out.send(("rows", batch))
                 batch = []
         out.send(("rows", batch))
-        out.send(("end", (list(report.errors), len(report.errors))))
+        out.send(("end", (list(report.errors), len(report.errors), list(report.vex))))
     except Error as exc:
         out.send(("error", (type(exc), exc.message, exc.hint)))
     except BrokenPipeError:
@@ -133,8 +133,10 @@ def import_path(
                 while True:
                     kind, payload = message()
                     if kind == "end":
-                        if payload:  # the items the parser skipped as malformed
-                            report.errors = ItemErrors(*payload)
+                        if payload:  # the items the parser skipped as malformed; VEX statements
+                            first, total, *rest = payload
+                            report.errors = ItemErrors(first, total)
+                            report.vex = list(rest[0]) if rest else []
                         return
                     yield from payload
             finally:

@@ -22,6 +22,7 @@ from starlette.datastructures import FormData
 from cnsmm.accounts.service import Principal, Role, create_user, list_users, login, logout
 from cnsmm.errors import AuthError, Error, LoginFailedError
 from cnsmm.findings import Severity
+from cnsmm.report.html import code_spans
 from cnsmm.tracking.workflow import OPEN_STATES, Status
 from cnsmm.web import api, queries, records
 from cnsmm.web.advisories import advisory_links
@@ -36,6 +37,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_env.filters["code"] = code_spans  # plan and evidence texts name commands as Markdown code spans
 SEVERITIES = tuple(s.value for s in Severity)
 
 
@@ -186,11 +188,20 @@ def _radar(doc: dict[str, Any] | None, lang: str) -> Any:
         return None
     from cnsmm.report.radar import radar
 
-    domains = doc.get("domains") or []
+    levels = records.domain_levels(doc.get("domains"))  # uploads are loosely checked: odd entries are left out
+    domains = [d for d in doc.get("domains") or [] if isinstance(d, dict) and d.get("id") in levels]
     names = _model_names(lang)
-    return radar([str(d["id"]) for d in domains], [int(d.get("level", 0)) for d in domains],
-                 [float(d.get("score", 0)) for d in domains], [int(d.get("target") or 0) for d in domains],
-                 titles=[f"{d['id']} {names.get(str(d['id']), d.get('name', ''))}" for d in domains])
+    return radar([str(d["id"]) for d in domains], [levels[d["id"]] for d in domains],
+                 [_number(d.get("score"), 0.0, 5.0) for d in domains],
+                 [int(_number(d.get("target"), 0, 5)) for d in domains],
+                 titles=[f"{d['id']} {names.get(str(d['id']), str(d.get('name', '')))}" for d in domains])
+
+
+def _number(value: Any, low: float, high: float) -> float:
+    """``value`` as a number within [low, high]; anything else is ``low``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return low
+    return min(max(float(value), low), high)
 
 
 @router.get("/p/{project}")
@@ -202,8 +213,12 @@ def _overview_view(request: Request, who: Principal, project: str) -> Response:
     store = get_store(request)
     data = api.project_overview(project, who, store)
     doc = _latest(store, project)
+    lang = _lang(request)
+    from cnsmm.report.i18n import label
+
     return render(request, "overview.html", who=who, project=project, data=data, doc=doc,
-                  chart=_radar(doc, _lang(request)), severities=SEVERITIES)
+                  chart=_radar(doc, lang), severities=SEVERITIES, tr=_trend(data["maturity_trend"], lang),
+                  trend_title=label("trend", lang))
 
 
 @router.get("/p/{project}/maturity")
@@ -225,6 +240,42 @@ def _model_names(lang: str) -> dict[str, str]:
     return names | {i: r.text.get(lang) for i, r in model.requirements.items()}
 
 
+def _summary(doc: dict[str, Any] | None, lang: str) -> list[str]:
+    """The evidence coverage, open questions and the level they would reach, and the plan's total
+    effort, from an assessment document (parts the document lacks or gives oddly are left out)."""
+    from cnsmm.report.i18n import label, plural
+
+    overall = (doc or {}).get("overall")
+    out: list[str] = []
+    if not isinstance(overall, dict):
+        return out
+    level, cov, target = overall.get("level"), overall.get("coverage"), overall.get("target")
+    if type(cov) is int and type(target) is int:
+        out.append(label("coverage_line", lang, pct=cov, target=target))
+    opened, answered = overall.get("open_questions"), overall.get("level_if_answered")
+    if type(opened) is int and opened > 0 and type(answered) is int and type(level) is int:
+        tail = label("reachable", lang, n=answered) if answered > level else label("not_raised", lang)
+        out.append(plural("open", opened, lang) + label("semi", lang) + tail)
+    plan = (doc or {}).get("plan_summary")
+    if isinstance(plan, dict) and type(plan.get("actions")) is int and isinstance(plan.get("effort_days"), int | float):
+        out.append(label("plan_total", lang, k=plural("actions", plan["actions"], lang), n=f"{plan['effort_days']:g}"))
+    return out
+
+
+def _trend(points: list[dict[str, Any]], lang: str) -> Any:
+    """The overall level and each domain's level over ``points`` (oldest first) as a line chart;
+    a domain missing from an assessment has no dot there. None with fewer than two points."""
+    from cnsmm.report.i18n import label
+    from cnsmm.report.trend import trend
+
+    names = _model_names(lang)
+    domains = list(dict.fromkeys(d for p in points for d in p.get("domains") or {}))
+    series: list[tuple[str, list[int | None]]] = [(label("overall", lang), [int(p["overall"] or 0) for p in points])]
+    series += [(f"{d} {names[d]}" if d in names else d, [(p.get("domains") or {}).get(d) for p in points])
+               for d in domains]
+    return trend([str(p["at"])[:10] for p in points], series)
+
+
 def _maturity_view(request: Request, who: Principal, project: str, id: int | None, compare: int | None) -> Response:
     from cnsmm.assess.messages import status_name
 
@@ -240,13 +291,10 @@ def _maturity_view(request: Request, who: Principal, project: str, id: int | Non
     history = api.assessments(project, who, store)
     lang = _lang(request)
     from cnsmm.report.i18n import label
-    from cnsmm.report.trend import trend
 
-    recent = list(reversed(history[:30]))  # oldest first, the last 30
-    levels = [int(h["overall"] or 0) for h in recent]
-    tr = trend([str(h["at"])[:10] for h in recent], [(label("overall", lang), levels)])
+    tr = _trend(records.maturity_trend(store, project, 30), lang)
     return render(request, "maturity.html", who=who, project=project, doc=doc, chart=_radar(doc, lang), tr=tr,
-                  trend_title=label("trend", lang),
+                  trend_title=label("trend", lang), summary=_summary(doc, lang),
                   history=history, comparison=comparison, selected=id, compare_id=compare,
                   names=_model_names(lang), status_text=lambda status: status_name(status).get(lang),
                   doc_lang=(doc or {}).get("lang", lang))

@@ -21,14 +21,40 @@ def create_project(store: Store, name: str) -> None:
         ensure_project(conn, name)
 
 
+MAX_TREND_DOMAINS = 12
+"""Domains read per assessment for the trend (the model has five; more come only from odd uploads)."""
+
+
+def domain_levels(value: Any) -> dict[str, int]:
+    """``{domain id: level}`` from an assessment document's ``domains`` list; entries that are not
+    an object with a string ``id`` and a level 0-5 are left out (uploads are only loosely checked)."""
+    out: dict[str, int] = {}
+    if not isinstance(value, list):
+        return out
+    for d in value:
+        if not isinstance(d, dict):
+            continue
+        ident, level = d.get("id"), d.get("level")
+        if isinstance(ident, str) and 0 < len(ident) <= 100 and type(level) is int and 0 <= level <= 5:
+            out.setdefault(ident, level)
+        if len(out) >= MAX_TREND_DOMAINS:
+            break
+    return out
+
+
 def maturity_trend(store: Store, project: str, limit: int = 20) -> list[dict[str, Any]]:
-    """The overall level of the project's latest ``limit`` assessments, oldest first."""
+    """The overall and per-domain levels of the project's latest ``limit`` assessments, oldest first.
+
+    Only the documents' ``domains`` lists are read from the store (a JSON path), not whole documents.
+    """
     with store.read() as conn:
         rows = conn.execute(
-            select(Assessment.id, Assessment.created_at, Assessment.overall_level)
-            .where(Assessment.project == project).order_by(Assessment.created_at.desc()).limit(limit)
+            select(Assessment.id, Assessment.created_at, Assessment.overall_level, Assessment.data["domains"])
+            .where(Assessment.project == project).order_by(Assessment.created_at.desc(), Assessment.id.desc())
+            .limit(limit)
         ).all()
-    return [{"id": i, "at": at.isoformat(timespec="seconds"), "overall": lvl} for i, at, lvl in reversed(rows)]
+    return [{"id": i, "at": at.isoformat(timespec="seconds"), "overall": lvl, "domains": domain_levels(doms)}
+            for i, at, lvl, doms in reversed(rows)]
 
 
 def job_state(store: Store, project: str, job_id: str) -> dict[str, Any] | None:

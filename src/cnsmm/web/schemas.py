@@ -131,11 +131,13 @@ class OwnerOverdue(BaseModel):
 
 
 class TrendPoint(BaseModel):
-    """An assessment's overall level."""
+    """An assessment's overall level and the level of each domain."""
 
     id: int
     at: str
     overall: int
+    domains: dict[str, int] = Field(default_factory=dict)
+    """Domain id to level, as the assessment document gives them."""
 
 
 class OverviewOut(BaseModel):

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from cnsmm.config import Config
-from cnsmm.imageref import parse_image
-from cnsmm.rules.k8s.images import trusted
+from cnsmm.imageref import parse_image, trusted
 from cnsmm.scan import scan_paths
 
 

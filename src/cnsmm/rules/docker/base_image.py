@@ -1,9 +1,10 @@
-"""Base image rules: tags, digests, minimal families, stage names."""
+"""Base image rules: tags, digests, minimal families, stage names, trusted registries."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cnsmm.imageref import trusted
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
     CIS_4_2,
@@ -17,9 +18,13 @@ from cnsmm.rules.docker._common import (
     base_matches,
     external_base,
     meta,
+    option,
     parse_image,
     patterns,
 )
+
+REGISTRY_REQS = ("PLT.IMG.L1.1", "PLT.IMG.L3.1")
+"""镜像集中管理 (images managed centrally), 镜像推拉限制 (restrictions on image pull)."""
 
 DEFAULT_MINIMAL_BASES: tuple[str, ...] = (
     "scratch", "*distroless*", "*alpine*", "*slim*", "cgr.dev/*", "*chainguard*", "*wolfi*",
@@ -140,3 +145,59 @@ def check_duplicate_stage(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
                       line=stage.line)
         else:
             seen[stage.name] = stage.line
+
+
+def _pulled_images(df: Dockerfile) -> Iterator[tuple[int, str, str]]:
+    """(line, image, what) for every image the build pulls: external FROM bases, and the
+    images named by ``COPY --from`` and ``RUN --mount=from=`` (stage names excluded)."""
+    names = {s.name for s in df.stages if s.name}
+    for stage in _image_stages(df):
+        yield stage.line, stage.image, "base image"
+    for stage in df.stages:
+        for inst in stage.instructions:
+            refs: list[str] = []
+            if inst.keyword == "COPY" and inst.flag("from"):
+                refs.append(inst.flag("from") or "")
+            if inst.keyword == "RUN":
+                refs += [p.split("=", 1)[1] for key, value in inst.flags if key == "mount" and value
+                         for p in value.split(",") if p.startswith("from=")]
+            for ref in refs:
+                if ref and "$" not in ref and not ref.isdigit() and ref.lower() not in names and (
+                        any(c in ref for c in "/:@.")):
+                    yield inst.line, ref, f"{inst.keyword} --from image"
+
+
+@rule(meta(
+    id="DKR-053", name="base-image-untrusted-registry", title="Image pulled from a registry outside the allow-list",
+    severity=Severity.HIGH, requirements=REGISTRY_REQS,
+    what="Flags FROM base images, and images named by `COPY --from=<image>` or `RUN --mount=from=<image>`, "
+         "that do not come from a prefix in the `dockerfile.trusted_registries` option, else the "
+         "`trusted_registries` option the Kubernetes rule K8S-077 reads. Prefixes are normalised like "
+         "images: `library` means Docker Hub's official images, `bitnami` means `docker.io/bitnami`. "
+         "`scratch`, stage references and bases that are still a build argument without default are "
+         "not judged. With neither option set the rule is not evaluated.",
+    why="Base images are the largest third-party input of an image; one from an unvetted registry "
+        "bypasses the organisation's scanning, signing and retention, and a typo-squatted name runs "
+        "whatever its owner pushed (CIS 4.2).",
+    fix="Mirror the image into an allow-listed registry and build from there "
+        "(`FROM registry.example.com/mirror/python:3.12-slim`).",
+    bad="FROM someone/python:3.12   # trusted_registries: [registry.example.com, library]",
+    good="FROM registry.example.com/mirror/python:3.12-slim",
+    references=(CIS_4_2, "hadolint DL3026", "CWE-829"),
+    options={"dockerfile.trusted_registries": "Registry or repository prefixes images may be pulled from "
+             "in Dockerfiles (default: the `trusted_registries` list).",
+             "trusted_registries": "The same list for Kubernetes images (K8S-077), used when the Dockerfile "
+             "list is not set."},
+    requires=("dockerfile.trusted_registries", "trusted_registries"),
+))
+def check_untrusted_registry(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report images pulled from outside the allow-list."""
+    allowed = option(ctx, "dockerfile.trusted_registries", None) or option(ctx, "trusted_registries", None)
+    if isinstance(allowed, str):
+        allowed = [allowed]
+    if not allowed:
+        return
+    for line, image, what in _pulled_images(df):
+        ref = parse_image(image)
+        if ref is not None and not trusted(ref, [str(a) for a in allowed]):
+            yield Hit(f"{what} {image!r} ({ref.repository}) is not from a trusted registry", line=line)

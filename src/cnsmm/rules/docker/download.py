@@ -1,4 +1,4 @@
-"""Download rules: remote ADD, pipes into a shell, plain HTTP, ADD where COPY suffices."""
+"""Download rules: remote ADD, pipes into a shell, pipes without pipefail, plain HTTP, ADD where COPY suffices."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from cnsmm.rules.docker._common import (
     Dockerfile,
     Instruction,
     Severity,
+    Stage,
     meta,
     run_commands,
 )
@@ -61,6 +62,8 @@ def check_add_url(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _pipes_to_shell(command: Command) -> bool:
+    if command.name == "busybox" and command.args and command.args[0] not in SHELLS:
+        return False  # busybox unzip, busybox tar: an applet, not a shell
     if command.name in INTERPRETERS and DOWNLOADERS & set(command.piped_from):
         return True
     if command.name in SHELLS and "-c" in command.args:
@@ -149,3 +152,57 @@ def check_add_local(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
             elif srcs and not any(_REMOTE_RE.match(s) or "$" in s or s.lower().endswith(ARCHIVE_SUFFIXES)
                                   for s in srcs):
                 yield Hit(f"ADD copies local {srcs[0]!r}; COPY is enough", line=inst.line)
+
+
+_PIPEFAIL_RE = re.compile(r"(^|\s)-[a-z]*o\s+pipefail\b")
+_NON_POSIX_SHELLS = ("pwsh", "powershell", "cmd")
+
+
+def _shell_pipefail(inst: Instruction) -> bool:
+    """True when a SHELL instruction sets pipefail or names a non-POSIX shell."""
+    words = list(inst.exec_form or ())
+    if words and words[0].rsplit("/", 1)[-1].lower().startswith(_NON_POSIX_SHELLS):
+        return True
+    return bool(_PIPEFAIL_RE.search(" ".join(words)))
+
+
+def _pipefail_lines(df: Dockerfile, stage: Stage) -> list[tuple[int, bool]]:
+    """(line, pipefail on) of the SHELL instructions in force in ``stage``, inherited ones first
+    (their line is 0: they apply from the start of the stage)."""
+    inherited = [_shell_pipefail(i) for s in reversed(df.lineage(stage)[1:]) for i in s.of("SHELL")]
+    out = [(0, inherited[-1])] if inherited else []
+    return out + [(i.line, _shell_pipefail(i)) for i in stage.of("SHELL")]
+
+
+@rule(meta(
+    id="DKR-056", name="download-pipe-without-pipefail", title="Download piped into a command without pipefail",
+    severity=Severity.LOW, requirements=(ARTIFACT_CHECK,),
+    what="Flags RUN steps that pipe curl, wget or fetch output into another command (`curl ... | tar x`, "
+         "`wget -O- ... | gpg --dearmor -o key.gpg`) when pipefail is not on: neither `set -o pipefail` "
+         "(also `set -euxo pipefail`, `bash -o pipefail -c`) in the RUN nor a SHELL with `-o pipefail` "
+         "before it in the stage. Pipes into a shell are DKR-014's; PowerShell and cmd SHELLs are exempt.",
+    why="A shell pipeline's status is its last command's: a failed or truncated download (404 page, "
+        "reset connection) does not stop the build, and an empty or partial file, key or archive ends "
+        "up in the image unnoticed.",
+    fix="Add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` (on Alpine `/bin/ash`) before the RUN, or "
+        "start the RUN with `set -o pipefail &&`; better, download to a file and verify its checksum.",
+    bad="RUN curl -fsSL https://example.com/tool.tar.gz | tar -xz -C /usr/local/bin",
+    good="SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n"
+         "RUN curl -fsSL https://example.com/tool.tar.gz | tar -xz -C /usr/local/bin",
+    references=("hadolint DL4006", "Trivy DS032", "https://docs.docker.com/build/building/best-practices/#using-pipes"),
+))
+def check_pipefail(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report downloads piped onwards without pipefail."""
+    shells: dict[int, list[tuple[int, bool]]] = {}
+    for stage, inst, commands in run_commands(df):
+        piped = [c for c in commands if DOWNLOADERS & set(c.piped_from) and not _pipes_to_shell(c)]
+        if not piped or _PIPEFAIL_RE.search(inst.script):
+            continue
+        if stage.index not in shells:
+            shells[stage.index] = _pipefail_lines(df, stage)
+        in_force = [on for line, on in shells[stage.index] if line < inst.line]
+        if in_force and in_force[-1]:
+            continue
+        upstream = next(n for n in piped[0].piped_from if n in DOWNLOADERS)
+        yield Hit(f"RUN pipes {upstream} into {piped[0].name} without pipefail: a failed download does not "
+                  "fail the build", line=inst.line)

@@ -42,7 +42,7 @@ def _absolute(path: str) -> bool:
         "`node_modules`), or copy only the paths the image needs.",
     bad="COPY . /app    # and no .dockerignore",
     good="COPY src/ /app/src/\nCOPY package.json package-lock.json /app/",
-    references=("https://docs.docker.com/build/concepts/context/#dockerignore-files", "CWE-538"),
+    references=("hadolint DL4007", "https://docs.docker.com/build/concepts/context/#dockerignore-files", "CWE-538"),
 ))
 def check_dockerignore(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report whole-context copies without .dockerignore."""

@@ -207,3 +207,55 @@ def check_pip_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
         if any(is_pip(c) == "install" and "--no-cache-dir" not in c.args for c in commands):
             yield Hit("pip install without --no-cache-dir keeps downloaded packages in the layer",
                       line=inst.line)
+
+
+def _yarn_installs(command: Command) -> bool:
+    if command.name != "yarn":
+        return False
+    operands = command.operands()
+    if not operands:  # bare `yarn` installs, unless it only prints its version or help
+        return not {"--version", "-v", "-V", "--help", "-h"} & set(command.args)
+    return operands[:1] in (["install"], ["add"]) or operands[:2] == ["global", "add"]
+
+
+def _yarn_cleans(command: Command) -> bool:
+    return ((command.name == "yarn" and command.operands()[:2] == ["cache", "clean"])
+            or _removes(command, "/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/root/.yarn/berry/cache")
+            or (command.name == "rm" and any(a.rstrip("/").endswith(("/.cache/yarn", "/.yarn/berry/cache"))
+                                             for a in command.operands())))
+
+
+@rule(meta(
+    id="DKR-058", name="yarn-cache-kept", title="yarn install keeps its package cache",
+    severity=Severity.LOW, requirements=(IMG_CONFIG,),
+    what="Flags a shipped RUN with `yarn`, `yarn install`, `yarn add` or `yarn global add` that is not "
+         "followed, in the same RUN, by `yarn cache clean` or the removal of the cache folder, unless the "
+         "RUN mounts a cache or tmpfs on a `.cache/yarn` (or `.yarn/berry/cache`) folder or on "
+         "`YARN_CACHE_FOLDER`.",
+    why="yarn keeps a copy of every downloaded package in its global cache: hundreds of megabytes in "
+        "the layer that the running application never reads.",
+    fix="End the RUN with `&& yarn cache clean`, or mount a build cache on the cache folder.",
+    bad="RUN yarn install --frozen-lockfile",
+    good="RUN yarn install --frozen-lockfile && yarn cache clean",
+    references=("hadolint DL3060",),
+))
+def check_yarn_cache(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report yarn installs that keep the cache."""
+    stages = final_lineage(df)
+    folder = next((value for s in stages for i in s.of("ENV", "ARG")
+                   for key, value in key_values(i.args, legacy=i.keyword == "ENV")
+                   if key == "YARN_CACHE_FOLDER" and value), None)
+    for inst, commands in _shipped_runs(df):
+        mounted = [t.rstrip("/") for t in mount_targets(inst, "cache", "tmpfs")]
+        if any(t.endswith(("/.cache/yarn", "/.cache", "/.yarn/berry/cache", "/.yarn/cache")) or t == folder
+               for t in mounted):
+            continue
+        last: Command | None = None
+        for command in commands:
+            if _yarn_installs(command):
+                last = command
+            elif last is not None and _yarn_cleans(command):
+                last = None
+        if last is not None:
+            yield Hit("yarn install without 'yarn cache clean' after it keeps the package cache in the layer",
+                      line=inst.line)

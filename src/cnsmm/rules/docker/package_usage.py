@@ -59,8 +59,12 @@ def _asks(command: Command) -> bool:
 ))
 def check_prompts(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report interactive package installs."""
+    configured_at = {stage.index: min((i.line for i in stage.of("RUN")
+                                       if any(c in i.script for c in _ASSUME_YES_CONFIG)), default=None)
+                     for stage in df.stages}
     for stage, inst, commands in run_commands(df):
-        if any(c in i.script for i in stage.of("RUN") if i.line <= inst.line for c in _ASSUME_YES_CONFIG):
+        first = configured_at.get(stage.index)
+        if first is not None and first <= inst.line:
             continue  # assume-yes configured in this RUN or an earlier one of the stage
         for command, _pkgs in package_installs(commands):
             if _asks(command):

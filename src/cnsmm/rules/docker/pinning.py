@@ -105,8 +105,9 @@ def is_pip(command: Command) -> str | None:
     return operands[0] if operands else None
 
 
-def _report(df: Dockerfile, commands_of: Callable[[tuple[Command, ...]], Iterator[tuple[str, str]]],
-            ) -> Iterator[Hit]:
+def report_unpinned(df: Dockerfile, commands_of: Callable[[tuple[Command, ...]], Iterator[tuple[str, str]]],
+                    ) -> Iterator[Hit]:
+    """One hit per RUN naming the unpinned packages ``commands_of`` finds in it."""
     for _stage, inst, commands in run_commands(df):
         found = list(commands_of(commands))
         if found:
@@ -148,7 +149,7 @@ _OS_WHY = ("Without a version the build installs whatever the mirror serves that
 ))
 def check_apt(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report unpinned apt packages."""
-    yield from _report(df, _os_unpinned(("apt-get", "apt", "aptitude"), lambda p: "=" in p))
+    yield from report_unpinned(df, _os_unpinned(("apt-get", "apt", "aptitude"), lambda p: "=" in p))
 
 
 @rule(meta(
@@ -164,7 +165,7 @@ def check_apt(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 ))
 def check_apk(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report unpinned apk packages."""
-    yield from _report(df, _os_unpinned(("apk",), lambda p: bool(re.search(r"[=~<>]", p))))
+    yield from report_unpinned(df, _os_unpinned(("apk",), lambda p: bool(re.search(r"[=~<>]", p))))
 
 
 _RPM_PIN_RE = re.compile(r"-(?:\d+:)?\d[\w.+~^]*(?:-[\w.+~^]+)?$|[=<>]")
@@ -184,7 +185,8 @@ _RPM_PIN_RE = re.compile(r"-(?:\d+:)?\d[\w.+~^]*(?:-[\w.+~^]+)?$|[=<>]")
 ))
 def check_rpm(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report unpinned RPM-family packages."""
-    yield from _report(df, _os_unpinned(RPM_MANAGERS, lambda p: p.startswith("@") or bool(_RPM_PIN_RE.search(p))))
+    pinned = _os_unpinned(RPM_MANAGERS, lambda p: p.startswith("@") or bool(_RPM_PIN_RE.search(p)))
+    yield from report_unpinned(df, pinned)
 
 
 def _options_and_operands(args: list[str], values: frozenset[str]) -> tuple[list[str], list[str]]:
@@ -265,7 +267,7 @@ def _pip_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 ))
 def check_pip(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report unpinned pip packages."""
-    yield from _report(df, _pip_unpinned)
+    yield from report_unpinned(df, _pip_unpinned)
 
 
 def _npm_version(operand: str) -> str | None:
@@ -311,7 +313,7 @@ def _npm_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 ))
 def check_npm(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report unpinned npm packages."""
-    yield from _report(df, _npm_unpinned)
+    yield from report_unpinned(df, _npm_unpinned)
 
 
 def _gem_version(args: list[str]) -> str | None:
@@ -354,7 +356,7 @@ def _gem_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 ))
 def check_gem(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report unpinned gems."""
-    yield from _report(df, _gem_unpinned)
+    yield from report_unpinned(df, _gem_unpinned)
 
 
 def _go_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
@@ -389,4 +391,4 @@ def _go_unpinned(commands: tuple[Command, ...]) -> Iterator[tuple[str, str]]:
 ))
 def check_go(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report unpinned go installs."""
-    yield from _report(df, _go_unpinned)
+    yield from report_unpinned(df, _go_unpinned)

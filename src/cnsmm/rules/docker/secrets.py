@@ -1,4 +1,4 @@
-"""Secret rules: secret-named ENV/ARG, secret-shaped values, sensitive files, URL credentials."""
+"""Secret rules: secret-named ENV/ARG, secret-shaped values, sensitive files, URL and command-line credentials."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
     ARTIFACT_CHECK,
     CIS_4_10,
+    Command,
     Dockerfile,
     Instruction,
     Severity,
     meta,
     patterns,
+    run_commands,
     runs,
 )
 from cnsmm.rules.docker.download import sources
@@ -81,7 +83,7 @@ def _pairs(df: Dockerfile, *keywords: str) -> Iterator[tuple[Instruction, str, s
         "`RUN --mount=type=secret`; never bake it into ENV.",
     bad="ENV DB_PASSWORD=s3cr3t",
     good="ENV DB_PASSWORD_FILE=/run/secrets/db_password",
-    references=(CIS_4_10, "CWE-798", "CWE-522", "Docker build check SecretsUsedInArgOrEnv"),
+    references=(CIS_4_10, "CWE-798", "CWE-522", "Docker build check SecretsUsedInArgOrEnv", "hadolint DL3064"),
 ))
 def check_env_name(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report secret-named ENV values."""
@@ -101,7 +103,7 @@ def check_env_name(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
         "--secret id=npm_token,env=NPM_TOKEN`.",
     bad="ARG NPM_TOKEN\nRUN echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > .npmrc && npm ci",
     good="RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci",
-    references=(CIS_4_10, "CWE-214", "Docker build check SecretsUsedInArgOrEnv"),
+    references=(CIS_4_10, "CWE-214", "Docker build check SecretsUsedInArgOrEnv", "hadolint DL3064"),
 ))
 def check_arg_name(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report secret-named build arguments."""
@@ -194,3 +196,90 @@ def check_url_credentials(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
                 yield Hit(f"{inst.keyword} has a URL with an embedded password ({match.group(1)}:***@...)",
                           line=inst.line)
                 break
+
+
+_PASSWORD_FLAGS: dict[str, tuple[str, ...]] = {
+    "wget": ("--password", "--http-password", "--ftp-password", "--proxy-password"),
+    "docker": ("-p", "--password"), "podman": ("-p", "--password"), "buildah": ("-p", "--password"),
+    "helm": ("--password",), "oras": ("-p", "--password"),
+    "crane": ("-p", "--password"), "sshpass": ("-p",), "mysql": ("--password",),
+    "mysqladmin": ("--password",), "mysqldump": ("--password",), "smbclient": ("--password",),
+}
+_NPM_AUTH_RE = re.compile(r"(^|:)(_authToken|_auth|_password|npmAuthToken)$")
+
+
+def _literal(value: str) -> bool:
+    value = value.strip("'\"")
+    return bool(value) and value not in ("-", "*") and "$" not in value and not value.startswith("/run/secrets")
+
+
+def _flag_value(args: list[str], flags: tuple[str, ...]) -> str | None:
+    for index, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in flags and eq:
+            return value
+        if arg in flags and index + 1 < len(args):
+            return args[index + 1]
+    return None
+
+
+def command_line_secret(command: Command) -> str | None:
+    """Which option of ``command`` carries a literal password or token, or None."""
+    args = list(command.args)
+    name = command.name
+    if name == "curl":
+        user = _flag_value(args, ("-u", "--user", "--proxy-user", "-U"))
+        if user and ":" in user and _literal(user.split(":", 1)[1]):
+            return "curl --user user:password"
+    if name in ("mysql", "mysqladmin", "mysqldump"):
+        short = next((a[2:] for a in args if a.startswith("-p") and len(a) > 2), None)
+        if short and _literal(short):
+            return f"{name} -p<password>"
+    flags = _PASSWORD_FLAGS.get(name)
+    needs_login = name in ("docker", "podman", "buildah")  # elsewhere -p publishes a port
+    if flags and (not needs_login or "login" in args):
+        value = _flag_value(args, flags)
+        if value is not None and _literal(value):
+            return f"{name} {flags[-1]}"
+    if name == "skopeo":
+        creds = _flag_value(args, ("--creds", "--src-creds", "--dest-creds"))
+        if creds and ":" in creds and _literal(creds.split(":", 1)[1]):
+            return "skopeo --creds user:password"
+    if name == "htpasswd" and any(a.startswith("-") and "b" in a[1:] and not a.startswith("--") for a in args):
+        operands = command.operands()
+        if len(operands) >= 3 and _literal(operands[-1]):
+            return "htpasswd -b"
+    if name in ("npm", "yarn", "pnpm") and "set" in args:
+        index = args.index("set")
+        key = args[index + 1] if index + 1 < len(args) else ""
+        key, eq, inline = key.partition("=")
+        value = inline if eq else (args[index + 2] if index + 2 < len(args) else "")
+        if _NPM_AUTH_RE.search(key) and _literal(value):
+            return f"{name} config set {key.rsplit(':', 1)[-1]}"
+    return None
+
+
+@rule(meta(
+    id="DKR-061", name="secret-on-command-line", title="Password or token given on a RUN command line",
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK,),
+    what="Flags literal passwords and tokens passed as command options in RUN: `curl -u user:password`, "
+         "`wget --password=`/`--http-password=`, `docker/podman/helm/oras/crane login -p`, `skopeo --creds "
+         "user:password`, "
+         "`sshpass -p`, `mysql -p<password>`/`--password=`, `htpasswd -b file user password`, and "
+         "`npm/yarn config set ...:_authToken <token>` (also `_auth`, `_password`, `npmAuthToken`). "
+         "Values that are shell variables (`$TOKEN`, `$(cat /run/secrets/x)`) pass.",
+    why="The command line, password included, is stored in the image history (`docker history`) and "
+        "build logs; npm config writes the token into the image's .npmrc as well.",
+    fix="Mount the credential for the one step that needs it (`RUN --mount=type=secret,id=token "
+        "TOKEN=$(cat /run/secrets/token) ...`) and read it from the file or variable.",
+    bad="RUN curl -u deploy:hunter2 -fsSLO https://artifacts.example.com/tool.tar.gz",
+    good="RUN --mount=type=secret,id=artifacts_netrc,target=/root/.netrc \\\n"
+         "    curl --netrc -fsSLO https://artifacts.example.com/tool.tar.gz",
+    references=(CIS_4_10, "CWE-214", "CWE-798"),
+))
+def check_command_line_secret(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report literal credentials in RUN command options."""
+    for _stage, inst, commands in run_commands(df):
+        found = next((what for c in commands if (what := command_line_secret(c))), None)
+        if found:
+            yield Hit(f"RUN passes a literal credential on the command line ({found})", line=inst.line)

@@ -1,4 +1,4 @@
-"""Stage rules: COPY --from references, health checks, CMD/ENTRYPOINT shape."""
+"""Stage rules: COPY --from references and whole-stage copies, health checks, CMD/ENTRYPOINT shape."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
+    ALLOWLIST,
     CIS_4_6,
+    HEALTH,
     IMG_CONFIG,
     TRACEABILITY,
     Dockerfile,
@@ -17,6 +19,7 @@ from cnsmm.rules.docker._common import (
     option,
     patterns,
 )
+from cnsmm.rules.docker.download import sources
 
 DEFAULT_HEALTHCHECK_EXEMPT: tuple[str, ...] = ("scratch", "*distroless*")
 """Bases without a shell or tools to run a health probe: no HEALTHCHECK is expected."""
@@ -158,3 +161,63 @@ def check_shell_form(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
         if inst.exec_form is None and inst.args.strip():
             yield Hit(f"{inst.keyword} in shell form does not receive stop signals; use a JSON array",
                       line=inst.line)
+
+
+_WHOLE_ROOT = frozenset({"/", "/.", "/*", ".", "./", "./*", "*", "/./"})
+
+
+@rule(meta(
+    id="DKR-054", name="copy-from-whole-stage", title="COPY --from copies a whole stage's filesystem",
+    severity=Severity.MEDIUM, requirements=(IMG_CONFIG, ALLOWLIST),
+    what="Flags `COPY --from=<stage or image> / <dest>` (also `/.`, `/*`, `.`): the whole root "
+         "filesystem of a build stage or image copied into this one (`COPY --from` resolves relative sources "
+         "from the source's root, not its WORKDIR, so `.` is the whole filesystem). A source stage that "
+         "builds on `scratch` passes: it holds only what the build put there (the rootfs pattern).",
+    why="A builder's root holds compilers, package managers, caches, shells and any credential "
+        "used during the build; copying it whole ships all of that, undoing the multi-stage build "
+        "that was meant to leave it behind.",
+    fix="Copy only the artifacts the image needs (`COPY --from=build /out/app /app`), or assemble "
+        "them in a `FROM scratch` stage first.",
+    bad="FROM golang:1.22 AS build\nRUN go build -o /out/app .\nFROM alpine:3.20\nCOPY --from=build / /",
+    good="FROM golang:1.22 AS build\nRUN go build -o /out/app .\nFROM alpine:3.20\n"
+         "COPY --from=build /out/app /usr/local/bin/app",
+    references=("hadolint DL3067", "CWE-200", "CWE-1188", "https://docs.docker.com/build/building/multi-stage/"),
+))
+def check_copy_whole_stage(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report COPY --from of a whole root filesystem."""
+    for stage in df.stages:
+        for inst in stage.of("COPY", onbuild=True):
+            ref = inst.flag("from")
+            if not ref or "$" in ref:
+                continue
+            whole = [src for src in sources(inst) if src in _WHOLE_ROOT]
+            if not whole:
+                continue
+            source = df.stage_named(ref, stage.index)
+            if source is not None:
+                base = external_base(df, source)
+                if base.resolved and (base.image or "").lower() == "scratch":
+                    continue
+                what = f"stage {ref!r}"
+            else:
+                if ref.lower() == "scratch":
+                    continue
+                what = f"image {ref!r}"
+            yield Hit(f"COPY --from={ref} {whole[0]} copies the whole filesystem of {what} "
+                      f"(its tools, caches and build secrets) into this stage", line=inst.line)
+
+
+@rule(meta(
+    id="DKR-057", name="multiple-healthcheck", title="Several HEALTHCHECK instructions in one stage",
+    severity=Severity.LOW, requirements=(HEALTH, IMG_CONFIG),
+    what="Flags every HEALTHCHECK of a stage but the last one.",
+    why="Only the last HEALTHCHECK takes effect; an earlier probe that reviewers rely on is silently "
+        "replaced, and the container may be reported healthy by a weaker check.",
+    fix="Keep one HEALTHCHECK per stage.",
+    bad="HEALTHCHECK CMD curl -f http://localhost/health || exit 1\nHEALTHCHECK NONE",
+    good="HEALTHCHECK CMD curl -f http://localhost/health || exit 1",
+    references=("hadolint DL3012", "Trivy DS023"),
+))
+def check_multiple_healthcheck(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report overridden HEALTHCHECKs."""
+    yield from _repeated(df, "HEALTHCHECK")

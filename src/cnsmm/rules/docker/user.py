@@ -1,4 +1,4 @@
-"""Privilege rules: the user the image runs as, sudo, insecure build entitlements."""
+"""Privilege rules: the user the image runs as, sudo, insecure build entitlements, passwords."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from cnsmm.rules.base import Hit, RuleContext, rule
 from cnsmm.rules.docker._common import (
     ARTIFACT_CHECK,
     CIS_4_1,
+    CIS_4_10,
     IMG_CONFIG,
+    PRIVILEGE,
+    Command,
     Dockerfile,
     Instruction,
     Severity,
@@ -21,6 +24,8 @@ from cnsmm.rules.docker._common import (
     runs,
 )
 
+WINDOWS_BASES: tuple[str, ...] = ("*nanoserver*", "*servercore*", "*windows*")
+"""Windows base images (matched like the other base patterns)."""
 DEFAULT_NONROOT_BASES: tuple[str, ...] = ("*nonroot*",)
 """Bases whose default user is not root (distroless ``:nonroot`` and similar)."""
 ROOT_NAMES = frozenset({"root", "0"})
@@ -132,3 +137,87 @@ def check_insecure(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     for _stage, inst in runs(df):
         if (inst.flag("security") or "").lower() == "insecure":
             yield Hit("RUN --security=insecure runs this build step privileged", line=inst.line)
+
+
+_LOCKED = frozenset({"*", "!", "!!", "x", "!*", ""})
+_PASSWD_HARMLESS = frozenset({"-l", "--lock", "-S", "--status", "-e", "--expire", "-n", "-x", "-w", "-i",
+                              "--mindays", "--maxdays", "--warndays", "--inactive", "-a", "--all", "-h",
+                              "--help"})
+
+
+def _password_change(command: Command) -> str | None:
+    """How ``command`` sets or removes an account password, or None."""
+    args = list(command.args)
+    if command.name in ("chpasswd", "chgpasswd"):
+        return command.name
+    if command.name == "passwd":
+        if command.has("-d", "--delete"):
+            return "passwd -d (removes the password)"
+        if "--stdin" in args or command.piped_from:
+            return "passwd reading the password from a pipe"
+        return None
+    if command.name in ("usermod", "useradd", "adduser", "groupadd", "groupmod"):
+        for index, arg in enumerate(args):
+            value = None
+            if arg in ("-p", "--password") and index + 1 < len(args):
+                value = args[index + 1]
+            elif arg.startswith("--password="):
+                value = arg.split("=", 1)[1]
+            if value is not None and value.strip("'\"") not in _LOCKED:
+                return f"{command.name} {arg.split('=')[0]}"
+    return None
+
+
+@rule(meta(
+    id="DKR-055", name="password-set-in-image", title="Account password set or removed in the image",
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK, IMG_CONFIG),
+    what="Flags RUN steps that set or remove an account password: `chpasswd` (and `chgpasswd`, "
+         "with plain or hashed input), `passwd --stdin` or `passwd` fed from a pipe, `passwd -d`, and "
+         "`useradd`/`usermod -p <hash>`. Locking an account (`passwd -l`, `usermod -p '*'` or `'!'`) "
+         "passes.",
+    why="The password, or its hash, is stored in the image layers for everyone who can pull the "
+        "image, where it can be read and cracked offline; every container shares it, and a removed "
+        "password may allow a login without one.",
+    fix="Create accounts without a password (`useradd --no-log-init -r app`, `adduser -D app`) and "
+        "authenticate at the platform level; inject any credential the application needs at run time.",
+    bad="RUN echo 'root:Docker!' | chpasswd",
+    good="RUN useradd --no-log-init --system --uid 10001 app\nUSER 10001",
+    references=("Checkov CKV2_DOCKER_17", CIS_4_10, "CWE-798", "CWE-259"),
+))
+def check_password(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report passwords set or removed in RUN steps."""
+    for _stage, inst, commands in run_commands(df):
+        found = next((what for c in commands if (what := _password_change(c))), None)
+        if found:
+            yield Hit(f"RUN sets or removes an account password in the image ({found})", line=inst.line)
+
+
+@rule(meta(
+    id="DKR-062", name="final-user-not-numeric", title="Final USER is a name, not a numeric uid",
+    severity=Severity.LOW, requirements=(IMG_CONFIG, PRIVILEGE),
+    what="Flags the USER in force at the end of the final stage when it names the user (`USER app`, "
+         "`USER app:app`) instead of giving a numeric uid (`USER 10001`, `USER 10001:10001`). Root is "
+         "DKR-005's; a USER still holding an unresolved build argument is not judged, nor Windows images "
+         "(nanoserver, servercore), whose users have names.",
+    why="Kubernetes cannot verify that a named user is not root: a pod with `runAsNonRoot: true` (the "
+        "restricted Pod Security Standard) refuses to start such an image unless `runAsUser` is set "
+        "too, so teams drop the check; the name may also map to another uid in another base image.",
+    fix="Create the user with a fixed uid and refer to it by number: `RUN useradd -u 10001 app` then "
+        "`USER 10001`.",
+    bad="RUN useradd -u 10001 app\nUSER app",
+    good="RUN useradd -u 10001 app\nUSER 10001:10001",
+    references=("hadolint DL3066", CIS_4_1, "Kubernetes Pod Security Standards: runAsNonRoot"),
+))
+def check_numeric_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report a final USER given by name."""
+    user = _last_user(df)
+    final = df.final_stage
+    if user is None or final is None or not user.resolved or is_root(user.expanded):
+        return
+    base = external_base(df, final)
+    if base.resolved and base_matches(base.image, WINDOWS_BASES):
+        return  # Windows containers name their user (runAsUserName); runAsNonRoot does not apply
+    name = user.expanded.strip().split(":", 1)[0].strip()
+    if name and not name.isdigit() and "$" not in name:
+        yield Hit(f"USER {user.expanded.strip()} names the user; Kubernetes runAsNonRoot cannot verify a "
+                  "non-numeric user", line=user.line)

@@ -88,6 +88,7 @@ itself is not flagged."""
 _RPM_LEVEL = (re.compile(r"_pkgverify_level\s+(none|digest)\b"), "rpm _pkgverify_level")
 _SIGNATURE_TEXT = (_GPGCHECK, *_APT_UNSIGNED, _APT_TRUSTED, _RPM_LEVEL)
 """Configuration text that turns package signature checks off."""
+_ASSIGNMENT_RE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)=([^\s;&|]+)")
 _CURLRC_RE = re.compile(r"\b(echo|printf)\b[^|;&\n]*\binsecure\b[^|;&\n]*>>?\s*\S*\.curlrc")
 _SED_REPLACEMENT_RE = re.compile(r"s(.)(?:(?!\1).)*\1((?:(?!\1).)*)\1")
 
@@ -192,8 +193,12 @@ def tls_off(command: Command) -> str | None:
                       if (check := TLS_OFF_ENV.get(key.upper())) is not None and check(value)), None)
     if found is None and name == "git" and "config" in args and "sslverify" in joined and " false" in joined:
         found = "git config http.sslVerify false"
+    written = _written_text(command)
     if found is None:
-        found = _text_match(_written_text(command), _TLS_TEXT)
+        found = _text_match(written, _TLS_TEXT)
+    if found is None:  # export NODE_TLS_REJECT_UNAUTHORIZED=0 written into a profile or env file
+        found = next((f"{m.group(1)}={m.group(2)}" for text in written for m in _ASSIGNMENT_RE.finditer(text)
+                      if (check := TLS_OFF_ENV.get(m.group(1).upper())) is not None and check(m.group(2))), None)
     return found
 
 
@@ -213,7 +218,8 @@ def tls_off(command: Command) -> str | None:
          "`PIP_TRUSTED_HOST`, `NPM_CONFIG_STRICT_SSL=false`, `YARN_ENABLE_STRICT_SSL=false`, "
          "`GOINSECURE`, `BUNDLE_SSL_VERIFY_MODE=0`, `CONDA_SSL_VERIFY=false`); and configuration text "
          "written with echo/printf/sed or a COPY heredoc (`sslverify=0` in a repo file, "
-         "`check_certificate = off` in wgetrc, `insecure` in .curlrc, `strict-ssl=false` in .npmrc).",
+         "`check_certificate = off` in wgetrc, `insecure` in .curlrc, `strict-ssl=false` in .npmrc, "
+         "`export GIT_SSL_NO_VERIFY=1` in a shell profile).",
     why="Without certificate checks anyone on the network path can substitute the downloaded "
         "code; ENV settings also keep verification off for the running application.",
     fix="Remove the setting; install the missing CA certificate (`ca-certificates`, or COPY your "
@@ -304,3 +310,121 @@ def check_signature_off(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
         if found:
             yield Hit(f"{inst.keyword} writes configuration that turns signature checks off ({found})",
                       line=inst.line)
+
+
+_KEY_ID_RE = re.compile(r"^(0x)?([0-9A-Fa-f]{8}|[0-9A-Fa-f]{16})$")
+_DOWNLOADERS = ("curl", "wget", "fetch")
+_LOCALHOST = ("http://localhost", "http://127.", "http://[::1]")
+
+
+def _http(word: str) -> bool:
+    return word.lower().startswith(("http://", "hkp://", "ftp://")) and not word.lower().startswith(_LOCALHOST)
+
+
+def _key_import(command: Command) -> bool:
+    """True for commands that add a key to a trust store (rpm, apt-key, gpg)."""
+    args = command.args
+    return ((command.name == "rpm" and "--import" in args)
+            or (command.name == "apt-key" and ("add" in args or "adv" in args))
+            or (command.name in ("gpg", "gpg2") and any(a in ("--import", "--dearmor", "--enarmor", "--recv-keys",
+                                                                "--recv-key", "--receive-keys", "--fetch-keys")
+                                                        for a in args)))
+
+
+def insecure_key(commands: tuple[Command, ...]) -> str | None:
+    """How a signing key is fetched without authentication, or None."""
+    for index, command in enumerate(commands):
+        if not _key_import(command):
+            continue
+        args = list(command.args)
+        url = next((a for a in args if _http(a)), None)
+        if url and (command.name == "rpm" or "--fetch-keys" in args or "add" in args or "--import" in args):
+            return f"{command.name} imports a key from {url}"
+        for flag in ("--recv-keys", "--recv-key", "--receive-keys"):
+            if flag in args:
+                short = [a for a in args[args.index(flag) + 1:] if _KEY_ID_RE.match(a)]
+                if short:
+                    return f"{command.name} {flag} {short[0]}: a short key id, which anyone can forge"
+        if set(command.piped_from) & set(_DOWNLOADERS):
+            upstream = next((c for c in reversed(commands[:index]) if c.name in _DOWNLOADERS), None)
+            url = next((a for a in upstream.args if _http(a)), None) if upstream else None
+            if url:
+                return f"{upstream.name if upstream else 'download'} {url} piped into {command.name}"
+    return None
+
+
+@rule(meta(
+    id="DKR-059", name="signing-key-fetched-insecurely", title="Package signing key fetched without authentication",
+    severity=Severity.HIGH, requirements=(ARTIFACT_CHECK, OSS_RULES),
+    what="Flags signing keys added to a trust store from an unauthenticated source: `rpm --import "
+         "http://...`, `apt-key add`/`gpg --import`/`gpg --dearmor` of a key downloaded over http:// "
+         "(`curl http://... | apt-key add -`), `apt-key adv --fetch-keys http://...`, and keys received "
+         "from a keyserver by a short key id (`--recv-keys 8507EFA5`: 8 or 16 hex digits) instead of the "
+         "full 40-digit fingerprint. Key ids held in shell variables are not judged.",
+    why="Every signature check later in the build trusts this key: a key swapped in transit, or a "
+        "forged key whose short id collides (they are cheap to generate), lets an attacker sign the "
+        "packages the image installs.",
+    fix="Fetch keys over https from the vendor, or receive them by full fingerprint "
+        "(`gpg --recv-keys B97B0AFCAA1A47F044F244A07FCC7D46ACCC4CF8`), and check the fingerprint.",
+    bad="RUN rpm --import http://repo.example.com/RPM-GPG-KEY-example",
+    good="RUN rpm --import https://repo.example.com/RPM-GPG-KEY-example",
+    references=("CWE-295", "CWE-347", "CWE-494", CIS_4_11),
+))
+def check_insecure_key(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report signing keys fetched without authentication."""
+    for _stage, inst, commands in run_commands(df):
+        found = insecure_key(commands)
+        if found:
+            yield Hit(f"RUN trusts a signing key fetched without authentication ({found})", line=inst.line)
+
+
+_GLOBAL_KEYRING = "/etc/apt/trusted.gpg"
+_GLOBAL_KEY_RE = re.compile(r"(>|-o|--output|--keyring)\s*=?\s*/etc/apt/trusted\.gpg(\.d/|\s|$)")
+
+
+def _global_key(command: Command) -> str | None:
+    if command.name == "apt-key" and any(a in ("add", "adv") for a in command.args):
+        return "apt-key"
+    operands = command.operands()
+    if command.name in ("cp", "mv", "install", "ln") and operands and operands[-1].startswith(_GLOBAL_KEYRING):
+        return f"{command.name} into {_GLOBAL_KEYRING}.d"
+    if command.name == "tee" and any(o.startswith(_GLOBAL_KEYRING) for o in operands):
+        return f"tee into {_GLOBAL_KEYRING}.d"
+    joined = " ".join(command.args)
+    if command.name in ("gpg", "gpg2", "curl", "wget") and _GLOBAL_KEY_RE.search(joined.replace("-O ", "-o ")):
+        return f"{command.name} writes into {_GLOBAL_KEYRING}.d"
+    return None
+
+
+@rule(meta(
+    id="DKR-060", name="apt-key-trusted-for-all-repositories",
+    title="apt signing key trusted for every repository",
+    severity=Severity.MEDIUM, requirements=(ARTIFACT_CHECK, OSS_RULES),
+    what="Flags `apt-key add`/`apt-key adv` and keys written into `/etc/apt/trusted.gpg` or "
+         "`/etc/apt/trusted.gpg.d/` (by gpg `-o`, curl/wget `-o`, cp/mv/install/tee, a redirect, or "
+         "COPY/ADD), where apt trusts them for every configured repository.",
+    why="A key in the global keyring can sign packages for any repository, the distribution's own "
+        "included: a compromised third-party repository can then replace core packages. apt-key is "
+        "deprecated for this reason.",
+    fix="Store the key under `/usr/share/keyrings/` (or `/etc/apt/keyrings/`) and reference it from the "
+        "one source that needs it: `deb [signed-by=/usr/share/keyrings/example.gpg] https://... main`.",
+    bad="RUN curl -fsSL https://repo.example.com/key.asc | apt-key add -",
+    good="RUN curl -fsSL https://repo.example.com/key.asc | gpg --dearmor -o /usr/share/keyrings/example.gpg \\\n"
+         " && echo \"deb [signed-by=/usr/share/keyrings/example.gpg] https://repo.example.com/apt stable main\" \\\n"
+         "    > /etc/apt/sources.list.d/example.list",
+    references=("https://wiki.debian.org/DebianRepository/UseThirdParty", "CWE-347"),
+))
+def check_global_apt_key(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
+    """Report apt keys trusted for every repository."""
+    for _stage, inst, commands in run_commands(df):
+        found = next((what for c in commands if (what := _global_key(c))), None)
+        if found is None and re.search(r">>?\s*/etc/apt/trusted\.gpg(\.d/|\s|$)", inst.script):
+            found = f"redirect into {_GLOBAL_KEYRING}.d"
+        if found:
+            yield Hit(f"RUN adds an apt key trusted for every repository ({found})", line=inst.line)
+    for stage in df.stages:
+        for inst in stage.of("COPY", "ADD", onbuild=True):
+            words = inst.exec_form or tuple(inst.expanded.split())
+            if words and words[-1].startswith(_GLOBAL_KEYRING):
+                yield Hit(f"{inst.keyword} puts a key into {_GLOBAL_KEYRING}.d, trusted for every repository",
+                          line=inst.line)

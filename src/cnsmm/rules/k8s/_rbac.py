@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from cnsmm.kube import aggregation_selectors
+from cnsmm.kube import LabelIndex, aggregation_selectors
 from cnsmm.rules.k8s._selectors import index
 from cnsmm.sources.k8s import K8sObject, ObjectSet
 
@@ -146,16 +146,26 @@ def effective_rules(role: K8sObject, objs: ObjectSet) -> list[PolicyRule]:
     """Rules a role grants, resolving one level of ClusterRole aggregation within the set."""
     if not is_aggregated(role):
         return list(policy_rules(role))
+    memo = index(objs).memo
+    known: dict[int, list[PolicyRule]] = memo.setdefault("rbac-effective-rules", {})
+    if id(role) in known:
+        return list(known[id(role)])
     selectors = aggregation_selectors(role.get("aggregationRule", "clusterRoleSelectors"))
     out: list[PolicyRule] = []
-    if not selectors:
-        return out
-    for other in index(objs).of_kind("ClusterRole"):
-        if other is role or is_aggregated(other):
-            continue
-        if any(s.matches(other.labels) for s in selectors):
-            out.extend(policy_rules(other))
-    return out
+    if selectors:
+        labelled: LabelIndex[K8sObject] | None = memo.get("rbac-clusterroles")
+        if labelled is None:
+            plain = [o for o in index(objs).of_kind("ClusterRole") if not is_aggregated(o)]
+            labelled = memo["rbac-clusterroles"] = LabelIndex((o, o.labels) for o in plain)
+        chosen: set[int] = set()
+        for s in selectors:
+            chosen.update(i for i in labelled.positions(s) if s.matches(labelled.items[i][1]))
+        for i in sorted(chosen):
+            other = labelled.items[i][0]
+            if other is not role:
+                out.extend(policy_rules(other))
+    known[id(role)] = out
+    return list(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,15 +231,48 @@ def role_ref(binding: K8sObject) -> tuple[str, str]:
 
 
 def resolve_role(binding: K8sObject, objs: ObjectSet) -> K8sObject | None:
-    """The Role or ClusterRole a binding refers to, when it is in the set."""
+    """The Role or ClusterRole a binding refers to, when it is in the set (the first of that
+    kind and name, in the binding's namespace for a Role)."""
     kind, name = role_ref(binding)
-    for role in index(objs).of_kind(kind):
-        if role.name != name:
-            continue
-        if kind == "Role" and role.namespace != binding.namespace:
-            continue
-        return role
-    return None
+    memo = index(objs).memo
+    roles: dict[tuple[str, str, str | None], K8sObject] | None = memo.get("rbac-roles")
+    if roles is None:
+        roles = memo["rbac-roles"] = {}
+        for k in ("Role", "ClusterRole"):
+            for role in index(objs).of_kind(k):
+                roles.setdefault((k, role.name, role.namespace if k == "Role" else None), role)
+    return roles.get((kind, name, binding.namespace if kind == "Role" else None))
+
+
+def bindings_for_service_account(objs: ObjectSet, sa: str, namespace: str | None) -> list[K8sObject]:
+    """The bindings of the set that may apply to service account ``namespace/sa`` (naming it,
+    or a group it belongs to), in input order: a superset to check with
+    :func:`binds_service_account`, found through an index built once per set."""
+    memo = index(objs).memo
+    found: tuple[list[K8sObject], dict[tuple[str, str | None], list[int]], list[int]] | None = memo.get(
+        "rbac-bindings-by-subject")
+    if found is None:
+        bindings = index(objs).of_kind(*BINDING_KINDS)
+        by_subject: dict[tuple[str, str | None], list[int]] = {}
+        every: list[int] = []
+        for i, b in enumerate(bindings):
+            keys: set[tuple[str, str | None]] = set()
+            for s in subjects(b):
+                if s.kind == "ServiceAccount":
+                    keys.add((s.name, s.namespace))
+                elif s.kind == "Group" and s.name == "system:serviceaccounts":
+                    every.append(i)
+                    break
+                elif s.kind == "Group" and s.name.startswith("system:serviceaccounts:"):
+                    keys.add(("system:serviceaccounts:", s.name[len("system:serviceaccounts:"):]))
+            else:
+                for key in keys:
+                    by_subject.setdefault(key, []).append(i)
+        found = memo["rbac-bindings-by-subject"] = (bindings, by_subject, every)
+    bindings, by_subject, every = found
+    group = ("system:serviceaccounts:", f"{namespace}")
+    positions = {*every, *by_subject.get((sa, namespace), ()), *by_subject.get(group, ())}
+    return [bindings[i] for i in sorted(positions)]
 
 
 def binds_service_account(binding: K8sObject, sa: str, namespace: str | None) -> Subject | None:

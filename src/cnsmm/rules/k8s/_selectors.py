@@ -6,11 +6,11 @@ Label selectors, owner references and namespace defaulting follow the Kubernetes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnsmm.kube import Controllers, Selector
+from cnsmm.kube import Controllers, LabelIndex, Selector
 from cnsmm.rules.base import RuleContext
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
 
@@ -41,6 +41,28 @@ class SetIndex:
     labels: dict[str | None, list[tuple[K8sObject, dict[str, Any]]]] = field(default_factory=dict)
     controllers: Controllers = field(default_factory=lambda: Controllers(()))
     """The pod-bearing objects, to find the Pods and ReplicaSets checked through their controller."""
+    _label_indexes: dict[str | None, LabelIndex[K8sObject]] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Indexes that one family of set rules builds once per set (RBAC bindings by subject...)."""
+    _named: dict[tuple[str, str | None], tuple[set[str], set[str]]] | None = None
+
+    def names_in(self, kind: str, ns: str | None) -> tuple[set[str], set[str]]:
+        """Names of the objects of ``kind`` in namespace ``ns``, and the files they are in."""
+        if self._named is None:
+            self._named = {}
+            for k, objs in self.kinds.items():
+                for o in objs:
+                    names, files = self._named.setdefault((k, o.namespace), (set(), set()))
+                    names.add(o.name)
+                    files.add(o.file)
+        return self._named.get((kind, ns), (set(), set()))
+
+    def label_index(self, ns: str | None) -> LabelIndex[K8sObject]:
+        """The pod-bearing objects of namespace ``ns`` by their pod template labels."""
+        found = self._label_indexes.get(ns)
+        if found is None:
+            found = self._label_indexes[ns] = LabelIndex(self.labels.get(ns, []))
+        return found
 
     def of_kind(self, *kinds: str) -> list[K8sObject]:
         """Objects of the given kinds, in input order within each kind."""
@@ -68,7 +90,7 @@ def index(objs: ObjectSet) -> SetIndex:
     return idx
 
 
-def selects_workload(selector: Selector, obj: K8sObject, labels: dict[str, Any]) -> bool:
+def selects_workload(selector: Selector, obj: K8sObject, labels: Mapping[Any, Any]) -> bool:
     """Whether ``selector`` selects the pods of ``obj`` (``labels`` are its pod template's, or a
     Pod's own)."""
     return selector.matches(labels, template=obj.kind != "Pod")
@@ -139,15 +161,19 @@ def declared_replicas(obj: K8sObject) -> int | None:
 
 
 def autoscaler_minimum(obj: K8sObject, objs: ObjectSet) -> tuple[K8sObject, int] | None:
-    """The HorizontalPodAutoscaler or KEDA ScaledObject scaling ``obj`` and its minimum replicas."""
-    for scaler in index(objs).of_kind("HorizontalPodAutoscaler", "ScaledObject"):
-        if scaler.namespace != obj.namespace:
-            continue
-        target = scaler.get("spec", "scaleTargetRef")
-        if not isinstance(target, dict) or str(target.get("name") or "") != obj.name:
-            continue
-        if str(target.get("kind") or "Deployment") != obj.kind:
-            continue
+    """The HorizontalPodAutoscaler or KEDA ScaledObject scaling ``obj`` and its minimum replicas
+    (the first in the set, found through an index of the scalers by target)."""
+    memo = index(objs).memo
+    targets: dict[tuple[str | None, str, str], K8sObject] | None = memo.get("scalers-by-target")
+    if targets is None:
+        targets = memo["scalers-by-target"] = {}
+        for scaler in index(objs).of_kind("HorizontalPodAutoscaler", "ScaledObject"):
+            target = scaler.get("spec", "scaleTargetRef")
+            if isinstance(target, dict):
+                key = (scaler.namespace, str(target.get("kind") or "Deployment"), str(target.get("name") or ""))
+                targets.setdefault(key, scaler)
+    found = targets.get((obj.namespace, obj.kind, obj.name))
+    for scaler in () if found is None else (found,):
         if scaler.kind == "HorizontalPodAutoscaler":
             minimum = scaler.get("spec", "minReplicas")
             default = 1
@@ -182,18 +208,41 @@ BUILTIN_GROUPS = frozenset({
 def pods_known(objs: ObjectSet, ns: str | None) -> bool:
     """Whether the set shows every pod template of namespace ``ns``: it has at least one
     workload there and no custom resource (an operator's custom resource, such as a Prometheus,
-    creates pods the manifests do not show)."""
-    has_workload = False
-    for obj in objs.objects:
-        if obj.namespace != ns or obj.cluster_scoped:
-            continue
-        if obj.group not in BUILTIN_GROUPS and obj.pod_spec() is None:
-            return False
-        if obj.pod_spec() is not None and obj.kind != "PodTemplate":
-            has_workload = True
-    return has_workload
+    creates pods the manifests do not show). Judged for every namespace in one pass per set."""
+    memo = index(objs).memo
+    known: dict[str | None, bool] | None = memo.get("pods-known")
+    if known is None:
+        custom: set[str | None] = set()
+        workload: set[str | None] = set()
+        for obj in objs.objects:
+            if obj.cluster_scoped:
+                continue
+            pod = obj.pod_spec()
+            if obj.group not in BUILTIN_GROUPS and pod is None:
+                custom.add(obj.namespace)
+            if pod is not None and obj.kind != "PodTemplate":
+                workload.add(obj.namespace)
+        known = memo["pods-known"] = {n: n not in custom for n in workload}
+    return known.get(ns, False)
+
+
+def workload_ids(objs: ObjectSet) -> set[int]:
+    """``id`` of every object :func:`workloads` gives without a context (built once per set)."""
+    memo = index(objs).memo
+    found: set[int] | None = memo.get("workload-ids")
+    if found is None:
+        found = memo["workload-ids"] = {id(obj) for obj, _pod in workloads(objs)}
+    return found
 
 
 def template_labels_in(objs: ObjectSet, ns: str | None) -> list[tuple[K8sObject, dict[str, Any]]]:
     """Pod template labels of every pod-bearing object of namespace ``ns``."""
     return index(objs).labels.get(ns, [])
+
+
+def selected_in(objs: ObjectSet, ns: str | None, selector: Selector) -> Iterator[tuple[K8sObject, Any]]:
+    """Pod-bearing objects of namespace ``ns`` that ``selector`` selects, with their template
+    labels, in input order (found through a label index: the cost is that of the candidates)."""
+    for obj, labels in index(objs).label_index(ns).candidates(selector):
+        if selects_workload(selector, obj, labels):
+            yield obj, labels

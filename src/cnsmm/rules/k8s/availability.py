@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
-from cnsmm.kube import pdb_selector
+from cnsmm.kube import Selector, SelectorIndex, pdb_selector
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._selectors import (
     SCALABLE_KINDS,
@@ -23,8 +23,9 @@ from cnsmm.rules.k8s._selectors import (
     minimum_replicas,
     namespace_text,
     pods_known,
+    selected_in,
     selects_workload,
-    template_labels_in,
+    workload_ids,
     workloads,
 )
 from cnsmm.sources.k8s import K8sObject, ObjectSet
@@ -91,11 +92,9 @@ def single_replica(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(f'{obj.kind} "{obj.name}" {written}; at least {wanted} are needed', ("spec", "replicas"), obj=obj)
 
 
-def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: list[K8sObject]) -> bool:
-    return any(
-        p.namespace == obj.namespace and selects_workload(pdb_selector(p.api_version, p.get("spec")), obj, labels)
-        for p in pdbs
-    )
+def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: dict[str | None, SelectorIndex[K8sObject]]) -> bool:
+    mine = pdbs.get(obj.namespace)
+    return mine is not None and any(selects_workload(s, obj, labels) for _p, s in mine.candidates(labels))
 
 
 @rule(RuleMeta(
@@ -124,7 +123,10 @@ def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: list[K8sObject]) -> 
     options={"system_namespaces": SYSTEM_NAMESPACES_OPTION},
 ))
 def workload_without_pdb(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
-    pdbs = _pdbs(objs)
+    by_ns: dict[str | None, list[tuple[K8sObject, Selector]]] = {}
+    for p in _pdbs(objs):
+        by_ns.setdefault(p.namespace, []).append((p, pdb_selector(p.api_version, p.get("spec"))))
+    pdbs = {ns: SelectorIndex(items) for ns, items in by_ns.items()}
     for obj, pod in workloads(objs, ctx):
         count = minimum_replicas(obj, objs)
         if count is None or count < 2 or _covering(obj, pod.template_labels, pdbs):
@@ -164,7 +166,7 @@ def pdb_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
         if not known[ns]:
             continue
         selector = pdb_selector(pdb.api_version, pdb.get("spec"))
-        if not any(selects_workload(selector, o, labels) for o, labels in template_labels_in(objs, ns)):
+        if next(selected_in(objs, ns, selector), None) is None:
             yield Hit(
                 f'PodDisruptionBudget "{pdb.name}" selects no workload of {namespace_text(ns)} in these manifests',
                 ("spec", "selector"),
@@ -195,8 +197,9 @@ def _selected_pods(pdb: K8sObject, objs: ObjectSet) -> tuple[int, list[K8sObject
     minimum), with the workloads; None when unknown (a DaemonSet, a templated count) or none."""
     selector = pdb_selector(pdb.api_version, pdb.get("spec"))
     total, chosen = 0, []
-    for obj, pod in workloads(objs):
-        if obj.namespace != pdb.namespace or not selects_workload(selector, obj, pod.template_labels):
+    plain = workload_ids(objs)
+    for obj, _labels in selected_in(objs, pdb.namespace, selector):
+        if id(obj) not in plain:
             continue
         count = 1 if obj.kind == "Pod" else minimum_replicas(obj, objs)
         if count is None:

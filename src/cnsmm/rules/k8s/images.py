@@ -11,31 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnsmm.findings import Severity
-from cnsmm.imageref import DOCKER_HUB_ALIASES, ImageRef, is_registry, parse_image
+from cnsmm.imageref import ImageRef, parse_image, trusted
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS, where
 from cnsmm.sources.k8s import Container
 
 NSA_IMAGES = f"{NSA}: Kubernetes Pod security - Building secure container images"
-
-
-def _normalise_prefix(prefix: str) -> str:
-    prefix = prefix.strip().rstrip("/")
-    first = prefix.split("/", 1)[0]
-    if not is_registry(first):
-        prefix = f"docker.io/{prefix}"
-    head, _, tail = prefix.partition("/")
-    return f"docker.io/{tail}".rstrip("/") if head in DOCKER_HUB_ALIASES else prefix
-
-
-def trusted(ref: ImageRef, prefixes: list[str]) -> bool:
-    """Whether the image's repository is under one of the allow-listed prefixes."""
-    repo = ref.repository
-    for raw in prefixes:
-        prefix = _normalise_prefix(str(raw))
-        if repo == prefix or repo.startswith(prefix + "/"):
-            return True
-    return False
 
 
 def _image(c: Container) -> tuple[ImageRef | None, str]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
-from cnsmm.kube import Selector, network_policy_selector
+from cnsmm.kube import Selector, SelectorIndex, network_policy_selector
 from cnsmm.kube import policy_types as _policy_types
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS
@@ -120,12 +120,14 @@ def namespace_anchor(objs: ObjectSet, ns: str | None, first: K8sObject) -> tuple
     options={"system_namespaces": SYSTEM_NAMESPACES_OPTION},
 ))
 def workload_not_selected(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
-    policies = network_policies(objs)
+    by_ns: dict[str | None, list[tuple[K8sObject, Selector]]] = {}
+    for p in network_policies(objs):
+        by_ns.setdefault(p.namespace, []).append((p, pod_selector(p)))
     for ns, items in _judged(objs, ctx).items():
-        mine = [p for p in policies if p.namespace == ns]
+        mine = SelectorIndex(by_ns.get(ns, []))
         for obj, pod in items:
             labels = pod.template_labels
-            if not any(selects_workload(pod_selector(p), obj, labels) for p in mine):
+            if not any(selects_workload(s, obj, labels) for _p, s in mine.candidates(labels)):
                 yield Hit(
                     f'{obj.kind} "{obj.name}" in {namespace_text(ns)} is selected by no NetworkPolicy: its pods '
                     "accept and open any connection",
@@ -135,9 +137,9 @@ def workload_not_selected(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Iterator[Hit]:
-    policies = network_policies(objs)
+    denied = {p.namespace for p in network_policies(objs) if _is_default_deny(p, direction)}
     for ns, items in _judged(objs, ctx).items():
-        if any(p.namespace == ns and _is_default_deny(p, direction) for p in policies):
+        if ns in denied:
             continue
         anchor, path = namespace_anchor(objs, ns, items[0][0])
         names = ", ".join(f"{o.kind}/{o.name}" for o, _ in items[:3]) + (" ..." if len(items) > 3 else "")

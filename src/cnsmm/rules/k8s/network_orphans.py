@@ -17,8 +17,7 @@ from cnsmm.rules.k8s._selectors import (
     index,
     namespace_text,
     pods_known,
-    selects_workload,
-    template_labels_in,
+    selected_in,
 )
 from cnsmm.rules.k8s.network import NETPOL_REQUIREMENTS, NSA_NETPOL, network_policies, pod_selector
 from cnsmm.sources.k8s import ObjectSet
@@ -65,7 +64,7 @@ def networkpolicy_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator
         ns = policy.namespace
         if selector.everything or not known(ns):
             continue
-        if not any(selects_workload(selector, o, labels) for o, labels in template_labels_in(objs, ns)):
+        if next(selected_in(objs, ns, selector), None) is None:
             yield Hit(
                 f'NetworkPolicy "{policy.name}" selects no workload of {namespace_text(ns)} in these manifests',
                 ("spec", "podSelector"),
@@ -105,7 +104,7 @@ def service_selects_nothing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
         if svc.get("spec", "type") == "ExternalName" or not known(svc.namespace):
             continue
         parsed = service_selector(svc.get("spec"))
-        if not any(selects_workload(parsed, o, labels) for o, labels in template_labels_in(objs, svc.namespace)):
+        if next(selected_in(objs, svc.namespace, parsed), None) is None:
             shown = ", ".join(f"{k}={v}" for k, v in selector.items())
             yield Hit(
                 f'Service "{svc.name}" selects {shown}, which no workload of {namespace_text(svc.namespace)} carries',

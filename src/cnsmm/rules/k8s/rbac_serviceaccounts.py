@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from cnsmm.findings import Severity
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS
-from cnsmm.rules.k8s._rbac import BINDING_KINDS, RBAC_REQUIREMENTS, binds_service_account
+from cnsmm.rules.k8s._rbac import RBAC_REQUIREMENTS, bindings_for_service_account, binds_service_account
 from cnsmm.rules.k8s._selectors import SYSTEM_NAMESPACES_OPTION, index, namespace_text, workloads
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
 
@@ -56,7 +56,7 @@ def token_mounted(pod: PodSpec, sa: K8sObject | None) -> bool:
 def explicit_bindings(objs: ObjectSet, name: str, namespace: str | None) -> list[K8sObject]:
     """Bindings in the set naming the service account itself (not a group it belongs to)."""
     found = []
-    for b in index(objs).of_kind(*BINDING_KINDS):
+    for b in bindings_for_service_account(objs, name, namespace):
         if b.kind == "RoleBinding" and b.namespace != namespace:
             # a RoleBinding grants only in its own namespace
             continue

@@ -12,6 +12,7 @@ from cnsmm.rules.k8s._rbac import (
     BUILTIN_POWERFUL,
     NSA_RBAC,
     RBAC_GOOD_PRACTICES,
+    bindings_for_service_account,
     binds_service_account,
     effective_rules,
     powers,
@@ -72,15 +73,14 @@ def _grants(binding: K8sObject, objs: ObjectSet) -> list[str]:
     options={"system_namespaces": SYSTEM_NAMESPACES_OPTION},
 ))
 def workload_sa_bound_powerful_role(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
-    bindings = index(objs).of_kind(*BINDING_KINDS)
-    if not bindings:
+    if not index(objs).of_kind(*BINDING_KINDS):
         return
     for obj, pod in workloads(objs, ctx):
         if pod.get("automountServiceAccountToken") is False:
             continue
         name, ns = service_account(pod), obj.namespace
         reasons: list[str] = []
-        for b in bindings:
+        for b in bindings_for_service_account(objs, name, ns):
             if b.kind == "RoleBinding" and b.namespace != ns:
                 continue
             subject = binds_service_account(b, name, ns)

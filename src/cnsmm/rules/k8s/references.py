@@ -17,7 +17,7 @@ from cnsmm.findings import Severity
 from cnsmm.kube import service_selector, workload_selector
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import WORKLOADS
-from cnsmm.rules.k8s._selectors import index, selects_workload, workloads
+from cnsmm.rules.k8s._selectors import index, selected_in, workloads
 from cnsmm.rules.k8s.rbac_serviceaccounts import sa_path, service_account
 from cnsmm.sources.k8s import K8sObject, ObjectSet
 
@@ -29,10 +29,8 @@ SELECTOR_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 def _names(objs: ObjectSet, kind: str, ns: str | None, near: K8sObject) -> set[str] | None:
     """Names of ``kind`` in namespace ``ns``, or None when the file of ``near`` holds none there."""
-    same = [o for o in index(objs).of_kind(kind) if o.namespace == ns]
-    if not any(o.file == near.file for o in same):
-        return None
-    return {o.name for o in same}
+    names, files = index(objs).names_in(kind, ns)
+    return names if near.file in files else None
 
 
 def _meta(id: str, name: str, title: str, severity: Severity, scope: Scope, targets: tuple[str, ...], *,
@@ -204,13 +202,13 @@ def _port_names(pod: Any) -> set[str]:
     references=("https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports", "CWE-1329"),
 ))
 def service_target_port_missing(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
+    pods = {id(obj): pod for obj, pod in workloads(objs)}
     for svc in index(objs).of_kind("Service"):
         selector = service_selector(svc.get("spec"))
         ports = svc.get("spec", "ports")
         if selector.nothing or not isinstance(ports, list):
             continue
-        selected = [pod for obj, pod in workloads(objs)
-                    if obj.namespace == svc.namespace and selects_workload(selector, obj, pod.template_labels)]
+        selected = [pods[id(obj)] for obj, _labels in selected_in(objs, svc.namespace, selector) if id(obj) in pods]
         if not selected:
             continue
         names = set().union(*(_port_names(p) for p in selected))

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.tracking.conftest import db_url_for
 
 from cnsmm._cli import main
 
 SAMPLE = Path(__file__).parents[1] / "importers" / "samples" / "checkov-json" / "multi-framework.json"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from db_url_for(request.param, tmp_path_factory.mktemp("sev"))
+@pytest.fixture(scope="module")
+def db(db_url: str) -> str:
+    """The module's store database (tests/conftest.py: SQLite and PostgreSQL)."""
+    return db_url
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

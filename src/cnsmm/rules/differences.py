@@ -136,7 +136,8 @@ DIFFERENCES: tuple[Difference, ...] = (
         "With no `trusted_registries` (or `dockerfile.trusted_registries`) configured the registry rules do not "
         "run: the scan lists them under `not_evaluated` and no workload or Dockerfile counts as passing. The "
         "Dockerfile rule also judges images named by `COPY --from` and `RUN --mount=from`.",
-        "hadolint DL3026 passes every image when `trustedRegistries` is empty and reads FROM lines only.",
+        "hadolint DL3026 passes every image when `trustedRegistries` is empty, reads FROM lines only and "
+        "compares registry hosts (no repository prefixes such as `ghcr.io/example-org/`).",
         "An allow-list nobody wrote is not evidence that images come from trusted registries.",
     ),
     Difference(
@@ -154,8 +155,10 @@ DIFFERENCES: tuple[Difference, ...] = (
         "(`1:3.0.14-1`) pin; a constraints file pins the names installed with it; aliases (`dnf in`, `gem i`, "
         "`npm isntall`) install; pipenv is not pip but pipx installs are judged; git dependencies need a tag or "
         "commit, not a branch; `go run module@latest` is unpinned.",
-        "hadolint's pin rules (DL3008, DL3013, DL3016, DL3033, DL3041) match fewer spellings of the same install.",
-        "A finding must name a package that really floats; a missed alias is an unpinned install nobody sees.",
+        "hadolint DL3013 counts ranges (`>=1.0`, `~=1.2`) as pins, and any `@` in a VCS URL (a branch, or the "
+        "`git@` of an ssh URL) as a ref.",
+        "A range or a branch still installs whatever is newest at build time; a finding must name a package "
+        "that really floats, and a missed alias is an unpinned install nobody sees.",
     ),
     Difference(
         "Verification settings found wherever the build makes them", ("DKR-015", "DKR-018"),

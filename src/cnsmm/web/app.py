@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -59,6 +63,12 @@ def create_app(db_url: str | None = None, *, store: Store | None = None, job_wor
     async def library_error(request: Request, exc: Error) -> JSONResponse:
         return JSONResponse({"detail": exc.diagnostics()}, status_code=exc.http_status)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input, and a body such as {"days": 1e999} parses to
+        # inf, which JSON cannot carry: the answer was a 500 instead of this 422.
+        return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
         """Liveness and store reachability."""
@@ -70,3 +80,14 @@ def create_app(db_url: str | None = None, *, store: Store | None = None, job_wor
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every infinite or NaN float written as a string (JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value

@@ -57,7 +57,13 @@ COUNTS = {
     "twistcli-json/twistcli-images-scan.json": ("twistcli-json", 4),  # three vulnerabilities, one compliance issue
     "prowler-ocsf-json/prowler-output-v5.ocsf.json": ("prowler-ocsf-json", 2),  # one muted, one passed
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
-    "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),  # an inventory: no findings
+    "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),
+    "gitleaks-json/gitleaks-7.json": ("gitleaks-json", 1),
+    "npm-audit-json/yarn3-npm-audit.json": ("npm-audit-json", 1),  # Yarn 2/3 write npm 6's advisories
+    "trufflehog-json/docker-with-log-lines.jsonl": ("trufflehog-json", 1),  # its JSON log lines are not secrets
+    "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
+    "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
+    "gosec-json/gosec-2.4-suppressions.json": ("gosec-json", 1),  # the other is suppressed in the source  # an inventory: no findings
     "openvex-json/shop-web.openvex.json": ("openvex-json", 0),  # statements, applied to findings in the store
     "cyclonedx-vex-json/shop-web.vex.cdx.json": ("cyclonedx-vex-json", 0),
 }
@@ -288,3 +294,17 @@ def test_scope_never_comes_from_the_file_name(sample: str, scope: str, tmp_path:
         copy.write_bytes(source.read_bytes())
         scopes.add(open_report(copy).scope)
     assert scopes == {scope}
+
+
+def test_older_layouts_map_their_fields() -> None:
+    (leak,) = open_report(SAMPLES / "gitleaks-json/gitleaks-7.json").findings
+    assert (leak.rule, leak.title, leak.location.file, leak.location.line) == (
+        "aws-secret-key", "AWS Secret Key", "deploy/aws.env", 14)
+    (issue,) = open_report(SAMPLES / "gosec-json/gosec-2.4-suppressions.json").findings
+    assert (issue.rule, issue.location.line, issue.cwe) == ("G201", 57, ("CWE-89",))  # a range: its first line
+
+
+def test_trufflehog_docker_source_names_the_image() -> None:
+    (secret,) = open_report(SAMPLES / "trufflehog-json/docker-with-log-lines.jsonl").findings
+    assert (secret.location.image, secret.location.file, secret.severity.value) == (
+        "registry.example.com/shop/api:2.4.0", "/app/.env", "critical")

@@ -329,3 +329,23 @@ def test_unknown_directive_is_a_comment_and_ends_directives() -> None:
     df = parse("# maintainer=jane\n# escape=`\nFROM alpine:3.20\n")
     assert df.directives == {} and df.escape == "\\"
     assert [c.line for c in df.comments] == [1, 2]
+
+
+def test_variables_doubling_at_every_line_stop_expanding_within_a_budget() -> None:
+    """Regression: 30 ENV lines each doubling the one before took 4 GB and minutes to expand."""
+    lines = ["FROM alpine:3.20", "ENV A0=xx"] + [f"ENV A{i}=$A{i - 1}$A{i - 1}" for i in range(1, 40)]
+    text = "\n".join([*lines, "LABEL big=$A39"]) + "\n"
+    df = parse(text)
+    refused = [i for i in df.stages[0].instructions if not i.resolved]
+    assert refused and refused[0].expanded == refused[0].args  # left as written, not resolved
+    assert max(len(i.expanded) for i in df.stages[0].instructions) <= (1 << 20) + 2 * len(text)
+    assert df.stages[0].instructions[4].expanded == "A4=" + "x" * 32 and df.stages[0].instructions[4].resolved
+    small = parse("FROM alpine:3.20\nENV B=b\nENV C=$B$B\nLABEL c=$C\n")
+    assert small.stages[0].instructions[-1].expanded == "c=bb"
+
+
+def test_expansion_limit_returns_the_text_unexpanded() -> None:
+    from cnsmm.sources._dockerfile_syntax import expand
+
+    assert expand("$A-$A", {"A": "x" * 10}) == ("x" * 10 + "-" + "x" * 10, True)
+    assert expand("$A-$A", {"A": "x" * 10}, limit=15) == ("$A-$A", False)

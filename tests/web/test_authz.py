@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.web.conftest import World, bearer, seed
 
@@ -19,6 +21,7 @@ ENDPOINTS = [
     ("POST", "/api/v1/projects/alpha/findings/bulk-status", {"ids": ["{id}"], "status": "triaged"}, "developer"),
     ("POST", "/api/v1/projects/alpha/findings/{id}/comments", {"text": "looking"}, "developer"),
     ("POST", "/api/v1/projects/alpha/assessments", {"overall": {"level": 1}, "practices": []}, "security"),
+    ("POST", "/api/v1/projects/alpha/imports?name=report.json", {"SchemaVersion": 2}, "security"),
     ("PUT", "/api/v1/projects/alpha/attestations", {"text": "attestations: []\n"}, "security"),
     ("GET", "/api/v1/projects/alpha/members", None, "owner"),
     ("PUT", "/api/v1/projects/alpha/members", {"user": "viewer-a", "role": "viewer"}, "owner"),
@@ -57,6 +60,23 @@ def test_matrix(seeded: World, method: str, path: str, body: object, minimal: st
             assert code == 403, (role, code)
     # the owner of another project gets nothing here
     assert _call(seeded, method, path, body, bearer(seeded.tokens["owner-b"])) == 403
+
+
+def test_the_matrix_covers_every_project_route(seeded: World) -> None:
+    from fastapi.routing import APIRoute
+
+    from cnsmm.web.api import router
+
+    covered = {(m, p.split("?")[0]) for m, p, _, _ in ENDPOINTS}
+    checked = 0
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1/projects/{project}"):
+            continue
+        pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(route.path)) + "$")
+        for method in route.methods:
+            assert any(m == method and pattern.match(p) for m, p in covered), f"{method} {route.path} not in ENDPOINTS"
+            checked += 1
+    assert checked == len(ENDPOINTS)
 
 
 def test_project_listing_and_findings_do_not_leak(seeded: World) -> None:

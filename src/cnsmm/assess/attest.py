@@ -92,16 +92,17 @@ def parse_attestations(
     """Parse an attestation file's text; bad answers become problems and do not count."""
     docs, problems = load_yaml(text)
     out: list[Attestation] = []
-    issues = [AttestationProblem(file, p.line, None, f"invalid YAML: {p.message}") for p in problems]
+    issues = [AttestationProblem(file, p.line, None, f"invalid YAML: {p.message}", True)
+              for p in problems]
     if not docs:
-        return out, issues or [AttestationProblem(file, 1, None, "empty file (expected `attestations:`)")]
+        return out, issues or [AttestationProblem(file, 1, None, "empty file (expected `attestations:`)", True)]
     root = docs[0].value
     items = root.get("attestations") if isinstance(root, YMap) else None
     if not isinstance(items, YList):
         line = root.line if isinstance(root, YMap) else 1
         return out, [
             *issues,
-            AttestationProblem(file, line, None, "expected a mapping with an `attestations:` list"),
+            AttestationProblem(file, line, None, "expected a mapping with an `attestations:` list", True),
         ]
     seen: dict[str, Attestation] = {}
     for i, node in enumerate(items):

@@ -123,6 +123,9 @@ class AttestationProblem:
     line: int
     requirement: str | None
     message: str
+    whole_document: bool = False
+    """The document as a whole is unusable (not YAML, empty, not an ``attestations:`` list), as
+    opposed to one answer that does not count."""
 
     def display(self) -> str:
         """``file:line: [id] message``."""

@@ -294,6 +294,7 @@ class ExceptionMatcher:
             elif obj.kind == "PolicyException" and obj.group == "kyverno.io":
                 self.policy_exceptions.append((f"Kyverno PolicyException/{obj.name}", obj))
         self._cache: dict[tuple[str, int], str | None] = {}
+        self._exception_of: dict[int, str | None] = {}
 
     def _kyverno_excludes(self, obj: K8sObject) -> None:
         if text(obj.get("spec", "validationFailureAction")).lower() not in ("enforce", ""):
@@ -360,7 +361,9 @@ class ExceptionMatcher:
             return f"namespace {ns} enforces Pod Security 'privileged' (host access allowed there by decision)"
         if ns in self.excluded:
             return f"namespace {ns} is excluded from admission policy {self.excluded[ns]}"
-        label = self._policy_exception(obj)
+        if id(obj) not in self._exception_of:  # the same for every rule: looked up once per object
+            self._exception_of[id(obj)] = self._policy_exception(obj) if self.policy_exceptions else None
+        label = self._exception_of[id(obj)]
         if label:
             return f"documented exception {label}"
         return None

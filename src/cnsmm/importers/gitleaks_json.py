@@ -9,20 +9,37 @@ from __future__ import annotations
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
-from cnsmm.importers._common import PROJECT, At, as_dict, each, fail, get_int, get_str, guarded, req_str, type_name
+from cnsmm.importers._common import (
+    PROJECT,
+    At,
+    as_dict,
+    each,
+    fail,
+    get_int,
+    get_str,
+    guarded,
+    req_str,
+    slug,
+    type_name,
+)
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "gitleaks-json"
 
 
-VERSIONS = "gitleaks 8 (an array of leaks)"
+VERSIONS = ("gitleaks 8 (an array of leaks; samples follow 8.21) and gitleaks 7 (lower-case keys: rule, file, "
+            "lineNumber)")
 
 
 def sniff(head: bytes) -> bool:
-    """gitleaks JSON: an array of objects with ``RuleID`` and ``Fingerprint``/``Secret``."""
-    return head.lstrip().startswith(b"[") and b'"RuleID"' in head and (
-        b'"Fingerprint"' in head or b'"Secret"' in head or b'"StartLine"' in head)
+    """gitleaks JSON: an array of objects with ``RuleID`` and ``Fingerprint``/``Secret`` (8), or
+    ``offender`` and ``lineNumber`` (7)."""
+    if not head.lstrip().startswith(b"["):
+        return False
+    if b'"RuleID"' in head and (b'"Fingerprint"' in head or b'"Secret"' in head or b'"StartLine"' in head):
+        return True
+    return b'"offender"' in head and b'"lineNumber"' in head  # gitleaks 7
 
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
@@ -39,12 +56,20 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
 
 def _leak(raw: Any, where: At) -> Finding:
     leak = as_dict(raw, where, "leak")
-    rule = req_str(leak, "RuleID", where)
-    path = req_str(leak, "File", where)
-    line = get_int(leak, "StartLine", where)
-    column = get_int(leak, "StartColumn", where)
-    commit = get_str(leak, "Commit", where)
-    title = get_str(leak, "Description", where) or rule
+    if "RuleID" not in leak and "offender" in leak:  # gitleaks 7: the rule's description is its id
+        title = req_str(leak, "rule", where)
+        rule = slug(title)
+        path = req_str(leak, "file", where)
+        line = get_int(leak, "lineNumber", where)
+        column = None
+        commit = get_str(leak, "commit", where)
+    else:
+        rule = req_str(leak, "RuleID", where)
+        path = req_str(leak, "File", where)
+        line = get_int(leak, "StartLine", where)
+        column = get_int(leak, "StartColumn", where)
+        commit = get_str(leak, "Commit", where)
+        title = get_str(leak, "Description", where) or rule
     where_found = f"{path}:{line}" if line else path
     message = f"{title} in {where_found}" + (f" (commit {commit[:12]})" if commit else "") + "; value redacted"
     return Finding(

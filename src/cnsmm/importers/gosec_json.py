@@ -41,17 +41,24 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
 
 def _issue(raw: Any, at: At) -> Finding | None:
     i = as_dict(raw, at, "issue")
-    if i.get("nosec") is True:
-        return None
+    if i.get("nosec") is True or i.get("suppressions"):
+        return None  # #nosec, or suppressed in the source or the configuration (-track-suppressions)
     rid = req_str(i, "rule_id", at)
     label = get_str(i, "severity", at)
     details = get_str(i, "details", at) or rid
-    cwe = get_dict(i, "cwe", at)
+    cwe = {k.lower(): v for k, v in get_dict(i, "cwe", at).items()}  # "ID"/"URL" before gosec 2.5
     return Finding(
         rule=rid, severity=severity_from_label(label, LEVELS, Severity.MEDIUM),
         tool_severity=f"{label} (confidence {get_str(i, 'confidence', at) or '?'})", title=details, message=details,
-        location=Location(file=req_str(i, "file", at), line=get_int(i, "line", at) if str(
-            i.get("line", "")).isdigit() else None, column=get_int(i, "column", at)),
+        location=Location(file=req_str(i, "file", at), line=_first_line(i.get("line")),
+                          column=get_int(i, "column", at)),
         tool="gosec", category="sast", cwe=cwe_ids([str(cwe.get("id", ""))]) if cwe else (),
         references=tuple(u for u in (get_str(cwe, "url", at),) if u),
     )
+
+
+def _first_line(value: object) -> int | None:
+    """The line of an issue: ``"41"``, or the first of a range (``"41-44"``, issues spanning lines)."""
+    text = str(value or "").strip()
+    head = text.split("-", 1)[0].strip()
+    return int(head) if head.isdigit() else None

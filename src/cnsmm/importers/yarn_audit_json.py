@@ -1,4 +1,5 @@
-"""yarn audit JSON lines (``yarn audit --json``, Yarn 1): ``auditAdvisory`` lines."""
+"""yarn audit JSON lines: ``auditAdvisory`` lines of Yarn 1 ``yarn audit --json``, and the
+``{"value": package, "children": advisory}`` lines of Yarn 4 ``yarn npm audit --json``."""
 
 from __future__ import annotations
 
@@ -28,12 +29,20 @@ from cnsmm.importers._simple import LEVELS
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "yarn-audit-json"
-VERSIONS = "Yarn 1 `yarn audit --json` (JSON lines of auditAdvisory and auditSummary)"
+VERSIONS = ("Yarn 1 `yarn audit --json` (JSON lines of auditAdvisory and auditSummary); Yarn 4 "
+            "`yarn npm audit --json` (JSON lines of value/children)")
 
 
 def sniff(head: bytes) -> bool:
-    """yarn audit: JSON lines with ``"type": "auditAdvisory"`` or ``auditSummary``."""
-    return head.lstrip().startswith(b"{") and (b'"auditAdvisory"' in head or b'"auditSummary"' in head)
+    """yarn audit: JSON lines with ``"type": "auditAdvisory"`` or ``auditSummary`` (Yarn 1), or
+    ``value`` and ``children`` with ``Vulnerable Versions`` (Yarn 4)."""
+    if not head.lstrip().startswith(b"{"):
+        return False
+    if b'"auditAdvisory"' in head or b'"auditSummary"' in head:
+        return True
+    first = head.lstrip().split(b"\n", 1)[0]
+    return b'"value"' in first and b'"children"' in first and (b'"Vulnerable Versions"' in first
+                                                               or b'"Tree Versions"' in first)
 
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
@@ -55,9 +64,12 @@ def _lines(stream: IO[bytes], source: str, errors: ItemErrors) -> Iterator[Findi
                 line = as_dict(json.loads(raw), at, "line")
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise fail(at, f"invalid JSON ({exc})") from exc
-            if line.get("type") != "auditAdvisory":
+            if "children" in line and "value" in line:
+                found = _berry(line, at)
+            elif line.get("type") != "auditAdvisory":
                 continue
-            found = _advisory(get_dict(get_dict(line, "data", at), "advisory", at), at)
+            else:
+                found = _advisory(get_dict(get_dict(line, "data", at), "advisory", at), at)
         except Exception as exc:
             record(errors, at, exc)
             continue
@@ -89,3 +101,25 @@ def _cwes(a: dict[str, Any]) -> tuple[str, ...]:
     """``cwe`` as one string (older advisories) or an array of them."""
     value = a.get("cwe")
     return cwe_ids([str(c) for c in (value if isinstance(value, list) else [value] if value else [])])
+
+
+def _berry(line: dict[str, Any], at: At) -> list[Finding]:
+    """A Yarn 4 line: the package in ``value``, the advisory in ``children`` (``ID``, ``Issue``,
+    ``URL``, ``Severity``, ``Vulnerable Versions``, ``Tree Versions``, ``Dependents``)."""
+    name = req_str(line, "value", at)
+    c = get_dict(line, "children", at)
+    label = get_str(c, "Severity", at)
+    url = get_str(c, "URL", at)
+    issue = get_str(c, "Issue", at)
+    if not url and issue and "deprecat" in issue.lower():
+        return []  # Yarn lists deprecated packages beside the advisories: not a vulnerability
+    ident = get_str(c, "ID", at)
+    vid = (url.rsplit("/", 1)[-1] if url and "GHSA-" in url else None) or (
+        ident if ident and not ident.isdigit() else f"npm:{ident}" if ident else None)
+    if not vid:
+        raise fail(at, "missing children.ID and URL")
+    versions = str_tuple(c, "Tree Versions", at)
+    return [dependency_finding(
+        vid, name, v or None, None, severity_from_label(label, LEVELS, Severity.MEDIUM), label, tool="yarn-audit",
+        title=issue, references=(url,) if url else ())
+        for v in (versions or ("",))]

@@ -35,6 +35,11 @@ class Suppressor:
         self.today = today or dt.date.today()
         self.warnings: list[str] = []
         self._live = [e for e in config.ignore if not e.expired(self.today)]
+        self._by_rule: dict[str, list[Any]] = {}
+        """Live entries by rule id ("*" for every rule), in order: a finding is matched against
+        the entries of its rule only."""
+        for entry in self._live:
+            self._by_rule.setdefault(entry.rule, []).append(entry)
         for entry in config.ignore:
             if entry.expired(self.today):
                 self.warnings.append(
@@ -51,10 +56,9 @@ class Suppressor:
         resource = resource or (obj.resource if obj is not None else None)
         if obj is not None and self._annotated(rule.id, obj, file):
             return None
-        for entry in self._live:
+        for entry in (*self._by_rule.get(rule.id, ()), *self._by_rule.get("*", ())):
             if (
-                entry.rule in ("*", rule.id)
-                and fnmatch.fnmatchcase(file, entry.path)
+                fnmatch.fnmatchcase(file, entry.path)
                 and fnmatch.fnmatchcase(resource or "", entry.resource)
             ):
                 return None

@@ -177,12 +177,27 @@ def logical_lines(
     return result, comments
 
 
-def expand(text: str, env: Mapping[str, str]) -> tuple[str, bool]:
+class _TooLong(Exception):
+    pass
+
+
+def expand(text: str, env: Mapping[str, str], limit: int | None = None) -> tuple[str, bool]:
     """Substitute ``$VAR``, ``${VAR}``, ``${VAR:-word}``, ``${VAR:+word}`` from ``env``.
 
-    Returns the text and whether every variable was known (or had a default).
+    Returns the text and whether every variable was known (or had a default). When the result
+    would be longer than ``limit`` characters (variables that double in size at every step grow
+    exponentially), the text is returned unexpanded and unresolved, after work bounded by the
+    limit.
     """
     resolved = True
+    size = len(text)
+
+    def grow(value: str) -> str:
+        nonlocal size
+        size += len(value)
+        if limit is not None and size > limit:
+            raise _TooLong
+        return value
 
     def replace(match: re.Match[str]) -> str:
         nonlocal resolved
@@ -193,24 +208,27 @@ def expand(text: str, env: Mapping[str, str]) -> tuple[str, bool]:
             if value is None or (operator == ":-" and value == ""):
                 inner, ok = expand(word, env)
                 resolved = resolved and ok
-                return inner
-            return value
+                return grow(inner)
+            return grow(value)
         if operator in (":+", "+"):
             if value is None or (operator == ":+" and value == ""):
                 return ""
             inner, ok = expand(word, env)
             resolved = resolved and ok
-            return inner
+            return grow(inner)
         if value is None:
             resolved = False
             return ""
-        return value
+        return grow(value)
 
     if "$" not in text:
         return text, True
     # An escaped dollar (\$) stays literal.
     pieces = text.split("\\$")
-    out = "$".join(_VAR_RE.sub(replace, piece) for piece in pieces)
+    try:
+        out = "$".join(_VAR_RE.sub(replace, piece) for piece in pieces)
+    except _TooLong:
+        return text, False
     return out, resolved
 
 

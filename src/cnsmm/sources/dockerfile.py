@@ -63,8 +63,12 @@ def _split_flags(text: str) -> tuple[tuple[tuple[str, str | None], ...], str]:
     return tuple(flags), text[pos:]
 
 
+MAX_EXPANSION = 1 << 20
+"""Characters variable substitution may produce in one Dockerfile, beyond twice its length."""
+
+
 class _Parser:
-    def __init__(self, file: str, build_args: Mapping[str, str]) -> None:
+    def __init__(self, file: str, build_args: Mapping[str, str], size: int = 0) -> None:
         self.file = file
         self.build_args = dict(build_args)
         self.errors: list[InputError] = []
@@ -73,6 +77,28 @@ class _Parser:
         self.stages: list[Stage] = []
         self.current: list[Instruction] = []
         self.env: dict[str, str] = {}
+        self.expansion_left = MAX_EXPANSION + 2 * size
+        """Characters variable substitution may still produce in this file (see :meth:`expand`)."""
+        self.stage_names: dict[str, int] = {}
+
+    def expand(self, text: str, env: Mapping[str, str]) -> tuple[str, bool]:
+        """:func:`expand` within the file's budget: once substitution has produced
+        :data:`MAX_EXPANSION` characters (plus twice the file's length) in all, the rest of the
+        file is left unexpanded (and unresolved), so that variables doubling at every line cannot
+        take exponential time and memory."""
+        out, resolved = expand(text, env, self.expansion_left)
+        if out is not text:
+            self.expansion_left = max(0, self.expansion_left - len(out))
+        return out, resolved
+
+    def assign(self, env: dict[str, str], key: str, value: str) -> None:
+        """Set variable ``key`` to ``value`` expanded; a value left unexpanded for lack of
+        budget makes the variable unknown (so what uses it is unresolved)."""
+        out, resolved = self.expand(value, env)
+        if out is value and not resolved:
+            env.pop(key, None)
+        else:
+            env[key] = out
 
     def error(self, line: int, message: str) -> None:
         self.errors.append(InputError(self.file, line, message))
@@ -109,7 +135,7 @@ class _Parser:
             self.error(logical.line, "SHELL needs a JSON array (got " + repr(rest[:60]) + "). "
                        "Write it as SHELL [\"/bin/bash\", \"-c\"]")
         env = self.global_env if keyword == "FROM" or not self.stages else self.env
-        expanded, resolved = expand(rest, env) if keyword in SUBSTITUTED else (rest, True)
+        expanded, resolved = self.expand(rest, env) if keyword in SUBSTITUTED else (rest, True)
         return Instruction(keyword, logical.line, logical.end_line, rest, flags, exec_form,
                            logical.heredocs, expanded, resolved, len(self.stages) - 1)
 
@@ -120,10 +146,10 @@ class _Parser:
         if not self.stages:
             if inst.keyword == "ARG":
                 for key, value in key_values(inst.args, legacy=False):
-                    if value is not None:
-                        self.global_env[key] = self.build_args.get(key, expand(value, self.global_env)[0])
-                    elif key in self.build_args:
+                    if key in self.build_args:
                         self.global_env[key] = self.build_args[key]
+                    elif value is not None:
+                        self.assign(self.global_env, key, value)
                 self.global_args.append(inst)
             else:
                 self.error(inst.line, f"{inst.keyword} before the first FROM (only ARG may come "
@@ -134,20 +160,20 @@ class _Parser:
                 if key in self.build_args:
                     self.env[key] = self.build_args[key]
                 elif value is not None:
-                    self.env[key] = expand(value, self.env)[0]
+                    self.assign(self.env, key, value)
                 elif key in self.global_env:
                     self.env[key] = self.global_env[key]
         elif inst.keyword == "ENV":
             for key, value in key_values(inst.args, legacy=True):
                 if value is not None:
-                    self.env[key] = expand(value, self.env)[0]
+                    self.assign(self.env, key, value)
         self.current.append(inst)
 
     def start_stage(self, inst: Instruction) -> None:
         self.close_stage()
         words = inst.args.split()
         base = words[0] if words else ""
-        image, resolved = expand(base, self.global_env)
+        image, resolved = self.expand(base, self.global_env)
         name = None
         if len(words) >= 3 and words[1].upper() == "AS":
             name = words[2].lower()
@@ -157,9 +183,11 @@ class _Parser:
         if not base:
             self.error(inst.line, "FROM without an image. Name the base image")
         index = len(self.stages)
-        parent = next((s.index for s in self.stages if s.name and s.name == image.lower()), None)
+        parent = self.stage_names.get(image.lower())
         self.stages.append(Stage(index, name, base, image, resolved, inst.flag("platform"),
                                  parent, replace(inst, stage=index), ()))
+        if name:
+            self.stage_names.setdefault(name, index)
         self.env = {}
 
     def close_stage(self) -> None:
@@ -174,7 +202,7 @@ def parse(text: str, file: str = "Dockerfile", build_args: Mapping[str, str] | N
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     directives, start = read_directives(lines)
     escape = directives.get("escape", "\\")
-    parser = _Parser(file, build_args or {})
+    parser = _Parser(file, build_args or {}, len(text))
     if escape not in ("\\", "`"):
         parser.error(1, f"escape directive must be \\ or ` (got {escape!r}); using \\")
         escape = "\\"

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from cnsmm.accounts.service import (
@@ -31,7 +31,7 @@ from cnsmm.tracking.importer import ImportOptions, check_scope
 from cnsmm.tracking.store import Store
 from cnsmm.tracking.workflow import API_NAMES, Status, add_comment, assign, change_many, change_status
 from cnsmm.vcs import clean_commit, clean_repository
-from cnsmm.web import queries, records
+from cnsmm.web import limits, queries, records
 from cnsmm.web.deps import CurrentPrincipal, need, need_admin, store_dependency
 from cnsmm.web.schemas import (
     AssessmentSummary,
@@ -66,18 +66,40 @@ Developer = Annotated[Principal, Depends(need(Role.DEVELOPER))]
 Security = Annotated[Principal, Depends(need(Role.SECURITY))]
 Owner = Annotated[Principal, Depends(need(Role.OWNER))]
 Admin = Annotated[Principal, Depends(need_admin)]
-MAX_UPLOAD = 2 * 1024**3
+MAX_UPLOAD = limits.MAX_UPLOAD
 PROJECT_NAME = projects.PROJECT_NAME
 MAX_ID = queries.MAX_ID
 
 
-class ProjectIn(BaseModel):
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class ApiIn(BaseModel):
+    """A request body. No text in it may hold a NUL character (none means anything here, and
+    PostgreSQL refuses them): 422 instead of an error from the store."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
+
+
+class ProjectIn(ApiIn):
     """A project to create."""
 
     name: str = Field(pattern=PROJECT_NAME)
 
 
-class FindingPatch(BaseModel):
+class FindingPatch(ApiIn):
     """A change to a finding: status (with its details) and/or owner."""
 
     status: str | None = Field(default=None, max_length=30)
@@ -88,7 +110,7 @@ class FindingPatch(BaseModel):
     owner: str | None = Field(default=None, max_length=200)
 
 
-class BulkFilter(BaseModel):
+class BulkFilter(ApiIn):
     """Which findings a bulk change selects (every field given must match)."""
 
     severity: list[str] = Field(default_factory=list, max_length=10)
@@ -100,7 +122,7 @@ class BulkFilter(BaseModel):
     q: str | None = Field(default=None, max_length=200)
 
 
-class BulkStatus(BaseModel):
+class BulkStatus(ApiIn):
     """The same status change on several findings: named by ``ids``, or selected by ``filter``."""
 
     ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1000)
@@ -113,20 +135,20 @@ class BulkStatus(BaseModel):
     dry_run: bool = False
 
 
-class CommentIn(BaseModel):
+class CommentIn(ApiIn):
     """A comment."""
 
     text: str = Field(min_length=1, max_length=10000)
 
 
-class MemberIn(BaseModel):
+class MemberIn(ApiIn):
     """A membership to set."""
 
     user: str = Field(min_length=1, max_length=100)
     role: Role | None
 
 
-class TokenIn(BaseModel):
+class TokenIn(ApiIn):
     """A token to create."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -134,7 +156,7 @@ class TokenIn(BaseModel):
     days: int = Field(default=90, ge=1, le=3650, description="Days until the token expires (every token expires).")
 
 
-class AttestationsIn(BaseModel):
+class AttestationsIn(ApiIn):
     """The attestation document (YAML text)."""
 
     text: str = Field(max_length=2_000_000)
@@ -320,7 +342,8 @@ def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep)
         queries.project_changed(store, project)
     changed = [fid for fid, _old, _title in outcome.changed]
     failed = {str(fid): why for fid, why in outcome.skipped.items()}
-    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in changed and fid not in outcome.skipped}
+    moved = set(changed)
+    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in moved and fid not in outcome.skipped}
     return {"changed": changed, "failed": failed, "matched": outcome.matched, "dry_run": outcome.dry_run}
 
 

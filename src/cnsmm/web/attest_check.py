@@ -7,8 +7,6 @@ import datetime as dt
 from cnsmm.assess.attest import parse_attestations
 from cnsmm.model import load_model
 
-_FATAL = ("invalid YAML", "expected a mapping", "empty file")
-
 
 def attestation_problems(text: str) -> list[str]:
     """Problems that make the document unusable (bad YAML or shape); empty when it can be stored.
@@ -19,4 +17,4 @@ def attestation_problems(text: str) -> list[str]:
     if not text.strip():
         return []
     _, problems = parse_attestations(text, "attestations.yaml", load_model(), dt.date.today())
-    return [p.display() for p in problems if p.message.startswith(_FATAL)]
+    return [p.display() for p in problems if p.whole_document]

@@ -155,6 +155,21 @@ job:
     assert [a["tool"] for a in inventory_entry(p)["activities"]] == ["gitleaks"]
 
 
+def test_templates_naming_many_parents_at_every_level_are_merged_once() -> None:
+    """Regression: 10 levels of templates each extending the level below 40 times made 40^10
+    merges."""
+    levels = [".t0:\n  image: alpine:3.20\n  variables: {DEPTH: '0'}\n"]
+    for i in range(1, 11):
+        parents = ", ".join([f".t{i - 1}"] * 40)
+        levels.append(f".t{i}:\n  extends: [{parents}]\n  variables: {{LEVEL{i}: '{i}'}}\n")
+    text = "".join(levels) + "job:\n  extends: [" + ", ".join([".t10"] * 40) + "]\n  script: [trivy image app]\n"
+    p, errors, _ = parse(text, ".gitlab-ci.yml")
+    assert p is not None and not errors
+    [job] = p.jobs
+    assert [i.ref for i in job.images] == ["alpine:3.20"]  # from the deepest template
+    assert [a["tool"] for a in inventory_entry(p)["activities"]] == ["Trivy"]
+
+
 def test_template_library_and_shared_template_lines() -> None:
     from cnsmm.rules import RuleContext, get_rule
     from cnsmm.scan import analyze_file

@@ -125,18 +125,26 @@ def _flatten(value: Any, line: int) -> list[tuple[str, int]]:
     return out
 
 
-def _merge_extends(name: str, job: YMap, templates: dict[str, YMap], depth: int = 0) -> YMap:
+def _merge_extends(name: str, job: YMap, templates: dict[str, YMap], depth: int = 0,
+                   memo: dict[tuple[str, int], YMap] | None = None) -> YMap:
+    """``job`` with what it ``extends`` merged in (11 levels at most). Each template is merged
+    once per level and a parent named twice counts once, so that templates naming many parents
+    at every level cost their size, not the number of paths through them."""
     parents = job.get("extends")
     if isinstance(parents, str):
         parents = [parents]
     if not isinstance(parents, list) or depth > 10:
         return job
+    memo = {} if memo is None else memo
     merged = YMap(job.line)
-    for parent in parents:
-        base = templates.get(str(parent))
+    for parent in dict.fromkeys(str(p) for p in parents):
+        base = templates.get(parent)
         if base is None or base is job:
             continue
-        base = _merge_extends(str(parent), base, templates, depth + 1)
+        done = memo.get((parent, depth + 1))
+        if done is None:
+            done = memo[(parent, depth + 1)] = _merge_extends(parent, base, templates, depth + 1, memo)
+        base = done
         for k, v in base.items():
             merged[k] = v
             merged.key_lines[k] = base.key_lines.get(k, base.line)
@@ -252,12 +260,13 @@ def parse(doc: YMap, file: str, text: str) -> Pipeline:
     # A file of hidden jobs only is a template library (an included file): its templates are
     # what runs, so they are checked as jobs.
     library = not any(isinstance(k, str) and k not in GLOBAL_KEYS and not k.startswith(".") for k in doc)
+    memo: dict[tuple[str, int], YMap] = {}
     for key, value in doc.items():
         if not isinstance(key, str) or key in GLOBAL_KEYS or not isinstance(value, YMap):
             continue
         if key.startswith(".") and not library:
             continue
-        merged = _merge_extends(key, value, templates)
+        merged = _merge_extends(key, value, templates, memo=memo)
         jobs.append(_job(key, merged, doc.key_lines.get(key, value.line), events))
     includes = _includes(doc["include"], doc.key_lines.get("include", 1)) if "include" in doc else []
     return Pipeline(

@@ -59,6 +59,7 @@ COUNTS = {
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
     "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),
     "gitleaks-json/gitleaks-7.json": ("gitleaks-json", 1),
+    "trufflehog-json/docker-with-log-lines.jsonl": ("trufflehog-json", 1),  # its JSON log lines are not secrets
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "gosec-json/gosec-2.4-suppressions.json": ("gosec-json", 1),  # the other is suppressed in the source  # an inventory: no findings
@@ -300,3 +301,9 @@ def test_older_layouts_map_their_fields() -> None:
         "aws-secret-key", "AWS Secret Key", "deploy/aws.env", 14)
     (issue,) = open_report(SAMPLES / "gosec-json/gosec-2.4-suppressions.json").findings
     assert (issue.rule, issue.location.line, issue.cwe) == ("G201", 57, ("CWE-89",))  # a range: its first line
+
+
+def test_trufflehog_docker_source_names_the_image() -> None:
+    (secret,) = open_report(SAMPLES / "trufflehog-json/docker-with-log-lines.jsonl").findings
+    assert (secret.location.image, secret.location.file, secret.severity.value) == (
+        "registry.example.com/shop/api:2.4.0", "/app/.env", "critical")

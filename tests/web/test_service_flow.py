@@ -318,3 +318,20 @@ def test_a_change_through_the_service_refreshes_kept_overview_figures(
         fresh = flow.client.get("/api/v1/projects/alpha/overview", headers=viewer).json()["open_by_severity"]
         time.sleep(0.05)
     assert fresh[item["severity"]] == first[item["severity"]] - 1
+
+
+def test_a_background_import_marks_the_kept_overview_for_a_recount(flow: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnsmm.web import queries
+
+    monkeypatch.setattr(queries, "SLOW_OVERVIEW_S", -1.0)  # keep every count
+    flow.client.get("/api/v1/projects/alpha/overview", headers=bearer(flow.tokens["viewer-a"]))
+    key = next(k for k in flow.store.memo if isinstance(k, tuple) and k[0] == "overview")
+    assert flow.store.memo[key][0] > 0.0
+    token = flow.tokens["security-a"]
+    r = flow.client.post("/api/v1/projects/alpha/imports?name=again.json", content=TRIVY.read_bytes() + b"\n",
+                         headers=bearer(token))
+    assert _wait(flow, "alpha", r.json()["job"], token)["status"] == "done"
+    deadline = time.monotonic() + 30  # the job is marked done inside its merge; the store is told just after
+    while flow.store.memo[key][0] != 0.0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert flow.store.memo[key][0] == 0.0  # the next view answers at once and counts again

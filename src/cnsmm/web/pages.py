@@ -503,7 +503,10 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
         elif action == "remove-member":
             api.set_member(project, api.MemberIn(user=str(form.get("user", "")), role=None), who, store)
         elif action == "token":
-            created = api.new_token(project, api.TokenIn(name=str(form.get("name", "")), role=Role(str(form["role"])),
+            role = str(form.get("role", ""))
+            if not role:
+                raise ValueError("choose a role for the token")
+            created = api.new_token(project, api.TokenIn(name=str(form.get("name", "")), role=Role(role),
                                                          days=_int(str(form.get("days", "")), 90)), who, store)
             new_token = created["token"]
         elif action == "revoke":

@@ -59,6 +59,7 @@ COUNTS = {
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
     "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),
     "gitleaks-json/gitleaks-7.json": ("gitleaks-json", 1),
+    "npm-audit-json/yarn3-npm-audit.json": ("npm-audit-json", 1),  # Yarn 2/3 write npm 6's advisories
     "trufflehog-json/docker-with-log-lines.jsonl": ("trufflehog-json", 1),  # its JSON log lines are not secrets
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation

@@ -342,7 +342,8 @@ def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep)
         queries.project_changed(store, project)
     changed = [fid for fid, _old, _title in outcome.changed]
     failed = {str(fid): why for fid, why in outcome.skipped.items()}
-    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in changed and fid not in outcome.skipped}
+    moved = set(changed)
+    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in moved and fid not in outcome.skipped}
     return {"changed": changed, "failed": failed, "matched": outcome.matched, "dry_run": outcome.dry_run}
 
 

@@ -84,6 +84,10 @@ _T: dict[str, tuple[str, str]] = {
     "regression": ("regression", "复现"),
     "active": ("active", "仍在报告"),
     "gone": ("gone", "已不再报告"),
+    "severity_assigned": ("severity assigned by cnsmm (the tool gives none)", "严重程度由 cnsmm 判定（工具未给出）"),
+    "scope": ("Scope", "范围"),
+    "seen": ("Seen", "发现时间"),
+    "checkout": ("Repository and commit", "代码仓库与提交"),
     "approver": ("approver", "批准人"),
     "sort": ("sort", "排序"),
     "evidence_lang": ("Evidence, gaps and plan are in the language the assessment was made in "

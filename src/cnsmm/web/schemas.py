@@ -81,6 +81,8 @@ class SourceOut(_Open):
     active: bool
     first_seen: str | None
     last_seen: str | None
+    repository: str | None = Field(default=None, description="Repository of the stream's latest scan, when known")
+    commit: str | None = Field(default=None, description="Commit of the stream's latest scan, when known")
 
 
 class HistoryOut(BaseModel):
@@ -114,6 +116,8 @@ class FindingOut(_Open):
     rule: str
     description: str | None
     reference: str | None
+    severity_source: str = Field(description="`tool` when the tool graded the finding, `cnsmm` when cnsmm "
+                                             "assigned the severity (the tool gives none)")
     sources: list[SourceOut]
     history: list[HistoryOut]
     comments: list[CommentOut]

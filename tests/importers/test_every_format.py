@@ -59,6 +59,7 @@ COUNTS = {
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
     "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),
     "gitleaks-json/gitleaks-7.json": ("gitleaks-json", 1),
+    "falco-json/k8s-audit.jsonl": ("falco-json", 2),
     "npm-audit-json/yarn3-npm-audit.json": ("npm-audit-json", 1),  # Yarn 2/3 write npm 6's advisories
     "trufflehog-json/docker-with-log-lines.jsonl": ("trufflehog-json", 1),  # its JSON log lines are not secrets
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
@@ -308,3 +309,8 @@ def test_trufflehog_docker_source_names_the_image() -> None:
     (secret,) = open_report(SAMPLES / "trufflehog-json/docker-with-log-lines.jsonl").findings
     assert (secret.location.image, secret.location.file, secret.severity.value) == (
         "registry.example.com/shop/api:2.4.0", "/app/.env", "critical")
+
+
+def test_falco_kubernetes_audit_alerts_name_the_object() -> None:
+    found = [f.location.resource for f in open_report(SAMPLES / "falco-json/k8s-audit.jsonl").findings]
+    assert found == ["pods/shop/web-7d9c5b8f6-x2kqp", "clusterrolebindings/ci-bot-admin"]

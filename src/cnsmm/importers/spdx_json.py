@@ -74,7 +74,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         except Exception as exc:
             record(errors, at, exc)
             continue
-        if pkg.get("SPDXID") in described and subject is None:
+        spdx_id = pkg.get("SPDXID")
+        if isinstance(spdx_id, str) and spdx_id in described and subject is None:
             subject = pkg
         else:
             comps.append(comp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -26,7 +26,7 @@ from cnsmm.accounts.service import (
 from cnsmm.errors import Error
 from cnsmm.jobs import queue as jobs_queue
 from cnsmm.jobs import spool
-from cnsmm.tracking import projects
+from cnsmm.tracking import organisation, projects
 from cnsmm.tracking.importer import ImportOptions, check_scope
 from cnsmm.tracking.store import Store
 from cnsmm.tracking.workflow import API_NAMES, Status, add_comment, assign, change_many, change_status
@@ -39,6 +39,8 @@ from cnsmm.web.schemas import (
     FindingsPageOut,
     JobOut,
     MeOut,
+    OrgProjectOut,
+    OrgSearchOut,
     OverviewOut,
     ProjectOut,
     ok,
@@ -223,8 +225,37 @@ def me(who: CurrentPrincipal) -> dict[str, Any]:
 @router.get("/projects", responses=ok(list[ProjectOut]))
 def list_projects(who: CurrentPrincipal, store: StoreDep) -> list[dict[str, Any]]:
     """Projects the caller may see."""
+    return [{"name": n, "role": r} for n, r in visible_projects(who, store).items()]
+
+
+def visible_projects(who: Principal, store: Store) -> dict[str, str]:
+    """Project -> the caller's role, for every project the caller may see."""
     names = set(queries.project_names(store)) | set(who.roles)
-    return [{"name": n, "role": r.value} for n in sorted(names) if (r := who.role_in(n)) is not None]
+    return {n: r.value for n in sorted(names) if (r := who.role_in(n)) is not None}
+
+
+@router.get("/org/projects", responses=ok(list[OrgProjectOut]))
+def org_projects(who: CurrentPrincipal, store: StoreDep) -> list[dict[str, Any]]:
+    """Every project the caller may see with its open findings by severity, SLA breaches,
+    accepted and fixed counts, and its maturity level and change (organisation view)."""
+    roles = visible_projects(who, store)
+    out = []
+    for item in organisation.summaries(store, list(roles)):
+        trend = records.maturity_trend(store, item.project, limit=2)
+        level = trend[-1]["overall"] if trend else None
+        change = level - trend[-2]["overall"] if len(trend) == 2 and level is not None \
+            and trend[-2]["overall"] is not None else None
+        out.append({**asdict(item), "role": roles[item.project], "maturity": level, "maturity_change": change})
+    return out
+
+
+@router.get("/org/search", responses=ok(OrgSearchOut))
+def org_search(who: CurrentPrincipal, store: StoreDep,
+               q: Annotated[str, Query(min_length=1, max_length=300, description="A CVE, GHSA or rule id")],
+               all_statuses: Annotated[bool, Query(alias="all")] = False) -> dict[str, Any]:
+    """Where a CVE or rule is found across the projects the caller may see (open findings;
+    ``all=true`` for every status): exact counts per project and the first findings."""
+    return organisation.search(store, list(visible_projects(who, store)), q, open_only=not all_statuses)
 
 
 @router.post("/projects", status_code=201)
@@ -342,7 +373,8 @@ def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep)
         queries.project_changed(store, project)
     changed = [fid for fid, _old, _title in outcome.changed]
     failed = {str(fid): why for fid, why in outcome.skipped.items()}
-    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in changed and fid not in outcome.skipped}
+    moved = set(changed)
+    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in moved and fid not in outcome.skipped}
     return {"changed": changed, "failed": failed, "matched": outcome.matched, "dry_run": outcome.dry_run}
 
 

@@ -208,6 +208,24 @@ def _number(value: Any, low: float, high: float) -> float:
     return min(max(float(value), low), high)
 
 
+@router.get("/org")
+async def org_page(request: Request) -> Response:
+    """Every project the caller may see with its open work, and a search across them."""
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    return await run_in_threadpool(_org_view, request, who)
+
+
+def _org_view(request: Request, who: Principal) -> HTMLResponse:
+    store = get_store(request)
+    q = request.query_params.get("q", "").strip()[:300]
+    all_statuses = request.query_params.get("all") == "1"
+    hits = api.org_search(who, store, q, all_statuses) if q else None
+    return render(request, "org.html", who=who, rows=api.org_projects(who, store), severities=SEVERITIES, q=q,
+                  all_statuses=all_statuses, hits=hits)
+
+
 @router.get("/p/{project}")
 async def overview_page(request: Request, project: str) -> Response:
     return await _viewed(request, project, _overview_view)

@@ -113,7 +113,10 @@ def _failure_report(name: str, work: Path, artifact: str) -> str:
     lines = (work / "logs" / f"{name}.log").read_text(errors="replace").rsplit("$ ", 1)[-1].splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith(("Traceback", "=== Uncaught", "==")) and
                   "INFO" not in line), max(0, len(lines) - 30))
-    out = ["    " + line for line in lines[start:start + 60]]
+    shown = lines[start:]
+    if len(shown) > 60:  # a long traceback: its first lines and its end, where the error is
+        shown = [*shown[:10], "...", *shown[-50:]]
+    out = ["    " + line for line in shown]
     if artifact and Path(artifact).is_file():
         data = Path(artifact).read_bytes()
         if len(data) <= 4096:
@@ -148,6 +151,28 @@ def fuzz_target(name: str, args: argparse.Namespace, work: Path) -> Outcome:
     return outcome
 
 
+def table(summaries: list[str]) -> str:
+    """A Markdown table adding up the executions, fuzzing time and failures per target of
+    several ``--summary`` files (the pieces of a long campaign)."""
+    rows: dict[str, list[float]] = {}
+    for file in summaries:
+        for item in json.loads(Path(file).read_text()):
+            row = rows.setdefault(item["target"], [0, 0.0, 0, 0])
+            row[0] += item["executions"]
+            row[1] += item["seconds"]
+            row[2] = max(row[2], item["corpus"])
+            row[3] += len(item["failures"])
+    out = ["| Target | Executions | Seconds | Executions/s | Corpus | Failures |",
+           "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, (runs, seconds, corpus, failures) in rows.items():
+        rate = runs / seconds if seconds else 0
+        out.append(f"| {name} | {int(runs):,} | {seconds:,.0f} | {rate:,.0f} | {int(corpus)} | {int(failures)} |")
+    total = sum(r[0] for r in rows.values())
+    out.append(f"| **all {len(rows)} targets** | **{int(total):,}** | {sum(r[1] for r in rows.values()):,.0f} | | | "
+               f"{int(sum(r[3] for r in rows.values()))} |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, fuzz the chosen targets, print a summary."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -163,7 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=str(ROOT / ".fuzz"), help="corpus, artifacts and logs (default .fuzz/)")
     parser.add_argument("--keep-going", action="store_true", help="after a failure, go on fuzzing that target")
     parser.add_argument("--summary", help="write the per-target results to this JSON file")
+    parser.add_argument("--add-up", nargs="+", metavar="SUMMARY",
+                        help="print a Markdown table adding up these --summary files, and exit")
     args = parser.parse_args(argv)
+    if args.add_up:
+        print(table(args.add_up))
+        return 0
     names = _names()
     if args.list:
         print("\n".join(names))

@@ -54,6 +54,19 @@ class ReportParseError(Error):
     """An imported report is malformed or of an unknown format."""
 
 
+class ItemParseError(ReportParseError):
+    """A malformed part of a report, with where it is and what is wrong kept apart."""
+
+    def __init__(self, where: object, what: str | None = None, hint: str | None = None) -> None:
+        # ``ItemParseError(message, hint=...)`` also works, as for every Error (the parsing
+        # process sends errors back as class, message and hint).
+        super().__init__(f"{where}: {what}" if what is not None else str(where), hint=hint)
+        self.where = where
+        """The file name, or the item's position (``cnsmm.importers._common.At``, which prints as
+        ``file: result #3, vulnerability #12``)."""
+        self.what = what if what is not None else str(where).rsplit(": ", 1)[-1]
+
+
 class ModelError(Error):
     """The maturity model file is invalid."""
 
@@ -143,7 +156,7 @@ class UploadError(Error):
 
 
 ALL_ERRORS: tuple[type[Error], ...] = (
-    ConfigError, InputNotFoundError, NothingScannedError, ReportParseError, ModelError, ScanFailed,
+    ConfigError, InputNotFoundError, NothingScannedError, ReportParseError, ItemParseError, ModelError, ScanFailed,
     ScanIncomplete, AssessmentIncomplete, StoreError, StoreBusyError, ProjectNotFoundError,
     FindingNotFoundError, WorkflowError, ImportFailed, ImportPartial, AuthError, LoginFailedError,
     LoginThrottledError, UploadError,

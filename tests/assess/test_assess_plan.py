@@ -171,3 +171,19 @@ def test_huge_binary_and_missing_attestation_files(tmp_path) -> None:  # type: i
     for path, words in ((huge, "bytes (max"), (binary, "not UTF-8"), (tmp_path / "none.yaml", "cannot read")):
         good, problems = load_attestations(str(path), MODEL, date(2026, 6, 1))
         assert not good and len(problems) == 1 and words in problems[0].message
+
+
+def test_scan_inputs_actions_name_what_to_scan_and_stay_readable() -> None:
+    from cnsmm.assess.paths import default_paths
+
+    a = assess(bundle(), MODEL, AssessOptions(), default_paths(MODEL))  # nothing scanned at all
+    scans = [x for x in a.plan if x.kind == "scan-inputs"]
+    assert scans
+    for x in scans:
+        rules = list(x.detail)  # the full list stays in the detail
+        assert rules and all(r.split("-")[0] in ("K8S", "DKR", "CI") for r in rules)
+        assert x.text.en.startswith("Include ") and "in the scan, for: " in x.text.en
+        if len(rules) > 5:
+            assert f"and {len(rules) - 4} more rules check" in x.text.en and rules[5] not in x.text.en
+            assert f"等 {len(rules)} 条规则检查的对象" in x.text.zh
+    assert any("Kubernetes manifests" in x.text.en and "Kubernetes 清单" in x.text.zh for x in scans)

@@ -82,6 +82,34 @@ def test_chart_parts(tmp_path: Path) -> None:
     assert kinds["PodDisruptionBudget"][0]["spec"]["minAvailable"] == 1
 
 
+def test_worker_pods_run_the_imports_and_reach_only_the_database(tmp_path: Path) -> None:
+    _, docs = _render(tmp_path, f"database.url={DB_URL}")
+    deployments = {d["metadata"]["name"]: d for d in _kinds(docs)["Deployment"]}
+    server, worker = deployments["shop-cnsmm"], deployments["shop-cnsmm-worker"]
+    args = server["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--job-workers") + 1] == "0"  # the servers leave imports to the workers
+    pod = worker["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["args"][:3] == ["worker", "--concurrency", "2"]
+    assert container["livenessProbe"]["exec"]["command"][0] == "python"
+    assert {e["name"]: e.get("value") for e in container["env"]}["CNSMM_JOB_LEASE"] == "60"
+    assert worker["spec"]["replicas"] == 2 and pod["automountServiceAccountToken"] is False
+    # the Service and the server's policy never select worker pods
+    worker_labels = pod_labels = worker["spec"]["template"]["metadata"]["labels"]
+    service = _kinds(docs)["Service"][0]["spec"]["selector"]
+    assert not all(pod_labels.get(k) == v for k, v in service.items())
+    policies = {p["metadata"]["name"]: p["spec"] for p in _kinds(docs)["NetworkPolicy"]}
+    assert policies["shop-cnsmm-worker"]["podSelector"]["matchLabels"] == {
+        k: v for k, v in worker_labels.items() if k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
+    assert policies["shop-cnsmm-worker"]["ingress"] == []
+    assert policies["shop-cnsmm-worker"]["egress"] == policies["shop-cnsmm"]["egress"]  # PostgreSQL and DNS
+    # without worker pods, the servers run the imports
+    _, docs = _render(tmp_path, f"database.url={DB_URL}", "jobs.worker.enabled=false")
+    assert [d["metadata"]["name"] for d in _kinds(docs)["Deployment"]] == ["shop-cnsmm"]
+    args = _kinds(docs)["Deployment"][0]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--job-workers") + 1] == "2"
+
+
 def test_existing_secret_and_missing_database(tmp_path: Path) -> None:
     _, docs = _render(tmp_path, "database.existingSecret=pg-url", "database.secretKey=dsn", "migrations.enabled=false")
     kinds = _kinds(docs)

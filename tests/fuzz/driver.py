@@ -26,6 +26,9 @@ def main() -> None:
         from tests.fuzz.targets import targets
 
         table = targets()
+        prepare = table[name].prepare if name in table else None
+        if prepare is not None:
+            prepare()
     if name not in table:
         sys.exit(f"unknown target {name!r}; known: {', '.join(sorted(table))}")
     target = table[name]

@@ -48,6 +48,8 @@ class Target:
     (:mod:`tests.fuzz.mutators`), the others its bytes."""
     prefix: int = 0
     """Bytes before the document (a route selector) that the tree mutations keep."""
+    prepare: Callable[[], object] | None = None
+    """Set-up done once before fuzzing starts (not counted in the fuzzing time)."""
 
 
 def _files(*patterns: str) -> Iterator[Path]:
@@ -371,8 +373,9 @@ def _all() -> dict[str, Target]:
                  structure=None if fmt.endswith("-xml") or fmt == "falco-json" else "json") for fmt in FORMATS),
         Target("import-detect", _importer(None), _importer_seeds(None), structure="json"),
         Target("web-api", run_web_api, _web_seeds("web-api", len(_API_ROUTES)), max_len=8192, structure="json",
-               prefix=1),
-        Target("web-forms", run_web_forms, _web_seeds("web-forms", len(_FORM_ROUTES)), max_len=8192),
+               prefix=1, prepare=_service),
+        Target("web-forms", run_web_forms, _web_seeds("web-forms", len(_FORM_ROUTES)), max_len=8192,
+               prepare=_service),
     ]
     return {t.name: t for t in targets}
 

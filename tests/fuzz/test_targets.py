@@ -93,3 +93,22 @@ def test_structured_mutation_changes_the_tree_and_keeps_the_syntax() -> None:
     assert sum(t != json.loads(seed) for t in trees) > 0.8 * len(trees)
     web = structured("json", fallback, prefix=1)
     assert all(o[:1] == b"\x05" or o == b"BYTES" for o in (web(b"\x05" + seed, 1 << 16, i) for i in range(5)))
+
+
+def test_campaign_pieces_add_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fuzz_runner", ROOT / "scripts" / "fuzz.py")
+    assert spec is not None and spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "fuzz_runner", runner)
+    spec.loader.exec_module(runner)
+    first, second = tmp_path / "1.json", tmp_path / "2.json"
+    first.write_text(json.dumps([{"target": "yaml", "executions": 1000, "seconds": 10.0, "corpus": 5, "failures": []}]))
+    second.write_text(json.dumps([{"target": "yaml", "executions": 500, "seconds": 5.0, "corpus": 7,
+                                   "failures": ["crash-1"]},
+                                  {"target": "dockerfile", "executions": 20, "seconds": 2.0, "corpus": 1, "failures": []}]))
+    lines = runner.table([str(first), str(second)]).splitlines()
+    assert lines[2] == "| yaml | 1,500 | 15 | 100 | 7 | 1 |"
+    assert lines[3] == "| dockerfile | 20 | 2 | 10 | 1 | 0 |"
+    assert lines[4].startswith("| **all 2 targets** | **1,520** | 17 |")

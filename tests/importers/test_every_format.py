@@ -59,6 +59,10 @@ COUNTS = {
     "prowler-ocsf-json/prowler-3.ocsf.json": ("prowler-ocsf-json", 1),
     "spdx-json/syft-image-2.3.spdx.json": ("spdx-json", 0),
     "gitleaks-json/gitleaks-7.json": ("gitleaks-json", 1),
+    "falco-json/k8s-audit.jsonl": ("falco-json", 2),
+    "npm-audit-json/yarn3-npm-audit.json": ("npm-audit-json", 1),  # Yarn 2/3 write npm 6's advisories
+    "trufflehog-json/docker-with-log-lines.jsonl": ("trufflehog-json", 1),  # its JSON log lines are not secrets
+    "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "gosec-json/gosec-2.4-suppressions.json": ("gosec-json", 1),  # the other is suppressed in the source  # an inventory: no findings
     "openvex-json/shop-web.openvex.json": ("openvex-json", 0),  # statements, applied to findings in the store
@@ -299,3 +303,14 @@ def test_older_layouts_map_their_fields() -> None:
         "aws-secret-key", "AWS Secret Key", "deploy/aws.env", 14)
     (issue,) = open_report(SAMPLES / "gosec-json/gosec-2.4-suppressions.json").findings
     assert (issue.rule, issue.location.line, issue.cwe) == ("G201", 57, ("CWE-89",))  # a range: its first line
+
+
+def test_trufflehog_docker_source_names_the_image() -> None:
+    (secret,) = open_report(SAMPLES / "trufflehog-json/docker-with-log-lines.jsonl").findings
+    assert (secret.location.image, secret.location.file, secret.severity.value) == (
+        "registry.example.com/shop/api:2.4.0", "/app/.env", "critical")
+
+
+def test_falco_kubernetes_audit_alerts_name_the_object() -> None:
+    found = [f.location.resource for f in open_report(SAMPLES / "falco-json/k8s-audit.jsonl").findings]
+    assert found == ["pods/shop/web-7d9c5b8f6-x2kqp", "clusterrolebindings/ci-bot-admin"]

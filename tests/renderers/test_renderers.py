@@ -70,6 +70,19 @@ def test_sarif_validates_against_the_official_schema(report: ScanReport) -> None
     assert run["invocations"][0]["executionSuccessful"] is False
 
 
+def test_sarif_lists_rules_not_evaluated_as_configuration_notifications(write) -> None:  # type: ignore[no-untyped-def]
+    pod = write("ok/pod.yaml", HOSTILE)
+    result = scan_paths([str(pod.parent)], Config(only=frozenset({"K8S-001", "K8S-077"})))
+    doc = json.loads(renderer_for(OutputFormat.SARIF).render(ScanReport(result, [str(pod)], "0.1.0", "high")))
+    schema_file = SCHEMAS / "sarif-schema-2.1.0.json"
+    if schema_file.exists():
+        jsonschema.validate(doc, json.loads(schema_file.read_text()))
+    run = doc["runs"][0]
+    (note,) = run["invocations"][0]["toolConfigurationNotifications"]
+    assert note["descriptor"]["id"] == "K8S-077" and "trusted_registries" in note["message"]["text"]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["K8S-001"]  # K8S-077 did not run
+
+
 def test_junit_is_well_formed(report: ScanReport) -> None:
     root = ET.fromstring(renderer_for(OutputFormat.JUNIT).render(report))
     assert root.tag == "testsuites"

@@ -113,3 +113,21 @@ def test_cyclonedx_vex_analysis_changes_status(capsys: pytest.CaptureFixture[str
     assert "VEX: 2 finding(s) changed status" in out
     statuses = _statuses(capsys, db)
     assert (statuses["CVE-2011-3374"], statuses["CVE-2023-45853"]) == ("false_positive", "triaged")
+
+
+def test_a_later_statement_supersedes_an_earlier_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = str(tmp_path / "store.db")
+    assert run(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
+    vex = _vex(tmp_path, [
+        {"vulnerability": {"name": "CVE-2011-3374"}, "products": [{"@id": "pkg:deb/debian/apt"}],
+         "status": "not_affected", "justification": "component_not_present"},
+        {"vulnerability": {"name": "CVE-2011-3374"}, "products": [{"@id": "pkg:deb/debian/apt@2.6.1"}],
+         "status": "affected", "action_statement": "apt-key is used by the build."},
+        {"vulnerability": {"name": "CVE-2023-45853"}, "status": "under_investigation"},
+        {"vulnerability": {"name": "CVE-2023-45853"}, "status": "not_affected",
+         "justification": "vulnerable_code_not_present"},
+    ])
+    code, out, _ = run(capsys, "import", str(vex), "-p", "shop", "--db", db)
+    assert code == 0 and "VEX: 1 finding(s) changed status" in out, out
+    statuses = _statuses(capsys, db)
+    assert (statuses["CVE-2011-3374"], statuses["CVE-2023-45853"]) == ("open", "false_positive")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.web.conftest import World, bearer, seed
 
@@ -19,6 +21,7 @@ ENDPOINTS = [
     ("POST", "/api/v1/projects/alpha/findings/bulk-status", {"ids": ["{id}"], "status": "triaged"}, "developer"),
     ("POST", "/api/v1/projects/alpha/findings/{id}/comments", {"text": "looking"}, "developer"),
     ("POST", "/api/v1/projects/alpha/assessments", {"overall": {"level": 1}, "practices": []}, "security"),
+    ("POST", "/api/v1/projects/alpha/imports?name=report.json", {"SchemaVersion": 2}, "security"),
     ("PUT", "/api/v1/projects/alpha/attestations", {"text": "attestations: []\n"}, "security"),
     ("GET", "/api/v1/projects/alpha/members", None, "owner"),
     ("PUT", "/api/v1/projects/alpha/members", {"user": "viewer-a", "role": "viewer"}, "owner"),
@@ -59,6 +62,23 @@ def test_matrix(seeded: World, method: str, path: str, body: object, minimal: st
     assert _call(seeded, method, path, body, bearer(seeded.tokens["owner-b"])) == 403
 
 
+def test_the_matrix_covers_every_project_route(seeded: World) -> None:
+    from fastapi.routing import APIRoute
+
+    from cnsmm.web.api import router
+
+    covered = {(m, p.split("?")[0]) for m, p, _, _ in ENDPOINTS}
+    checked = 0
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith("/api/v1/projects/{project}"):
+            continue
+        pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(route.path)) + "$")
+        for method in route.methods:
+            assert any(m == method and pattern.match(p) for m, p in covered), f"{method} {route.path} not in ENDPOINTS"
+            checked += 1
+    assert checked == len(ENDPOINTS)
+
+
 def test_project_listing_and_findings_do_not_leak(seeded: World) -> None:
     c = seeded.client
     listed = c.get("/api/v1/projects", headers=bearer(seeded.tokens["owner-b"])).json()
@@ -95,3 +115,53 @@ def test_developers_cannot_accept_risk(seeded: World) -> None:
                       "expires": "2030-01-01"},
                 headers=bearer(seeded.tokens["security-a"]))
     assert r.status_code == 200 and r.json()["status"] == "risk_accepted"
+
+
+ORG_ENDPOINTS = ["/api/v1/org/projects", "/api/v1/org/search?q=CVE-2024-1000&all=true"]
+
+
+@pytest.mark.parametrize("path", ORG_ENDPOINTS)
+def test_organisation_view_shows_each_caller_only_their_projects(seeded: World, path: str) -> None:
+    c = seeded.client
+    assert c.get(path).status_code == 401
+    assert c.get(path, headers=bearer("cnsmm_not-a-real-token")).status_code == 401
+    for who, allowed in [*((f"{role}-a", {"alpha"}) for role in RANK), ("owner-b", {"beta"})]:
+        r = c.get(path, headers=bearer(seeded.tokens[who]))
+        assert r.status_code == 200, (who, r.status_code)
+        body = r.json()
+        seen = {p["project"] for p in body} if isinstance(body, list) else \
+            set(body["counts"]) | {f["project"] for f in body["findings"]}
+        assert seen == allowed, (who, seen)  # the same CVE in beta stays out of alpha's view
+
+
+def test_organisation_view_counts_and_search(seeded: World) -> None:
+    from tests.web.conftest import login_as
+
+    c = seeded.client
+    rows = {p["project"]: p for p in c.get("/api/v1/org/projects", headers=bearer(seeded.tokens["viewer-a"])).json()}
+    alpha = rows["alpha"]
+    assert alpha["role"] == "viewer" and alpha["open"] == sum(alpha["open_by_severity"].values())
+    assert set(alpha["open_by_severity"]) == {"critical", "high", "medium", "low", "info"}
+    beta = c.get("/api/v1/org/projects", headers=bearer(seeded.tokens["owner-b"])).json()[0]
+    assert (beta["project"], beta["open"], beta["open_by_severity"]["critical"], beta["overdue"]) == ("beta", 1, 1, 0)
+    assert beta["maturity"] is None and beta["maturity_change"] is None
+    hit = c.get("/api/v1/org/search", params={"q": "cve-2024-1001", "all": "true"},
+                headers=bearer(seeded.tokens["viewer-a"])).json()
+    assert hit["counts"] == {"alpha": 1} and hit["findings"][0]["title"] == "zlib bug"
+    assert c.get("/api/v1/org/search", params={"q": "CVE-2099-0001"},
+                 headers=bearer(seeded.tokens["viewer-a"])).json()["counts"] == {}
+    assert c.get("/api/v1/org/search", params={"q": ""}, headers=bearer(seeded.tokens["viewer-a"])).status_code == 422
+
+    # an administrator's page lists every project, with the search across them
+    login_as(c, "admin")
+    page = c.get("/org", params={"q": "CVE-2024-1000", "all": "1"})
+    assert page.status_code == 200
+    assert 'data-project="alpha"' in page.text and 'data-project="beta"' in page.text
+    assert 'id="org-hits"' in page.text and "beta secret finding" in page.text
+    c.post("/logout", data={"csrf_token": ""})
+    c.cookies.clear()
+    login_as(c, "viewer-a")
+    page = c.get("/org", params={"q": "CVE-2024-1000", "all": "1"})
+    assert 'data-project="beta"' not in page.text and "beta secret finding" not in page.text
+    c.cookies.clear()
+    assert c.get("/org", follow_redirects=False).status_code == 303

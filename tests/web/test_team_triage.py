@@ -151,7 +151,7 @@ def test_unknown_user_names_cost_a_password_check(store: Store, world: World, mo
 def test_upload_refuses_nul_in_name_and_a_bad_scope_before_reading(world: World) -> None:
     sec = bearer(world.tokens["security-a"])
     r = world.client.post("/api/v1/projects/alpha/imports", params={"name": "a\x00b"}, content=b"{}", headers=sec)
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "name"]
+    assert r.status_code == 400 and "NUL" in r.json()["detail"]  # no URL may hold one
     r = world.client.post("/api/v1/projects/alpha/imports", params={"scope": " "}, content=b"{}", headers=sec)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "scope"]
 

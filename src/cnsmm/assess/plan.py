@@ -34,7 +34,7 @@ counted in an earlier action, up to 5."""
 
 _TEXT: dict[str, tuple[str, str]] = {
     "fix-rules": ("Fix the objects failing {target}", "修复未通过 {target} 的对象"),
-    "scan-inputs": ("Include the inputs that {target} check in the scan", "将 {target} 检查的输入纳入扫描"),
+    "scan-inputs": ("Include {inputs} (which {target} check) in the scan", "将 {inputs}（{target}检查的对象）纳入扫描"),
     "configure-component": ("Finish configuring {target}", "完善 {target} 的配置"),
     "deploy-component": ("Deploy one of {target}", "部署以下组件之一：{target}"),
     "make-blocking": ("Make the {target} pipeline step fail the build", "让流水线中的 {target} 步骤阻断构建"),
@@ -87,7 +87,7 @@ def _choose(result: RequirementResult, paths: EvidencePaths) -> tuple[str, str, 
     if p.reports and not has_presence:
         return "import-report", "/".join(k for k, _ in p.reports[:3]), []
     if p.rules and result.coverage is None and not has_presence:
-        return "scan-inputs", ", ".join(p.rules), []
+        return "scan-inputs", ", ".join(p.rules), list(p.rules)
     if result.status == Verdict.UNKNOWN:
         return "provide-attestation", result.id.rsplit(".", 2)[0], [result.id]
     return "implement-and-attest", result.id, []
@@ -105,6 +105,31 @@ def _effort(d: _Draft, counted: set[str]) -> float:
         elif entry not in counted:
             objects += 1
     return round(min(5.0, EFFORT["fix-rules"] + 0.1 * objects), 2)
+
+
+_INPUTS: dict[str, tuple[str, str]] = {
+    "K8S": ("Kubernetes manifests", "Kubernetes 清单"),
+    "DKR": ("Dockerfiles", "Dockerfile"),
+    "CI": ("CI pipeline files", "CI 流水线文件"),
+}
+
+
+def _short(target: str, shown: int = 4) -> Text:
+    """A comma-separated target of many ids cut to the first ``shown`` and a count (the action's
+    detail keeps the full list)."""
+    ids = target.split(", ")
+    if len(ids) <= shown + 1:
+        return Text(target, target)
+    head, more = ", ".join(ids[:shown]), len(ids) - shown
+    return Text(zh=f"{head} 等 {len(ids)} 条规则", en=f"{head} and {more} more rules")
+
+
+def _inputs(rules: str) -> Text:
+    """What the rules ``rules`` check, by their prefixes: ``Kubernetes manifests and Dockerfiles``."""
+    kinds = [_INPUTS[p] for p in dict.fromkeys(r.split("-")[0] for r in rules.split(", ")) if p in _INPUTS]
+    if not kinds:
+        return Text("the inputs", "相应输入")
+    return Text(zh="和".join(k[1] for k in kinds), en=" and ".join(k[0] for k in kinds))
 
 
 def effort_by_phase(plan: tuple[Action, ...] | list[Action]) -> tuple[PhaseEffort, ...]:
@@ -170,9 +195,11 @@ def gaps_and_plan(
         more = len(d.requirements) - len(named)
         closes_en = "; ".join(t.en for t in named) + (f"; and {more} more" if more else "")
         closes_zh = "；".join(t.zh for t in named) + (f"；另有 {more} 项" if more else "")
+        short = _short(d.target)
+        inputs = _inputs(d.target) if d.kind == "scan-inputs" else Text("", "")
         text = Text(
-            zh=f"{zh.format(target=d.target)}，以满足：{closes_zh}",
-            en=f"{en.format(target=d.target)}, for: {closes_en}",
+            zh=f"{zh.format(target=short.zh, inputs=inputs.zh)}，以满足：{closes_zh}",
+            en=f"{en.format(target=short.en, inputs=inputs.en)}, for: {closes_en}",
         )
         effort = _effort(d, counted)
         counted.update(d.detail)

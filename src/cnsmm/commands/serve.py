@@ -66,7 +66,9 @@ def serve_cmd(host: str, port: int, db: str | None, workers: int, job_workers: i
 @click.option("--db", envvar="CNSMM_DB", help="Store URL (default: SQLite in the user data folder; env CNSMM_DB).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=None,
               help="Jobs run at once [default: $CNSMM_JOB_WORKERS or 2].")
-def worker_cmd(db: str | None, concurrency: int | None) -> None:
+@click.option("--alive-file", type=click.Path(dir_okay=False), default=None,
+              help="Touch this file every 15 s while running (for a liveness probe).")
+def worker_cmd(db: str | None, concurrency: int | None, alive_file: str | None) -> None:
     """Run background jobs (imports uploaded to `cnsmm serve`) until stopped (SIGTERM or Ctrl-C).
 
     Start as many as the imports need, on any machine that reaches the store: on PostgreSQL
@@ -74,6 +76,7 @@ def worker_cmd(db: str | None, concurrency: int | None) -> None:
     file. A worker that stops mid-import loses nothing: its job is started again elsewhere."""
     _need_server_extra()
     import asyncio
+    from pathlib import Path
 
     from cnsmm.accounts.store import open_service_store
     from cnsmm.jobs.dispatch import default_workers
@@ -83,7 +86,7 @@ def worker_cmd(db: str | None, concurrency: int | None) -> None:
     count = concurrency or default_workers() or 1
     click.echo(f"cnsmm worker on {store.url}: {count} job(s) at a time", err=True)
     try:
-        asyncio.run(run_worker(store, count))
+        asyncio.run(run_worker(store, count, Path(alive_file) if alive_file else None))
     finally:
         store.dispose()
 

@@ -95,6 +95,9 @@ def _summary_line(s: ImportSummary) -> str:
     help="Read and merge every finding even when this exact file was the latest scan of its tool and scope.",
 )
 @click.option("--sla", multiple=True, metavar="SEVERITY=DAYS", help="Days to fix per severity; saved in the project.")
+@click.option("--assign-severity", "assigned", multiple=True, metavar="RULE=SEVERITY",
+              help="Severity of RULE's findings when their tool gives none (e.g. CKV_K8S_21=low; SEVERITY 'auto' "
+                   "goes back to cnsmm's own); saved in the project.")
 @click.option(
     "--scope",
     metavar="NAME",
@@ -123,6 +126,7 @@ def import_cmd(
     codeowners: Path | None,
     full: bool,
     sla: tuple[str, ...],
+    assigned: tuple[str, ...],
     scope: str | None,
     covers: tuple[str, ...],
     excluded: tuple[str, ...],
@@ -157,6 +161,7 @@ def import_cmd(
         return
     with open_store(db) as store:
         partial: list[str] = []
+        _save_severities(store, project, assigned)
         failed = _import_files(store, files, project, fmt, actor, owners, codeowners, sla, full=full, partial=partial,
                                options=options)
     if failed:
@@ -263,6 +268,24 @@ def _import_files(
             partial.append(str(path))
         click.echo(_summary_line(summary))
     return failed
+
+
+def _save_severities(store: Store, project: str, assigned: tuple[str, ...]) -> None:
+    """Save ``RULE=SEVERITY`` overrides in the project (``auto`` removes one)."""
+    if not assigned:
+        return
+    table = dict(project_settings(store, project).get("severity") or {})
+    for item in assigned:
+        rule, sep, level = item.partition("=")
+        rule, level = rule.strip().upper(), level.strip().lower()
+        if not sep or not rule or len(rule) > 300 or level not in {*(s.value for s in Severity), "auto"}:
+            raise click.BadParameter(f"{item!r} (expected RULE=SEVERITY with SEVERITY one of critical, high, "
+                                     "medium, low, info, auto)", param_hint="--assign-severity")
+        if level == "auto":
+            table.pop(rule, None)
+        else:
+            table[rule] = level
+    update_settings(store, project, severity=table)
 
 
 def _save_settings(

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from cnsmm.errors import ReportParseError
+from cnsmm.errors import ItemParseError, ReportParseError
 from cnsmm.findings import Finding, Severity
 from cnsmm.imageref import parse_lenient
 from cnsmm.importers.interface import ItemError, ItemErrors
@@ -61,17 +61,6 @@ Where = str | At
 """Where an error is: text, or a lazily formatted :class:`At`."""
 
 FORMAT_HINT = "Check that the file is a complete report written by the tool, or force another format with --format"
-
-
-class ItemParseError(ReportParseError):
-    """A malformed part of a report, with where it is and what is wrong kept apart."""
-
-    def __init__(self, where: Where, what: str | None = None, hint: str | None = None) -> None:
-        # ``ItemParseError(message, hint=...)`` also works, as for every Error (the parsing
-        # process sends errors back as class, message and hint).
-        super().__init__(f"{where}: {what}" if what is not None else str(where), hint=hint)
-        self.where = where
-        self.what = what if what is not None else str(where).rsplit(": ", 1)[-1]
 
 
 def fail(where: Where, what: str, hint: str | None = FORMAT_HINT) -> ReportParseError:

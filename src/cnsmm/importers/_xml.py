@@ -32,6 +32,9 @@ def load_xml(stream: IO[bytes], source: str, limit: int = XML_LIMIT) -> Element:
     except LookupError as exc:  # <?xml encoding="..."?> names a codec Python does not have
         raise fail(source, f"XML declares an unknown encoding ({exc})",
                    hint="Save the report as UTF-8 (the encoding CycloneDX and ZAP write)") from exc
+    except ValueError as exc:  # expat reads no multi-byte encoding it does not know (UTF-7, ...)
+        raise fail(source, f"XML in an encoding the parser cannot read ({exc})",
+                   hint="Save the report as UTF-8 (the encoding CycloneDX and ZAP write)") from exc
     except ParseError as exc:
         line, col = getattr(exc, "position", (0, 0))
         raise fail(f"{source}:{line}:{col + 1}", f"invalid XML ({str(exc).split(':', 1)[0]})") from exc

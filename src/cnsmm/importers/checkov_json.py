@@ -27,6 +27,7 @@ from cnsmm.importers._common import (
     unique,
 )
 from cnsmm.importers._jsonio import load_small
+from cnsmm.importers.assigned_severity import assign
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 
 FORMAT = "checkov-json"
@@ -125,8 +126,13 @@ def _check(c: dict[str, Any], check_type: str, version: str | None, where: Where
             **common,
         )
     secret = check_type == "secrets"  # its "resource" is a hash of the secret: keep it out
+    if label and label.strip().lower() in SEVERITY:
+        severity = SEVERITY[label.strip().lower()]
+    else:  # open-source Checkov grades nothing: cnsmm assigns a level from what the check is about
+        severity, _topic = assign(cid, name, get_str(c, "check_class", where), check_type)
+        label = None
     return Finding(
-        rule=cid, severity=severity_from_label(label, SEVERITY, Severity.HIGH if secret else Severity.MEDIUM),
+        rule=cid, severity=severity,
         tool_severity=label, title=name, message=f"{resource}: {name}" if resource and not secret else name,
         description=get_str(c, "description", where) or get_str(c, "short_description", where),
         category="secret" if secret else "misconfiguration", **common,

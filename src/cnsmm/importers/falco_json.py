@@ -98,6 +98,11 @@ def _alert(a: dict[str, object], where: Where) -> Finding:
     tag = get_str(fields, "container.image.tag", where)
     host = get_str(a, "hostname", where)
     resource = f"Pod/{ns}/{pod}" if pod and ns else (f"Pod/{pod}" if pod else None)
+    target = get_str(fields, "ka.target.name", where)
+    if resource is None and target:  # Kubernetes audit events (source k8s_audit): the object acted on
+        kind = get_str(fields, "ka.target.resource", where) or "object"
+        tns = get_str(fields, "ka.target.namespace", where)
+        resource = f"{kind}/{tns}/{target}" if tns else f"{kind}/{target}"
     output = get_str(a, "output", where) or rule
     return Finding(
         rule=rule, severity=severity_from_label(label, PRIORITY, Severity.MEDIUM), tool_severity=label,

@@ -23,18 +23,27 @@ from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
 
 FORMAT = "npm-audit-json"
-VERSIONS = "npm 7 and later (auditReportVersion 2, vulnerabilities per package); npm 6 (advisories)"
+VERSIONS = ("npm 7 and later (auditReportVersion 2, vulnerabilities per package); npm 6 (advisories), "
+            "also written by Yarn 2/3 `yarn npm audit --json`; npm's error object is refused with its message")
 
 
 def sniff(head: bytes) -> bool:
-    """npm audit: ``auditReportVersion`` (npm 7+), or ``advisories`` with ``muted``/``actions`` (npm 6)."""
-    return b'"auditReportVersion"' in head or (b'"advisories"' in head and (
-        b'"muted"' in head or b'"actions"' in head))
+    """npm audit: ``auditReportVersion`` (npm 7+), ``advisories`` with ``muted``/``actions``/``module_name``
+    (npm 6, Yarn 2/3), or npm's ``{"error": {"code", "summary"}}`` when the audit could not run."""
+    if b'"auditReportVersion"' in head or (b'"advisories"' in head and (
+            b'"muted"' in head or b'"actions"' in head or b'"module_name"' in head)):
+        return True
+    compact = head.replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
+    return compact.startswith(b'{"error":{"code":"E') and b'"summary"' in compact
 
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse npm audit JSON of either generation."""
     doc = as_dict(load(stream, source), source, "the report")
+    error = doc.get("error")
+    if isinstance(error, dict) and "vulnerabilities" not in doc and "advisories" not in doc:
+        raise fail(source, f"npm audit did not run ({error.get('code')}: {error.get('summary')})",
+                   hint=str(error.get("detail") or "Fix the error and run `npm audit --json` again").splitlines()[0])
     if "auditReportVersion" in doc or "vulnerabilities" in doc:
         if doc.get("auditReportVersion", 2) != 2:
             raise fail(source, f"unsupported auditReportVersion (got {doc.get('auditReportVersion')!r}, expected 2)")

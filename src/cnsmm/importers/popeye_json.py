@@ -28,8 +28,9 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     if not popeye:
         raise fail(source, "missing popeye (popeye -o json writes {\"popeye\": {...}})")
     cluster = get_str(popeye, "context", source) or get_str(popeye, "cluster", source) or "cluster"
+    key = "sections" if "sections" in popeye or "sanitizers" not in popeye else "sanitizers"  # before 0.20
     return report(FORMAT, "popeye", None, f"popeye:{cluster}", "compliance", source,
-                  [("section", "popeye/sections", get_list(popeye, "sections", source), _section)])
+                  [("section", f"popeye/{key}", get_list(popeye, key, source), _section)])
 
 
 def _section(raw: Any, at: At) -> list[Finding]:

@@ -74,7 +74,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         except Exception as exc:
             record(errors, at, exc)
             continue
-        if pkg.get("SPDXID") in described and subject is None:
+        sid = pkg.get("SPDXID")
+        if isinstance(sid, str) and sid in described and subject is None:
             subject = pkg
         else:
             comps.append(comp)
@@ -90,7 +91,8 @@ def _none() -> Iterator[Finding]:
 
 def _tool(info: dict[str, Any]) -> tuple[str, str | None]:
     """The first ``Tool: name-version`` creator (``Tool: syft-1.18.1``, ``Tool: trivy-0.57.0``)."""
-    for creator in info.get("creators") or []:
+    creators = info.get("creators")
+    for creator in creators if isinstance(creators, list) else []:
         if isinstance(creator, str) and creator.startswith("Tool:"):
             text = creator[5:].strip()
             name, _, version = text.rpartition("-")
@@ -129,7 +131,8 @@ def _scope(subject: dict[str, Any] | None, doc_name: str | None) -> str:
     if subject is not None:
         name = subject.get("name")
         purpose = str(subject.get("primaryPackagePurpose") or "").lower()
-        refs = [r.get("referenceLocator") for r in subject.get("externalRefs") or [] if isinstance(r, dict)]
+        ext = subject.get("externalRefs")
+        refs = [r.get("referenceLocator") for r in (ext if isinstance(ext, list) else []) if isinstance(r, dict)]
         if isinstance(name, str) and name:
             if purpose == "container" or any(isinstance(r, str) and r.startswith(("pkg:oci/", "pkg:docker/"))
                                              for r in refs):

@@ -20,8 +20,13 @@ LINE_LIMIT = 4 * 1024 * 1024
 
 
 def sniff(head: bytes) -> bool:
-    """TruffleHog: the first line is an object with ``SourceMetadata`` and ``DetectorName``."""
-    first = head.lstrip().split(b"\n", 1)[0]
+    """TruffleHog: the first line that is not a TruffleHog log line (``"logger":"trufflehog"``) is
+    an object with ``SourceMetadata`` and ``DetectorName``; or only log lines."""
+    lines = [line for line in head.lstrip().split(b"\n")[:50] if line.strip()]
+    records = [line for line in lines if b'"logger":"trufflehog' not in line.replace(b" ", b"")]
+    if not records:
+        return bool(lines) and lines[0].startswith(b"{")  # a run that found nothing, its log mixed in
+    first = records[0]
     return first.startswith(b"{") and b'"SourceMetadata"' in first and b'"DetectorName"' in first
 
 
@@ -46,7 +51,10 @@ def _lines(stream: IO[bytes], source: str, errors: ItemErrors) -> Iterator[Findi
                 item = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise fail(at, f"invalid JSON ({exc})") from exc
-            found = _secret(as_dict(item, at, "secret"), at)
+            item = as_dict(item, at, "secret")
+            if "DetectorName" not in item and "msg" in item and "level" in item:
+                continue  # a log line (trufflehog ... --json 2>&1 mixes its JSON log into the output)
+            found = _secret(item, at)
         except Exception as exc:
             record(errors, at, exc)
             continue
@@ -67,6 +75,7 @@ def _secret(s: dict[str, Any], at: At) -> Finding:
         tool_severity="verified" if verified else "unverified", title=f"{detector} secret",
         message=f"{'Verified' if verified else 'Unverified'} {detector} secret in {shown}"
                 + (f" (commit {commit[:12]})" if commit else "") + "; value redacted",
-        location=Location(file=path, line=line), tool="trufflehog", category="secret",
+        location=Location(file=path, line=line, image=get_str(origin, "image", at),
+                          layer=get_str(origin, "layer", at)), tool="trufflehog", category="secret",
         fix="Revoke and rotate the credential, then remove it from the code and the repository history.",
     )

@@ -78,6 +78,4 @@ def _public(message: str, path: str, name: str) -> str:
 
 
 def _changed(store: Store, project: str) -> None:
-    from cnsmm.web.queries import project_changed
-
-    project_changed(store, project)
+    store.changed(project)

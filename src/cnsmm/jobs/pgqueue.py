@@ -112,9 +112,17 @@ class PgQueue:
         """Re-queue the jobs of dead workers, retry their tasks, and defer forgotten jobs."""
         for job_id in await run_in_threadpool(queue.reap, self.store, self.settings):
             log.info("job %s: its worker stopped; queued again", job_id)
-        for stalled in await self.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.settings.lease_s):
-            if stalled.task_name == TASK:  # frees the project's lock; the task finds its job queued again
-                await self.app.job_manager.retry_job(stalled)
+        procrastinate = _procrastinate()
+        manager = self.app.job_manager
+        for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=self.settings.lease_s):
+            if stalled.task_name != TASK:
+                continue
+            # retrying frees the project's lock; the task then finds its job queued again. When
+            # the job was deferred anew meanwhile (the same queueing lock), the old task just ends.
+            try:
+                await manager.retry_job(stalled)
+            except procrastinate.exceptions.UniqueViolation:
+                await manager.finish_job(stalled, status=procrastinate.jobs.Status.FAILED, delete_job=False)
         before = utcnow() - timedelta(seconds=self.settings.lease_s)
         for job_id, project in await run_in_threadpool(queue.queued_since, self.store, before):
             await self.defer(job_id, project)

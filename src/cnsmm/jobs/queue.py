@@ -20,10 +20,10 @@ from sqlalchemy import Connection, Table, and_, exists, insert, or_, select, upd
 
 from cnsmm.errors import StoreBusyError
 from cnsmm.jobs import spool
+from cnsmm.jobs.models import Job
 from cnsmm.tracking.importer import ImportSummary
 from cnsmm.tracking.projects import ensure_project
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.web.models import Job
 
 J = cast(Table, Job.__table__)
 ACTIVE = ("queued", "running")

@@ -18,8 +18,8 @@ from typing import cast
 from sqlalchemy import Connection, Table, delete, insert, select
 
 from cnsmm.errors import Error
+from cnsmm.jobs.models import JobChunk
 from cnsmm.tracking.store import Store
-from cnsmm.web.models import JobChunk
 
 CHUNK = 1 << 20
 """Bytes of the upload per stored chunk (before compression)."""

@@ -111,8 +111,10 @@ def missing(chart: str) -> list[Dependency]:
     for d in deps:
         if not isinstance(d, dict) or not isinstance(d.get("name"), str) or d["name"] in present:
             continue
-        tags = tuple(str(t) for t in d.get("tags") or () if isinstance(t, str | int))
-        out.append(Dependency(d["name"], str(d.get("condition") or ""), tags))
+        raw_tags = d.get("tags")
+        tags = tuple(str(t) for t in raw_tags if isinstance(t, str)) if isinstance(raw_tags, list) else ()
+        condition = d.get("condition")
+        out.append(Dependency(d["name"], condition if isinstance(condition, str) else "", tags))
     return out
 
 

@@ -124,7 +124,16 @@ class SarifRenderer(Renderer):
                         "%SRCROOT%": {"uri": "file://" + quote(os.getcwd().replace(os.sep, "/") + "/")}
                     },
                     "invocations": [
-                        {"executionSuccessful": r.complete, "toolExecutionNotifications": notifications}
+                        {
+                            "executionSuccessful": r.complete,
+                            "toolExecutionNotifications": notifications,
+                            # rules that need configuration the scan did not have (docs/output.md)
+                            "toolConfigurationNotifications": [
+                                {"level": "warning", "descriptor": {"id": rid},
+                                 "message": {"text": f"{rid} was not evaluated: {why}"}}
+                                for rid, why in r.not_evaluated.items()
+                            ],
+                        }
                     ],
                     "results": results,
                 }

@@ -18,6 +18,7 @@ remembers the line of each key and item. Building the objects ourselves also let
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,7 +291,7 @@ class _StreamBuilder:
             container.item_lines.append(line)
             return
         if frame.key is _NO_KEY:
-            frame.key = str(value) if isinstance(value, (dict, list)) else value
+            frame.key = _complex_key(value) if isinstance(value, (dict, list)) else value
             frame.key_line, frame.key_tag = line, tag
             return
         key, frame.key = frame.key, _NO_KEY
@@ -301,6 +302,22 @@ class _StreamBuilder:
             self.duplicates.append(DuplicateKey(str(key), frame.key_line, container.key_lines[key]))
         container[key] = value
         container.key_lines[key] = frame.key_line
+
+
+MAX_KEY_TEXT = 256
+"""Longest text kept for a mapping or sequence used as a key (YAML ``? {...}``)."""
+
+
+def _complex_key(value: dict[Any, Any] | list[Any]) -> str:
+    """A mapping or sequence used as a key, as text (Python cannot hash it), at most
+    :data:`MAX_KEY_TEXT` characters: each level of keys-within-keys escapes the text below it
+    again, so without a cap 140 bytes of nested ``{{{"\\": 1}: 1}: 1}`` grow to gigabytes.
+    Longer texts keep their start and a digest of the whole, so distinct keys stay distinct."""
+    text = str(value)
+    if len(text) <= MAX_KEY_TEXT:
+        return text
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()[:12]
+    return f"{text[:MAX_KEY_TEXT - 20]}...{digest}"
 
 
 def _merge(mapping: YMap, value: Any) -> None:

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,6 +21,7 @@ from sqlalchemy.types import Boolean, DateTime, Integer, String
 
 from cnsmm.coverage import Coverage
 from cnsmm.errors import ConfigError
+from cnsmm.findings import Severity
 from cnsmm.tracking import staging, vex
 from cnsmm.tracking.models import (
     Description,
@@ -108,6 +109,8 @@ class ImportOptions:
     """Paths the scan covered (replaces the report's, with ``excluded``)."""
     excluded: tuple[str, ...] = ()
     """Globs the scan skipped."""
+    severities: tuple[tuple[str, str], ...] = ()
+    """The project's severity per rule (upper case) for findings their tool does not grade."""
 
     def params(self) -> dict[str, str | list[str]]:
         """These options as JSON-able job parameters (see :meth:`from_params`), without ``scope``."""
@@ -133,6 +136,14 @@ class ImportOptions:
 
         return cls(text("scope"), strings("roots"), text("repo"), text("commit"), strings("covers"),
                    strings("excluded"))
+
+    def with_project(self, settings: dict[str, Any]) -> ImportOptions:
+        """These options with the project's severity overrides (settings key ``severity``)."""
+        table = settings.get("severity")
+        if not isinstance(table, dict):
+            return self
+        pairs = tuple(sorted((str(k).upper(), str(v)) for k, v in table.items() if str(v) in _SEVERITIES))
+        return replace(self, severities=pairs)
 
     def query(self) -> dict[str, str | list[str] | None]:
         """The import API's query parameters for these options (besides ``scope``)."""
@@ -181,13 +192,14 @@ def import_report(
 ) -> ImportSummary:
     """Import every finding of ``report`` into ``project``, all or nothing (``scope`` replaces
     the scope the report names; ``options`` say more about the report)."""
-    opts = options or ImportOptions()
+    opts = (options or ImportOptions()).with_project(project_settings(store, project))
     if scope:
-        opts = ImportOptions(scope, opts.roots, opts.repository, opts.commit, opts.covers, opts.excluded)
+        opts = replace(opts, scope=scope)
     paths = opts.apply(report)
     return import_rows(
         store,
-        lambda who, due: (report, staging.rows(report.findings, report.scope, who, due, paths)),
+        lambda who, due: (report, staging.rows(report.findings, report.scope, who, due, paths,
+                                               dict(opts.severities))),
         project=project,
         source_name=source_name,
         source_sha256=source_sha256,
@@ -276,6 +288,8 @@ def import_rows(
                         staging.drop(conn)
     raise AssertionError("unreachable: the full merge never asks for a retry")
 
+
+_SEVERITIES = frozenset(s.value for s in Severity)
 
 MAX_SCOPE = 500
 """Longest scope name accepted (characters)."""

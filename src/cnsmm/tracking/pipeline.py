@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -22,6 +23,7 @@ from cnsmm.importers.interface import ImportedReport, ItemErrors
 from cnsmm.tracking import staging
 from cnsmm.tracking.importer import ImportOptions, ImportSummary, import_rows
 from cnsmm.tracking.owners import OwnerResolver
+from cnsmm.tracking.projects import project_settings
 from cnsmm.tracking.store import Store
 
 _BATCH = 2000
@@ -61,7 +63,7 @@ def _child(path: str, fmt: str | None, owners: OwnerResolver, due: dict[str, Any
         }
         out.send(("meta", meta))
         batch: list[tuple[Any, ...]] = []
-        for row in staging.rows(report.findings, report.scope, owners, due, paths):
+        for row in staging.rows(report.findings, report.scope, owners, due, paths, dict(options.severities)):
             batch.append(row)
             if len(batch) >= _BATCH:
                 out.send(("rows", batch))
@@ -104,9 +106,9 @@ def import_path(
     ``options`` say more about the report (checkout folders, repository, commit, coverage);
     ``on_merge`` runs in the merge transaction (see :func:`import_rows`)."""
     ctx = multiprocessing.get_context("spawn")
-    opts = options or ImportOptions()
+    opts = (options or ImportOptions()).with_project(project_settings(store, project))
     if scope:
-        opts = ImportOptions(scope, opts.roots, opts.repository, opts.commit, opts.covers, opts.excluded)
+        opts = replace(opts, scope=scope)
 
     def source(owners: OwnerResolver, due: dict[str, date | str | None]) -> tuple[ImportedReport, Iterator[Any]]:
         receive, send = ctx.Pipe(duplex=False)

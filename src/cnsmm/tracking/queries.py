@@ -230,6 +230,7 @@ def get_finding(store: Store, finding_id: int) -> tuple[FindingView, list[dict[s
             "fix": row.fix,
             "vuln_id": row.vuln_id,
             "tool_severity": row.tool_severity,
+            "severity_source": "tool" if row.tool_severity else "cnsmm",
             "resource": row.resource,
             "image": row.image,
             "url": row.url,

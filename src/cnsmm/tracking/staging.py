@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Date, Integer, MetaData, String, Table, Text, func, select
 
-from cnsmm.findings import Finding
+from cnsmm.findings import Finding, Severity
 from cnsmm.tracking.fingerprint import fingerprint
 from cnsmm.tracking.owners import OwnerResolver
 from cnsmm.vcs import PathMap
@@ -102,12 +102,14 @@ def rows(
     owners: OwnerResolver,
     due_by_severity: dict[str, date | str | None],
     paths: PathMap | None = None,
+    severities: dict[str, str] | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Staging rows (in :data:`COLUMNS` order) for ``findings``.
 
     ``due_by_severity`` gives the due date per severity, as a ``date`` or, for SQLite, as
     the ISO string that SQLAlchemy stores. ``paths`` makes file paths repository-relative
-    (before the fingerprint is computed, so that two checkouts give one finding).
+    (before the fingerprint is computed, so that two checkouts give one finding);
+    ``severities`` (rule in upper case -> severity) grades findings their tool did not grade.
     """
     described: set[str] = set()
     for found in findings:
@@ -116,6 +118,8 @@ def rows(
             portable = paths.portable(f.location.file)
             if portable != f.location.file:
                 f = replace(f, location=replace(f.location, file=portable))
+        if severities and f.tool_severity is None and (level := severities.get(f.rule.upper())):
+            f = replace(f, severity=Severity(level))
         kind, value, vuln_id = fingerprint(f, scope)
         text = (_t(f.description, MAX_DESCRIPTION) or None) if f.description else None
         digest = blake2b(text.encode(), digest_size=16).hexdigest() if text else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,6 +68,14 @@ class Store:
     """The URL, with any password hidden."""
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     """Facts the service keeps about this store while it is open (see ``cnsmm.web``)."""
+    listeners: dict[str, Callable[[str], None]] = field(default_factory=dict, compare=False, repr=False)
+    """Called by name with a project's name when work outside a request (a background import)
+    changed its findings; the service registers one that refreshes the figures it keeps."""
+
+    def changed(self, project: str) -> None:
+        """Tell every listener that the findings of ``project`` changed."""
+        for listener in list(self.listeners.values()):
+            listener(project)
 
     @property
     def dialect(self) -> str:

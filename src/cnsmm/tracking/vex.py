@@ -121,30 +121,51 @@ def reason(st: VexStatement, source: str) -> str:
 
 def apply(conn: Connection, project_id: int, statements: Iterable[VexStatement], *, source: str, actor: str,
           scan_id: int, now: datetime) -> int:
-    """Apply ``statements`` to the project's findings; the number of findings whose status changed."""
+    """Apply ``statements`` to the project's findings; the number of findings whose status changed.
+
+    The findings of every statement's vulnerability are read in one pass (by rule and primary
+    vulnerability id, 500 ids per query); when several statements match one finding, the last
+    in the document wins (later statements supersede earlier ones)."""
+    by_id: dict[str, list[tuple[int, VexStatement]]] = {}
+    for order, st in enumerate(statements):
+        if st.status in _TARGET or st.status == "affected":
+            for vid in dict.fromkeys((st.vulnerability, *st.aliases)):
+                by_id.setdefault(vid, []).append((order, st))
+    if not by_id:
+        return 0
+    changeable = sorted(set().union(*_FROM.values()))
+    rows: dict[int, Any] = {}
+    ids = list(by_id)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in conn.execute(
+            select(F.c.id, F.c.status, F.c.rule, F.c.vuln_id, F.c.component, F.c.installed_version, F.c.image)
+            .where(F.c.project_id == project_id, F.c.status.in_(changeable),
+                   or_(F.c.rule.in_(chunk), F.c.vuln_id.in_(chunk)))
+        ):
+            rows[row.id] = row
+    changes: dict[tuple[str, str], list[Any]] = {}
+    for row in rows.values():
+        candidates = sorted({*by_id.get(row.rule, ()), *by_id.get(row.vuln_id or "", ())}, key=lambda c: c[0])
+        last = None
+        for _, st in candidates:
+            if matches(st, row.component, row.installed_version, row.image):
+                last = st
+        if last is None or last.status not in _TARGET:  # "affected": no change
+            continue
+        target = _TARGET[last.status]
+        if row.status in _FROM[target]:
+            changes.setdefault((target.value, reason(last, source)), []).append(row)
     changed = 0
-    for st in statements:
-        target = _TARGET.get(st.status)
-        if target is None:
-            continue
-        ids = [st.vulnerability, *st.aliases]
-        rows = conn.execute(
-            select(F.c.id, F.c.status, F.c.component, F.c.installed_version, F.c.image)
-            .where(F.c.project_id == project_id, F.c.status.in_(_FROM[target]),
-                   or_(F.c.rule.in_(ids), F.c.vuln_id.in_(ids)))
-        ).all()
-        hits = [r for r in rows if matches(st, r.component, r.installed_version, r.image)]
-        if not hits:
-            continue
-        values: dict[str, Any] = {"status": target.value, "status_changed_at": now}
-        if target == Status.FIXED:
+    for (target_value, why), hits in changes.items():
+        values: dict[str, Any] = {"status": target_value, "status_changed_at": now}
+        if target_value == Status.FIXED.value:
             values["fixed_at"] = now
-        why = reason(st, source)
         for start in range(0, len(hits), 500):
-            chunk = hits[start:start + 500]
-            conn.execute(update(F).where(F.c.id.in_([r.id for r in chunk])).values(**values))
+            chunk_rows = hits[start:start + 500]
+            conn.execute(update(F).where(F.c.id.in_([r.id for r in chunk_rows])).values(**values))
             conn.execute(insert(HIST), [
                 {"finding_id": r.id, "at": now, "actor": actor[:200], "from_status": r.status,
-                 "to_status": target.value, "reason": why, "scan_id": scan_id} for r in chunk])
+                 "to_status": target_value, "reason": why, "scan_id": scan_id} for r in chunk_rows])
         changed += len(hits)
     return changed

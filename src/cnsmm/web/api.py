@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from cnsmm.accounts.service import (
@@ -26,12 +26,12 @@ from cnsmm.accounts.service import (
 from cnsmm.errors import Error
 from cnsmm.jobs import queue as jobs_queue
 from cnsmm.jobs import spool
-from cnsmm.tracking import projects
+from cnsmm.tracking import organisation, projects
 from cnsmm.tracking.importer import ImportOptions, check_scope
 from cnsmm.tracking.store import Store
 from cnsmm.tracking.workflow import API_NAMES, Status, add_comment, assign, change_many, change_status
 from cnsmm.vcs import clean_commit, clean_repository
-from cnsmm.web import queries, records
+from cnsmm.web import limits, queries, records
 from cnsmm.web.deps import CurrentPrincipal, need, need_admin, store_dependency
 from cnsmm.web.schemas import (
     AssessmentSummary,
@@ -39,6 +39,8 @@ from cnsmm.web.schemas import (
     FindingsPageOut,
     JobOut,
     MeOut,
+    OrgProjectOut,
+    OrgSearchOut,
     OverviewOut,
     ProjectOut,
     ok,
@@ -66,18 +68,40 @@ Developer = Annotated[Principal, Depends(need(Role.DEVELOPER))]
 Security = Annotated[Principal, Depends(need(Role.SECURITY))]
 Owner = Annotated[Principal, Depends(need(Role.OWNER))]
 Admin = Annotated[Principal, Depends(need_admin)]
-MAX_UPLOAD = 2 * 1024**3
+MAX_UPLOAD = limits.MAX_UPLOAD
 PROJECT_NAME = projects.PROJECT_NAME
 MAX_ID = queries.MAX_ID
 
 
-class ProjectIn(BaseModel):
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class ApiIn(BaseModel):
+    """A request body. No text in it may hold a NUL character (none means anything here, and
+    PostgreSQL refuses them): 422 instead of an error from the store."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
+
+
+class ProjectIn(ApiIn):
     """A project to create."""
 
     name: str = Field(pattern=PROJECT_NAME)
 
 
-class FindingPatch(BaseModel):
+class FindingPatch(ApiIn):
     """A change to a finding: status (with its details) and/or owner."""
 
     status: str | None = Field(default=None, max_length=30)
@@ -88,7 +112,7 @@ class FindingPatch(BaseModel):
     owner: str | None = Field(default=None, max_length=200)
 
 
-class BulkFilter(BaseModel):
+class BulkFilter(ApiIn):
     """Which findings a bulk change selects (every field given must match)."""
 
     severity: list[str] = Field(default_factory=list, max_length=10)
@@ -100,7 +124,7 @@ class BulkFilter(BaseModel):
     q: str | None = Field(default=None, max_length=200)
 
 
-class BulkStatus(BaseModel):
+class BulkStatus(ApiIn):
     """The same status change on several findings: named by ``ids``, or selected by ``filter``."""
 
     ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=1000)
@@ -113,20 +137,20 @@ class BulkStatus(BaseModel):
     dry_run: bool = False
 
 
-class CommentIn(BaseModel):
+class CommentIn(ApiIn):
     """A comment."""
 
     text: str = Field(min_length=1, max_length=10000)
 
 
-class MemberIn(BaseModel):
+class MemberIn(ApiIn):
     """A membership to set."""
 
     user: str = Field(min_length=1, max_length=100)
     role: Role | None
 
 
-class TokenIn(BaseModel):
+class TokenIn(ApiIn):
     """A token to create."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -134,7 +158,7 @@ class TokenIn(BaseModel):
     days: int = Field(default=90, ge=1, le=3650, description="Days until the token expires (every token expires).")
 
 
-class AttestationsIn(BaseModel):
+class AttestationsIn(ApiIn):
     """The attestation document (YAML text)."""
 
     text: str = Field(max_length=2_000_000)
@@ -201,8 +225,37 @@ def me(who: CurrentPrincipal) -> dict[str, Any]:
 @router.get("/projects", responses=ok(list[ProjectOut]))
 def list_projects(who: CurrentPrincipal, store: StoreDep) -> list[dict[str, Any]]:
     """Projects the caller may see."""
+    return [{"name": n, "role": r} for n, r in visible_projects(who, store).items()]
+
+
+def visible_projects(who: Principal, store: Store) -> dict[str, str]:
+    """Project -> the caller's role, for every project the caller may see."""
     names = set(queries.project_names(store)) | set(who.roles)
-    return [{"name": n, "role": r.value} for n in sorted(names) if (r := who.role_in(n)) is not None]
+    return {n: r.value for n in sorted(names) if (r := who.role_in(n)) is not None}
+
+
+@router.get("/org/projects", responses=ok(list[OrgProjectOut]))
+def org_projects(who: CurrentPrincipal, store: StoreDep) -> list[dict[str, Any]]:
+    """Every project the caller may see with its open findings by severity, SLA breaches,
+    accepted and fixed counts, and its maturity level and change (organisation view)."""
+    roles = visible_projects(who, store)
+    out = []
+    for item in organisation.summaries(store, list(roles)):
+        trend = records.maturity_trend(store, item.project, limit=2)
+        level = trend[-1]["overall"] if trend else None
+        change = level - trend[-2]["overall"] if len(trend) == 2 and level is not None \
+            and trend[-2]["overall"] is not None else None
+        out.append({**asdict(item), "role": roles[item.project], "maturity": level, "maturity_change": change})
+    return out
+
+
+@router.get("/org/search", responses=ok(OrgSearchOut))
+def org_search(who: CurrentPrincipal, store: StoreDep,
+               q: Annotated[str, Query(min_length=1, max_length=300, description="A CVE, GHSA or rule id")],
+               all_statuses: Annotated[bool, Query(alias="all")] = False) -> dict[str, Any]:
+    """Where a CVE or rule is found across the projects the caller may see (open findings;
+    ``all=true`` for every status): exact counts per project and the first findings."""
+    return organisation.search(store, list(visible_projects(who, store)), q, open_only=not all_statuses)
 
 
 @router.post("/projects", status_code=201)
@@ -320,7 +373,8 @@ def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep)
         queries.project_changed(store, project)
     changed = [fid for fid, _old, _title in outcome.changed]
     failed = {str(fid): why for fid, why in outcome.skipped.items()}
-    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in changed and fid not in outcome.skipped}
+    moved = set(changed)
+    failed |= {str(fid): "not in this project" for fid in body.ids if fid not in moved and fid not in outcome.skipped}
     return {"changed": changed, "failed": failed, "matched": outcome.matched, "dry_run": outcome.dry_run}
 
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from cnsmm import __version__
 from cnsmm.errors import Error
 from cnsmm.jobs.dispatch import dispatcher
 from cnsmm.tracking.store import Store
-from cnsmm.web import api, pages
+from cnsmm.web import api, pages, queries
 from cnsmm.web.db import open_web_store
+from cnsmm.web.limits import RequestGuard
 
 
 def create_app(db_url: str | None = None, *, store: Store | None = None, job_workers: int | None = None) -> FastAPI:
@@ -26,24 +33,41 @@ def create_app(db_url: str | None = None, *, store: Store | None = None, job_wor
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await app.state.jobs.start()
+        # the job workers start with the first lifespan and stop with it (a test client may
+        # open another one on a running app: it shares them)
+        first = app.state.lifespans == 0
+        app.state.lifespans += 1
+        if first:
+            await app.state.jobs.start()
         try:
             yield
         finally:
-            await app.state.jobs.stop()
+            app.state.lifespans -= 1
+            if first:
+                await app.state.jobs.stop()
 
-    app = FastAPI(
+    # the API pages (/docs, /redoc) load their scripts from this package, never from a CDN
+    app = FastAPIOffline(
         title="cnsmm",
         version=__version__,
         description="Cloud-native security maturity and finding tracking. JSON API version 1.",
         lifespan=lifespan,
     )
+    app.add_middleware(RequestGuard)
     app.state.store = store
+    store.listeners["web-overview"] = partial(queries.project_changed, store)  # background imports
     app.state.jobs = dispatcher(store, workers=job_workers)
+    app.state.lifespans = 0
 
     @app.exception_handler(Error)
     async def library_error(request: Request, exc: Error) -> JSONResponse:
         return JSONResponse({"detail": exc.diagnostics()}, status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input, and a body such as {"days": 1e999} parses to
+        # inf, which JSON cannot carry: the answer was a 500 instead of this 422.
+        return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
@@ -56,3 +80,14 @@ def create_app(db_url: str | None = None, *, store: Store | None = None, job_wor
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with every infinite or NaN float written as a string (JSON has no such numbers)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cnsmm.accounts.service import Principal, Role, recall, session_principal, token_principal
 from cnsmm.tracking.store import Store
+from cnsmm.web.limits import read_form
 
 SESSION_COOKIE = "cnsmm_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,7 +42,7 @@ async def _csrf_from(request: Request) -> str | None:
     if header:
         return header
     if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        form = await request.form()
+        form = await read_form(request)
         value = form.get("csrf_token")
         return value if isinstance(value, str) else None
     return None

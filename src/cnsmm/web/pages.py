@@ -28,6 +28,7 @@ from cnsmm.web import api, queries, records
 from cnsmm.web.advisories import advisory_links
 from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal
 from cnsmm.web.i18n import LANGS, t, value_label
+from cnsmm.web.limits import read_form
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "cnsmm_login_csrf"
@@ -100,9 +101,12 @@ def _safe_next(target: str) -> str:
 
 @router.post("/login")
 async def login_submit(request: Request) -> Response:
-    form = await request.form()
-    sent, expected = str(form.get("csrf_token", "")), request.cookies.get(LOGIN_CSRF, "")
-    if not expected or not secrets.compare_digest(sent, expected):
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not expected:  # not from the login form: refused before the body is read
+        return render(request, "login.html", 403, login_csrf="", next="/", error="form expired; try again")
+    form = await read_form(request)
+    sent = str(form.get("csrf_token", ""))
+    if not secrets.compare_digest(sent, expected):
         return render(request, "login.html", 403, login_csrf=expected, next="/", error="form expired; try again")
     address = request.client.host if request.client else "unknown"
     try:
@@ -156,7 +160,7 @@ async def home_action(request: Request) -> Response:
         return who
     if not who.is_admin:
         return render(request, "error.html", 403, who=who, message=t("forbidden", _lang(request)))
-    form = await request.form()
+    form = await read_form(request)
     return await run_in_threadpool(_home_change, request, who, form)
 
 
@@ -202,6 +206,24 @@ def _number(value: Any, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return low
     return min(max(float(value), low), high)
+
+
+@router.get("/org")
+async def org_page(request: Request) -> Response:
+    """Every project the caller may see with its open work, and a search across them."""
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    return await run_in_threadpool(_org_view, request, who)
+
+
+def _org_view(request: Request, who: Principal) -> HTMLResponse:
+    store = get_store(request)
+    q = request.query_params.get("q", "").strip()[:300]
+    all_statuses = request.query_params.get("all") == "1"
+    hits = api.org_search(who, store, q, all_statuses) if q else None
+    return render(request, "org.html", who=who, rows=api.org_projects(who, store), severities=SEVERITIES, q=q,
+                  all_statuses=all_statuses, hits=hits)
 
 
 @router.get("/p/{project}")
@@ -369,7 +391,7 @@ async def bulk_page(request: Request, project: str) -> Response:
     who = await _who(request, project, Role.DEVELOPER)
     if isinstance(who, Response):
         return who
-    form = await request.form()
+    form = await read_form(request)
     ids = [_int(str(v), 0) for v in form.getlist("ids")]
     ids = [i for i in ids if 0 < i <= api.MAX_ID][:1000]
     if ids and form.get("status"):
@@ -411,7 +433,7 @@ async def finding_action(request: Request, project: str,
     who = await _who(request, project, Role.DEVELOPER)
     if isinstance(who, Response):
         return who
-    form = await request.form()
+    form = await read_form(request)
     return await run_in_threadpool(_finding_change, request, who, project, finding_id, form)
 
 
@@ -475,12 +497,15 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
 
 @router.post("/p/{project}/settings")
 async def settings_action(request: Request, project: str) -> Response:
-    form = await request.form()
-    action = str(form.get("action", ""))
-    needed = Role.SECURITY if action in ("attestations", "attestation-form") else Role.OWNER
-    who = await _who(request, project, needed)
+    who = await _who(request, project)  # the caller first: nothing of the body is read for strangers
     if isinstance(who, Response):
         return who
+    form = await read_form(request)
+    action = str(form.get("action", ""))
+    needed = Role.SECURITY if action in ("attestations", "attestation-form") else Role.OWNER
+    held = who.role_in(project)
+    if held is None or held.rank < needed.rank:
+        return render(request, "error.html", 403, who=who, message=t("forbidden", _lang(request)))
     return await run_in_threadpool(_settings_change, request, who, project, action, form)
 
 
@@ -496,7 +521,10 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
         elif action == "remove-member":
             api.set_member(project, api.MemberIn(user=str(form.get("user", "")), role=None), who, store)
         elif action == "token":
-            created = api.new_token(project, api.TokenIn(name=str(form.get("name", "")), role=Role(str(form["role"])),
+            role = str(form.get("role", ""))
+            if not role:
+                raise ValueError("choose a role for the token")
+            created = api.new_token(project, api.TokenIn(name=str(form.get("name", "")), role=Role(role),
                                                          days=_int(str(form.get("days", "")), 90)), who, store)
             new_token = created["token"]
         elif action == "revoke":

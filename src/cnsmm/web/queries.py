@@ -28,7 +28,7 @@ from cnsmm.tracking.listing import (
     export_csv,
     list_page,
 )
-from cnsmm.tracking.models import Comment, FindingSource, Project, SourceStream, StatusChange, TrackedFinding
+from cnsmm.tracking.models import Comment, FindingSource, Project, Scan, SourceStream, StatusChange, TrackedFinding
 from cnsmm.tracking.queries import description_text
 from cnsmm.tracking.store import Store, utcnow
 from cnsmm.tracking.workflow import OPEN_STATES
@@ -38,6 +38,7 @@ __all__ = ["MAX_CURSOR", "MAX_ID", "SORT_KEYS", "TOTAL_CAP", "CursorError", "Fin
 F = TrackedFinding.__table__
 SRC = FindingSource.__table__
 STREAM = SourceStream.__table__
+SCAN = Scan.__table__
 
 
 def project_id(store: Store, name: str) -> int | None:
@@ -83,12 +84,15 @@ def detail(store: Store, pid: int, finding_id: int) -> dict[str, Any] | None:
             return None
         item = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row._mapping.items()}
         item["description"] = description_text(conn, item.pop("description_digest"))
+        item["severity_source"] = "tool" if row.tool_severity else "cnsmm"
         item["sources"] = [
             {k: (v.isoformat(timespec="seconds") if hasattr(v, "isoformat") else v) for k, v in s._mapping.items()}
             for s in conn.execute(
                 select(STREAM.c.tool, STREAM.c.scope, SRC.c.active, SRC.c.first_seen,
-                       func.coalesce(SRC.c.last_seen, STREAM.c.last_seen).label("last_seen"))
+                       func.coalesce(SRC.c.last_seen, STREAM.c.last_seen).label("last_seen"),
+                       SCAN.c.repository, SCAN.c.commit)
                 .join(STREAM, STREAM.c.id == SRC.c.stream_id)
+                .outerjoin(SCAN, SCAN.c.id == STREAM.c.last_scan_id)
                 .where(SRC.c.finding_id == finding_id).order_by(STREAM.c.tool))
         ]
         H = StatusChange.__table__

@@ -6,6 +6,8 @@ Route handlers call these functions and hold no SQL themselves; findings go thro
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import select
@@ -88,14 +90,37 @@ def list_assessments(store: Store, project: str) -> list[dict[str, Any]]:
     return [{"id": i, "at": at.isoformat(timespec="seconds"), "by": by, "overall": lvl} for i, at, by, lvl in rows]
 
 
+_KEPT_DOCUMENTS = 16
+"""Parsed assessment documents kept per store (documents never change once stored)."""
+_kept_lock = threading.Lock()
+
+
 def assessment_document(store: Store, project: str, assessment_id: int | None = None) -> dict[str, Any] | None:
-    """One assessment document of the project (the latest without an id), or None."""
+    """One assessment document of the project (the latest without an id), or None.
+
+    Stored documents never change, so the last few read are kept parsed: the overview and
+    maturity pages do not read and parse a large document again on every view."""
     with store.read() as conn:
-        query = select(Assessment.data).where(Assessment.project == project)
+        query = select(Assessment.id).where(Assessment.project == project)
         if assessment_id:
             query = query.where(Assessment.id == assessment_id)
-        data = conn.scalar(query.order_by(Assessment.created_at.desc(), Assessment.id.desc()).limit(1))
-    return dict(data) if data else None
+        found = conn.scalar(query.order_by(Assessment.created_at.desc(), Assessment.id.desc()).limit(1))
+        if found is None:
+            return None
+        with _kept_lock:
+            kept: OrderedDict[int, dict[str, Any]] = store.memo.setdefault("assessment-documents", OrderedDict())
+            doc = kept.get(found)
+            if doc is not None:
+                kept.move_to_end(found)
+                return dict(doc)
+        data = conn.scalar(select(Assessment.data).where(Assessment.id == found))
+    if not data:
+        return None
+    with _kept_lock:
+        kept[found] = dict(data)
+        while len(kept) > _KEPT_DOCUMENTS:
+            kept.popitem(last=False)
+    return dict(data)
 
 
 def attestations(store: Store, project: str) -> dict[str, Any]:

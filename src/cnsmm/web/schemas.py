@@ -36,6 +36,40 @@ class ProjectOut(BaseModel):
     role: str
 
 
+class OrgProjectOut(BaseModel):
+    """One project's open work, for the organisation view."""
+
+    project: str
+    role: str
+    open_by_severity: dict[str, int]
+    open: int
+    overdue: int = Field(description="Open findings past their due date (SLA breaches)")
+    risk_accepted: int
+    fixed: int
+    maturity: int | None = Field(description="Overall level of the latest assessment, if any")
+    maturity_change: int | None = Field(description="Change of the overall level since the assessment before it")
+
+
+class OrgHit(_Open):
+    """A finding found by a cross-project search."""
+
+    project: str
+    id: int
+    severity: str
+    status: str
+    title: str
+    rule: str
+
+
+class OrgSearchOut(BaseModel):
+    """Where a CVE or rule is found, in the projects the caller may see."""
+
+    term: str
+    counts: dict[str, int] = Field(description="Matching findings per project (exact)")
+    findings: list[OrgHit] = Field(description="The first 200, by project and severity")
+    truncated: bool
+
+
 class FindingItem(_Open):
     """A finding in a list."""
 
@@ -81,6 +115,8 @@ class SourceOut(_Open):
     active: bool
     first_seen: str | None
     last_seen: str | None
+    repository: str | None = Field(default=None, description="Repository of the stream's latest scan, when known")
+    commit: str | None = Field(default=None, description="Commit of the stream's latest scan, when known")
 
 
 class HistoryOut(BaseModel):
@@ -114,6 +150,8 @@ class FindingOut(_Open):
     rule: str
     description: str | None
     reference: str | None
+    severity_source: str = Field(description="`tool` when the tool graded the finding, `cnsmm` when cnsmm "
+                                             "assigned the severity (the tool gives none)")
     sources: list[SourceOut]
     history: list[HistoryOut]
     comments: list[CommentOut]

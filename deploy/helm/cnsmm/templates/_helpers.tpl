@@ -54,3 +54,52 @@ seccompProfile:
       name: {{ include "cnsmm.secretName" . }}
       key: {{ .Values.database.secretKey }}
 {{- end -}}
+
+{{- define "cnsmm.workerSelectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}-worker
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "cnsmm.workerLabels" -}}
+{{ include "cnsmm.workerSelectorLabels" . }}
+app.kubernetes.io/component: worker
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "cnsmm.databaseEgress" -}}
+- to:
+    - namespaceSelector:
+        {{- if .Values.networkPolicy.database.namespaceSelector }}
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.database.namespaceSelector | nindent 10 }}
+        {{- else }}
+        {}
+        {{- end }}
+      podSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.database.podSelector | nindent 10 }}
+  ports:
+    - {port: {{ .Values.networkPolicy.database.port }}, protocol: TCP}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kube-system
+      podSelector:
+        matchLabels:
+          k8s-app: kube-dns
+  ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+{{- end -}}
+
+{{- /* Imports each server process runs: jobs.serverConcurrency, or 2 when there are no worker
+pods and none was set (someone must run them). */ -}}
+{{- define "cnsmm.serverJobs" -}}
+{{- if and (not .Values.jobs.worker.enabled) (eq (int .Values.jobs.serverConcurrency) 0) -}}
+2
+{{- else -}}
+{{ .Values.jobs.serverConcurrency }}
+{{- end -}}
+{{- end -}}

@@ -114,3 +114,28 @@ def test_worker_killed_mid_import_loses_and_duplicates_nothing(db: Db, tmp_path:
     assert {p: _counts(db.store, p) for p in ("kill-a", "kill-b")} == expected  # counts match: no loss, no duplicate
     with db.store.read() as conn:
         assert conn.scalar(select(func.count()).select_from(JobChunk)) == 0  # uploads dropped once imported
+
+
+@pytest.mark.slow
+def test_a_stopped_worker_finishes_its_running_import_first(db: Db, tmp_path: Path) -> None:
+    token = create_token(db.store, "term", Role.SECURITY, name="ci", created_by="t")[0]
+    report = SAMPLES / "trivy-json" / "image.json"
+    with TestClient(create_app(store=db.store, job_workers=0)) as client:
+        r = client.post("/api/v1/projects/term/imports?name=image.json", content=report.read_bytes(),
+                        headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 202
+    marker, release, log = tmp_path / "held", tmp_path / "release", tmp_path / "worker.log"
+    worker = _spawn(["-m", "tests.jobs.held_worker", db.url, str(marker), str(release)], log)
+    try:
+        _wait_for(marker.exists, 120, "the worker to reach the merge", log)
+        worker.send_signal(signal.SIGTERM)  # a rollout stops the worker mid-import
+        _wait_for(lambda: "stopping: running jobs finish first" in log.read_text(), 60, "the worker to stop", log)
+        release.touch()
+        worker.wait(120)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(30)
+    assert worker.returncode == 0, log.read_text()[-3000:]
+    assert _jobs(db.store)[r.json()["job"]] == ("done", 1)  # finished by that worker, not left to a retry
+    assert _counts(db.store, "term")[1] == 1

@@ -236,6 +236,29 @@ def test_assessment_upload_checks_its_shape(flow: World) -> None:
     assert trend[-1]["overall"] == 2
 
 
+def test_assessment_documents_are_read_and_parsed_once(flow: World) -> None:
+    from sqlalchemy import event
+
+    sec = bearer(flow.tokens["security-a"])
+    doc = {"overall": {"level": 1, "score": 1.5, "target": 2}, "practices": [{"id": "P1"}], "domains": []}
+    new_id = flow.client.post("/api/v1/projects/alpha/assessments", json=doc, headers=sec).json()["id"]
+    reads: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("SELECT web_assessments.data \nFROM"):  # a whole document
+            reads.append(statement)
+
+    event.listen(flow.store.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(3):
+            got = flow.client.get(f"/api/v1/projects/alpha/assessments/{new_id}", headers=sec).json()
+            assert got == doc
+            assert flow.client.get("/p/alpha/maturity", headers=sec).status_code in (200, 303)
+    finally:
+        event.remove(flow.store.engine, "before_cursor_execute", record)
+    assert len(reads) <= 1  # the document itself is read (and parsed) at most once
+
+
 def test_quickly_counted_overview_figures_are_always_fresh(flow: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from cnsmm.web import queries
 

@@ -36,6 +36,7 @@ async def run_worker(store: Store, workers: int, alive_file: Path | None = None)
     alive = asyncio.ensure_future(_keep_alive(alive_file)) if alive_file else None
     try:
         await stop.wait()
+        logging.getLogger("cnsmm.jobs").info("stopping: running jobs finish first")
     finally:
         if alive is not None:
             alive.cancel()

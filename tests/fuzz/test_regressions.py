@@ -68,3 +68,25 @@ def test_nested_complex_keys_stay_small() -> None:
     assert key.startswith("{")
     docs, _ = load_yaml("{[a, b]: 1, {c: d}: 2, {c: e}: 3}")
     assert list(docs[0].value) == ["['a', 'b']", "{'c': 'd'}", "{'c': 'e'}"]
+
+
+def test_spdx_package_with_a_non_string_spdxid_is_read() -> None:
+    # a package whose SPDXID was an object raised TypeError (unhashable) against documentDescribes
+    from cnsmm.importers import spdx_json
+
+    data = (REGRESSIONS / "import-spdx-json" / "package_spdxid_not_a_string.json").read_bytes()
+    report = spdx_json.parse(io.BytesIO(data), source="sbom.json")
+    assert list(report.findings) == []
+    assert [c.name for c in report.components] == ["com.github.example-org/shop"]
+    assert [str(e) for e in report.errors] == ["/packages/0 (package #1): missing name",
+                                               "/packages/1 (package #2): package must be an object (got array)"]
+
+
+def test_kube_linter_check_with_a_non_string_name_is_ignored() -> None:
+    # a Checks entry whose name was an object raised TypeError (unhashable) building the check table
+    from cnsmm.importers import kube_linter_json
+
+    data = (REGRESSIONS / "import-kube-linter-json" / "check_name_not_a_string.json").read_bytes()
+    report = kube_linter_json.parse(io.BytesIO(data), source="kube-linter.json")
+    assert list(report.findings) == []
+    assert len(report.errors) == 0

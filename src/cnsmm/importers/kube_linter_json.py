@@ -24,7 +24,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "Reports" not in doc:
         raise fail(source, "missing Reports (kube-linter lint --format json writes Reports)")
-    checks = {c.get("name"): c for c in get_list(doc, "Checks", source) if isinstance(c, dict)}
+    checks = {c["name"]: c for c in get_list(doc, "Checks", source)
+              if isinstance(c, dict) and isinstance(c.get("name"), str)}
 
     def build(raw: Any, at: At) -> Finding:
         r = as_dict(raw, at, "report")

@@ -205,12 +205,23 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("atheris is not installed: pip install -e '.[fuzz]'", file=sys.stderr)
         return 2
-    chosen = [n for n in names if not args.targets or any(fnmatch.fnmatch(n, p) for p in args.targets)]
+    chosen = names if not args.targets else list(dict.fromkeys(  # in the order given
+        n for pattern in args.targets for n in names if fnmatch.fnmatch(n, pattern)))
     if not chosen:
         parser.error(f"no target matches {args.targets}; see --list")
     work = Path(args.work)
+    outcomes: list[Outcome] = []
+
+    def one(name: str) -> Outcome:
+        outcome = fuzz_target(name, args, work)
+        outcomes.append(outcome)
+        if args.summary:  # after every target, so that a campaign stopped early is recorded
+            Path(args.summary).write_text(json.dumps([asdict(o) for o in outcomes], indent=2) + "\n")
+        return outcome
+
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        outcomes = list(pool.map(lambda n: fuzz_target(n, args, work), chosen))
+        outcomes_in_order = list(pool.map(one, chosen))
+    outcomes = outcomes_in_order
     total = sum(o.executions for o in outcomes)
     failed = [o for o in outcomes if o.failures]
     print(f"{len(outcomes)} targets, {total} executions, {len(failed)} with failures"

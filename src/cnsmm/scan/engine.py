@@ -113,7 +113,9 @@ class RuleEngine:
             named = [r for r in rules if kind in r.meta.targets]
             if not named and crd:
                 named = [r for r in rules if CRD_FALLBACK_KIND in r.meta.targets]
-            chosen = [r for r in rules if r in named or "*" in r.meta.targets]
+            # by identity: `r in named` compared frozen rules field by field, R x R times per kind
+            picked = {id(r) for r in named}
+            chosen = [r for r in rules if id(r) in picked or "*" in r.meta.targets]
         self._cache[key] = chosen
         return chosen
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,10 +62,31 @@ def runs(df: Dockerfile) -> Iterator[tuple[Stage, Instruction]]:
             yield stage, inst
 
 
+_RunCommands = list[tuple[Stage, Instruction, tuple[Command, ...]]]
+_last_split: tuple[weakref.ref[Dockerfile], _RunCommands] | None = None
+
+
 def run_commands(df: Dockerfile) -> Iterator[tuple[Stage, Instruction, tuple[Command, ...]]]:
-    """Every ``RUN`` with its simple commands."""
-    for stage, inst in runs(df):
-        yield stage, inst, split_script(inst.script)
+    """Every ``RUN`` with its simple commands. The scripts of the last Dockerfile asked about are
+    split once for all the rules that check it (the shared split cache is bounded, and a file
+    with more RUN steps than it holds would be split again by every rule)."""
+    global _last_split  # noqa: PLW0603 - a one-entry memo; a race only costs a second split
+    cached = _last_split
+    if cached is None or cached[0]() is not df:
+        cached = (weakref.ref(df), [(stage, inst, split_script(inst.script)) for stage, inst in runs(df)])
+        _last_split = cached
+    yield from cached[1]
+
+
+def own_run_commands(df: Dockerfile, stages: list[Stage] | None = None,
+                     ) -> Iterator[tuple[Stage, Instruction, tuple[Command, ...]]]:
+    """Like :func:`run_commands`, without ``ONBUILD RUN`` (what the stage itself runs), for
+    ``stages`` only when given."""
+    wanted = {s.index for s in stages} if stages is not None else None
+    own = {id(i) for s in df.stages for i in s.instructions}
+    for stage, inst, commands in run_commands(df):
+        if id(inst) in own and (wanted is None or stage.index in wanted):
+            yield stage, inst, commands
 
 
 def external_base(df: Dockerfile, stage: Stage) -> Stage:
@@ -240,6 +262,7 @@ __all__ = [
     "mount_targets",
     "mounts_cache",
     "option",
+    "own_run_commands",
     "package_installs",
     "package_operation",
     "parse_image",

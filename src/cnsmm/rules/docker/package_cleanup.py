@@ -27,8 +27,8 @@ from cnsmm.rules.docker._common import (
     meta,
     mount_targets,
     mounts_cache,
+    own_run_commands,
     package_installs,
-    split_script,
     subcommand,
 )
 from cnsmm.rules.docker.pinning import is_pip
@@ -38,9 +38,8 @@ _APT = ("apt-get", "apt", "aptitude")
 
 
 def _shipped_runs(df: Dockerfile) -> Iterator[tuple[Instruction, tuple[Command, ...]]]:
-    for stage in final_lineage(df):
-        for inst in stage.of("RUN"):
-            yield inst, split_script(inst.script)
+    for _stage, inst, commands in own_run_commands(df, final_lineage(df)):
+        yield inst, commands
 
 
 def _removes(command: Command, *prefixes: str) -> bool:
@@ -104,17 +103,17 @@ def check_apt_lists(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
 ))
 def check_recommends(df: Dockerfile, ctx: RuleContext) -> Iterator[Hit]:
     """Report installs that pull recommended packages."""
-    for stage in df.stages:
-        configured = any("Install-Recommends" in i.script for i in stage.of("RUN"))
-        for inst in stage.of("RUN"):
-            commands = split_script(inst.script)
-            apt = [c for c in _installs(commands, "apt-get", "apt")
-                   if "--no-install-recommends" not in c.args
-                   and not any("Install-Recommends=" in a for a in c.args)]
-            zypper = [c for c in _installs(commands, "zypper") if "--no-recommends" not in c.args]
-            if (apt and not configured) or zypper:
-                name = "apt-get" if apt and not configured else "zypper"
-                yield Hit(f"{name} install also installs recommended packages", line=inst.line)
+    configured = {stage.index for stage in df.stages
+                  if any("Install-Recommends" in i.script for i in stage.of("RUN"))}
+    for stage, inst, commands in own_run_commands(df):
+        apt = [c for c in _installs(commands, "apt-get", "apt")
+               if "--no-install-recommends" not in c.args
+               and not any("Install-Recommends=" in a for a in c.args)]
+        zypper = [c for c in _installs(commands, "zypper") if "--no-recommends" not in c.args]
+        apt_prompts = bool(apt) and stage.index not in configured
+        if apt_prompts or zypper:
+            name = "apt-get" if apt_prompts else "zypper"
+            yield Hit(f"{name} install also installs recommended packages", line=inst.line)
 
 
 @rule(meta(

@@ -10,8 +10,9 @@ import pytest
 from cnsmm.errors import WorkflowError
 from cnsmm.tracking.listing import FindingFilter
 from cnsmm.tracking.queries import findings_page, get_finding, list_findings
+from cnsmm.tracking.states import Status
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import API_NAMES, MAX_BULK, Status, change_many, change_status
+from cnsmm.tracking.workflow import API_NAMES, MAX_BULK, change_many, change_status
 
 from .conftest import Importer, misconfig, vuln
 

@@ -16,13 +16,15 @@ from sqlalchemy import inspect, update
 from cnsmm.errors import ConfigError
 from cnsmm.findings import Severity
 from cnsmm.tracking import store as store_module
-from cnsmm.tracking.export import iter_json, safe_cell, write_csv
+from cnsmm.tracking.csvcells import safe_cell
+from cnsmm.tracking.export import iter_json, write_csv
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.models import Base, TrackedFinding
 from cnsmm.tracking.queries import list_findings
 from cnsmm.tracking.sla import SlaPolicy
+from cnsmm.tracking.states import Status
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import Status, change_status
+from cnsmm.tracking.workflow import change_status
 
 from .conftest import Importer, vuln
 

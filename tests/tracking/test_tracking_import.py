@@ -17,8 +17,9 @@ from cnsmm.tracking.models import Scan, StatusChange, TrackedFinding
 from cnsmm.tracking.owners import OwnerResolver, OwnerRule, glob_to_regex
 from cnsmm.tracking.queries import list_findings
 from cnsmm.tracking.sla import SlaPolicy
+from cnsmm.tracking.states import Status
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import Status, change_status
+from cnsmm.tracking.workflow import change_status
 
 from .conftest import Importer, misconfig, report, vuln
 

@@ -8,8 +8,9 @@ import pytest
 
 from cnsmm.errors import FindingNotFoundError, WorkflowError
 from cnsmm.tracking.queries import get_finding, list_findings
+from cnsmm.tracking.states import Status
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
+from cnsmm.tracking.workflow import add_comment, assign, change_status
 
 from .conftest import Importer, vuln
 

@@ -23,8 +23,9 @@ from cnsmm.tracking.owners import load_owner_file
 from cnsmm.tracking.projects import check_project_name, project_settings, update_settings
 from cnsmm.tracking.queries import FindingView, findings_page, get_finding, list_findings
 from cnsmm.tracking.sla import SlaPolicy
+from cnsmm.tracking.states import Status
 from cnsmm.tracking.store import ENV_DB, Store, open_store
-from cnsmm.tracking.workflow import Status, add_comment, assign, change_many, change_status
+from cnsmm.tracking.workflow import add_comment, assign, change_many, change_status
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -17,7 +17,8 @@ class CsvRenderer(Renderer):
     (no id, owner or due date), seen at the scan's start."""
 
     def render(self, report: ScanReport) -> str:
-        from cnsmm.tracking.export import CSV_COLUMNS, safe_cell
+        from cnsmm.tracking.csvcells import safe_cell
+        from cnsmm.tracking.export import CSV_COLUMNS
 
         seen = report.started.date().isoformat()
         out = io.StringIO()

@@ -12,8 +12,9 @@ Public API:
 from cnsmm.errors import WorkflowError
 from cnsmm.tracking.fingerprint import Fingerprint, fingerprint
 from cnsmm.tracking.importer import ImportSummary, import_report
+from cnsmm.tracking.states import Status
 from cnsmm.tracking.store import Store, default_url, open_store
-from cnsmm.tracking.workflow import Status, add_comment, assign, change_status
+from cnsmm.tracking.workflow import add_comment, assign, change_status
 
 __all__ = [
     "Fingerprint",

@@ -35,8 +35,9 @@ from cnsmm.tracking.models import (
 from cnsmm.tracking.owners import OwnerResolver
 from cnsmm.tracking.projects import ensure_project, project_settings
 from cnsmm.tracking.sla import SlaPolicy
+from cnsmm.tracking.states import OPEN_STATES, Status
 from cnsmm.tracking.store import Store, _begin_with_retry, lock_project, utcnow
-from cnsmm.tracking.workflow import OPEN_STATES, Status, expire_risk_acceptances
+from cnsmm.tracking.workflow import expire_risk_acceptances
 from cnsmm.vcs import PathMap, clean_commit, clean_repository
 
 if TYPE_CHECKING:

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, false, func, or_, select, tuple_
 
 from cnsmm.findings import Severity
+from cnsmm.tracking.csvcells import csv_line, safe_cell
 from cnsmm.tracking.models import FindingSource, SourceStream, TrackedFinding
+from cnsmm.tracking.states import OPEN_STATES
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import OPEN_STATES
 
 F = TrackedFinding.__table__
 SRC = FindingSource.__table__
@@ -292,8 +293,6 @@ def export_csv(store: Store, pid: int | None, flt: FindingFilter) -> Iterator[st
     """Every finding the filter matches, in its sort order, as CSV lines (a header first; only
     the header for a project without data), read 500 at a time; cells that a spreadsheet would
     run as a formula are quoted."""
-    from cnsmm.tracking.export import csv_line, safe_cell
-
     yield csv_line(EXPORT_COLUMNS)
     after = None
     while pid is not None:

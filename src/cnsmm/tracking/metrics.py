@@ -14,8 +14,8 @@ from cnsmm.findings import Severity
 from cnsmm.tracking.models import TrackedFinding
 from cnsmm.tracking.projects import project_id
 from cnsmm.tracking.queries import reopen_expired
+from cnsmm.tracking.states import OPEN_STATES, Status
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import OPEN_STATES, Status
 
 F = cast(Table, TrackedFinding.__table__)
 

@@ -13,8 +13,8 @@ from sqlalchemy import Table, case, func, or_, select
 
 from cnsmm.findings import Severity
 from cnsmm.tracking.models import Project, TrackedFinding
+from cnsmm.tracking.states import OPEN_STATES
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import OPEN_STATES
 
 F = cast(Table, TrackedFinding.__table__)
 P = cast(Table, Project.__table__)

@@ -22,8 +22,9 @@ from cnsmm.tracking.models import (
     TrackedFinding,
 )
 from cnsmm.tracking.projects import project_id
+from cnsmm.tracking.states import OPEN_STATES, Status
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import OPEN_STATES, Status, expire_risk_acceptances
+from cnsmm.tracking.workflow import expire_risk_acceptances
 
 F = cast(Table, TrackedFinding.__table__)
 SRC = cast(Table, FindingSource.__table__)

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Table, insert, or_, select, update
 from cnsmm.imageref import parse_lenient
 from cnsmm.importers.interface import VexStatement
 from cnsmm.tracking.models import StatusChange, TrackedFinding
-from cnsmm.tracking.workflow import OPEN_STATES, Status
+from cnsmm.tracking.states import OPEN_STATES, Status
 
 F = cast(Table, TrackedFinding.__table__)
 HIST = cast(Table, StatusChange.__table__)

@@ -13,7 +13,6 @@ An expired risk acceptance reopens the finding on the next import or listing.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -23,37 +22,12 @@ from sqlalchemy import Connection, insert, select, update
 
 from cnsmm.errors import FindingNotFoundError, WorkflowError
 from cnsmm.tracking.models import Comment, StatusChange, TrackedFinding
+from cnsmm.tracking.states import MANUAL_DECISIONS, Status
 from cnsmm.tracking.store import Store, lock_project, utcnow
 
 if TYPE_CHECKING:
     from cnsmm.tracking.listing import FindingFilter
 
-
-class Status(enum.StrEnum):
-    """Status of a tracked finding."""
-
-    OPEN = "open"
-    TRIAGED = "triaged"
-    IN_PROGRESS = "in_progress"
-    FIXED = "fixed"
-    RISK_ACCEPTED = "risk_accepted"
-    FALSE_POSITIVE = "false_positive"
-    DUPLICATE = "duplicate"
-
-    @classmethod
-    def parse(cls, value: str) -> Status:
-        """Parse a status name (``in-progress`` and ``in_progress`` both work)."""
-        try:
-            return cls(value.strip().lower().replace("-", "_").replace(" ", "_"))
-        except ValueError:
-            choices = ", ".join(s.value for s in cls)
-            raise WorkflowError(f"unknown status {value!r} (expected one of {choices})") from None
-
-
-OPEN_STATES = frozenset({Status.OPEN, Status.TRIAGED, Status.IN_PROGRESS})
-"""Statuses of findings that still need work (and are closed as fixed when gone)."""
-MANUAL_DECISIONS = frozenset({Status.RISK_ACCEPTED, Status.FALSE_POSITIVE, Status.DUPLICATE})
-"""Statuses set by a person that imports never change."""
 
 _CLOSING = {Status.FIXED, *MANUAL_DECISIONS}
 TRANSITIONS: dict[Status, frozenset[Status]] = {

@@ -29,8 +29,9 @@ from cnsmm.jobs import spool
 from cnsmm.model.types import LEVELS
 from cnsmm.tracking import organisation, projects
 from cnsmm.tracking.importer import ImportOptions, check_scope
+from cnsmm.tracking.states import Status
 from cnsmm.tracking.store import Store
-from cnsmm.tracking.workflow import API_NAMES, Status, add_comment, assign, change_many, change_status
+from cnsmm.tracking.workflow import API_NAMES, add_comment, assign, change_many, change_status
 from cnsmm.vcs import clean_commit, clean_repository
 from cnsmm.web import limits, queries, records
 from cnsmm.web.deps import CurrentPrincipal, need, need_admin, store_dependency

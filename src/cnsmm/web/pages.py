@@ -23,7 +23,7 @@ from cnsmm.accounts.service import Principal, Role, create_user, list_users, log
 from cnsmm.errors import AuthError, Error, LoginFailedError
 from cnsmm.findings import Severity
 from cnsmm.report.html import code_spans
-from cnsmm.tracking.workflow import OPEN_STATES, Status
+from cnsmm.tracking.states import OPEN_STATES, Status
 from cnsmm.web import api, queries, records
 from cnsmm.web.advisories import advisory_links
 from cnsmm.web.deps import SESSION_COOKIE, get_store, optional_principal

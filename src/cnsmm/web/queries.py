@@ -30,8 +30,8 @@ from cnsmm.tracking.listing import (
 )
 from cnsmm.tracking.models import Comment, FindingSource, Project, Scan, SourceStream, StatusChange, TrackedFinding
 from cnsmm.tracking.queries import description_text
+from cnsmm.tracking.states import OPEN_STATES
 from cnsmm.tracking.store import Store, utcnow
-from cnsmm.tracking.workflow import OPEN_STATES
 
 __all__ = ["MAX_CURSOR", "MAX_ID", "SORT_KEYS", "TOTAL_CAP", "CursorError", "FindingFilter", "FindingsPage", "detail",
            "export_csv", "list_page", "overview", "project_changed", "project_id", "project_names", "project_tools"]

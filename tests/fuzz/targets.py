@@ -270,7 +270,9 @@ _FORM_ROUTES: tuple[str, ...] = (
 
 @cache
 def _service() -> _Service:
+    import atexit
     import re
+    import shutil
     import tempfile
 
     from argon2 import PasswordHasher
@@ -283,6 +285,7 @@ def _service() -> _Service:
 
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     folder = tempfile.mkdtemp(prefix="cnsmm-fuzz-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     store = open_web_store(f"sqlite:///{folder}/web.db")
     create_user(store, "admin", "fuzz-password-1", admin=True)
     set_membership(store, "admin", "alpha", Role.OWNER)

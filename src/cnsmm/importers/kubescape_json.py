@@ -37,8 +37,10 @@ VERSIONS = "kubescape 2.x and 3.x JSON (format v2)"
 
 
 def sniff(head: bytes) -> bool:
-    """kubescape JSON: ``summaryDetails`` or results of ``controlID``s per ``resourceID``."""
-    return b'"summaryDetails"' in head or (b'"resourceID"' in head and b'"controlID"' in head)
+    """kubescape JSON: ``summaryDetails`` or results of ``controlID``s per ``resourceID``; also the
+    v1 layout (framework reports with ``controlReports``), to refuse it by name."""
+    return (b'"summaryDetails"' in head or (b'"resourceID"' in head and b'"controlID"' in head)
+            or (b'"controlReports"' in head and b'"ruleReports"' in head))
 
 
 def severity_of(score_factor: float) -> Severity:
@@ -54,7 +56,12 @@ def severity_of(score_factor: float) -> Severity:
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a kubescape JSON report (whole document; structure errors raise here)."""
-    doc = as_dict(load_small(stream, source), source, "the report")
+    raw_doc = load_small(stream, source)
+    first = raw_doc[0] if isinstance(raw_doc, list) and raw_doc else raw_doc
+    if isinstance(first, dict) and "controlReports" in first:
+        raise fail(source, "kubescape JSON format v1 (framework reports with controlReports) is not read "
+                   f"(expected {VERSIONS})", hint="Re-run kubescape with --format json --format-version v2")
+    doc = as_dict(raw_doc, source, "the report")
     if "results" not in doc and "summaryDetails" not in doc:
         raise fail(source, "missing results (kubescape --format json writes results per resource)")
     controls = get_dict(get_dict(doc, "summaryDetails", source), "controls", source)

@@ -27,12 +27,18 @@ def sniff(head: bytes) -> bool:
     if not records:
         return bool(lines) and lines[0].startswith(b"{")  # a run that found nothing, its log mixed in
     first = records[0]
+    if first.startswith(b"{") and b'"stringsFound"' in first and b'"reason"' in first:
+        return True  # TruffleHog 2, recognised to be refused by name
     return first.startswith(b"{") and b'"SourceMetadata"' in first and b'"DetectorName"' in first
 
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse TruffleHog JSON lines; a malformed line is listed and skipped."""
     doc = Doc(stream, source, allow_empty=True)
+    start = doc.rewind().read(65536)
+    if b'"stringsFound"' in start and b'"reason"' in start and b'"DetectorName"' not in start:
+        raise fail(source, f"TruffleHog 2 output (stringsFound/reason) is not read (expected {VERSIONS})",
+                   hint="Run TruffleHog 3: trufflehog git URL --json (or filesystem PATH --json)")
     errors = ItemErrors()
     return ImportedReport(format=FORMAT, tool="trufflehog", tool_version=None, scope=f"trufflehog:{PROJECT}",
                           findings=guarded(source, _lines(doc.rewind(), source, errors)), kind="secret-scan",

@@ -27,6 +27,7 @@ from cnsmm.accounts.service import (
 from cnsmm.errors import Error
 from cnsmm.jobs import queue as jobs_queue
 from cnsmm.jobs import spool
+from cnsmm.model.types import LEVELS
 from cnsmm.tracking import organisation, projects
 from cnsmm.tracking.importer import ImportOptions, check_scope
 from cnsmm.tracking.states import Status
@@ -492,6 +493,10 @@ async def upload_assessment(project: str, request: Request, who: Security, store
     if not isinstance(level, int) or not isinstance(doc.get("practices"), list):
         raise HTTPException(status_code=422,
                             detail="not a cnsmm assessment (expected `overall.level` and `practices`)")
+    if isinstance(level, bool) or not 0 <= level <= max(LEVELS):
+        raise HTTPException(status_code=422,
+                            detail=f"overall.level must be a level from 0 to {max(LEVELS)} "
+                                   f"(got {level if abs(level) < 10**6 else 'a larger number'})")
     return await run_in_threadpool(records.store_assessment, store, project, who.name, level, doc)
 
 

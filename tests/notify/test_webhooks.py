@@ -139,3 +139,47 @@ def test_an_unreachable_receiver_is_logged_and_bad_urls_are_refused(store: Store
             notify.add_webhook(store, project, url, created_by="owner")
     with pytest.raises(ConfigError, match="unknown webhook event"):
         notify.add_webhook(store, project, "https://example.com/h", events=["everything"], created_by="owner")
+
+
+def test_daily_sla_breaches_and_expiring_acceptances(store: Store, receiver: Receiver) -> None:
+    from sqlalchemy import update
+
+    from cnsmm.tracking.models import TrackedFinding
+    from cnsmm.tracking.workflow import Status, change_status
+
+    project = "daily-" + utcnow().strftime("%H%M%S%f")
+    notify.add_webhook(store, project, receiver.url, events=["sla.breached", "risk.expiring"], created_by="o")
+    _import(store, project, [_vuln("CVE-2024-0101", Severity.HIGH), _vuln("CVE-2024-0102", Severity.MEDIUM),
+                             _vuln("CVE-2024-0103", Severity.LOW)])
+    today = utcnow().date()
+    ids = {f.rule: f.id for f in _findings(store, project)}
+    with store.write() as conn:
+        conn.execute(update(TrackedFinding).where(TrackedFinding.id == ids["CVE-2024-0101"])
+                     .values(due=today - timedelta(days=2)))
+        conn.execute(update(TrackedFinding).where(TrackedFinding.id == ids["CVE-2024-0103"]).values(due=today))
+    change_status(store, ids["CVE-2024-0102"], Status.RISK_ACCEPTED, actor="ciso", reason="vendor fix pending",
+                  approver="ciso", expires=today + timedelta(days=3))
+
+    assert notify.queue_daily(store, today) == 2
+    assert notify.queue_daily(store, today) == 0  # once a day
+    assert notify.deliver_pending(store, project=project) == 2
+    docs = {json.loads(r["body"])["event"]: json.loads(r["body"]) for r in receiver.received}
+    assert [f["title"] for f in docs["sla.breached"]["findings"]] == ["CVE-2024-0101 in openssl"]
+    assert docs["risk.expiring"]["findings"][0]["expires"] == (today + timedelta(days=3)).isoformat()
+
+    # the next day: only what changed since (the finding due today is now past due)
+    assert notify.queue_daily(store, today + timedelta(days=1)) == 1
+    notify.deliver_pending(store, project=project)
+    latest = json.loads(receiver.received[-1]["body"])
+    assert latest["event"] == "sla.breached" and latest["total"] == 2
+    assert [f["title"] for f in latest["findings"]] == ["CVE-2024-0103 in openssl"]
+
+
+def _findings(store: Store, project: str) -> list[Any]:
+    from sqlalchemy import select
+
+    from cnsmm.tracking.models import Project, TrackedFinding
+
+    with store.read() as conn:
+        return list(conn.execute(select(TrackedFinding.id, TrackedFinding.rule).join(
+            Project, Project.id == TrackedFinding.project_id).where(Project.name == project)).all())

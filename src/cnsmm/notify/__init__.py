@@ -3,7 +3,9 @@
 - :func:`add_webhook` registers a URL with the events it wants and returns the shared secret
   once; :func:`list_webhooks` never shows it again.
 - :func:`queue_import` records one delivery per webhook after an import that found new
-  critical or high findings (event ``findings.new``).
+  critical or high findings (event ``findings.new``); :func:`queue_daily` once a day the
+  findings that went past their due date (``sla.breached``) and the risk acceptances that
+  end within 7 days (``risk.expiring``).
 - :func:`deliver_pending` sends what is due: a JSON document (or, with the ``slack`` format, a
   Slack-compatible ``{"text": ...}`` message) signed with HMAC-SHA256 over
   ``"<timestamp>.<body>"`` in ``X-Cnsmm-Signature: sha256=<hex>``; an answer other than 2xx,
@@ -21,11 +23,11 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 
 from cnsmm.errors import ConfigError
 from cnsmm.tracking.models import Project, TrackedFinding, Webhook, WebhookDelivery
@@ -33,8 +35,10 @@ from cnsmm.tracking.projects import ensure_project
 from cnsmm.tracking.store import Store, utcnow
 
 log = logging.getLogger("cnsmm.notify")
-EVENTS = ("findings.new",)
+EVENTS = ("findings.new", "sla.breached", "risk.expiring")
 """Events a webhook may ask for."""
+EXPIRY_WINDOW_DAYS = 7
+"""``risk.expiring`` names risk acceptances that end within this many days."""
 FORMATS = ("json", "slack")
 MAX_ATTEMPTS = 5
 BACKOFF_S = 60.0
@@ -135,6 +139,58 @@ def queue_import(store: Store, project: str, scan_id: int) -> int:
     return len(hooks)
 
 
+def _item(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "severity": r.severity, "title": r.title, "rule": r.rule,
+            "location": (r.file and (f"{r.file}:{r.line}" if r.line else r.file)) or r.image or r.resource,
+            "due": r.due.isoformat() if r.due else None}
+
+
+def queue_daily(store: Store, today: date | None = None) -> int:
+    """Queue the day's ``sla.breached`` and ``risk.expiring`` deliveries, once per webhook and
+    day, when something changed since the webhook's previous one: open findings that went past
+    their due date, and risk acceptances that came within :data:`EXPIRY_WINDOW_DAYS` of their end."""
+    today = today or utcnow().date()
+    midnight = datetime.combine(today, datetime.min.time())
+    window = timedelta(days=EXPIRY_WINDOW_DAYS)
+    queued = 0
+    with store.write() as conn:
+        hooks = conn.execute(select(W.c.id, W.c.events, W.c.project_id, Project.name)
+                             .join(Project, Project.id == W.c.project_id)).all()
+        for hook in hooks:
+            for event in ("sla.breached", "risk.expiring"):
+                if event not in (hook.events or []):
+                    continue
+                last = conn.execute(select(func.max(D.c.created_at))
+                                    .where(D.c.webhook_id == hook.id, D.c.event == event)).scalar()
+                if last is not None and last >= midnight:
+                    continue  # already today
+                since = last.date() if last is not None else None
+                cols = (F.c.id, F.c.severity, F.c.title, F.c.rule, F.c.file, F.c.line, F.c.image, F.c.resource,
+                        F.c.due, F.c.risk_expires)
+                if event == "sla.breached":
+                    cond = [F.c.project_id == hook.project_id, F.c.status.in_(["open", "triaged", "in_progress"]),
+                            F.c.due < today]
+                    fresh = [*cond, F.c.due >= since] if since else cond
+                    total = conn.execute(select(func.count()).where(*cond)).scalar_one()
+                else:
+                    cond = [F.c.project_id == hook.project_id, F.c.status == "risk_accepted",
+                            F.c.risk_expires >= today, F.c.risk_expires <= today + window]
+                    fresh = [*cond, F.c.risk_expires > since + window] if since else cond
+                    total = conn.execute(select(func.count()).where(*cond)).scalar_one()
+                rows = conn.execute(select(*cols).where(*fresh).order_by(F.c.severity_rank.desc(), F.c.id)
+                                    .limit(MAX_ITEMS + 1)).all()
+                if not rows:
+                    continue
+                items = [{**_item(r), **({"expires": r.risk_expires.isoformat()} if r.risk_expires else {})}
+                         for r in rows[:MAX_ITEMS]]
+                payload = {"event": event, "project": hook.name, "date": today.isoformat(), "total": total,
+                           "count": len(rows) if len(rows) <= MAX_ITEMS else None, "findings": items}
+                conn.execute(insert(D).values(webhook_id=hook.id, event=event, payload=payload, status="pending",
+                                              attempts=0, next_attempt_at=utcnow(), created_at=utcnow()))
+                queued += 1
+    return queued
+
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """``sha256=<hex>``: HMAC-SHA256 with the webhook's secret over ``"<timestamp>.<body>"``."""
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
@@ -142,8 +198,16 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _slack(payload: dict[str, Any]) -> dict[str, Any]:
-    lines = [f"cnsmm: {payload['count']} new critical/high finding(s) in {payload['project']} "
-             f"(scan #{payload['scan_id']})"]
+    event = payload.get("event")
+    if event == "sla.breached":
+        lines = [f"cnsmm: {payload['total']} finding(s) past their due date in {payload['project']} "
+                 f"({len(payload['findings'])} new)"]
+    elif event == "risk.expiring":
+        lines = [f"cnsmm: {payload['total']} risk acceptance(s) in {payload['project']} end within "
+                 f"{EXPIRY_WINDOW_DAYS} days"]
+    else:
+        lines = [f"cnsmm: {payload['count']} new critical/high finding(s) in {payload['project']} "
+                 f"(scan #{payload['scan_id']})"]
     lines += [f"• [{f['severity']}] {f['title']} ({f['rule']}) {f['location'] or ''}".rstrip()
               for f in payload["findings"][:10]]
     return {"text": "\n".join(lines)}
@@ -221,8 +285,12 @@ class Notifier:
         self._thread.start()
 
     def _loop(self) -> None:
+        daily_at = 0.0
         while not self._stop.wait(self.interval_s):
             try:
+                if time.monotonic() >= daily_at:  # the daily events, checked every minute
+                    queue_daily(self.store)
+                    daily_at = time.monotonic() + 60
                 deliver_pending(self.store)
             except Exception:  # the store away for a moment: the next round tries again
                 log.exception("sending webhook deliveries failed")

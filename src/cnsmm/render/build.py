@@ -228,6 +228,27 @@ class _Mapper:
                 self.values[index] = doc.value
         self.find = find
         self.indexes: dict[int, dict[int, tuple[Any, ...]]] = {}
+        self._named: dict[tuple[str, str], dict[str, YMap]] = {}
+        self._matches: dict[tuple[str, str, str], YMap | None] = {}
+
+    def _matching_object(self, source: str, kind: str, name: str) -> YMap | None:
+        """:func:`sourcemap.matching_object` in ``source``, looked up once per object: an exact
+        name through an index of the file's documents, else the scan for a prefixed or
+        suffixed name (so a base of n objects costs n lookups, not n findings x n documents)."""
+        key = (source, kind, name)
+        if key not in self._matches:
+            docs = self.files.docs(source)
+            named = self._named.get((source, kind))
+            if named is None:
+                named = self._named[(source, kind)] = {}
+                for d in docs:
+                    meta = d.get("metadata") if isinstance(d, YMap) and d.get("kind") == kind else None
+                    own = str(meta.get("name") or "") if isinstance(meta, dict) else ""
+                    if own:
+                        named.setdefault(own, d)
+            exact = named.get(name)
+            self._matches[key] = exact if exact is not None else sourcemap.matching_object(docs, kind, name)
+        return self._matches[key]
 
     def locate(self, line: int | None) -> tuple[str, int | None]:
         build = self.rendered.build
@@ -269,8 +290,7 @@ class _Mapper:
         source = self._resolve(where)
         if "path" not in origin:
             return self._generated(source, origin, name)
-        docs = self.files.docs(source)
-        obj = sourcemap.matching_object(docs, kind, name)
+        obj = self._matching_object(source, kind, name)
         if obj is None:
             return source, 1
         depth, found = sourcemap.follow(value, obj, path)

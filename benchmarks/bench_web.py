@@ -284,6 +284,75 @@ def _cpu_seconds(server_pid: int) -> dict[str, float]:
     return totals
 
 
+def machine(url: str) -> list[str]:
+    """What the figures were measured on: CPU, cores, memory, load, PostgreSQL and its settings
+    (figures from two machines differ; print them with every run)."""
+    cpu = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        kib = int(Path("/proc/meminfo").read_text().split("MemTotal:", 1)[1].split()[0])
+        mem = f", {kib / 1024 / 1024:.1f} GiB memory"
+    lines = [f"machine: {cpu}, {os.cpu_count()} cores{mem}, load average before the run "
+             f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}"]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            version = conn.execute(text("SHOW server_version")).scalar()
+            settings = {name: conn.execute(text(f"SHOW {name}")).scalar()
+                        for name in ("shared_buffers", "work_mem", "effective_cache_size", "random_page_cost",
+                                     "max_parallel_workers_per_gather", "jit")}
+    finally:
+        engine.dispose()
+    lines.append(f"PostgreSQL {version}: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+    return lines
+
+
+def plans(url: str) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements behind the deep page by number (the first
+    request, which finds its starting row, and a later one) and by cursor, as the service runs them."""
+    from sqlalchemy import event
+
+    from cnsmm.tracking.listing import FindingFilter, list_page
+    from cnsmm.tracking.projects import project_id
+
+    store = open_web_store(url)
+    out: list[str] = []
+    try:
+        with store.read() as conn:
+            pid = project_id(conn, PROJECT)
+        seen: list[tuple[str, object]] = []
+
+        def capture(conn: object, cursor: object, statement: str, parameters: object, *rest: object) -> None:
+            if not statement.lstrip().upper().startswith("EXPLAIN"):
+                seen.append((statement, parameters))
+
+        cases = [("deep page by number, first request", FindingFilter(page=2000, per_page=50)),
+                 ("deep page by number, later request", FindingFilter(page=2001, per_page=50))]
+        first = list_page(store, pid, FindingFilter(page=1999, per_page=50))
+        cases.append(("deep page by cursor", FindingFilter(after=first.next_cursor, per_page=50)))
+        store.memo.clear()
+        for name, flt in cases:
+            seen.clear()
+            event.listen(store.engine, "before_cursor_execute", capture)
+            try:
+                list_page(store, pid, flt)
+            finally:
+                event.remove(store.engine, "before_cursor_execute", capture)
+            for statement, parameters in seen:
+                with store.engine.connect() as conn:
+                    rows = conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).all()
+                out.append(f"-- {name}")
+                out.extend(str(r[0]) for r in rows)
+    finally:
+        store.dispose()
+    return out
+
+
 def _percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -300,6 +369,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="cnsmm serve --workers")
     ap.add_argument("--pace", type=float, default=0.0,
                     help="seconds between one client's requests on average (0: send the next at once, saturating)")
+    ap.add_argument("--plans", action="store_true", help="also print the query plans of the deep pages")
     ap.add_argument("--drop-sort-indexes", action="store_true",
                     help="drop the store's sort indexes (migration 0002) first, to measure without them")
     args = ap.parse_args()
@@ -315,6 +385,8 @@ def main() -> None:
         create_user(store, "bench-admin", "bench password 1234", admin=True)
     token, _ = create_token(store, PROJECT, Role.VIEWER, name="bench", created_by="bench", days=1)
     store.dispose()
+    for line in machine(url):
+        print(line)
     port = _free_port()
     proc = _serve(url, port, args.workers)
     try:
@@ -355,6 +427,8 @@ def main() -> None:
         _row(name, values)
     verdict = "met" if worst < 200 else "MISSED"
     print(f"worst p95 of the targeted endpoints: {worst:.1f} ms (target < 200 ms): {verdict}")
+    if args.plans:
+        print("\n".join(plans(url)))
 
 
 if __name__ == "__main__":

@@ -83,3 +83,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     """URL of an empty database shared by the tests of a module, once on SQLite and once on PostgreSQL.
     Open it with the store the tests need (``open_store`` for findings, ``open_web_store`` for the service)."""
     yield from db_url_for(request.param, tmp_path_factory.mktemp("store"))
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``cnsmm ARGV`` in this process (``main(argv)``); returns (exit code, stdout, stderr)."""
+    from cnsmm._cli import main
+
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -112,17 +112,34 @@ def run_k8s(data: bytes) -> None:
         raise AssertionError("rule crashed: " + "; ".join(f"{f.rule}: {f.error}" for f in out.failures.values()))
 
 
+def _check_file(analyzer: Any, text: str, file: str) -> None:
+    """One Dockerfile or pipeline through the scanner's path for it: the analyzer parses it,
+    then the engine runs the rules of its scope. A rule that raises is a crash here, as for
+    manifests."""
+    from cnsmm.config import Config
+    from cnsmm.rules.base import RuleContext
+    from cnsmm.scan.engine import RuleEngine
+    from cnsmm.scan.files import check_file
+    from cnsmm.scan.orchestrate import enabled_rules
+    from cnsmm.scan.suppress import Suppressor
+
+    config = Config()
+    engine = RuleEngine(enabled_rules(config), RuleContext(dict(config.options)), Suppressor(config))
+    report, _ = check_file(analyzer, text, file, engine)
+    for error in report.errors:
+        error.display()
+    if engine.out.failures:
+        raise AssertionError("rule crashed: " + "; ".join(f"{f.rule}: {f.error}" for f in engine.out.failures.values()))
+
+
 def run_dockerfile(data: bytes) -> None:
-    """The Dockerfile analyzer (parser, suppressions): errors collected, never raised."""
+    """Dockerfiles: the analyzer (parser, suppressions, build arguments) and the DKR rules;
+    errors collected, never raised."""
     from cnsmm.sources.dockerfile import ANALYZER
-    from cnsmm.sources.interface import FileInput
 
     text = _text(data, "Dockerfile")
-    if text is None:
-        return
-    parsed = ANALYZER.parse(FileInput(text, "Dockerfile", {"dockerfile.build_args": {"VERSION": "1.0"}}))
-    for error in parsed.errors:
-        error.display()
+    if text is not None:
+        _check_file(ANALYZER, text, "Dockerfile")
 
 
 _PIPELINE_PATHS = {
@@ -141,7 +158,6 @@ _PIPELINE_PATHS = {
 
 def _pipeline(path: str) -> Callable[[bytes], None]:
     def run(data: bytes) -> None:
-        from cnsmm.sources.interface import FileInput
         from cnsmm.sources.pipelines import ANALYZER, sniff
 
         text = _text(data, path)
@@ -149,9 +165,7 @@ def _pipeline(path: str) -> Callable[[bytes], None]:
             return
         if path == _PIPELINE_PATHS["sniffed"] and sniff(text) is None:
             return
-        parsed = ANALYZER.parse(FileInput(text, path))
-        for error in parsed.errors:
-            error.display()
+        _check_file(ANALYZER, text, path)
 
     return run
 
@@ -270,7 +284,9 @@ _FORM_ROUTES: tuple[str, ...] = (
 
 @cache
 def _service() -> _Service:
+    import atexit
     import re
+    import shutil
     import tempfile
 
     from argon2 import PasswordHasher
@@ -283,6 +299,7 @@ def _service() -> _Service:
 
     security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     folder = tempfile.mkdtemp(prefix="cnsmm-fuzz-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     store = open_web_store(f"sqlite:///{folder}/web.db")
     create_user(store, "admin", "fuzz-password-1", admin=True)
     set_membership(store, "admin", "alpha", Role.OWNER)
@@ -383,8 +400,8 @@ def _all() -> dict[str, Target]:
 _INSTRUMENT: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("yaml", ("cnsmm.sources.yamlload",)),
     ("k8s-", ("cnsmm.sources", "cnsmm.scan", "cnsmm.rules", "cnsmm.kube", "cnsmm.capabilities")),
-    ("dockerfile", ("cnsmm.sources",)),
-    ("pipeline-", ("cnsmm.sources",)),
+    ("dockerfile", ("cnsmm.sources", "cnsmm.rules.docker")),
+    ("pipeline-", ("cnsmm.sources", "cnsmm.rules.ci")),
     ("attestations", ("cnsmm.assess.attest", "cnsmm.sources.yamlload", "cnsmm.web.attest_check")),
     ("import-", ("cnsmm.importers", "cnsmm.identity", "cnsmm.findings", "cnsmm.tracking.fingerprint")),
     ("web-", ("cnsmm.web", "cnsmm.accounts", "cnsmm.tracking")),

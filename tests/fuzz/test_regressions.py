@@ -90,3 +90,20 @@ def test_kube_linter_check_with_a_non_string_name_is_ignored() -> None:
     report = kube_linter_json.parse(io.BytesIO(data), source="kube-linter.json")
     assert list(report.findings) == []
     assert len(report.errors) == 0
+
+
+@pytest.mark.parametrize(("level", "shown"), [(2**63, "a larger number"), (6, "6"), (-1, "-1"), (True, "True")])
+def test_assessment_level_out_of_range_is_a_422(level: int, shown: str) -> None:
+    # overall.level 2^63 went to the database: OverflowError on SQLite (500), DataError on PostgreSQL
+    import json
+
+    service = _service()
+    headers = {"Authorization": f"Bearer {service.token}", "Content-Type": "application/json"}
+    saved = (REGRESSIONS / "web-api" / "assessment_level_beyond_int64").read_bytes()
+    assert json.loads(saved[1:])["overall"]["level"] == 2**63
+    body = json.dumps({"overall": {"level": level}, "practices": []})
+    response = service.client.post("/api/v1/projects/alpha/assessments", headers=headers, content=body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"overall.level must be a level from 0 to 5 (got {shown})"
+    response = service.client.post("/api/v1/projects/alpha/assessments", headers=headers, content=saved[1:])
+    assert response.status_code == 422

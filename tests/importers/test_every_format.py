@@ -314,3 +314,19 @@ def test_trufflehog_docker_source_names_the_image() -> None:
 def test_falco_kubernetes_audit_alerts_name_the_object() -> None:
     found = [f.location.resource for f in open_report(SAMPLES / "falco-json/k8s-audit.jsonl").findings]
     assert found == ["pods/shop/web-7d9c5b8f6-x2kqp", "clusterrolebindings/ci-bot-admin"]
+
+
+@pytest.mark.parametrize(("name", "text", "fmt"), [
+    ("trivy.json", '{"SchemaVersion": 2, "ArtifactName": "alpine:3.20", "ArtifactType": "container_image", '
+                   '"Metadata": {}, "Results": null}', "trivy-json"),
+    ("grype.json", '{"matches": null, "source": {"type": "image", "target": {"userInput": "alpine:3.20"}}, '
+                   '"descriptor": {"name": "grype", "version": "0.84.0"}}', "grype-json"),
+    ("bom.json", '{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": null, "vulnerabilities": null}',
+     "cyclonedx-json"),
+])
+def test_go_nil_slices_read_as_empty(name: str, text: str, fmt: str, tmp_path: Path) -> None:
+    # Go writes a nil slice as null: a scan that found nothing, not a malformed report.
+    path = tmp_path / name
+    path.write_text(text)
+    report = open_report(path)
+    assert report.format == fmt and list(report.findings) == [] and not report.errors

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
 
-from cnsmm._cli import main
 from cnsmm.vcs import _CI_COMMITS, _CI_ROOTS
 
 POD = """apiVersion: v1
@@ -23,26 +23,12 @@ spec:
 """
 
 
-@pytest.fixture(scope="module")
-def db(db_url: str) -> str:
-    """The module's store database (tests/conftest.py: SQLite and PostgreSQL)."""
-    return db_url
 
 
 @pytest.fixture(autouse=True)
 def _no_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in (*_CI_ROOTS, *_CI_COMMITS, "GITHUB_REPOSITORY", "CI_PROJECT_URL", "GIT_URL"):
         monkeypatch.delenv(var, raising=False)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -71,14 +57,14 @@ def _clone(origin: Path, where: Path) -> Path:
 def _scan(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cwd: Path, out: Path,
           *args: str) -> dict[str, object]:
     monkeypatch.chdir(cwd)
-    code, _, err = run(capsys, "scan", *args, "-f", "json", "-o", str(out), "--fail-on", "never")
+    code, _, err = run_cli(capsys, "scan", *args, "-f", "json", "-o", str(out), "--fail-on", "never")
     assert code == 0, err
     doc: dict[str, object] = json.loads(out.read_text())
     return doc
 
 
 def _findings(capsys: pytest.CaptureFixture[str], db: str, project: str) -> dict[tuple[str, str], str]:
-    code, out, err = run(capsys, "findings", "list", "-p", project, "--db", db, "--status",
+    code, out, err = run_cli(capsys, "findings", "list", "-p", project, "--db", db, "--status",
                          "open,fixed", "--format", "json")
     assert code == 0, err
     return {(f["rule"], f["location"].split(":")[0]): f["status"] for f in json.loads(out)}
@@ -100,7 +86,7 @@ def test_two_checkouts_one_location_and_no_close_outside_coverage(
     assert checkout["commit"] == _git(a, "rev-parse", "HEAD")
     _scan(capsys, monkeypatch, b / "charts", tmp_path / "b.json", ".")
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "import", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "-p", project,
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "a.json"), str(tmp_path / "b.json"), "-p", project,
                          "--db", db)
     assert code == 0, err
     first = _findings(capsys, db, project)
@@ -110,7 +96,7 @@ def test_two_checkouts_one_location_and_no_close_outside_coverage(
     # runner B excludes the legacy folder: its findings were not looked at, so they stay open
     _scan(capsys, monkeypatch, b, tmp_path / "narrow.json", ".", "--exclude", "legacy")
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "import", str(tmp_path / "narrow.json"), "-p", project, "--db", db)
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "narrow.json"), "-p", project, "--db", db)
     assert code == 0, err
     assert "0 closed as fixed" in out and "outside what the scan covered: left open" in out
     assert set(_findings(capsys, db, project).values()) == {"open"}
@@ -119,7 +105,7 @@ def test_two_checkouts_one_location_and_no_close_outside_coverage(
     (a / "charts" / "legacy" / "pod.yaml").unlink()
     _scan(capsys, monkeypatch, tmp_path, tmp_path / "full.json", str(a))
     monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, "import", str(tmp_path / "full.json"), "-p", project, "--db", db)
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "full.json"), "-p", project, "--db", db)
     assert code == 0, err
     after = _findings(capsys, db, project)
     assert {f: s for (_, f), s in after.items()} == {"charts/web/pod.yaml": "open", "charts/legacy/pod.yaml": "fixed"}
@@ -135,12 +121,12 @@ def test_import_flags_say_what_a_report_covered(
                     covered=None)
     (tmp_path / "web.json").write_text(json.dumps(web_only))
     monkeypatch.chdir(tmp_path)
-    assert run(capsys, "import", str(tmp_path / "full.json"), "-p", project, "--db", db)[0] == 0
-    code, out, err = run(capsys, "import", str(tmp_path / "web.json"), "-p", project, "--db", db,
+    assert run_cli(capsys, "import", str(tmp_path / "full.json"), "-p", project, "--db", db)[0] == 0
+    code, out, err = run_cli(capsys, "import", str(tmp_path / "web.json"), "-p", project, "--db", db,
                          "--covers", "charts/web", "--repo", "https://git.example.com/acme/shop",
                          "--commit", "0123abcd" * 5)
     assert code == 0, err
     assert "0 closed as fixed" in out
-    code, _, err = run(capsys, "import", str(tmp_path / "web.json"), "-p", project, "--db", db,
+    code, _, err = run_cli(capsys, "import", str(tmp_path / "web.json"), "-p", project, "--db", db,
                        "--commit", "not-a-commit")
     assert code == 2 and "--commit" in err and "not a commit id" in err

@@ -6,30 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-
-from cnsmm._cli import main
+from tests.conftest import run_cli
 
 SAMPLE = Path(__file__).parents[1] / "importers" / "samples" / "checkov-json" / "multi-framework.json"
 
 
-@pytest.fixture(scope="module")
-def db(db_url: str) -> str:
-    """The module's store database (tests/conftest.py: SQLite and PostgreSQL)."""
-    return db_url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _by_rule(capsys: pytest.CaptureFixture[str], db: str) -> dict[str, dict[str, object]]:
-    code, out, err = run(capsys, "findings", "list", "-p", "sev", "--db", db, "--format", "json")
+    code, out, err = run_cli(capsys, "findings", "list", "-p", "sev", "--db", db, "--format", "json")
     assert code == 0, err
     return {f["rule"]: f for f in json.loads(out)}
 
@@ -37,27 +22,27 @@ def _by_rule(capsys: pytest.CaptureFixture[str], db: str) -> dict[str, dict[str,
 def test_checkov_without_severities_gets_graded_levels_and_project_overrides(
     db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db)
+    code, _, err = run_cli(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db)
     assert code == 0, err
     found = _by_rule(capsys, db)
     levels = {rule: f["severity"] for rule, f in found.items()}
     assert levels == {"CKV_K8S_20": "high", "CKV_K8S_37": "high", "CKV_DOCKER_3": "medium", "CKV_SECRET_6": "high"}
 
-    code, out, _ = run(capsys, "findings", "show", str(found["CKV_K8S_20"]["id"]), "--db", db)
+    code, out, _ = run_cli(capsys, "findings", "show", str(found["CKV_K8S_20"]["id"]), "--db", db)
     assert "severity assigned by cnsmm (the tool gives none)" in out
-    code, out, _ = run(capsys, "findings", "show", str(found["CKV_K8S_37"]["id"]), "--db", db)
+    code, out, _ = run_cli(capsys, "findings", "show", str(found["CKV_K8S_37"]["id"]), "--db", db)
     assert "severity assigned by cnsmm" not in out  # the report graded this one
 
     # the project overrides one check; the tool's own grades are never overridden
-    code, _, err = run(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db, "--full",
+    code, _, err = run_cli(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db, "--full",
                        "--assign-severity", "ckv_k8s_20=low", "--assign-severity", "CKV_K8S_37=info")
     assert code == 0, err
     levels = {rule: f["severity"] for rule, f in _by_rule(capsys, db).items()}
     assert (levels["CKV_K8S_20"], levels["CKV_K8S_37"]) == ("low", "high")
-    code, _, err = run(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db, "--full",
+    code, _, err = run_cli(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db, "--full",
                        "--assign-severity", "CKV_K8S_20=auto")
     assert code == 0, err
     assert _by_rule(capsys, db)["CKV_K8S_20"]["severity"] == "high"
 
-    code, _, err = run(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db, "--assign-severity", "CKV_K8S_20")
+    code, _, err = run_cli(capsys, "import", str(SAMPLE), "-p", "sev", "--db", db, "--assign-severity", "CKV_K8S_20")
     assert code == 2 and "--assign-severity" in err and "RULE=SEVERITY" in err

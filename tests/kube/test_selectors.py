@@ -9,8 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnsmm.kube import (
+    EVERYTHING,
+    LabelIndex,
+    SelectorIndex,
     aggregation_selectors,
     label_selector,
     map_selector,
@@ -202,3 +207,34 @@ def test_aggregation_selectors() -> None:
 )
 def test_policy_types_default(spec: object, types: set[str]) -> None:
     assert policy_types(spec) == types
+
+
+_KEYS = ["app", "tier", "pod-template-hash", "zone"]
+_VALUES = ["a", "b", "c", 1, True]
+_LABELS = st.dictionaries(st.sampled_from(_KEYS), st.sampled_from(_VALUES), max_size=4)
+_EXPRESSION = st.fixed_dictionaries({
+    "key": st.sampled_from(_KEYS),
+    "operator": st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]),
+}, optional={"values": st.lists(st.sampled_from(["a", "b", "c", "1", "true"]), max_size=3)})
+_SELECTOR = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({}, optional={"matchLabels": _LABELS, "matchExpressions": st.lists(_EXPRESSION, max_size=3)}),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(labelled=st.lists(_LABELS, max_size=8), raw=st.lists(_SELECTOR, max_size=4), template=st.booleans())
+def test_indexes_find_exactly_what_trying_every_pair_finds(
+    labelled: list[dict[str, Any]], raw: list[Any], template: bool
+) -> None:
+    """The label and selector indexes of the cross-object rules are supersets in input order:
+    filtered with ``matches`` they give what trying every pair gives."""
+    selectors = [label_selector(r, null=EVERYTHING) for r in raw]
+    objects = LabelIndex(enumerate(labelled))
+    for s in selectors:
+        expected = [i for i, labels in enumerate(labelled) if s.matches(labels, template=template)]
+        assert [i for i, labels in objects.candidates(s) if s.matches(labels, template=template)] == expected
+    policies = SelectorIndex(enumerate(selectors))
+    for labels in labelled:
+        expected = [j for j, s in enumerate(selectors) if s.matches(labels, template=template)]
+        assert [j for j, s in policies.candidates(labels) if s.matches(labels, template=template)] == expected

@@ -6,24 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
 
-from cnsmm._cli import main
 from cnsmm.importers.interface import VexStatement
 from cnsmm.tracking.vex import matches
 
 SAMPLES = Path(__file__).parent.parent / "importers" / "samples"
 IMAGE = "registry.example.com/shop/web:1.8.2"
 WEB = "pkg:oci/web?repository_url=registry.example.com/shop/web"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize(("products", "subs", "component", "version", "image", "expected"), [
@@ -56,14 +46,14 @@ def _vex(tmp_path: Path, statements: list[dict[str, object]]) -> Path:
 
 
 def _statuses(capsys: pytest.CaptureFixture[str], db: str) -> dict[str, str]:
-    code, out, _ = run(capsys, "findings", "list", "-p", "shop", "--db", db, "--status", "open,triaged,in_progress,fixed,risk_accepted,false_positive,duplicate", "--format", "json")
+    code, out, _ = run_cli(capsys, "findings", "list", "-p", "shop", "--db", db, "--status", "open,triaged,in_progress,fixed,risk_accepted,false_positive,duplicate", "--format", "json")
     assert code == 0, out
     return {f["rule"]: f["status"] for f in json.loads(out)}
 
 
 def test_openvex_changes_the_status_of_matching_findings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "store.db")
-    assert run(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
+    assert run_cli(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
     vex = _vex(tmp_path, [
         {"vulnerability": {"name": "CVE-2024-5535"}, "products": [{"@id": WEB, "subcomponents": [
             {"@id": "pkg:deb/debian/libssl3@3.0.14-1~deb12u1?arch=amd64"}]}],
@@ -76,7 +66,7 @@ def test_openvex_changes_the_status_of_matching_findings(capsys: pytest.CaptureF
          "status": "not_affected", "justification": "component_not_present"},  # another version: no change
         {"vulnerability": {"name": "CVE-2099-0001"}, "status": "fixed"},  # nothing in the project
     ])
-    code, out, _ = run(capsys, "import", str(vex), "-p", "shop", "--db", db)
+    code, out, _ = run_cli(capsys, "import", str(vex), "-p", "shop", "--db", db)
     assert code == 0, out
     assert "VEX: 3 finding(s) changed status" in out
     statuses = _statuses(capsys, db)
@@ -84,23 +74,23 @@ def test_openvex_changes_the_status_of_matching_findings(capsys: pytest.CaptureF
     assert statuses["GHSA-952p-6rrq-rcjv"] == "fixed"  # matched through its CVE alias
     assert statuses["CVE-2011-3374"] == "triaged"
     assert statuses["CVE-2023-45853"] == "open"
-    code, out, _ = run(capsys, "findings", "list", "-p", "shop", "--db", db, "--status", "open,triaged,in_progress,fixed,risk_accepted,false_positive,duplicate", "--format", "json")
+    code, out, _ = run_cli(capsys, "findings", "list", "-p", "shop", "--db", db, "--status", "open,triaged,in_progress,fixed,risk_accepted,false_positive,duplicate", "--format", "json")
     fid = next(f["id"] for f in json.loads(out) if f["rule"] == "CVE-2024-5535")
-    code, out, _ = run(capsys, "findings", "show", str(fid), "--db", db)
+    code, out, _ = run_cli(capsys, "findings", "show", str(fid), "--db", db)
     assert "VEX shop.openvex.json: CVE-2024-5535 not_affected (vulnerable_code_not_in_execute_path): TLS ends at " \
            "the ingress." in out
     # The same VEX file again: read again (not the identical-file shortcut), nothing left to change.
-    code, out, _ = run(capsys, "import", str(vex), "-p", "shop", "--db", db)
+    code, out, _ = run_cli(capsys, "import", str(vex), "-p", "shop", "--db", db)
     assert code == 0 and "VEX:" not in out
     # The scanner still reports them: not_affected stays (a decision), fixed comes back as a regression.
-    assert run(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
+    assert run_cli(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
     statuses = _statuses(capsys, db)
     assert (statuses["CVE-2024-5535"], statuses["GHSA-952p-6rrq-rcjv"]) == ("false_positive", "open")
 
 
 def test_cyclonedx_vex_analysis_changes_status(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "store.db")
-    assert run(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
+    assert run_cli(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
     doc = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "vulnerabilities": [
         {"id": "CVE-2011-3374", "analysis": {"state": "false_positive", "detail": "apt-key is not used."},
          "affects": [{"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#pkg:deb/debian/apt@2.6.1"}]},
@@ -108,7 +98,7 @@ def test_cyclonedx_vex_analysis_changes_status(capsys: pytest.CaptureFixture[str
          "affects": [{"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#pkg:deb/debian/zlib1g"}]}]}
     path = tmp_path / "vex.cdx.json"
     path.write_text(json.dumps(doc))
-    code, out, _ = run(capsys, "import", str(path), "-p", "shop", "--db", db)
+    code, out, _ = run_cli(capsys, "import", str(path), "-p", "shop", "--db", db)
     assert code == 0, out
     assert "VEX: 2 finding(s) changed status" in out
     statuses = _statuses(capsys, db)
@@ -117,7 +107,7 @@ def test_cyclonedx_vex_analysis_changes_status(capsys: pytest.CaptureFixture[str
 
 def test_a_later_statement_supersedes_an_earlier_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "store.db")
-    assert run(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
+    assert run_cli(capsys, "import", str(SAMPLES / "trivy-json" / "image.json"), "-p", "shop", "--db", db)[0] == 0
     vex = _vex(tmp_path, [
         {"vulnerability": {"name": "CVE-2011-3374"}, "products": [{"@id": "pkg:deb/debian/apt"}],
          "status": "not_affected", "justification": "component_not_present"},
@@ -127,7 +117,7 @@ def test_a_later_statement_supersedes_an_earlier_one(capsys: pytest.CaptureFixtu
         {"vulnerability": {"name": "CVE-2023-45853"}, "status": "not_affected",
          "justification": "vulnerable_code_not_present"},
     ])
-    code, out, _ = run(capsys, "import", str(vex), "-p", "shop", "--db", db)
+    code, out, _ = run_cli(capsys, "import", str(vex), "-p", "shop", "--db", db)
     assert code == 0 and "VEX: 1 finding(s) changed status" in out, out
     statuses = _statuses(capsys, db)
     assert (statuses["CVE-2011-3374"], statuses["CVE-2023-45853"]) == ("open", "false_positive")

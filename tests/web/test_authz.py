@@ -28,6 +28,10 @@ ENDPOINTS = [
     ("GET", "/api/v1/projects/alpha/tokens", None, "owner"),
     ("POST", "/api/v1/projects/alpha/tokens", {"name": "x", "role": "viewer"}, "owner"),
     ("DELETE", "/api/v1/projects/alpha/tokens/999999", None, "owner"),
+    ("GET", "/api/v1/projects/alpha/webhooks", None, "owner"),
+    ("POST", "/api/v1/projects/alpha/webhooks", {"url": "https://hooks.example.com/cnsmm"}, "owner"),
+    ("DELETE", "/api/v1/projects/alpha/webhooks/999999", None, "owner"),
+    ("GET", "/api/v1/projects/alpha/webhook-deliveries", None, "owner"),
 ]
 RANK = {"viewer": 0, "developer": 1, "security": 2, "owner": 3}
 
@@ -165,3 +169,20 @@ def test_organisation_view_counts_and_search(seeded: World) -> None:
     assert 'data-project="beta"' not in page.text and "beta secret finding" not in page.text
     c.cookies.clear()
     assert c.get("/org", follow_redirects=False).status_code == 303
+
+
+def test_webhook_secrets_are_shown_once(seeded: World) -> None:
+    c = seeded.client
+    owner = bearer(seeded.tokens["owner-a"])
+    made = c.post("/api/v1/projects/alpha/webhooks", json={"url": "https://hooks.example.com/x", "format": "slack"},
+                  headers=owner)
+    assert made.status_code == 201 and made.json()["secret"].startswith("whsec_")
+    listed = c.get("/api/v1/projects/alpha/webhooks", headers=owner).json()
+    assert made.json()["id"] in [h["id"] for h in listed] and made.json()["secret"] not in str(listed)
+    bad = c.post("/api/v1/projects/alpha/webhooks", json={"url": "file:///etc/passwd"}, headers=owner)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "url"]
+    # beta's owner can neither see nor remove alpha's webhooks
+    assert c.get("/api/v1/projects/alpha/webhooks", headers=bearer(seeded.tokens["owner-b"])).status_code == 403
+    assert c.delete(f"/api/v1/projects/beta/webhooks/{made.json()['id']}",
+                    headers=bearer(seeded.tokens["owner-b"])).status_code == 404
+    assert c.delete(f"/api/v1/projects/alpha/webhooks/{made.json()['id']}", headers=owner).status_code == 200

@@ -273,3 +273,74 @@ def test_maturity_trend_draws_every_domain(service: Service, page: Any, dialogs:
     page.goto(f"{service.base}/p/trend")
     assert page.locator("#trend svg.trend polyline").count() == 7
     assert dialogs == []
+
+
+def test_organisation_view_search_and_assigned_severity(service: Service, page: Any, dialogs: list[str],
+                                                        tmp_path: Path) -> None:
+    # a Checkov report without severities, imported by a CI job that names its checkout
+    sample = REPO / "tests" / "importers" / "samples" / "checkov-json" / "multi-framework.json"
+    imported = _cli("import", str(sample), "-p", "org-web", "--db", service.db_url,
+                    "--repo", "https://github.com/acme/shop", "--commit", "0123456789abcdef" * 2 + "01234567")
+    assert imported.returncode == 0, imported.stderr
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(service.db_url)
+    try:
+        seed(store, "org-api", ["openssl overflow"])
+    finally:
+        store.dispose()
+    _login(page, service.base)
+    page.click("#org-link")
+    page.wait_for_url("**/org")
+    rows = {r.get_attribute("data-project"): r for r in page.locator("#org-projects tbody tr").all()}
+    assert {"org-web", "org-api"} <= set(rows)
+    headers = page.locator("#org-projects thead th").all_inner_texts()
+    assert "critical" in headers and any("SLA" in h for h in headers)
+    web_cells = rows["org-web"].locator("td").all_inner_texts()
+    assert web_cells[2] == "3"  # high: two checks graded by cnsmm, one by the report
+    page.screenshot(path=str(tmp_path / "org.png"), full_page=True)
+
+    # where is the privilege escalation check failing? the search lists it, the hit opens it
+    page.fill("#org-search input[name=q]", "ckv_k8s_20")
+    with page.expect_navigation():
+        page.click("#org-search button[type=submit]")
+    assert "org-web: 1" in page.locator("#org-counts").inner_text()
+    assert "org-api" not in page.locator("#org-counts").inner_text()
+    page.locator("#org-hits tbody tr a").first.click()
+    page.wait_for_url("**/p/org-web/findings/*")
+    assert page.locator("#severity-source").inner_text().startswith("severity assigned by cnsmm")
+    sources = page.locator("#sources")
+    assert sources.locator("thead th").count() == 5
+    assert "github.com/acme/shop@0123456789ab" in sources.locator("tbody").inner_text()
+    assert page.locator("header.top nav").is_visible()  # the finding page keeps the project navigation
+    page.screenshot(path=str(tmp_path / "org-finding.png"), full_page=True)
+    assert dialogs == []
+
+
+def test_import_a_report_from_the_overview_page(service: Service, page: Any, dialogs: list[str],
+                                               tmp_path: Path) -> None:
+    from cnsmm.web import records
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(service.db_url)
+    try:
+        records.create_project(store, "upload-web")
+    finally:
+        store.dispose()
+    _login(page, service.base)
+    page.goto(f"{service.base}/p/upload-web")
+    form = page.locator("#import-form")
+    assert form.is_visible()  # shown by the script; without it the page names the CLI command
+    form.locator("input[type=file]").set_input_files(str(REPO / "tests" / "tracking" / "data" / "trivy-image.json"))
+    form.locator("input[name=scope]").fill("image:registry.example.com/shop/web")
+    form.locator("button[type=submit]").click()
+    import re
+
+    from playwright.sync_api import expect
+
+    expect(page.locator("#import-result")).to_have_text(re.compile(r"^(done|failed|refused)"), timeout=120_000)
+    assert "trivy-image.json: 3 new" in page.locator("#import-result").inner_text()
+    page.screenshot(path=str(tmp_path / "import.png"), full_page=True)
+    page.goto(f"{service.base}/p/upload-web/findings")
+    assert len(_rows(page)) == 3
+    assert dialogs == []

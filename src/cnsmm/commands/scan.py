@@ -149,8 +149,8 @@ def scan_context(
 @click.option("--max-file-size", metavar="SIZE", help="Skip files larger than this (default 10MB).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: automatic).")
 @click.option("--file-timeout", type=click.FloatRange(min=0), metavar="SECONDS",
-              help="Skip a file, as an input error, when parsing and checking it takes longer (default 30; 0: no "
-                   "limit).")
+              help="Skip a file, as an input error, when parsing and checking it takes more processor time "
+                   "(default 30, more for files over 4 MiB; 0: no limit).")
 @click.option("--group-by", type=click.Choice([g.value for g in GroupBy]), default="file", show_default=True,
               help="Text output: group findings by file, rule or Kubernetes resource.")
 @click.option("--min-severity", type=click.Choice([s.value for s in Severity]), default="info", show_default=True,

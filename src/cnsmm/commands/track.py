@@ -263,12 +263,25 @@ def _import_files(
             continue
         if sys.stderr.isatty():
             click.echo("", err=True)
+        _notify(store, project, summary.scan_id)
         for line in summary.errors:
             click.echo(f"error: {line}", err=True)
         if summary.partial and partial is not None:
             partial.append(str(path))
         click.echo(_summary_line(summary))
     return failed
+
+
+def _notify(store: Store, project: str, scan_id: int) -> None:
+    """Queue and send the project's webhooks for this import (a failed delivery is retried by
+    the service, or by the next import)."""
+    from cnsmm import notify
+
+    try:
+        if notify.queue_import(store, project, scan_id):
+            notify.deliver_pending(store, project=project, timeout=5.0)
+    except Error as exc:
+        click.echo(f"warning: webhooks: {exc.diagnostics()}", err=True)
 
 
 def _save_severities(store: Store, project: str, assigned: tuple[str, ...]) -> None:

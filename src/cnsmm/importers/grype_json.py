@@ -64,7 +64,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     if not head.found:
         raise fail(source, "the file is empty")
     values = head.values
-    if head.stopped_at is not None and head.stop_event != "start_array":
+    if head.stopped_at is not None and head.stop_event not in ("start_array", "null"):  # Go writes nil slices as null
         raise fail(source, f"{head.stopped_at} must be an array (got {event_kind(head.stop_event)})")
     if head.stopped_at is not None and not values.keys() >= _TRAILER:
         values.update(doc.tail(_TRAILER) or {})

@@ -64,7 +64,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             described.add(rel["relatedSpdxElement"])
     comps: list[Component] = []
     subject: dict[str, Any] | None = None
-    if head.stopped_at == "packages" and head.stop_event != "start_array":
+    if head.stopped_at == "packages" and head.stop_event not in ("start_array", "null"):
         raise fail(source, f"packages must be an array (got {event_kind(head.stop_event)})")
     for i, raw in enumerate(doc.items("packages.item", "package"), 1):
         at = At(source, "package", i, "packages")

@@ -83,7 +83,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                 values[key] = found
     if head.stopped_at is not None and "Trivy" not in values:
         values.update(doc.tail(frozenset({"Trivy"})) or {})
-    if head.stopped_at is not None and head.stop_event != "start_array":
+    if head.stopped_at is not None and head.stop_event not in ("start_array", "null"):  # Go writes nil slices as null
         raise fail(source, f"{head.stopped_at} must be an array (got {event_kind(head.stop_event)})")
     k8s = "ClusterName" in values and "ArtifactName" not in values
     if not k8s:

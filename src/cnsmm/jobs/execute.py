@@ -14,6 +14,7 @@ import os
 import tempfile
 import threading
 
+from cnsmm import notify
 from cnsmm.errors import Error, StoreError
 from cnsmm.jobs import queue, spool
 from cnsmm.tracking.importer import ImportOptions
@@ -51,10 +52,15 @@ def run(store: Store, held: queue.Claim, settings: queue.JobSettings, *, spool_d
     name = str(held.params.get("name") or "upload")
     try:
         spool.write_file(store, held.job_id, path)
-        import_path(store, path, format=held.params.get("format"), project=held.project, source_name=name,
-                    source_sha256=held.sha256, actor=held.actor, options=ImportOptions.from_params(held.params),
-                    on_merge=lambda conn, summary: queue.finish(conn, held, summary))
+        summary = import_path(store, path, format=held.params.get("format"), project=held.project,
+                              source_name=name, source_sha256=held.sha256, actor=held.actor,
+                              options=ImportOptions.from_params(held.params),
+                              on_merge=lambda conn, summary: queue.finish(conn, held, summary))
         _changed(store, held.project)
+        try:
+            notify.queue_import(store, held.project, summary.scan_id)
+        except Exception:  # the import is done; a notification problem must not undo or retry it
+            log.exception("job %s: queueing webhook deliveries failed", held.job_id)
         return "done"
     except queue.JobSuperseded:
         return "superseded"

@@ -237,26 +237,30 @@ def policy_types(spec: Any) -> frozenset[str]:
 
 
 def _anchors(selector: Selector) -> list[Requirement]:
-    """``In`` terms that every object the selector selects meets, template or not (terms on
-    :data:`RUNTIME_LABELS` may be taken as met on a template, so they are not anchors)."""
-    return [r for r in selector.requirements if r.operator == "In" and r.key not in RUNTIME_LABELS]
+    """``In`` and ``Exists`` terms that every object the selector selects meets, template or
+    not (terms on :data:`RUNTIME_LABELS` may be taken as met on a template, so they are not
+    anchors). ``In`` terms first: they narrow more."""
+    terms = [r for r in selector.requirements if r.operator in ("In", "Exists") and r.key not in RUNTIME_LABELS]
+    return sorted(terms, key=lambda r: r.operator != "In")
 
 
 class LabelIndex(Generic[T]):
     """Objects by their labels, so that a selector's matches are found without trying every object.
 
     :meth:`candidates` gives, in input order, the objects that carry one of the values of one
-    ``In`` term of the selector (the term with the fewest such objects), or every object when
-    the selector has no such term. It is a superset: check each candidate with
+    ``In`` term of the selector, or the key of one ``Exists`` term (the term with the fewest
+    such objects), or every object when the selector has no such term. It is a superset: check each candidate with
     :meth:`Selector.matches`. Selecting among n objects costs the number of candidates, not n.
     """
 
     def __init__(self, items: Iterable[tuple[T, Mapping[Any, Any]]]) -> None:
         self.items: list[tuple[T, Mapping[Any, Any]]] = list(items)
         self._by_pair: dict[tuple[str, str], list[int]] = {}
+        self._by_key: dict[str, list[int]] = {}
         for i, (_item, labels) in enumerate(self.items):
             for key, value in labels.items():
                 self._by_pair.setdefault((str(key), label_value(value)), []).append(i)
+                self._by_key.setdefault(str(key), []).append(i)
 
     def positions(self, selector: Selector) -> list[int] | range:
         """Positions in :attr:`items` of the objects ``selector`` may select, ascending."""
@@ -264,9 +268,13 @@ class LabelIndex(Generic[T]):
             return []
         best: list[int] | None = None
         for term in _anchors(selector):
-            hits = [i for value in term.values for i in self._by_pair.get((term.key, value), ())]
+            if term.operator == "Exists":
+                hits = self._by_key.get(term.key, [])
+            else:
+                hits = [i for value in term.values for i in self._by_pair.get((term.key, value), ())]
+                hits = sorted(hits) if len(term.values) > 1 else hits
             if best is None or len(hits) < len(best):
-                best = sorted(hits) if len(term.values) > 1 else hits
+                best = hits
         return range(len(self.items)) if best is None else best
 
     def candidates(self, selector: Selector) -> list[tuple[T, Mapping[Any, Any]]]:
@@ -279,8 +287,8 @@ class SelectorIndex(Generic[T]):
     """Selectors (of policies, Services...) by one term each must meet, so that the selectors
     that may select one object are found without trying every selector.
 
-    :meth:`candidates` gives, in input order, the selectors without an ``In`` term plus those
-    whose first ``In`` term the labels meet. It is a superset: check each with
+    :meth:`candidates` gives, in input order, the selectors without an ``In`` or ``Exists``
+    term plus those whose first such term the labels meet. It is a superset: check each with
     :meth:`Selector.matches`. Selectors that select nothing are never candidates.
     """
 
@@ -288,20 +296,24 @@ class SelectorIndex(Generic[T]):
         self.items: list[tuple[T, Selector]] = list(items)
         self._always: list[int] = []
         self._by_pair: dict[tuple[str, str], list[int]] = {}
+        self._by_key: dict[str, list[int]] = {}
         for i, (_item, selector) in enumerate(self.items):
             if selector.nothing:
                 continue
             anchors = _anchors(selector)
             if not anchors:
                 self._always.append(i)
-                continue
-            for value in anchors[0].values:
-                self._by_pair.setdefault((anchors[0].key, value), []).append(i)
+            elif anchors[0].operator == "Exists":
+                self._by_key.setdefault(anchors[0].key, []).append(i)
+            else:
+                for value in anchors[0].values:
+                    self._by_pair.setdefault((anchors[0].key, value), []).append(i)
 
     def candidates(self, labels: Mapping[Any, Any]) -> list[tuple[T, Selector]]:
         """Selectors (with their items) that may select an object with ``labels``, in input order."""
         found = list(self._always)
         for key, value in labels.items():
             found.extend(self._by_pair.get((str(key), label_value(value)), ()))
+            found.extend(self._by_key.get(str(key), ()))
         found.sort()
         return [self.items[i] for i in found]

@@ -2,15 +2,19 @@
 
 Parsers and rules are written to do work linear in the size of their input
 (docs/benchmarks.md), but one pathological file in a repository of thousands must not stall a
-CI job whatever step turns out slow. Each file gets ``file_timeout`` seconds (configuration,
-default :data:`DEFAULT_FILE_TIMEOUT`) for its parsing and for the rules run on what it holds;
+CI job whatever step turns out slow. Each file gets ``file_timeout`` seconds of processor
+time (configuration, default 30) for its parsing and for the rules run on what it holds, in
+proportion for files larger than :data:`SCALE_BYTES` (a 10 MiB file gets 2.5 times as much);
 a file that goes over is reported as a ``timeout`` input error ("took longer than N s;
-skipped"), whatever it had produced is dropped, and the scan goes on with the next file.
+skipped"), whatever it had produced is dropped, and the scan goes on with the next file. The
+cross-object rules of a set get the same budget per rule, in proportion to the set's size.
 
-How the time is enforced: a :class:`Clock` is armed around the work of one file. In the main
-thread of a process (the CLI, and each worker process of a large scan) an interval timer
-(``SIGALRM``) interrupts the work wherever it is, even inside one long regular-expression
-match; elsewhere (a scan run from a thread) the deadline is checked between two rules only.
+Processor time, not wall-clock time: a CI machine shared with other jobs must not skip a
+file that is merely waiting for a core. How it is enforced: a :class:`Clock` is armed around
+the work of one file. In the main thread of a process (the CLI, and each worker process of a
+large scan) a profiling interval timer (``ITIMER_PROF``, the process's processor time)
+interrupts the work wherever it is, even inside one long regular-expression match; elsewhere
+(a scan run from a thread) the thread's processor time is checked between two rules only.
 Interruption raises :class:`FileTimeout`, a :class:`BaseException`, so that the rule engine's
 isolation of rules that raise does not swallow it.
 """
@@ -25,8 +29,13 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-DEFAULT_FILE_TIMEOUT = 30.0
-"""Seconds one file may take (parsing plus the rules over its content)."""
+SCALE_BYTES = 4 * 1024 * 1024
+"""Files (and sets) up to this size get ``file_timeout``; larger ones get it in proportion."""
+
+
+def scaled(seconds: float, size: int) -> float:
+    """The budget for ``size`` bytes (or characters) of input."""
+    return seconds * max(1.0, size / SCALE_BYTES)
 
 
 class FileTimeout(BaseException):
@@ -35,7 +44,7 @@ class FileTimeout(BaseException):
 
 def timeout_message(seconds: float) -> str:
     """The input error text for a file that went over ``seconds``."""
-    return (f"took longer than {seconds:g} s; skipped (a backstop against pathological input: "
+    return (f"took longer than {seconds:.3g} s of processor time; skipped (a backstop against pathological input: "
             "raise `file_timeout` in cnsmm.yaml or --file-timeout if the file is real, and please report it)")
 
 
@@ -55,7 +64,7 @@ class Clock:
 
     def check(self) -> None:
         """Raise :class:`FileTimeout` when the running file's deadline has passed."""
-        if self._deadline is not None and time.monotonic() > self._deadline:
+        if self._deadline is not None and time.thread_time() > self._deadline:
             self._deadline = None
             raise FileTimeout
 
@@ -68,21 +77,21 @@ class Clock:
             return
         if budget <= 0:
             raise FileTimeout
-        self._deadline = time.monotonic() + budget
+        self._deadline = time.thread_time() + budget
         previous: Any = None
         use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
         if use_alarm:
-            previous = signal.signal(signal.SIGALRM, self._on_alarm)
+            previous = signal.signal(signal.SIGPROF, self._on_alarm)
             self._armed = True
-            signal.setitimer(signal.ITIMER_REAL, budget)
+            signal.setitimer(signal.ITIMER_PROF, budget)
         try:
             yield
         finally:
             self._armed = False  # an alarm arriving from here on is ignored
             self._deadline = None
             if use_alarm:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+                signal.setitimer(signal.ITIMER_PROF, 0)
+                signal.signal(signal.SIGPROF, previous if previous is not None else signal.SIG_DFL)
 
     def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
         if self._armed:
@@ -91,22 +100,28 @@ class Clock:
 
 
 class FileTimer:
-    """Time spent per file across the stages of a set (parsing first, rules later)."""
+    """Processor time spent per file across the stages of a set (parsing first, rules later)."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.spent: dict[str, float] = {}
+        self.sizes: dict[str, int] = {}
+        """Size of each file read, for its budget (see :func:`scaled`)."""
+
+    def budget(self, file: str) -> float:
+        """Seconds ``file`` may take in all."""
+        return scaled(self.clock.seconds, self.sizes.get(file, 0))
 
     def left(self, file: str) -> float:
         """Seconds of budget ``file`` still has."""
-        return self.clock.seconds - self.spent.get(file, 0.0)
+        return self.budget(file) - self.spent.get(file, 0.0)
 
     @contextmanager
     def running(self, file: str) -> Iterator[None]:
         """Run one stage of ``file``'s work within what is left of its budget."""
-        start = time.monotonic()
+        start = time.thread_time()
         try:
             with self.clock.running(self.left(file)):
                 yield
         finally:
-            self.spent[file] = self.spent.get(file, 0.0) + time.monotonic() - start
+            self.spent[file] = self.spent.get(file, 0.0) + time.thread_time() - start

@@ -9,7 +9,7 @@ from typing import Any
 
 from cnsmm.kube import Controllers
 from cnsmm.rules.base import Scope
-from cnsmm.scan.budget import FileTimeout, FileTimer, timeout_message
+from cnsmm.scan.budget import FileTimeout, FileTimer, scaled, timeout_message
 from cnsmm.scan.engine import RuleEngine
 from cnsmm.scan.sets import RenderedObject
 from cnsmm.sources.interface import InputError
@@ -124,21 +124,21 @@ class K8sSet:
         set_rules = engine.rules(Scope.SET)
         if set_rules:
             objset = ObjectSet(self.name, self.objects)
+            budget = scaled(self.timer.clock.seconds, sum(self.timer.sizes.values())) if self.timer else 0.0
             for rule in set_rules:
                 targets = set(rule.meta.targets)
                 judged = [self._subject(o) for o in self.objects if "*" in targets or o.kind in targets]
                 first = len(engine.out.findings)
                 try:
-                    with self.timer.clock.running() if self.timer is not None else nullcontext():
+                    with self.timer.clock.running(budget) if self.timer is not None else nullcontext():
                         hits = engine.check(rule, objset, judged, file=self.name, where=f"the objects of {self.name}")
                         for hit in hits or ():
                             self._emit(rule, [hit], hit.obj,
                                        self._subject(hit.obj) if hit.obj is not None else self.name)
                 except FileTimeout:
                     del engine.out.findings[first:]
-                    seconds = self.timer.clock.seconds if self.timer is not None else 0
                     self.errors.append(InputError(self.name, None, f"rule {rule.id} on the objects of the set "
-                                                  f"{timeout_message(seconds)}", InputErrorKind.TIMEOUT))
+                                                  f"{timeout_message(budget)}", InputErrorKind.TIMEOUT))
 
     def _check_object(self, obj: K8sObject, controllers: Controllers) -> None:
         engine = self.engine
@@ -173,7 +173,7 @@ class K8sSet:
         mine -= {self._subject(o) for o in self.objects if o.file != file}
         for subjects in (*out.evaluated.values(), *out.failed.values()):
             subjects.difference_update(mine)
-        seconds = self.timer.clock.seconds if self.timer is not None else 0
+        seconds = self.timer.budget(file) if self.timer is not None else 0.0
         self.errors.append(InputError(file, None, timeout_message(seconds), InputErrorKind.TIMEOUT))
 
     def _subject(self, obj: K8sObject) -> str:

@@ -117,6 +117,7 @@ def scan_set(job: SetInput, config: Config, stdin: bytes | None = None) -> SetOu
             out.errors.append(error)
             continue
         assert text is not None
+        timer.sizes[display] = len(text)
         out.files += 1
         rel = display.replace(os.sep, "/")
         analyzer = next((a for a in analyzers if a.matches(rel)), None)
@@ -131,7 +132,8 @@ def scan_set(job: SetInput, config: Config, stdin: bytes | None = None) -> SetOu
                 with timer.running(display):
                     k8s.add_file(display, text)
         except FileTimeout:
-            out.errors.append(InputError(display, None, timeout_message(clock.seconds), InputErrorKind.TIMEOUT))
+            out.errors.append(InputError(display, None, timeout_message(timer.budget(display)),
+                                         InputErrorKind.TIMEOUT))
     k8s.add_rendered(job.rendered)
     k8s.check()
     out.object_keys = k8s.object_keys

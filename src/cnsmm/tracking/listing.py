@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -257,8 +259,11 @@ def list_page(store: Store, pid: int, flt: FindingFilter) -> FindingsPage:
     key_column = SORT_KEYS[sort][0]
     with store.read() as conn:
         query = filtered(conn, pid, flt, (F.c.id,))
-        chosen = query.where(_after(sort, flt.after)) if flt.after else query
-        page = chosen.order_by(*order).limit(per_page + 1).offset(offset).cte("page")
+        start, skip = flt.after, offset
+        if start is None and offset >= MARK_FROM:  # a deep page by number: start at a known row instead
+            start, skip = _page_mark(store, conn, pid, flt, query, sort, offset)
+        chosen = query.where(_after(sort, start)) if start else query
+        page = chosen.order_by(*order).limit(per_page + 1).offset(skip).cte("page")
         capped = select(func.count()).select_from(query.order_by(None).limit(TOTAL_CAP + 1).subquery())
         statement = (
             select(*LIST_COLUMNS, _tools_of_finding(conn.dialect.name).label("tools"),
@@ -282,6 +287,52 @@ def list_page(store: Store, pid: int, flt: FindingFilter) -> FindingsPage:
     if counted <= TOTAL_CAP:
         return FindingsPage(items, counted, True, has_more, next_cursor)
     return FindingsPage(items, max(TOTAL_CAP, offset + len(items) + int(has_more)), False, has_more, next_cursor)
+
+
+MARK_FROM = 500
+"""Pages by number starting this many rows or more down the list start at a remembered row."""
+MARK_TTL_S = 30.0
+"""How long a remembered row of a list is used (a change through the service forgets it at once)."""
+_marks_guard = threading.Lock()
+
+
+def _page_mark(store: Store, conn: Connection, pid: int, flt: FindingFilter, query: Select[Any], sort: str,
+               offset: int) -> tuple[str | None, int]:
+    """The cursor of a row at or before ``offset`` and the rows still to skip after it.
+
+    Skipping N rows makes the database walk N index entries; a cursor starts right at its
+    place. The first deep page of a list (filters and sort) finds the row before it once and
+    the service process remembers it: later pages by number at or after it cost what a
+    cursor page costs. Forgotten after :data:`MARK_TTL_S`, or at once by :func:`forget_marks`
+    (the service calls it when a project's findings change)."""
+    key = (tuple(flt.severity), tuple(flt.status), flt.tool, flt.owner, flt.overdue, flt.q, tuple(flt.rule),
+           flt.path, flt.unowned, tuple(flt.ids), sort)
+    now = time.monotonic()
+    with _marks_guard:
+        held: tuple[float, dict[Any, dict[int, str]]] | None = store.memo.get(("page-marks", pid))
+        if held is None or held[0] < now:
+            held = (now + MARK_TTL_S, {})
+            store.memo[("page-marks", pid)] = held
+        marks = held[1].setdefault(key, {})
+        known = max((at for at in marks if at <= offset), default=None)
+    if known is not None and offset - known < MARK_FROM:
+        return marks[known], offset - known
+    column = SORT_KEYS[sort][0]
+    base, skip = (query.where(_after(sort, marks[known])), offset - known - 1) if known is not None \
+        else (query, offset - 1)
+    before = conn.execute(base.add_columns(column).order_by(*_order(sort)).offset(skip).limit(1)).first()
+    if before is None:
+        return None, offset  # past the end: the page is empty either way
+    cursor = _cursor(sort, before[1], before[0])
+    with _marks_guard:
+        if len(marks) < 1000:
+            marks[offset] = cursor
+    return cursor, 0
+
+
+def forget_marks(store: Store, pid: int) -> None:
+    """Forget the remembered rows of a project's lists (its findings changed)."""
+    store.memo.pop(("page-marks", pid), None)
 
 
 EXPORT_COLUMNS = ("id", "severity", "status", "title", "rule", "category", "component", "file", "line", "resource",

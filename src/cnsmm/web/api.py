@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from cnsmm import notify
 from cnsmm.accounts.service import (
     Principal,
     Role,
@@ -26,6 +27,7 @@ from cnsmm.accounts.service import (
 from cnsmm.errors import Error
 from cnsmm.jobs import queue as jobs_queue
 from cnsmm.jobs import spool
+from cnsmm.model.types import LEVELS
 from cnsmm.tracking import organisation, projects
 from cnsmm.tracking.importer import ImportOptions, check_scope
 from cnsmm.tracking.states import Status
@@ -491,6 +493,10 @@ async def upload_assessment(project: str, request: Request, who: Security, store
     if not isinstance(level, int) or not isinstance(doc.get("practices"), list):
         raise HTTPException(status_code=422,
                             detail="not a cnsmm assessment (expected `overall.level` and `practices`)")
+    if isinstance(level, bool) or not 0 <= level <= max(LEVELS):
+        raise HTTPException(status_code=422,
+                            detail=f"overall.level must be a level from 0 to {max(LEVELS)} "
+                                   f"(got {level if abs(level) < 10**6 else 'a larger number'})")
     return await run_in_threadpool(records.store_assessment, store, project, who.name, level, doc)
 
 
@@ -570,3 +576,45 @@ def delete_token(project: str, token_id: Annotated[int, Path(ge=1, le=MAX_ID)], 
     if not revoke_token(store, project, token_id):
         raise HTTPException(status_code=404, detail="no such active token in this project")
     return {"status": "revoked"}
+
+
+class WebhookIn(BaseModel):
+    """A webhook to register: where to send which events, in which format."""
+
+    url: str = Field(min_length=8, max_length=2000, description="http(s) URL that receives the POSTs")
+    events: list[str] = Field(default_factory=lambda: list(notify.EVENTS), max_length=10)
+    format: str = Field(default="json", max_length=10, description="`json` (signed document) or `slack`")
+
+
+@router.get("/projects/{project}/webhooks")
+def webhooks(project: str, who: Owner, store: StoreDep) -> list[dict[str, Any]]:
+    """The project's webhooks (their secrets are never shown again)."""
+    return notify.list_webhooks(store, project)
+
+
+@router.post("/projects/{project}/webhooks", status_code=201)
+def add_webhook(project: str, body: WebhookIn, who: Owner, store: StoreDep) -> dict[str, Any]:
+    """Register a webhook; the answer holds its signing secret, shown this once."""
+    try:
+        hook_id, secret = notify.add_webhook(store, project, body.url, events=body.events, fmt=body.format,
+                                             created_by=who.name)
+    except Error as exc:
+        raise HTTPException(status_code=422, detail=[{"loc": ["body", "url"], "type": "value_error",
+                                                      "msg": exc.diagnostics()}]) from None
+    return {"id": hook_id, "secret": secret, "url": body.url.strip(), "events": body.events, "format": body.format}
+
+
+@router.delete("/projects/{project}/webhooks/{hook_id}")
+def delete_webhook(project: str, hook_id: Annotated[int, Path(ge=1, le=MAX_ID)], who: Owner,
+                   store: StoreDep) -> dict[str, str]:
+    """Remove a webhook and its delivery log."""
+    if not notify.delete_webhook(store, project, hook_id):
+        raise HTTPException(status_code=404, detail="no such webhook in this project")
+    return {"status": "deleted"}
+
+
+@router.get("/projects/{project}/webhook-deliveries")
+def webhook_deliveries(project: str, who: Owner, store: StoreDep) -> list[dict[str, Any]]:
+    """The latest 100 deliveries of the project's webhooks, newest first: event, status
+    (pending, delivered, failed), attempts, last HTTP status and error."""
+    return notify.deliveries(store, project)

@@ -15,10 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.concurrency import run_in_threadpool
 
 from cnsmm import __version__
 from cnsmm.errors import Error
 from cnsmm.jobs.dispatch import dispatcher
+from cnsmm.notify import Notifier
 from cnsmm.tracking.store import Store
 from cnsmm.web import api, pages, queries
 from cnsmm.web.db import open_web_store
@@ -39,12 +41,15 @@ def create_app(db_url: str | None = None, *, store: Store | None = None, job_wor
         app.state.lifespans += 1
         if first:
             await app.state.jobs.start()
+            notifier = Notifier(store)  # sends webhook deliveries and their retries
+            notifier.start()
         try:
             yield
         finally:
             app.state.lifespans -= 1
             if first:
                 await app.state.jobs.stop()
+                await run_in_threadpool(notifier.stop)
 
     # the API pages (/docs, /redoc) load their scripts from this package, never from a CDN
     app = FastAPIOffline(

@@ -26,6 +26,7 @@ from cnsmm.tracking.listing import (
     FindingFilter,
     FindingsPage,
     export_csv,
+    forget_marks,
     list_page,
 )
 from cnsmm.tracking.models import Comment, FindingSource, Project, Scan, SourceStream, StatusChange, TrackedFinding
@@ -150,6 +151,7 @@ def project_changed(store: Store, project: str) -> None:
     if pid is None:
         return
     store.memo.pop(("tools", pid), None)
+    forget_marks(store, pid)
     hit = store.memo.get(("overview", pid))
     if hit is not None:
         store.memo[("overview", pid)] = (0.0, hit[1])

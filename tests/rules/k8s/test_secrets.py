@@ -119,3 +119,15 @@ def test_host_paths(path: str, socket: bool, sensitive_dir: bool) -> None:
     norm = normalise(path)
     assert (exposes_socket(norm) is not None) is socket
     assert (sensitive(norm) is not None) is sensitive_dir
+
+
+def test_url_password_shape_is_found_in_linear_time() -> None:
+    """Regression: an unbounded URL scheme made the search quadratic: a 240 KB value of
+    ``--a--a...`` took minutes."""
+    from cnsmm.rules.docker.secrets import _URL_CREDENTIALS_RE
+    from cnsmm.rules.k8s.secrets_patterns import shape
+
+    assert shape("--a" * 80_000) is None
+    assert _URL_CREDENTIALS_RE.search("--a" * 80_000) is None
+    assert shape("postgres://app:s3cr3t-pass@db.internal:5432/app") == "a URL with a password"
+    assert _URL_CREDENTIALS_RE.search("git clone https://deploy:hunter22@git.example.com/app.git")

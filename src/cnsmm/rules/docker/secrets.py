@@ -43,7 +43,7 @@ DEFAULT_SENSITIVE_FILES: tuple[str, ...] = (
 )
 _SAFE_FILES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist"})
 _URL_CREDENTIALS_RE = re.compile(
-    r"\b[a-z][a-z0-9+.-]*://([^\s/:@'\"]+):([^\s/@'\"]+)@[^\s/'\"]+", re.IGNORECASE)
+    r"\b[a-z][a-z0-9+.-]{0,31}://([^\s/:@'\"]+):([^\s/@'\"]+)@[^\s/'\"]+", re.IGNORECASE)
 
 
 def secret_name(name: str) -> bool:

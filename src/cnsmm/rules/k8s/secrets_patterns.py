@@ -29,7 +29,9 @@ _NOT_SECRET_SUFFIXES = (
 )
 _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     *((with_article(label), pattern) for label, pattern in SHAPES),
-    ("a URL with a password", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:(?![$%{<])[^@\s/]{3,}@", re.IGNORECASE)),
+    # a scheme is at most 32 characters: an unbounded one made the search quadratic on "--a--a..."
+    ("a URL with a password",
+     re.compile(r"\b[a-z][a-z0-9+.-]{0,31}://[^/\s:@]+:(?![$%{<])[^@\s/]{3,}@", re.IGNORECASE)),
 )
 _PLACEHOLDER = re.compile(r"^\s*$|\$\(|\$\{|\{\{|^\$[A-Za-z_]|^<.*>$|^%\(|^\*+$|^x{3,}$|^\.\.\.$", re.IGNORECASE)
 _WORDS = frozenset({

@@ -315,3 +315,32 @@ def test_organisation_view_search_and_assigned_severity(service: Service, page: 
     assert page.locator("header.top nav").is_visible()  # the finding page keeps the project navigation
     page.screenshot(path=str(tmp_path / "org-finding.png"), full_page=True)
     assert dialogs == []
+
+
+def test_import_a_report_from_the_overview_page(service: Service, page: Any, dialogs: list[str],
+                                               tmp_path: Path) -> None:
+    from cnsmm.web import records
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(service.db_url)
+    try:
+        records.create_project(store, "upload-web")
+    finally:
+        store.dispose()
+    _login(page, service.base)
+    page.goto(f"{service.base}/p/upload-web")
+    form = page.locator("#import-form")
+    assert form.is_visible()  # shown by the script; without it the page names the CLI command
+    form.locator("input[type=file]").set_input_files(str(REPO / "tests" / "tracking" / "data" / "trivy-image.json"))
+    form.locator("input[name=scope]").fill("image:registry.example.com/shop/web")
+    form.locator("button[type=submit]").click()
+    import re
+
+    from playwright.sync_api import expect
+
+    expect(page.locator("#import-result")).to_have_text(re.compile(r"^(done|failed|refused)"), timeout=120_000)
+    assert "trivy-image.json: 3 new" in page.locator("#import-result").inner_text()
+    page.screenshot(path=str(tmp_path / "import.png"), full_page=True)
+    page.goto(f"{service.base}/p/upload-web/findings")
+    assert len(_rows(page)) == 3
+    assert dialogs == []

@@ -92,7 +92,8 @@ class PgQueue:
         beat = max(1.0, self.settings.lease_s / 4)
         worker = self.app.run_worker_async(queues=[QUEUE], concurrency=self.concurrency, install_signal_handlers=False,
                                            update_heartbeat_interval=beat, stalled_worker_timeout=self.settings.lease_s,
-                                           listen_notify=True, fetch_job_polling_interval=beat)
+                                           listen_notify=True, fetch_job_polling_interval=beat,
+                                           delete_jobs="successful")  # the job table keeps the outcome
         self._tasks = [asyncio.ensure_future(worker), asyncio.ensure_future(self._maintain())]
         try:
             await asyncio.gather(*self._tasks)

@@ -190,9 +190,3 @@ def queued_since(store: Store, before: datetime) -> list[tuple[str, str]]:
                             .order_by(J.c.created_at).limit(1000)).all()
     return [(r.id, r.project) for r in rows]
 
-
-def status(store: Store, job_id: str) -> str | None:
-    """The job's status, or None."""
-    with store.read() as conn:
-        value = conn.scalar(select(J.c.status).where(J.c.id == job_id))
-    return str(value) if value is not None else None

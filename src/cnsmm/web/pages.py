@@ -238,9 +238,10 @@ def _overview_view(request: Request, who: Principal, project: str) -> Response:
     lang = _lang(request)
     from cnsmm.report.i18n import label
 
+    held = who.role_in(project)
     return render(request, "overview.html", who=who, project=project, data=data, doc=doc,
                   chart=_radar(doc, lang), severities=SEVERITIES, tr=_trend(data["maturity_trend"], lang),
-                  trend_title=label("trend", lang))
+                  trend_title=label("trend", lang), can_import=held is not None and held.rank >= Role.SECURITY.rank)
 
 
 @router.get("/p/{project}/maturity")

@@ -202,3 +202,14 @@ def test_workflow_recognised_by_content_elsewhere() -> None:
     assert p is not None and p.system == "github-actions"
     # on: + jobs: whose jobs have no runs-on/steps/uses is not a workflow
     assert sniff("on: push\njobs:\n  a:\n    name: x\n") is None
+
+
+def test_action_names_of_many_segments_are_classified_in_linear_time() -> None:
+    """Regression: a ``uses:`` of 20,000 ``http://a`` segments cost one copy of the name per
+    segment (minutes at 80,000)."""
+    from cnsmm.sources.pipelines.actions import classify_action
+
+    assert classify_action("http://a" * 80_000, {}) == []
+    assert classify_action("semgrep/semgrep-action/sub/dir@v1", {})[0].tool == "Semgrep"
+    assert classify_action("github/codeql-action/analyze@v3", {})[0].tool == "CodeQL"
+    assert classify_action("github/codeql-action@v3", {}) == []

@@ -170,6 +170,10 @@ ACTIONS: dict[str, Callable[[Inputs], list[Detection]]] = {
 """Action (``owner/repo[/path]``, lower case) -> classifier of its ``with:`` inputs."""
 
 
+_ACTION_SEGMENTS = max((key.count("/") + 1 for key in ACTIONS), default=1)
+"""Most path segments of a known action name."""
+
+
 def split_ref(uses: str) -> tuple[str, str | None]:
     """``owner/repo/path@ref`` -> (``owner/repo/path`` lower case, ``ref`` or None)."""
     name, _, ref = uses.strip().partition("@")
@@ -179,15 +183,15 @@ def split_ref(uses: str) -> tuple[str, str | None]:
 def classify_action(uses: str, inputs: Inputs) -> list[Detection]:
     """Detections of a ``uses:`` reference (step or reusable workflow)."""
     name, _ = split_ref(uses)
-    if name.startswith(("docker://", "./", ".")):
+    if name.startswith(("docker://", "./", ".")) or not name:
         return []
-    while name:
-        classify = ACTIONS.get(name)
+    # the longest known prefix, trying only as many path segments as a known action has (a
+    # name of thousands of segments cost one copy of itself per segment)
+    parts = name.split("/", _ACTION_SEGMENTS)[:_ACTION_SEGMENTS]
+    for count in range(len(parts), 0, -1):
+        classify = ACTIONS.get("/".join(parts[:count]))
         if classify is not None:
             return classify(inputs)
-        if "/" not in name:
-            break
-        name = name.rsplit("/", 1)[0]
     return []
 
 

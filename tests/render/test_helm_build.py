@@ -114,6 +114,8 @@ def test_every_corpus_chart_renders_and_its_findings_name_templates() -> None:
     assert len(charts) == 20
     result = scan_paths([str(CORPUS_HELM)], _config())
     assert result.errors == []
+    # the summary says what was read: no plain manifest file, twenty charts built
+    assert (result.files, result.builds) == (0, 20)
     # falco lists three subcharts that the copy lacks; its values disable them, so it renders without them
     falco = CORPUS_HELM / "falcosecurity__charts" / "charts" / "falco"
     assert [w for w in result.warnings if "rendered without subchart(s)" in w] == [

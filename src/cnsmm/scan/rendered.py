@@ -24,6 +24,8 @@ class RenderReport:
     errors: list[InputError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
+    builds: int = 0
+    """Kustomize roots and Helm charts built (their objects are checked as built)."""
 
 
 def render_sets(sets: list[SetInput], config: Config) -> tuple[list[SetInput], RenderReport]:
@@ -45,6 +47,7 @@ def render_sets(sets: list[SetInput], config: Config) -> tuple[list[SetInput], R
         kept = [f for f in s.files if f.path not in prepared.drop]
         if kept or s.rendered or s.errors:
             out.append(SetInput(s.name, kept, s.rendered, s.errors, s.skipped))
+    report.builds = len(prepared.rendered)
     for rendered in prepared.rendered:
         docs, problems = load_yaml(rendered.text)
         build = f"{rendered.build.tool}:{rendered.build.label}"

@@ -19,6 +19,7 @@ from cnsmm.importers._common import (
     each,
     fail,
     get_dict,
+    get_int,
     get_list,
     get_str,
     req_str,
@@ -180,7 +181,11 @@ def _secrets(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Finding]:
 def _compliance(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Finding]:
     spec = get_dict(get_dict(obj, "spec", at), "compliance", at)
     benchmark = get_str(spec, "id", at) or get_str(get_dict(obj, "metadata", at), "name", at) or "compliance"
-    detail = get_dict(get_dict(obj, "status", at), "detailReport", at)
+    status = get_dict(obj, "status", at)
+    detail = get_dict(status, "detailReport", at)
+    if not detail and get_dict(status, "summaryReport", at):  # spec.reportType "summary", the default
+        return _compliance_summary(get_dict(status, "summaryReport", at), benchmark, at, errors)
+
     def one(raw: Any, rat: At) -> Finding | None:
         r = as_dict(raw, rat, "control")
         cid = req_str(r, "id", rat)
@@ -199,3 +204,23 @@ def _compliance(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Finding
             tool="trivy-operator", category="compliance",
         )
     return list(each(errors, at, "control", "status/detailReport/results", get_list(detail, "results", at), one))
+
+
+def _compliance_summary(summary: dict[str, Any], benchmark: str, at: At, errors: ItemErrors) -> list[Finding]:
+    """A summary report names no failing resource: one finding per control with failed checks
+    (``totalFail``); a control without ``totalFail`` was not evaluated (manual)."""
+    def one(raw: Any, cat: At) -> Finding | None:
+        c = as_dict(raw, cat, "control")
+        cid = req_str(c, "id", cat)
+        total = get_int(c, "totalFail", cat)
+        if not total:
+            return None
+        label = get_str(c, "severity", cat)
+        name = get_str(c, "name", cat) or cid
+        return Finding(
+            rule=f"{benchmark}:{cid}", severity=severity_from_label(label, LEVELS, Severity.MEDIUM),
+            tool_severity=label, title=name, message=f"{benchmark} {cid} {name}: {total} failed check(s)",
+            location=Location(resource=f"Cluster/{benchmark}"), tool="trivy-operator", category="compliance",
+        )
+    return list(each(errors, at, "control", "status/summaryReport/controlCheck",
+                     get_list(summary, "controlCheck", at), one))

@@ -38,11 +38,12 @@ GROUP = "aquasecurity.github.io/"
 def sniffer(kind: str) -> Any:
     """A ``sniff`` for one report kind, in JSON or YAML."""
     json_marker, yaml_marker = f'"kind":"{kind}"'.encode(), f"kind: {kind}".encode()
+    kind_value = f'"{kind}"'.encode()
 
     def sniff(head: bytes) -> bool:
         if GROUP.encode() not in head:
             return False
-        return json_marker in head.replace(b" ", b"") or yaml_marker in head
+        return yaml_marker in head or (kind_value in head and json_marker in head.replace(b" ", b""))
 
     sniff.__doc__ = f"Trivy Operator: ``kind: {kind}`` of the ``aquasecurity.github.io`` API group (JSON or YAML)."
     return sniff

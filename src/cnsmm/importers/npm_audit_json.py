@@ -33,7 +33,7 @@ def sniff(head: bytes) -> bool:
     if b'"auditReportVersion"' in head or (b'"advisories"' in head and (
             b'"muted"' in head or b'"actions"' in head or b'"module_name"' in head)):
         return True
-    compact = head.replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
+    compact = head.lstrip()[:4096].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
     return compact.startswith(b'{"error":{"code":"E') and b'"summary"' in compact
 
 

@@ -65,6 +65,8 @@ COUNTS = {
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "zap-json/zap-2.7-single-site.json": ("zap-json", 3),
+    # the cluster-scoped kind (ClusterRoles); one check passed
+    "trivy-operator-rbac-assessment/clusterrbacassessmentreports.yaml": ("trivy-operator-rbac-assessment", 2),
     "npm-audit-json/npm-7.0-npmjs-advisories.json": ("npm-audit-json", 3),  # npmjs.com advisory numbers
     # reportType summary (the default): controls with totalFail > 0; one passed, one manual
     "trivy-operator-cluster-compliance/summary-report.json": ("trivy-operator-cluster-compliance", 2),  # one site as an object, ZAP 2.7
@@ -342,6 +344,15 @@ def test_npm_7_0_npmjs_advisory_numbers() -> None:
         ("npm:1179", "minimist", "<0.2.1 || >=1.0.0 <1.2.3"),
         ("npm:1316", "handlebars", "<3.0.8 || >=4.0.0 <4.5.2"),
         ("npm:1324", "handlebars", "<3.0.8 || >=4.0.0 <4.5.3")]
+
+
+def test_cluster_scoped_trivy_operator_kinds_are_detected(tmp_path: Path) -> None:
+    source = SAMPLES / "trivy-operator-vulnerability/vulnerabilityreports.yaml"
+    cluster = tmp_path / "clustervulnerabilityreports.yaml"
+    cluster.write_text(source.read_text().replace("kind: VulnerabilityReport", "kind: ClusterVulnerabilityReport"))
+    report = open_report(cluster)
+    assert report.format == "trivy-operator-vulnerability"
+    assert len(list(report.findings)) == 2 and not report.errors
 
 
 def test_compliance_summary_report_names_a_bad_control(tmp_path: Path) -> None:

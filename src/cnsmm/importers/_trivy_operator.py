@@ -38,15 +38,18 @@ GROUP = "aquasecurity.github.io/"
 
 def sniffer(kind: str) -> Any:
     """A ``sniff`` for one report kind, in JSON or YAML."""
-    json_marker, yaml_marker = f'"kind":"{kind}"'.encode(), f"kind: {kind}".encode()
-    kind_value = f'"{kind}"'.encode()
+    # The cluster-scoped kinds (ClusterRbacAssessmentReport for ClusterRoles, ...) carry the same report.
+    kinds = (kind,) if kind.startswith("Cluster") else (kind, f"Cluster{kind}")
+    markers = [(f'"{k}"'.encode(), f'"kind":"{k}"'.encode(), f"kind: {k}".encode()) for k in kinds]
 
     def sniff(head: bytes) -> bool:
         if GROUP.encode() not in head:
             return False
-        return yaml_marker in head or (kind_value in head and json_marker in head.replace(b" ", b""))
+        return any(yaml_marker in head or (value in head and json_marker in head.replace(b" ", b""))
+                   for value, json_marker, yaml_marker in markers)
 
-    sniff.__doc__ = f"Trivy Operator: ``kind: {kind}`` of the ``aquasecurity.github.io`` API group (JSON or YAML)."
+    sniff.__doc__ = (f"Trivy Operator: ``kind: {' or '.join(kinds)}`` of the ``aquasecurity.github.io`` API group "
+                     "(JSON or YAML).")
     return sniff
 
 
@@ -82,7 +85,8 @@ def parse(stream: IO[bytes], source: str, fmt: str, kind: str) -> ImportedReport
     if not isinstance(doc, dict):
         raise fail(source, f"the report must be a Kubernetes object or List (got {type_name(doc)})")
     items, key = (get_list(doc, "items", source), "items") if "items" in doc else ([doc], None)
-    builders = {"VulnerabilityReport": _vulnerabilities, "ConfigAuditReport": _checks,
+    builders = {"VulnerabilityReport": _vulnerabilities, "ClusterVulnerabilityReport": _vulnerabilities,
+                "ConfigAuditReport": _checks,
                 "RbacAssessmentReport": _checks, "ClusterRbacAssessmentReport": _checks,
                 "ClusterConfigAuditReport": _checks, "ExposedSecretReport": _secrets,
                 "ClusterComplianceReport": _compliance}
@@ -92,7 +96,7 @@ def parse(stream: IO[bytes], source: str, fmt: str, kind: str) -> ImportedReport
     def build(raw: Any, at: At) -> list[Finding]:
         obj = as_dict(raw, at, "object")
         got = req_str(obj, "kind", at)
-        if got not in expected:
+        if got not in expected or got not in builders:
             raise fail(at, f"kind is {got!r}, expected {kind}")
         return builders[got](obj, at, errors)
 

@@ -364,3 +364,14 @@ def test_compliance_summary_report_names_a_bad_control(tmp_path: Path) -> None:
     assert [f.rule for f in report.findings] == ["k8s-nsa-1.0:1.0"]
     assert [(e.pointer, e.reason) for e in report.errors] == [
         ("/items/0/status/summaryReport/controlCheck/2", "totalFail must be an integer (got string 'one')")]
+
+
+def test_semgrep_run_errors_mark_the_import_partial() -> None:
+    # An invalid rule (exit code 7) stops part of the scan: the report's one result is read, and
+    # the import is partial, so that findings of the rules that did not run are not closed.
+    report = open_report(SAMPLES / "semgrep-json/invalid-rule-run.json")
+    assert [f.rule for f in report.findings] == [
+        "python.lang.security.audit.insecure-hash-algorithms.insecure-hash-algorithm-md5"]
+    assert [(e.pointer, e.reason) for e in report.errors] == [(
+        "/errors/1", "Semgrep reported an error (InvalidRuleSchemaError: Invalid rule schema --> "
+        ".semgrep/shop-rules.yml:12 | pattern-either must be a list): the scan did not run completely")]

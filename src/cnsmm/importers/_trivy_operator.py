@@ -30,6 +30,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._jsonio import SMALL_LIMIT, loads
 from cnsmm.importers._simple import LEVELS, report
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 VERSIONS = "Trivy Operator 0.15 and later (aquasecurity.github.io/v1alpha1), as kubectl get -o json or -o yaml"
 GROUP = "aquasecurity.github.io/"
@@ -94,9 +95,9 @@ def parse(stream: IO[bytes], source: str, fmt: str, kind: str) -> ImportedReport
             raise fail(at, f"kind is {got!r}, expected {kind}")
         return builders[got](obj, at, errors)
 
-    kinds = {"VulnerabilityReport": "image-scan", "ExposedSecretReport": "secret-scan"}
+    kinds = {"VulnerabilityReport": ReportKind.IMAGE_SCAN, "ExposedSecretReport": ReportKind.SECRET_SCAN}
     return report(fmt, "trivy-operator", None, f"trivy-operator:{kind}:{PROJECT}",
-                  kinds.get(kind, "compliance"), source, [(kind, key, items, build)], errors)
+                  kinds.get(kind, ReportKind.COMPLIANCE), source, [(kind, key, items, build)], errors)
 
 
 def _owner(obj: dict[str, Any], at: At) -> str:

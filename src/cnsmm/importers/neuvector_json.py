@@ -27,6 +27,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "neuvector-json"
 VERSIONS = "NeuVector 5.x scanner and REST API scan reports ({\"report\": {...}}); the 4.x layout without checks"
@@ -50,8 +51,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     name = (f"{registry}/{repo}" if registry and "docker.io" not in registry else repo) if repo else None
     image = f"{name}:{tag}" if name and tag else name
     version = get_str(rep, "cvedb_version", source)
-    return report(FORMAT, "neuvector", version, f"image:{image_repository(name)}" if name else PROJECT, "image-scan",
-                  source, [
+    return report(FORMAT, "neuvector", version, f"image:{image_repository(name)}" if name else PROJECT,
+                  ReportKind.IMAGE_SCAN, source, [
                       ("vulnerability", "report/vulnerabilities", get_list(rep, "vulnerabilities", source),
                        lambda r, at: _vuln(r, at, image, version)),
                       ("check", "report/checks", get_list(rep, "checks", source), lambda r, at: _check(r, at, image)),

@@ -25,6 +25,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "twistcli-json"
 VERSIONS = ("twistcli 22.x-34.x `images scan --output-file` ({\"results\": [...]}) and the Console "
@@ -68,7 +69,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         ckey = "compliances" if "compliances" in img else "complianceIssues"
         sections.append(("compliance issue", f"{key}/{i - 1}/{ckey}".lstrip("/"), compliances,
                          lambda r, a, name=name: _compliance(r, a, name)))
-    return report(FORMAT, "prisma-cloud", None, scope, "image-scan", source, sections)
+    return report(FORMAT, "prisma-cloud", None, scope, ReportKind.IMAGE_SCAN, source, sections)
 
 
 def _image_name(img: dict[str, Any]) -> str | None:

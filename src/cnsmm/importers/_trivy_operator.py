@@ -12,6 +12,7 @@ from typing import IO, Any
 import yaml
 
 from cnsmm.findings import Finding, Location, Severity
+from cnsmm.imageref import from_parts
 from cnsmm.importers._common import (
     PROJECT,
     At,
@@ -114,8 +115,7 @@ def _vulnerabilities(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Fi
     art = get_dict(rep, "artifact", at)
     server = get_str(get_dict(rep, "registry", at), "server", at)
     repo = get_str(art, "repository", at) or "?"
-    image = f"{server}/{repo}" if server and server not in ("index.docker.io", "docker.io") else repo
-    image += f":{get_str(art, 'tag', at)}" if get_str(art, "tag", at) else ""
+    image = from_parts(server, repo, get_str(art, "tag", at))
     resource = _owner(obj, at)
     version = get_str(get_dict(rep, "scanner", at), "version", at)
     def one(raw: Any, vat: At) -> Finding | None:

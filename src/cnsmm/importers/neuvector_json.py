@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
+from cnsmm.imageref import from_parts
 from cnsmm.importers._common import (
     PROJECT,
     At,
@@ -45,11 +46,9 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     if "report" not in doc:
         raise fail(source, "missing report (NeuVector scan results are {\"report\": {...}})")
     rep = as_dict(doc["report"], f"{source}: report", "report")
-    registry = (get_str(rep, "registry", source) or "").removeprefix("https://").removeprefix("http://").rstrip("/")
     repo = get_str(rep, "repository", source)
-    tag = get_str(rep, "tag", source)
-    name = (f"{registry}/{repo}" if registry and "docker.io" not in registry else repo) if repo else None
-    image = f"{name}:{tag}" if name and tag else name
+    name = from_parts(get_str(rep, "registry", source), repo) if repo else None
+    image = from_parts(None, name, get_str(rep, "tag", source)) if name else None
     version = get_str(rep, "cvedb_version", source)
     return report(FORMAT, "neuvector", version, f"image:{image_repository(name)}" if name else PROJECT,
                   ReportKind.IMAGE_SCAN, source, [

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
+from cnsmm.imageref import from_parts
 from cnsmm.importers._common import (
     PROJECT,
     At,
@@ -79,9 +80,8 @@ def _image_name(img: dict[str, Any]) -> str | None:
         return name
     tag = img.get("repoTag")
     if isinstance(tag, dict) and isinstance(tag.get("repo"), str) and tag["repo"]:
-        registry = tag.get("registry") if isinstance(tag.get("registry"), str) else ""
-        ref = f"{registry}/{tag['repo']}" if registry else tag["repo"]
-        return f"{ref}:{tag['tag']}" if isinstance(tag.get("tag"), str) and tag["tag"] else ref
+        registry = tag.get("registry") if isinstance(tag.get("registry"), str) else None
+        return from_parts(registry, tag["repo"], tag["tag"] if isinstance(tag.get("tag"), str) else None)
     instances = img.get("instances")
     if isinstance(instances, list) and instances and isinstance(instances[0], dict):
         image = instances[0].get("image")

@@ -4,7 +4,8 @@ Public API:
 
 - :data:`FORMATS` maps a format name to its module; each module has ``FORMAT``,
   ``sniff(head: bytes) -> bool`` and ``parse(stream, *, source) -> ImportedReport``.
-- :func:`detect_format` recognises a report from its first 64 KiB and its file name.
+- :func:`detect_format` recognises a report from its first 64 KiB and its file name;
+  :func:`open_report` reads further, streamed, when those do not tell.
 - :func:`open_report` opens a file, detects (or is told) its format and parses it.
 
 ``ImportedReport.findings`` is a one-shot iterator: a malformed item raises
@@ -84,10 +85,9 @@ __all__ = ["FORMATS", "HEAD_SIZE", "Component", "FormatInfo", "ImportedReport", 
 HEAD_SIZE = 64 * 1024
 """Bytes read from the start of a file to recognise its format."""
 
-SCAN_LIMIT = 64 * 1024 * 1024
-"""How far into a file detection reads, one window at a time, when the first 64 KiB do not
-tell (a report whose identifying keys come after a long first array)."""
 _WINDOW = 1024 * 1024
+"""When the first 64 KiB do not tell (a report whose identifying keys come after a long first
+array), detection reads on, one window of this size at a time, to the end if need be."""
 
 # Order matters: the first module whose sniff() accepts the head wins, so the most
 # specific signatures come first.
@@ -151,6 +151,10 @@ for _module in (
     if not (callable(getattr(_module, "sniff", None)) and callable(getattr(_module, "parse", None))):
         raise RegistryError(f"report format {_module.FORMAT!r}: {_module.__name__} needs sniff() and parse()")
     FORMATS.register(_module.FORMAT, _module)
+
+# A document larger than the head that the head says is the key's format may be one of these
+# instead: their identifying parts can come anywhere, so each reads the stream (sniff_stream).
+_DECIDED_LATE: dict[str, tuple[ModuleType, ...]] = {cyclonedx_json.FORMAT: (cyclonedx_vex_json,)}
 
 # Used only when no signature matches (empty arrays, empty files): a tool name in the file name.
 _NAME_HINTS = (
@@ -297,7 +301,7 @@ def open_report(path: str | Path, *, format: str | None = None) -> ImportedRepor
     try:
         head = stream.read(HEAD_SIZE)
         stream.seek(0)
-        fmt = format or detect_format(head, path.name) or _detect_further(stream, head)
+        fmt = format or _detect(stream, head, path.name)
         if fmt is None:
             raise ReportParseError(
                 f"{source}: unknown report format ({_describe(head)})",
@@ -312,20 +316,32 @@ def open_report(path: str | Path, *, format: str | None = None) -> ImportedRepor
     return report
 
 
+def _detect(stream: IO[bytes], head: bytes, name: str) -> str | None:
+    """The format from the head, from the whole stream for the formats that need it, or from
+    the windows past the head; the stream is left at its start."""
+    fmt = detect_format(head, name)
+    if fmt is None:
+        return _detect_further(stream, head)
+    if len(head) == HEAD_SIZE:
+        for module in _DECIDED_LATE.get(fmt, ()):
+            if module.sniff_stream(stream):
+                return str(module.FORMAT)
+    return fmt
+
+
 def _detect_further(stream: IO[bytes], head: bytes) -> str | None:
     """Detection past the first 64 KiB for JSON and XML text: each next window (with the head
-    and an overlap, so that a key cut in two is still seen) up to :data:`SCAN_LIMIT`."""
+    and an overlap, so that a key cut in two is still seen), as far as the end of the file;
+    memory stays at one window."""
     if len(head) < HEAD_SIZE or head.lstrip()[:1] not in (b"{", b"[", b"<"):
         return None
     try:
         stream.seek(HEAD_SIZE)
         previous = head[-4096:]
-        read = HEAD_SIZE
-        while read < SCAN_LIMIT:
+        while True:
             chunk = stream.read(_WINDOW)
             if not chunk:
                 break
-            read += len(chunk)
             window = head + previous + chunk
             for fmt, module in FORMATS.items():
                 if module.sniff(window):

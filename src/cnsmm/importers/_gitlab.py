@@ -44,10 +44,12 @@ KINDS: dict[str, tuple[ReportKind, str]] = {
 def sniffer(scan_type: str) -> Any:
     """A ``sniff`` for the reports of one ``scan.type``."""
     marker = f'"type":"{scan_type}"'.encode()
+    value = f'"{scan_type}"'.encode()
 
     def sniff(head: bytes) -> bool:
-        compact = head.replace(b" ", b"").replace(b"\n", b"")
-        return b'"vulnerabilities"' in head and b'"scan"' in head and marker in compact and b'"scanner"' in head
+        if not (b'"vulnerabilities"' in head and b'"scan"' in head and b'"scanner"' in head and value in head):
+            return False
+        return marker in head.replace(b" ", b"").replace(b"\n", b"")
 
     sniff.__doc__ = f"GitLab security report: ``vulnerabilities`` and a ``scan`` of type ``{scan_type}``."
     return sniff

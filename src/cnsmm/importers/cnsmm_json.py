@@ -40,6 +40,8 @@ VERSIONS = "cnsmm-scan schema_version 1"
 
 def sniff(head: bytes) -> bool:
     """cnsmm scan JSON: ``"tool": "cnsmm"`` (or the ``cnsmm-scan`` schema) with ``findings``."""
+    if b'"findings"' not in head or b"cnsmm" not in head:
+        return False
     compact = head.replace(b" ", b"")
     return (b'"tool":"cnsmm"' in compact or b'"schema":"cnsmm-scan"' in compact) and b'"findings"' in head
 

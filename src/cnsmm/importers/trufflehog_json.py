@@ -23,7 +23,7 @@ LINE_LIMIT = 4 * 1024 * 1024
 def sniff(head: bytes) -> bool:
     """TruffleHog: the first line that is not a TruffleHog log line (``"logger":"trufflehog"``) is
     an object with ``SourceMetadata`` and ``DetectorName``; or only log lines."""
-    lines = [line for line in head.lstrip().split(b"\n")[:50] if line.strip()]
+    lines = [line for line in head.lstrip().split(b"\n", 50)[:50] if line.strip()]
     records = [line for line in lines if b'"logger":"trufflehog' not in line.replace(b" ", b"")]
     if not records:
         return bool(lines) and lines[0].startswith(b"{")  # a run that found nothing, its log mixed in

@@ -1,9 +1,13 @@
 """Finding input files and reading them safely.
 
-- Folders are walked recursively, following symbolic links that stay inside the folder given
-  (with loop detection). A link that leads out of it (to ``/``, to a file elsewhere on the
-  machine) is not followed: it is reported as skipped, so that scanning an untrusted checkout
-  never reads outside it. Paths named on the command line are read wherever they point.
+- Folders are walked recursively. A symbolic link that leads out of the folder given (to ``/``,
+  to a file elsewhere on the machine) is not followed: it is reported as skipped, so that
+  scanning an untrusted checkout never reads outside it. A link to a file inside it is read. A
+  link to a folder inside it is reported as skipped (the folder is scanned once, under its own
+  path; a link to a folder that contains the link is named a loop), unless the walk does not
+  reach that folder by its own path (it is excluded): then it is walked through the link, once
+  (folders already visited are not walked again). Paths named on the command line are read
+  wherever they point.
 - Excluded folder names (``.git``, ``node_modules``, vendor folders...) and globs are skipped.
 - Candidate files: ``.yaml``/``.yml``/``.json`` in any letter case, plus whatever a file
   analyzer (Dockerfiles, CI pipelines) claims. A file named explicitly is always read.
@@ -88,6 +92,16 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def _walked_elsewhere(target: str, real_root: str, excludes: Sequence[str]) -> bool:
+    """Whether the walk reaches folder ``target`` (inside ``real_root``) by its own path: no
+    folder on the way down to it is excluded."""
+    rel = os.path.relpath(target, real_root).replace(os.sep, "/")
+    if rel == ".":
+        return True
+    parts = rel.split("/")
+    return not any(_excluded(parts[i], "/".join(parts[: i + 1]), excludes) for i in range(len(parts)))
+
+
 def _walk(
     root: str, excludes: Sequence[str], claimers: Sequence[object], errors: list[InputError],
     skipped: list[dict[str, str]],
@@ -103,11 +117,9 @@ def _walk(
             errors.append(InputError(folder, None, f"cannot read folder ({exc.strerror})", InputErrorKind.UNREADABLE))
             continue
         key = (st.st_dev, st.st_ino)
-        if key in visited:
-            errors.append(
-                InputError(folder, None, "symbolic link loop: folder already visited, not scanned again",
-                           InputErrorKind.SYMLINK_LOOP)
-            )
+        if key in visited:  # reached again through another link into an excluded folder
+            skipped.append({"file": folder, "reason": f"symbolic link to {os.path.realpath(folder)}, a folder "
+                            "already scanned through another path; not scanned again"})
             continue
         visited.add(key)
         try:
@@ -132,6 +144,14 @@ def _walk(
                     if is_dir or is_candidate(rel, claimers):
                         skipped.append({"file": path, "reason": f"symbolic link to {target}, outside "
                                         f"{root}; not followed (only files inside the scanned folder are read)"})
+                    continue
+                if is_dir and _walked_elsewhere(target, real_root, excludes):  # else walked here, once
+                    if _inside(os.path.realpath(folder), target):
+                        why = "a folder that contains the link (a loop); not followed: its files are scanned there"
+                    else:
+                        why = ("a folder inside the scanned folder; not followed: its files are scanned once, "
+                               "under their own path")
+                    skipped.append({"file": path, "reason": f"symbolic link to {target}, {why}"})
                     continue
             if is_dir:
                 subdirs.append(path)

@@ -67,6 +67,9 @@ def test_an_untagged_image_is_traceability_evidence_not_registry_management(tmp_
     reqs = _requirements(tmp_path)
     central = reqs["PLT.IMG.L1.1"]
     assert central.status == "unknown"
+    settle = [s.en for s in central.settle]
+    assert settle[0] == "set the option `trusted_registries` in cnsmm.yaml: the rules DKR-053, K8S-077 are not " \
+                        "evaluated without it"
     assert not [e for e in central.evidence if e.ref == "K8S-075"]
     traced = reqs["DEV.DEV.L3.1"]
     assert any(e.ref == "K8S-075" and e.verdict == "not-met" for e in traced.evidence)

@@ -99,6 +99,10 @@ _T: dict[str, tuple[str, str]] = {
         "scan the manifests, Dockerfiles or pipelines the rules {rules} check",
         "扫描规则 {rules} 所检查的清单、Dockerfile 或流水线",
     ),
+    "settle.option": (
+        "set the option `{option}` in cnsmm.yaml: the rules {rules} are not evaluated without it",
+        "在 cnsmm.yaml 中设置选项 `{option}`：未设置时规则 {rules} 不会评估",
+    ),
     "settle.detectors": (
         "deploy or include the manifests of one of: {names}",
         "部署或纳入以下组件之一的清单：{names}",
@@ -106,8 +110,8 @@ _T: dict[str, tuple[str, str]] = {
     "settle.reports": ("import a recent report of kind {kinds}", "导入近期的报告，类型：{kinds}"),
     "settle.pipeline": ("add a pipeline step: {categories}", "在流水线中增加步骤：{categories}"),
     "settle.attest": (
-        "answer it in the attestation file (`cnsmm attest init`)",
-        "在声明文件中回答（`cnsmm attest init`）",
+        "answer it in the attestation file (`cnsmm attest init --assessment REPORT.json` asks every open question)",
+        "在声明文件中回答（`cnsmm attest init --assessment REPORT.json` 列出所有待回答的问题）",
     ),
     "unknown": ("no evidence found", "未找到任何证据"),
 }

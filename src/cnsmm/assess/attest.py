@@ -19,6 +19,7 @@ from cnsmm.assess.evidence import ATTESTABLE, Attestation, AttestationProblem
 from cnsmm.model.paths import EvidencePaths
 from cnsmm.model.types import Model
 from cnsmm.sources.yamlload import YList, YMap, load_yaml
+from cnsmm.vocab import Verdict
 
 DEFAULT_VALIDITY = dt.timedelta(days=365)
 """How long an answer without ``expires`` stays valid."""
@@ -68,10 +69,10 @@ def _entry(node: YMap, file: str, model: Model, today: dt.date) -> Attestation |
         links = [links]
     if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
         return bad("evidence must be a list of links", "evidence")
-    if status in ("met", "partial") and not links:
+    if status in (Verdict.MET, Verdict.PARTIAL) and not links:
         return bad(f"status {status} needs at least one evidence link", "evidence")
     note = node.get("note") or ""
-    if status == "not-applicable" and not str(note).strip():
+    if status == Verdict.NOT_APPLICABLE and not str(note).strip():
         return bad("not-applicable needs a note saying why", "note")
     explicit = raw_exp not in (None, "")
     return Attestation(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnsmm.model.types import Text
+from cnsmm.vocab import EvidenceSource, PipelineCategory, ReportKind, Verdict
 
 _T: dict[str, tuple[str, str]] = {
     # checks
@@ -116,35 +117,35 @@ _T: dict[str, tuple[str, str]] = {
 }
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
-    "met": ("met", "满足"),
-    "partial": ("partly met", "部分满足"),
-    "not-met": ("not met", "不满足"),
-    "not-applicable": ("not applicable", "不适用"),
-    "unknown": ("unknown", "未知"),
+    Verdict.MET: ("met", "满足"),
+    Verdict.PARTIAL: ("partly met", "部分满足"),
+    Verdict.NOT_MET: ("not met", "不满足"),
+    Verdict.NOT_APPLICABLE: ("not applicable", "不适用"),
+    Verdict.UNKNOWN: ("unknown", "未知"),
 }
 
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "check": ("check", "检查"),
-    "capability": ("component", "组件"),
-    "report": ("report", "报告"),
-    "pipeline": ("pipeline", "流水线"),
-    "attestation": ("attestation", "声明"),
+    EvidenceSource.CHECK: ("check", "检查"),
+    EvidenceSource.CAPABILITY: ("component", "组件"),
+    EvidenceSource.REPORT: ("report", "报告"),
+    EvidenceSource.PIPELINE: ("pipeline", "流水线"),
+    EvidenceSource.ATTESTATION: ("attestation", "声明"),
 }
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
-    "image-scan": ("image scanning", "镜像扫描"),
-    "sca": ("software composition analysis", "软件成分分析"),
-    "sast": ("static testing", "静态测试"),
-    "dast": ("dynamic testing", "动态测试"),
-    "iac-scan": ("infrastructure-as-code scanning", "基础设施即代码扫描"),
-    "secret-scan": ("secret scanning", "密钥扫描"),
-    "sbom": ("SBOM", "软件物料清单"),
-    "compliance": ("compliance benchmark", "合规基线"),
-    "runtime": ("runtime detection", "运行时检测"),
-    "pentest": ("penetration test", "渗透测试"),
-    "vex": ("VEX statements", "VEX 漏洞可利用性声明"),
-    "signing": ("artifact signing", "制品签名"),
-    "provenance": ("build provenance", "构建溯源"),
+    ReportKind.IMAGE_SCAN: ("image scanning", "镜像扫描"),
+    ReportKind.SCA: ("software composition analysis", "软件成分分析"),
+    ReportKind.SAST: ("static testing", "静态测试"),
+    ReportKind.DAST: ("dynamic testing", "动态测试"),
+    ReportKind.IAC_SCAN: ("infrastructure-as-code scanning", "基础设施即代码扫描"),
+    ReportKind.SECRET_SCAN: ("secret scanning", "密钥扫描"),
+    ReportKind.SBOM: ("SBOM", "软件物料清单"),
+    ReportKind.COMPLIANCE: ("compliance benchmark", "合规基线"),
+    ReportKind.RUNTIME: ("runtime detection", "运行时检测"),
+    ReportKind.PENTEST: ("penetration test", "渗透测试"),
+    ReportKind.VEX: ("VEX statements", "VEX 漏洞可利用性声明"),
+    PipelineCategory.SIGNING: ("artifact signing", "制品签名"),
+    PipelineCategory.PROVENANCE: ("build provenance", "构建溯源"),
 }
 
 

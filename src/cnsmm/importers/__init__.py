@@ -77,6 +77,7 @@ from cnsmm.importers import (
 )
 from cnsmm.importers.interface import Component, ImportedReport, ItemError, ItemErrors
 from cnsmm.plugins import Registry, RegistryError
+from cnsmm.vocab import ReportKind
 
 __all__ = ["FORMATS", "HEAD_SIZE", "Component", "FormatInfo", "ImportedReport", "ItemError", "ItemErrors",
            "detect_format", "format_infos", "open_report"]
@@ -190,56 +191,57 @@ class FormatInfo:
 
 # name -> (tool, kinds)
 _ABOUT = {
-    "cnsmm-json": ("cnsmm", "iac-scan"),
+    "cnsmm-json": ("cnsmm", ReportKind.IAC_SCAN),
     "sarif": ("any SARIF 2.1.0 producer (Semgrep, CodeQL, Bandit, Checkov, gitleaks, Grype, ...)",
               "sast, sca, iac-scan, secret-scan, dast (from the tool)"),
-    "cyclonedx-json": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
-    "cyclonedx-xml": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
-    "openvex-json": ("OpenVEX producers (vexctl, ...)", "vex"),
-    "cyclonedx-vex-json": ("CycloneDX VEX producers (Dependency-Track, ...)", "vex"),
-    "spdx-json": ("SPDX producers (syft, Trivy, GitHub dependency graph, ...)", "sbom"),
+    "cyclonedx-json": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", ReportKind.SBOM),
+    "cyclonedx-xml": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", ReportKind.SBOM),
+    "openvex-json": ("OpenVEX producers (vexctl, ...)", ReportKind.VEX),
+    "cyclonedx-vex-json": ("CycloneDX VEX producers (Dependency-Track, ...)", ReportKind.VEX),
+    "spdx-json": ("SPDX producers (syft, Trivy, GitHub dependency graph, ...)", ReportKind.SBOM),
     "trivy-json": ("Trivy", "image-scan, sca, iac-scan, secret-scan"),
     "grype-json": ("Grype", "image-scan, sca"),
     "neuvector-json": ("NeuVector (standalone scanner and REST API scan reports)", "image-scan, compliance"),
     "twistcli-json": ("Prisma Cloud Compute / Twistlock (twistcli images scan, Console image list)",
                       "image-scan, compliance"),
-    "harbor-json": ("Harbor (vulnerability additions of an artifact; Trivy or another scanner adapter)", "image-scan"),
-    "zap-json": ("OWASP ZAP", "dast"),
-    "zap-xml": ("OWASP ZAP", "dast"),
+    "harbor-json": ("Harbor (vulnerability additions of an artifact; Trivy or another scanner adapter)",
+                    ReportKind.IMAGE_SCAN),
+    "zap-json": ("OWASP ZAP", ReportKind.DAST),
+    "zap-xml": ("OWASP ZAP", ReportKind.DAST),
     "kubescape-json": ("kubescape", "compliance, iac-scan"),
     "kube-bench-json": ("kube-bench", "compliance"),
     "checkov-json": ("Checkov", "iac-scan, sca, secret-scan"),
-    "gitleaks-json": ("gitleaks", "secret-scan"),
+    "gitleaks-json": ("gitleaks", ReportKind.SECRET_SCAN),
     "falco-json": ("Falco", "runtime"),
-    "npm-audit-json": ("npm audit", "sca"),
-    "yarn-audit-json": ("yarn audit (Yarn 1)", "sca"),
-    "pip-audit-json": ("pip-audit", "sca"),
-    "osv-scanner-json": ("OSV-Scanner", "sca"),
-    "semgrep-json": ("Semgrep", "sast"),
-    "sonarqube-json": ("SonarQube / SonarCloud web API (issues and security hotspots)", "sast"),
-    "bandit-json": ("Bandit", "sast"),
-    "gosec-json": ("gosec", "sast"),
-    "kube-linter-json": ("kube-linter", "iac-scan"),
-    "kube-score-json": ("kube-score", "iac-scan"),
+    "npm-audit-json": ("npm audit", ReportKind.SCA),
+    "yarn-audit-json": ("yarn audit (Yarn 1)", ReportKind.SCA),
+    "pip-audit-json": ("pip-audit", ReportKind.SCA),
+    "osv-scanner-json": ("OSV-Scanner", ReportKind.SCA),
+    "semgrep-json": ("Semgrep", ReportKind.SAST),
+    "sonarqube-json": ("SonarQube / SonarCloud web API (issues and security hotspots)", ReportKind.SAST),
+    "bandit-json": ("Bandit", ReportKind.SAST),
+    "gosec-json": ("gosec", ReportKind.SAST),
+    "kube-linter-json": ("kube-linter", ReportKind.IAC_SCAN),
+    "kube-score-json": ("kube-score", ReportKind.IAC_SCAN),
     "polaris-json": ("Polaris", "compliance, iac-scan"),
     "popeye-json": ("Popeye", "compliance"),
     "prowler-ocsf-json": ("Prowler (JSON-OCSF: AWS, Azure, GCP, Kubernetes, ...)", "compliance"),
-    "kube-hunter-json": ("kube-hunter", "pentest"),
-    "kics-json": ("KICS", "iac-scan"),
-    "tfsec-json": ("tfsec", "iac-scan"),
-    "hadolint-json": ("hadolint", "iac-scan"),
-    "detect-secrets-json": ("detect-secrets", "secret-scan"),
-    "trufflehog-json": ("TruffleHog", "secret-scan"),
-    "github-dependabot-json": ("GitHub Dependabot alerts (REST API)", "sca"),
-    "github-code-scanning-json": ("GitHub code scanning alerts (REST API: CodeQL and SARIF uploads)", "sast"),
-    "gitlab-sast-json": ("GitLab SAST analyzers (Semgrep, SpotBugs, ...)", "sast"),
-    "gitlab-dependency-scanning-json": ("GitLab Dependency Scanning (Gemnasium)", "sca"),
-    "gitlab-container-scanning-json": ("GitLab Container Scanning (Trivy)", "image-scan"),
-    "gitlab-secret-detection-json": ("GitLab Secret Detection", "secret-scan"),
-    "gitlab-dast-json": ("GitLab DAST (ZAP, browser-based DAST)", "dast"),
-    "trivy-operator-vulnerability": ("Trivy Operator VulnerabilityReport", "image-scan"),
+    "kube-hunter-json": ("kube-hunter", ReportKind.PENTEST),
+    "kics-json": ("KICS", ReportKind.IAC_SCAN),
+    "tfsec-json": ("tfsec", ReportKind.IAC_SCAN),
+    "hadolint-json": ("hadolint", ReportKind.IAC_SCAN),
+    "detect-secrets-json": ("detect-secrets", ReportKind.SECRET_SCAN),
+    "trufflehog-json": ("TruffleHog", ReportKind.SECRET_SCAN),
+    "github-dependabot-json": ("GitHub Dependabot alerts (REST API)", ReportKind.SCA),
+    "github-code-scanning-json": ("GitHub code scanning alerts (REST API: CodeQL and SARIF uploads)", ReportKind.SAST),
+    "gitlab-sast-json": ("GitLab SAST analyzers (Semgrep, SpotBugs, ...)", ReportKind.SAST),
+    "gitlab-dependency-scanning-json": ("GitLab Dependency Scanning (Gemnasium)", ReportKind.SCA),
+    "gitlab-container-scanning-json": ("GitLab Container Scanning (Trivy)", ReportKind.IMAGE_SCAN),
+    "gitlab-secret-detection-json": ("GitLab Secret Detection", ReportKind.SECRET_SCAN),
+    "gitlab-dast-json": ("GitLab DAST (ZAP, browser-based DAST)", ReportKind.DAST),
+    "trivy-operator-vulnerability": ("Trivy Operator VulnerabilityReport", ReportKind.IMAGE_SCAN),
     "trivy-operator-config-audit": ("Trivy Operator ConfigAuditReport", "compliance"),
-    "trivy-operator-exposed-secret": ("Trivy Operator ExposedSecretReport", "secret-scan"),
+    "trivy-operator-exposed-secret": ("Trivy Operator ExposedSecretReport", ReportKind.SECRET_SCAN),
     "trivy-operator-rbac-assessment": ("Trivy Operator RbacAssessmentReport", "compliance"),
     "trivy-operator-cluster-compliance": ("Trivy Operator ClusterComplianceReport", "compliance"),
 }
@@ -249,12 +251,12 @@ def format_infos() -> list[FormatInfo]:
     """Every format, in detection order."""
     out = []
     for fmt, module in FORMATS.items():
-        tool, kinds = _ABOUT.get(fmt, (fmt, "scan"))
+        tool, kinds = _ABOUT.get(fmt, (fmt, ReportKind.SCAN))
         detection = " ".join((module.sniff.__doc__ or "").split())
         hints = [hint for hint, f in _NAME_HINTS if f == fmt]
         if hints:
             detection += f" Empty reports: a file name containing {' or '.join(hints)}."
-        out.append(FormatInfo(fmt, tool, kinds, str(getattr(module, "VERSIONS", "")), detection))
+        out.append(FormatInfo(fmt, tool, str(kinds), str(getattr(module, "VERSIONS", "")), detection))
     return out
 
 

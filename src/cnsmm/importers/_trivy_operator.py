@@ -12,6 +12,7 @@ from typing import IO, Any
 import yaml
 
 from cnsmm.findings import Finding, Location, Severity
+from cnsmm.imageref import from_parts
 from cnsmm.importers._common import (
     PROJECT,
     At,
@@ -31,6 +32,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._jsonio import SMALL_LIMIT, loads
 from cnsmm.importers._simple import LEVELS, report
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 VERSIONS = "Trivy Operator 0.15 and later (aquasecurity.github.io/v1alpha1), as kubectl get -o json or -o yaml"
 GROUP = "aquasecurity.github.io/"
@@ -100,9 +102,9 @@ def parse(stream: IO[bytes], source: str, fmt: str, kind: str) -> ImportedReport
             raise fail(at, f"kind is {got!r}, expected {kind}")
         return builders[got](obj, at, errors)
 
-    kinds = {"VulnerabilityReport": "image-scan", "ExposedSecretReport": "secret-scan"}
+    kinds = {"VulnerabilityReport": ReportKind.IMAGE_SCAN, "ExposedSecretReport": ReportKind.SECRET_SCAN}
     return report(fmt, "trivy-operator", None, f"trivy-operator:{kind}:{PROJECT}",
-                  kinds.get(kind, "compliance"), source, [(kind, key, items, build)], errors)
+                  kinds.get(kind, ReportKind.COMPLIANCE), source, [(kind, key, items, build)], errors)
 
 
 def _owner(obj: dict[str, Any], at: At) -> str:
@@ -119,8 +121,7 @@ def _vulnerabilities(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Fi
     art = get_dict(rep, "artifact", at)
     server = get_str(get_dict(rep, "registry", at), "server", at)
     repo = get_str(art, "repository", at) or "?"
-    image = f"{server}/{repo}" if server and server not in ("index.docker.io", "docker.io") else repo
-    image += f":{get_str(art, 'tag', at)}" if get_str(art, "tag", at) else ""
+    image = from_parts(server, repo, get_str(art, "tag", at))
     resource = _owner(obj, at)
     version = get_str(get_dict(rep, "scanner", at), "version", at)
     def one(raw: Any, vat: At) -> Finding | None:

@@ -17,6 +17,7 @@ from cnsmm.findings import Finding
 from cnsmm.importers import cyclonedx_json
 from cnsmm.importers._jsonio import DepthError, DepthGuard
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "cyclonedx-vex-json"
 VERSIONS = "CycloneDX 1.4, 1.5, 1.6 JSON with vulnerabilities[].analysis and no components"
@@ -75,7 +76,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a CycloneDX VEX document (statements in ``ImportedReport.vex``, filled while iterating)."""
     report = cyclonedx_json.parse(stream, source=source)
     report.format = FORMAT
-    report.kind = "vex"
+    report.kind = ReportKind.VEX
     report.scope = "vex:" + report.scope.removeprefix("sbom:")
     report.findings = _statements_only(report.findings)
     return report

@@ -21,6 +21,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "npm-audit-json"
 VERSIONS = ("npm 7 and later (auditReportVersion 2, vulnerabilities per package); npm 6 (advisories), "
@@ -55,7 +56,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     else:
         raise fail(source, "neither vulnerabilities (npm 7+) nor advisories (npm 6)",
                    hint="Run `npm audit --json` and import its output")
-    return report(FORMAT, "npm-audit", None, f"npm-audit:{PROJECT}", "sca", source, sections)
+    return report(FORMAT, "npm-audit", None, f"npm-audit:{PROJECT}", ReportKind.SCA, source, sections)
 
 
 def _v7(raw: Any, at: At) -> list[Finding]:

@@ -20,6 +20,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "osv-scanner-json"
 VERSIONS = ("OSV-Scanner 1.x and 2.x JSON (samples follow 1.9); the first releases (0.x, 1.0-1.1) with "
@@ -46,7 +47,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         path = get_str(get_dict(r, "source", rat) or get_dict(r, "packageSource", rat), "path", rat)
         sections.append(("package", f"results/{i - 1}/packages", get_list(r, "packages", rat),
                          lambda p, at, path=path: _package(p, at, path)))
-    return report(FORMAT, "osv-scanner", None, f"osv-scanner:{PROJECT}", "sca", source, sections)
+    return report(FORMAT, "osv-scanner", None, f"osv-scanner:{PROJECT}", ReportKind.SCA, source, sections)
 
 
 def _package(raw: Any, at: At, path: str | None) -> list[Finding]:

@@ -21,6 +21,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport, ItemError, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "semgrep-json"
 VERSIONS = "Semgrep 1.x JSON (samples follow 1.90); 0.x reports with the same results shape"
@@ -37,7 +38,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "results" not in doc:
         raise fail(source, "missing results (semgrep --json writes a results array)")
-    return report(FORMAT, "semgrep", get_str(doc, "version", source), f"semgrep:{PROJECT}", "sast",
+    return report(FORMAT, "semgrep", get_str(doc, "version", source), f"semgrep:{PROJECT}", ReportKind.SAST,
                   source, [("result", "results", get_list(doc, "results", source), _result)],
                   errors=_run_errors(doc, source))
 

@@ -11,6 +11,7 @@ from cnsmm.importers import _zap
 from cnsmm.importers._common import as_dict, fail, get_list, get_str, guarded, parse_time
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "zap-json"
 
@@ -37,5 +38,5 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool="zap", tool_version=version, scope=f"site:{first}",
         findings=guarded(source, _zap.findings(sites, source, version, errors, single=single)),
-        generated_at=parse_time(doc.get("created")), kind="dast", errors=errors,
+        generated_at=parse_time(doc.get("created")), kind=ReportKind.DAST, errors=errors,
     )

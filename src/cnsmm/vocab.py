@@ -25,7 +25,8 @@ class InputErrorKind(str, enum.Enum):
     UNREADABLE = "unreadable"
     """The file or folder cannot be opened (permissions, broken link)."""
     SYMLINK_LOOP = "symlink-loop"
-    """A symbolic link points back into a folder being walked."""
+    """Kept for earlier outputs: a symbolic link to a folder that contains it is now listed under
+    ``skipped`` (its files are scanned under their own path), not as an error."""
     NOT_FOUND = "not-found"
     """A path given on the command line does not exist."""
     ALIAS_BOMB = "alias-bomb"

@@ -115,3 +115,16 @@ def test_catalogue_entries_are_complete() -> None:
     assert {"node-exporter", "kube-proxy", "cni-node", "csi-node", "runtime-security", "log-shipper"} <= set(ids)
     for e in CATALOGUE:
         assert e.images and e.reason and e.reason_zh and e.rules <= HOST_RULES
+
+
+def test_istio_cni_node_agent_is_a_cni_node_exception(tmp_path: Path) -> None:
+    # istio-cni-node as Istio's ambient install ships it: kube-system DaemonSet, /proc and CNI dirs mounted
+    cni = NODE_EXPORTER.replace("quay.io/prometheus/node-exporter:v1.8.2", "gcr.io/istio-release/install-cni:1.29.1") \
+        .replace("node-exporter", "istio-cni-node").replace("namespace: monitoring", "namespace: kube-system") \
+        .replace("path: /}", "path: /proc}")
+    host = [f for f in _scan(tmp_path, cni).findings if f.rule in ("K8S-003", "K8S-094")]
+    assert {f.rule for f in host} == {"K8S-003", "K8S-094"}
+    assert all(str(f.expected_exception).startswith("cni-node:") for f in host)
+    # the same image as a Deployment is not a node agent
+    app = cni.replace("kind: DaemonSet", "kind: Deployment")
+    assert not any(f.expected_exception for f in _scan(tmp_path, app).findings)

@@ -64,6 +64,13 @@ COUNTS = {
     "trufflehog-json/docker-with-log-lines.jsonl": ("trufflehog-json", 1),  # its JSON log lines are not secrets
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
+    "zap-json/zap-2.7-single-site.json": ("zap-json", 3),
+    "osv-scanner-json/osv-1.0-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
+    # the cluster-scoped kind (ClusterRoles); one check passed
+    "trivy-operator-rbac-assessment/clusterrbacassessmentreports.yaml": ("trivy-operator-rbac-assessment", 2),
+    "npm-audit-json/npm-7.0-npmjs-advisories.json": ("npm-audit-json", 3),  # npmjs.com advisory numbers
+    # reportType summary (the default): controls with totalFail > 0; one passed, one manual
+    "trivy-operator-cluster-compliance/summary-report.json": ("trivy-operator-cluster-compliance", 2),  # one site as an object, ZAP 2.7
     "gosec-json/gosec-2.4-suppressions.json": ("gosec-json", 1),  # the other is suppressed in the source  # an inventory: no findings
     "openvex-json/shop-web.openvex.json": ("openvex-json", 0),  # statements, applied to findings in the store
     "cyclonedx-vex-json/shop-web.vex.cdx.json": ("cyclonedx-vex-json", 0),
@@ -330,3 +337,41 @@ def test_go_nil_slices_read_as_empty(name: str, text: str, fmt: str, tmp_path: P
     path.write_text(text)
     report = open_report(path)
     assert report.format == fmt and list(report.findings) == [] and not report.errors
+
+
+def test_npm_7_0_npmjs_advisory_numbers() -> None:
+    found = list(open_report(SAMPLES / "npm-audit-json/npm-7.0-npmjs-advisories.json").findings)
+    assert [(f.rule, f.component, f.installed_version) for f in found] == [
+        ("npm:1179", "minimist", "<0.2.1 || >=1.0.0 <1.2.3"),
+        ("npm:1316", "handlebars", "<3.0.8 || >=4.0.0 <4.5.2"),
+        ("npm:1324", "handlebars", "<3.0.8 || >=4.0.0 <4.5.3")]
+
+
+def test_cluster_scoped_trivy_operator_kinds_are_detected(tmp_path: Path) -> None:
+    source = SAMPLES / "trivy-operator-vulnerability/vulnerabilityreports.yaml"
+    cluster = tmp_path / "clustervulnerabilityreports.yaml"
+    cluster.write_text(source.read_text().replace("kind: VulnerabilityReport", "kind: ClusterVulnerabilityReport"))
+    report = open_report(cluster)
+    assert report.format == "trivy-operator-vulnerability"
+    assert len(list(report.findings)) == 2 and not report.errors
+
+
+def test_compliance_summary_report_names_a_bad_control(tmp_path: Path) -> None:
+    source = SAMPLES / "trivy-operator-cluster-compliance/summary-report.json"
+    bad = tmp_path / "compliance.json"
+    bad.write_text(source.read_text().replace('"severity": "HIGH", "totalFail": 1', '"severity": "HIGH", "totalFail": "one"'))
+    report = open_report(bad)
+    assert [f.rule for f in report.findings] == ["k8s-nsa-1.0:1.0"]
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/items/0/status/summaryReport/controlCheck/2", "totalFail must be an integer (got string 'one')")]
+
+
+def test_semgrep_run_errors_mark_the_import_partial() -> None:
+    # An invalid rule (exit code 7) stops part of the scan: the report's one result is read, and
+    # the import is partial, so that findings of the rules that did not run are not closed.
+    report = open_report(SAMPLES / "semgrep-json/invalid-rule-run.json")
+    assert [f.rule for f in report.findings] == [
+        "python.lang.security.audit.insecure-hash-algorithms.insecure-hash-algorithm-md5"]
+    assert [(e.pointer, e.reason) for e in report.errors] == [(
+        "/errors/1", "Semgrep reported an error (InvalidRuleSchemaError: Invalid rule schema --> "
+        ".semgrep/shop-rules.yml:12 | pattern-either must be a list): the scan did not run completely")]

@@ -152,7 +152,10 @@ def test_hostile_inputs_each_get_a_message_and_the_rest_is_scanned(tmp_path: Pat
     doc = json.loads(out)
     kinds = {e["file"].rsplit("/", 1)[-1]: e["kind"] for e in doc["errors"]}
     assert kinds == {"bomb.yaml": "alias-bomb", "deep.yaml": "parse", "binary.yaml": "binary",
-                     "latin1.yaml": "encoding", "huge.yaml": "size", "back": "symlink-loop"}
+                     "latin1.yaml": "encoding", "huge.yaml": "size"}
+    assert [s["reason"] for s in doc["skipped"] if s["file"].endswith("back")] == [
+        f"symbolic link to {tmp_path}, a folder that contains the link (a loop); not followed: its files are "
+        "scanned there"]
     assert [f["resource"] for f in doc["findings"]] == ["Pod/apps/p"]
     assert code == 1 and doc["complete"] is False
 
@@ -173,6 +176,29 @@ def test_links_out_of_the_scanned_folder_are_not_read(tmp_path: Path, capsys) ->
     assert sorted(Path(s["file"]).name for s in doc["skipped"]) == ["everything", "stolen.yaml"]
     assert all("outside" in s["reason"] and "not followed" in s["reason"] for s in doc["skipped"])
     assert code == 1 and doc["complete"] is True and doc["errors"] == []
+
+
+def test_a_link_to_a_folder_inside_the_tree_is_scanned_once_and_no_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Regression: a link to a folder of the same checkout was an error ("symbolic link loop")
+    that made the scan incomplete; a link to a Secret outside is still not read."""
+    repo, outside = tmp_path / "repo", tmp_path / "home"
+    (repo / "base").mkdir(parents=True)
+    (repo / "overlays").mkdir()
+    outside.mkdir()
+    (repo / "base" / "pod.yaml").write_text(POD)
+    (repo / "overlays" / "base").symlink_to(repo / "base")
+    (outside / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                                         "stringData: {password: hunter2-outside}\n")
+    (repo / "overlays" / "secret.yaml").symlink_to(outside / "secret.yaml")
+    code, out, _ = run(["scan", str(repo), "-f", "json", "--no-render"], capsys)
+    doc = json.loads(out)
+    assert code == 1 and doc["complete"] is True and doc["errors"] == []
+    assert {f["resource"] for f in doc["findings"]} == {"Pod/apps/p"}
+    assert {f["file"] for f in doc["findings"]} == {str(repo / "base" / "pod.yaml")}
+    assert "hunter2-outside" not in out
+    reasons = {Path(s["file"]).name: s["reason"] for s in doc["skipped"]}
+    assert "a folder inside the scanned folder" in reasons["base"]
+    assert "outside" in reasons["secret.yaml"] and "not followed" in reasons["secret.yaml"]
 
 
 def test_rules_needing_configuration_are_listed_as_not_evaluated(write, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

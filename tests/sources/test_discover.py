@@ -6,6 +6,8 @@ import io
 import os
 from pathlib import Path
 
+import pytest
+
 from cnsmm.config import DEFAULT_EXCLUDES
 from cnsmm.sources.discover import decode, discover, read_stdin, read_text
 
@@ -31,12 +33,62 @@ def test_walk_finds_yaml_in_any_case_and_skips_excluded_folders(tmp_path: Path) 
     assert not errors
 
 
-def test_symlink_loop_is_reported_once_and_walk_finishes(tmp_path: Path) -> None:
+def test_symlink_loop_is_skipped_as_a_loop_and_walk_finishes(tmp_path: Path) -> None:
     _touch(tmp_path / "a" / "x.yaml")
     os.symlink(tmp_path, tmp_path / "a" / "loop")
-    files, errors = discover([str(tmp_path)], DEFAULT_EXCLUDES, [])
+    skipped: list[dict[str, str]] = []
+    files, errors = discover([str(tmp_path)], DEFAULT_EXCLUDES, [], skipped)
     assert [os.path.basename(f.path) for f in files] == ["x.yaml"]
-    assert any(e.kind == "symlink-loop" for e in errors)
+    assert not errors
+    assert skipped == [{"file": str(tmp_path / "a" / "loop"),
+                        "reason": f"symbolic link to {tmp_path}, a folder that contains the link (a loop); "
+                                  "not followed: its files are scanned there"}]
+
+
+@pytest.mark.parametrize("link_name", ["aaa-link", "zzz-link"])  # walked before and after the target
+def test_a_link_to_a_folder_inside_the_tree_is_no_loop_and_its_files_are_scanned_once(
+    tmp_path: Path, link_name: str
+) -> None:
+    """Regression: a link to a sibling folder was reported as a symbolic link loop (an error
+    that made the scan incomplete), or the target folder was, depending on the names' order."""
+    _touch(tmp_path / "base" / "deploy.yaml")
+    _touch(tmp_path / "overlays" / "prod" / "patch.yaml")
+    os.symlink(tmp_path / "base", tmp_path / "overlays" / link_name)
+    skipped: list[dict[str, str]] = []
+    files, errors = discover([str(tmp_path)], DEFAULT_EXCLUDES, [], skipped)
+    names = sorted(os.path.relpath(f.path, tmp_path) for f in files)
+    assert names == [os.path.join("base", "deploy.yaml"), os.path.join("overlays", "prod", "patch.yaml")]
+    assert not errors
+    assert skipped == [{"file": str(tmp_path / "overlays" / link_name),
+                        "reason": f"symbolic link to {tmp_path / 'base'}, a folder inside the scanned folder; "
+                                  "not followed: its files are scanned once, under their own path"}]
+
+
+def test_a_link_to_an_excluded_folder_inside_the_tree_is_walked_once(tmp_path: Path) -> None:
+    _touch(tmp_path / "vendor" / "manifests" / "app.yaml")
+    os.symlink(tmp_path / "vendor" / "manifests", tmp_path / "deploy")
+    os.symlink(tmp_path / "vendor" / "manifests", tmp_path / "deploy-again")
+    skipped: list[dict[str, str]] = []
+    files, errors = discover([str(tmp_path)], DEFAULT_EXCLUDES, [], skipped)
+    assert [os.path.relpath(f.path, tmp_path) for f in files] == [os.path.join("deploy", "app.yaml")]
+    assert not errors
+    assert [(os.path.basename(s["file"]), "already scanned" in s["reason"]) for s in skipped] == [
+        ("deploy-again", True)]
+
+
+def test_a_link_out_of_the_tree_next_to_a_link_inside_it(tmp_path: Path) -> None:
+    repo, outside = tmp_path / "repo", tmp_path / "elsewhere"
+    _touch(repo / "base" / "deploy.yaml")
+    _touch(outside / "secret.yaml", "kind: Secret\n")
+    os.symlink(repo / "base", repo / "inside")
+    os.symlink(outside, repo / "out")
+    skipped: list[dict[str, str]] = []
+    files, errors = discover([str(repo)], DEFAULT_EXCLUDES, [], skipped)
+    assert [os.path.relpath(f.path, repo) for f in files] == [os.path.join("base", "deploy.yaml")]
+    reasons = {os.path.basename(s["file"]): s["reason"] for s in skipped}
+    assert "a folder inside the scanned folder" in reasons["inside"]
+    assert reasons["out"].startswith(f"symbolic link to {outside}, outside {repo}; not followed")
+    assert not errors
 
 
 def test_missing_path_and_broken_link(tmp_path: Path) -> None:

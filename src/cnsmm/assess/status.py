@@ -216,7 +216,18 @@ def _settle(paths: RequirementPaths, items: list[EvidenceItem], attested: bool) 
     """What evidence, not yet there, would settle the requirement."""
     out: list[Text] = []
     if paths.rules and not any(i.source == EvidenceSource.CHECK and i.verdict != Verdict.IGNORED for i in items):
-        out.append(msg("settle.rules", rules=", ".join(paths.rules)))
+        from cnsmm.assess.paths import rule_requires
+
+        needs = rule_requires()
+        plain = [r for r in paths.rules if r not in needs]
+        if plain:
+            out.append(msg("settle.rules", rules=", ".join(plain)))
+        configured = [r for r in paths.rules if r in needs]
+        if configured:
+            # rules need any one of their options: name the ones every such rule reads, if there are
+            common = set.intersection(*(set(needs[r]) for r in configured))
+            options = sorted(common or {o for r in configured for o in needs[r]})
+            out.append(msg("settle.option", option="` / `".join(options), rules=", ".join(configured)))
     found = {i.ref for i in items if i.source == EvidenceSource.CAPABILITY}
     missing = [d.name for d in paths.detectors if d.id not in found]
     if missing:

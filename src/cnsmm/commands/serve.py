@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import BinaryIO
 
 import click
 
@@ -91,6 +92,25 @@ def worker_cmd(db: str | None, concurrency: int | None, alive_file: str | None) 
         store.dispose()
 
 
+MAX_PASSWORD_BYTES = 4096
+"""Longest password ``--password-stdin`` reads (its first line, in UTF-8)."""
+
+
+def read_password_line(stream: BinaryIO, limit: int = MAX_PASSWORD_BYTES) -> str:
+    """The first line of ``stream`` without its line end, reading at most ``limit`` + 2 bytes:
+    a longer line (or a stream without a line end that goes on) is refused, not read whole."""
+    line = stream.readline(limit + 2)
+    text = line.rstrip(b"\r\n")
+    if len(text) > limit:
+        raise Error(f"the password on standard input is longer than {limit:,} bytes (only its first line "
+                    "is the password; read no further)", hint="Give the password alone on the first line")
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Error(f"the password on standard input is not UTF-8 (byte {exc.start + 1})",
+                    hint="Give the password as UTF-8 text") from None
+
+
 @click.group("user")
 def user_group() -> None:
     """Manage local users of the web service."""
@@ -111,7 +131,7 @@ def user_create(name: str, admin: bool, password_stdin: bool, project: str | Non
     from cnsmm.accounts.store import open_service_store as open_web_store
 
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        password = read_password_line(sys.stdin.buffer)
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with open_web_store(db) as store:

@@ -24,6 +24,7 @@ from cnsmm.importers._common import (
     str_tuple,
     unique,
 )
+from cnsmm.vocab import ReportKind
 
 NO_RULE = "no-rule-id"
 """Rule id of a result that names no rule (no ruleId, rule.id or rule index)."""
@@ -43,8 +44,9 @@ _CATEGORY = {
     "pip-audit": "vulnerability", "retire.js": "vulnerability", "dependabot": "vulnerability",
     "zap": "dast", "owasp-zap": "dast",
 }
-KIND = {"secret": "secret-scan", "misconfiguration": "iac-scan", "vulnerability": "sca", "dast": "dast",
-        "sast": "sast"}
+KIND: dict[str, ReportKind] = {"secret": ReportKind.SECRET_SCAN, "misconfiguration": ReportKind.IAC_SCAN,
+                               "vulnerability": ReportKind.SCA, "dast": ReportKind.DAST, "sast": ReportKind.SAST}
+"""The category of a run's findings -> the kind of report it makes."""
 _K8S_OBJECT = re.compile(r"\(object: (?:<no namespace>|([^/\s]+))/(\S+) [^,()]*, Kind=(\w+)\)")
 _FINGERPRINT_KEY = re.compile(r"(?i)hash|fingerprint|id|/v\d|^\d+$")
 # Grype's SARIF rule ids join the vulnerability and the package: "CVE-2023-1234-openssl".

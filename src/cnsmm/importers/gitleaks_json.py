@@ -24,6 +24,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "gitleaks-json"
 
@@ -50,7 +51,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="gitleaks", tool_version=None, scope=f"gitleaks:{PROJECT}",
-        findings=guarded(source, each(errors, source, "leak", "", doc, _leak)), kind="secret-scan", errors=errors,
+        findings=guarded(source, each(errors, source, "leak", "", doc, _leak)), kind=ReportKind.SECRET_SCAN,
+        errors=errors,
     )
 
 

@@ -18,6 +18,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "hadolint-json"
 VERSIONS = "hadolint 2.x (samples follow 2.12)"
@@ -34,7 +35,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = load(stream, source)
     if not isinstance(doc, list):
         raise fail(source, f"the report must be a JSON array of violations (got {type_name(doc)})")
-    return report(FORMAT, "hadolint", None, f"hadolint:{PROJECT}", "iac-scan", source,
+    return report(FORMAT, "hadolint", None, f"hadolint:{PROJECT}", ReportKind.IAC_SCAN, source,
                   [("violation", "", doc, _violation)])
 
 

@@ -27,6 +27,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "kubescape-json"
 
@@ -80,7 +81,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool="kubescape", tool_version=version, scope=f"{'cluster' if cluster else 'files'}:{target}",
         findings=guarded(source, _findings(results, resources, controls, version, source, errors)),
-        generated_at=parse_time(doc.get("generationTime")), kind="compliance" if cluster else "iac-scan",
+        generated_at=parse_time(doc.get("generationTime")),
+        kind=ReportKind.COMPLIANCE if cluster else ReportKind.IAC_SCAN,
         errors=errors,
     )
 

@@ -15,6 +15,7 @@ from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_li
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers._sarif_run import KIND, Run
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "sarif"
 
@@ -73,13 +74,13 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         tool, tool_version, category = first
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=tool_version, scope=_scope(tool, runs_meta, source),
-        findings=guarded(source, findings), kind=KIND.get(category, "sast"), errors=errors,
+        findings=guarded(source, findings), kind=KIND.get(category, ReportKind.SAST), errors=errors,
     )
 
 
 def _run_summaries(tools: list[dict[str, Any]], source: str) -> tuple[list[dict[str, Any]], tuple[str, Any, str]]:
     if not tools:
-        return [], ("sarif", None, "sast")
+        return [], ("sarif", None, ReportKind.SAST)
     runs = [Run({"tool": t}, f"{source}: run #{i}") for i, t in enumerate(tools, 1)]
     names = sorted({r.tool for r in runs})
     return [{"tool": t} for t in tools], ("+".join(names), runs[0].version, runs[0].category)

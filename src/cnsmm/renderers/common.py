@@ -73,3 +73,10 @@ def stable_ids(findings: list[Finding]) -> Iterator[tuple[Finding, str]]:
 def as_uuid(identifier: str) -> str:
     """A stable UUID (version 5) for an identifier."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:cnsmm:finding:{identifier}"))
+
+
+def builds_phrase(builds: int) -> str:
+    """' and N builds (Helm charts, Kustomize roots)' after a file count, or nothing."""
+    if not builds:
+        return ""
+    return f" and {builds} build{'s' if builds != 1 else ''} (Helm charts, Kustomize roots)"

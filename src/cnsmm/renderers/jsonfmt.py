@@ -38,6 +38,7 @@ def summary(report: ScanReport) -> dict[str, Any]:
     by_sev = Counter(f.severity.value for f in r.findings)
     return {
         "files": r.files,
+        "builds": r.builds,
         "objects": r.objects,
         "distinct_objects": r.distinct_objects,
         "sets": r.sets,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from cnsmm.findings import Severity
-from cnsmm.renderers.common import shown
+from cnsmm.renderers.common import builds_phrase, shown
 from cnsmm.renderers.interface import Renderer, ScanReport
 from cnsmm.renderers.jsonfmt import summary
 
@@ -35,7 +35,8 @@ class MarkdownRenderer(Renderer):
         lines = ["## cnsmm scan", ""]
         state = "complete" if r.complete else f"**incomplete**: {len(r.errors)} input(s) could not be read"
         lines.append(
-            f"{s['files']} files, {s['objects']} objects ({s['distinct_objects']} distinct), "
+            f"{s['files']} files{builds_phrase(s['builds'])}, "
+            f"{s['objects']} objects ({s['distinct_objects']} distinct), "
             f"{s['rules']} rules; scan {state}."
         )
         lines += ["", "| Severity | Findings |", "|---|---:|"]

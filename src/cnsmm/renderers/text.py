@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cnsmm.findings import Finding, Severity
-from cnsmm.renderers.common import printable, shown, top_rules
+from cnsmm.renderers.common import builds_phrase, printable, shown, top_rules
 from cnsmm.renderers.interface import GroupBy, Renderer, ScanReport
 from cnsmm.renderers.jsonfmt import summary
 
@@ -145,7 +145,8 @@ class TextRenderer(Renderer):
                 grid.add_row(f"  {count}", f"[{STYLE[sev]}]{sev.value}[/]", _safe(rule), _safe(title))
             console.print(grid)
         console.print(
-            f"Scanned {s['files']} files, {s['objects']} objects ({s['distinct_objects']} distinct by "
+            f"Scanned {s['files']} files{builds_phrase(s['builds'])}, "
+            f"{s['objects']} objects ({s['distinct_objects']} distinct by "
             f"kind/namespace/name; repeats in other folders count once per folder), {s['rules']} rules."
         )
         extra = []

@@ -46,6 +46,7 @@ def scan_paths(
     sets, errors = plan_sets(paths, config.exclude, file_analyzers(), skipped)
     sets, rendering = render_sets(sets, config)
     result = scan_sets(sets, config, progress=progress, stdin=stdin, errors=[*errors, *rendering.errors])
+    result.builds = rendering.builds
     result.warnings.extend(rendering.warnings)
     result.skipped[:0] = [*skipped, *rendering.skipped]
     return result

@@ -49,6 +49,8 @@ class ScanResult:
     pipelines: list[dict[str, Any]] = field(default_factory=list)
     """Security activities per CI pipeline file."""
     files: int = 0
+    builds: int = 0
+    """Kustomize roots and Helm charts built; the files they consumed are not in ``files``."""
     other_files: int = 0
     """Dockerfiles and pipeline files analysed."""
     objects: int = 0

@@ -1,9 +1,13 @@
 """Finding input files and reading them safely.
 
-- Folders are walked recursively, following symbolic links that stay inside the folder given
-  (with loop detection). A link that leads out of it (to ``/``, to a file elsewhere on the
-  machine) is not followed: it is reported as skipped, so that scanning an untrusted checkout
-  never reads outside it. Paths named on the command line are read wherever they point.
+- Folders are walked recursively. A symbolic link that leads out of the folder given (to ``/``,
+  to a file elsewhere on the machine) is not followed: it is reported as skipped, so that
+  scanning an untrusted checkout never reads outside it. A link to a file inside it is read. A
+  link to a folder inside it is reported as skipped (the folder is scanned once, under its own
+  path; a link to a folder that contains the link is named a loop), unless the walk does not
+  reach that folder by its own path (it is excluded): then it is walked through the link, once
+  (folders already visited are not walked again). Paths named on the command line are read
+  wherever they point.
 - Excluded folder names (``.git``, ``node_modules``, vendor folders...) and globs are skipped.
 - Candidate files: ``.yaml``/``.yml``/``.json`` in any letter case, plus whatever a file
   analyzer (Dockerfiles, CI pipelines) claims. A file named explicitly is always read.
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from cnsmm.sources.interface import InputError
+from cnsmm.vocab import InputErrorKind
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -65,10 +70,10 @@ def discover(
             files.append(InputFile("-", "<stdin>", True))
             continue
         if not os.path.lexists(root):
-            errors.append(InputError(root, None, "no such file or folder; check the path", "not-found"))
+            errors.append(InputError(root, None, "no such file or folder; check the path", InputErrorKind.NOT_FOUND))
             continue
         if os.path.islink(root) and not os.path.exists(root):
-            errors.append(InputError(root, None, "broken symbolic link", "unreadable"))
+            errors.append(InputError(root, None, "broken symbolic link", InputErrorKind.UNREADABLE))
             continue
         if os.path.isfile(root):
             norm = os.path.normpath(root)
@@ -87,6 +92,16 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
+def _walked_elsewhere(target: str, real_root: str, excludes: Sequence[str]) -> bool:
+    """Whether the walk reaches folder ``target`` (inside ``real_root``) by its own path: no
+    folder on the way down to it is excluded."""
+    rel = os.path.relpath(target, real_root).replace(os.sep, "/")
+    if rel == ".":
+        return True
+    parts = rel.split("/")
+    return not any(_excluded(parts[i], "/".join(parts[: i + 1]), excludes) for i in range(len(parts)))
+
+
 def _walk(
     root: str, excludes: Sequence[str], claimers: Sequence[object], errors: list[InputError],
     skipped: list[dict[str, str]],
@@ -99,20 +114,18 @@ def _walk(
         try:
             st = os.stat(folder)
         except OSError as exc:
-            errors.append(InputError(folder, None, f"cannot read folder ({exc.strerror})", "unreadable"))
+            errors.append(InputError(folder, None, f"cannot read folder ({exc.strerror})", InputErrorKind.UNREADABLE))
             continue
         key = (st.st_dev, st.st_ino)
-        if key in visited:
-            errors.append(
-                InputError(folder, None, "symbolic link loop: folder already visited, not scanned again",
-                           "symlink-loop")
-            )
+        if key in visited:  # reached again through another link into an excluded folder
+            skipped.append({"file": folder, "reason": f"symbolic link to {os.path.realpath(folder)}, a folder "
+                            "already scanned through another path; not scanned again"})
             continue
         visited.add(key)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            errors.append(InputError(folder, None, f"cannot list folder ({exc.strerror})", "unreadable"))
+            errors.append(InputError(folder, None, f"cannot list folder ({exc.strerror})", InputErrorKind.UNREADABLE))
             continue
         subdirs = []
         for entry in entries:
@@ -132,12 +145,20 @@ def _walk(
                         skipped.append({"file": path, "reason": f"symbolic link to {target}, outside "
                                         f"{root}; not followed (only files inside the scanned folder are read)"})
                     continue
+                if is_dir and _walked_elsewhere(target, real_root, excludes):  # else walked here, once
+                    if _inside(os.path.realpath(folder), target):
+                        why = "a folder that contains the link (a loop); not followed: its files are scanned there"
+                    else:
+                        why = ("a folder inside the scanned folder; not followed: its files are scanned once, "
+                               "under their own path")
+                    skipped.append({"file": path, "reason": f"symbolic link to {target}, {why}"})
+                    continue
             if is_dir:
                 subdirs.append(path)
             elif is_file and is_candidate(rel, claimers):
                 yield path
             elif entry.is_symlink() and not os.path.exists(path) and is_candidate(rel, claimers):
-                errors.append(InputError(path, None, "broken symbolic link", "unreadable"))
+                errors.append(InputError(path, None, "broken symbolic link", InputErrorKind.UNREADABLE))
         stack.extend(reversed(subdirs))
 
 
@@ -147,9 +168,9 @@ def decode(data: bytes, file: str) -> tuple[str | None, InputError | None]:
         try:
             return data.decode("utf-16"), None
         except UnicodeDecodeError:
-            return None, InputError(file, None, "invalid UTF-16 text", "encoding")
+            return None, InputError(file, None, "invalid UTF-16 text", InputErrorKind.ENCODING)
     if b"\x00" in data[:8192]:
-        return None, InputError(file, None, "binary file (contains NUL bytes), not scanned", "binary")
+        return None, InputError(file, None, "binary file (contains NUL bytes), not scanned", InputErrorKind.BINARY)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -159,7 +180,7 @@ def decode(data: bytes, file: str) -> tuple[str | None, InputError | None]:
             line,
             f"not UTF-8 (byte 0x{data[exc.start]:02x}); Kubernetes manifests must be UTF-8: "
             "convert it, e.g. `iconv -f latin1 -t utf-8`",
-            "encoding",
+            InputErrorKind.ENCODING,
         )
 
 
@@ -182,18 +203,18 @@ def read_text(path: str, max_size: int, stdin: bytes | None = None) -> tuple[str
     if path == "-":
         data = stdin or b""
         if len(data) > max_size:
-            return None, InputError("<stdin>", None, _too_big(None, max_size), "size")
+            return None, InputError("<stdin>", None, _too_big(None, max_size), InputErrorKind.SIZE)
         return decode(data, "<stdin>")
     try:
         size = os.path.getsize(path)
         if size > max_size:
-            return None, InputError(path, None, _too_big(size, max_size), "size")
+            return None, InputError(path, None, _too_big(size, max_size), InputErrorKind.SIZE)
         with open(path, "rb") as handle:
             data = handle.read(max_size + 1)
     except OSError as exc:
-        return None, InputError(path, None, f"cannot read file ({exc.strerror or exc})", "unreadable")
+        return None, InputError(path, None, f"cannot read file ({exc.strerror or exc})", InputErrorKind.UNREADABLE)
     if len(data) > max_size:
-        return None, InputError(path, None, _too_big(len(data), max_size), "size")
+        return None, InputError(path, None, _too_big(len(data), max_size), InputErrorKind.SIZE)
     return decode(data, path)
 
 

@@ -89,3 +89,16 @@ def test_automount_allowed_option(tmp_path: Path) -> None:
     for allowed in (["web"], ["shop/web"]):
         config = Config(only=only, options={"automount_allowed_service_accounts": allowed})
         assert scan_paths([str(tmp_path)], config).findings == []
+
+
+def test_wildcard_resources_names_secrets_only_where_the_rule_reaches_the_core_group(tmp_path: Path) -> None:
+    # prometheus-adapter's role: every resource of metrics.k8s.io, which holds no secret
+    (tmp_path / "roles.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: metrics}\n"
+        "rules:\n- apiGroups: [metrics.k8s.io]\n  resources: ['*']\n  verbs: ['*']\n"
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: core}\n"
+        "rules:\n- apiGroups: ['']\n  resources: ['*']\n  verbs: [get]\n")
+    found = {f.location.resource: f.message
+             for f in scan_paths([str(tmp_path)], Config(only=frozenset({"K8S-051"}))).findings}
+    assert found["ClusterRole/metrics"].endswith('in API groups ["metrics.k8s.io"], subresources included')
+    assert found["ClusterRole/core"].endswith('in API groups [""], secrets and subresources included')

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.imageref import parse_lenient
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import WORKLOADS
 from cnsmm.sources import shellwords
@@ -100,8 +101,8 @@ def component_of(c: Container) -> str | None:
     for w in words[:3]:
         if _binary(w) in COMPONENTS:
             return _binary(w)
-    image = str(c.get("image") or "")
-    name = image.rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0]
+    ref = parse_lenient(str(c.get("image") or ""))
+    name = ref.path.rsplit("/", 1)[-1] if ref else ""
     if name in COMPONENTS:
         return name
     return None

@@ -80,9 +80,11 @@ def rbac_wildcard_resources(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
         if "*" in r.resources:
             groups = ", ".join(f'"{g}"' for g in r.api_groups)
             scope = "in every API group" if "*" in r.api_groups else f"in API groups [{groups}]"
+            # secrets are in the core group: only say so when the rule reaches it
+            included = "secrets and subresources" if {"", "*"} & set(r.api_groups) else "subresources"
             yield Hit(
                 f"{role_text(obj)} grants {', '.join(r.verbs) or 'no verbs'} on every resource (*) {scope}, "
-                "secrets and subresources included",
+                f"{included} included",
                 r.at(obj, "resources", "*"),
             )
         elif "*" in r.api_groups and r.resources:

@@ -1,0 +1,93 @@
+"""Rules count only for the requirements whose text they evidence.
+
+Regressions found grading public repositories (an online shop, a monitoring stack and a GitOps
+controller): image tag hygiene was credited to "images managed centrally", and RBAC roles
+were pooled with the workloads of "microservice high availability".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cnsmm.assess import AssessOptions, Target, assess
+from cnsmm.assess.gather import gather
+from cnsmm.assess.paths import default_paths
+from cnsmm.assess.result import RequirementResult
+from cnsmm.config import Config
+from cnsmm.model import load_model
+
+MODEL = load_model()
+PATHS = default_paths(MODEL)
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+SHOP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: cart}}
+  template:
+    metadata: {labels: {app: cart}}
+    spec:
+      containers:
+        - name: server
+          image: ghcr.io/acme/cart
+          readinessProbe: {grpc: {port: 7070}}
+          livenessProbe: {grpc: {port: 7070}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: namespace-janitor}
+rules:
+  - apiGroups: [""]
+    resources: [namespaces]
+    verbs: [list, delete]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules:
+  - apiGroups: [""]
+    resources: [pods]
+    verbs: [get, list]
+"""
+
+
+def _requirements(tmp_path: Path, config: Config | None = None) -> dict[str, RequirementResult]:
+    (tmp_path / "k8s").mkdir(exist_ok=True)
+    (tmp_path / "k8s" / "shop.yaml").write_text(SHOP)
+    bundle = gather(MODEL, [str(tmp_path / "k8s")], now=NOW, scan_config=config)
+    result = assess(bundle, MODEL, AssessOptions(target=Target(3)), PATHS)
+    return result.requirements
+
+
+def test_an_untagged_image_is_traceability_evidence_not_registry_management(tmp_path: Path) -> None:
+    reqs = _requirements(tmp_path)
+    central = reqs["PLT.IMG.L1.1"]
+    assert central.status == "unknown"
+    settle = [s.en for s in central.settle]
+    assert settle[0] == "set the option `trusted_registries` in cnsmm.yaml: the rules DKR-053, K8S-077 are not " \
+                        "evaluated without it"
+    assert not [e for e in central.evidence if e.ref == "K8S-075"]
+    traced = reqs["DEV.DEV.L3.1"]
+    assert any(e.ref == "K8S-075" and e.verdict == "not-met" for e in traced.evidence)
+
+
+def test_the_registry_allow_list_is_what_shows_central_image_management(tmp_path: Path) -> None:
+    config = Config(options={"trusted_registries": ["registry.example.com"]})
+    central = _requirements(tmp_path, config)["PLT.IMG.L1.1"]
+    assert central.status == "not-met"
+    assert [e.ref for e in central.evidence if e.verdict == "not-met"] == ["K8S-077"]
+    config = Config(options={"trusted_registries": ["ghcr.io/acme"]})
+    assert _requirements(tmp_path, config)["PLT.IMG.L1.1"].status == "met"
+
+
+def test_roles_are_not_counted_as_evidence_of_service_availability(tmp_path: Path) -> None:
+    reqs = _requirements(tmp_path)
+    ha = reqs["APP.MSV.L1.1"]
+    assert not [e for e in ha.evidence if e.ref == "K8S-150"]
+    assert ha.coverage is not None and ha.coverage[1] == 1
+    orchestration = reqs["PLT.ORC.L1.1"]
+    assert any(e.ref == "K8S-150" and e.verdict == "not-met" for e in orchestration.evidence)

@@ -167,7 +167,7 @@ def test_the_import_form_is_authorised_per_project(world: World) -> None:
         assert _import(c, "/org/import", {"csrf_token": token, "project": "alpha"})[0] == 403
     # a forged post (no CSRF token, or another session's) queues nothing
     assert _import(sec, "/p/alpha/import", {})[0] == 403
-    other, other_csrf = _session(world, "owner-a")
+    _, other_csrf = _session(world, "owner-a")
     assert _import(sec, "/p/alpha/import", {"csrf_token": other_csrf})[0] == 403
     # logged out: to the login page
     anonymous = TestClient(world.client.app)

@@ -65,6 +65,7 @@ COUNTS = {
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "zap-json/zap-2.7-single-site.json": ("zap-json", 3),
+    "gitleaks-json/gitleaks-legacy-no-line-number.json": ("gitleaks-json", 1),  # lower-case keys, no lineNumber
     "osv-scanner-json/osv-1.0-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
     # the cluster-scoped kind (ClusterRoles); one check passed
     "trivy-operator-rbac-assessment/clusterrbacassessmentreports.yaml": ("trivy-operator-rbac-assessment", 2),

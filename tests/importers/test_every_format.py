@@ -66,7 +66,7 @@ COUNTS = {
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "zap-json/zap-2.7-single-site.json": ("zap-json", 3),
     "gitleaks-json/gitleaks-legacy-no-line-number.json": ("gitleaks-json", 1),  # lower-case keys, no lineNumber
-    "osv-scanner-json/osv-1.0-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
+    "osv-scanner-json/osv-early-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
     # the cluster-scoped kind (ClusterRoles); one check passed
     "trivy-operator-rbac-assessment/clusterrbacassessmentreports.yaml": ("trivy-operator-rbac-assessment", 2),
     "npm-audit-json/npm-7.0-npmjs-advisories.json": ("npm-audit-json", 3),  # npmjs.com advisory numbers

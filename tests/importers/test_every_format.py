@@ -66,7 +66,7 @@ COUNTS = {
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "zap-json/zap-2.7-single-site.json": ("zap-json", 3),
     "gitleaks-json/gitleaks-legacy-no-line-number.json": ("gitleaks-json", 1),  # lower-case keys, no lineNumber
-    "osv-scanner-json/osv-1.0-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
+    "osv-scanner-json/osv-early-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
     # the cluster-scoped kind (ClusterRoles); one check passed
     "trivy-operator-rbac-assessment/clusterrbacassessmentreports.yaml": ("trivy-operator-rbac-assessment", 2),
     "npm-audit-json/npm-7.0-npmjs-advisories.json": ("npm-audit-json", 3),  # npmjs.com advisory numbers
@@ -376,3 +376,13 @@ def test_semgrep_run_errors_mark_the_import_partial() -> None:
     assert [(e.pointer, e.reason) for e in report.errors] == [(
         "/errors/1", "Semgrep reported an error (InvalidRuleSchemaError: Invalid rule schema --> "
         ".semgrep/shop-rules.yml:12 | pattern-either must be a list): the scan did not run completely")]
+
+
+def test_hadolint_levels(tmp_path: Path) -> None:
+    path = tmp_path / "hadolint.json"
+    path.write_text(json.dumps([
+        {"code": code, "column": 1, "file": "Dockerfile", "level": level, "line": n, "message": code}
+        for n, (code, level) in enumerate([("DL3002", "error"), ("DL3008", "warning"), ("DL3059", "info"),
+                                           ("DL3045", "style")], 1)]))
+    assert [(f.rule, f.severity.value) for f in open_report(path).findings] == [
+        ("DL3002", "high"), ("DL3008", "medium"), ("DL3059", "low"), ("DL3045", "info")]

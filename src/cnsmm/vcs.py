@@ -57,7 +57,7 @@ def clean_repository(url: str | None) -> str | None:
     if scp and "://" not in text:
         host, path = scp.group(1), scp.group(2)
     else:
-        try:  # a malformed IPv6 host or port is no repository URL
+        try:  # an unbalanced "[" or a port out of range is no URL
             parts = urlsplit(text if "://" in text else f"https://{text}")
             host, path, port = parts.hostname or "", parts.path, parts.port
         except ValueError:

@@ -65,7 +65,8 @@ COUNTS = {
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
     "zap-json/zap-2.7-single-site.json": ("zap-json", 3),
-    "osv-scanner-json/osv-1.0-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
+    "gitleaks-json/gitleaks-legacy-no-line-number.json": ("gitleaks-json", 1),  # lower-case keys, no lineNumber
+    "osv-scanner-json/osv-early-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
     # the cluster-scoped kind (ClusterRoles); one check passed
     "trivy-operator-rbac-assessment/clusterrbacassessmentreports.yaml": ("trivy-operator-rbac-assessment", 2),
     "npm-audit-json/npm-7.0-npmjs-advisories.json": ("npm-audit-json", 3),  # npmjs.com advisory numbers
@@ -364,3 +365,24 @@ def test_compliance_summary_report_names_a_bad_control(tmp_path: Path) -> None:
     assert [f.rule for f in report.findings] == ["k8s-nsa-1.0:1.0"]
     assert [(e.pointer, e.reason) for e in report.errors] == [
         ("/items/0/status/summaryReport/controlCheck/2", "totalFail must be an integer (got string 'one')")]
+
+
+def test_semgrep_run_errors_mark_the_import_partial() -> None:
+    # An invalid rule (exit code 7) stops part of the scan: the report's one result is read, and
+    # the import is partial, so that findings of the rules that did not run are not closed.
+    report = open_report(SAMPLES / "semgrep-json/invalid-rule-run.json")
+    assert [f.rule for f in report.findings] == [
+        "python.lang.security.audit.insecure-hash-algorithms.insecure-hash-algorithm-md5"]
+    assert [(e.pointer, e.reason) for e in report.errors] == [(
+        "/errors/1", "Semgrep reported an error (InvalidRuleSchemaError: Invalid rule schema --> "
+        ".semgrep/shop-rules.yml:12 | pattern-either must be a list): the scan did not run completely")]
+
+
+def test_hadolint_levels(tmp_path: Path) -> None:
+    path = tmp_path / "hadolint.json"
+    path.write_text(json.dumps([
+        {"code": code, "column": 1, "file": "Dockerfile", "level": level, "line": n, "message": code}
+        for n, (code, level) in enumerate([("DL3002", "error"), ("DL3008", "warning"), ("DL3059", "info"),
+                                           ("DL3045", "style")], 1)]))
+    assert [(f.rule, f.severity.value) for f in open_report(path).findings] == [
+        ("DL3002", "high"), ("DL3008", "medium"), ("DL3059", "low"), ("DL3045", "info")]

@@ -115,3 +115,17 @@ def test_secret_scanner_message_never_carries_the_matched_value() -> None:
                             "startLine": 2, "snippet": {"text": "sk_live_ABCDEF123456"}}}}]}]}
     (finding,) = list(sarif.parse(_log(run), source="leaks.sarif").findings)
     assert finding.message == "found key [redacted] in app.py"
+
+
+def test_trivy_run_files_each_result_by_its_rule_kind(load: Callable[..., Loaded]) -> None:
+    # One Trivy run holds vulnerabilities, misconfigurations and secrets; its rules say which
+    # in their first tag. Only the vulnerability has a package.
+    report, findings = load("sarif/trivy-image.sarif")
+    assert (report.tool, report.tool_version) == ("trivy", "0.57.1")
+    assert [(f.rule, f.category, f.component, f.installed_version, f.fixed_version, f.severity.value)
+            for f in findings] == [
+        ("CVE-2023-5363", "vulnerability", "libssl3", "3.0.11-1~deb12u1", "3.0.11-1~deb12u2", "high"),
+        ("DS002", "misconfiguration", None, None, None, "high"),
+        ("aws-access-key-id", "secret", None, None, None, "critical"),
+    ]
+    assert [f.location.file for f in findings[1:]] == ["Dockerfile", "app/.env"]

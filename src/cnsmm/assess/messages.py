@@ -26,6 +26,8 @@ _T: dict[str, tuple[str, str]] = {
         "the threshold for met is {threshold}%",
         "{evaluated} 个相关对象中有 {passing} 个（{pct}%）通过相关规则；判定为满足的阈值为 {threshold}%",
     ),
+    "checks.worst_item": ("{rule} ({failed} of {evaluated})", "{rule}（{evaluated} 个中 {failed} 个）"),
+    "checks.worst": ("most failures: {rules}. {summary}", "未通过最多的规则：{rules}。{summary}"),
     "check.accepted": (
         "accepted: {what}: {reason}",
         "已接受的例外：{what}：{reason}",

@@ -136,6 +136,11 @@ def _control(raw: Any, cwhere: At, controls: dict[str, Any], resource: str, file
     summary = controls.get(cid) if isinstance(controls.get(cid), dict) else {}
     factor = summary.get("scoreFactor") if isinstance(summary, dict) else None
     label = summary.get("severity") if isinstance(summary, dict) else None
+    own = control.get("severity")  # some releases grade the control where it failed instead
+    if factor is None and label is None and isinstance(own, dict):
+        factor, label = own.get("scoreFactor"), own.get("severity")
+    elif factor is None and label is None and isinstance(own, str):
+        label = own
     if isinstance(factor, int | float) and not isinstance(factor, bool):
         sev = severity_of(float(factor))
     elif isinstance(label, str):  # some releases name the severity instead

@@ -43,6 +43,10 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a NeuVector scan report: one finding per vulnerability and per failed benchmark check."""
     doc = as_dict(load(stream, source), source, "the report")
+    failed = doc.get("error_message")
+    if isinstance(failed, str) and failed.strip():  # the scanner writes why a scan failed, with no report
+        raise fail(source, f"the NeuVector scan failed ({failed.strip()[:300]})",
+                   hint="Fix the cause (image name, registry access) and scan again")
     if "report" not in doc:
         raise fail(source, "missing report (NeuVector scan results are {\"report\": {...}})")
     rep = as_dict(doc["report"], f"{source}: report", "report")

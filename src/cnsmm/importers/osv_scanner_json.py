@@ -23,12 +23,12 @@ from cnsmm.importers.interface import ImportedReport
 from cnsmm.vocab import ReportKind
 
 FORMAT = "osv-scanner-json"
-VERSIONS = ("OSV-Scanner 1.x and 2.x JSON (samples follow 1.9); the first releases (0.x, 1.0-1.1) with "
+VERSIONS = ("OSV-Scanner 1.x and 2.x JSON (samples follow 1.9); the early releases that wrote "
             "packageSource instead of source")
 
 
 def sniff(head: bytes) -> bool:
-    """OSV-Scanner: ``results`` with ``source`` (``packageSource`` in the first releases) and
+    """OSV-Scanner: ``results`` with ``source`` (``packageSource`` in the early releases) and
     ``packages``, or with ``experimental_config`` (no results)."""
     return b'"results"' in head and ((b'"packages"' in head and (b'"source"' in head or b'"packageSource"' in head))
                                      or b'"experimental_config"' in head)
@@ -43,7 +43,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     for i, raw in enumerate(get_list(doc, "results", source), 1):
         rat = At(source, "result", i, "results")
         r = as_dict(raw, rat, "result")
-        # "packageSource" until OSV-Scanner 1.2 renamed it "source"
+        # "packageSource" in the early releases, "source" since
         path = get_str(get_dict(r, "source", rat) or get_dict(r, "packageSource", rat), "path", rat)
         sections.append(("package", f"results/{i - 1}/packages", get_list(r, "packages", rat),
                          lambda p, at, path=path: _package(p, at, path)))

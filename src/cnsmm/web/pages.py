@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -31,6 +34,7 @@ from cnsmm.web.i18n import LANGS, t, value_label
 from cnsmm.web.limits import read_form
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("cnsmm.web")
 LOGIN_CSRF = "cnsmm_login_csrf"
 _env = Environment(
     loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -52,6 +56,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     lang = _lang(request)
     who = context.pop("who", None)
     context.setdefault("project", None)
+    held = who.role_in(context["project"]) if isinstance(who, Principal) and context["project"] else None
+    context["project_owner"] = held is not None and held.rank >= Role.OWNER.rank  # the nav links webhooks
     html = _env.get_template(template).render(
         request=request, lang=lang, T=lambda key: t(key, lang), V=lambda value: value_label(str(value), lang), who=who,
         csrf=who.csrf_token if isinstance(who, Principal) else "", quote=quote, **context,
@@ -222,8 +228,10 @@ def _org_view(request: Request, who: Principal) -> HTMLResponse:
     q = request.query_params.get("q", "").strip()[:300]
     all_statuses = request.query_params.get("all") == "1"
     hits = api.org_search(who, store, q, all_statuses) if q else None
-    return render(request, "org.html", who=who, rows=api.org_projects(who, store), severities=SEVERITIES, q=q,
-                  all_statuses=all_statuses, hits=hits)
+    rows = api.org_projects(who, store)
+    importable = [r["project"] for r in rows if _can_import(who, r["project"])]
+    return render(request, "org.html", who=who, rows=rows, severities=SEVERITIES, q=q,
+                  all_statuses=all_statuses, hits=hits, importable=importable)
 
 
 @router.get("/p/{project}")
@@ -545,3 +553,182 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
     if new_token is None and error is None:
         return RedirectResponse(f"/p/{quote(project)}/settings", status_code=303)
     return _settings_view(request, who, project, 422 if error else 200, new_token, error)
+
+
+@router.get("/p/{project}/webhooks")
+async def webhooks_page(request: Request, project: str) -> Response:
+    """The project's webhooks and their delivery log (owners and admins)."""
+    who = await _who(request, project, Role.OWNER)
+    if isinstance(who, Response):
+        return who
+    return await run_in_threadpool(_webhooks_view, request, who, project)
+
+
+def _webhooks_view(request: Request, who: Principal, project: str, status: int = 200, new_secret: str | None = None,
+                   error: str | None = None, form: FormData | None = None) -> HTMLResponse:
+    from cnsmm import notify
+
+    store = get_store(request)
+    kept = form if error and form is not None else None  # a refused form keeps what was typed
+    return render(request, "webhooks.html", status, who=who, project=project,
+                  hooks=api.webhooks(project, who, store), deliveries=api.webhook_deliveries(project, who, store),
+                  events=notify.EVENTS, formats=notify.FORMATS, new_secret=new_secret, error=error,
+                  form_url=str(kept.get("url", "")) if kept else "",
+                  form_events=[str(e) for e in kept.getlist("events")] if kept else list(notify.EVENTS),
+                  form_format=str(kept.get("format", "json")) if kept else "json")
+
+
+@router.post("/p/{project}/webhooks")
+async def webhooks_action(request: Request, project: str) -> Response:
+    """Add or remove a webhook (owners and admins; the session's CSRF token is checked first)."""
+    who = await _who(request, project, Role.OWNER)
+    if isinstance(who, Response):
+        return who
+    form = await read_form(request)
+    return await run_in_threadpool(_webhooks_change, request, who, project, form)
+
+
+def _webhooks_change(request: Request, who: Principal, project: str, form: FormData) -> Response:
+    store = get_store(request)
+    action = str(form.get("action", ""))
+    try:
+        if action == "add":
+            events = [str(e) for e in form.getlist("events")]
+            if not events:
+                raise ValueError("choose at least one event")
+            wanted = api.WebhookIn.model_validate({"url": str(form.get("url", "")), "events": events,
+                                                   "format": str(form.get("format") or "json")})
+            created = api.add_webhook(project, wanted, who, store)
+            return _webhooks_view(request, who, project, new_secret=str(created["secret"]))
+        if action == "remove":
+            hook_id = _int(str(form.get("hook_id")), 0)
+            if not 0 < hook_id <= api.MAX_ID:
+                raise ValueError(f"invalid webhook id {str(form.get('hook_id'))[:20]!r}")
+            api.delete_webhook(project, hook_id, who, store)
+            return RedirectResponse(f"/p/{quote(project)}/webhooks", status_code=303)
+        raise ValueError(f"unknown action {action[:40]!r}")
+    except HTTPException as exc:
+        return _webhooks_view(request, who, project, exc.status_code, error=api.error_text(exc.detail), form=form)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return _webhooks_view(request, who, project, 422, error=problems, form=form)
+    except ValueError as exc:
+        return _webhooks_view(request, who, project, 422, error=str(exc), form=form)
+
+
+def _can_import(who: Principal, project: str) -> bool:
+    held = who.role_in(project)
+    return held is not None and held.rank >= Role.SECURITY.rank
+
+
+@router.post("/p/{project}/import")
+async def import_page(request: Request, project: str) -> Response:
+    """Import a report sent by the overview page's form (multipart; works without JavaScript)."""
+    return await _import_form(request, project)
+
+
+@router.post("/org/import")
+async def org_import_page(request: Request) -> Response:
+    """Import a report into the project chosen in the organisation view's form."""
+    return await _import_form(request, None)
+
+
+async def _import_form(request: Request, project: str | None) -> Response:
+    """Queue the import of a report posted by a page's form and show its job.
+
+    The caller's role is checked before any of the body is read: the security role in the
+    project of the URL, or (organisation view, where the project is a form field) in at least
+    one project, then in the chosen one once the form is read. The CSRF token is a form field."""
+    lang = _lang(request)
+    try:
+        who = await optional_principal(request, check_csrf=False)
+    except HTTPException as exc:
+        return render(request, "error.html", exc.status_code, message=exc.detail)
+    if who is None:
+        return RedirectResponse(f"/login?next={quote(f'/p/{project}' if project else '/org')}", status_code=303)
+    may_import = _can_import(who, project) if project is not None else (
+        who.is_admin or any(r.rank >= Role.SECURITY.rank for r in who.roles.values()))
+    if not may_import:
+        return render(request, "error.html", 403, who=who, project=project, message=t("forbidden", lang))
+    try:
+        form = await request.form(max_files=1, max_fields=20, max_part_size=64 * 1024)
+    except HTTPException as exc:
+        return render(request, "error.html", exc.status_code, who=who, project=project, message=str(exc.detail))
+    try:
+        return await _queue_form_import(request, who, project, form)
+    finally:
+        await form.close()
+
+
+async def _queue_form_import(request: Request, who: Principal, project: str | None, form: FormData) -> Response:
+    from starlette.datastructures import UploadFile
+
+    from cnsmm.jobs import queue as jobs_queue
+    from cnsmm.jobs import spool
+    from cnsmm.tracking.importer import check_scope
+
+    lang = _lang(request)
+
+    def refuse(status: int, message: str) -> HTMLResponse:
+        return render(request, "error.html", status, who=who, project=project, message=message)
+
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if any("\x00" in v for v in fields.values()):
+        return refuse(400, "form fields must not contain NUL characters")
+    sent = fields.get("csrf_token", "")
+    if who.via != "token" and not (sent and who.csrf_token and secrets.compare_digest(sent, who.csrf_token)):
+        return refuse(403, "missing or wrong CSRF token")
+    if project is None:
+        project = fields.get("project", "").strip()
+        if not re.match(api.PROJECT_NAME, project):
+            project = None  # no navigation to a project that cannot exist
+            return refuse(422, t("bad_project_name", lang))
+        if not _can_import(who, project):
+            return refuse(403, t("forbidden", lang))
+    report = form.get("report")
+    if not isinstance(report, UploadFile) or not report.filename:
+        return refuse(422, "choose a report file to import")
+    scope = fields.get("scope", "").strip() or None
+    if scope is not None:
+        try:
+            scope = check_scope(scope, where="scope")
+        except Error as exc:
+            return refuse(422, exc.diagnostics())
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while data := await report.read(spool.CHUNK):
+            yield data
+
+    try:
+        upload = await spool.receive(chunks(), api.MAX_UPLOAD)
+    except spool.UploadTooLarge:
+        return refuse(413, "report larger than 2 GiB")
+    try:
+        if upload.size == 0:
+            return refuse(422, f"{report.filename}: the file is empty")
+        name = os.path.basename(report.filename.replace("\\", "/"))[:300] or "upload"
+        params = {"format": None, "name": name, "scope": scope,
+                  **api.import_options(scope, [], [], [], None, None).params()}
+        job_id = await run_in_threadpool(jobs_queue.create_import, get_store(request), project, who.name, params,
+                                         upload)
+    finally:
+        os.unlink(upload.path)
+    try:
+        await request.app.state.jobs.submitted(job_id, project)
+    except Exception:  # the job is kept: a worker's maintenance loop hands it out again
+        log.exception("job %s: could not hand it to the workers now", job_id)
+    return RedirectResponse(f"/p/{quote(project)}/jobs/{quote(job_id)}", status_code=303)
+
+
+@router.get("/p/{project}/jobs/{job_id}")
+async def job_page(request: Request, project: str, job_id: Annotated[str, PathParam(max_length=36)]) -> Response:
+    """A background job of the project: its state, reloading while it runs; the summary when done."""
+    return await _viewed(request, project, _job_view, job_id)
+
+
+def _job_view(request: Request, who: Principal, project: str, job_id: str) -> Response:
+    state = records.job_state(get_store(request), project, job_id)
+    if state is None:
+        return render(request, "error.html", 404, who=who, project=project, message=t("not_found", _lang(request)))
+    return render(request, "job.html", who=who, project=project, job=state,
+                  running=state["status"] in ("queued", "running"))

@@ -91,3 +91,34 @@ def test_roles_are_not_counted_as_evidence_of_service_availability(tmp_path: Pat
     assert ha.coverage is not None and ha.coverage[1] == 1
     orchestration = reqs["PLT.ORC.L1.1"]
     assert any(e.ref == "K8S-150" and e.verdict == "not-met" for e in orchestration.evidence)
+
+
+OWN_ACCOUNT = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: cart, namespace: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: cart, namespace: shop}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: cart}}
+  template:
+    metadata: {labels: {app: cart}}
+    spec:
+      serviceAccountName: cart
+      containers:
+        - {name: server, image: ghcr.io/acme/cart:1.4.0}
+"""
+
+
+def test_an_own_account_without_permissions_is_service_access_control(tmp_path: Path) -> None:
+    """A service with its own account and no API permissions passes basic service access control;
+    its mounted token is a hardening finding (K8S-063) for role-based access control at L2."""
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "cart.yaml").write_text(OWN_ACCOUNT)
+    bundle = gather(MODEL, [str(tmp_path / "k8s")], now=NOW)
+    reqs = assess(bundle, MODEL, AssessOptions(target=Target(3)), PATHS).requirements
+    assert reqs["APP.GEN.L1.1"].status == "met"
+    assert any(e.ref == "K8S-063" and e.verdict == "not-met" for e in reqs["INF.CMP.L2.2"].evidence)

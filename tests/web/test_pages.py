@@ -339,3 +339,46 @@ def test_trend_shows_every_domain_over_time(pages: World) -> None:
     assert f"{last['plan_summary']['effort_days']:g} person-days in total" in verdict
     plan = html[html.index('id="plan"'):]
     assert "<code>cnsmm attest init</code>" in plan and "`" not in plan
+
+
+NAV = '<a href="/p/alpha/findings">'
+
+
+def test_unknown_pages_and_bad_ids_keep_the_navigation(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "viewer-a") == 303
+    for path in ("/p/alpha/findings/999999999", "/p/alpha/findings/abc", "/p/alpha/findings/0", "/p/alpha/nope",
+                 "/p/alpha/jobs/00000000-0000-0000-0000-000000000000"):
+        r = c.get(path)
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert NAV in r.text and 'id="org-link"' in r.text, path  # the project's and the site's navigation
+    other = c.get("/p/beta/nope")  # a project the caller may not see is not linked
+    assert other.status_code == 404 and 'href="/p/beta' not in other.text
+    assert 'id="org-link"' in c.get("/nothing-here").text
+    assert c.post("/p/alpha/nope", data={}).status_code in (404, 405)
+    # the API keeps its JSON answers
+    api = c.get("/api/v1/projects/alpha/nope")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert c.get("/api/v1/projects/alpha/findings/abc").json()["detail"][0]["loc"] == ["path", "finding_id"]
+    anonymous = _client(pages)
+    r = anonymous.get("/p/alpha/nope")
+    assert r.status_code == 404 and NAV not in r.text and 'id="org-link"' not in r.text
+
+
+def test_empty_states_keep_the_navigation_and_tables_have_headers(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "owner-a") == 303
+    empty = c.get("/p/alpha/findings", params={"q": "no finding has this text"}).text
+    assert 'id="no-findings"' in empty and NAV in empty
+    assert "<thead>" in empty
+    for path in ("/p/alpha", "/p/alpha/settings", "/p/alpha/webhooks", "/org", "/p/alpha/maturity"):
+        html = c.get(path).text
+        assert NAV in html or path == "/org", path
+        for table in re.findall(r"<table\b.*?</table>", html, flags=re.S):
+            assert "<thead>" in table or 'scope="row"' in table, (path, table[:120])
+            assert "<th></th>" not in table, (path, table[:120])  # every column is named
+    settings = c.get("/p/alpha/settings").text
+    member_form = re.search(r'<form method="post" id="member-form">.*?</form>', settings, flags=re.S)
+    assert member_form and 'value="member"' in member_form.group(0) and "remove" not in member_form.group(0)
+    assert re.search(r"<option selected>viewer</option>", member_form.group(0))  # the least role by default

@@ -159,6 +159,11 @@ _T: dict[str, tuple[str, str]] = {
     "job_running": ("The import is running; this page reloads until it is done.",
                     "导入进行中，本页会自动刷新直至完成。"),
     "import_choose_project": ("Project", "项目"),
+    "overdue_count": ("Overdue", "超期数"),
+    "practice": ("Practice", "实践项"),
+    "missing": ("Missing", "缺少"),
+    "no_match": ("No findings match these filters.", "没有符合筛选条件的安全问题。"),
+    "page_not_found": ("No such page.", "页面不存在。"),
     "lang": ("中文", "English"),
 }
 

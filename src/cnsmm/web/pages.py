@@ -93,6 +93,27 @@ async def _viewed(request: Request, project: str, view: Callable[..., Response],
     return await run_in_threadpool(view, request, who, project, *args)
 
 
+def is_page(path: str) -> bool:
+    """Whether ``path`` is (or would be) a page of the service rather than the API, a static
+    file or the health check: its errors are pages too."""
+    return not path.startswith(("/api/", "/static/", "/healthz", "/docs", "/redoc", "/openapi"))
+
+
+async def error_page(request: Request, status: int, message: str | None = None) -> Response:
+    """An error page (an unknown page, a malformed id) with the header and, for a caller who
+    may see the project named by the path, the project's navigation."""
+    try:
+        who = await optional_principal(request, check_csrf=False)
+    except HTTPException:
+        who = None
+    parts = request.url.path.split("/")
+    project = parts[2] if len(parts) > 2 and parts[1] == "p" and parts[2] else None
+    if who is None or project is None or who.role_in(project) is None:
+        project = None  # names only a project the caller may see
+    text = message or t("page_not_found" if status == 404 else "forbidden", _lang(request))
+    return render(request, "error.html", status, who=who, project=project, message=text)
+
+
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> HTMLResponse:
     token = secrets.token_urlsafe(24)

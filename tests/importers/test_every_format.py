@@ -386,3 +386,29 @@ def test_hadolint_levels(tmp_path: Path) -> None:
                                            ("DL3045", "style")], 1)]))
     assert [(f.rule, f.severity.value) for f in open_report(path).findings] == [
         ("DL3002", "high"), ("DL3008", "medium"), ("DL3059", "low"), ("DL3045", "info")]
+
+
+def _one_json_document(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False  # pages back to back (gh api --paginate)
+    return True
+
+
+_JSON_SAMPLES = sorted(p for d in SAMPLES.iterdir() if d.is_dir() and d.name in FORMATS for p in d.iterdir()
+                       if p.suffix == ".json" and not p.name.startswith("empty") and _one_json_document(p))
+
+
+@pytest.mark.parametrize("sample", _JSON_SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_sample_with_keys_in_alphabetical_order_imports_the_same(sample: Path, tmp_path: Path) -> None:
+    # Reports passed through `jq -S` (or written by a tool that sorts keys) put Trivy's
+    # SchemaVersion, SARIF's version, Grype's descriptor, ... after the big arrays.
+    fmt = sample.parent.name
+    original = open_report(sample, format=fmt)
+    expected = (fmt, len(list(original.findings)), len(original.errors), len(original.vex), len(original.components))
+    path = tmp_path / sample.name
+    path.write_text(json.dumps(json.loads(sample.read_text(encoding="utf-8")), sort_keys=True), encoding="utf-8")
+    report = open_report(path)
+    assert (report.format, len(list(report.findings)), len(report.errors), len(report.vex),
+            len(report.components)) == expected

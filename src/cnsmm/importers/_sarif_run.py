@@ -116,6 +116,9 @@ class Run:
                 if isinstance(rid, str):
                     self.by_id.setdefault(rid, rule)
         self._info: dict[str, _RuleInfo] = {}
+        # Trivy names the scanned image in the run's properties; its OS packages' results point at
+        # the image's repository as if it were a file.
+        self.image = get_str(get_dict(run, "properties", where), "imageName", where)
         self.bases: dict[str, dict[str, Any]] = {
             k: v for k, v in get_dict(run, "originalUriBaseIds", where).items() if isinstance(v, dict)
         }
@@ -255,10 +258,14 @@ class Run:
             logical = get_list(loc, "logicalLocations", where)
             if logical and isinstance(logical[0], dict):
                 resource = get_str(logical[0], "fullyQualifiedName", where) or get_str(logical[0], "name", where)
+        file = self.path(uri, get_str(art, "uriBaseId", where)) if uri else None
+        if self.image and file and self.image.split("@", 1)[0].startswith(file.rstrip("/")) and (
+                self.image[len(file.rstrip("/")):][:1] in ("", ":", "@")):
+            file = None  # the image itself (its package database), as Trivy's JSON leaves it
         return Location(
-            file=self.path(uri, get_str(art, "uriBaseId", where)) if uri else None,
-            line=get_int(region, "startLine", where), column=get_int(region, "startColumn", where),
-            resource=resource,
+            file=file, line=get_int(region, "startLine", where) if file else None,
+            column=get_int(region, "startColumn", where) if file else None,
+            resource=resource, image=self.image,
         )
 
 

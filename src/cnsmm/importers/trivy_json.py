@@ -84,6 +84,12 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                 values[key] = found
     if head.stopped_at is not None and "Trivy" not in values:
         values.update(doc.tail(frozenset({"Trivy"})) or {})
+    if head.stopped_at is not None and not values.keys() & {"SchemaVersion", "ClusterName"}:
+        # Keys in alphabetical order (a report passed through `jq -S`): SchemaVersion and Trivy
+        # come after the results; read them from the end, else in a pass over the document.
+        values.update(doc.tail(frozenset({"SchemaVersion", "Trivy"}), need_all=False) or {})
+        if "SchemaVersion" not in values and (found := doc.first("SchemaVersion")) is not None:
+            values["SchemaVersion"] = found
     if head.stopped_at is not None and head.stop_event not in ("start_array", "null"):  # Go writes nil slices as null
         raise fail(source, f"{head.stopped_at} must be an array (got {event_kind(head.stop_event)})")
     k8s = "ClusterName" in values and "ArtifactName" not in values

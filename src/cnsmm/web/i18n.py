@@ -63,6 +63,8 @@ _T: dict[str, tuple[str, str]] = {
     "open_work": ("open work", "待处理"),
     "tokens": ("API tokens", "API 令牌"),
     "attestations": ("Attestations", "人工证明"),
+    "open_in_latest": ("open question of the latest assessment: no evidence was found for it",
+                       "最近一次评估中待回答的问题：尚无任何证据"),
     "save": ("Save", "保存"),
     "create": ("Create", "创建"),
     "revoke": ("Revoke", "撤销"),

@@ -521,10 +521,14 @@ def _status_text(lang: str) -> Callable[[str], str]:
     return lambda status: status_name(status).get(lang)
 
 
-def _attest_groups(text: str, lang: str) -> list[dict[str, Any]]:
+def _attest_groups(text: str, lang: str, latest: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The form's questions; with the latest assessment, its open questions too."""
     from cnsmm.web.attest_form import form_groups
 
-    return form_groups(text, lang)
+    reqs = (latest or {}).get("requirements")
+    open_ids = [str(r["id"]) for r in reqs if isinstance(r, dict) and r.get("status") == "unknown"
+                and isinstance(r.get("id"), str)] if isinstance(reqs, list) else []
+    return form_groups(text, lang, open_ids)
 
 
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,
@@ -538,7 +542,7 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
                   members=api.members(project, who, store) if owner else [],
                   tokens=api.tokens(project, who, store) if owner else [],
                   attestations=(att := api.get_attestations(project, who, store)), roles=[r.value for r in Role],
-                  questions=_attest_groups(str(att.get("text") or ""), _lang(request)),
+                  questions=_attest_groups(str(att.get("text") or ""), _lang(request), _latest(store, project)),
                   status_text=_status_text(_lang(request)),
                   can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error)
 

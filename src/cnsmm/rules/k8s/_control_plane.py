@@ -16,6 +16,7 @@ from typing import Any
 
 from cnsmm.findings import Severity
 from cnsmm.imageref import parse_lenient
+from cnsmm.kube.values import falsy, truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import WORKLOADS
 from cnsmm.sources import shellwords
@@ -58,11 +59,11 @@ class Flags:
 
     def is_false(self, name: str) -> bool:
         """``--name=false``."""
-        return (self.get(name) or "").strip().lower() == "false"
+        return falsy(self.get(name))
 
     def is_true(self, name: str) -> bool:
         """``--name`` or ``--name=true``."""
-        return (self.get(name) or "").strip().lower() == "true"
+        return truthy(self.get(name))
 
     def items(self, name: str) -> list[str]:
         """A comma-separated flag as a list (``--enable-admission-plugins=A,B``)."""

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cnsmm.kube.values import truthy
+from cnsmm.kube.values import falsy, truthy
 from cnsmm.sources.pipelines.commands import Detection
 from cnsmm.vocab import PipelineCategory
 
@@ -96,7 +96,7 @@ def _build_push(inputs: Inputs) -> list[Detection]:
     if "sbom" in inputs and truthy(inputs["sbom"]):
         out.append(Detection(PipelineCategory.SBOM, "BuildKit SBOM attestation"))
     prov = _s(inputs, "provenance")
-    if prov and prov not in ("false", "0"):
+    if prov and not falsy(prov):
         out.append(Detection(PipelineCategory.PROVENANCE, "BuildKit provenance attestation"))
     return out
 

@@ -166,6 +166,16 @@ _T: dict[str, tuple[str, str]] = {
     "missing": ("Missing", "缺少"),
     "no_match": ("No findings match these filters.", "没有符合筛选条件的安全问题。"),
     "page_not_found": ("No such page.", "页面不存在。"),
+    "preview_summary": ("Dry run: {n} of {m} matching finding(s) would move to {s}; nothing has changed yet.",
+                        "预演：{m} 个匹配的安全问题中有 {n} 个将改为“{s}”；尚未做任何修改。"),
+    "would_change": ("Would change", "将修改"),
+    "unchanged_why": ("Left as it is, because", "保持不变的原因"),
+    "back_to_list": ("Back to the list", "返回列表"),
+    "bulk_ticked": ("the ticked findings", "已勾选的问题"),
+    "bulk_matching": ("every finding matching the filters", "所有符合筛选条件的问题"),
+    "preview": ("Preview", "预演"),
+    "rule_filter": ("Rule", "规则"),
+    "path_filter": ("File (glob)", "文件（通配）"),
     "lang": ("中文", "English"),
 }
 

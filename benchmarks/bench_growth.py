@@ -21,6 +21,9 @@ Dimensions:
     documents      one file of n Pod documents
     objects        one folder (set) of n Deployments, n Services selecting them, n
                    NetworkPolicies and n RoleBindings: the cross-object rules
+    unanchored     one set of n Deployments (tier: web), n NetworkPolicies and n
+                   PodDisruptionBudgets whose selectors have only NotIn and DoesNotExist terms
+                   and select none of them (no term to look up in an index)
     namespaces     a cluster dump of n namespaces, each with a ServiceAccount, a Deployment and
                    its ReplicaSet and Pod (owner references), a PodDisruptionBudget, an
                    autoscaler, a Service, an Ingress, an aggregated ClusterRole and its part, a
@@ -226,6 +229,37 @@ subjects: [{{kind: ServiceAccount, name: sa{i}, namespace: ns{i}}}]
 """
 
 
+UNANCHORED_SET = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}, namespace: shop}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}, tier: web}}}}
+    spec: {{containers: [{{name: app, image: "registry.example/app{i}:1.0"}}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: np{i}, namespace: shop}}
+spec:
+  podSelector:
+    matchExpressions: [{{key: tier, operator: NotIn, values: [web]}}, {{key: x{i}, operator: DoesNotExist}}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: pdb{i}, namespace: shop}}
+spec:
+  maxUnavailable: 1
+  selector: {{matchExpressions: [{{key: tier, operator: NotIn, values: [web]}}, {{key: y{i}, operator: DoesNotExist}}]}}
+"""
+
+
+def gen_unanchored(folder: Path, n: int) -> None:
+    _write(folder, "set.yaml", "---\n".join(UNANCHORED_SET.format(i=i) for i in range(n)))
+
+
 def gen_wide(folder: Path, n: int) -> None:
     _write(folder, "dump.yaml", "---\n".join(WIDE_SET.format(i=i) for i in range(n)))
 
@@ -268,6 +302,7 @@ DIMENSIONS: dict[str, tuple[Callable[[Path, int], None], int]] = {
     "documents": (gen_documents, 250),
     "objects": (gen_objects, 100),
     "namespaces": (gen_wide, 50),
+    "unanchored": (gen_unanchored, 250),
     "steps": (gen_steps, 250),
     "jobs": (gen_jobs, 100),
     "gitlab-jobs": (gen_gitlab_jobs, 100),

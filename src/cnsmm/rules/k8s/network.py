@@ -18,17 +18,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
-from cnsmm.kube import Selector, SelectorIndex, network_policy_selector
+from cnsmm.kube import Selector, network_policy_selector
 from cnsmm.kube import policy_types as _policy_types
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS
 from cnsmm.rules.k8s._selectors import (
     SYSTEM_NAMESPACES_OPTION,
     by_namespace,
+    covered_workloads,
     index,
     namespace_object,
     namespace_text,
-    selects_workload,
     workloads,
 )
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
@@ -120,14 +120,13 @@ def namespace_anchor(objs: ObjectSet, ns: str | None, first: K8sObject) -> tuple
     options={"system_namespaces": SYSTEM_NAMESPACES_OPTION},
 ))
 def workload_not_selected(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
-    by_ns: dict[str | None, list[tuple[K8sObject, Selector]]] = {}
+    by_ns: dict[str | None, list[Selector]] = {}
     for p in network_policies(objs):
-        by_ns.setdefault(p.namespace, []).append((p, pod_selector(p)))
+        by_ns.setdefault(p.namespace, []).append(pod_selector(p))
     for ns, items in _judged(objs, ctx).items():
-        mine = SelectorIndex(by_ns.get(ns, []))
-        for obj, pod in items:
-            labels = pod.template_labels
-            if not any(selects_workload(s, obj, labels) for _p, s in mine.candidates(labels)):
+        covered = covered_workloads(items, by_ns.get(ns, ()))
+        for position, (obj, _pod) in enumerate(items):
+            if position not in covered:
                 yield Hit(
                     f'{obj.kind} "{obj.name}" in {namespace_text(ns)} is selected by no NetworkPolicy: its pods '
                     "accept and open any connection",

@@ -24,6 +24,10 @@ Dimensions:
     unanchored     one set of n Deployments (tier: web), n NetworkPolicies and n
                    PodDisruptionBudgets whose selectors have only NotIn and DoesNotExist terms
                    and select none of them (no term to look up in an index)
+    kyverno        n privileged Deployments and n Kyverno PolicyExceptions whose name
+                   patterns (wildcards) match none of them
+    config-exceptions  n privileged Deployments and a configuration of n ``exceptions:``
+                   entries (image and namespace patterns) that match none of them
     namespaces     a cluster dump of n namespaces, each with a ServiceAccount, a Deployment and
                    its ReplicaSet and Pod (owner references), a PodDisruptionBudget, an
                    autoscaler, a Service, an Ingress, an aggregated ClusterRole and its part, a
@@ -260,6 +264,43 @@ def gen_unanchored(folder: Path, n: int) -> None:
     _write(folder, "set.yaml", "---\n".join(UNANCHORED_SET.format(i=i) for i in range(n)))
 
 
+PRIVILEGED_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}}}}}
+    spec:
+      hostPID: true
+      containers: [{{name: app, image: "registry.example/app{i}:1.0", securityContext: {{privileged: true}}}}]
+"""
+POLICY_EXCEPTION = """\
+apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata: {{name: pe{i}, namespace: kyverno}}
+spec:
+  exceptions: [{{policyName: disallow-privileged, ruleNames: [privileged]}}]
+  match: {{any: [{{resources: {{kinds: [Deployment], names: ["other{i}-*"], namespaces: ["shop*"]}}}}]}}
+"""
+
+
+def gen_kyverno(folder: Path, n: int) -> None:
+    docs = [PRIVILEGED_APP.format(i=i) for i in range(n)] + [POLICY_EXCEPTION.format(i=i) for i in range(n)]
+    _write(folder, "set.yaml", "---\n".join(docs))
+
+
+def gen_config_exceptions(folder: Path, n: int) -> Config:
+    from cnsmm.capabilities.exceptions import HOST_RULES, parse_extra
+
+    _write(folder, "set.yaml", "---\n".join(PRIVILEGED_APP.format(i=i) for i in range(n)))
+    entries = [{"name": f"e{i}", "images": [f"registry.example/other{i}"], "namespaces": ["shop*"],
+                "reason": "benchmark"} for i in range(n)]
+    return Config(workers=1, render=RenderSettings(enabled=False),
+                  exceptions=parse_extra(entries, "cnsmm.yaml: exceptions", set(HOST_RULES)))
+
+
 def gen_wide(folder: Path, n: int) -> None:
     _write(folder, "dump.yaml", "---\n".join(WIDE_SET.format(i=i) for i in range(n)))
 
@@ -291,7 +332,7 @@ def gen_findings(folder: Path, n: int) -> None:
     gen_documents(folder, n)
 
 
-DIMENSIONS: dict[str, tuple[Callable[[Path, int], None], int]] = {
+DIMENSIONS: dict[str, tuple[Callable[[Path, int], Config | None], int]] = {
     # name: (generator, base size)
     "token": (gen_token, 250_000),
     "words": (gen_words, 25_000),
@@ -303,6 +344,8 @@ DIMENSIONS: dict[str, tuple[Callable[[Path, int], None], int]] = {
     "objects": (gen_objects, 100),
     "namespaces": (gen_wide, 50),
     "unanchored": (gen_unanchored, 250),
+    "kyverno": (gen_kyverno, 100),
+    "config-exceptions": (gen_config_exceptions, 100),
     "steps": (gen_steps, 250),
     "jobs": (gen_jobs, 100),
     "gitlab-jobs": (gen_gitlab_jobs, 100),
@@ -346,8 +389,8 @@ def main() -> int:
         render_times: list[float] = []
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
-                generate(Path(tmp), n)
-                seconds, result = cpu(lambda tmp=tmp: scan_paths([tmp], CONFIG), args.runs)
+                config = generate(Path(tmp), n) or CONFIG
+                seconds, result = cpu(lambda tmp=tmp, config=config: scan_paths([tmp], config), args.runs)
                 assert isinstance(result, ScanResult)
                 if result.errors:
                     print(f"  {name} n={n}: {[e.display() for e in result.errors][:2]}", file=sys.stderr)

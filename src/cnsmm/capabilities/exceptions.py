@@ -382,7 +382,7 @@ class ExceptionMatcher:
 
     def _policy_exception(self, obj: K8sObject) -> str | None:
         ns = obj.namespace or ""
-        candidates = [*self._by_name.get(obj.name, ()), *self._by_space.get(ns, ()), *self._patterns]
+        candidates: list[_Block] = [*self._by_name.get(obj.name, ()), *self._by_space.get(ns, ()), *self._patterns]
         if not self._spend(len(candidates), "Kyverno PolicyExceptions"):
             return None
         candidates.sort(key=lambda b: b.order)

@@ -28,6 +28,9 @@ Dimensions:
                    patterns (wildcards) match none of them
     config-exceptions  n privileged Deployments and a configuration of n ``exceptions:``
                    entries (image and namespace patterns) that match none of them
+    helm-objects   a Helm chart whose one template holds n privileged Pods, rendered with
+                   `helm template` (CPU of this process: the findings are located in the
+                   template)
     namespaces     a cluster dump of n namespaces, each with a ServiceAccount, a Deployment and
                    its ReplicaSet and Pod (owner references), a PodDisruptionBudget, an
                    autoscaler, a Service, an Ingress, an aggregated ClusterRole and its part, a
@@ -301,6 +304,14 @@ def gen_config_exceptions(folder: Path, n: int) -> Config:
                   exceptions=parse_extra(entries, "cnsmm.yaml: exceptions", set(HOST_RULES)))
 
 
+def gen_helm_objects(folder: Path, n: int) -> Config:
+    _write(folder, "chart/Chart.yaml", "apiVersion: v2\nname: big\nversion: 0.1.0\n")
+    _write(folder, "chart/values.yaml", "image: nginx:1.27\n")
+    pods = [POD.format(i=i, note="x", image="{{ .Values.image }}") for i in range(n)]
+    _write(folder, "chart/templates/pods.yaml", "---\n".join(pods))
+    return Config(workers=1, render=RenderSettings(enabled=True, cache_dir=""))
+
+
 def gen_wide(folder: Path, n: int) -> None:
     _write(folder, "dump.yaml", "---\n".join(WIDE_SET.format(i=i) for i in range(n)))
 
@@ -346,6 +357,7 @@ DIMENSIONS: dict[str, tuple[Callable[[Path, int], Config | None], int]] = {
     "unanchored": (gen_unanchored, 250),
     "kyverno": (gen_kyverno, 100),
     "config-exceptions": (gen_config_exceptions, 100),
+    "helm-objects": (gen_helm_objects, 250),
     "steps": (gen_steps, 250),
     "jobs": (gen_jobs, 100),
     "gitlab-jobs": (gen_gitlab_jobs, 100),

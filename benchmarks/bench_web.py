@@ -90,6 +90,10 @@ def fill(store: Store, count: int, seed: int = 7) -> None:
     now = datetime(2026, 11, 27, 9, 0, 0)
     started = time.monotonic()
     with store.write() as conn:
+        # flushed at commit even on a test server with synchronous_commit=off: VACUUM cannot mark
+        # the pages of rows whose commit is not yet flushed all-visible, and then every index-only
+        # walk (a deep page) fetches each row from the table
+        conn.execute(text("SET LOCAL synchronous_commit = on"))
         conn.execute(text("DELETE FROM projects WHERE name = :p"), {"p": PROJECT})
         pid = conn.scalar(text("INSERT INTO projects (name, settings, created_at) VALUES (:p, '{}', :t) "
                                "RETURNING id"), {"p": PROJECT, "t": now})
@@ -132,9 +136,19 @@ def fill(store: Store, count: int, seed: int = 7) -> None:
                 for n in range(count):
                     copy.write_row((first_id + n, streams[tools[n]], stats[n] != "fixed", 1, now))
         conn.execute(text("SELECT setval(pg_get_serial_sequence('findings', 'id'), :m)"), {"m": first_id + count})
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))  # as autovacuum would have by the time anyone looks
     print(f"inserted {count:,} findings in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+
+def vacuum(store: Store) -> str:
+    """VACUUM ANALYZE (as autovacuum would have by the time anyone looks; quick when nothing
+    changed); returns the share of the big tables' pages marked all-visible, which decides
+    whether index-only walks read the table too."""
+    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+        rows = conn.execute(text("SELECT relname, relpages, relallvisible FROM pg_class "
+                                 "WHERE relname IN ('findings', 'finding_sources') ORDER BY relname")).all()
+    return "pages all-visible after VACUUM ANALYZE: " + ", ".join(
+        f"{name} {visible / max(pages, 1):.0%} of {pages:,}" for name, pages, visible in rows)
 
 
 def _indexes(store: Store, wanted: bool) -> None:
@@ -281,6 +295,9 @@ def _cpu_seconds(server_pid: int) -> dict[str, float]:
         totals["postgres"] += sum(stats[c][1] for c in children.get(pm, []))
     own = os.times()
     totals["client"] = own.user + own.system
+    with contextlib.suppress(OSError, ValueError):  # every process of the machine: user+nice+system+irq+softirq
+        cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        totals["machine"] = sum(int(cpu[i]) for i in (0, 1, 2, 5, 6)) / tick
     return totals
 
 
@@ -379,13 +396,14 @@ def main() -> None:
     store = open_web_store(url)
     fill(store, args.findings)
     _indexes(store, not args.drop_sort_indexes)
+    visibility = vacuum(store)
     from cnsmm.accounts.service import AuthError, create_user
 
     with contextlib.suppress(AuthError):  # already there from an earlier run
         create_user(store, "bench-admin", "bench password 1234", admin=True)
     token, _ = create_token(store, PROJECT, Role.VIEWER, name="bench", created_by="bench", days=1)
     store.dispose()
-    for line in machine(url):
+    for line in [*machine(url), visibility]:
         print(line)
     port = _free_port()
     proc = _serve(url, port, args.workers)
@@ -412,8 +430,13 @@ def main() -> None:
           f"({total / wall:.0f} req/s), pace {args.pace:g} s, cnsmm serve --workers {args.workers}, sort indexes: "
           f"{'no' if args.drop_sort_indexes else 'yes'}")
     used = {k: cpu_after[k] - cpu_before[k] for k in cpu_before}
+    machine_cpu = used.pop("machine", None)
     print("CPU per request: " + ", ".join(f"{k} {v / total * 1000:.1f} ms" for k, v in used.items())
           + f"; load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if machine_cpu is not None:  # what else ran on the machine meanwhile (other users' work)
+        others = max(0.0, machine_cpu - sum(used.values()))
+        print(f"CPU of the machine during the run: {machine_cpu / wall:.2f} of {os.cpu_count()} cores busy, "
+              f"{others / wall:.2f} of them by processes other than the service, PostgreSQL and the clients")
     print(f"{'endpoint':24} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
     worst = 0.0
     for name, values in samples.items():

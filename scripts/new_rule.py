@@ -41,13 +41,14 @@ class Group:
 GROUPS = {
     "k8s": Group(
         prefix="K8S", folder="k8s", scope="CONTAINER",
-        imports="from cnsmm.rules.k8s._common import WORKLOADS, where\nfrom cnsmm.sources.k8s import Container\n",
+        imports="from cnsmm.kube import truthy\nfrom cnsmm.rules.k8s._common import WORKLOADS, where\n"
+                "from cnsmm.sources.k8s import Container\n",
         targets="WORKLOADS",
         check='''def {func}(c: Container, ctx: RuleContext) -> Iterator[Hit]:
     # Starter logic: replace it (and the fixtures) with the real check.
     env = c.get("env")
     for index, var in enumerate(env if isinstance(env, list) else []):
-        if isinstance(var, dict) and var.get("name") == "EXAMPLE_INSECURE" and var.get("value") == "true":
+        if isinstance(var, dict) and var.get("name") == "EXAMPLE_INSECURE" and truthy(var.get("value")):
             yield Hit(f"{{where(c)}} sets EXAMPLE_INSECURE=true", (*c.path, "env", index))
 ''',
         fail_name="insecure.yaml",
@@ -213,14 +214,11 @@ def scaffold(root: Path, group_name: str, name: str, title: str, requirements: l
 
 
 def _header(group: Group) -> str:
-    return f'''
-from __future__ import annotations
-
-from collections.abc import Iterator
-
-from cnsmm.findings import Severity
-from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
-{group.imports}'''
+    imports = sorted({"from cnsmm.findings import Severity",
+                      "from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule",
+                      *group.imports.splitlines()})
+    return "\n".join(["", "from __future__ import annotations", "", "from collections.abc import Iterator", "",
+                      *imports, ""])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -14,6 +17,17 @@ from sqlalchemy import create_engine, text
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 SCHEMAS = REPO.parent / "shared" / "schemas"
+
+
+def load_script(path: Path) -> ModuleType:
+    """The script at ``path`` (``scripts/``, ``benchmarks/``) as a module named after its file,
+    registered in ``sys.modules`` so that its dataclasses work."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from tests.conftest import REPO, load_script
 
-REPO = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("gen_docs", REPO / "scripts" / "gen_docs.py")
-assert _spec is not None and _spec.loader is not None
-gen_docs = importlib.util.module_from_spec(_spec)
-sys.modules["gen_docs"] = gen_docs
-_spec.loader.exec_module(gen_docs)
+gen_docs = load_script(REPO / "scripts" / "gen_docs.py")
 
 
 @pytest.mark.parametrize("page", sorted(gen_docs.PAGES))

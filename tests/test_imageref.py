@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnsmm.imageref import ImageRef, digest_problem, parse_image, parse_lenient, strip_os_suffix
+from cnsmm.imageref import ImageRef, digest_problem, from_parts, parse_image, parse_lenient, strip_os_suffix
 
 SHA256 = "sha256:" + "0f2d2e6f4bf9b5e3c3e0c3b2f7d6a3d1b5c0a8e9f7d6c5b4a3928170615243f0"
 SHA512 = "sha512:" + "ab" * 64
@@ -134,6 +134,25 @@ def test_grammar_problems(image: str, problem: str | None) -> None:
 )
 def test_os_suffix(text: str, expected: str) -> None:
     assert strip_os_suffix(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("registry", "repository", "tag", "expected"),
+    [
+        ("registry.example.com", "shop/web", "1.8.2", "registry.example.com/shop/web:1.8.2"),
+        ("https://registry.example.com/", "shop/web", None, "registry.example.com/shop/web"),
+        ("localhost:5000", "web", "", "localhost:5000/web"),
+        ("docker.io", "library/nginx", "1.27", "library/nginx:1.27"),
+        ("index.docker.io", "bitnami/redis", "7", "bitnami/redis:7"),
+        ("Registry-1.Docker.IO", "bitnami/redis", None, "bitnami/redis"),
+        ("mydocker.io.example", "web", None, "mydocker.io.example/web"),  # not Docker Hub
+        (None, "nginx", "1.27", "nginx:1.27"),
+        ("", "nginx", None, "nginx"),
+    ],
+)
+def test_a_reference_from_its_parts(registry: str | None, repository: str, tag: str | None, expected: str) -> None:
+    assert from_parts(registry, repository, tag) == expected
+    assert parse_image(expected) is not None
 
 
 def test_lenient_parse_drops_the_os_suffix() -> None:

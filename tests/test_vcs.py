@@ -20,6 +20,10 @@ from cnsmm.vcs import PathMap, clean_commit, clean_repository, detect
         ("github.com/acme/shop", "github.com/acme/shop"),
         ("", None),
         ("https://github.com/", None),
+        ("[", None),  # regression: an unbalanced bracket raised instead of being no URL
+        ("https://[::1/acme/shop", None),
+        ("https://git.example.com:99999/acme/shop", None),  # a port out of range
+        ("https://git.example.com:abc/acme/shop", None),
     ],
 )
 def test_clean_repository(url: str, name: str | None) -> None:

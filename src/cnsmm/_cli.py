@@ -75,6 +75,7 @@ COMMAND_MODULES: dict[str, str] = {
     "worker": "cnsmm.commands.serve",
     "user": "cnsmm.commands.serve",
     "token": "cnsmm.commands.serve",
+    "webhook": "cnsmm.commands.webhook",
 }
 """Command name -> module whose ``COMMANDS`` list holds it. A command's module is imported only
 when that command runs (or ``--help`` lists them), so ``cnsmm --version`` and ``cnsmm scan`` do

@@ -92,8 +92,10 @@ class RenderSettings:
     """Seconds one build may take."""
     helm_release: str = "release"
     """Release name given to ``helm template``."""
-    helm_namespace: str = "default"
-    """Namespace given to ``helm template``."""
+    helm_namespace: str | None = None
+    """Namespace given to ``helm template``. None: not chosen, so the chart's objects go where
+    ``helm install -n`` puts them; ``helm template`` gets ``default`` and the objects it places
+    there are checked as manifests without a namespace (see :mod:`cnsmm.scan.rendered`)."""
     helm_values: tuple[str, ...] = ()
     """Values files given to every chart, in order."""
     helm_ci_values: bool = False
@@ -129,7 +131,7 @@ def _render_settings(data: Any, source: str) -> RenderSettings:
         helm=path("helm"),
         timeout=timeout,
         helm_release=str(data.get("helm_release") or "release"),
-        helm_namespace=str(data.get("helm_namespace") or "default"),
+        helm_namespace=str(data["helm_namespace"]) if data.get("helm_namespace") else None,
         helm_values=tuple(os.path.expanduser(str(v)) for v in values),
         helm_ci_values=bool(data.get("helm_ci_values", False)),
         cache_dir=os.path.expanduser(str(data["cache_dir"])) if data.get("cache_dir") is not None else None,

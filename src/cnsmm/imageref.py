@@ -209,6 +209,15 @@ def parse_lenient(image: str) -> ImageRef | None:
     return parse_image(strip_os_suffix(image.strip()))
 
 
+def from_parts(registry: str | None, repository: str, tag: str | None = None) -> str:
+    """The reference a report gives in parts (registry, repository, tag), as people write it:
+    ``registry/repository:tag``, without the registry when there is none or it is Docker Hub (by
+    any of its names). A URL scheme and trailing slashes around the registry are dropped."""
+    host = (registry or "").strip().removeprefix("https://").removeprefix("http://").strip("/")
+    name = repository if not host or host.lower() in DOCKER_HUB_ALIASES else f"{host}/{repository}"
+    return f"{name}:{tag}" if tag else name
+
+
 _SUFFIX_START = re.compile(r"(?<!\s)\s+\(")
 
 

@@ -57,10 +57,13 @@ def clean_repository(url: str | None) -> str | None:
     if scp and "://" not in text:
         host, path = scp.group(1), scp.group(2)
     else:
-        parts = urlsplit(text if "://" in text else f"https://{text}")
-        host, path = parts.hostname or "", parts.path
-        if parts.port:
-            host = f"{host}:{parts.port}"
+        try:  # an unbalanced "[" or a port out of range is no URL
+            parts = urlsplit(text if "://" in text else f"https://{text}")
+            host, path, port = parts.hostname or "", parts.path, parts.port
+        except ValueError:
+            return None
+        if port:
+            host = f"{host}:{port}"
     path = path.strip("/")
     if path.endswith(".git"):
         path = path[:-4]

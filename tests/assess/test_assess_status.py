@@ -124,3 +124,19 @@ def test_presence_lifts_not_met_checks_to_partial() -> None:
     cap = CapabilityEvidence("kyverno", "Kyverno", "policy", "effective", ("PLT.RUN.L2.1",), (), "enforce", "强制", "")
     res = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 2, 2),), capabilities=(cap,)), "PLT.RUN.L2.1")
     assert res.status == "partial" and res.automated == "partial"
+
+
+def test_the_summary_names_the_rules_failing_most_objects() -> None:
+    """A blocker says what fails, by the rules' titles, not only how many objects pass."""
+    import dataclasses
+
+    many = dataclasses.replace(check("K8S-001", "PLT.RUN.L2.1", 6, 4), title="Container runs privileged")
+    few = dataclasses.replace(check("K8S-002", "PLT.RUN.L2.1", 6, 1), title="Windows HostProcess container")
+    req = _req(bundle(checks=(few, many)), "PLT.RUN.L2.1")
+    assert req.summary.en.startswith(
+        "most failures: K8S-001 Container runs privileged (4 of 6); K8S-002 Windows HostProcess container (1 of 6). "
+        "2 of 6 relevant objects (33%) pass the mapped rules")
+    assert "K8S-001 Container runs privileged: 4 of 6 relevant objects fail" in [i.text.en for i in req.evidence]
+    assert req.summary.zh.startswith("未通过最多的规则：K8S-001 Container runs privileged（6 个中 4 个）；K8S-002")
+    clean = _req(bundle(checks=(check("K8S-001", "PLT.RUN.L2.1", 3, 0),)), "PLT.RUN.L2.1")
+    assert not clean.summary.en.startswith("most failures")

@@ -59,3 +59,35 @@ def test_check_lists_problems_expiring_answers_and_open_questions(tmp_path: Path
     assert "expires soon:" in text and "DEV.REQ.L1.1 on 2026-06-20" in text
     asked = sum(1 for r in MODEL.requirements if not paths().of(r).can_meet)
     assert f"{asked - 1} open question(s)" in text and "open: " in text  # DEV.REQ.L1.1 is answered
+
+
+def test_init_from_an_assessment_asks_its_open_questions(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The report's open questions (no evidence at all, though a component or rule could show them)
+    are asked by `attest init --assessment`, so answering the questionnaire can reach the level
+    the report says answering would reach."""
+    from tests.conftest import run_cli
+
+    from cnsmm.assess.paths import default_paths
+
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec:\n      containers: [{name: web, image: registry.example.com/shop/web:1.2.0}]\n")
+    report = tmp_path / "now.json"
+    code, _, _ = run_cli(capsys, "assess", str(tmp_path / "k8s"), "--format", "json", "-o", str(report))
+    assert code == 0
+    plain = questionnaire(MODEL, default_paths(MODEL), "en", TODAY)
+    assert "id: OPS.SOC.L1.1" not in plain and "id: PLT.IMG.L1.1" not in plain  # a component could show them
+    code, out, _ = run_cli(capsys, "attest", "init", "--assessment", str(report))
+    assert code == 0
+    assert "  - id: OPS.SOC.L1.1\n" in out and "  - id: PLT.IMG.L1.1\n" in out
+    assert "open in the assessment: no evidence was found for it" in out
+    assert "or let cnsmm see it (rules DKR-053, K8S-077; components " in out
+    # every question of the plain questionnaire is still asked, once
+    ids = [line for line in out.splitlines() if line.startswith("  - id: ")]
+    assert len(ids) == len(set(ids)) > plain.count("\n  - id: ")
+    bad = tmp_path / "scan.json"
+    bad.write_text('{"findings": []}')
+    code, _, err = run_cli(capsys, "attest", "init", "--assessment", str(bad))
+    assert code == 2 and "scan.json: not a cnsmm assessment" in err

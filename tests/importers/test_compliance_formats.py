@@ -88,3 +88,22 @@ def test_kubescape_severity_label_when_no_score_factor() -> None:
     (finding,) = list(kubescape_json.parse(io.BytesIO(json.dumps(doc).encode()), source="ks.json").findings)
     assert (finding.severity, finding.tool_severity) == (Severity.HIGH, "High")
     assert finding.location.resource == "Deployment/shop/web"
+
+
+def test_kubescape_severity_on_the_failed_control() -> None:
+    import io
+    import json
+
+    from cnsmm.importers import kubescape_json
+
+    # No grade in summaryDetails: the control's own severity (object or label) is used.
+    doc = {"summaryDetails": {"controls": {}}, "resources": [], "results": [
+        {"resourceID": "apps/v1/shop/Deployment/web", "controls": [
+            {"controlID": "C-0057", "name": "Privileged container", "status": {"status": "failed"},
+             "severity": {"severity": "High", "scoreFactor": 8}},
+            {"controlID": "C-0270", "name": "Ensure CPU limits are set", "status": {"status": "failed"},
+             "severity": "Low"},
+            {"controlID": "C-0013", "name": "Non-root containers", "status": {"status": "failed"}}]}]}
+    found = list(kubescape_json.parse(io.BytesIO(json.dumps(doc).encode()), source="ks.json").findings)
+    assert [(f.rule, f.severity, f.tool_severity) for f in found] == [
+        ("C-0057", Severity.HIGH, "scoreFactor 8"), ("C-0270", Severity.LOW, "Low"), ("C-0013", Severity.MEDIUM, None)]

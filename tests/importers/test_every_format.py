@@ -64,6 +64,14 @@ COUNTS = {
     "trufflehog-json/docker-with-log-lines.jsonl": ("trufflehog-json", 1),  # its JSON log lines are not secrets
     "popeye-json/popeye-0.11.json": ("popeye-json", 3),  # "sanitizers" before Popeye 0.20 (0 findings before)
     "yarn-audit-json/yarn4-npm-audit.jsonl": ("yarn-audit-json", 3),  # minimist in two versions; a deprecation
+    "zap-json/zap-2.7-single-site.json": ("zap-json", 3),
+    "gitleaks-json/gitleaks-legacy-no-line-number.json": ("gitleaks-json", 1),  # lower-case keys, no lineNumber
+    "osv-scanner-json/osv-early-packagesource.json": ("osv-scanner-json", 1),  # packageSource, no groups
+    # the cluster-scoped kind (ClusterRoles); one check passed
+    "trivy-operator-rbac-assessment/clusterrbacassessmentreports.yaml": ("trivy-operator-rbac-assessment", 2),
+    "npm-audit-json/npm-7.0-npmjs-advisories.json": ("npm-audit-json", 3),  # npmjs.com advisory numbers
+    # reportType summary (the default): controls with totalFail > 0; one passed, one manual
+    "trivy-operator-cluster-compliance/summary-report.json": ("trivy-operator-cluster-compliance", 2),  # one site as an object, ZAP 2.7
     "gosec-json/gosec-2.4-suppressions.json": ("gosec-json", 1),  # the other is suppressed in the source  # an inventory: no findings
     "openvex-json/shop-web.openvex.json": ("openvex-json", 0),  # statements, applied to findings in the store
     "cyclonedx-vex-json/shop-web.vex.cdx.json": ("cyclonedx-vex-json", 0),
@@ -330,3 +338,77 @@ def test_go_nil_slices_read_as_empty(name: str, text: str, fmt: str, tmp_path: P
     path.write_text(text)
     report = open_report(path)
     assert report.format == fmt and list(report.findings) == [] and not report.errors
+
+
+def test_npm_7_0_npmjs_advisory_numbers() -> None:
+    found = list(open_report(SAMPLES / "npm-audit-json/npm-7.0-npmjs-advisories.json").findings)
+    assert [(f.rule, f.component, f.installed_version) for f in found] == [
+        ("npm:1179", "minimist", "<0.2.1 || >=1.0.0 <1.2.3"),
+        ("npm:1316", "handlebars", "<3.0.8 || >=4.0.0 <4.5.2"),
+        ("npm:1324", "handlebars", "<3.0.8 || >=4.0.0 <4.5.3")]
+
+
+def test_cluster_scoped_trivy_operator_kinds_are_detected(tmp_path: Path) -> None:
+    source = SAMPLES / "trivy-operator-vulnerability/vulnerabilityreports.yaml"
+    cluster = tmp_path / "clustervulnerabilityreports.yaml"
+    cluster.write_text(source.read_text().replace("kind: VulnerabilityReport", "kind: ClusterVulnerabilityReport"))
+    report = open_report(cluster)
+    assert report.format == "trivy-operator-vulnerability"
+    assert len(list(report.findings)) == 2 and not report.errors
+
+
+def test_compliance_summary_report_names_a_bad_control(tmp_path: Path) -> None:
+    source = SAMPLES / "trivy-operator-cluster-compliance/summary-report.json"
+    bad = tmp_path / "compliance.json"
+    bad.write_text(source.read_text().replace('"severity": "HIGH", "totalFail": 1', '"severity": "HIGH", "totalFail": "one"'))
+    report = open_report(bad)
+    assert [f.rule for f in report.findings] == ["k8s-nsa-1.0:1.0"]
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/items/0/status/summaryReport/controlCheck/2", "totalFail must be an integer (got string 'one')")]
+
+
+def test_semgrep_run_errors_mark_the_import_partial() -> None:
+    # An invalid rule (exit code 7) stops part of the scan: the report's one result is read, and
+    # the import is partial, so that findings of the rules that did not run are not closed.
+    report = open_report(SAMPLES / "semgrep-json/invalid-rule-run.json")
+    assert [f.rule for f in report.findings] == [
+        "python.lang.security.audit.insecure-hash-algorithms.insecure-hash-algorithm-md5"]
+    assert [(e.pointer, e.reason) for e in report.errors] == [(
+        "/errors/1", "Semgrep reported an error (InvalidRuleSchemaError: Invalid rule schema --> "
+        ".semgrep/shop-rules.yml:12 | pattern-either must be a list): the scan did not run completely")]
+
+
+def test_hadolint_levels(tmp_path: Path) -> None:
+    path = tmp_path / "hadolint.json"
+    path.write_text(json.dumps([
+        {"code": code, "column": 1, "file": "Dockerfile", "level": level, "line": n, "message": code}
+        for n, (code, level) in enumerate([("DL3002", "error"), ("DL3008", "warning"), ("DL3059", "info"),
+                                           ("DL3045", "style")], 1)]))
+    assert [(f.rule, f.severity.value) for f in open_report(path).findings] == [
+        ("DL3002", "high"), ("DL3008", "medium"), ("DL3059", "low"), ("DL3045", "info")]
+
+
+def _one_json_document(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False  # pages back to back (gh api --paginate)
+    return True
+
+
+_JSON_SAMPLES = sorted(p for d in SAMPLES.iterdir() if d.is_dir() and d.name in FORMATS for p in d.iterdir()
+                       if p.suffix == ".json" and not p.name.startswith("empty") and _one_json_document(p))
+
+
+@pytest.mark.parametrize("sample", _JSON_SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_sample_with_keys_in_alphabetical_order_imports_the_same(sample: Path, tmp_path: Path) -> None:
+    # Reports passed through `jq -S` (or written by a tool that sorts keys) put Trivy's
+    # SchemaVersion, SARIF's version, Grype's descriptor, ... after the big arrays.
+    fmt = sample.parent.name
+    original = open_report(sample, format=fmt)
+    expected = (fmt, len(list(original.findings)), len(original.errors), len(original.vex), len(original.components))
+    path = tmp_path / sample.name
+    path.write_text(json.dumps(json.loads(sample.read_text(encoding="utf-8")), sort_keys=True), encoding="utf-8")
+    report = open_report(path)
+    assert (report.format, len(list(report.findings)), len(report.errors), len(report.vex),
+            len(report.components)) == expected

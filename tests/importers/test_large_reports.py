@@ -3,12 +3,12 @@ benchmark uses), parse completely with the expected values."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tests.conftest import load_script
 
 from cnsmm.importers import open_report
 
@@ -17,11 +17,7 @@ GEN = Path(__file__).resolve().parents[2] / "benchmarks" / "gen_reports.py"
 
 @pytest.fixture(scope="module")
 def gen() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_reports", GEN)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(GEN)
 
 
 @pytest.mark.parametrize(("kind", "fmt", "suffix"), [("trivy", "trivy-json", ".json"), ("grype", "grype-json", ".json"),

@@ -3,6 +3,11 @@ NeuVector, Prisma Cloud, Prowler, SPDX and VEX documents."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from cnsmm.errors import ReportParseError
 from cnsmm.findings import Finding
 from cnsmm.importers import open_report
 
@@ -84,3 +89,14 @@ def test_vex_documents_yield_statements_not_findings() -> None:
         ("CVE-2023-5363", "not_affected", "false_positive"), ("CVE-2024-45490", "fixed", "resolved"),
         ("CVE-2024-6119", "affected", "exploitable")]
     assert cdx.vex[0].products == ("pkg:deb/debian/libssl3@3.0.11-1~deb12u1?arch=amd64&distro=debian-12",)
+
+
+def test_neuvector_failed_scan_is_refused_with_its_message(tmp_path: Path) -> None:
+    # The standalone scanner writes error_message and an empty report when a scan fails:
+    # importing it as "no vulnerabilities" would close every open finding of the image.
+    path = tmp_path / "scan_result.json"
+    path.write_text('{"error_message": "Failed to get image: registry.example.com/shop/web:9.9: not found", '
+                    '"report": {"registry": "https://registry.example.com/", "repository": "shop/web", "tag": "9.9", '
+                    '"cvedb_version": "3.911", "vulnerabilities": []}}')
+    with pytest.raises(ReportParseError, match=r"NeuVector scan failed \(Failed to get image: .*not found\)"):
+        open_report(path)

@@ -115,3 +115,30 @@ def test_secret_scanner_message_never_carries_the_matched_value() -> None:
                             "startLine": 2, "snippet": {"text": "sk_live_ABCDEF123456"}}}}]}]}
     (finding,) = list(sarif.parse(_log(run), source="leaks.sarif").findings)
     assert finding.message == "found key [redacted] in app.py"
+
+
+def test_trivy_run_files_each_result_by_its_rule_kind(load: Callable[..., Loaded]) -> None:
+    # One Trivy run holds vulnerabilities, misconfigurations and secrets; its rules say which
+    # in their first tag. Only the vulnerability has a package.
+    report, findings = load("sarif/trivy-image.sarif")
+    assert (report.tool, report.tool_version, report.scope) == ("trivy", "0.57.1", "image:registry.example.com/shop/web")
+    assert [(f.rule, f.category, f.component, f.installed_version, f.fixed_version, f.severity.value)
+            for f in findings] == [
+        ("CVE-2024-5535", "vulnerability", "libssl3", "3.0.14-1~deb12u1", "3.0.15-1~deb12u1", "low"),
+        ("DS002", "misconfiguration", None, None, None, "high"),
+        ("aws-access-key-id", "secret", None, None, None, "critical"),
+    ]
+    # The run names its image: the OS package's "file" is the image itself.
+    assert [(f.location.file, f.location.image) for f in findings] == [
+        (None, "registry.example.com/shop/web:1.8.2"), ("Dockerfile", "registry.example.com/shop/web:1.8.2"),
+        ("app/.env", "registry.example.com/shop/web:1.8.2")]
+
+
+def test_trivy_sarif_and_json_give_one_finding_for_one_vulnerability(load: Callable[..., Loaded]) -> None:
+    from cnsmm.tracking.fingerprint import fingerprint
+
+    sarif_report, sarif_findings = load("sarif/trivy-image.sarif")
+    json_report, json_findings = load("trivy-json/image.json")
+    (from_json,) = [f for f in json_findings if f.rule == "CVE-2024-5535"]
+    assert sarif_report.scope == json_report.scope
+    assert fingerprint(sarif_findings[0], sarif_report.scope) == fingerprint(from_json, json_report.scope)

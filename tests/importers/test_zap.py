@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from cnsmm.findings import Severity
+from cnsmm.importers import open_report
 
-from .conftest import Loaded
+from .conftest import SAMPLES, Loaded
 
 
 def test_json_report(load: Callable[..., Loaded]) -> None:
@@ -44,3 +46,19 @@ def test_empty_reports(load: Callable[..., Loaded]) -> None:
     for name in ("zap-json/empty.json", "zap-xml/empty.xml"):
         report, findings = load(name)
         assert findings == [] and report.scope == "site:https://status.example.com"
+
+
+def test_zap_2_7_lone_site_object(load: Callable[..., Loaded], tmp_path: Path) -> None:
+    # ZAP 2.7 and before wrote a report's only site as an object (zaproxy issue 5162, fixed in 2.8).
+    report, findings = load("zap-json/zap-2.7-single-site.json")
+    assert (report.format, report.tool_version, report.scope) == ("zap-json", "2.7.0", "site:http://shop.example.com:8080")
+    assert [(f.rule, f.location.url, f.cwe) for f in findings] == [
+        ("10021", "http://shop.example.com:8080/", ("CWE-16",)),
+        ("10021", "http://shop.example.com:8080/cart", ("CWE-16",)),
+        ("10016", "http://shop.example.com:8080/robots.txt", ("CWE-933",))]
+    text = (SAMPLES / "zap-json/zap-2.7-single-site.json").read_text().replace('"riskcode": "1",\n        "confidence": "2",\n        "riskdesc": "Low (Medium)",\n        "desc": "<p>Web', '"riskcode": "7",\n        "confidence": "2",\n        "riskdesc": "Low (Medium)",\n        "desc": "<p>Web')
+    bad = tmp_path / "zap.json"
+    bad.write_text(text)
+    partial = open_report(bad)
+    assert len(list(partial.findings)) == 2
+    assert [e.pointer for e in partial.errors] == ["/site/alerts/1"]

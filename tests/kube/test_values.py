@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cnsmm.kube import api_bool, applied_namespace, declared_namespace, label_value, namespace_of, text, truthy
+from cnsmm.kube import api_bool, applied_namespace, declared_namespace, falsy, label_value, namespace_of, text, truthy
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,22 @@ from cnsmm.kube import api_bool, applied_namespace, declared_namespace, label_va
 )
 def test_truthy(value: object, expected: bool) -> None:
     assert truthy(value) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (False, True), (True, False), (0, True), (1, False),
+        ("false", True), ("False", True), (" FALSE ", True), ("'false'", True), ('"no"', True),
+        ("no", True), ("off", True), ("0", True), ("n", True),
+        ("true", False), ("yes", False), ("1", False), ("disabled", False),
+        ("", False), (None, False), ([False], False), ({}, False), (0.0, False),
+    ],
+)
+def test_falsy_is_written_off_not_merely_not_on(value: object, expected: bool) -> None:
+    assert falsy(value) is expected
+    if expected:
+        assert not truthy(value)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(True, True), ("true", False), (1, False), (None, False)])

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from tests.notify.receiver import Receiver
 
 from cnsmm import notify
 from cnsmm.errors import ConfigError
@@ -19,34 +18,6 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers.interface import ImportedReport
 from cnsmm.tracking.importer import import_report
 from cnsmm.tracking.store import Store, open_store, utcnow
-
-
-class Receiver:
-    """A local HTTP server that records every POST and answers with the next queued status."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.answers: list[int] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.received.append({"headers": dict(self.headers), "body": body, "path": self.path})
-                self.send_response(outer.answers.pop(0) if outer.answers else 204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -134,7 +105,8 @@ def test_an_unreachable_receiver_is_logged_and_bad_urls_are_refused(store: Store
     assert notify.deliver_pending(store, timeout=2) == 1
     entry = notify.deliveries(store, project)[0]
     assert entry["status"] == "pending" and entry["last_code"] is None and entry["last_error"]
-    for url in ("file:///etc/passwd", "ftp://example.com/x", "https://user:pw@example.com/h", "not a url"):
+    for url in ("file:///etc/passwd", "ftp://example.com/x", "https://user:pw@example.com/h", "not a url",
+                "https://example.com/a b", "https://example.com/\x1b[2J", "https://example.com/\nX-Injected: 1"):
         with pytest.raises(ConfigError):
             notify.add_webhook(store, project, url, created_by="owner")
     with pytest.raises(ConfigError, match="unknown webhook event"):

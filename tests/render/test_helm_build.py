@@ -186,3 +186,19 @@ def test_a_present_subchart_is_not_missing(tmp_path: Path) -> None:
     assert result.errors == []
     assert "rendered without subchart(s) metrics:" in " ".join(result.warnings)
 
+
+
+def test_objects_in_the_release_namespace_go_where_the_chart_is_installed(tmp_path: Path) -> None:
+    chart = _chart(tmp_path)
+    # deployment.yaml uses {{ .Release.Namespace }}; the agent pins its own namespace
+    (chart / "templates" / "agent.yaml").write_text(
+        TEMPLATE.replace("{{ .Release.Namespace }}", "kube-system").replace("-web", "-agent"))
+    # no namespace chosen: the release namespace is the installer's; a pinned one stays
+    chosen_later = scan_paths([str(tmp_path)], _config())
+    assert {f.location.resource for f in chosen_later.findings} == {
+        "Deployment/release-web", "Deployment/kube-system/release-agent"}
+    assert not any(f.rule == "K8S-098" for f in chosen_later.findings)
+    # the namespace given is the one checked, default included
+    chosen = scan_paths([str(tmp_path)], _config(helm_namespace="default"))
+    assert "Deployment/default/release-web" in {f.location.resource for f in chosen.findings}
+    assert [f.location.resource for f in chosen.findings if f.rule == "K8S-098"] == ["Deployment/default/release-web"]

@@ -3,7 +3,6 @@ free id, and its fixtures pass the fixture test as they are."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -11,13 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import REPO, load_script
 
-REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("new_rule", REPO / "scripts" / "new_rule.py")
-assert _spec is not None and _spec.loader is not None
-new_rule = importlib.util.module_from_spec(_spec)
-sys.modules["new_rule"] = new_rule
-_spec.loader.exec_module(new_rule)
+new_rule = load_script(REPO / "scripts" / "new_rule.py")
 
 
 @pytest.fixture(scope="module")

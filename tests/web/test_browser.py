@@ -330,7 +330,7 @@ def test_import_a_report_from_the_overview_page(service: Service, page: Any, dia
     _login(page, service.base)
     page.goto(f"{service.base}/p/upload-web")
     form = page.locator("#import-form")
-    assert form.is_visible()  # shown by the script; without it the page names the CLI command
+    assert form.is_visible()  # with the script, the form uploads in place and shows the summary
     form.locator("input[type=file]").set_input_files(str(REPO / "tests" / "tracking" / "data" / "trivy-image.json"))
     form.locator("input[name=scope]").fill("image:registry.example.com/shop/web")
     form.locator("button[type=submit]").click()
@@ -343,4 +343,114 @@ def test_import_a_report_from_the_overview_page(service: Service, page: Any, dia
     page.screenshot(path=str(tmp_path / "import.png"), full_page=True)
     page.goto(f"{service.base}/p/upload-web/findings")
     assert len(_rows(page)) == 3
+    assert dialogs == []
+
+
+def test_webhooks_page_adds_shows_the_log_and_removes(service: Service, page: Any, dialogs: list[str],
+                                                      tmp_path: Path) -> None:
+    from tests.notify.receiver import Receiver
+
+    from cnsmm.web import records
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(service.db_url)
+    try:
+        records.create_project(store, "hooks-web")
+    finally:
+        store.dispose()
+    receiver = Receiver()
+    try:
+        _login(page, service.base)
+        page.goto(f"{service.base}/p/hooks-web")
+        with page.expect_navigation():
+            page.click("#webhooks-link")  # owners (and admins) find it in the project's navigation
+        assert page.locator("#no-webhooks").is_visible() and page.locator("#no-deliveries").is_visible()
+        form = page.locator("#webhook-form")
+        form.locator("input[name=url]").fill(receiver.url + '?x="><svg/onload=alert(1)>')
+        form.locator("input[value='sla.breached']").uncheck()
+        form.locator("input[value='risk.expiring']").uncheck()
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        secret = page.locator("#new-secret").inner_text().strip()
+        assert secret.startswith("whsec_")
+        row = page.locator("#webhooks-table tbody tr")
+        assert row.count() == 1 and "findings.new" in row.inner_text() and "sla.breached" not in row.inner_text()
+        assert '"><svg/onload=alert(1)>' in row.locator("td code").inner_text()  # the URL is shown as text
+        assert page.locator("main svg").count() == 0
+        page.screenshot(path=str(tmp_path / "webhooks-added.png"), full_page=True)
+        page.goto(f"{service.base}/p/hooks-web/webhooks")
+        assert page.locator("#new-secret").count() == 0 and secret not in page.content()  # shown once
+
+        # an import into the same store sends the event at once; the log shows it
+        imported = _cli("import", str(REPO / "tests" / "tracking" / "data" / "trivy-image.json"), "-p", "hooks-web",
+                        "--db", service.db_url)
+        assert imported.returncode == 0, imported.stderr
+        assert len(receiver.received) == 1 and receiver.received[0]["headers"]["X-Cnsmm-Event"] == "findings.new"
+        page.reload()
+        cells = page.locator("#deliveries-table tbody tr").first.locator("td").all_inner_texts()
+        assert cells[2:6] == ["findings.new", "delivered", "1", "204"]
+        headers = page.locator("#deliveries-table thead th").all_inner_texts()
+        assert "Attempts" in headers and "HTTP status" in headers
+        page.screenshot(path=str(tmp_path / "webhooks-log.png"), full_page=True)
+
+        with page.expect_navigation():
+            page.locator("#webhooks-table button.danger").click()
+        assert page.locator("#no-webhooks").is_visible() and page.locator("#no-deliveries").is_visible()
+    finally:
+        receiver.close()
+    assert dialogs == []
+
+
+def test_import_form_works_without_javascript(service: Service, browser: Any, dialogs: list[str],
+                                              tmp_path: Path) -> None:
+    from cnsmm.web import records
+    from cnsmm.web.db import open_web_store
+
+    store = open_web_store(service.db_url)
+    try:
+        records.create_project(store, "nojs-a")
+        records.create_project(store, "nojs-b")
+    finally:
+        store.dispose()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        _login(page, service.base)
+        report = str(REPO / "tests" / "tracking" / "data" / "trivy-image.json")
+
+        page.goto(f"{service.base}/p/nojs-a")
+        form = page.locator("#import-form")
+        assert form.is_visible()  # no script needed to show it
+        form.locator("input[type=file]").set_input_files(report)
+        form.locator("input[name=scope]").fill("image:registry.example.com/shop/web")
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert "/p/nojs-a/jobs/" in page.url
+        page.wait_for_url("**/jobs/*", timeout=5_000)
+        from playwright.sync_api import expect
+
+        # the job page reloads itself (a meta refresh, no script) until the import is done
+        expect(page.locator("#job-status")).to_have_text("done", timeout=120_000)
+        summary = page.locator("#job-summary").inner_text()
+        assert summary.startswith("trivy-image.json: 3 findings (3 new")
+        assert page.locator("header.top nav").is_visible()
+        page.screenshot(path=str(tmp_path / "nojs-job.png"), full_page=True)
+        page.goto(f"{service.base}/p/nojs-a/findings")
+        assert len(_rows(page)) == 3
+
+        # the organisation view's form: choose the project
+        page.goto(f"{service.base}/org")
+        org_form = page.locator("#org-import-form")
+        org_form.locator("select[name=project]").select_option("nojs-b")
+        org_form.locator("input[type=file]").set_input_files(report)
+        with page.expect_navigation():
+            org_form.locator("button[type=submit]").click()
+        assert "/p/nojs-b/jobs/" in page.url
+        expect(page.locator("#job-status")).to_have_text("done", timeout=120_000)
+        page.goto(f"{service.base}/p/nojs-b/findings")
+        assert len(_rows(page)) == 3
+    finally:
+        context.close()
     assert dialogs == []

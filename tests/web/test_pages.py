@@ -309,6 +309,27 @@ def test_attestations_are_answered_with_one_field_set_per_question(pages: World)
     assert c.post("/p/alpha/settings", data=bad).status_code == 422
 
 
+def test_attestation_form_asks_the_open_questions_of_the_latest_assessment(pages: World) -> None:
+    """A requirement a component could show (standalone monitoring) is not in the questionnaire,
+    but when the latest assessment found no evidence for it, the form asks it, saying why."""
+    from tests.assess.helpers_assess import MODEL, bundle, paths
+
+    from cnsmm.assess import assess
+    from cnsmm.report.json_out import to_dict
+
+    c = _client(pages)
+    assert _login(c, "security-a") == 303
+    doc = to_dict(assess(bundle(), MODEL, None, paths()), MODEL, "en")
+    assert next(r for r in doc["requirements"] if r["id"] == "OPS.SOC.L1.1")["status"] == "unknown"
+    auth = {"Authorization": f"Bearer {pages.tokens['security-a']}"}
+    assert pages.client.post("/api/v1/projects/alpha/assessments", json=doc, headers=auth).status_code == 201
+    page = c.get("/p/alpha/settings?lang=en").text
+    asked = page[page.index('id="q-OPS.SOC.L1.1"'):]
+    assert "open question of the latest assessment" in asked[:asked.index("</legend>")]
+    plain = page[page.index('id="q-DEV.REQ.L1.1"'):]
+    assert "open question of the latest assessment" not in plain[:plain.index("</legend>")]
+
+
 def test_trend_shows_every_domain_over_time(pages: World) -> None:
     from cnsmm.model import load_model
 
@@ -339,3 +360,46 @@ def test_trend_shows_every_domain_over_time(pages: World) -> None:
     assert f"{last['plan_summary']['effort_days']:g} person-days in total" in verdict
     plan = html[html.index('id="plan"'):]
     assert "<code>cnsmm attest init</code>" in plan and "`" not in plan
+
+
+NAV = '<a href="/p/alpha/findings">'
+
+
+def test_unknown_pages_and_bad_ids_keep_the_navigation(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "viewer-a") == 303
+    for path in ("/p/alpha/findings/999999999", "/p/alpha/findings/abc", "/p/alpha/findings/0", "/p/alpha/nope",
+                 "/p/alpha/jobs/00000000-0000-0000-0000-000000000000"):
+        r = c.get(path)
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert NAV in r.text and 'id="org-link"' in r.text, path  # the project's and the site's navigation
+    other = c.get("/p/beta/nope")  # a project the caller may not see is not linked
+    assert other.status_code == 404 and 'href="/p/beta' not in other.text
+    assert 'id="org-link"' in c.get("/nothing-here").text
+    assert c.post("/p/alpha/nope", data={}).status_code in (404, 405)
+    # the API keeps its JSON answers
+    api = c.get("/api/v1/projects/alpha/nope")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert c.get("/api/v1/projects/alpha/findings/abc").json()["detail"][0]["loc"] == ["path", "finding_id"]
+    anonymous = _client(pages)
+    r = anonymous.get("/p/alpha/nope")
+    assert r.status_code == 404 and NAV not in r.text and 'id="org-link"' not in r.text
+
+
+def test_empty_states_keep_the_navigation_and_tables_have_headers(pages: World) -> None:
+    c = _client(pages)
+    assert _login(c, "owner-a") == 303
+    empty = c.get("/p/alpha/findings", params={"q": "no finding has this text"}).text
+    assert 'id="no-findings"' in empty and NAV in empty
+    assert "<thead>" in empty
+    for path in ("/p/alpha", "/p/alpha/settings", "/p/alpha/webhooks", "/org", "/p/alpha/maturity"):
+        html = c.get(path).text
+        assert NAV in html or path == "/org", path
+        for table in re.findall(r"<table\b.*?</table>", html, flags=re.S):
+            assert "<thead>" in table or 'scope="row"' in table, (path, table[:120])
+            assert "<th></th>" not in table, (path, table[:120])  # every column is named
+    settings = c.get("/p/alpha/settings").text
+    member_form = re.search(r'<form method="post" id="member-form">.*?</form>', settings, flags=re.S)
+    assert member_form and 'value="member"' in member_form.group(0) and "remove" not in member_form.group(0)
+    assert re.search(r"<option selected>viewer</option>", member_form.group(0))  # the least role by default

@@ -24,6 +24,9 @@ PAGES: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("POST", "/p/alpha/findings/{id}", {"action": "comment", "text": "seen"}, "developer"),
     ("POST", "/p/alpha/settings", {"action": "attestations", "text": "attestations: []\n"}, "security"),
     ("POST", "/p/alpha/settings", {"action": "token", "name": "t", "role": "viewer", "days": "1"}, "owner"),
+    ("GET", "/p/alpha/webhooks", None, "owner"),
+    ("POST", "/p/alpha/webhooks", {"action": "add", "url": "https://hooks.example.com/m", "events": "findings.new"},
+     "owner"),
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from cnsmm.assess.evidence import ATTESTABLE, Attestation, AttestationProblem
 from cnsmm.model.paths import EvidencePaths
 from cnsmm.model.types import Model
 from cnsmm.sources.yamlload import YList, YMap, load_yaml
+from cnsmm.vocab import Verdict
 
 DEFAULT_VALIDITY = dt.timedelta(days=365)
 """How long an answer without ``expires`` stays valid."""
@@ -67,10 +69,10 @@ def _entry(node: YMap, file: str, model: Model, today: dt.date) -> Attestation |
         links = [links]
     if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
         return bad("evidence must be a list of links", "evidence")
-    if status in ("met", "partial") and not links:
+    if status in (Verdict.MET, Verdict.PARTIAL) and not links:
         return bad(f"status {status} needs at least one evidence link", "evidence")
     note = node.get("note") or ""
-    if status == "not-applicable" and not str(note).strip():
+    if status == Verdict.NOT_APPLICABLE and not str(note).strip():
         return bad("not-applicable needs a note saying why", "note")
     explicit = raw_exp not in (None, "")
     return Attestation(
@@ -200,15 +202,18 @@ def _evidence_hint(model: Model, paths: EvidencePaths, rid: str, zh: bool) -> st
 
 
 def questionnaire(
-    model: Model, paths: EvidencePaths, lang: str, today: dt.date, existing: str | None = None
+    model: Model, paths: EvidencePaths, lang: str, today: dt.date, existing: str | None = None,
+    open_questions: Iterable[str] = (),
 ) -> str:
     """An attestation file to fill in: every requirement that no automated evidence can make met.
 
     Each question says which level characteristic of which sub-item it proves, what counts as
     evidence and shows an example answer. With ``existing`` (the text of an earlier file) the
     answers given there are kept, new questions are added, and answers for ids the model no
-    longer has are kept and flagged.
+    longer has are kept and flagged. ``open_questions`` (the requirements an assessment found
+    no evidence for, :func:`open_questions_of`) are asked too.
     """
+    extra = set(open_questions)
     zh = lang == "zh"
     answers = existing_answers(existing) if existing else {}
     head = (
@@ -234,7 +239,7 @@ def questionnaire(
     asked: set[str] = set()
     for domain in model.domains:
         for sub in domain.sub_items:
-            todo = [r for r in sub.requirements if not paths.of(r.id).can_meet or r.id in answers]
+            todo = [r for r in sub.requirements if not paths.of(r.id).can_meet or r.id in answers or r.id in extra]
             if not todo:
                 continue
             lines.append(f"  # ── {sub.id} {sub.name.get(lang)} ({domain.name.get(lang)})")
@@ -251,6 +256,11 @@ def questionnaire(
                     f"  # [{req.id}] {proves} — {label}: {names}",
                     f"  #   {_evidence_hint(model, paths, req.id, zh)}",
                 ]
+                if req.id in extra and paths.of(req.id).can_meet:
+                    lines.append(
+                        "  #   评估中尚无任何证据（待回答的问题）" if zh
+                        else "  #   open in the assessment: no evidence was found for it"
+                    )
                 if req.id in answers:
                     lines += _answer_lines(req.id, answers[req.id])
                     continue
@@ -273,6 +283,21 @@ def questionnaire(
         for rid in removed:
             lines += [f"  # REMOVED: {rid}", *_answer_lines(rid, answers[rid])]
     return "\n".join(lines) + "\n"
+
+
+def open_questions_of(text: str, source: str) -> list[str]:
+    """The requirement ids an assessment (``cnsmm assess --format json`` output) found no evidence
+    for. Raises ``ValueError`` naming ``source`` when the text is not such an assessment."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"{source}: not JSON ({exc})") from None
+    reqs = data.get("requirements") if isinstance(data, dict) else None
+    if not isinstance(reqs, list) or data.get("tool") != "cnsmm":
+        raise ValueError(f"{source}: not a cnsmm assessment (expected the output of `cnsmm assess --format json`)")
+    return [
+        r["id"] for r in reqs if isinstance(r, dict) and r.get("status") == "unknown" and isinstance(r.get("id"), str)
+    ]
 
 
 def check_report(path: str, model: Model, paths: EvidencePaths, today: dt.date, soon_days: int = 30) -> tuple[str, int]:

@@ -29,6 +29,7 @@ def checks_from_scan(result: Any, rule_requirements: dict[str, tuple[str, ...]])
     how severe they are and which are expected exceptions (the object counts as passing)."""
     where: dict[tuple[str, str], str] = {}
     severity: dict[str, str] = {}
+    titles: dict[str, str] = {}
     expected: dict[tuple[str, str], str] = {}
     unexpected: set[tuple[str, str]] = set()
     ranks = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
@@ -38,6 +39,7 @@ def checks_from_scan(result: Any, rule_requirements: dict[str, tuple[str, ...]])
         sev = str(getattr(f.severity, "value", f.severity))
         if f.rule not in severity or ranks.get(sev, 2) > ranks.get(severity[f.rule], 2):
             severity[f.rule] = sev
+        titles.setdefault(f.rule, f.title)
         reason = getattr(f, "expected_exception", None)
         for key in (loc.resource, loc.file):
             if key:
@@ -68,7 +70,7 @@ def checks_from_scan(result: Any, rule_requirements: dict[str, tuple[str, ...]])
                 reqs,
                 tuple(sorted(set(cov.evaluated))),
                 failed,
-                "",
+                titles.get(rule_id, ""),
                 tuple(located),
                 severity.get(rule_id, "medium"),
                 tuple(accepted),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnsmm.model.types import Text
+from cnsmm.vocab import EvidenceSource, PipelineCategory, ReportKind, Verdict
 
 _T: dict[str, tuple[str, str]] = {
     # checks
@@ -25,6 +26,8 @@ _T: dict[str, tuple[str, str]] = {
         "the threshold for met is {threshold}%",
         "{evaluated} 个相关对象中有 {passing} 个（{pct}%）通过相关规则；判定为满足的阈值为 {threshold}%",
     ),
+    "checks.worst_item": ("{rule} ({failed} of {evaluated})", "{rule}（{evaluated} 个中 {failed} 个）"),
+    "checks.worst": ("most failures: {rules}. {summary}", "未通过最多的规则：{rules}。{summary}"),
     "check.accepted": (
         "accepted: {what}: {reason}",
         "已接受的例外：{what}：{reason}",
@@ -98,6 +101,10 @@ _T: dict[str, tuple[str, str]] = {
         "scan the manifests, Dockerfiles or pipelines the rules {rules} check",
         "扫描规则 {rules} 所检查的清单、Dockerfile 或流水线",
     ),
+    "settle.option": (
+        "set the option `{option}` in cnsmm.yaml: the rules {rules} are not evaluated without it",
+        "在 cnsmm.yaml 中设置选项 `{option}`：未设置时规则 {rules} 不会评估",
+    ),
     "settle.detectors": (
         "deploy or include the manifests of one of: {names}",
         "部署或纳入以下组件之一的清单：{names}",
@@ -105,42 +112,42 @@ _T: dict[str, tuple[str, str]] = {
     "settle.reports": ("import a recent report of kind {kinds}", "导入近期的报告，类型：{kinds}"),
     "settle.pipeline": ("add a pipeline step: {categories}", "在流水线中增加步骤：{categories}"),
     "settle.attest": (
-        "answer it in the attestation file (`cnsmm attest init`)",
-        "在声明文件中回答（`cnsmm attest init`）",
+        "answer it in the attestation file (`cnsmm attest init --assessment REPORT.json` asks every open question)",
+        "在声明文件中回答（`cnsmm attest init --assessment REPORT.json` 列出所有待回答的问题）",
     ),
     "unknown": ("no evidence found", "未找到任何证据"),
 }
 
 STATUS_NAMES: dict[str, tuple[str, str]] = {
-    "met": ("met", "满足"),
-    "partial": ("partly met", "部分满足"),
-    "not-met": ("not met", "不满足"),
-    "not-applicable": ("not applicable", "不适用"),
-    "unknown": ("unknown", "未知"),
+    Verdict.MET: ("met", "满足"),
+    Verdict.PARTIAL: ("partly met", "部分满足"),
+    Verdict.NOT_MET: ("not met", "不满足"),
+    Verdict.NOT_APPLICABLE: ("not applicable", "不适用"),
+    Verdict.UNKNOWN: ("unknown", "未知"),
 }
 
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "check": ("check", "检查"),
-    "capability": ("component", "组件"),
-    "report": ("report", "报告"),
-    "pipeline": ("pipeline", "流水线"),
-    "attestation": ("attestation", "声明"),
+    EvidenceSource.CHECK: ("check", "检查"),
+    EvidenceSource.CAPABILITY: ("component", "组件"),
+    EvidenceSource.REPORT: ("report", "报告"),
+    EvidenceSource.PIPELINE: ("pipeline", "流水线"),
+    EvidenceSource.ATTESTATION: ("attestation", "声明"),
 }
 
 KIND_NAMES: dict[str, tuple[str, str]] = {
-    "image-scan": ("image scanning", "镜像扫描"),
-    "sca": ("software composition analysis", "软件成分分析"),
-    "sast": ("static testing", "静态测试"),
-    "dast": ("dynamic testing", "动态测试"),
-    "iac-scan": ("infrastructure-as-code scanning", "基础设施即代码扫描"),
-    "secret-scan": ("secret scanning", "密钥扫描"),
-    "sbom": ("SBOM", "软件物料清单"),
-    "compliance": ("compliance benchmark", "合规基线"),
-    "runtime": ("runtime detection", "运行时检测"),
-    "pentest": ("penetration test", "渗透测试"),
-    "vex": ("VEX statements", "VEX 漏洞可利用性声明"),
-    "signing": ("artifact signing", "制品签名"),
-    "provenance": ("build provenance", "构建溯源"),
+    ReportKind.IMAGE_SCAN: ("image scanning", "镜像扫描"),
+    ReportKind.SCA: ("software composition analysis", "软件成分分析"),
+    ReportKind.SAST: ("static testing", "静态测试"),
+    ReportKind.DAST: ("dynamic testing", "动态测试"),
+    ReportKind.IAC_SCAN: ("infrastructure-as-code scanning", "基础设施即代码扫描"),
+    ReportKind.SECRET_SCAN: ("secret scanning", "密钥扫描"),
+    ReportKind.SBOM: ("SBOM", "软件物料清单"),
+    ReportKind.COMPLIANCE: ("compliance benchmark", "合规基线"),
+    ReportKind.RUNTIME: ("runtime detection", "运行时检测"),
+    ReportKind.PENTEST: ("penetration test", "渗透测试"),
+    ReportKind.VEX: ("VEX statements", "VEX 漏洞可利用性声明"),
+    PipelineCategory.SIGNING: ("artifact signing", "制品签名"),
+    PipelineCategory.PROVENANCE: ("build provenance", "构建溯源"),
 }
 
 

@@ -7,6 +7,8 @@ imported when first asked for, so that importing the assessment does not load ev
 
 from __future__ import annotations
 
+from functools import cache
+
 from cnsmm.model.paths import DetectorRef, EvidencePaths, build_paths
 from cnsmm.model.types import Model
 
@@ -30,3 +32,11 @@ def catalogue_detectors() -> list[tuple[DetectorRef, tuple[str, ...]]]:
 def default_paths(model: Model) -> EvidencePaths:
     """Evidence paths from the rule registry, the capability catalogue and the model table."""
     return build_paths(model, registry_rules(), catalogue_detectors())
+
+
+@cache
+def rule_requires() -> dict[str, tuple[str, ...]]:
+    """The options each shipped rule needs before it is evaluated (rules without are left out)."""
+    from cnsmm.rules import all_rules
+
+    return {r.meta.id: tuple(r.meta.requires) for r in all_rules() if r.meta.requires}

@@ -69,6 +69,8 @@ class CheckOutcome:
     weighted: float | None = None
     critical: tuple[str, ...] = ()
     """Failing objects with a critical finding (no accepted exception)."""
+    worst: tuple[tuple[str, str, int, int], ...] = ()
+    """(rule, title, failing, evaluated) of the rules failing most objects, most first."""
 
 
 def _check_items(checks: list[CheckEvidence], options: AssessOptions) -> CheckOutcome:
@@ -77,6 +79,7 @@ def _check_items(checks: list[CheckEvidence], options: AssessOptions) -> CheckOu
     failed: dict[str, str] = {}
     """failing subject -> most severe severity among the rules it fails."""
     accepted: dict[str, str] = {}
+    worst: list[tuple[str, str, int, int]] = []
     for check in sorted(checks, key=lambda c: c.rule):
         if not check.evaluated:
             continue
@@ -92,7 +95,10 @@ def _check_items(checks: list[CheckEvidence], options: AssessOptions) -> CheckOu
         if len(bad) > options.max_listed:
             shown.append(f"... +{len(bad) - options.max_listed}")
         key = "check.fail" if bad else "check.pass"
-        text = msg(key, rule=check.rule, failed=len(bad), evaluated=len(check.evaluated))
+        named = f"{check.rule} {check.title}" if check.title else check.rule
+        text = msg(key, rule=named, failed=len(bad), evaluated=len(check.evaluated))
+        if bad:
+            worst.append((check.rule, check.title, len(bad), len(check.evaluated)))
         verdict = Verdict.NOT_MET if bad else Verdict.MET
         items.append(EvidenceItem(EvidenceSource.CHECK, verdict, check.rule, text, tuple(shown)))
         for subject, reason in sorted(reasons.items()):
@@ -115,7 +121,8 @@ def _check_items(checks: list[CheckEvidence], options: AssessOptions) -> CheckOu
     cost = sum(_COST.get(sev, 1.0) for sev in failing.values())
     weighted = passing / (passing + cost) if passing + cost else 1.0
     critical = tuple(sorted(s for s, sev in failing.items() if sev == "critical"))
-    return CheckOutcome(items, verdict, (passing, total), weighted, critical)
+    worst.sort(key=lambda w: (-w[2], w[0]))
+    return CheckOutcome(items, verdict, (passing, total), weighted, critical, tuple(worst[:2]))
 
 
 def rating_of(
@@ -216,7 +223,18 @@ def _settle(paths: RequirementPaths, items: list[EvidenceItem], attested: bool) 
     """What evidence, not yet there, would settle the requirement."""
     out: list[Text] = []
     if paths.rules and not any(i.source == EvidenceSource.CHECK and i.verdict != Verdict.IGNORED for i in items):
-        out.append(msg("settle.rules", rules=", ".join(paths.rules)))
+        from cnsmm.assess.paths import rule_requires
+
+        needs = rule_requires()
+        plain = [r for r in paths.rules if r not in needs]
+        if plain:
+            out.append(msg("settle.rules", rules=", ".join(plain)))
+        configured = [r for r in paths.rules if r in needs]
+        if configured:
+            # rules need any one of their options: name the ones every such rule reads, if there are
+            common = set.intersection(*(set(needs[r]) for r in configured))
+            options = sorted(common or {o for r in configured for o in needs[r]})
+            out.append(msg("settle.option", option="` / `".join(options), rules=", ".join(configured)))
     found = {i.ref for i in items if i.source == EvidenceSource.CAPABILITY}
     missing = [d.name for d in paths.detectors if d.id not in found]
     if missing:
@@ -262,6 +280,12 @@ def requirement_status(
             pct=passing * 100 // total,
             threshold=f"{options.threshold:g}",
         )
+        if outcome.worst:
+            # say what fails, by the rules' titles, not only how many objects
+            parts = [msg("checks.worst_item", rule=f"{rule} {title}".strip(), failed=bad, evaluated=n)
+                     for rule, title, bad, n in outcome.worst]
+            named = Text(zh="；".join(x.zh for x in parts), en="; ".join(x.en for x in parts))
+            summary = msg("checks.worst", summary=summary, rules=named)
     if presence_verdict:
         best_text = next(i.text for i in presence if i.verdict == presence_verdict)
         summary = best_text if coverage is None else msg("summary.both", checks=summary, presence=best_text)

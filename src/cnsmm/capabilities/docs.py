@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cnsmm.capabilities.model import Detector
+from cnsmm.capabilities.registry import REGISTRY
 
 HEADER = """\
 # Capability detectors
@@ -46,12 +47,12 @@ def _titles() -> dict[str, str]:
 def render_catalogue_markdown(catalogue: Iterable[Detector] | None = None) -> str:
     """The catalogue as Markdown: an index by category, then one section per detector.
 
-    Each requirement is shown with its title from the packaged CNMM-TAS model.
+    Each requirement is shown with its title from the packaged CNMM-TAS model. Without a
+    ``catalogue``, every registered detector (importing :mod:`cnsmm.capabilities`, as importing
+    this module does, registers them all).
     """
     if catalogue is None:
-        from cnsmm.capabilities import CATALOGUE
-
-        catalogue = CATALOGUE
+        catalogue = [meta for meta, _ in REGISTRY.values()]
     titles = _titles()
     detectors = sorted(catalogue, key=lambda d: d.id)
     lines = [HEADER, f"{len(detectors)} detectors.", "", "| Category | Detectors |", "| --- | --- |"]

@@ -7,6 +7,7 @@ from cnsmm.capabilities.index import Index, Signature, container_env, evidence
 from cnsmm.capabilities.model import Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.capabilities.values import data_value, text
+from cnsmm.kube.values import falsy
 
 IMG_SCAN = "PLT.IMG.L2.1"
 BASELINE = "PLT.ORC.L2.1"
@@ -27,9 +28,9 @@ TRIVY_REPORTS = ("VulnerabilityReport", "ClusterVulnerabilityReport", "ConfigAud
 def _trivy_switch(ix: Index, key: str, env: str) -> bool:
     """False when a trivy-operator ConfigMap or operator env var turns the scanner off."""
     for cm in ix.kind("ConfigMap", ""):
-        if cm.name.startswith(("trivy-operator", "starboard")) and data_value(cm, key).strip().lower() == "false":
+        if cm.name.startswith(("trivy-operator", "starboard")) and falsy(data_value(cm, key)):
             return False
-    return not any(container_env(u.container, env).strip().lower() == "false" for u in ix.image_uses(TRIVY.images))
+    return not any(falsy(container_env(u.container, env)) for u in ix.image_uses(TRIVY.images))
 
 
 @detector(

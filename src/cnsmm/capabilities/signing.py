@@ -11,6 +11,8 @@ from cnsmm.capabilities.values import items, mapping, text, truthy
 
 SIGNING_SUPPORTS = (
     ("PLT.IMG.L3.1", "Only images with a valid signature may be pulled into the cluster and run."),
+    ("PLT.IMG.L1.1", "Only images signed by the organisation's own build run, so every running image comes from "
+                     "its centrally managed set."),
     ("DEV.DEV.L2.1", "Each image's signature is checked as an artifact security check before it runs."),
     ("DEV.DEV.L3.1", "Signatures and attestations tie every running image to the build that produced it."),
 )

@@ -23,7 +23,9 @@ def render_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--helm-ci-values", is_flag=True,
                      help="Also render each chart with each of its own ci/*-values.yaml files."),
         click.option("--helm-release", metavar="NAME", help="Release name for `helm template` (default: release)."),
-        click.option("--helm-namespace", metavar="NS", help="Namespace for `helm template` (default: default)."),
+        click.option("--helm-namespace", metavar="NS",
+                     help="Namespace for `helm template` (default: none; objects the chart puts in the release "
+                          "namespace are checked as manifests without one)."),
         click.option("--render-timeout", type=click.FloatRange(min=1), metavar="SECONDS",
                      help="Time one build may take (default: 120)."),
     ]

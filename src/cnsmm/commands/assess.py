@@ -187,13 +187,19 @@ def attest_group() -> None:
 @click.option("--lang", type=_LANG, default="en", show_default=True)
 @click.option("--output", "-o", type=click.Path(), help="Write to FILE instead of standard output.")
 @click.option("--force", is_flag=True, help="Replace FILE when it exists instead of merging (its answers are lost).")
-def attest_init(lang: str, output: str | None, force: bool) -> None:
-    """Write a questionnaire with every requirement that no automated evidence can make met.
+@click.option(
+    "--assessment", type=click.Path(exists=True, dir_okay=False),
+    help="An assessment (`cnsmm assess --format json` output): also ask its open questions, the requirements "
+    "it found no evidence for.",
+)
+def attest_init(lang: str, output: str | None, force: bool, assessment: str | None) -> None:
+    """Write a questionnaire with every requirement that no automated evidence can make met
+    (and, with --assessment, every requirement that assessment found no evidence for).
 
     When FILE exists its answers are kept, new questions are added and answers for
     requirements the model no longer has are flagged.
     """
-    from cnsmm.assess.attest import questionnaire
+    from cnsmm.assess.attest import open_questions_of, questionnaire
     from cnsmm.assess.paths import default_paths
     from cnsmm.model import load_model
 
@@ -203,8 +209,15 @@ def attest_init(lang: str, output: str | None, force: bool) -> None:
             existing = Path(output).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{output}: cannot read the answers to merge ({exc})", hint="Pass --force") from None
+    asked: list[str] = []
+    if assessment:
+        try:
+            asked = open_questions_of(Path(assessment).read_text(encoding="utf-8"), assessment)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ConfigError(str(exc), hint="Pass the JSON written by `cnsmm assess --format json`") from None
     model = load_model()
-    _write(questionnaire(model, default_paths(model), lang, datetime.now(UTC).date(), existing), output)
+    today = datetime.now(UTC).date()
+    _write(questionnaire(model, default_paths(model), lang, today, existing, open_questions=asked), output)
 
 
 @attest_group.command("check")

@@ -4,7 +4,8 @@ Public API:
 
 - :data:`FORMATS` maps a format name to its module; each module has ``FORMAT``,
   ``sniff(head: bytes) -> bool`` and ``parse(stream, *, source) -> ImportedReport``.
-- :func:`detect_format` recognises a report from its first 64 KiB and its file name.
+- :func:`detect_format` recognises a report from its first 64 KiB and its file name;
+  :func:`open_report` reads further, streamed, when those do not tell.
 - :func:`open_report` opens a file, detects (or is told) its format and parses it.
 
 ``ImportedReport.findings`` is a one-shot iterator: a malformed item raises
@@ -76,6 +77,7 @@ from cnsmm.importers import (
 )
 from cnsmm.importers.interface import Component, ImportedReport, ItemError, ItemErrors
 from cnsmm.plugins import Registry, RegistryError
+from cnsmm.vocab import ReportKind
 
 __all__ = ["FORMATS", "HEAD_SIZE", "Component", "FormatInfo", "ImportedReport", "ItemError", "ItemErrors",
            "detect_format", "format_infos", "open_report"]
@@ -83,10 +85,9 @@ __all__ = ["FORMATS", "HEAD_SIZE", "Component", "FormatInfo", "ImportedReport", 
 HEAD_SIZE = 64 * 1024
 """Bytes read from the start of a file to recognise its format."""
 
-SCAN_LIMIT = 64 * 1024 * 1024
-"""How far into a file detection reads, one window at a time, when the first 64 KiB do not
-tell (a report whose identifying keys come after a long first array)."""
 _WINDOW = 1024 * 1024
+"""When the first 64 KiB do not tell (a report whose identifying keys come after a long first
+array), detection reads on, one window of this size at a time, to the end if need be."""
 
 # Order matters: the first module whose sniff() accepts the head wins, so the most
 # specific signatures come first.
@@ -151,6 +152,10 @@ for _module in (
         raise RegistryError(f"report format {_module.FORMAT!r}: {_module.__name__} needs sniff() and parse()")
     FORMATS.register(_module.FORMAT, _module)
 
+# A document larger than the head that the head says is the key's format may be one of these
+# instead: their identifying parts can come anywhere, so each reads the stream (sniff_stream).
+_DECIDED_LATE: dict[str, tuple[ModuleType, ...]] = {cyclonedx_json.FORMAT: (cyclonedx_vex_json,)}
+
 # Used only when no signature matches (empty arrays, empty files): a tool name in the file name.
 _NAME_HINTS = (
     ("gitleaks", gitleaks_json.FORMAT),
@@ -186,56 +191,57 @@ class FormatInfo:
 
 # name -> (tool, kinds)
 _ABOUT = {
-    "cnsmm-json": ("cnsmm", "iac-scan"),
+    "cnsmm-json": ("cnsmm", ReportKind.IAC_SCAN),
     "sarif": ("any SARIF 2.1.0 producer (Semgrep, CodeQL, Bandit, Checkov, gitleaks, Grype, ...)",
               "sast, sca, iac-scan, secret-scan, dast (from the tool)"),
-    "cyclonedx-json": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
-    "cyclonedx-xml": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", "sbom"),
-    "openvex-json": ("OpenVEX producers (vexctl, ...)", "vex"),
-    "cyclonedx-vex-json": ("CycloneDX VEX producers (Dependency-Track, ...)", "vex"),
-    "spdx-json": ("SPDX producers (syft, Trivy, GitHub dependency graph, ...)", "sbom"),
+    "cyclonedx-json": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", ReportKind.SBOM),
+    "cyclonedx-xml": ("CycloneDX producers (Trivy, Grype, Syft, Dependency-Track, ...)", ReportKind.SBOM),
+    "openvex-json": ("OpenVEX producers (vexctl, ...)", ReportKind.VEX),
+    "cyclonedx-vex-json": ("CycloneDX VEX producers (Dependency-Track, ...)", ReportKind.VEX),
+    "spdx-json": ("SPDX producers (syft, Trivy, GitHub dependency graph, ...)", ReportKind.SBOM),
     "trivy-json": ("Trivy", "image-scan, sca, iac-scan, secret-scan"),
     "grype-json": ("Grype", "image-scan, sca"),
     "neuvector-json": ("NeuVector (standalone scanner and REST API scan reports)", "image-scan, compliance"),
     "twistcli-json": ("Prisma Cloud Compute / Twistlock (twistcli images scan, Console image list)",
                       "image-scan, compliance"),
-    "harbor-json": ("Harbor (vulnerability additions of an artifact; Trivy or another scanner adapter)", "image-scan"),
-    "zap-json": ("OWASP ZAP", "dast"),
-    "zap-xml": ("OWASP ZAP", "dast"),
+    "harbor-json": ("Harbor (vulnerability additions of an artifact; Trivy or another scanner adapter)",
+                    ReportKind.IMAGE_SCAN),
+    "zap-json": ("OWASP ZAP", ReportKind.DAST),
+    "zap-xml": ("OWASP ZAP", ReportKind.DAST),
     "kubescape-json": ("kubescape", "compliance, iac-scan"),
     "kube-bench-json": ("kube-bench", "compliance"),
     "checkov-json": ("Checkov", "iac-scan, sca, secret-scan"),
-    "gitleaks-json": ("gitleaks", "secret-scan"),
+    "gitleaks-json": ("gitleaks", ReportKind.SECRET_SCAN),
     "falco-json": ("Falco", "runtime"),
-    "npm-audit-json": ("npm audit", "sca"),
-    "yarn-audit-json": ("yarn audit (Yarn 1)", "sca"),
-    "pip-audit-json": ("pip-audit", "sca"),
-    "osv-scanner-json": ("OSV-Scanner", "sca"),
-    "semgrep-json": ("Semgrep", "sast"),
-    "sonarqube-json": ("SonarQube / SonarCloud web API (issues and security hotspots)", "sast"),
-    "bandit-json": ("Bandit", "sast"),
-    "gosec-json": ("gosec", "sast"),
-    "kube-linter-json": ("kube-linter", "iac-scan"),
-    "kube-score-json": ("kube-score", "iac-scan"),
+    "npm-audit-json": ("npm audit", ReportKind.SCA),
+    "yarn-audit-json": ("yarn audit (Yarn 1)", ReportKind.SCA),
+    "pip-audit-json": ("pip-audit", ReportKind.SCA),
+    "osv-scanner-json": ("OSV-Scanner", ReportKind.SCA),
+    "semgrep-json": ("Semgrep", ReportKind.SAST),
+    "sonarqube-json": ("SonarQube / SonarCloud web API (issues and security hotspots)", ReportKind.SAST),
+    "bandit-json": ("Bandit", ReportKind.SAST),
+    "gosec-json": ("gosec", ReportKind.SAST),
+    "kube-linter-json": ("kube-linter", ReportKind.IAC_SCAN),
+    "kube-score-json": ("kube-score", ReportKind.IAC_SCAN),
     "polaris-json": ("Polaris", "compliance, iac-scan"),
     "popeye-json": ("Popeye", "compliance"),
     "prowler-ocsf-json": ("Prowler (JSON-OCSF: AWS, Azure, GCP, Kubernetes, ...)", "compliance"),
-    "kube-hunter-json": ("kube-hunter", "pentest"),
-    "kics-json": ("KICS", "iac-scan"),
-    "tfsec-json": ("tfsec", "iac-scan"),
-    "hadolint-json": ("hadolint", "iac-scan"),
-    "detect-secrets-json": ("detect-secrets", "secret-scan"),
-    "trufflehog-json": ("TruffleHog", "secret-scan"),
-    "github-dependabot-json": ("GitHub Dependabot alerts (REST API)", "sca"),
-    "github-code-scanning-json": ("GitHub code scanning alerts (REST API: CodeQL and SARIF uploads)", "sast"),
-    "gitlab-sast-json": ("GitLab SAST analyzers (Semgrep, SpotBugs, ...)", "sast"),
-    "gitlab-dependency-scanning-json": ("GitLab Dependency Scanning (Gemnasium)", "sca"),
-    "gitlab-container-scanning-json": ("GitLab Container Scanning (Trivy)", "image-scan"),
-    "gitlab-secret-detection-json": ("GitLab Secret Detection", "secret-scan"),
-    "gitlab-dast-json": ("GitLab DAST (ZAP, browser-based DAST)", "dast"),
-    "trivy-operator-vulnerability": ("Trivy Operator VulnerabilityReport", "image-scan"),
+    "kube-hunter-json": ("kube-hunter", ReportKind.PENTEST),
+    "kics-json": ("KICS", ReportKind.IAC_SCAN),
+    "tfsec-json": ("tfsec", ReportKind.IAC_SCAN),
+    "hadolint-json": ("hadolint", ReportKind.IAC_SCAN),
+    "detect-secrets-json": ("detect-secrets", ReportKind.SECRET_SCAN),
+    "trufflehog-json": ("TruffleHog", ReportKind.SECRET_SCAN),
+    "github-dependabot-json": ("GitHub Dependabot alerts (REST API)", ReportKind.SCA),
+    "github-code-scanning-json": ("GitHub code scanning alerts (REST API: CodeQL and SARIF uploads)", ReportKind.SAST),
+    "gitlab-sast-json": ("GitLab SAST analyzers (Semgrep, SpotBugs, ...)", ReportKind.SAST),
+    "gitlab-dependency-scanning-json": ("GitLab Dependency Scanning (Gemnasium)", ReportKind.SCA),
+    "gitlab-container-scanning-json": ("GitLab Container Scanning (Trivy)", ReportKind.IMAGE_SCAN),
+    "gitlab-secret-detection-json": ("GitLab Secret Detection", ReportKind.SECRET_SCAN),
+    "gitlab-dast-json": ("GitLab DAST (ZAP, browser-based DAST)", ReportKind.DAST),
+    "trivy-operator-vulnerability": ("Trivy Operator VulnerabilityReport", ReportKind.IMAGE_SCAN),
     "trivy-operator-config-audit": ("Trivy Operator ConfigAuditReport", "compliance"),
-    "trivy-operator-exposed-secret": ("Trivy Operator ExposedSecretReport", "secret-scan"),
+    "trivy-operator-exposed-secret": ("Trivy Operator ExposedSecretReport", ReportKind.SECRET_SCAN),
     "trivy-operator-rbac-assessment": ("Trivy Operator RbacAssessmentReport", "compliance"),
     "trivy-operator-cluster-compliance": ("Trivy Operator ClusterComplianceReport", "compliance"),
 }
@@ -245,12 +251,12 @@ def format_infos() -> list[FormatInfo]:
     """Every format, in detection order."""
     out = []
     for fmt, module in FORMATS.items():
-        tool, kinds = _ABOUT.get(fmt, (fmt, "scan"))
+        tool, kinds = _ABOUT.get(fmt, (fmt, ReportKind.SCAN))
         detection = " ".join((module.sniff.__doc__ or "").split())
         hints = [hint for hint, f in _NAME_HINTS if f == fmt]
         if hints:
             detection += f" Empty reports: a file name containing {' or '.join(hints)}."
-        out.append(FormatInfo(fmt, tool, kinds, str(getattr(module, "VERSIONS", "")), detection))
+        out.append(FormatInfo(fmt, tool, str(kinds), str(getattr(module, "VERSIONS", "")), detection))
     return out
 
 
@@ -295,7 +301,7 @@ def open_report(path: str | Path, *, format: str | None = None) -> ImportedRepor
     try:
         head = stream.read(HEAD_SIZE)
         stream.seek(0)
-        fmt = format or detect_format(head, path.name) or _detect_further(stream, head)
+        fmt = format or _detect(stream, head, path.name)
         if fmt is None:
             raise ReportParseError(
                 f"{source}: unknown report format ({_describe(head)})",
@@ -310,20 +316,32 @@ def open_report(path: str | Path, *, format: str | None = None) -> ImportedRepor
     return report
 
 
+def _detect(stream: IO[bytes], head: bytes, name: str) -> str | None:
+    """The format from the head, from the whole stream for the formats that need it, or from
+    the windows past the head; the stream is left at its start."""
+    fmt = detect_format(head, name)
+    if fmt is None:
+        return _detect_further(stream, head)
+    if len(head) == HEAD_SIZE:
+        for module in _DECIDED_LATE.get(fmt, ()):
+            if module.sniff_stream(stream):
+                return str(module.FORMAT)
+    return fmt
+
+
 def _detect_further(stream: IO[bytes], head: bytes) -> str | None:
     """Detection past the first 64 KiB for JSON and XML text: each next window (with the head
-    and an overlap, so that a key cut in two is still seen) up to :data:`SCAN_LIMIT`."""
+    and an overlap, so that a key cut in two is still seen), as far as the end of the file;
+    memory stays at one window."""
     if len(head) < HEAD_SIZE or head.lstrip()[:1] not in (b"{", b"[", b"<"):
         return None
     try:
         stream.seek(HEAD_SIZE)
         previous = head[-4096:]
-        read = HEAD_SIZE
-        while read < SCAN_LIMIT:
+        while True:
             chunk = stream.read(_WINDOW)
             if not chunk:
                 break
-            read += len(chunk)
             window = head + previous + chunk
             for fmt, module in FORMATS.items():
                 if module.sniff(window):

@@ -28,20 +28,28 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 VERSIONS = "GitLab security report schemas 14.x and 15.x (samples follow 15.0.7)"
-KINDS = {"sast": ("sast", "sast"), "dependency_scanning": ("sca", "vulnerability"),
-         "container_scanning": ("image-scan", "vulnerability"), "secret_detection": ("secret-scan", "secret"),
-         "dast": ("dast", "dast")}
+KINDS: dict[str, tuple[ReportKind, str]] = {
+    "sast": (ReportKind.SAST, "sast"),
+    "dependency_scanning": (ReportKind.SCA, "vulnerability"),
+    "container_scanning": (ReportKind.IMAGE_SCAN, "vulnerability"),
+    "secret_detection": (ReportKind.SECRET_SCAN, "secret"),
+    "dast": (ReportKind.DAST, "dast"),
+}
+"""GitLab ``scan.type`` -> (report kind, category of its findings)."""
 
 
 def sniffer(scan_type: str) -> Any:
     """A ``sniff`` for the reports of one ``scan.type``."""
     marker = f'"type":"{scan_type}"'.encode()
+    value = f'"{scan_type}"'.encode()
 
     def sniff(head: bytes) -> bool:
-        compact = head.replace(b" ", b"").replace(b"\n", b"")
-        return b'"vulnerabilities"' in head and b'"scan"' in head and marker in compact and b'"scanner"' in head
+        if not (b'"vulnerabilities"' in head and b'"scan"' in head and b'"scanner"' in head and value in head):
+            return False
+        return marker in head.replace(b" ", b"").replace(b"\n", b"")
 
     sniff.__doc__ = f"GitLab security report: ``vulnerabilities`` and a ``scan`` of type ``{scan_type}``."
     return sniff

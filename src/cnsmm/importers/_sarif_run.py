@@ -24,6 +24,7 @@ from cnsmm.importers._common import (
     str_tuple,
     unique,
 )
+from cnsmm.vocab import ReportKind
 
 NO_RULE = "no-rule-id"
 """Rule id of a result that names no rule (no ruleId, rule.id or rule index)."""
@@ -43,8 +44,12 @@ _CATEGORY = {
     "pip-audit": "vulnerability", "retire.js": "vulnerability", "dependabot": "vulnerability",
     "zap": "dast", "owasp-zap": "dast",
 }
-KIND = {"secret": "secret-scan", "misconfiguration": "iac-scan", "vulnerability": "sca", "dast": "dast",
-        "sast": "sast"}
+_RULE_KINDS = {"vulnerability": "vulnerability", "misconfiguration": "misconfiguration", "secret": "secret",
+               "license": "license"}
+"""Rule tags that name what kind of problem the rule finds (Trivy), and the category they give."""
+KIND: dict[str, ReportKind] = {"secret": ReportKind.SECRET_SCAN, "misconfiguration": ReportKind.IAC_SCAN,
+                               "vulnerability": ReportKind.SCA, "dast": ReportKind.DAST, "sast": ReportKind.SAST}
+"""The category of a run's findings -> the kind of report it makes."""
 _K8S_OBJECT = re.compile(r"\(object: (?:<no namespace>|([^/\s]+))/(\S+) [^,()]*, Kind=(\w+)\)")
 _FINGERPRINT_KEY = re.compile(r"(?i)hash|fingerprint|id|/v\d|^\d+$")
 # Grype's SARIF rule ids join the vulnerability and the package: "CVE-2023-1234-openssl".
@@ -67,7 +72,7 @@ def tool_slug(name: str) -> str:
 class _RuleInfo:
     """What a result takes from its rule, computed once per rule."""
 
-    __slots__ = ("cwe", "description", "level", "references", "score", "title")
+    __slots__ = ("category", "cwe", "description", "level", "references", "score", "title")
 
     def __init__(self, rid: str, rule: dict[str, Any], where: Where) -> None:
         props = get_dict(rule, "properties", where)
@@ -77,6 +82,9 @@ class _RuleInfo:
         self.description = _text(rule, "fullDescription") or _text(rule, "help")
         self.references = unique([get_str(rule, "helpUri", where) or ""])
         tags = [str(t) for t in get_list(props, "tags", where)] + _cwe_props(props)
+        # Trivy writes one run for every scanner and names each rule's kind in its first tag
+        # ("vulnerability", "misconfiguration", "secret" or "license", then "security" and the severity).
+        self.category = _RULE_KINDS.get(tags[0].lower()) if tags else None
         for rel in get_list(rule, "relationships", where):
             target = rel.get("target") if isinstance(rel, dict) else None
             component = target.get("toolComponent") if isinstance(target, dict) else None
@@ -108,6 +116,9 @@ class Run:
                 if isinstance(rid, str):
                     self.by_id.setdefault(rid, rule)
         self._info: dict[str, _RuleInfo] = {}
+        # Trivy names the scanned image in the run's properties; its OS packages' results point at
+        # the image's repository as if it were a file.
+        self.image = get_str(get_dict(run, "properties", where), "imageName", where)
         self.bases: dict[str, dict[str, Any]] = {
             k: v for k, v in get_dict(run, "originalUriBaseIds", where).items() if isinstance(v, dict)
         }
@@ -172,20 +183,21 @@ class Run:
         if info is None:
             info = self._info[rid] = _RuleInfo(rid, rule, where)
         props = get_dict(r, "properties", where)
+        category = info.category or self.category
         level = get_str(r, "level", where) or info.level
         if level is None:  # SARIF's default is "warning"; a leaked secret is worse than that
-            level = "error" if self.category == "secret" else "warning"
+            level = "error" if category == "secret" else "warning"
         score = _score(props.get("security-severity")) if "security-severity" in props else None
         if score is None:
             score = info.score
         severity = severity_from_score(score) if score is not None else severity_from_label(
             level, LEVEL, Severity.MEDIUM)
         message = self._message(r, rule, where) or info.title
-        if self.category == "secret":
+        if category == "secret":
             message = _redact(message, r)
         tags = [str(t) for t in get_list(props, "tags", where)] + _cwe_props(props) + self._taxa(r, where)
         component = installed = fixed = None
-        if self.category == "vulnerability":
+        if category == "vulnerability":
             rid, component, installed, fixed = _package_of(rid, message, props)
         fingerprint = _fingerprint(r, where)
         locations = self._locations(r, message, where)
@@ -195,7 +207,7 @@ class Run:
                 rule=rid, severity=severity, tool_severity=f"{score:g}" if score is not None else level,
                 title=info.title, message=message, description=info.description,
                 location=location, tool=self.tool, tool_version=self.version,
-                category=self.category, cwe=unique([*info.cwe, *cwe_ids(tags)]) if tags else info.cwe,
+                category=category, cwe=unique([*info.cwe, *cwe_ids(tags)]) if tags else info.cwe,
                 references=info.references,
                 tool_fingerprint=f"{fingerprint};location={n}" if fingerprint and n > 1 else fingerprint,
                 component=component, installed_version=installed, fixed_version=fixed,
@@ -246,10 +258,14 @@ class Run:
             logical = get_list(loc, "logicalLocations", where)
             if logical and isinstance(logical[0], dict):
                 resource = get_str(logical[0], "fullyQualifiedName", where) or get_str(logical[0], "name", where)
+        file = self.path(uri, get_str(art, "uriBaseId", where)) if uri else None
+        if self.image and file and self.image.split("@", 1)[0].startswith(file.rstrip("/")) and (
+                self.image[len(file.rstrip("/")):][:1] in ("", ":", "@")):
+            file = None  # the image itself (its package database), as Trivy's JSON leaves it
         return Location(
-            file=self.path(uri, get_str(art, "uriBaseId", where)) if uri else None,
-            line=get_int(region, "startLine", where), column=get_int(region, "startColumn", where),
-            resource=resource,
+            file=file, line=get_int(region, "startLine", where) if file else None,
+            column=get_int(region, "startColumn", where) if file else None,
+            resource=resource, image=self.image,
         )
 
 

@@ -10,6 +10,7 @@ from cnsmm.findings import Finding, Severity
 from cnsmm.importers._common import At, each, fail, guarded
 from cnsmm.importers._jsonio import SMALL_LIMIT, load_small, loads
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 LEVELS = {
     "critical": Severity.CRITICAL, "blocker": Severity.CRITICAL, "danger": Severity.HIGH, "error": Severity.HIGH,
@@ -28,7 +29,7 @@ def load(stream: IO[bytes], source: str) -> Any:
     return load_small(stream, source)
 
 
-def report(fmt: str, tool: str, version: str | None, scope: str, kind: str, source: str,
+def report(fmt: str, tool: str, version: str | None, scope: str, kind: ReportKind, source: str,
            sections: Iterable[tuple[str, str | None, Iterable[Any], Build]], errors: ItemErrors | None = None,
            **extra: Any) -> ImportedReport:
     """An :class:`ImportedReport` whose findings are ``build(item, at)`` over each section's

@@ -12,6 +12,7 @@ from typing import IO, Any
 import yaml
 
 from cnsmm.findings import Finding, Location, Severity
+from cnsmm.imageref import from_parts
 from cnsmm.importers._common import (
     PROJECT,
     At,
@@ -19,6 +20,7 @@ from cnsmm.importers._common import (
     each,
     fail,
     get_dict,
+    get_int,
     get_list,
     get_str,
     req_str,
@@ -30,6 +32,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._jsonio import SMALL_LIMIT, loads
 from cnsmm.importers._simple import LEVELS, report
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 VERSIONS = "Trivy Operator 0.15 and later (aquasecurity.github.io/v1alpha1), as kubectl get -o json or -o yaml"
 GROUP = "aquasecurity.github.io/"
@@ -37,14 +40,18 @@ GROUP = "aquasecurity.github.io/"
 
 def sniffer(kind: str) -> Any:
     """A ``sniff`` for one report kind, in JSON or YAML."""
-    json_marker, yaml_marker = f'"kind":"{kind}"'.encode(), f"kind: {kind}".encode()
+    # The cluster-scoped kinds (ClusterRbacAssessmentReport for ClusterRoles, ...) carry the same report.
+    kinds = (kind,) if kind.startswith("Cluster") else (kind, f"Cluster{kind}")
+    markers = [(f'"{k}"'.encode(), f'"kind":"{k}"'.encode(), f"kind: {k}".encode()) for k in kinds]
 
     def sniff(head: bytes) -> bool:
         if GROUP.encode() not in head:
             return False
-        return json_marker in head.replace(b" ", b"") or yaml_marker in head
+        return any(yaml_marker in head or (value in head and json_marker in head.replace(b" ", b""))
+                   for value, json_marker, yaml_marker in markers)
 
-    sniff.__doc__ = f"Trivy Operator: ``kind: {kind}`` of the ``aquasecurity.github.io`` API group (JSON or YAML)."
+    sniff.__doc__ = (f"Trivy Operator: ``kind: {' or '.join(kinds)}`` of the ``aquasecurity.github.io`` API group "
+                     "(JSON or YAML).")
     return sniff
 
 
@@ -80,7 +87,8 @@ def parse(stream: IO[bytes], source: str, fmt: str, kind: str) -> ImportedReport
     if not isinstance(doc, dict):
         raise fail(source, f"the report must be a Kubernetes object or List (got {type_name(doc)})")
     items, key = (get_list(doc, "items", source), "items") if "items" in doc else ([doc], None)
-    builders = {"VulnerabilityReport": _vulnerabilities, "ConfigAuditReport": _checks,
+    builders = {"VulnerabilityReport": _vulnerabilities, "ClusterVulnerabilityReport": _vulnerabilities,
+                "ConfigAuditReport": _checks,
                 "RbacAssessmentReport": _checks, "ClusterRbacAssessmentReport": _checks,
                 "ClusterConfigAuditReport": _checks, "ExposedSecretReport": _secrets,
                 "ClusterComplianceReport": _compliance}
@@ -90,13 +98,13 @@ def parse(stream: IO[bytes], source: str, fmt: str, kind: str) -> ImportedReport
     def build(raw: Any, at: At) -> list[Finding]:
         obj = as_dict(raw, at, "object")
         got = req_str(obj, "kind", at)
-        if got not in expected:
+        if got not in expected or got not in builders:
             raise fail(at, f"kind is {got!r}, expected {kind}")
         return builders[got](obj, at, errors)
 
-    kinds = {"VulnerabilityReport": "image-scan", "ExposedSecretReport": "secret-scan"}
+    kinds = {"VulnerabilityReport": ReportKind.IMAGE_SCAN, "ExposedSecretReport": ReportKind.SECRET_SCAN}
     return report(fmt, "trivy-operator", None, f"trivy-operator:{kind}:{PROJECT}",
-                  kinds.get(kind, "compliance"), source, [(kind, key, items, build)], errors)
+                  kinds.get(kind, ReportKind.COMPLIANCE), source, [(kind, key, items, build)], errors)
 
 
 def _owner(obj: dict[str, Any], at: At) -> str:
@@ -113,8 +121,7 @@ def _vulnerabilities(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Fi
     art = get_dict(rep, "artifact", at)
     server = get_str(get_dict(rep, "registry", at), "server", at)
     repo = get_str(art, "repository", at) or "?"
-    image = f"{server}/{repo}" if server and server not in ("index.docker.io", "docker.io") else repo
-    image += f":{get_str(art, 'tag', at)}" if get_str(art, "tag", at) else ""
+    image = from_parts(server, repo, get_str(art, "tag", at))
     resource = _owner(obj, at)
     version = get_str(get_dict(rep, "scanner", at), "version", at)
     def one(raw: Any, vat: At) -> Finding | None:
@@ -179,7 +186,11 @@ def _secrets(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Finding]:
 def _compliance(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Finding]:
     spec = get_dict(get_dict(obj, "spec", at), "compliance", at)
     benchmark = get_str(spec, "id", at) or get_str(get_dict(obj, "metadata", at), "name", at) or "compliance"
-    detail = get_dict(get_dict(obj, "status", at), "detailReport", at)
+    status = get_dict(obj, "status", at)
+    detail = get_dict(status, "detailReport", at)
+    if not detail and get_dict(status, "summaryReport", at):  # spec.reportType "summary", the default
+        return _compliance_summary(get_dict(status, "summaryReport", at), benchmark, at, errors)
+
     def one(raw: Any, rat: At) -> Finding | None:
         r = as_dict(raw, rat, "control")
         cid = req_str(r, "id", rat)
@@ -198,3 +209,23 @@ def _compliance(obj: dict[str, Any], at: At, errors: ItemErrors) -> list[Finding
             tool="trivy-operator", category="compliance",
         )
     return list(each(errors, at, "control", "status/detailReport/results", get_list(detail, "results", at), one))
+
+
+def _compliance_summary(summary: dict[str, Any], benchmark: str, at: At, errors: ItemErrors) -> list[Finding]:
+    """A summary report names no failing resource: one finding per control with failed checks
+    (``totalFail``); a control without ``totalFail`` was not evaluated (manual)."""
+    def one(raw: Any, cat: At) -> Finding | None:
+        c = as_dict(raw, cat, "control")
+        cid = req_str(c, "id", cat)
+        total = get_int(c, "totalFail", cat)
+        if not total:
+            return None
+        label = get_str(c, "severity", cat)
+        name = get_str(c, "name", cat) or cid
+        return Finding(
+            rule=f"{benchmark}:{cid}", severity=severity_from_label(label, LEVELS, Severity.MEDIUM),
+            tool_severity=label, title=name, message=f"{benchmark} {cid} {name}: {total} failed check(s)",
+            location=Location(resource=f"Cluster/{benchmark}"), tool="trivy-operator", category="compliance",
+        )
+    return list(each(errors, at, "control", "status/summaryReport/controlCheck",
+                     get_list(summary, "controlCheck", at), one))

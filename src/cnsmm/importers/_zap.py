@@ -37,9 +37,12 @@ def site_name(site: dict[str, Any], where: Where) -> str:
 
 
 def findings(sites: list[Any], source: str, version: str | None, errors: ItemErrors,
-             mode: str = "json") -> Iterator[Finding]:
+             mode: str = "json", *, single: bool = False) -> Iterator[Finding]:
     """All findings of a report's sites; a malformed alert is recorded in ``errors`` and skipped."""
+    site_key: str | None
     site_key, alert_key = ("site", "alerts") if mode == "json" else ("OWASPZAPReport/site", "alerts/alertitem")
+    if single:  # ZAP before 2.8 wrote a lone site as an object, not an array of one
+        site_key, alert_key = None, "site/alerts"
     for i, raw in enumerate(sites, 1):
         where = At(source, "site", i, site_key, mode)
         try:

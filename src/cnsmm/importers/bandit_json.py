@@ -22,6 +22,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "bandit-json"
 VERSIONS = "Bandit 1.7 and later (issue_cwe since 1.7.1; samples follow 1.7.10)"
@@ -38,7 +39,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "results" not in doc:
         raise fail(source, "missing results (bandit -f json writes a results array)")
-    return report(FORMAT, "bandit", None, f"bandit:{PROJECT}", "sast", source,
+    return report(FORMAT, "bandit", None, f"bandit:{PROJECT}", ReportKind.SAST, source,
                   [("result", "results", get_list(doc, "results", source), _result)],
                   generated_at=parse_time(doc.get("generated_at")))
 

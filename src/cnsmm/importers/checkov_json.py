@@ -29,6 +29,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.assigned_severity import assign
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "checkov-json"
 
@@ -74,8 +75,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         key = f"{i - 1}/results/failed_checks" if isinstance(doc, list) else "results/failed_checks"
         frameworks.append((req_str(rep, "check_type", where), key, get_list(results, "failed_checks", where)))
     kinds = {t for t, _, _ in frameworks}
-    kind = "secret-scan" if kinds == {"secrets"} else "sca" if kinds and kinds <= {"sca_package", "sca_image"} \
-        else "iac-scan"
+    kind = ReportKind.SECRET_SCAN if kinds == {"secrets"} \
+        else ReportKind.SCA if kinds and kinds <= {"sca_package", "sca_image"} else ReportKind.IAC_SCAN
     return ImportedReport(
         format=FORMAT, tool="checkov", tool_version=version, scope=f"checkov:{PROJECT}",
         findings=guarded(source, _findings(frameworks, source, version, errors)), kind=kind, errors=errors,

@@ -26,6 +26,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers.interface import ImportedReport, ItemErrors
 from cnsmm.vcs import PathMap, clean_repository
+from cnsmm.vocab import ReportKind
 
 FORMAT = "cnsmm-json"
 
@@ -39,6 +40,8 @@ VERSIONS = "cnsmm-scan schema_version 1"
 
 def sniff(head: bytes) -> bool:
     """cnsmm scan JSON: ``"tool": "cnsmm"`` (or the ``cnsmm-scan`` schema) with ``findings``."""
+    if b'"findings"' not in head or b"cnsmm" not in head:
+        return False
     compact = head.replace(b" ", b"")
     return (b'"tool":"cnsmm"' in compact or b'"schema":"cnsmm-scan"' in compact) and b'"findings"' in head
 
@@ -83,7 +86,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool="cnsmm", tool_version=version, scope=scope,
         findings=guarded(source, _findings(doc, version, errors)), generated_at=parse_time(values.get("started")),
-        kind="iac-scan", errors=errors, coverage=Coverage.from_json(values.get("covered")),
+        kind=ReportKind.IAC_SCAN, errors=errors, coverage=Coverage.from_json(values.get("covered")),
         root=text("root"), cwd=text("cwd"), repository=text("repository"), commit=text("commit"),
     )
 

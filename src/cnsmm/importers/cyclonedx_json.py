@@ -16,6 +16,7 @@ from cnsmm.importers._common import PROJECT, At, as_dict, fail, guarded, parse_t
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers.interface import ImportedReport, ItemErrors, VexStatement
+from cnsmm.vocab import ReportKind
 
 FORMAT = "cyclonedx-json"
 
@@ -56,7 +57,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=version, scope=scope,
         findings=guarded(source, _vulns(doc, mapper, errors)), generated_at=parse_time(metadata.get("timestamp")),
-        components=comps, kind="sbom", errors=errors, vex=vex,
+        components=comps, kind=ReportKind.SBOM, errors=errors, vex=vex,
     )
 
 

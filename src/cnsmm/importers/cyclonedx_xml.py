@@ -15,6 +15,7 @@ from cnsmm.importers._common import PROJECT, At, fail, guarded, parse_time
 from cnsmm.importers._cyclonedx import VulnMapper, check_spec, components, image_of, scope_of, tool_of
 from cnsmm.importers._xml import child, children, load_xml, local, text
 from cnsmm.importers.interface import ImportedReport, ItemErrors, VexStatement
+from cnsmm.vocab import ReportKind
 
 FORMAT = "cyclonedx-xml"
 
@@ -57,7 +58,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=version, scope=scope_of(metadata, PROJECT, source),
         findings=guarded(source, findings()), generated_at=parse_time(metadata.get("timestamp")),
-        components=comps, kind="sbom", errors=errors, vex=vex,
+        components=comps, kind=ReportKind.SBOM, errors=errors, vex=vex,
     )
 
 

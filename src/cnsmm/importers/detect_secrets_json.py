@@ -12,6 +12,7 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_int, get_str, parse_time, req_str
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "detect-secrets-json"
 VERSIONS = "detect-secrets 1.x baselines (samples follow 1.5); 0.x baselines with the same results map"
@@ -32,7 +33,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                  entries if isinstance(entries, list) else [entries], _secret)
                 for path, entries in results.items()]
     return report(FORMAT, "detect-secrets", get_str(doc, "version", source), f"detect-secrets:{PROJECT}",
-                  "secret-scan", source, sections, generated_at=parse_time(doc.get("generated_at")))
+                  ReportKind.SECRET_SCAN, source, sections, generated_at=parse_time(doc.get("generated_at")))
 
 
 def _secret(raw: Any, at: At) -> Finding | None:

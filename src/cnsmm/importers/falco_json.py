@@ -24,6 +24,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import Doc
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "falco-json"
 
@@ -58,7 +59,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="falco", tool_version=None, scope=f"falco:{PROJECT}",
-        findings=guarded(source, _alerts(doc.rewind(), source, errors)), kind="runtime", errors=errors,
+        findings=guarded(source, _alerts(doc.rewind(), source, errors)), kind=ReportKind.RUNTIME, errors=errors,
     )
 
 

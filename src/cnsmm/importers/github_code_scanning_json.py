@@ -27,6 +27,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "github-code-scanning-json"
 VERSIONS = ("GitHub REST API 2022-11-28 code scanning alerts (repository and organisation endpoints); "
@@ -47,7 +48,7 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse code scanning alerts: one finding per open alert."""
     pages = _github.alerts(stream, source, "code scanning alerts")
-    return report(FORMAT, "github-code-scanning", None, _github.scope(pages), "sast", source,
+    return report(FORMAT, "github-code-scanning", None, _github.scope(pages), ReportKind.SAST, source,
                   [("alert", key.rstrip("/"), page, _alert) for key, page in pages])
 
 

@@ -26,6 +26,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "github-dependabot-json"
 VERSIONS = ("GitHub REST API 2022-11-28 Dependabot alerts (repository, organisation and enterprise "
@@ -41,7 +42,7 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse Dependabot alerts: one finding per open alert."""
     pages = _github.alerts(stream, source, "Dependabot alerts")
-    return report(FORMAT, "github-dependabot", None, _github.scope(pages), "sca", source,
+    return report(FORMAT, "github-dependabot", None, _github.scope(pages), ReportKind.SCA, source,
                   [("alert", key.rstrip("/"), page, _alert) for key, page in pages])
 
 

@@ -24,22 +24,23 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "gitleaks-json"
 
 
-VERSIONS = ("gitleaks 8 (an array of leaks; samples follow 8.21) and gitleaks 7 (lower-case keys: rule, file, "
-            "lineNumber)")
+VERSIONS = ("gitleaks 8 (an array of leaks; samples follow 8.21) and gitleaks 4-7 (lower-case keys: rule, file, "
+            "lineNumber, which some releases leave out)")
 
 
 def sniff(head: bytes) -> bool:
     """gitleaks JSON: an array of objects with ``RuleID`` and ``Fingerprint``/``Secret`` (8), or
-    ``offender`` and ``lineNumber`` (7)."""
+    ``offender`` with ``lineNumber`` or ``commitMessage`` (4-7)."""
     if not head.lstrip().startswith(b"["):
         return False
     if b'"RuleID"' in head and (b'"Fingerprint"' in head or b'"Secret"' in head or b'"StartLine"' in head):
         return True
-    return b'"offender"' in head and b'"lineNumber"' in head  # gitleaks 7
+    return b'"offender"' in head and (b'"lineNumber"' in head or b'"commitMessage"' in head)  # gitleaks 4-7
 
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
@@ -50,7 +51,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="gitleaks", tool_version=None, scope=f"gitleaks:{PROJECT}",
-        findings=guarded(source, each(errors, source, "leak", "", doc, _leak)), kind="secret-scan", errors=errors,
+        findings=guarded(source, each(errors, source, "leak", "", doc, _leak)), kind=ReportKind.SECRET_SCAN,
+        errors=errors,
     )
 
 

@@ -20,6 +20,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "gosec-json"
 VERSIONS = "gosec 2.x (samples follow 2.21)"
@@ -35,7 +36,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "Issues" not in doc:
         raise fail(source, "missing Issues (gosec -fmt=json writes an Issues array)")
-    return report(FORMAT, "gosec", get_str(doc, "GosecVersion", source), f"gosec:{PROJECT}", "sast",
+    return report(FORMAT, "gosec", get_str(doc, "GosecVersion", source), f"gosec:{PROJECT}", ReportKind.SAST,
                   source, [("issue", "Issues", get_list(doc, "Issues", source), _issue)])
 
 

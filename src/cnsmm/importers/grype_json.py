@@ -29,6 +29,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "grype-json"
 
@@ -93,7 +94,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         format=FORMAT, tool="grype", tool_version=version, scope=scope,
         findings=guarded(source, _matches(doc, version, image, errors)),
         generated_at=parse_time(descriptor.get("timestamp")),
-        kind="image-scan" if image else "sca", errors=errors,
+        kind=ReportKind.IMAGE_SCAN if image else ReportKind.SCA, errors=errors,
     )
 
 

@@ -18,6 +18,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "hadolint-json"
 VERSIONS = "hadolint 2.x (samples follow 2.12)"
@@ -34,8 +35,11 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = load(stream, source)
     if not isinstance(doc, list):
         raise fail(source, f"the report must be a JSON array of violations (got {type_name(doc)})")
-    return report(FORMAT, "hadolint", None, f"hadolint:{PROJECT}", "iac-scan", source,
+    return report(FORMAT, "hadolint", None, f"hadolint:{PROJECT}", ReportKind.IAC_SCAN, source,
                   [("violation", "", doc, _violation)])
+
+_LEVELS = {**LEVELS, "info": Severity.LOW, "style": Severity.INFO}
+"""hadolint's four levels: error, warning, info (a real but small problem) and style."""
 
 
 def _violation(raw: Any, at: At) -> Finding:
@@ -44,7 +48,7 @@ def _violation(raw: Any, at: At) -> Finding:
     level = get_str(v, "level", at)
     message = get_str(v, "message", at) or code
     return Finding(
-        rule=code, severity=severity_from_label(level, LEVELS, Severity.MEDIUM), tool_severity=level,
+        rule=code, severity=severity_from_label(level, _LEVELS, Severity.MEDIUM), tool_severity=level,
         title=message, message=message,
         location=Location(file=get_str(v, "file", at), line=get_int(v, "line", at), column=get_int(v, "column", at)),
         tool="hadolint", category="misconfiguration",

@@ -27,6 +27,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "harbor-json"
 VERSIONS = ("Harbor 2.x vulnerability additions (report MIME types vnd.security.vulnerability.report 1.1 and "
@@ -64,8 +65,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     scanner = get_dict(rep, "scanner", source)
     version = get_str(scanner, "version", source)
     vulns = get_list(rep, "vulnerabilities", source)
-    return report(FORMAT, "harbor", version, f"image:{image_repository(repo)}" if repo else PROJECT, "image-scan",
-                  source, [("vulnerability", f"{prefix}vulnerabilities", vulns,
+    return report(FORMAT, "harbor", version, f"image:{image_repository(repo)}" if repo else PROJECT,
+                  ReportKind.IMAGE_SCAN, source, [("vulnerability", f"{prefix}vulnerabilities", vulns,
                             lambda r, at: _vuln(r, at, image, version))],
                   generated_at=parse_time(rep.get("generated_at")))
 

@@ -20,6 +20,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "kics-json"
 VERSIONS = "KICS 1.x (samples follow 1.7); 2.x with the same queries/files shape"
@@ -35,7 +36,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "queries" not in doc:
         raise fail(source, "missing queries (KICS JSON lists the failed queries)")
-    return report(FORMAT, "kics", get_str(doc, "kics_version", source), f"kics:{PROJECT}", "iac-scan",
+    return report(FORMAT, "kics", get_str(doc, "kics_version", source), f"kics:{PROJECT}", ReportKind.IAC_SCAN,
                   source, [("query", "queries", get_list(doc, "queries", source), _query)])
 
 

@@ -24,6 +24,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "kube-bench-json"
 
@@ -55,7 +56,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         format=FORMAT, tool="kube-bench", tool_version=None,
         scope=f"nodes:{'+'.join(nodes) or 'node'}",
         findings=guarded(source, _findings(controls, source, benchmark, errors, "Controls" if isinstance(doc, dict)
-                                           and "Controls" in doc else "")), kind="compliance", errors=errors,
+                                           and "Controls" in doc else "")), kind=ReportKind.COMPLIANCE, errors=errors,
     )
 
 

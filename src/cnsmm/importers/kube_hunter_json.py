@@ -8,6 +8,7 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_list, get_str, req_str, severity_from_label
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "kube-hunter-json"
 VERSIONS = "kube-hunter 0.4 to 0.6 (samples follow 0.6.8)"
@@ -23,7 +24,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "vulnerabilities" not in doc:
         raise fail(source, "missing vulnerabilities (kube-hunter --report json lists them)")
-    return report(FORMAT, "kube-hunter", None, f"kube-hunter:{PROJECT}", "pentest", source,
+    return report(FORMAT, "kube-hunter", None, f"kube-hunter:{PROJECT}", ReportKind.PENTEST, source,
                   [("vulnerability", "vulnerabilities", get_list(doc, "vulnerabilities", source), _vuln)])
 
 

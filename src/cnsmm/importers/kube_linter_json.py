@@ -8,6 +8,7 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_list, get_str, req_str
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "kube-linter-json"
 VERSIONS = "kube-linter 0.6 and later (samples follow 0.7)"
@@ -45,5 +46,5 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             references=(f"https://docs.kubelinter.io/#/generated/checks?id={check}",),
         )
 
-    return report(FORMAT, "kube-linter", None, f"kube-linter:{PROJECT}", "iac-scan", source,
+    return report(FORMAT, "kube-linter", None, f"kube-linter:{PROJECT}", ReportKind.IAC_SCAN, source,
                   [("report", "Reports", get_list(doc, "Reports", source), build)])

@@ -8,6 +8,7 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_int, get_list, get_str, type_name
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "kube-score-json"
 VERSIONS = "kube-score 1.x (samples follow 1.18)"
@@ -24,7 +25,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = load(stream, source)
     if not isinstance(doc, list):
         raise fail(source, f"the report must be a JSON array of scored objects (got {type_name(doc)})")
-    return report(FORMAT, "kube-score", None, f"kube-score:{PROJECT}", "iac-scan", source,
+    return report(FORMAT, "kube-score", None, f"kube-score:{PROJECT}", ReportKind.IAC_SCAN, source,
                   [("object", "", doc, _object)])
 
 

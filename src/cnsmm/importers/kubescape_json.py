@@ -27,6 +27,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "kubescape-json"
 
@@ -80,7 +81,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool="kubescape", tool_version=version, scope=f"{'cluster' if cluster else 'files'}:{target}",
         findings=guarded(source, _findings(results, resources, controls, version, source, errors)),
-        generated_at=parse_time(doc.get("generationTime")), kind="compliance" if cluster else "iac-scan",
+        generated_at=parse_time(doc.get("generationTime")),
+        kind=ReportKind.COMPLIANCE if cluster else ReportKind.IAC_SCAN,
         errors=errors,
     )
 
@@ -134,6 +136,11 @@ def _control(raw: Any, cwhere: At, controls: dict[str, Any], resource: str, file
     summary = controls.get(cid) if isinstance(controls.get(cid), dict) else {}
     factor = summary.get("scoreFactor") if isinstance(summary, dict) else None
     label = summary.get("severity") if isinstance(summary, dict) else None
+    own = control.get("severity")  # some releases grade the control where it failed instead
+    if factor is None and label is None and isinstance(own, dict):
+        factor, label = own.get("scoreFactor"), own.get("severity")
+    elif factor is None and label is None and isinstance(own, str):
+        label = own
     if isinstance(factor, int | float) and not isinstance(factor, bool):
         sev = severity_of(float(factor))
     elif isinstance(label, str):  # some releases name the severity instead

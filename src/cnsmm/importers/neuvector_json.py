@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
+from cnsmm.imageref import from_parts
 from cnsmm.importers._common import (
     PROJECT,
     At,
@@ -27,6 +28,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "neuvector-json"
 VERSIONS = "NeuVector 5.x scanner and REST API scan reports ({\"report\": {...}}); the 4.x layout without checks"
@@ -41,17 +43,19 @@ def sniff(head: bytes) -> bool:
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     """Parse a NeuVector scan report: one finding per vulnerability and per failed benchmark check."""
     doc = as_dict(load(stream, source), source, "the report")
+    failed = doc.get("error_message")
+    if isinstance(failed, str) and failed.strip():  # the scanner writes why a scan failed, with no report
+        raise fail(source, f"the NeuVector scan failed ({failed.strip()[:300]})",
+                   hint="Fix the cause (image name, registry access) and scan again")
     if "report" not in doc:
         raise fail(source, "missing report (NeuVector scan results are {\"report\": {...}})")
     rep = as_dict(doc["report"], f"{source}: report", "report")
-    registry = (get_str(rep, "registry", source) or "").removeprefix("https://").removeprefix("http://").rstrip("/")
     repo = get_str(rep, "repository", source)
-    tag = get_str(rep, "tag", source)
-    name = (f"{registry}/{repo}" if registry and "docker.io" not in registry else repo) if repo else None
-    image = f"{name}:{tag}" if name and tag else name
+    name = from_parts(get_str(rep, "registry", source), repo) if repo else None
+    image = from_parts(None, name, get_str(rep, "tag", source)) if name else None
     version = get_str(rep, "cvedb_version", source)
-    return report(FORMAT, "neuvector", version, f"image:{image_repository(name)}" if name else PROJECT, "image-scan",
-                  source, [
+    return report(FORMAT, "neuvector", version, f"image:{image_repository(name)}" if name else PROJECT,
+                  ReportKind.IMAGE_SCAN, source, [
                       ("vulnerability", "report/vulnerabilities", get_list(rep, "vulnerabilities", source),
                        lambda r, at: _vuln(r, at, image, version)),
                       ("check", "report/checks", get_list(rep, "checks", source), lambda r, at: _check(r, at, image)),

@@ -21,6 +21,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "npm-audit-json"
 VERSIONS = ("npm 7 and later (auditReportVersion 2, vulnerabilities per package); npm 6 (advisories), "
@@ -33,7 +34,7 @@ def sniff(head: bytes) -> bool:
     if b'"auditReportVersion"' in head or (b'"advisories"' in head and (
             b'"muted"' in head or b'"actions"' in head or b'"module_name"' in head)):
         return True
-    compact = head.replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
+    compact = head.lstrip()[:4096].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
     return compact.startswith(b'{"error":{"code":"E') and b'"summary"' in compact
 
 
@@ -55,7 +56,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     else:
         raise fail(source, "neither vulnerabilities (npm 7+) nor advisories (npm 6)",
                    hint="Run `npm audit --json` and import its output")
-    return report(FORMAT, "npm-audit", None, f"npm-audit:{PROJECT}", "sca", source, sections)
+    return report(FORMAT, "npm-audit", None, f"npm-audit:{PROJECT}", ReportKind.SCA, source, sections)
 
 
 def _v7(raw: Any, at: At) -> list[Finding]:
@@ -69,11 +70,16 @@ def _v7(raw: Any, at: At) -> list[Finding]:
             continue  # a package name: the problem is in that dependency, reported under its own name
         vat = At(at, "via", i, "via")
         url = get_str(via, "url", vat) or ""
-        vid = url.rsplit("/", 1)[-1] if "/advisories/" in url else str(via.get("source") or req_str(via, "title", vat))
+        # npm 7.0-7.x linked npmjs.com advisories by number (with "id", "vulnerable_versions"); later
+        # releases link GitHub advisories (with "source", "range").
+        vid = url.rsplit("/", 1)[-1] if "/advisories/" in url else str(
+            via.get("source") or via.get("id") or req_str(via, "title", vat))
+        vid = f"npm:{vid}" if vid.isdigit() else vid
         label = get_str(via, "severity", vat)
         out.append(dependency_finding(
-            vid, name, get_str(via, "range", vat), fixed, severity_from_label(label, LEVELS, Severity.MEDIUM), label,
-            tool="npm-audit", title=get_str(via, "title", vat), cwe=cwe_ids(list(str_tuple(via, "cwe", vat))),
+            vid, name, get_str(via, "range", vat) or get_str(via, "vulnerable_versions", vat), fixed,
+            severity_from_label(label, LEVELS, Severity.MEDIUM), label,
+            tool="npm-audit", title=get_str(via, "title", vat), cwe=_cwes(via),
             references=(url,) if url else ()))
     return out
 

@@ -23,6 +23,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import load
 from cnsmm.importers.interface import VEX_STATUSES, ImportedReport, ItemErrors, VexStatement
+from cnsmm.vocab import ReportKind
 
 FORMAT = "openvex-json"
 VERSIONS = "OpenVEX 0.2.0 (current) and the 0.0.x drafts (vulnerability and products as plain strings)"
@@ -54,7 +55,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     return ImportedReport(
         format=FORMAT, tool="openvex", tool_version=get_str(doc, "tooling", source),
         scope=f"vex:{get_str(doc, '@id', source) or author or PROJECT}", findings=_none(),
-        generated_at=parse_time(doc.get("last_updated") or doc.get("timestamp")), kind="vex", errors=errors,
+        generated_at=parse_time(doc.get("last_updated") or doc.get("timestamp")), kind=ReportKind.VEX, errors=errors,
         vex=statements,
     )
 

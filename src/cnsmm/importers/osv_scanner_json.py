@@ -20,14 +20,17 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "osv-scanner-json"
-VERSIONS = "OSV-Scanner 1.x and 2.x JSON (samples follow 1.9)"
+VERSIONS = ("OSV-Scanner 1.x and 2.x JSON (samples follow 1.9); the early releases that wrote "
+            "packageSource instead of source")
 
 
 def sniff(head: bytes) -> bool:
-    """OSV-Scanner: ``results`` with ``source`` and ``packages``, or with ``experimental_config`` (no results)."""
-    return b'"results"' in head and ((b'"packages"' in head and b'"source"' in head)
+    """OSV-Scanner: ``results`` with ``source`` (``packageSource`` in the early releases) and
+    ``packages``, or with ``experimental_config`` (no results)."""
+    return b'"results"' in head and ((b'"packages"' in head and (b'"source"' in head or b'"packageSource"' in head))
                                      or b'"experimental_config"' in head)
 
 
@@ -40,15 +43,16 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     for i, raw in enumerate(get_list(doc, "results", source), 1):
         rat = At(source, "result", i, "results")
         r = as_dict(raw, rat, "result")
-        path = get_str(get_dict(r, "source", rat), "path", rat)
+        # "packageSource" in the early releases, "source" since
+        path = get_str(get_dict(r, "source", rat) or get_dict(r, "packageSource", rat), "path", rat)
         sections.append(("package", f"results/{i - 1}/packages", get_list(r, "packages", rat),
                          lambda p, at, path=path: _package(p, at, path)))
-    return report(FORMAT, "osv-scanner", None, f"osv-scanner:{PROJECT}", "sca", source, sections)
+    return report(FORMAT, "osv-scanner", None, f"osv-scanner:{PROJECT}", ReportKind.SCA, source, sections)
 
 
 def _package(raw: Any, at: At, path: str | None) -> list[Finding]:
     p = as_dict(raw, at, "package")
-    pkg = get_dict(p, "package", at)
+    pkg = get_dict(p, "package", at) or get_dict(p, "Package", at)  # "Package" in the first releases
     name = req_str(pkg, "name", at)
     version = get_str(pkg, "version", at)
     vulns = {v.get("id"): v for v in get_list(p, "vulnerabilities", at) if isinstance(v, dict)}

@@ -9,6 +9,7 @@ from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_list, get_st
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "pip-audit-json"
 VERSIONS = "pip-audit 2.x ({\"dependencies\": [...], \"fixes\": [...]}); the bare dependency array of 1.x"
@@ -30,7 +31,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         deps, key = doc, ""
     else:
         raise fail(source, "the report must be a JSON object with dependencies")
-    return report(FORMAT, "pip-audit", None, f"pip-audit:{PROJECT}", "sca", source,
+    return report(FORMAT, "pip-audit", None, f"pip-audit:{PROJECT}", ReportKind.SCA, source,
                   [("dependency", key, deps, _dependency)])
 
 

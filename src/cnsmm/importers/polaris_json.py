@@ -9,6 +9,7 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import At, as_dict, fail, get_dict, get_list, get_str, parse_time
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "polaris-json"
 VERSIONS = "Polaris 4 and later (PolarisOutputVersion 1.0; samples follow 9.x)"
@@ -26,7 +27,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     if "Results" not in doc:
         raise fail(source, "missing Results (polaris audit --format json writes Results)")
     target = get_str(doc, "SourceName", source) or get_str(doc, "DisplayName", source) or "cluster"
-    kind = "compliance" if get_str(doc, "SourceType", source) == "Cluster" else "iac-scan"
+    kind = ReportKind.COMPLIANCE if get_str(doc, "SourceType", source) == "Cluster" else ReportKind.IAC_SCAN
     return report(FORMAT, "polaris", None, f"polaris:{target}", kind, source,
                   [("result", "Results", get_list(doc, "Results", source), _result)],
                   generated_at=parse_time(doc.get("AuditTime")))

@@ -9,6 +9,7 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import At, as_dict, fail, get_dict, get_int, get_list, get_str
 from cnsmm.importers._simple import load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "popeye-json"
 VERSIONS = "Popeye 0.11 and later (samples follow 0.21)"
@@ -29,7 +30,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         raise fail(source, "missing popeye (popeye -o json writes {\"popeye\": {...}})")
     cluster = get_str(popeye, "context", source) or get_str(popeye, "cluster", source) or "cluster"
     key = "sections" if "sections" in popeye or "sanitizers" not in popeye else "sanitizers"  # before 0.20
-    return report(FORMAT, "popeye", None, f"popeye:{cluster}", "compliance", source,
+    return report(FORMAT, "popeye", None, f"popeye:{cluster}", ReportKind.COMPLIANCE, source,
                   [("section", f"popeye/{key}", get_list(popeye, key, source), _section)])
 
 

@@ -25,6 +25,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "prowler-ocsf-json"
 VERSIONS = ("Prowler 4.x and 5.x JSON-OCSF (OCSF 1.1-1.4 Detection Finding); Prowler 3.x JSON-OCSF "
@@ -57,7 +58,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             if account:
                 accounts.add(f"{provider or 'cloud'}:{account}")
     scope = accounts.pop() if len(accounts) == 1 else PROJECT
-    return report(FORMAT, "prowler", version, scope, "compliance", source,
+    return report(FORMAT, "prowler", version, scope, ReportKind.COMPLIANCE, source,
                   [("finding", "", doc, lambda r, at: _finding(r, at, version))])
 
 

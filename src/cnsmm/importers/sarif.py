@@ -11,10 +11,22 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from cnsmm.findings import Finding
-from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_list, get_str, guarded, record
+from cnsmm.importers._common import (
+    PROJECT,
+    At,
+    as_dict,
+    fail,
+    get_dict,
+    get_list,
+    get_str,
+    guarded,
+    image_repository,
+    record,
+)
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers._sarif_run import KIND, Run
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "sarif"
 
@@ -22,7 +34,7 @@ _SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*sarif', re.IGNORECASE)
 # What may follow the last run's closing brace: "]", then top-level string pairs ("version"), then "}".
 _RUN_END = re.compile(r'\s*\]\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*:\s*"(?:[^"\\]|\\.)*"\s*)*\}\s*')
 _EOF_RE = re.compile(r"\s*")
-_RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versionControlProvenance"})
+_RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versionControlProvenance", "properties"})
 
 
 VERSIONS = "SARIF 2.1.0 (version required)"
@@ -73,13 +85,13 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         tool, tool_version, category = first
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=tool_version, scope=_scope(tool, runs_meta, source),
-        findings=guarded(source, findings), kind=KIND.get(category, "sast"), errors=errors,
+        findings=guarded(source, findings), kind=KIND.get(category, ReportKind.SAST), errors=errors,
     )
 
 
 def _run_summaries(tools: list[dict[str, Any]], source: str) -> tuple[list[dict[str, Any]], tuple[str, Any, str]]:
     if not tools:
-        return [], ("sarif", None, "sast")
+        return [], ("sarif", None, ReportKind.SAST)
     runs = [Run({"tool": t}, f"{source}: run #{i}") for i, t in enumerate(tools, 1)]
     names = sorted({r.tool for r in runs})
     return [{"tool": t} for t in tools], ("+".join(names), runs[0].version, runs[0].category)
@@ -119,9 +131,13 @@ def _run_by_run(doc: Doc, errors: ItemErrors) -> Iterator[Finding]:
 
 def _scope(tool: str, runs: list[dict[str, Any]], source: str) -> str:
     """``tool:target``, the target being the first of: automationDetails category, repository
-    URI, the ``SRCROOT`` base directory, else the report's file name."""
+    URI, the ``SRCROOT`` base directory, else the report's file name; ``image:<repository>``
+    for a run that names its image (Trivy's ``properties.imageName``), as Trivy's JSON has."""
     for run in runs:
         where = f"{source}: run"
+        image = get_str(get_dict(run, "properties", where), "imageName", where)
+        if image:
+            return f"image:{image_repository(image)}"
         auto = get_str(get_dict(run, "automationDetails", where), "id", where)
         if auto:
             return f"{tool}:{auto.rsplit('/', 1)[0] if '/' in auto.rstrip('/') else auto.rstrip('/')}"

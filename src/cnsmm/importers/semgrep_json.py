@@ -20,7 +20,8 @@ from cnsmm.importers._common import (
     unique,
 )
 from cnsmm.importers._simple import LEVELS, load, report
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemError, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "semgrep-json"
 VERSIONS = "Semgrep 1.x JSON (samples follow 1.90); 0.x reports with the same results shape"
@@ -37,8 +38,26 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "results" not in doc:
         raise fail(source, "missing results (semgrep --json writes a results array)")
-    return report(FORMAT, "semgrep", get_str(doc, "version", source), f"semgrep:{PROJECT}", "sast",
-                  source, [("result", "results", get_list(doc, "results", source), _result)])
+    return report(FORMAT, "semgrep", get_str(doc, "version", source), f"semgrep:{PROJECT}", ReportKind.SAST,
+                  source, [("result", "results", get_list(doc, "results", source), _result)],
+                  errors=_run_errors(doc, source))
+
+
+def _run_errors(doc: dict[str, Any], source: str) -> ItemErrors:
+    """Semgrep's own errors of level ``error`` (an invalid rule, a crashed run: exit code 2 or
+    7, often with no results at all) mark the import partial, so that the findings of what was
+    not scanned are not closed as fixed; ``warn`` entries (a file parsed in part) do not."""
+    errors = ItemErrors()
+    for i, raw in enumerate(get_list(doc, "errors", source)):
+        if not isinstance(raw, dict) or str(raw.get("level", "")).lower() != "error":
+            continue
+        kind = raw.get("type")
+        kind = kind[0] if isinstance(kind, list) and kind else kind
+        text = " ".join(str(raw.get("message") or "").split())[:300]
+        errors.append(ItemError(f"/errors/{i}", f"error #{i + 1}",
+                                f"Semgrep reported an error ({kind or 'error'}: {text or 'no message'}): the scan "
+                                "did not run completely"))
+    return errors
 
 
 def _result(raw: Any, at: At) -> Finding | None:

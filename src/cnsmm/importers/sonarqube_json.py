@@ -28,6 +28,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import load_pages, report
 from cnsmm.importers.interface import ImportedReport, ItemError, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "sonarqube-json"
 VERSIONS = ("SonarQube 7.9 to 10.x and SonarCloud web API: api/issues/search (legacy severity and type, "
@@ -99,7 +100,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                 f"the search matched {total} {what} but the file holds {held[what]}: export every page "
                 "(p=1..N with ps=500) into the file; SonarQube returns at most 10,000 per search, so narrow "
                 "larger searches (by type, severity or creation date)"))
-    return report(FORMAT, "sonarqube", None, f"sonar:{projects[0]}" if len(projects) == 1 else PROJECT, "sast",
+    return report(FORMAT, "sonarqube", None, f"sonar:{projects[0]}" if len(projects) == 1 else PROJECT, ReportKind.SAST,
                   source, sections, errors=errors)
 
 

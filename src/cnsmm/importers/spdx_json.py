@@ -26,6 +26,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers.interface import Component, ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "spdx-json"
 VERSIONS = "SPDX 2.2 and 2.3 JSON (spdxVersion SPDX-2.2 / SPDX-2.3); SPDX 3.0 JSON-LD is refused"
@@ -81,7 +82,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             comps.append(comp)
     return ImportedReport(
         format=FORMAT, tool=tool, tool_version=tool_version, scope=_scope(subject, get_str(values, "name", source)),
-        findings=_none(), generated_at=parse_time(info.get("created")), components=comps, kind="sbom", errors=errors,
+        findings=_none(), generated_at=parse_time(info.get("created")), components=comps, kind=ReportKind.SBOM,
+        errors=errors,
     )
 
 

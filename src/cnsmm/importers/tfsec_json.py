@@ -20,6 +20,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "tfsec-json"
 VERSIONS = "tfsec 1.x (samples follow 1.28); results with status 1 (passed) or 2 (ignored) are not findings"
@@ -35,7 +36,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "results" not in doc:
         raise fail(source, "missing results (tfsec --format json writes a results array)")
-    return report(FORMAT, "tfsec", None, f"tfsec:{PROJECT}", "iac-scan", source,
+    return report(FORMAT, "tfsec", None, f"tfsec:{PROJECT}", ReportKind.IAC_SCAN, source,
                   [("result", "results", get_list(doc, "results", source), _result)])
 
 

@@ -34,6 +34,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import Doc, event_kind
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "trivy-json"
 
@@ -83,6 +84,12 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                 values[key] = found
     if head.stopped_at is not None and "Trivy" not in values:
         values.update(doc.tail(frozenset({"Trivy"})) or {})
+    if head.stopped_at is not None and not values.keys() & {"SchemaVersion", "ClusterName"}:
+        # Keys in alphabetical order (a report passed through `jq -S`): SchemaVersion and Trivy
+        # come after the results; read them from the end, else in a pass over the document.
+        values.update(doc.tail(frozenset({"SchemaVersion", "Trivy"}), need_all=False) or {})
+        if "SchemaVersion" not in values and (found := doc.first("SchemaVersion")) is not None:
+            values["SchemaVersion"] = found
     if head.stopped_at is not None and head.stop_event not in ("start_array", "null"):  # Go writes nil slices as null
         raise fail(source, f"{head.stopped_at} must be an array (got {event_kind(head.stop_event)})")
     k8s = "ClusterName" in values and "ArtifactName" not in values
@@ -98,7 +105,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         return ImportedReport(
             format=FORMAT, tool="trivy", tool_version=tool_version, scope=f"k8s:{cluster}",
             findings=guarded(source, _k8s_findings(doc, tool_version, head.stopped_at == "Resources", errors)),
-            generated_at=parse_time(values.get("CreatedAt")), kind="image-scan", errors=errors,
+            generated_at=parse_time(values.get("CreatedAt")), kind=ReportKind.IMAGE_SCAN, errors=errors,
         )
     # An empty ArtifactName (trivy sbom, some CI wrappers) names no target: the file name does.
     artifact = get_str(values, "ArtifactName", source) or PROJECT
@@ -106,7 +113,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     image = artifact if artifact_type == "container_image" and values.get("ArtifactName") else None
     results = doc.items("Results.item", "result")
     first = list(itertools.islice(results, 1))
-    kind = "image-scan" if image else _kind_of(first)
+    kind = ReportKind.IMAGE_SCAN if image else _kind_of(first)
     ctx = _Ctx(source, tool_version, image, None)
     items = itertools.chain(first, results)
     return ImportedReport(
@@ -128,14 +135,15 @@ def _legacy(doc: Doc, errors: ItemErrors) -> ImportedReport:
         format=FORMAT, tool="trivy", tool_version=None,
         scope=f"image:{image_repository(image)}" if image else f"filesystem:{PROJECT}",
         findings=guarded(doc.source, _results(itertools.chain(first, results), ctx, doc.source, errors, key="")),
-        kind="image-scan" if image else _kind_of(first), errors=errors,
+        kind=ReportKind.IMAGE_SCAN if image else _kind_of(first), errors=errors,
     )
 
 
 def _kind_of(first: list[Any]) -> str:
     if not first or not isinstance(first[0], dict):
-        return "sca"
-    return {"config": "iac-scan", "secret": "secret-scan", "license": "sca"}.get(str(first[0].get("Class")), "sca")
+        return ReportKind.SCA
+    by_class = {"config": ReportKind.IAC_SCAN, "secret": ReportKind.SECRET_SCAN, "license": ReportKind.SCA}
+    return by_class.get(str(first[0].get("Class")), ReportKind.SCA)
 
 
 class _Ctx:

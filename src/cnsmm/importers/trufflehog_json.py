@@ -13,6 +13,7 @@ from cnsmm.findings import Finding, Location, Severity
 from cnsmm.importers._common import PROJECT, At, as_dict, fail, get_dict, get_int, get_str, guarded, record
 from cnsmm.importers._jsonio import Doc
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "trufflehog-json"
 VERSIONS = "TruffleHog 3.x JSON lines (samples follow 3.82)"
@@ -22,7 +23,7 @@ LINE_LIMIT = 4 * 1024 * 1024
 def sniff(head: bytes) -> bool:
     """TruffleHog: the first line that is not a TruffleHog log line (``"logger":"trufflehog"``) is
     an object with ``SourceMetadata`` and ``DetectorName``; or only log lines."""
-    lines = [line for line in head.lstrip().split(b"\n")[:50] if line.strip()]
+    lines = [line for line in head.lstrip().split(b"\n", 50)[:50] if line.strip()]
     records = [line for line in lines if b'"logger":"trufflehog' not in line.replace(b" ", b"")]
     if not records:
         return bool(lines) and lines[0].startswith(b"{")  # a run that found nothing, its log mixed in
@@ -41,7 +42,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                    hint="Run TruffleHog 3: trufflehog git URL --json (or filesystem PATH --json)")
     errors = ItemErrors()
     return ImportedReport(format=FORMAT, tool="trufflehog", tool_version=None, scope=f"trufflehog:{PROJECT}",
-                          findings=guarded(source, _lines(doc.rewind(), source, errors)), kind="secret-scan",
+                          findings=guarded(source, _lines(doc.rewind(), source, errors)), kind=ReportKind.SECRET_SCAN,
                           errors=errors)
 
 

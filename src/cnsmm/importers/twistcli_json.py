@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import IO, Any
 
 from cnsmm.findings import Finding, Location, Severity
+from cnsmm.imageref import from_parts
 from cnsmm.importers._common import (
     PROJECT,
     At,
@@ -25,6 +26,7 @@ from cnsmm.importers._common import (
 from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._simple import LEVELS, load, report
 from cnsmm.importers.interface import ImportedReport
+from cnsmm.vocab import ReportKind
 
 FORMAT = "twistcli-json"
 VERSIONS = ("twistcli 22.x-34.x `images scan --output-file` ({\"results\": [...]}) and the Console "
@@ -68,7 +70,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         ckey = "compliances" if "compliances" in img else "complianceIssues"
         sections.append(("compliance issue", f"{key}/{i - 1}/{ckey}".lstrip("/"), compliances,
                          lambda r, a, name=name: _compliance(r, a, name)))
-    return report(FORMAT, "prisma-cloud", None, scope, "image-scan", source, sections)
+    return report(FORMAT, "prisma-cloud", None, scope, ReportKind.IMAGE_SCAN, source, sections)
 
 
 def _image_name(img: dict[str, Any]) -> str | None:
@@ -78,9 +80,8 @@ def _image_name(img: dict[str, Any]) -> str | None:
         return name
     tag = img.get("repoTag")
     if isinstance(tag, dict) and isinstance(tag.get("repo"), str) and tag["repo"]:
-        registry = tag.get("registry") if isinstance(tag.get("registry"), str) else ""
-        ref = f"{registry}/{tag['repo']}" if registry else tag["repo"]
-        return f"{ref}:{tag['tag']}" if isinstance(tag.get("tag"), str) and tag["tag"] else ref
+        registry = tag.get("registry") if isinstance(tag.get("registry"), str) else None
+        return from_parts(registry, tag["repo"], tag["tag"] if isinstance(tag.get("tag"), str) else None)
     instances = img.get("instances")
     if isinstance(instances, list) and instances and isinstance(instances[0], dict):
         image = instances[0].get("image")

@@ -27,6 +27,7 @@ from cnsmm.importers._deps import dependency_finding
 from cnsmm.importers._jsonio import Doc
 from cnsmm.importers._simple import LEVELS
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "yarn-audit-json"
 VERSIONS = ("Yarn 1 `yarn audit --json` (JSON lines of auditAdvisory and auditSummary); Yarn 4 "
@@ -50,7 +51,8 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = Doc(stream, source, allow_empty=True)
     errors = ItemErrors()
     return ImportedReport(format=FORMAT, tool="yarn-audit", tool_version=None, scope=f"yarn-audit:{PROJECT}",
-                          findings=guarded(source, _lines(doc.rewind(), source, errors)), kind="sca", errors=errors)
+                          findings=guarded(source, _lines(doc.rewind(), source, errors)), kind=ReportKind.SCA,
+                          errors=errors)
 
 
 def _lines(stream: IO[bytes], source: str, errors: ItemErrors) -> Iterator[Finding]:

@@ -9,6 +9,7 @@ from cnsmm.importers import _zap
 from cnsmm.importers._common import fail, guarded
 from cnsmm.importers._xml import child, children, load_xml, local, text
 from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.vocab import ReportKind
 
 FORMAT = "zap-xml"
 
@@ -36,7 +37,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     errors = ItemErrors()
     return ImportedReport(
         format=FORMAT, tool="zap", tool_version=version, scope=f"site:{first}",
-        findings=guarded(source, _zap.findings(sites, source, version, errors, mode="xml")), kind="dast",
+        findings=guarded(source, _zap.findings(sites, source, version, errors, mode="xml")), kind=ReportKind.DAST,
         errors=errors,
     )
 

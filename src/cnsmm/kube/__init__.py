@@ -31,7 +31,7 @@ from cnsmm.kube.selectors import (
     service_selector,
     workload_selector,
 )
-from cnsmm.kube.values import api_bool, items, label_value, mapping, text, truthy
+from cnsmm.kube.values import api_bool, falsy, items, label_value, mapping, text, truthy
 
 __all__ = [
     "EVERYTHING",
@@ -48,6 +48,7 @@ __all__ = [
     "controller_ref",
     "created_by",
     "declared_namespace",
+    "falsy",
     "items",
     "label_selector",
     "label_value",

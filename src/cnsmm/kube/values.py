@@ -8,6 +8,7 @@ return strings, booleans and containers of a known shape.
 | :func:`text` | a scalar as the text the API server stores (YAML ``true`` -> ``"true"``), else ``""`` |
 | :func:`label_value` | a label value: strings as written, booleans/numbers as text, null as ``""`` |
 | :func:`truthy` | a string setting (annotation, ConfigMap entry, flag) that a component parses as a boolean |
+| :func:`falsy` | such a setting written as "off" (absent or unreadable is neither on nor off) |
 | :func:`api_bool` | a typed boolean field of the API (``privileged``): only a real ``true`` counts |
 """
 
@@ -18,6 +19,9 @@ from typing import Any
 TRUE_WORDS = frozenset({"true", "yes", "on", "1", "y"})
 """Words read as "on": those of Go's ``strconv.ParseBool`` that settings use (``1``, ``true``) plus the
 YAML 1.1 words (``yes``, ``on``, ``y``) that Helm values and annotations carry as strings."""
+
+FALSE_WORDS = frozenset({"false", "no", "off", "0", "n"})
+"""Words read as "off", the counterparts of :data:`TRUE_WORDS`."""
 
 
 def text(value: Any) -> str:
@@ -48,6 +52,22 @@ def truthy(value: Any) -> bool:
         return value != 0
     if isinstance(value, str):
         return value.strip().strip("'\"").lower() in TRUE_WORDS
+    return False
+
+
+def falsy(value: Any) -> bool:
+    """Whether a setting read from a string field is written as "off".
+
+    Not the negation of :func:`truthy`: an absent, empty or unreadable value is neither on nor
+    off. Booleans are themselves negated, the integer 0 is off, strings are off when they are
+    one of :data:`FALSE_WORDS` (any case, surrounding blanks and quotes ignored).
+    """
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value == 0
+    if isinstance(value, str):
+        return value.strip().strip("'\"").lower() in FALSE_WORDS
     return False
 
 

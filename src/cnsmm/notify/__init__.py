@@ -23,6 +23,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -51,16 +52,19 @@ F = cast(Table, TrackedFinding.__table__)
 
 
 def _check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
-        raise ConfigError(f"webhook URL {url[:80]!r}: expected an http(s) URL with a host",
+    url = url.strip()
+    parts = urlsplit(url)
+    if (parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000
+            or any(ord(c) <= 32 or ord(c) == 127 for c in url)):
+        raise ConfigError(f"webhook URL {url[:80]!r}: expected an http(s) URL with a host, "
+                          "without spaces or control characters",
                           hint="e.g. https://hooks.example.com/cnsmm")
     if parts.username or parts.password:
         raise ConfigError("webhook URL: credentials in the URL are not kept; use the signing secret")
-    return url.strip()
+    return url
 
 
-def add_webhook(store: Store, project: str, url: str, *, events: list[str] | None = None, fmt: str = "json",
+def add_webhook(store: Store, project: str, url: str, *, events: Sequence[str] | None = None, fmt: str = "json",
                 created_by: str) -> tuple[int, str]:
     """Register a webhook of ``project``; returns its id and its secret (shown this once)."""
     url = _check_url(url)

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 from cnsmm.sources.yamlload import YMap, load_yaml
 
+RELEASE_NAMESPACE = "default"
+"""Namespace given to ``helm template`` when none is chosen (``helm install`` picks it later)."""
+
 MAX_CHART_FILES = 20_000
 """Most files of one chart read for its cache key."""
 

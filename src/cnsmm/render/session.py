@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from cnsmm.config import RenderSettings
 from cnsmm.render.build import Rendered, read_file, render_all
+from cnsmm.render.helm import RELEASE_NAMESPACE
 from cnsmm.render.plan import HelmOptions, Plan, make_plan
 from cnsmm.render.runner import Cache, Tool, default_cache_dir, find_helm, find_kustomize
 from cnsmm.sources.interface import InputError
@@ -43,7 +44,8 @@ def prepare(
     """Plan and run the builds of the scanned ``files``."""
     out = Prepared()
     helm_options = HelmOptions(
-        settings.helm_release, settings.helm_namespace, settings.helm_values, settings.helm_ci_values
+        settings.helm_release, settings.helm_namespace or RELEASE_NAMESPACE, settings.helm_values,
+        settings.helm_ci_values,
     )
     plan = make_plan([f for f in files if f != "-"], read, helm_options)
     for path, reason in sorted(plan.not_objects.items()):

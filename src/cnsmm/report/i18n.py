@@ -68,8 +68,9 @@ _L: dict[str, tuple[str, str]] = {
     "semi": ("; ", "；"),
     "coverage_pct": ("evidence for {pct}%", "证据覆盖 {pct}%"),
     "answer_next": (
-        "Also answer the {k} that hold L{n}: cnsmm attest init writes the questionnaire.",
-        "另需回答阻碍 L{n} 的{k}：cnsmm attest init 生成问卷。",
+        "Also answer the {k} that hold L{n}: cnsmm attest init --assessment REPORT.json writes them into the "
+        "questionnaire.",
+        "另需回答阻碍 L{n} 的{k}：cnsmm attest init --assessment REPORT.json 将其写入问卷。",
     ),
     "questions_one": ("1 open question", "1 个待回答问题"),
     "questions_many": ("{n} open questions", "{n} 个待回答问题"),
@@ -89,8 +90,8 @@ _L: dict[str, tuple[str, str]] = {
     ),
     "against_list": ("Evidence against: ", "有相反证据："),
     "open_list": (
-        "Open questions (answer them with cnsmm attest init): ",
-        "待回答的问题（用 cnsmm attest init 回答）：",
+        "Open questions (cnsmm attest init --assessment REPORT.json asks them): ",
+        "待回答的问题（cnsmm attest init --assessment REPORT.json 将其列入问卷）：",
     ),
     "stop": (". ", "。"),
     "list_sep": (", ", "、"),

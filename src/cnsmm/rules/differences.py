@@ -25,6 +25,15 @@ class Difference:
 
 DIFFERENCES: tuple[Difference, ...] = (
     Difference(
+        "A Helm chart's release namespace is the installer's", ("K8S-098",),
+        "Unless `--helm-namespace` is given, objects a chart puts in the release namespace are checked as manifests "
+        "without a namespace: no default-namespace finding, and namespace rules speak of the namespace the chart "
+        "is installed into.",
+        "Scanners that render charts with `helm template` and its default namespace see `default` on every object "
+        "that uses `.Release.Namespace`, and their default-namespace checks fire on it.",
+        "`helm template` needs a namespace, but `helm install --namespace` decides it; the chart did not choose it.",
+    ),
+    Difference(
         "A limit implies the request", ("K8S-079",),
         "A container with a CPU (memory) limit and no CPU (memory) request passes the request rule.",
         "Polaris, Checkov, kube-linter and kube-score check requests and limits as separate fields.",

@@ -12,9 +12,10 @@ import os
 from dataclasses import dataclass, field
 
 from cnsmm.config import Config
+from cnsmm.render.helm import RELEASE_NAMESPACE
 from cnsmm.scan.sets import RenderedObject, SetInput
 from cnsmm.sources.interface import InputError
-from cnsmm.sources.yamlload import load_yaml
+from cnsmm.sources.yamlload import YamlDocument, load_yaml
 
 
 @dataclass
@@ -50,9 +51,24 @@ def render_sets(sets: list[SetInput], config: Config) -> tuple[list[SetInput], R
     report.builds = len(prepared.rendered)
     for rendered in prepared.rendered:
         docs, problems = load_yaml(rendered.text)
+        if rendered.build.tool == "helm" and config.render.helm_namespace is None:
+            _unplace(docs)
         build = f"{rendered.build.tool}:{rendered.build.label}"
         objects = [RenderedObject(doc, rendered.name, None, True, rendered.locator(), build) for doc in docs]
         errors = [InputError(rendered.build.file, None, f"{build}: rendered output line {p.line}: {p.message}",
                              p.kind) for p in problems]
         out.append(SetInput(rendered.name, rendered=objects, errors=errors))
     return out, report
+
+
+def _unplace(docs: list[YamlDocument]) -> None:
+    """Take the namespace ``helm template`` filled in from ``--namespace`` out of the objects.
+
+    With no namespace chosen, a chart's objects go where ``helm install -n`` puts them, like
+    manifests without a namespace; the ``default`` that ``helm template`` needs is not theirs
+    (a chart that writes ``namespace: default`` itself is read the same way).
+    """
+    for doc in docs:
+        meta = doc.value.get("metadata") if isinstance(doc.value, dict) else None
+        if isinstance(meta, dict) and meta.get("namespace") == RELEASE_NAMESPACE:
+            del meta["namespace"]

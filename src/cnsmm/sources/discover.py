@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from cnsmm.sources.interface import InputError
+from cnsmm.vocab import InputErrorKind
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -69,10 +70,10 @@ def discover(
             files.append(InputFile("-", "<stdin>", True))
             continue
         if not os.path.lexists(root):
-            errors.append(InputError(root, None, "no such file or folder; check the path", "not-found"))
+            errors.append(InputError(root, None, "no such file or folder; check the path", InputErrorKind.NOT_FOUND))
             continue
         if os.path.islink(root) and not os.path.exists(root):
-            errors.append(InputError(root, None, "broken symbolic link", "unreadable"))
+            errors.append(InputError(root, None, "broken symbolic link", InputErrorKind.UNREADABLE))
             continue
         if os.path.isfile(root):
             norm = os.path.normpath(root)
@@ -113,7 +114,7 @@ def _walk(
         try:
             st = os.stat(folder)
         except OSError as exc:
-            errors.append(InputError(folder, None, f"cannot read folder ({exc.strerror})", "unreadable"))
+            errors.append(InputError(folder, None, f"cannot read folder ({exc.strerror})", InputErrorKind.UNREADABLE))
             continue
         key = (st.st_dev, st.st_ino)
         if key in visited:  # reached again through another link into an excluded folder
@@ -124,7 +125,7 @@ def _walk(
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            errors.append(InputError(folder, None, f"cannot list folder ({exc.strerror})", "unreadable"))
+            errors.append(InputError(folder, None, f"cannot list folder ({exc.strerror})", InputErrorKind.UNREADABLE))
             continue
         subdirs = []
         for entry in entries:
@@ -157,7 +158,7 @@ def _walk(
             elif is_file and is_candidate(rel, claimers):
                 yield path
             elif entry.is_symlink() and not os.path.exists(path) and is_candidate(rel, claimers):
-                errors.append(InputError(path, None, "broken symbolic link", "unreadable"))
+                errors.append(InputError(path, None, "broken symbolic link", InputErrorKind.UNREADABLE))
         stack.extend(reversed(subdirs))
 
 
@@ -167,9 +168,9 @@ def decode(data: bytes, file: str) -> tuple[str | None, InputError | None]:
         try:
             return data.decode("utf-16"), None
         except UnicodeDecodeError:
-            return None, InputError(file, None, "invalid UTF-16 text", "encoding")
+            return None, InputError(file, None, "invalid UTF-16 text", InputErrorKind.ENCODING)
     if b"\x00" in data[:8192]:
-        return None, InputError(file, None, "binary file (contains NUL bytes), not scanned", "binary")
+        return None, InputError(file, None, "binary file (contains NUL bytes), not scanned", InputErrorKind.BINARY)
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -179,7 +180,7 @@ def decode(data: bytes, file: str) -> tuple[str | None, InputError | None]:
             line,
             f"not UTF-8 (byte 0x{data[exc.start]:02x}); Kubernetes manifests must be UTF-8: "
             "convert it, e.g. `iconv -f latin1 -t utf-8`",
-            "encoding",
+            InputErrorKind.ENCODING,
         )
 
 
@@ -202,18 +203,18 @@ def read_text(path: str, max_size: int, stdin: bytes | None = None) -> tuple[str
     if path == "-":
         data = stdin or b""
         if len(data) > max_size:
-            return None, InputError("<stdin>", None, _too_big(None, max_size), "size")
+            return None, InputError("<stdin>", None, _too_big(None, max_size), InputErrorKind.SIZE)
         return decode(data, "<stdin>")
     try:
         size = os.path.getsize(path)
         if size > max_size:
-            return None, InputError(path, None, _too_big(size, max_size), "size")
+            return None, InputError(path, None, _too_big(size, max_size), InputErrorKind.SIZE)
         with open(path, "rb") as handle:
             data = handle.read(max_size + 1)
     except OSError as exc:
-        return None, InputError(path, None, f"cannot read file ({exc.strerror or exc})", "unreadable")
+        return None, InputError(path, None, f"cannot read file ({exc.strerror or exc})", InputErrorKind.UNREADABLE)
     if len(data) > max_size:
-        return None, InputError(path, None, _too_big(len(data), max_size), "size")
+        return None, InputError(path, None, _too_big(len(data), max_size), InputErrorKind.SIZE)
     return decode(data, path)
 
 

@@ -25,7 +25,7 @@ class InputError:
     line: int | None
     message: str
     """What went wrong and, where useful, what to do."""
-    kind: str = InputErrorKind.PARSE
+    kind: InputErrorKind = InputErrorKind.PARSE
     """One of :class:`~cnsmm.vocab.InputErrorKind`."""
     rule: str | None = None
     """For ``internal`` errors: the rule that raised."""

@@ -90,7 +90,7 @@ class YamlProblem:
 
     line: int
     message: str
-    kind: str = InputErrorKind.PARSE
+    kind: InputErrorKind = InputErrorKind.PARSE
     """``parse``, ``alias-bomb`` or ``depth`` (see :class:`~cnsmm.vocab.InputErrorKind`)."""
 
 

@@ -39,6 +39,7 @@ from cnsmm.tracking.states import OPEN_STATES, Status
 from cnsmm.tracking.store import Store, _begin_with_retry, lock_project, utcnow
 from cnsmm.tracking.workflow import expire_risk_acceptances
 from cnsmm.vcs import PathMap, clean_commit, clean_repository
+from cnsmm.vocab import ReportKind
 
 if TYPE_CHECKING:
     from cnsmm.importers.interface import ImportedReport
@@ -252,7 +253,7 @@ def import_rows(
                     staging.create(conn)
                     report, rows = source(owners, due)
                     # SBOMs and VEX documents are read again: their VEX statements apply anew.
-                    identical = (shortcut and str(report.kind) not in ("sbom", "vex")
+                    identical = (shortcut and str(report.kind) not in (ReportKind.SBOM, ReportKind.VEX)
                                  and _latest_sha256(conn, project, report) == source_sha256)
                     if identical:
                         cast(Generator[Any, None, None], rows).close()

@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import asdict, replace
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
@@ -125,6 +125,7 @@ class BulkFilter(ApiIn):
     path: str | None = Field(default=None, max_length=1000, description="Glob over the file (* and ?).")
     owner: str | None = Field(default=None, max_length=200)
     q: str | None = Field(default=None, max_length=200)
+    overdue: bool = Field(default=False, description="Only open findings past their due date.")
 
 
 class BulkStatus(ApiIn):
@@ -276,9 +277,13 @@ async def list_filter(
     overdue: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern="^-?(severity|due|newest|oldest|title)$")] = "severity",
+    rule: Annotated[list[Annotated[str, Field(max_length=300)]] | None,
+                    Query(max_length=100, description="Rule ids (CVE, check id), exactly; repeatable.")] = None,
+    path: Annotated[str | None, Query(max_length=1000, description="Glob over the file (* and ?).")] = None,
 ) -> queries.FindingFilter:
     """The filters and sort of a findings list (query parameters)."""
-    return queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort)
+    return queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort, rule=rule or [],
+                                 path=path or None)
 
 
 ListFilter = Annotated[queries.FindingFilter, Depends(list_filter)]
@@ -362,7 +367,7 @@ def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep)
     _status_allowed(who, project, status)
     chosen = body.filter or BulkFilter()
     flt = queries.FindingFilter(severity=chosen.severity, status=chosen.status, tool=chosen.tool, owner=chosen.owner,
-                                q=chosen.q, rule=chosen.rule, path=chosen.path, ids=body.ids)
+                                q=chosen.q, rule=chosen.rule, path=chosen.path, overdue=chosen.overdue, ids=body.ids)
     if queries.project_id(store, project) is None:
         return {"changed": [], "failed": {str(i): "not in this project" for i in body.ids}, "matched": 0,
                 "dry_run": body.dry_run}
@@ -428,7 +433,7 @@ async def upload_report(project: str, request: Request, who: Security, store: St
         except Error as exc:
             raise HTTPException(status_code=422, detail=[{"loc": ["query", "scope"], "type": "value_error",
                                                           "msg": exc.diagnostics()}]) from None
-    options = _import_options(scope, covers or [], excluded or [], root or [], repo, commit)
+    options = import_options(scope, covers or [], excluded or [], root or [], repo, commit)
     for label, value in (("name", name), ("format", format or "")):
         if "\x00" in value:
             raise HTTPException(status_code=422, detail=[{"loc": ["query", label], "type": "value_error",
@@ -451,7 +456,7 @@ async def upload_report(project: str, request: Request, who: Security, store: St
     return {"job": job_id, "poll": f"/api/v1/projects/{project}/jobs/{job_id}"}
 
 
-def _import_options(scope: str | None, covers: list[str], excluded: list[str], roots: list[str],
+def import_options(scope: str | None, covers: list[str], excluded: list[str], roots: list[str],
                     repo: str | None, commit: str | None) -> ImportOptions:
     """The import options from query parameters, or a 422 naming the parameter."""
 
@@ -578,12 +583,17 @@ def delete_token(project: str, token_id: Annotated[int, Path(ge=1, le=MAX_ID)], 
     return {"status": "revoked"}
 
 
-class WebhookIn(BaseModel):
+WebhookEvent = Literal["findings.new", "sla.breached", "risk.expiring"]
+"""An event a webhook may ask for (:data:`cnsmm.notify.EVENTS`)."""
+ALL_EVENTS: tuple[WebhookEvent, ...] = get_args(WebhookEvent)
+
+
+class WebhookIn(ApiIn):
     """A webhook to register: where to send which events, in which format."""
 
     url: str = Field(min_length=8, max_length=2000, description="http(s) URL that receives the POSTs")
-    events: list[str] = Field(default_factory=lambda: list(notify.EVENTS), max_length=10)
-    format: str = Field(default="json", max_length=10, description="`json` (signed document) or `slack`")
+    events: list[WebhookEvent] = Field(default_factory=lambda: list(ALL_EVENTS), min_length=1, max_length=10)
+    format: Literal["json", "slack"] = Field(default="json", description="`json` (signed document) or `slack`")
 
 
 @router.get("/projects/{project}/webhooks")

@@ -11,11 +11,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnsmm import __version__
 from cnsmm.errors import Error
@@ -69,10 +71,18 @@ def create_app(db_url: str | None = None, *, store: Store | None = None, job_wor
         return JSONResponse({"detail": exc.diagnostics()}, status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if pages.is_page(request.url.path):  # e.g. /p/shop/findings/abc: no such page
+            return await pages.error_page(request, 404)
         # FastAPI's own handler echoes the input, and a body such as {"days": 1e999} parses to
         # inf, which JSON cannot carry: the answer was a 500 instead of this 422.
         return JSONResponse({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if pages.is_page(request.url.path):  # an unknown page: the error page, with the navigation
+            return await pages.error_page(request, exc.status_code, None if exc.status_code == 404 else exc.detail)
+        return await http_exception_handler(request, exc)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

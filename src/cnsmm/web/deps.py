@@ -48,8 +48,10 @@ async def _csrf_from(request: Request) -> str | None:
     return None
 
 
-async def optional_principal(request: Request) -> Principal | None:
-    """The caller, or None when no valid credentials were sent."""
+async def optional_principal(request: Request, *, check_csrf: bool = True) -> Principal | None:
+    """The caller, or None when no valid credentials were sent. ``check_csrf=False`` leaves the
+    CSRF check of a cookie-authenticated change to the caller (a form with a file, whose body is
+    read only once the caller's role allows it)."""
     store = get_store(request)
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -61,7 +63,7 @@ async def optional_principal(request: Request) -> Principal | None:
     principal = recall(store, "session", cookie) or await run_in_threadpool(session_principal, store, cookie)
     if principal is None:
         return None
-    if request.method not in SAFE_METHODS:
+    if request.method not in SAFE_METHODS and check_csrf:
         sent = await _csrf_from(request)
         if not sent or not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
             raise HTTPException(status_code=403, detail="missing or wrong CSRF token")

@@ -27,7 +27,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_UPLOAD = 2 * 1024**3
-"""Largest report upload (``POST /api/v1/projects/{p}/imports``)."""
+"""Largest report upload (``POST /api/v1/projects/{p}/imports``, and the report of the pages'
+import form, ``POST /p/{p}/import`` or ``/org/import``)."""
 MAX_ASSESSMENT = 32 * 1024**2
 """Largest assessment document (``POST /api/v1/projects/{p}/assessments``): a full
 assessment in JSON is well under 2 MiB."""
@@ -35,6 +36,7 @@ MAX_BODY = 8 * 1024**2
 """Largest body of any other request (forms, JSON changes; the attestation document is at
 most 2,000,000 characters)."""
 _ROUTES = ((re.compile(r"^/api/v1/projects/[^/]+/imports$"), MAX_UPLOAD),
+           (re.compile(r"^/(p/[^/]+|org)/import$"), MAX_UPLOAD + 64 * 1024),  # the page's form: file and fields
            (re.compile(r"^/api/v1/projects/[^/]+/assessments$"), MAX_ASSESSMENT))
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import re
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -17,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 
 from cnsmm.accounts.service import Principal, Role, create_user, list_users, login, logout
 from cnsmm.errors import AuthError, Error, LoginFailedError
@@ -31,6 +34,7 @@ from cnsmm.web.i18n import LANGS, t, value_label
 from cnsmm.web.limits import read_form
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("cnsmm.web")
 LOGIN_CSRF = "cnsmm_login_csrf"
 _env = Environment(
     loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -52,6 +56,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     lang = _lang(request)
     who = context.pop("who", None)
     context.setdefault("project", None)
+    held = who.role_in(context["project"]) if isinstance(who, Principal) and context["project"] else None
+    context["project_owner"] = held is not None and held.rank >= Role.OWNER.rank  # the nav links webhooks
     html = _env.get_template(template).render(
         request=request, lang=lang, T=lambda key: t(key, lang), V=lambda value: value_label(str(value), lang), who=who,
         csrf=who.csrf_token if isinstance(who, Principal) else "", quote=quote, **context,
@@ -85,6 +91,27 @@ async def _viewed(request: Request, project: str, view: Callable[..., Response],
     if isinstance(who, Response):
         return who
     return await run_in_threadpool(view, request, who, project, *args)
+
+
+def is_page(path: str) -> bool:
+    """Whether ``path`` is (or would be) a page of the service rather than the API, a static
+    file or the health check: its errors are pages too."""
+    return not path.startswith(("/api/", "/static/", "/healthz", "/docs", "/redoc", "/openapi"))
+
+
+async def error_page(request: Request, status: int, message: str | None = None) -> Response:
+    """An error page (an unknown page, a malformed id) with the header and, for a caller who
+    may see the project named by the path, the project's navigation."""
+    try:
+        who = await optional_principal(request, check_csrf=False)
+    except HTTPException:
+        who = None
+    parts = request.url.path.split("/")
+    project = parts[2] if len(parts) > 2 and parts[1] == "p" and parts[2] else None
+    if who is None or project is None or who.role_in(project) is None:
+        project = None  # names only a project the caller may see
+    text = message or t("page_not_found" if status == 404 else "forbidden", _lang(request))
+    return render(request, "error.html", status, who=who, project=project, message=text)
 
 
 @router.get("/login")
@@ -222,8 +249,10 @@ def _org_view(request: Request, who: Principal) -> HTMLResponse:
     q = request.query_params.get("q", "").strip()[:300]
     all_statuses = request.query_params.get("all") == "1"
     hits = api.org_search(who, store, q, all_statuses) if q else None
-    return render(request, "org.html", who=who, rows=api.org_projects(who, store), severities=SEVERITIES, q=q,
-                  all_statuses=all_statuses, hits=hits)
+    rows = api.org_projects(who, store)
+    importable = [r["project"] for r in rows if _can_import(who, r["project"])]
+    return render(request, "org.html", who=who, rows=rows, severities=SEVERITIES, q=q,
+                  all_statuses=all_statuses, hits=hits, importable=importable)
 
 
 @router.get("/p/{project}")
@@ -328,9 +357,10 @@ async def findings_page(request: Request, project: str) -> Response:
     return await _viewed(request, project, _findings_view)
 
 
-def _page_filter(request: Request) -> queries.FindingFilter:
-    """The findings page's filters, sort and page from its query string (bad values ignored)."""
-    qp = request.query_params
+def _page_filter(request: Request, qp: Any = None) -> queries.FindingFilter:
+    """The findings page's filters, sort and page from its query string, or from ``qp`` (bad
+    values ignored)."""
+    qp = request.query_params if qp is None else qp
     statuses = qp.getlist("status")
     if not statuses:  # open work by default; "all" shows every status
         statuses = [s.value for s in Status if s in OPEN_STATES]
@@ -340,6 +370,8 @@ def _page_filter(request: Request) -> queries.FindingFilter:
         tool=(qp.get("tool") or None), owner=(qp.get("owner") or None), overdue=qp.get("overdue") == "1",
         q=(qp.get("q") or "")[:200] or None, sort=qp.get("sort") or "severity",
         page=min(max(1, _int(qp.get("page"), 1)), 100_000), per_page=50, after=(qp.get("after") or None),
+        rule=[r.strip() for value in qp.getlist("rule") for r in value.split(",") if r.strip()][:100],
+        path=(qp.get("path") or "").strip()[:1000] or None,
     )
 
 
@@ -389,25 +421,40 @@ def _int(value: str | None, default: int) -> int:
 
 @router.post("/p/{project}/findings/bulk")
 async def bulk_page(request: Request, project: str) -> Response:
+    """A status change of the ticked findings, or (``scope=matching``) of every finding the
+    list's filters match; ``dry_run`` shows what would change, with a button to apply it."""
     who = await _who(request, project, Role.DEVELOPER)
     if isinstance(who, Response):
         return who
     form = await read_form(request)
+    back = str(form.get("back", ""))
+    back = back if len(back) < 4000 else ""
     ids = [_int(str(v), 0) for v in form.getlist("ids")]
     ids = [i for i in ids if 0 < i <= api.MAX_ID][:1000]
-    if ids and form.get("status"):
+    matching = form.get("scope") == "matching"
+    dry_run = form.get("dry_run") == "1"
+    if (ids or matching) and form.get("status"):
         try:
             expires = str(form.get("expires") or "")
-            change = api.BulkStatus(ids=ids, status=str(form["status"]), reason=str(form.get("reason") or "") or None,
+            chosen = None
+            if matching:
+                flt = _page_filter(request, QueryParams(back))
+                chosen = api.BulkFilter(severity=flt.severity, status=flt.status, tool=flt.tool, rule=flt.rule,
+                                        path=flt.path, owner=flt.owner, q=flt.q, overdue=flt.overdue)
+            change = api.BulkStatus(ids=[] if matching else ids, filter=chosen, status=str(form["status"]),
+                                    reason=str(form.get("reason") or "") or None,
                                     approver=str(form.get("approver") or "") or None,
-                                    expires=date.fromisoformat(expires) if expires else None)
-            await run_in_threadpool(api.bulk_status, project, change, who, get_store(request))
+                                    expires=date.fromisoformat(expires) if expires else None, dry_run=dry_run)
+            outcome = await run_in_threadpool(api.bulk_status, project, change, who, get_store(request))
         except (HTTPException, ValueError, ValidationError) as exc:
             message = api.error_text(exc.detail) if isinstance(exc, HTTPException) else str(exc)
             status = exc.status_code if isinstance(exc, HTTPException) else 422
             return render(request, "error.html", status, who=who, project=project, message=message)
-    back = str(form.get("back", ""))
-    return RedirectResponse(f"/p/{quote(project)}/findings?{back if len(back) < 4000 else ''}", status_code=303)
+        if dry_run:
+            fields = [(k, str(v)) for k, v in form.multi_items() if k not in ("dry_run", "csrf_token")]
+            return render(request, "bulk_preview.html", who=who, project=project, outcome=outcome, fields=fields,
+                          status=str(form["status"]), back=back, matching=matching)
+    return RedirectResponse(f"/p/{quote(project)}/findings?{back}", status_code=303)
 
 
 @router.get("/p/{project}/findings/{finding_id}")
@@ -474,10 +521,14 @@ def _status_text(lang: str) -> Callable[[str], str]:
     return lambda status: status_name(status).get(lang)
 
 
-def _attest_groups(text: str, lang: str) -> list[dict[str, Any]]:
+def _attest_groups(text: str, lang: str, latest: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The form's questions; with the latest assessment, its open questions too."""
     from cnsmm.web.attest_form import form_groups
 
-    return form_groups(text, lang)
+    reqs = (latest or {}).get("requirements")
+    open_ids = [str(r["id"]) for r in reqs if isinstance(r, dict) and r.get("status") == "unknown"
+                and isinstance(r.get("id"), str)] if isinstance(reqs, list) else []
+    return form_groups(text, lang, open_ids)
 
 
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,
@@ -491,7 +542,7 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
                   members=api.members(project, who, store) if owner else [],
                   tokens=api.tokens(project, who, store) if owner else [],
                   attestations=(att := api.get_attestations(project, who, store)), roles=[r.value for r in Role],
-                  questions=_attest_groups(str(att.get("text") or ""), _lang(request)),
+                  questions=_attest_groups(str(att.get("text") or ""), _lang(request), _latest(store, project)),
                   status_text=_status_text(_lang(request)),
                   can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error)
 
@@ -545,3 +596,182 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
     if new_token is None and error is None:
         return RedirectResponse(f"/p/{quote(project)}/settings", status_code=303)
     return _settings_view(request, who, project, 422 if error else 200, new_token, error)
+
+
+@router.get("/p/{project}/webhooks")
+async def webhooks_page(request: Request, project: str) -> Response:
+    """The project's webhooks and their delivery log (owners and admins)."""
+    who = await _who(request, project, Role.OWNER)
+    if isinstance(who, Response):
+        return who
+    return await run_in_threadpool(_webhooks_view, request, who, project)
+
+
+def _webhooks_view(request: Request, who: Principal, project: str, status: int = 200, new_secret: str | None = None,
+                   error: str | None = None, form: FormData | None = None) -> HTMLResponse:
+    from cnsmm import notify
+
+    store = get_store(request)
+    kept = form if error and form is not None else None  # a refused form keeps what was typed
+    return render(request, "webhooks.html", status, who=who, project=project,
+                  hooks=api.webhooks(project, who, store), deliveries=api.webhook_deliveries(project, who, store),
+                  events=notify.EVENTS, formats=notify.FORMATS, new_secret=new_secret, error=error,
+                  form_url=str(kept.get("url", "")) if kept else "",
+                  form_events=[str(e) for e in kept.getlist("events")] if kept else list(notify.EVENTS),
+                  form_format=str(kept.get("format", "json")) if kept else "json")
+
+
+@router.post("/p/{project}/webhooks")
+async def webhooks_action(request: Request, project: str) -> Response:
+    """Add or remove a webhook (owners and admins; the session's CSRF token is checked first)."""
+    who = await _who(request, project, Role.OWNER)
+    if isinstance(who, Response):
+        return who
+    form = await read_form(request)
+    return await run_in_threadpool(_webhooks_change, request, who, project, form)
+
+
+def _webhooks_change(request: Request, who: Principal, project: str, form: FormData) -> Response:
+    store = get_store(request)
+    action = str(form.get("action", ""))
+    try:
+        if action == "add":
+            events = [str(e) for e in form.getlist("events")]
+            if not events:
+                raise ValueError("choose at least one event")
+            wanted = api.WebhookIn.model_validate({"url": str(form.get("url", "")), "events": events,
+                                                   "format": str(form.get("format") or "json")})
+            created = api.add_webhook(project, wanted, who, store)
+            return _webhooks_view(request, who, project, new_secret=str(created["secret"]))
+        if action == "remove":
+            hook_id = _int(str(form.get("hook_id")), 0)
+            if not 0 < hook_id <= api.MAX_ID:
+                raise ValueError(f"invalid webhook id {str(form.get('hook_id'))[:20]!r}")
+            api.delete_webhook(project, hook_id, who, store)
+            return RedirectResponse(f"/p/{quote(project)}/webhooks", status_code=303)
+        raise ValueError(f"unknown action {action[:40]!r}")
+    except HTTPException as exc:
+        return _webhooks_view(request, who, project, exc.status_code, error=api.error_text(exc.detail), form=form)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return _webhooks_view(request, who, project, 422, error=problems, form=form)
+    except ValueError as exc:
+        return _webhooks_view(request, who, project, 422, error=str(exc), form=form)
+
+
+def _can_import(who: Principal, project: str) -> bool:
+    held = who.role_in(project)
+    return held is not None and held.rank >= Role.SECURITY.rank
+
+
+@router.post("/p/{project}/import")
+async def import_page(request: Request, project: str) -> Response:
+    """Import a report sent by the overview page's form (multipart; works without JavaScript)."""
+    return await _import_form(request, project)
+
+
+@router.post("/org/import")
+async def org_import_page(request: Request) -> Response:
+    """Import a report into the project chosen in the organisation view's form."""
+    return await _import_form(request, None)
+
+
+async def _import_form(request: Request, project: str | None) -> Response:
+    """Queue the import of a report posted by a page's form and show its job.
+
+    The caller's role is checked before any of the body is read: the security role in the
+    project of the URL, or (organisation view, where the project is a form field) in at least
+    one project, then in the chosen one once the form is read. The CSRF token is a form field."""
+    lang = _lang(request)
+    try:
+        who = await optional_principal(request, check_csrf=False)
+    except HTTPException as exc:
+        return render(request, "error.html", exc.status_code, message=exc.detail)
+    if who is None:
+        return RedirectResponse(f"/login?next={quote(f'/p/{project}' if project else '/org')}", status_code=303)
+    may_import = _can_import(who, project) if project is not None else (
+        who.is_admin or any(r.rank >= Role.SECURITY.rank for r in who.roles.values()))
+    if not may_import:
+        return render(request, "error.html", 403, who=who, project=project, message=t("forbidden", lang))
+    try:
+        form = await request.form(max_files=1, max_fields=20, max_part_size=64 * 1024)
+    except HTTPException as exc:
+        return render(request, "error.html", exc.status_code, who=who, project=project, message=str(exc.detail))
+    try:
+        return await _queue_form_import(request, who, project, form)
+    finally:
+        await form.close()
+
+
+async def _queue_form_import(request: Request, who: Principal, project: str | None, form: FormData) -> Response:
+    from starlette.datastructures import UploadFile
+
+    from cnsmm.jobs import queue as jobs_queue
+    from cnsmm.jobs import spool
+    from cnsmm.tracking.importer import check_scope
+
+    lang = _lang(request)
+
+    def refuse(status: int, message: str) -> HTMLResponse:
+        return render(request, "error.html", status, who=who, project=project, message=message)
+
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if any("\x00" in v for v in fields.values()):
+        return refuse(400, "form fields must not contain NUL characters")
+    sent = fields.get("csrf_token", "")
+    if who.via != "token" and not (sent and who.csrf_token and secrets.compare_digest(sent, who.csrf_token)):
+        return refuse(403, "missing or wrong CSRF token")
+    if project is None:
+        project = fields.get("project", "").strip()
+        if not re.match(api.PROJECT_NAME, project):
+            project = None  # no navigation to a project that cannot exist
+            return refuse(422, t("bad_project_name", lang))
+        if not _can_import(who, project):
+            return refuse(403, t("forbidden", lang))
+    report = form.get("report")
+    if not isinstance(report, UploadFile) or not report.filename:
+        return refuse(422, "choose a report file to import")
+    scope = fields.get("scope", "").strip() or None
+    if scope is not None:
+        try:
+            scope = check_scope(scope, where="scope")
+        except Error as exc:
+            return refuse(422, exc.diagnostics())
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while data := await report.read(spool.CHUNK):
+            yield data
+
+    try:
+        upload = await spool.receive(chunks(), api.MAX_UPLOAD)
+    except spool.UploadTooLarge:
+        return refuse(413, "report larger than 2 GiB")
+    try:
+        if upload.size == 0:
+            return refuse(422, f"{report.filename}: the file is empty")
+        name = os.path.basename(report.filename.replace("\\", "/"))[:300] or "upload"
+        params = {"format": None, "name": name, "scope": scope,
+                  **api.import_options(scope, [], [], [], None, None).params()}
+        job_id = await run_in_threadpool(jobs_queue.create_import, get_store(request), project, who.name, params,
+                                         upload)
+    finally:
+        os.unlink(upload.path)
+    try:
+        await request.app.state.jobs.submitted(job_id, project)
+    except Exception:  # the job is kept: a worker's maintenance loop hands it out again
+        log.exception("job %s: could not hand it to the workers now", job_id)
+    return RedirectResponse(f"/p/{quote(project)}/jobs/{quote(job_id)}", status_code=303)
+
+
+@router.get("/p/{project}/jobs/{job_id}")
+async def job_page(request: Request, project: str, job_id: Annotated[str, PathParam(max_length=36)]) -> Response:
+    """A background job of the project: its state, reloading while it runs; the summary when done."""
+    return await _viewed(request, project, _job_view, job_id)
+
+
+def _job_view(request: Request, who: Principal, project: str, job_id: str) -> Response:
+    state = records.job_state(get_store(request), project, job_id)
+    if state is None:
+        return render(request, "error.html", 404, who=who, project=project, message=t("not_found", _lang(request)))
+    return render(request, "job.html", who=who, project=project, job=state,
+                  running=state["status"] in ("queued", "running"))

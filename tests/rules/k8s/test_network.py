@@ -72,3 +72,22 @@ spec:
 """
     messages = _scan(tmp_path, DEPLOYMENT + pod, "K8S-065")
     assert len(messages) == 1 and messages[0].startswith('Deployment "web"')
+
+
+MONITORING = (Path(__file__).resolve().parents[2] / "fixtures" / "rules" / "K8S-066" / "fail"
+              / "own-policies.yaml").read_text(encoding="utf-8")
+
+
+def test_missing_default_deny_fails_only_the_workloads_it_leaves_open(tmp_path: Path) -> None:
+    """A workload its own policy restricts is not exposed by the namespace's missing default deny:
+    it is not counted as failing (the finding stays, once)."""
+    (tmp_path / "m.yaml").write_text(MONITORING, encoding="utf-8")
+    result = scan_paths([str(tmp_path)], Config(only=frozenset({"K8S-066", "K8S-067"})))
+    ingress_cov = result.coverage["K8S-066"]
+    assert len(ingress_cov.evaluated) == 2 and [s.split("::")[1] for s in ingress_cov.failed] == [
+        "Deployment/monitoring/exporter"]
+    [ingress] = [f for f in result.findings if f.rule == "K8S-066"]
+    assert ingress.location.resource == "Deployment/monitoring/exporter"
+    assert "1 of its 2 workload(s) are restricted by their own policies" in ingress.message
+    # no policy restricts egress: both workloads are open
+    assert len(result.coverage["K8S-067"].failed) == 2

@@ -9,7 +9,7 @@ from cnsmm.rules import all_rules
 from cnsmm.sources.pipelines import actions, commands, deps, images
 
 ROOT = Path(__file__).parents[3]
-_PAIR = re.compile(r'"(sast|sca|image-scan|iac-scan|secret-scan|dast|sbom|signing|provenance)",\s*"([^"]+)"(?!\s*:)')
+_PAIR = re.compile(r'PipelineCategory\.([A-Z_]+),\s*"([^"]+)"(?!\s*:)')
 
 
 def test_every_catalogued_tool_is_documented() -> None:

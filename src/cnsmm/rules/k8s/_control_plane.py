@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.imageref import parse_lenient
+from cnsmm.kube.values import falsy, truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import WORKLOADS
 from cnsmm.sources import shellwords
@@ -57,11 +59,11 @@ class Flags:
 
     def is_false(self, name: str) -> bool:
         """``--name=false``."""
-        return (self.get(name) or "").strip().lower() == "false"
+        return falsy(self.get(name))
 
     def is_true(self, name: str) -> bool:
         """``--name`` or ``--name=true``."""
-        return (self.get(name) or "").strip().lower() == "true"
+        return truthy(self.get(name))
 
     def items(self, name: str) -> list[str]:
         """A comma-separated flag as a list (``--enable-admission-plugins=A,B``)."""
@@ -100,8 +102,8 @@ def component_of(c: Container) -> str | None:
     for w in words[:3]:
         if _binary(w) in COMPONENTS:
             return _binary(w)
-    image = str(c.get("image") or "")
-    name = image.rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0]
+    ref = parse_lenient(str(c.get("image") or ""))
+    name = ref.path.rsplit("/", 1)[-1] if ref else ""
     if name in COMPONENTS:
         return name
     return None

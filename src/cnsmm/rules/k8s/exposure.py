@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
+from cnsmm.kube.values import truthy
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s.network_exposure import NSA_NET, OPEN_RANGES, SOURCE_RANGES_ANNOTATION, _internal
 from cnsmm.sources.k8s import K8sObject
@@ -227,7 +228,7 @@ def ingress_nginx_snippets(obj: K8sObject, ctx: RuleContext) -> Iterator[Hit]:
     data = obj.get("data")
     if not nginx or not isinstance(data, dict):
         return
-    if str(data.get("allow-snippet-annotations", "")).strip().lower() == "true":
+    if truthy(data.get("allow-snippet-annotations")):
         yield Hit(f'ConfigMap "{name}" allows snippet annotations on every Ingress',
                   ("data", "allow-snippet-annotations"))
     if str(data.get("annotations-risk-level", "")).strip() == "Critical":

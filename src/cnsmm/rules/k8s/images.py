@@ -31,7 +31,7 @@ def _image(c: Container) -> tuple[ImageRef | None, str]:
     severity=Severity.MEDIUM,
     scope=Scope.CONTAINER,
     targets=WORKLOADS,
-    requirements=("PLT.IMG.L1.1", "DEV.DEV.L3.1"),
+    requirements=("DEV.DEV.L3.1",),
     what="Flags containers whose image has no tag (which means `latest`) or the `latest` tag, and no digest.",
     why=(
         "`latest` names whatever was pushed last: two nodes can run different code under one "

@@ -84,7 +84,7 @@ def frozen_source(ref: ImageRef) -> tuple[str, str] | None:
 
 @rule(RuleMeta(
     id="K8S-170", name="image-deprecated-registry", title="Image pulled from a frozen registry",
-    severity=Severity.MEDIUM, scope=Scope.CONTAINER, targets=WORKLOADS, requirements=("PLT.IMG.L1.1", "PLT.IMG.L2.2"),
+    severity=Severity.MEDIUM, scope=Scope.CONTAINER, targets=WORKLOADS, requirements=("PLT.IMG.L2.2",),
     what="Flags images from registries and repositories that no longer receive images: "
          + "; ".join(f"`{k}` ({v})" for k, v in FROZEN_REGISTRIES.items()) + ".",
     why="Nothing published there is patched any more: the image keeps every vulnerability found since the "
@@ -105,7 +105,7 @@ def image_deprecated_registry(c: Container, ctx: RuleContext) -> Iterator[Hit]:
 @rule(RuleMeta(
     id="K8S-171", name="image-end-of-life", title="Image of end-of-life software",
     severity=Severity.MEDIUM, scope=Scope.CONTAINER, targets=WORKLOADS,
-    requirements=("PLT.IMG.L2.1", "PLT.IMG.L1.1"),
+    requirements=("PLT.IMG.L2.1",),
     what="Flags images whose repository and tag are a release past its end of life: "
          + "; ".join(label for _, _, label in END_OF_LIFE) + ".",
     why="End-of-life releases get no security fixes: vulnerabilities found after the date stay open forever, "

@@ -135,19 +135,48 @@ def workload_not_selected(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
                 )
 
 
+def _allows_all(policy: K8sObject, direction: str) -> bool:
+    """True when one of the policy's rules for ``direction`` has neither peers nor ports."""
+    rules = policy.get("spec", direction.lower())
+    peers = "from" if direction == "Ingress" else "to"
+    return isinstance(rules, list) and any(
+        not (isinstance(r, dict) and (r.get(peers) or r.get("ports"))) for r in rules
+    )
+
+
+def _restricted(obj: K8sObject, labels: dict[str, Any], mine: SelectorIndex[K8sObject], direction: str) -> bool:
+    """True when policies of ``direction`` select the workload's pods and none of them allows all."""
+    selecting = [p for p, s in mine.candidates(labels)
+                 if direction in policy_types(p) and selects_workload(s, obj, labels)]
+    return bool(selecting) and not any(_allows_all(p, direction) for p in selecting)
+
+
 def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Iterator[Hit]:
-    denied = {p.namespace for p in network_policies(objs) if _is_default_deny(p, direction)}
+    """One finding per namespace without a default deny. The workloads it leaves open (no policy
+    restricts them in ``direction``) are the failing objects; a workload its own policy already
+    restricts is not exposed by the missing default, so the gap then counts once, at the anchor."""
+    policies = network_policies(objs)
+    denied = {p.namespace for p in policies if _is_default_deny(p, direction)}
+    by_ns: dict[str | None, list[tuple[K8sObject, Selector]]] = {}
+    for p in policies:
+        by_ns.setdefault(p.namespace, []).append((p, pod_selector(p)))
     for ns, items in _judged(objs, ctx).items():
         if ns in denied:
             continue
-        anchor, path = namespace_anchor(objs, ns, items[0][0])
+        mine = SelectorIndex(by_ns.get(ns, []))
+        open_ = [o for o, pod in items if not _restricted(o, pod.template_labels, mine, direction)]
+        anchor, path = namespace_anchor(objs, ns, (open_ or [items[0][0]])[0])
         names = ", ".join(f"{o.kind}/{o.name}" for o, _ in items[:3]) + (" ..." if len(items) > 3 else "")
+        opened = (
+            "" if len(open_) == len(items)
+            else f"; {len(items) - len(open_)} of its {len(items)} workload(s) are restricted by their own policies"
+        )
         yield Hit(
             f"{namespace_text(ns, start=True)} runs workloads ({names}) but has no default-deny {direction.lower()} "
-            f"NetworkPolicy (podSelector: {{}}, policyTypes: [{direction}])",
+            f"NetworkPolicy (podSelector: {{}}, policyTypes: [{direction}]){opened}",
             path,
             obj=anchor,
-            related=tuple(o for o, _ in items),
+            related=tuple(o for o in open_ if o is not anchor),
         )
 
 
@@ -162,7 +191,9 @@ def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Ite
     what=(
         "Flags each namespace of the set that runs workloads but holds no NetworkPolicy that selects "
         "all pods (`podSelector: {}`) for Ingress without an allow-all rule. The finding points at the "
-        "Namespace object when the set has it, else at the namespace's first workload."
+        "Namespace object when the set has it, else at the first workload it leaves open. The failing "
+        "objects are the workloads no ingress policy of their own restricts (a workload selected only by "
+        "allow-all policies is open); the others are not exposed by the missing default."
     ),
     why=(
         "Without a default deny, every new pod accepts connections from the whole cluster until "
@@ -191,7 +222,8 @@ def namespace_without_default_deny_ingress(objs: ObjectSet, ctx: RuleContext) ->
     requirements=("PLT.NET.L2.1", *NETPOL_REQUIREMENTS),
     what=(
         "Flags each namespace of the set that runs workloads but holds no NetworkPolicy that selects "
-        "all pods for Egress without an allow-all rule (a rule allowing only DNS ports counts as deny)."
+        "all pods for Egress without an allow-all rule (a rule allowing only DNS ports counts as deny). "
+        "The failing objects are the workloads no egress policy of their own restricts."
     ),
     why=(
         "Unrestricted egress lets a compromised pod download tools, reach cloud metadata endpoints "

@@ -183,7 +183,7 @@ CRITICAL_OBJECTS = (("", "namespaces"), ("", "nodes"), ("", "persistentvolumes")
 
 @rule(_meta(
     "K8S-150", "rbac-critical-object-delete", "Role can delete namespaces, nodes, volumes or CRDs", Severity.MEDIUM,
-    ("PLT.ORC.L1.1", "INF.CMP.L2.2", "APP.MSV.L1.1"),
+    ("PLT.ORC.L1.1", "INF.CMP.L2.2"),
     what="Flags Role and ClusterRole rules granting `delete` or `deletecollection` on namespaces, nodes, "
          "persistentvolumes or customresourcedefinitions.",
     why="Deleting a namespace deletes everything in it; deleting a CRD deletes every custom resource of its kind "

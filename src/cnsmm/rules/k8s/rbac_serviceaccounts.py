@@ -122,7 +122,9 @@ def default_service_account_used(objs: ObjectSet, ctx: RuleContext) -> Iterator[
     severity=Severity.LOW,
     scope=Scope.SET,
     targets=WORKLOADS,
-    requirements=("INF.CMP.L2.2", "APP.GEN.L1.1"),
+    # not APP.GEN.L1.1 (user and service access control): a workload with its own account and no
+    # permissions is what basic service access control asks for; the idle token is hardening
+    requirements=("INF.CMP.L2.2",),
     what=(
         "Flags workloads running as a named service account whose ServiceAccount object is in the "
         "set but no RoleBinding or ClusterRoleBinding in the set grants it anything, while the "

@@ -20,6 +20,7 @@ from cnsmm.sources.pipelines.detect import sniff, system_for_doc, system_for_pat
 from cnsmm.sources.pipelines.inventory import Activity, activities, summarize
 from cnsmm.sources.pipelines.model import CATEGORIES, SYSTEMS, Image, Include, Job, Pipeline, Step
 from cnsmm.sources.yamlload import YMap, load_yaml
+from cnsmm.vocab import InputErrorKind
 
 __all__ = [
     "ANALYZER",
@@ -71,7 +72,7 @@ def _parse_yaml(text: str, file: str, system: str) -> tuple[Pipeline | None, lis
                 docs[0].line,
                 f"expected a mapping at the top of the {system} file (got {type(doc).__name__}). "
                 "Check that this is a pipeline file",
-                "parse",
+                InputErrorKind.PARSE,
             )
         )
         return None, errors, []

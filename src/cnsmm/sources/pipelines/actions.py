@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from cnsmm.kube.values import truthy
+from cnsmm.kube.values import falsy, truthy
 from cnsmm.sources.pipelines.commands import Detection
+from cnsmm.vocab import PipelineCategory
 
 Inputs = Mapping[str, Any]
 
@@ -24,7 +25,7 @@ def _s(inputs: Inputs, key: str, default: str = "") -> str:
 
 
 def _const(
-    category: str, tool: str, soft: str | None = None, soft_input: tuple[str, bool] | None = None
+    category: PipelineCategory, tool: str, soft: str | None = None, soft_input: tuple[str, bool] | None = None
 ) -> Callable[[Inputs], list[Detection]]:
     """Fixed category; ``soft_input`` = (input name, value that makes the scan non-blocking)."""
 
@@ -40,8 +41,10 @@ def _trivy(inputs: Inputs) -> list[Detection]:
     scan_type = _s(inputs, "scan-type", "image")
     fmt = _s(inputs, "format")
     if fmt in ("cyclonedx", "spdx", "spdx-json", "github"):
-        return [Detection("sbom", "Trivy")]
-    category = {"image": "image-scan", "config": "iac-scan", "sbom": "sca"}.get(scan_type, "sca")
+        return [Detection(PipelineCategory.SBOM, "Trivy")]
+    by_scan_type = {"image": PipelineCategory.IMAGE_SCAN, "config": PipelineCategory.IAC_SCAN,
+                    "sbom": PipelineCategory.SCA}
+    category = by_scan_type.get(scan_type, PipelineCategory.SCA)
     code = _s(inputs, "exit-code", "0")
     soft = None if code not in ("0", "") else "trivy-action exits 0 on findings unless exit-code is set"
     explicit = "exit-code" in inputs and soft is not None
@@ -49,7 +52,7 @@ def _trivy(inputs: Inputs) -> list[Detection]:
 
 
 def _grype(inputs: Inputs) -> list[Detection]:
-    category = "image-scan" if "image" in inputs else "sca"
+    category = PipelineCategory.IMAGE_SCAN if "image" in inputs else PipelineCategory.SCA
     if "fail-build" in inputs and not truthy(inputs["fail-build"]):
         return [Detection(category, "Grype", f"fail-build: {inputs['fail-build']}", True)]
     return [Detection(category, "Grype")]
@@ -59,13 +62,13 @@ def _snyk(path: str) -> Callable[[Inputs], list[Detection]]:
     def classify(inputs: Inputs) -> list[Detection]:
         command = _s(inputs, "command", "test")
         if path.endswith("/docker") or command.startswith("container"):
-            category = "image-scan"
+            category = PipelineCategory.IMAGE_SCAN
         elif path.endswith("/iac") or command.startswith("iac"):
-            category = "iac-scan"
+            category = PipelineCategory.IAC_SCAN
         elif command.startswith("code"):
-            category = "sast"
+            category = PipelineCategory.SAST
         else:
-            category = "sca"
+            category = PipelineCategory.SCA
         soft = "snyk monitor only records a snapshot" if command == "monitor" else None
         return [Detection(category, "Snyk", soft)]
 
@@ -75,13 +78,15 @@ def _snyk(path: str) -> Callable[[Inputs], list[Detection]]:
 def _scout(inputs: Inputs) -> list[Detection]:
     command = _s(inputs, "command", "quickview")
     if command.startswith("sbom"):
-        return [Detection("sbom", "Docker Scout")]
+        return [Detection(PipelineCategory.SBOM, "Docker Scout")]
     if "cves" not in command and "quickview" not in command and "recommendations" not in command:
         return []
     blocking = truthy(inputs.get("exit-code"))
     return [
         Detection(
-            "image-scan", "Docker Scout", None if blocking else "scout-action passes unless exit-code: true"
+            PipelineCategory.IMAGE_SCAN,
+            "Docker Scout",
+            None if blocking else "scout-action passes unless exit-code: true",
         )
     ]
 
@@ -89,10 +94,10 @@ def _scout(inputs: Inputs) -> list[Detection]:
 def _build_push(inputs: Inputs) -> list[Detection]:
     out = []
     if "sbom" in inputs and truthy(inputs["sbom"]):
-        out.append(Detection("sbom", "BuildKit SBOM attestation"))
+        out.append(Detection(PipelineCategory.SBOM, "BuildKit SBOM attestation"))
     prov = _s(inputs, "provenance")
-    if prov and prov not in ("false", "0"):
-        out.append(Detection("provenance", "BuildKit provenance attestation"))
+    if prov and not falsy(prov):
+        out.append(Detection(PipelineCategory.PROVENANCE, "BuildKit provenance attestation"))
     return out
 
 
@@ -100,71 +105,71 @@ _ZAP_SOFT = ("fail_action", False)
 
 ACTIONS: dict[str, Callable[[Inputs], list[Detection]]] = {
     "github/codeql-action/analyze": _const(
-        "sast", "CodeQL", "CodeQL uploads results; it does not fail the job"
+        PipelineCategory.SAST, "CodeQL", "CodeQL uploads results; it does not fail the job"
     ),
-    "semgrep/semgrep-action": _const("sast", "Semgrep"),
-    "returntocorp/semgrep-action": _const("sast", "Semgrep"),
-    "pycqa/bandit-action": _const("sast", "Bandit"),
-    "shundor/python-bandit-scan": _const("sast", "Bandit"),
-    "securego/gosec": _const("sast", "gosec"),
+    "semgrep/semgrep-action": _const(PipelineCategory.SAST, "Semgrep"),
+    "returntocorp/semgrep-action": _const(PipelineCategory.SAST, "Semgrep"),
+    "pycqa/bandit-action": _const(PipelineCategory.SAST, "Bandit"),
+    "shundor/python-bandit-scan": _const(PipelineCategory.SAST, "Bandit"),
+    "securego/gosec": _const(PipelineCategory.SAST, "gosec"),
     "sonarsource/sonarcloud-github-action": _const(
-        "sast", "SonarCloud", "the scan does not wait for the quality gate"
+        PipelineCategory.SAST, "SonarCloud", "the scan does not wait for the quality gate"
     ),
     "sonarsource/sonarqube-scan-action": _const(
-        "sast", "SonarQube", "the scan does not wait for the quality gate"
+        PipelineCategory.SAST, "SonarQube", "the scan does not wait for the quality gate"
     ),
-    "sonarsource/sonarqube-quality-gate-action": _const("sast", "SonarQube"),
-    "devmasx/brakeman-linter-action": _const("sast", "Brakeman"),
-    "reviewdog/action-brakeman": _const("sast", "Brakeman"),
+    "sonarsource/sonarqube-quality-gate-action": _const(PipelineCategory.SAST, "SonarQube"),
+    "devmasx/brakeman-linter-action": _const(PipelineCategory.SAST, "Brakeman"),
+    "reviewdog/action-brakeman": _const(PipelineCategory.SAST, "Brakeman"),
     "aquasecurity/trivy-action": _trivy,
     "anchore/scan-action": _grype,
-    "anchore/sbom-action": _const("sbom", "Syft"),
-    "google/osv-scanner-action": _const("sca", "OSV-Scanner"),
-    "google/osv-scanner/.github/workflows": _const("sca", "OSV-Scanner"),
-    "pypa/gh-action-pip-audit": _const("sca", "pip-audit"),
-    "pyupio/safety-action": _const("sca", "safety"),
-    "dependency-check/dependency-check_action": _const("sca", "OWASP Dependency-Check"),
-    "golang/govulncheck-action": _const("sca", "govulncheck"),
-    "actions-rs/audit-check": _const("sca", "cargo audit"),
-    "rustsec/audit-check": _const("sca", "cargo audit"),
-    "actions/dependency-review-action": _const("sca", "Dependency Review"),
+    "anchore/sbom-action": _const(PipelineCategory.SBOM, "Syft"),
+    "google/osv-scanner-action": _const(PipelineCategory.SCA, "OSV-Scanner"),
+    "google/osv-scanner/.github/workflows": _const(PipelineCategory.SCA, "OSV-Scanner"),
+    "pypa/gh-action-pip-audit": _const(PipelineCategory.SCA, "pip-audit"),
+    "pyupio/safety-action": _const(PipelineCategory.SCA, "safety"),
+    "dependency-check/dependency-check_action": _const(PipelineCategory.SCA, "OWASP Dependency-Check"),
+    "golang/govulncheck-action": _const(PipelineCategory.SCA, "govulncheck"),
+    "actions-rs/audit-check": _const(PipelineCategory.SCA, "cargo audit"),
+    "rustsec/audit-check": _const(PipelineCategory.SCA, "cargo audit"),
+    "actions/dependency-review-action": _const(PipelineCategory.SCA, "Dependency Review"),
     "docker/scout-action": _scout,
-    "bridgecrewio/checkov-action": _const("iac-scan", "Checkov", soft_input=("soft_fail", True)),
-    "stackrox/kube-linter-action": _const("iac-scan", "kube-linter"),
-    "kubescape/github-action": _const("iac-scan", "kubescape"),
-    "aquasecurity/tfsec-action": _const("iac-scan", "tfsec", soft_input=("soft_fail", True)),
+    "bridgecrewio/checkov-action": _const(PipelineCategory.IAC_SCAN, "Checkov", soft_input=("soft_fail", True)),
+    "stackrox/kube-linter-action": _const(PipelineCategory.IAC_SCAN, "kube-linter"),
+    "kubescape/github-action": _const(PipelineCategory.IAC_SCAN, "kubescape"),
+    "aquasecurity/tfsec-action": _const(PipelineCategory.IAC_SCAN, "tfsec", soft_input=("soft_fail", True)),
     "aquasecurity/tfsec-sarif-action": _const(
-        "iac-scan", "tfsec", "the SARIF action reports without failing"
+        PipelineCategory.IAC_SCAN, "tfsec", "the SARIF action reports without failing"
     ),
-    "tenable/terrascan-action": _const("iac-scan", "terrascan", soft_input=("only_warn", True)),
-    "accurics/terrascan-action": _const("iac-scan", "terrascan", soft_input=("only_warn", True)),
-    "checkmarx/kics-github-action": _const("iac-scan", "KICS"),
-    "hadolint/hadolint-action": _const("iac-scan", "hadolint", soft_input=("no-fail", True)),
-    "gitleaks/gitleaks-action": _const("secret-scan", "gitleaks"),
-    "zricethezav/gitleaks-action": _const("secret-scan", "gitleaks"),
-    "trufflesecurity/trufflehog": _const("secret-scan", "TruffleHog"),
-    "gitguardian/ggshield-action": _const("secret-scan", "GitGuardian"),
-    "gitguardian/ggshield/actions/secret": _const("secret-scan", "GitGuardian"),
-    "reviewdog/action-detect-secrets": _const("secret-scan", "detect-secrets"),
+    "tenable/terrascan-action": _const(PipelineCategory.IAC_SCAN, "terrascan", soft_input=("only_warn", True)),
+    "accurics/terrascan-action": _const(PipelineCategory.IAC_SCAN, "terrascan", soft_input=("only_warn", True)),
+    "checkmarx/kics-github-action": _const(PipelineCategory.IAC_SCAN, "KICS"),
+    "hadolint/hadolint-action": _const(PipelineCategory.IAC_SCAN, "hadolint", soft_input=("no-fail", True)),
+    "gitleaks/gitleaks-action": _const(PipelineCategory.SECRET_SCAN, "gitleaks"),
+    "zricethezav/gitleaks-action": _const(PipelineCategory.SECRET_SCAN, "gitleaks"),
+    "trufflesecurity/trufflehog": _const(PipelineCategory.SECRET_SCAN, "TruffleHog"),
+    "gitguardian/ggshield-action": _const(PipelineCategory.SECRET_SCAN, "GitGuardian"),
+    "gitguardian/ggshield/actions/secret": _const(PipelineCategory.SECRET_SCAN, "GitGuardian"),
+    "reviewdog/action-detect-secrets": _const(PipelineCategory.SECRET_SCAN, "detect-secrets"),
     "zaproxy/action-baseline": _const(
-        "dast", "OWASP ZAP", "ZAP actions pass unless fail_action: true", ("fail_action", False)
+        PipelineCategory.DAST, "OWASP ZAP", "ZAP actions pass unless fail_action: true", ("fail_action", False)
     ),
-    "zaproxy/action-full-scan": _const("dast", "OWASP ZAP", "ZAP actions pass unless fail_action: true"),
-    "zaproxy/action-api-scan": _const("dast", "OWASP ZAP", "ZAP actions pass unless fail_action: true"),
-    "projectdiscovery/nuclei-action": _const("dast", "Nuclei", "nuclei exits 0 on findings"),
-    "portswigger/dastardly-github-action": _const("dast", "Burp (Dastardly)"),
-    "portswigger": _const("dast", "Burp"),
-    "cyclonedx/gh-node-module-generatebom": _const("sbom", "CycloneDX"),
-    "cyclonedx/gh-python-generate-sbom": _const("sbom", "CycloneDX"),
-    "cyclonedx/gh-dotnet-generate-sbom": _const("sbom", "CycloneDX"),
-    "cyclonedx/gh-gomod-generate-sbom": _const("sbom", "CycloneDX"),
-    "sigstore/gh-action-sigstore-python": _const("signing", "sigstore"),
-    "notaryproject/notation-action/sign": _const("signing", "notation"),
-    "slsa-framework/slsa-github-generator": _const("provenance", "SLSA generator"),
-    "actions/attest-build-provenance": _const("provenance", "GitHub artifact attestation"),
-    "actions/attest-sbom": _const("provenance", "GitHub artifact attestation (SBOM)"),
-    "actions/attest": _const("provenance", "GitHub artifact attestation"),
-    "in-toto/github-action": _const("provenance", "in-toto"),
+    "zaproxy/action-full-scan": _const(PipelineCategory.DAST, "OWASP ZAP", "ZAP actions pass unless fail_action: true"),
+    "zaproxy/action-api-scan": _const(PipelineCategory.DAST, "OWASP ZAP", "ZAP actions pass unless fail_action: true"),
+    "projectdiscovery/nuclei-action": _const(PipelineCategory.DAST, "Nuclei", "nuclei exits 0 on findings"),
+    "portswigger/dastardly-github-action": _const(PipelineCategory.DAST, "Burp (Dastardly)"),
+    "portswigger": _const(PipelineCategory.DAST, "Burp"),
+    "cyclonedx/gh-node-module-generatebom": _const(PipelineCategory.SBOM, "CycloneDX"),
+    "cyclonedx/gh-python-generate-sbom": _const(PipelineCategory.SBOM, "CycloneDX"),
+    "cyclonedx/gh-dotnet-generate-sbom": _const(PipelineCategory.SBOM, "CycloneDX"),
+    "cyclonedx/gh-gomod-generate-sbom": _const(PipelineCategory.SBOM, "CycloneDX"),
+    "sigstore/gh-action-sigstore-python": _const(PipelineCategory.SIGNING, "sigstore"),
+    "notaryproject/notation-action/sign": _const(PipelineCategory.SIGNING, "notation"),
+    "slsa-framework/slsa-github-generator": _const(PipelineCategory.PROVENANCE, "SLSA generator"),
+    "actions/attest-build-provenance": _const(PipelineCategory.PROVENANCE, "GitHub artifact attestation"),
+    "actions/attest-sbom": _const(PipelineCategory.PROVENANCE, "GitHub artifact attestation (SBOM)"),
+    "actions/attest": _const(PipelineCategory.PROVENANCE, "GitHub artifact attestation"),
+    "in-toto/github-action": _const(PipelineCategory.PROVENANCE, "in-toto"),
     "docker/build-push-action": _build_push,
 }
 """Action (``owner/repo[/path]``, lower case) -> classifier of its ``with:`` inputs."""
@@ -196,59 +201,59 @@ def classify_action(uses: str, inputs: Inputs) -> list[Detection]:
 
 
 _GITLAB_SOFT = "GitLab security jobs report findings without failing the pipeline"
-GITLAB_TEMPLATES: tuple[tuple[re.Pattern[str], tuple[tuple[str, str, str], ...]], ...] = tuple(
+GITLAB_TEMPLATES: tuple[tuple[re.Pattern[str], tuple[tuple[PipelineCategory, str, str], ...]], ...] = tuple(
     (re.compile(p, re.IGNORECASE), acts)
     for p, acts in (
         (
             r"(^|/)(SAST-IaC|SAST_IaC)(\.latest)?\.gitlab-ci\.yml$",
-            (("iac-scan", "GitLab IaC SAST", "SAST_DISABLED"),),
+            ((PipelineCategory.IAC_SCAN, "GitLab IaC SAST", "SAST_DISABLED"),),
         ),
-        (r"(^|/)SAST(\.latest)?\.gitlab-ci\.yml$", (("sast", "GitLab SAST", "SAST_DISABLED"),)),
+        (r"(^|/)SAST(\.latest)?\.gitlab-ci\.yml$", ((PipelineCategory.SAST, "GitLab SAST", "SAST_DISABLED"),)),
         (
             r"(^|/)Secret-Detection(\.latest)?\.gitlab-ci\.yml$",
-            (("secret-scan", "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),),
+            ((PipelineCategory.SECRET_SCAN, "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),),
         ),
         (
             r"(^|/)Dependency-Scanning(\.latest)?\.gitlab-ci\.yml$",
-            (("sca", "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),),
+            ((PipelineCategory.SCA, "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),),
         ),
         (
             r"(^|/)Container-Scanning(\.latest)?\.gitlab-ci\.yml$",
-            (("image-scan", "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),),
+            ((PipelineCategory.IMAGE_SCAN, "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),),
         ),
         (
             r"(^|/)DAST(-API|-On-Demand-Scan|-Default-Branch-Deploy)?(\.latest)?\.gitlab-ci\.yml$",
-            (("dast", "GitLab DAST", "DAST_DISABLED"),),
+            ((PipelineCategory.DAST, "GitLab DAST", "DAST_DISABLED"),),
         ),
         (
             r"(^|/)API-Fuzzing(\.latest)?\.gitlab-ci\.yml$",
-            (("dast", "GitLab API Fuzzing", "API_FUZZING_DISABLED"),),
+            ((PipelineCategory.DAST, "GitLab API Fuzzing", "API_FUZZING_DISABLED"),),
         ),
         (
             r"(^|/)Auto-DevOps\.gitlab-ci\.yml$",
             (
-                ("sast", "GitLab SAST", "SAST_DISABLED"),
-                ("secret-scan", "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),
-                ("sca", "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),
-                ("image-scan", "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),
-                ("dast", "GitLab DAST", "DAST_DISABLED"),
+                (PipelineCategory.SAST, "GitLab SAST", "SAST_DISABLED"),
+                (PipelineCategory.SECRET_SCAN, "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),
+                (PipelineCategory.SCA, "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),
+                (PipelineCategory.IMAGE_SCAN, "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),
+                (PipelineCategory.DAST, "GitLab DAST", "DAST_DISABLED"),
             ),
         ),
     )
 )
 """GitLab template name -> (category, tool, variable that disables it)."""
 
-GITLAB_COMPONENTS: dict[str, tuple[str, str, str]] = {
-    "sast": ("sast", "GitLab SAST", "SAST_DISABLED"),
-    "secret-detection": ("secret-scan", "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),
-    "dependency-scanning": ("sca", "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),
-    "container-scanning": ("image-scan", "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),
-    "dast": ("dast", "GitLab DAST", "DAST_DISABLED"),
+GITLAB_COMPONENTS: dict[str, tuple[PipelineCategory, str, str]] = {
+    PipelineCategory.SAST: (PipelineCategory.SAST, "GitLab SAST", "SAST_DISABLED"),
+    "secret-detection": (PipelineCategory.SECRET_SCAN, "GitLab Secret Detection", "SECRET_DETECTION_DISABLED"),
+    "dependency-scanning": (PipelineCategory.SCA, "GitLab Dependency Scanning", "DEPENDENCY_SCANNING_DISABLED"),
+    "container-scanning": (PipelineCategory.IMAGE_SCAN, "GitLab Container Scanning", "CONTAINER_SCANNING_DISABLED"),
+    PipelineCategory.DAST: (PipelineCategory.DAST, "GitLab DAST", "DAST_DISABLED"),
 }
 """GitLab CI/CD catalog component name (``.../components/<name>@v``) -> activity."""
 
 
-def gitlab_include(kind: str, value: str) -> tuple[tuple[str, str, str], ...]:
+def gitlab_include(kind: str, value: str) -> tuple[tuple[PipelineCategory, str, str], ...]:
     """Activities brought in by one ``include:`` entry."""
     if kind == "template":
         for rx, acts in GITLAB_TEMPLATES:
@@ -263,30 +268,30 @@ def gitlab_include(kind: str, value: str) -> tuple[tuple[str, str, str], ...]:
 
 GITLAB_TEMPLATE_SOFT = _GITLAB_SOFT
 
-AZURE_TASKS: dict[str, tuple[str, str]] = {
-    "sonarqubeanalyze": ("sast", "SonarQube"),
-    "sonarcloudanalyze": ("sast", "SonarCloud"),
-    "dependency-check-build-task": ("sca", "OWASP Dependency-Check"),
-    "snyksecurityscan": ("sca", "Snyk"),
-    "advancedsecurity-codeql-analyze": ("sast", "CodeQL"),
-    "advancedsecurity-dependency-scanning": ("sca", "GitHub Advanced Security dependency scanning"),
-    "credscan": ("secret-scan", "CredScan"),
-    "trivy": ("image-scan", "Trivy"),
-    "microsoftsecuritydevops": ("sast", "Microsoft Security DevOps"),
-    "whitesource": ("sca", "Mend"),
-    "mend": ("sca", "Mend"),
+AZURE_TASKS: dict[str, tuple[PipelineCategory, str]] = {
+    "sonarqubeanalyze": (PipelineCategory.SAST, "SonarQube"),
+    "sonarcloudanalyze": (PipelineCategory.SAST, "SonarCloud"),
+    "dependency-check-build-task": (PipelineCategory.SCA, "OWASP Dependency-Check"),
+    "snyksecurityscan": (PipelineCategory.SCA, "Snyk"),
+    "advancedsecurity-codeql-analyze": (PipelineCategory.SAST, "CodeQL"),
+    "advancedsecurity-dependency-scanning": (PipelineCategory.SCA, "GitHub Advanced Security dependency scanning"),
+    "credscan": (PipelineCategory.SECRET_SCAN, "CredScan"),
+    "trivy": (PipelineCategory.IMAGE_SCAN, "Trivy"),
+    "microsoftsecuritydevops": (PipelineCategory.SAST, "Microsoft Security DevOps"),
+    "whitesource": (PipelineCategory.SCA, "Mend"),
+    "mend": (PipelineCategory.SCA, "Mend"),
 }
 """Azure task name (before ``@``, lower case) -> (category, tool)."""
 
-JENKINS_STEPS: dict[str, tuple[str, str, str | None]] = {
-    "dependencyCheck": ("sca", "OWASP Dependency-Check", None),
-    "snykSecurity": ("sca", "Snyk", None),
-    "anchore": ("image-scan", "Anchore", None),
-    "grypeScan": ("image-scan", "Grype", None),
-    "zapAttack": ("dast", "OWASP ZAP", None),
-    "neuvector": ("image-scan", "NeuVector", None),
-    "prismaCloudScanImage": ("image-scan", "Prisma Cloud", None),
-    "aquaMicroscanner": ("image-scan", "Aqua MicroScanner", None),
+JENKINS_STEPS: dict[str, tuple[PipelineCategory, str, str | None]] = {
+    "dependencyCheck": (PipelineCategory.SCA, "OWASP Dependency-Check", None),
+    "snykSecurity": (PipelineCategory.SCA, "Snyk", None),
+    "anchore": (PipelineCategory.IMAGE_SCAN, "Anchore", None),
+    "grypeScan": (PipelineCategory.IMAGE_SCAN, "Grype", None),
+    "zapAttack": (PipelineCategory.DAST, "OWASP ZAP", None),
+    "neuvector": (PipelineCategory.IMAGE_SCAN, "NeuVector", None),
+    "prismaCloudScanImage": (PipelineCategory.IMAGE_SCAN, "Prisma Cloud", None),
+    "aquaMicroscanner": (PipelineCategory.IMAGE_SCAN, "Aqua MicroScanner", None),
 }
 """Jenkins plugin step -> (category, tool, non-blocking reason by default)."""
 

@@ -23,6 +23,7 @@ from cnsmm.sources.pipelines.actions import (
 from cnsmm.sources.pipelines.commands import Detection, detect
 from cnsmm.sources.pipelines.images import image_tool
 from cnsmm.sources.pipelines.model import CATEGORIES, Job, Pipeline, Step
+from cnsmm.vocab import PipelineCategory
 
 _SONAR_GATE = re.compile(r"waitForQualityGate\b[^\n]*abortPipeline\s*:\s*true")
 
@@ -31,7 +32,7 @@ _SONAR_GATE = re.compile(r"waitForQualityGate\b[^\n]*abortPipeline\s*:\s*true")
 class Activity:
     """One security activity found in a pipeline file."""
 
-    category: str
+    category: PipelineCategory
     tool: str
     blocking: bool
     file: str

@@ -126,7 +126,7 @@ class Pipeline:
     env_line: dict[str, int] = field(default_factory=dict)
     raw: Any = None
     """The located top-level mapping, for system-specific checks."""
-    extra_activities: tuple[tuple[str, str, int, str, str | None], ...] = ()
+    extra_activities: tuple[tuple[PipelineCategory, str, int, str, str | None], ...] = ()
     """Activities known from configuration rather than steps: (category, tool, line, job,
     non-blocking reason). Used by Dependabot/Renovate and GitLab templates."""
 

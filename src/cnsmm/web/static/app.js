@@ -1,5 +1,5 @@
-// Progressive enhancement only: every page works without this file (reports can always be
-// imported with `cnsmm import --upload`; the import form is shown by this script).
+// Progressive enhancement only: every page works without this file (the import form posts
+// the report and shows its job page; with this script it uploads in place and shows the summary).
 document.addEventListener("DOMContentLoaded", () => {
   const all = document.getElementById("select-all");
   if (all) {
@@ -9,7 +9,6 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const form = document.getElementById("import-form");
   if (form) {
-    form.hidden = false;
     const result = document.getElementById("import-result");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

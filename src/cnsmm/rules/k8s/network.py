@@ -144,11 +144,15 @@ def _allows_all(policy: K8sObject, direction: str) -> bool:
     )
 
 
-def _restricted(obj: K8sObject, labels: dict[str, Any], mine: SelectorIndex[K8sObject], direction: str) -> bool:
-    """True when policies of ``direction`` select the workload's pods and none of them allows all."""
-    selecting = [p for p, s in mine.candidates(labels)
-                 if direction in policy_types(p) and selects_workload(s, obj, labels)]
-    return bool(selecting) and not any(_allows_all(p, direction) for p in selecting)
+def _restricted(items: list[tuple[K8sObject, PodSpec]], policies: list[tuple[K8sObject, Selector]],
+                direction: str) -> set[int]:
+    """Positions in ``items`` of the workloads that policies of ``direction`` select and none of
+    the selecting ones allows all (through the label index: bounded however the selectors are
+    written)."""
+    mine = [(p, s) for p, s in policies if direction in policy_types(p)]
+    selected = covered_workloads(items, [s for _p, s in mine])
+    opened = covered_workloads(items, [s for p, s in mine if _allows_all(p, direction)])
+    return selected - opened
 
 
 def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Iterator[Hit]:
@@ -163,8 +167,8 @@ def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Ite
     for ns, items in _judged(objs, ctx).items():
         if ns in denied:
             continue
-        mine = SelectorIndex(by_ns.get(ns, []))
-        open_ = [o for o, pod in items if not _restricted(o, pod.template_labels, mine, direction)]
+        restricted = _restricted(items, by_ns.get(ns, []), direction)
+        open_ = [o for i, (o, _pod) in enumerate(items) if i not in restricted]
         anchor, path = namespace_anchor(objs, ns, (open_ or [items[0][0]])[0])
         names = ", ".join(f"{o.kind}/{o.name}" for o, _ in items[:3]) + (" ..." if len(items) > 3 else "")
         opened = (

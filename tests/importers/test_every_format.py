@@ -429,3 +429,14 @@ def test_openvex_draft_statement() -> None:
     assert list(report.findings) == [] and not report.errors
     assert [(v.vulnerability, v.status, v.products) for v in report.vex] == [
         ("CVE-2022-42003", "not_affected", ("pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.2",))]
+
+
+def test_bandit_files_it_could_not_analyse_make_the_import_partial(tmp_path: Path) -> None:
+    doc = json.loads((SAMPLES / "bandit-json/bandit.json").read_text())
+    doc["errors"] = [{"filename": "./app/legacy.py", "reason": "syntax error while parsing AST from file"}]
+    path = tmp_path / "bandit.json"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == 3
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/errors/0", "Bandit could not analyse ./app/legacy.py (syntax error while parsing AST from file)")]

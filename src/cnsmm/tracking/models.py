@@ -143,6 +143,7 @@ class TrackedFinding(Base):
     __table_args__ = (
         UniqueConstraint("project_id", "fingerprint", name="uq_findings_project_fingerprint"),
         Index("ix_findings_project_status_severity_id", "project_id", "status", "severity_rank", "id"),
+        Index("ix_findings_project_status_id", "project_id", "status", "id"),  # counts of a status and a tool
         Index("ix_findings_project_owner_due_id", "project_id", "owner", "due", "id"),
         Index("ix_findings_project_due", "project_id", "due"),
         Index("ix_findings_project_severity_id", "project_id", "severity_rank", "id"),

@@ -296,7 +296,8 @@ def open_questions_of(text: str, source: str) -> list[str]:
     if not isinstance(reqs, list) or data.get("tool") != "cnsmm":
         raise ValueError(f"{source}: not a cnsmm assessment (expected the output of `cnsmm assess --format json`)")
     return [
-        r["id"] for r in reqs if isinstance(r, dict) and r.get("status") == "unknown" and isinstance(r.get("id"), str)
+        r["id"] for r in reqs
+        if isinstance(r, dict) and r.get("status") == Verdict.UNKNOWN and isinstance(r.get("id"), str)
     ]
 
 

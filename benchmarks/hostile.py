@@ -33,9 +33,9 @@ from __future__ import annotations
 import argparse
 import csv
 import http.client
-import io
 import http.cookiejar
 import http.server
+import io
 import json
 import os
 import re
@@ -176,7 +176,7 @@ def case_alias_docs(tmp: Path, _svc: Service | None) -> str:
     (folder / "bomb.yaml").write_text("---\n".join([doc] * 200))
     (folder / "pod.yaml").write_text(POD)
     size = (folder / "bomb.yaml").stat().st_size
-    code, out, err, wall, mem = cnsmm("scan", str(folder), "-f", "json", "--no-render", "--fail-on", "never")
+    code, out, _err, wall, mem = cnsmm("scan", str(folder), "-f", "json", "--no-render", "--fail-on", "never")
     doc_out = json.loads(out)
     kinds = {Path(e["file"]).name: e["kind"] for e in doc_out["errors"]}
     check(kinds.get("bomb.yaml") == "alias-bomb", f"errors: {kinds}")
@@ -197,7 +197,7 @@ def case_links(tmp: Path, _svc: Service | None) -> str:
     (repo / "everything").symlink_to("/")
     (repo / "secret.yaml").symlink_to(outside / "secret.yaml")
     (repo / "overlay").symlink_to(repo / "base")
-    code, out, err, wall, _mem = cnsmm("scan", str(repo), "-f", "json", "--no-render", "--fail-on", "never")
+    code, out, _err, wall, _mem = cnsmm("scan", str(repo), "-f", "json", "--no-render", "--fail-on", "never")
     doc = json.loads(out)
     check("hunter2-from-outside" not in out and "stolen" not in out, "content from outside the tree was read")
     check(doc["complete"] and not doc["errors"], f"errors: {doc['errors']}")
@@ -288,7 +288,8 @@ def case_stdin_password(tmp: Path, _svc: Service | None) -> str:
     _out, err = proc.communicate(timeout=60)
     wall = time.monotonic() - start
     check(proc.returncode == 2 and "longer than 4,096 bytes" in err.decode(), f"exit {proc.returncode}: {err!r}")
-    return f"refused after {wall:.1f} s having taken at most {sent / 1024**2:.0f} MiB of the stream: {err.decode().strip()[:80]}"
+    return (f"refused after {wall:.1f} s having taken at most {sent / 1024**2:.0f} MiB of the stream: "
+            f"{err.decode().strip()[:80]}")
 
 
 # ---------------------------------------------------------------- service
@@ -390,7 +391,8 @@ def case_long_image(tmp: Path, svc: Service | None) -> str:
     assert svc is not None
     folder = tmp / "long-image"
     folder.mkdir()
-    (folder / "pod.yaml").write_text(POD.replace("registry.example/app:1.0", "registry.example/" + "a" * 100_000 + ":1"))
+    image = "registry.example/" + "a" * 100_000 + ":1"
+    (folder / "pod.yaml").write_text(POD.replace("registry.example/app:1.0", image))
     report = folder / "scan.json"
     cnsmm("scan", str(folder), "--no-render", "-f", "json", "-o", str(report), "--fail-on", "never")
     big_token, small_token = svc.token("long-a"), svc.token("long-b")

@@ -412,3 +412,44 @@ def test_sample_with_keys_in_alphabetical_order_imports_the_same(sample: Path, t
     report = open_report(path)
     assert (report.format, len(list(report.findings)), len(report.errors), len(report.vex),
             len(report.components)) == expected
+
+
+_EMPTY_SAMPLES = sorted(p for d in SAMPLES.iterdir() if d.is_dir() and d.name in FORMATS for p in d.iterdir()
+                        if p.name.startswith("empty"))
+
+
+@pytest.mark.parametrize("sample", _EMPTY_SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_empty_sample_imports_nothing_and_completely(sample: Path) -> None:
+    report = open_report(sample, format=sample.parent.name)
+    assert list(report.findings) == [] and not report.errors
+
+
+def test_openvex_draft_statement() -> None:
+    report = open_report(SAMPLES / "openvex-json/draft-0.0.2.json")
+    assert list(report.findings) == [] and not report.errors
+    assert [(v.vulnerability, v.status, v.products) for v in report.vex] == [
+        ("CVE-2022-42003", "not_affected", ("pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.2",))]
+
+
+def test_bandit_files_it_could_not_analyse_make_the_import_partial(tmp_path: Path) -> None:
+    doc = json.loads((SAMPLES / "bandit-json/bandit.json").read_text())
+    doc["errors"] = [{"filename": "./app/legacy.py", "reason": "syntax error while parsing AST from file"}]
+    path = tmp_path / "bandit.json"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == 3
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/errors/0", "Bandit could not analyse ./app/legacy.py (syntax error while parsing AST from file)")]
+
+
+def test_gitlab_failed_scan_makes_the_import_partial(tmp_path: Path) -> None:
+    doc = json.loads((SAMPLES / "gitlab-sast-json/gl-sast-report.json").read_text())
+    doc["scan"]["status"] = "failure"
+    doc["scan"]["messages"] = [{"level": "info", "value": "Semgrep analyzer v5.12.0"},
+                               {"level": "fatal", "value": "semgrep exited with status 2:   out of memory"}]
+    path = tmp_path / "gl-sast-report.json"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == 2
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/scan/status", "the analyzer reports the scan failed (semgrep exited with status 2: out of memory)")]

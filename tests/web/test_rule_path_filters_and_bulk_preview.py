@@ -1,10 +1,13 @@
-"""Filters by rule and file in the API and on the findings page, and the page's bulk change of
-every finding the filters match, previewed first (on SQLite and PostgreSQL)."""
+"""Filters by rule and file in the API and on the findings page, the page's bulk change of
+every finding the filters match, previewed first, and the severities a project assigns where
+the tool gives none, through the API and the settings page (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -93,3 +96,60 @@ def test_bulk_change_of_every_matching_finding_is_previewed_then_applied(configs
     # a viewer may not, whatever the scope
     viewer, vcsrf = _session(configs, "viewer-a")
     assert viewer.post("/p/alpha/findings/bulk", data={**form, "csrf_token": vcsrf}).status_code == 403
+
+
+CHECKOV = Path(__file__).resolve().parent.parent / "importers" / "samples" / "checkov-json" / "multi-framework.json"
+
+
+def _wait_job(world: World, poll: str) -> dict[str, object]:
+    deadline = time.monotonic() + 60
+    while True:
+        state = world.client.get(poll, headers=bearer(world.tokens["viewer-a"])).json()
+        if state["status"] in ("done", "failed"):
+            return dict(state)
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_assigned_severities_through_the_api_and_the_settings_page(configs: World) -> None:
+    c = configs.client
+    url = "/api/v1/projects/alpha/assigned-severities"
+    assert c.get(url, headers=bearer(configs.tokens["viewer-a"])).json() == {"rules": {}}
+    assert c.put(url, json={"rules": {"CKV_K8S_20": "low"}},
+                 headers=bearer(configs.tokens["developer-a"])).status_code == 403
+    bad = c.put(url, json={"rules": {"CKV_K8S_20": "urgent"}}, headers=bearer(configs.tokens["security-a"]))
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "rules"]
+    assert "expected one of critical, high, medium, low, info or auto" in bad.text
+    ok = c.put(url, json={"rules": {"ckv_k8s_20": "low", "CKV_K8S_43": "info"}},
+               headers=bearer(configs.tokens["security-a"]))
+    assert ok.status_code == 200 and ok.json() == {"rules": {"CKV_K8S_20": "low", "CKV_K8S_43": "info"}}
+
+    # an import applies it to findings whose tool gives no severity
+    job = c.post("/api/v1/projects/alpha/imports?name=checkov.json&scope=repo:acme/other", content=CHECKOV.read_bytes(),
+                 headers=bearer(configs.tokens["security-a"]))
+    assert _wait_job(configs, job.json()["poll"])["status"] == "done"
+    items = c.get("/api/v1/projects/alpha/findings", params={"rule": "CKV_K8S_20", "per_page": 100},
+                  headers=bearer(configs.tokens["viewer-a"])).json()["items"]
+    imported = [i for i in items if i["file"] not in FILES]
+    assert imported and {i["severity"] for i in imported} == {"low"}
+
+    # the settings page shows the table to everyone and lets the security role change it
+    viewer, _ = _session(configs, "viewer-a")
+    page = viewer.get("/p/alpha/settings").text
+    assert re.search(r'<table class="list" id="assigned-table"><thead>', page)
+    assert "<code>CKV_K8S_20</code>" in page and 'id="severity-form"' not in page
+    sec, csrf = _session(configs, "security-a")
+    set_ = sec.post("/p/alpha/settings", data={"csrf_token": csrf, "action": "severity", "rule": "CKV_K8S_21",
+                                               "level": "critical"})
+    assert set_.status_code == 303
+    back = sec.post("/p/alpha/settings", data={"csrf_token": csrf, "action": "severity", "rule": "CKV_K8S_20",
+                                               "level": "auto"})
+    assert back.status_code == 303
+    assert c.get(url, headers=bearer(configs.tokens["viewer-a"])).json() == {
+        "rules": {"CKV_K8S_21": "critical", "CKV_K8S_43": "info"}}
+    refused = sec.post("/p/alpha/settings", data={"csrf_token": csrf, "action": "severity", "rule": "X",
+                                                  "level": "urgent"})
+    assert refused.status_code == 422 and "expected one of critical" in refused.text
+    dev, dcsrf = _session(configs, "developer-a")
+    assert dev.post("/p/alpha/settings", data={"csrf_token": dcsrf, "action": "severity", "rule": "X",
+                                               "level": "low"}).status_code == 403

@@ -628,3 +628,31 @@ def webhook_deliveries(project: str, who: Owner, store: StoreDep) -> list[dict[s
     """The latest 100 deliveries of the project's webhooks, newest first: event, status
     (pending, delivered, failed), attempts, last HTTP status and error."""
     return notify.deliveries(store, project)
+
+
+class AssignedSeveritiesIn(ApiIn):
+    """Changes to the severities a project assigns to rules whose tool gives none."""
+
+    rules: dict[Annotated[str, Field(min_length=1, max_length=300)], str | None] = Field(
+        max_length=1000, description="Rule id -> critical, high, medium, low, info; null or `auto` for cnsmm's own.")
+
+
+@router.get("/projects/{project}/assigned-severities")
+def assigned_severities(project: str, who: Viewer, store: StoreDep) -> dict[str, Any]:
+    """The severities the project assigns to rules whose tool gives none (as `cnsmm import
+    --assign-severity`), over cnsmm's own mapping."""
+    table = projects.project_settings(store, project).get("severity") or {}
+    return {"rules": dict(sorted(table.items()))}
+
+
+@router.put("/projects/{project}/assigned-severities")
+def set_assigned_severities(project: str, body: AssignedSeveritiesIn, who: Security,
+                            store: StoreDep) -> dict[str, Any]:
+    """Change some of them (the others are kept); applied on every later import (stored findings
+    change on their stream's next import)."""
+    try:
+        table = projects.set_assigned_severities(store, project, body.rules)
+    except Error as exc:
+        raise HTTPException(status_code=422, detail=[{"loc": ["body", "rules"], "type": "value_error",
+                                                      "msg": exc.diagnostics()}]) from None
+    return {"rules": table}

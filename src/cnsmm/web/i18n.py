@@ -176,6 +176,13 @@ _T: dict[str, tuple[str, str]] = {
     "preview": ("Preview", "预演"),
     "rule_filter": ("Rule", "规则"),
     "path_filter": ("File (glob)", "文件（通配）"),
+    "assigned_severities": ("Severity where the tool gives none", "工具未给出严重程度时的判定"),
+    "assigned_severities_intro": ("Rules listed here get this severity when their tool gives none (e.g. open-source "
+                                  "Checkov); the others get cnsmm's own (docs/tracking.md). Applied on every later "
+                                  "import.",
+                                  "此处列出的规则在工具未给出严重程度时（如开源版 Checkov）使用此处的级别；"
+                                  "其他规则使用 cnsmm 的默认判定（见 docs/tracking.md）。对之后的每次导入生效。"),
+    "back_to_auto": ("Back to cnsmm's own", "恢复默认判定"),
     "lang": ("中文", "English"),
 }
 

@@ -26,6 +26,7 @@ from cnsmm.accounts.service import Principal, Role, create_user, list_users, log
 from cnsmm.errors import AuthError, Error, LoginFailedError
 from cnsmm.findings import Severity
 from cnsmm.report.html import code_spans
+from cnsmm.tracking.projects import ASSIGNABLE
 from cnsmm.tracking.states import OPEN_STATES, Status
 from cnsmm.web import api, queries, records
 from cnsmm.web.advisories import advisory_links
@@ -544,7 +545,8 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
                   attestations=(att := api.get_attestations(project, who, store)), roles=[r.value for r in Role],
                   questions=_attest_groups(str(att.get("text") or ""), _lang(request), _latest(store, project)),
                   status_text=_status_text(_lang(request)),
-                  can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error)
+                  can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error,
+                  assigned=api.assigned_severities(project, who, store)["rules"], levels=ASSIGNABLE)
 
 
 @router.post("/p/{project}/settings")
@@ -554,7 +556,7 @@ async def settings_action(request: Request, project: str) -> Response:
         return who
     form = await read_form(request)
     action = str(form.get("action", ""))
-    needed = Role.SECURITY if action in ("attestations", "attestation-form") else Role.OWNER
+    needed = Role.SECURITY if action in ("attestations", "attestation-form", "severity") else Role.OWNER
     held = who.role_in(project)
     if held is None or held.rank < needed.rank:
         return render(request, "error.html", 403, who=who, message=t("forbidden", _lang(request)))
@@ -584,6 +586,12 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
             if not 0 < token_id <= api.MAX_ID:
                 raise ValueError(f"invalid token id {form.get('token_id')!r}")
             api.delete_token(project, token_id, who, store)
+        elif action == "severity":
+            rule = str(form.get("rule", "")).strip()
+            if not rule:
+                raise ValueError("name the rule whose severity to assign")
+            api.set_assigned_severities(project, api.AssignedSeveritiesIn(rules={rule: str(form.get("level", ""))}),
+                                        who, store)
         elif action == "attestations":
             api.put_attestations(project, api.AttestationsIn(text=str(form.get("text", ""))), who, store)
         elif action == "attestation-form":
@@ -591,7 +599,7 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
 
             current = str(api.get_attestations(project, who, store).get("text") or "")
             api.put_attestations(project, api.AttestationsIn(text=text_from_form(form, current)), who, store)
-    except (HTTPException, ValueError) as exc:
+    except (HTTPException, ValueError, ValidationError) as exc:
         error = api.error_text(exc.detail) if isinstance(exc, HTTPException) else str(exc)
     if new_token is None and error is None:
         return RedirectResponse(f"/p/{quote(project)}/settings", status_code=303)

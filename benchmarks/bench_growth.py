@@ -21,6 +21,16 @@ Dimensions:
     documents      one file of n Pod documents
     objects        one folder (set) of n Deployments, n Services selecting them, n
                    NetworkPolicies and n RoleBindings: the cross-object rules
+    unanchored     one set of n Deployments (tier: web), n NetworkPolicies and n
+                   PodDisruptionBudgets whose selectors have only NotIn and DoesNotExist terms
+                   and select none of them (no term to look up in an index)
+    kyverno        n privileged Deployments and n Kyverno PolicyExceptions whose name
+                   patterns (wildcards) match none of them
+    config-exceptions  n privileged Deployments and a configuration of n ``exceptions:``
+                   entries (image and namespace patterns) that match none of them
+    helm-objects   a Helm chart whose one template holds n privileged Pods, rendered with
+                   `helm template` (CPU of this process: the findings are located in the
+                   template)
     namespaces     a cluster dump of n namespaces, each with a ServiceAccount, a Deployment and
                    its ReplicaSet and Pod (owner references), a PodDisruptionBudget, an
                    autoscaler, a Service, an Ingress, an aggregated ClusterRole and its part, a
@@ -226,6 +236,82 @@ subjects: [{{kind: ServiceAccount, name: sa{i}, namespace: ns{i}}}]
 """
 
 
+UNANCHORED_SET = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}, namespace: shop}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}, tier: web}}}}
+    spec: {{containers: [{{name: app, image: "registry.example/app{i}:1.0"}}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: np{i}, namespace: shop}}
+spec:
+  podSelector:
+    matchExpressions: [{{key: tier, operator: NotIn, values: [web]}}, {{key: x{i}, operator: DoesNotExist}}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: pdb{i}, namespace: shop}}
+spec:
+  maxUnavailable: 1
+  selector: {{matchExpressions: [{{key: tier, operator: NotIn, values: [web]}}, {{key: y{i}, operator: DoesNotExist}}]}}
+"""
+
+
+def gen_unanchored(folder: Path, n: int) -> None:
+    _write(folder, "set.yaml", "---\n".join(UNANCHORED_SET.format(i=i) for i in range(n)))
+
+
+PRIVILEGED_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: app{i}, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: app{i}}}}}
+  template:
+    metadata: {{labels: {{app: app{i}}}}}
+    spec:
+      hostPID: true
+      containers: [{{name: app, image: "registry.example/app{i}:1.0", securityContext: {{privileged: true}}}}]
+"""
+POLICY_EXCEPTION = """\
+apiVersion: kyverno.io/v2
+kind: PolicyException
+metadata: {{name: pe{i}, namespace: kyverno}}
+spec:
+  exceptions: [{{policyName: disallow-privileged, ruleNames: [privileged]}}]
+  match: {{any: [{{resources: {{kinds: [Deployment], names: ["other{i}-*"], namespaces: ["shop*"]}}}}]}}
+"""
+
+
+def gen_kyverno(folder: Path, n: int) -> None:
+    docs = [PRIVILEGED_APP.format(i=i) for i in range(n)] + [POLICY_EXCEPTION.format(i=i) for i in range(n)]
+    _write(folder, "set.yaml", "---\n".join(docs))
+
+
+def gen_config_exceptions(folder: Path, n: int) -> Config:
+    from cnsmm.capabilities.exceptions import HOST_RULES, parse_extra
+
+    _write(folder, "set.yaml", "---\n".join(PRIVILEGED_APP.format(i=i) for i in range(n)))
+    entries = [{"name": f"e{i}", "images": [f"registry.example/other{i}"], "namespaces": ["shop*"],
+                "reason": "benchmark"} for i in range(n)]
+    return Config(workers=1, render=RenderSettings(enabled=False),
+                  exceptions=parse_extra(entries, "cnsmm.yaml: exceptions", set(HOST_RULES)))
+
+
+def gen_helm_objects(folder: Path, n: int) -> Config:
+    _write(folder, "chart/Chart.yaml", "apiVersion: v2\nname: big\nversion: 0.1.0\n")
+    _write(folder, "chart/values.yaml", "image: nginx:1.27\n")
+    pods = [POD.format(i=i, note="x", image="{{ .Values.image }}") for i in range(n)]
+    _write(folder, "chart/templates/pods.yaml", "---\n".join(pods))
+    return Config(workers=1, render=RenderSettings(enabled=True, cache_dir=""))
+
+
 def gen_wide(folder: Path, n: int) -> None:
     _write(folder, "dump.yaml", "---\n".join(WIDE_SET.format(i=i) for i in range(n)))
 
@@ -257,7 +343,7 @@ def gen_findings(folder: Path, n: int) -> None:
     gen_documents(folder, n)
 
 
-DIMENSIONS: dict[str, tuple[Callable[[Path, int], None], int]] = {
+DIMENSIONS: dict[str, tuple[Callable[[Path, int], Config | None], int]] = {
     # name: (generator, base size)
     "token": (gen_token, 250_000),
     "words": (gen_words, 25_000),
@@ -268,6 +354,10 @@ DIMENSIONS: dict[str, tuple[Callable[[Path, int], None], int]] = {
     "documents": (gen_documents, 250),
     "objects": (gen_objects, 100),
     "namespaces": (gen_wide, 50),
+    "unanchored": (gen_unanchored, 250),
+    "kyverno": (gen_kyverno, 100),
+    "config-exceptions": (gen_config_exceptions, 100),
+    "helm-objects": (gen_helm_objects, 250),
     "steps": (gen_steps, 250),
     "jobs": (gen_jobs, 100),
     "gitlab-jobs": (gen_gitlab_jobs, 100),
@@ -311,8 +401,8 @@ def main() -> int:
         render_times: list[float] = []
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
-                generate(Path(tmp), n)
-                seconds, result = cpu(lambda tmp=tmp: scan_paths([tmp], CONFIG), args.runs)
+                config = generate(Path(tmp), n) or CONFIG
+                seconds, result = cpu(lambda tmp=tmp, config=config: scan_paths([tmp], config), args.runs)
                 assert isinstance(result, ScanResult)
                 if result.errors:
                     print(f"  {name} n={n}: {[e.display() for e in result.errors][:2]}", file=sys.stderr)

@@ -76,6 +76,7 @@ COMMAND_MODULES: dict[str, str] = {
     "user": "cnsmm.commands.serve",
     "token": "cnsmm.commands.serve",
     "webhook": "cnsmm.commands.webhook",
+    "org": "cnsmm.commands.org",
 }
 """Command name -> module whose ``COMMANDS`` list holds it. A command's module is imported only
 when that command runs (or ``--help`` lists them), so ``cnsmm --version`` and ``cnsmm scan`` do

@@ -122,3 +122,15 @@ def test_an_own_account_without_permissions_is_service_access_control(tmp_path: 
     reqs = assess(bundle, MODEL, AssessOptions(target=Target(3)), PATHS).requirements
     assert reqs["APP.GEN.L1.1"].status == "met"
     assert any(e.ref == "K8S-063" and e.verdict == "not-met" for e in reqs["INF.CMP.L2.2"].evidence)
+
+
+def test_an_image_scan_shows_open_source_component_scanning_in_part() -> None:
+    """An image scan finds the vulnerable open-source packages that reached the image: it shows
+    automated scanning of open-source components in part (SCA of the dependencies shows it all)."""
+    from cnsmm.assess import EvidenceBundle, ReportEvidence
+
+    image = ReportEvidence("trivy.json", "trivy-json", "trivy", "image-scan", generated_at=NOW)
+    sca = ReportEvidence("grype.json", "grype", "grype", "sca", generated_at=NOW)
+    for report, status in ((image, "partial"), (sca, "met")):
+        result = assess(EvidenceBundle(reports=(report,), now=NOW), MODEL, AssessOptions(), PATHS)
+        assert result.requirements["DEV.DEV.L2.2"].status == status

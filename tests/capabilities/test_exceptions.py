@@ -128,3 +128,69 @@ def test_istio_cni_node_agent_is_a_cni_node_exception(tmp_path: Path) -> None:
     # the same image as a Deployment is not a node agent
     app = cni.replace("kind: DaemonSet", "kind: Deployment")
     assert not any(f.expected_exception for f in _scan(tmp_path, app).findings)
+
+
+def _policy_exception(name: str, block: str) -> str:
+    return (f"apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {{name: {name}, namespace: kyverno}}\n"
+            f"spec:\n  exceptions: [{{policyName: disallow-host-namespaces, ruleNames: [host-namespaces]}}]\n"
+            f"  match:\n    any:\n      - resources: {block}\n---\n")
+
+
+@pytest.mark.parametrize(
+    ("block", "excused"),
+    [
+        ("{kinds: [Deployment], names: [cart], namespaces: [monitoring]}", True),
+        ("{kinds: [Pod], names: [cart]}", True),  # a Pod exception covers workloads' pods
+        ("{kinds: [DaemonSet], names: [cart]}", False),
+        ("{names: [cart], namespaces: [shop]}", False),
+        ("{names: [ca*]}", True),
+        ("{names: [other, c?rt]}", True),
+        ("{names: [cart-*]}", False),
+        ("{namespaces: [monitoring]}", True),
+        ("{namespaces: [mon*]}", True),
+        ("{namespaces: [shop]}", False),
+        ("{kinds: [Deployment]}", False),  # neither names nor namespaces: no exception
+    ],
+)
+def test_kyverno_policy_exceptions_found_through_the_index(tmp_path: Path, block: str, excused: bool) -> None:
+    decoys = "".join(_policy_exception(f"decoy{i}", f"{{names: [cart], namespaces: [ns{i}]}}") for i in range(3))
+    result = _scan(tmp_path, decoys + _policy_exception("allow-cart", block) + APP_ON_HOST)
+    host = next(f for f in result.findings if f.rule == "K8S-004")
+    expected = "documented exception Kyverno PolicyException/allow-cart" if excused else None
+    assert host.expected_exception == expected
+    assert result.errors == []
+
+
+def test_policy_exception_checks_are_bounded_with_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnsmm.capabilities import exceptions
+
+    monkeypatch.setattr(exceptions, "MAX_CHECKS", 40)
+    patterns = "".join(_policy_exception(f"pe{i}", f"{{names: [other{i}-*]}}") for i in range(30))
+    apps = "---\n".join(APP_ON_HOST.replace("name: cart,", f"name: cart{i},") for i in range(3))
+    result = _scan(tmp_path, patterns + apps)
+    host = [f for f in result.findings if f.rule == "K8S-004"]
+    assert len(host) == 3 and not any(f.expected_exception for f in host)  # findings still reported
+    (error,) = result.errors
+    assert error.kind == "timeout" and error.file.endswith("k8s")
+    assert error.message.startswith("Kyverno PolicyExceptions needed more than 40 pattern checks")
+
+
+def test_config_entries_are_looked_up_by_rule_and_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnsmm.capabilities import exceptions
+
+    known = {r.id for r in all_rules()}
+    entries = [{"name": f"e{i}", "images": [f"registry.example.com/other{i}"], "rules": ["K8S-003"],
+                "reason": "decoy"} for i in range(20)]
+    entries.append({"name": "cart-pid", "images": ["registry.example.com/shop/cart"], "rules": ["K8S-004"],
+                    "reason": "reads every process"})
+    config = build_config({"exceptions": entries}, "cnsmm.yaml", known)
+    result = _scan(tmp_path, APP_ON_HOST, config)
+    by_rule = {f.rule: f.expected_exception for f in result.findings if f.rule in ("K8S-003", "K8S-004")}
+    assert by_rule == {"K8S-003": None, "K8S-004": "cart-pid: reads every process"}
+    assert result.errors == []
+
+    monkeypatch.setattr(exceptions, "MAX_CHECKS", 10)
+    result = _scan(tmp_path, APP_ON_HOST, config)
+    (error,) = result.errors
+    assert error.kind == "timeout"
+    assert error.message.startswith("The `exceptions:` entries of the configuration needed more than 10 pattern checks")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 from cnsmm.findings import Severity
 
@@ -107,3 +109,19 @@ def test_kubescape_severity_on_the_failed_control() -> None:
     found = list(kubescape_json.parse(io.BytesIO(json.dumps(doc).encode()), source="ks.json").findings)
     assert [(f.rule, f.severity, f.tool_severity) for f in found] == [
         ("C-0057", Severity.HIGH, "scoreFactor 8"), ("C-0270", Severity.LOW, "Low"), ("C-0013", Severity.MEDIUM, None)]
+
+
+def test_checkov_files_it_could_not_parse_make_the_import_partial(tmp_path: Path) -> None:
+    from cnsmm.importers import open_report
+
+    from .conftest import SAMPLES
+
+    doc = json.loads((SAMPLES / "checkov-json/kubernetes.json").read_text())
+    doc["results"]["parsing_errors"] = ["/repo/deploy/broken.yaml"]
+    doc["summary"]["parsing_errors"] = 1
+    path = tmp_path / "checkov.json"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == 1
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/results/parsing_errors/0", "Checkov could not parse /repo/deploy/broken.yaml: none of its checks ran")]

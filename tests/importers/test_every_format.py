@@ -386,3 +386,70 @@ def test_hadolint_levels(tmp_path: Path) -> None:
                                            ("DL3045", "style")], 1)]))
     assert [(f.rule, f.severity.value) for f in open_report(path).findings] == [
         ("DL3002", "high"), ("DL3008", "medium"), ("DL3059", "low"), ("DL3045", "info")]
+
+
+def _one_json_document(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False  # pages back to back (gh api --paginate)
+    return True
+
+
+_JSON_SAMPLES = sorted(p for d in SAMPLES.iterdir() if d.is_dir() and d.name in FORMATS for p in d.iterdir()
+                       if p.suffix == ".json" and not p.name.startswith("empty") and _one_json_document(p))
+
+
+@pytest.mark.parametrize("sample", _JSON_SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_sample_with_keys_in_alphabetical_order_imports_the_same(sample: Path, tmp_path: Path) -> None:
+    # Reports passed through `jq -S` (or written by a tool that sorts keys) put Trivy's
+    # SchemaVersion, SARIF's version, Grype's descriptor, ... after the big arrays.
+    fmt = sample.parent.name
+    original = open_report(sample, format=fmt)
+    expected = (fmt, len(list(original.findings)), len(original.errors), len(original.vex), len(original.components))
+    path = tmp_path / sample.name
+    path.write_text(json.dumps(json.loads(sample.read_text(encoding="utf-8")), sort_keys=True), encoding="utf-8")
+    report = open_report(path)
+    assert (report.format, len(list(report.findings)), len(report.errors), len(report.vex),
+            len(report.components)) == expected
+
+
+_EMPTY_SAMPLES = sorted(p for d in SAMPLES.iterdir() if d.is_dir() and d.name in FORMATS for p in d.iterdir()
+                        if p.name.startswith("empty"))
+
+
+@pytest.mark.parametrize("sample", _EMPTY_SAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_empty_sample_imports_nothing_and_completely(sample: Path) -> None:
+    report = open_report(sample, format=sample.parent.name)
+    assert list(report.findings) == [] and not report.errors
+
+
+def test_openvex_draft_statement() -> None:
+    report = open_report(SAMPLES / "openvex-json/draft-0.0.2.json")
+    assert list(report.findings) == [] and not report.errors
+    assert [(v.vulnerability, v.status, v.products) for v in report.vex] == [
+        ("CVE-2022-42003", "not_affected", ("pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.13.2",))]
+
+
+def test_bandit_files_it_could_not_analyse_make_the_import_partial(tmp_path: Path) -> None:
+    doc = json.loads((SAMPLES / "bandit-json/bandit.json").read_text())
+    doc["errors"] = [{"filename": "./app/legacy.py", "reason": "syntax error while parsing AST from file"}]
+    path = tmp_path / "bandit.json"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == 3
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/errors/0", "Bandit could not analyse ./app/legacy.py (syntax error while parsing AST from file)")]
+
+
+def test_gitlab_failed_scan_makes_the_import_partial(tmp_path: Path) -> None:
+    doc = json.loads((SAMPLES / "gitlab-sast-json/gl-sast-report.json").read_text())
+    doc["scan"]["status"] = "failure"
+    doc["scan"]["messages"] = [{"level": "info", "value": "Semgrep analyzer v5.12.0"},
+                               {"level": "fatal", "value": "semgrep exited with status 2:   out of memory"}]
+    path = tmp_path / "gl-sast-report.json"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == 2
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/scan/status", "the analyzer reports the scan failed (semgrep exited with status 2: out of memory)")]

@@ -101,3 +101,19 @@ def test_legacy_k8s_shape_and_version_after_results() -> None:
     late = {"SchemaVersion": 2, "ArtifactName": "app:1", "ArtifactType": "container_image", "Results": [],
             "Trivy": {"Version": "0.68.0"}}
     assert trivy_json.parse(io.BytesIO(json.dumps(late).encode()), source="t.json").tool_version == "0.68.0"
+
+
+def test_k8s_summary_report_and_a_resource_trivy_could_not_scan(load: Callable[..., Loaded]) -> None:
+    # `trivy k8s --format json` writes the summary report by default: the resources under
+    # "Findings". A resource Trivy could not scan carries "Error": the import says so (partial),
+    # so that the resource's open findings are not closed as fixed.
+    report, findings = load("trivy-json/k8s-summary.json")
+    assert (report.format, report.scope) == ("trivy-json", "k8s:prod-eu-1")
+    assert [(f.rule, f.location.resource) for f in findings] == [
+        ("CVE-2024-2961", "StatefulSet/payments/ledger-db"), ("KSV012", "StatefulSet/payments/ledger-db"),
+        ("KSV020", "StatefulSet/payments/ledger-db")]
+    assert findings[0].location.image == "postgres:16.2"
+    assert [(e.pointer, e.reason) for e in report.errors] == [(
+        "/Findings/1", "Trivy could not scan Deployment/payments/gateway (scan error: unable to initialize a scanner: "
+        "unable to initialize an image scanner: 4 errors occurred: registry.example.com/payments/gateway:3.1.0: "
+        "unauthorized)")]

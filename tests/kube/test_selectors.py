@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from cnsmm.kube import (
     EVERYTHING,
     LabelIndex,
-    SelectorIndex,
     aggregation_selectors,
     label_selector,
     map_selector,
@@ -25,6 +24,7 @@ from cnsmm.kube import (
     service_selector,
     workload_selector,
 )
+from cnsmm.kube.selectors import SMALL
 
 LABELS = {"app": "api", "tier": "backend", "canary": True}
 
@@ -227,14 +227,36 @@ _SELECTOR = st.one_of(
 def test_indexes_find_exactly_what_trying_every_pair_finds(
     labelled: list[dict[str, Any]], raw: list[Any], template: bool
 ) -> None:
-    """The label and selector indexes of the cross-object rules are supersets in input order:
-    filtered with ``matches`` they give what trying every pair gives."""
+    """The label index of the cross-object rules gives, in input order, exactly what trying every
+    pair gives: the objects each selector selects, and the objects any selector selects."""
+    _check_index(labelled, raw, template)
+
+
+@settings(max_examples=40, deadline=None)
+@given(labelled=st.lists(_LABELS, min_size=SMALL, max_size=3 * SMALL), raw=st.lists(_SELECTOR, max_size=6),
+       template=st.booleans())
+def test_indexes_are_exact_on_bit_sets_too(labelled: list[dict[str, Any]], raw: list[Any], template: bool) -> None:
+    """More objects than an anchor is checked one by one: selectors are evaluated on bit sets."""
+    _check_index(labelled, raw, template)
+
+
+def _check_index(labelled: list[dict[str, Any]], raw: list[Any], template: bool) -> None:
     selectors = [label_selector(r, null=EVERYTHING) for r in raw]
-    objects = LabelIndex(enumerate(labelled))
+    objects = LabelIndex(enumerate(labelled), template=lambda _i: template)
     for s in selectors:
         expected = [i for i, labels in enumerate(labelled) if s.matches(labels, template=template)]
-        assert [i for i, labels in objects.candidates(s) if s.matches(labels, template=template)] == expected
-    policies = SelectorIndex(enumerate(selectors))
-    for labels in labelled:
-        expected = [j for j, s in enumerate(selectors) if s.matches(labels, template=template)]
-        assert [j for j, s in policies.candidates(labels) if s.matches(labels, template=template)] == expected
+        assert [i for i, _labels in objects.candidates(s)] == expected
+    expected_any = {i for i, labels in enumerate(labelled) if any(s.matches(labels, template=template)
+                                                                  for s in selectors)}
+    assert objects.covered(selectors) == expected_any
+
+
+def test_pods_and_templates_differ_on_runtime_labels() -> None:
+    """A term on a label controllers add (pod-template-hash) is met by a template that does not
+    carry it, not by a Pod without it; the bit sets judge each object by its own kind."""
+    labelled = [{"app": "a"}] * (2 * SMALL)
+    objects = LabelIndex(enumerate(labelled), template=lambda i: i % 2 == 0)
+    selector = label_selector({"matchLabels": {"app": "a", "pod-template-hash": "x"}})
+    assert [i for i, _ in objects.candidates(selector)] == list(range(0, 2 * SMALL, 2))
+    absent = label_selector({"matchExpressions": [{"key": "pod-template-hash", "operator": "Exists"}]})
+    assert objects.covered([absent]) == set(range(0, 2 * SMALL, 2))

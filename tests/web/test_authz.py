@@ -23,6 +23,8 @@ ENDPOINTS = [
     ("POST", "/api/v1/projects/alpha/assessments", {"overall": {"level": 1}, "practices": []}, "security"),
     ("POST", "/api/v1/projects/alpha/imports?name=report.json", {"SchemaVersion": 2}, "security"),
     ("PUT", "/api/v1/projects/alpha/attestations", {"text": "attestations: []\n"}, "security"),
+    ("GET", "/api/v1/projects/alpha/assigned-severities", None, "viewer"),
+    ("PUT", "/api/v1/projects/alpha/assigned-severities", {"rules": {"CKV_K8S_21": "low"}}, "security"),
     ("GET", "/api/v1/projects/alpha/members", None, "owner"),
     ("PUT", "/api/v1/projects/alpha/members", {"user": "viewer-a", "role": "viewer"}, "owner"),
     ("GET", "/api/v1/projects/alpha/tokens", None, "owner"),

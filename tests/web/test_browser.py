@@ -454,3 +454,39 @@ def test_import_form_works_without_javascript(service: Service, browser: Any, di
     finally:
         context.close()
     assert dialogs == []
+
+
+def test_rule_filter_bulk_preview_and_assigned_severity(service: Service, page: Any, dialogs: list[str],
+                                                        tmp_path: Path) -> None:
+    sample = REPO / "tests" / "importers" / "samples" / "checkov-json" / "multi-framework.json"
+    imported = _cli("import", str(sample), "-p", "bulk-web", "--db", service.db_url)
+    assert imported.returncode == 0, imported.stderr
+    _login(page, service.base)
+    page.goto(f"{service.base}/p/bulk-web/findings")
+    page.fill("#filters input[name=rule]", "CKV_K8S_20")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    rows = _rows(page)
+    assert rows and all("CKV_K8S_20" in r[4] for r in rows)
+    page.select_option("#bulk-scope", "matching")
+    page.select_option("#bulk-status", "triaged")
+    with page.expect_navigation():
+        page.click("#bulk-preview")
+    assert page.locator("#preview-summary").inner_text().startswith(f"Dry run: {len(rows)} of {len(rows)} matching")
+    page.screenshot(path=str(tmp_path / "bulk-preview.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("#bulk-confirm-apply")
+    assert "rule=CKV_K8S_20" in page.url
+    assert {r[3] for r in _rows(page)} == {"triaged"} and len(_rows(page)) == len(rows)
+
+    page.goto(f"{service.base}/p/bulk-web/settings")
+    assert page.locator("#no-assigned").is_visible()
+    form = page.locator("#severity-form")
+    form.locator("input[name=rule]").fill("ckv_k8s_43")
+    form.locator("select[name=level]").select_option("info")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    cells = page.locator("#assigned-table tbody tr").first.locator("td").all_inner_texts()
+    assert cells[:2] == ["CKV_K8S_43", "info"]
+    page.screenshot(path=str(tmp_path / "assigned-severity.png"), full_page=True)
+    assert dialogs == []

@@ -309,6 +309,27 @@ def test_attestations_are_answered_with_one_field_set_per_question(pages: World)
     assert c.post("/p/alpha/settings", data=bad).status_code == 422
 
 
+def test_attestation_form_asks_the_open_questions_of_the_latest_assessment(pages: World) -> None:
+    """A requirement a component could show (standalone monitoring) is not in the questionnaire,
+    but when the latest assessment found no evidence for it, the form asks it, saying why."""
+    from tests.assess.helpers_assess import MODEL, bundle, paths
+
+    from cnsmm.assess import assess
+    from cnsmm.report.json_out import to_dict
+
+    c = _client(pages)
+    assert _login(c, "security-a") == 303
+    doc = to_dict(assess(bundle(), MODEL, None, paths()), MODEL, "en")
+    assert next(r for r in doc["requirements"] if r["id"] == "OPS.SOC.L1.1")["status"] == "unknown"
+    auth = {"Authorization": f"Bearer {pages.tokens['security-a']}"}
+    assert pages.client.post("/api/v1/projects/alpha/assessments", json=doc, headers=auth).status_code == 201
+    page = c.get("/p/alpha/settings?lang=en").text
+    asked = page[page.index('id="q-OPS.SOC.L1.1"'):]
+    assert "open question of the latest assessment" in asked[:asked.index("</legend>")]
+    plain = page[page.index('id="q-DEV.REQ.L1.1"'):]
+    assert "open question of the latest assessment" not in plain[:plain.index("</legend>")]
+
+
 def test_trend_shows_every_domain_over_time(pages: World) -> None:
     from cnsmm.model import load_model
 

@@ -9,7 +9,7 @@ from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, Outcome
 from cnsmm.capabilities.registry import detector, outcome
 from cnsmm.capabilities.values import mapping, short, text, truthy
-from cnsmm.kube import pdb_selector
+from cnsmm.kube import LabelIndex, pdb_selector
 from cnsmm.sources.k8s import K8sObject
 
 HA = "APP.MSV.L1.1"
@@ -55,15 +55,20 @@ def pod_disruption_budget(ix: Index) -> Outcome | None:
     pdbs = ix.kind("PodDisruptionBudget", "policy")
     floors = _hpa_min(ix)
     pdb_namespaces = ix.by_namespace(pdbs)
+    apps = [(obj, pod) for obj, pod in ix.pods if obj.kind in ("Deployment", "StatefulSet") and obj.group == "apps"]
+    by_ns: dict[str | None, list[int]] = {}
+    for i, (obj, _pod) in enumerate(apps):
+        by_ns.setdefault(ix.namespace(obj), []).append(i)
+    covered: set[int] = set()
+    for ns, positions in by_ns.items():  # through a label index: bounded however the selectors are written
+        labelled = LabelIndex(((apps[i][0], mapping(apps[i][1].template_labels)) for i in positions),
+                              template=lambda _obj: True)
+        selectors = [pdb_selector(p.api_version, p.get("spec")) for p in pdb_namespaces.get(ns, ())]
+        covered.update(positions[j] for j in labelled.covered(selectors))
     workloads: list[tuple[K8sObject, int, bool]] = []
-    for obj, pod in ix.pods:
-        if obj.kind not in ("Deployment", "StatefulSet") or obj.group != "apps":
-            continue
+    for i, (obj, _pod) in enumerate(apps):
         replicas = floors.get((obj.namespace, obj.kind, obj.name), _int(obj.get("spec", "replicas"), 1))
-        labels = mapping(pod.template_labels)
-        covered = any(pdb_selector(p.api_version, p.get("spec")).matches(labels, template=True)
-                      for p in pdb_namespaces.get(ix.namespace(obj), ()))
-        workloads.append((obj, replicas, covered))
+        workloads.append((obj, replicas, i in covered))
     if not pdbs and not any(r >= 2 for _, r, _ in workloads):
         return None
     weak = [(o, r, c) for o, r, c in workloads if r < 2 or not c]

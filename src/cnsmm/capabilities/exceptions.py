@@ -275,8 +275,33 @@ def _ns_match(namespace: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(namespace, p) for p in patterns)
 
 
+MAX_CHECKS = 200_000
+"""Pattern checks (an object against a ``PolicyException`` block or an ``exceptions:`` entry)
+one set may spend; past it, the remaining objects get no such exception and the set reports an
+input error. Real sets need a few per object: exact names and rules are looked up in indexes."""
+
+_GLOB = frozenset("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One ``match.any``/``match.all`` block of a Kyverno PolicyException."""
+
+    label: str
+    kinds: frozenset[str]
+    names: tuple[str, ...]
+    spaces: tuple[str, ...]
+    order: int
+
+
 class ExceptionMatcher:
-    """Expected exceptions for the objects of one set."""
+    """Expected exceptions for the objects of one set.
+
+    Kyverno PolicyException blocks are indexed by exact name (then by exact namespace for blocks
+    without names); ``exceptions:`` entries of the configuration by rule id. What is left to try
+    (name patterns with wildcards, entries of the finding's rule) is counted, and the set spends
+    at most :data:`MAX_CHECKS` such checks: :attr:`problem` then says so.
+    """
 
     def __init__(self, objects: list[K8sObject], extra: tuple[ExtraException, ...] = ()) -> None:
         self.extra = extra
@@ -299,6 +324,50 @@ class ExceptionMatcher:
                 self.policy_exceptions.append((f"Kyverno PolicyException/{obj.name}", obj))
         self._cache: dict[tuple[str, int], str | None] = {}
         self._exception_of: dict[int, str | None] = {}
+        self._by_name: dict[str, list[_Block]] = {}
+        self._by_space: dict[str, list[_Block]] = {}
+        self._patterns: list[_Block] = []
+        self._index_policy_exceptions()
+        self._by_rule: dict[str, list[ExtraException]] = {}
+        for ex in extra:
+            for rule_id in ex.rules or sorted(HOST_RULES):
+                self._by_rule.setdefault(rule_id, []).append(ex)
+        self.checks = 0
+        self.problem: str | None = None
+        """Why some exceptions were not applied (the check budget ran out), else None."""
+
+    def _index_policy_exceptions(self) -> None:
+        order = 0
+        for label, pe in self.policy_exceptions:
+            for block in items(pe.get("spec", "match", "any")) + items(pe.get("spec", "match", "all")):
+                res = mapping(mapping(block).get("resources"))
+                names = tuple(text(n) for n in items(res.get("names")))
+                spaces = tuple(text(n) for n in items(res.get("namespaces")))
+                if not names and not spaces:
+                    continue
+                entry = _Block(label, frozenset(text(k).split("/")[-1] for k in items(res.get("kinds"))),
+                               names, spaces, order)
+                order += 1
+                if names and not any(_GLOB & set(n) for n in names):
+                    for n in set(names):
+                        self._by_name.setdefault(n, []).append(entry)
+                elif not names and not any(_GLOB & set(n) for n in spaces):
+                    for n in set(spaces):
+                        self._by_space.setdefault(n, []).append(entry)
+                else:
+                    self._patterns.append(entry)
+
+    def _spend(self, cost: int, what: str) -> bool:
+        """Count ``cost`` checks; False (and :attr:`problem` set) once the budget is spent."""
+        if self.problem is not None:
+            return False
+        self.checks += cost
+        if self.checks > MAX_CHECKS:
+            self.problem = (f"{what} needed more than {MAX_CHECKS:,} pattern checks for the objects of this set; "
+                            "not applied to the remaining objects (their findings are reported without the "
+                            "exception)")
+            return False
+        return True
 
     def _kyverno_excludes(self, obj: K8sObject) -> None:
         if text(obj.get("spec", "validationFailureAction")).lower() not in ("enforce", ""):
@@ -312,21 +381,20 @@ class ExceptionMatcher:
                         self.excluded.setdefault(text(ns), f"Kyverno {obj.kind}/{obj.name}")
 
     def _policy_exception(self, obj: K8sObject) -> str | None:
-        for label, pe in self.policy_exceptions:
-            blocks = items(pe.get("spec", "match", "any")) + items(pe.get("spec", "match", "all"))
-            for block in blocks:
-                res = mapping(mapping(block).get("resources"))
-                kinds = [text(k).split("/")[-1] for k in items(res.get("kinds"))]
-                names = [text(n) for n in items(res.get("names"))]
-                spaces = [text(n) for n in items(res.get("namespaces"))]
-                if kinds and obj.kind not in kinds and not ("Pod" in kinds and obj.pod_spec() is not None):
-                    continue
-                if names and not any(fnmatch.fnmatchcase(obj.name, n) for n in names):
-                    continue
-                if spaces and not _ns_match(obj.namespace or "", spaces):
-                    continue
-                if names or spaces:
-                    return label
+        ns = obj.namespace or ""
+        candidates: list[_Block] = [*self._by_name.get(obj.name, ()), *self._by_space.get(ns, ()), *self._patterns]
+        if not self._spend(len(candidates), "Kyverno PolicyExceptions"):
+            return None
+        candidates.sort(key=lambda b: b.order)
+        pod = obj.pod_spec() is not None
+        for block in candidates:
+            if block.kinds and obj.kind not in block.kinds and not ("Pod" in block.kinds and pod):
+                continue
+            if block.names and not any(fnmatch.fnmatchcase(obj.name, n) for n in block.names):
+                continue
+            if block.spaces and not _ns_match(ns, block.spaces):
+                continue
+            return block.label
         return None
 
     def reason(self, rule_id: str, obj: K8sObject | None) -> str | None:
@@ -340,11 +408,9 @@ class ExceptionMatcher:
 
     def _reason(self, rule_id: str, obj: K8sObject) -> str | None:
         images = _images(obj)
-        for ex in self.extra:
-            if ex.rules and rule_id not in ex.rules:
-                continue
-            if not ex.rules and rule_id not in HOST_RULES:
-                continue
+        entries = self._by_rule.get(rule_id, ()) if self.problem is None else ()
+        cost = sum(len(ex.images) * len(images) + len(ex.namespaces) + len(ex.resources) + 1 for ex in entries)
+        for ex in entries if entries and self._spend(cost, "The `exceptions:` entries of the configuration") else ():
             if ex.images and not any(repo_matches(i, ex.images) for i in images):
                 continue
             if ex.namespaces and not _ns_match(obj.namespace or "", ex.namespaces):

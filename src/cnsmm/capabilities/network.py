@@ -6,7 +6,7 @@ from cnsmm.capabilities.index import Index, Signature, evidence
 from cnsmm.capabilities.model import MAX_EVIDENCE, CapabilityEvidence, Outcome
 from cnsmm.capabilities.registry import collect, detector, outcome
 from cnsmm.capabilities.values import data_value, items, mapping, short, truthy
-from cnsmm.kube import Selector, SelectorIndex, network_policy_selector, policy_types
+from cnsmm.kube import LabelIndex, Selector, network_policy_selector, policy_types
 from cnsmm.sources.k8s import K8sObject
 
 L4 = "PLT.NET.L2.2"
@@ -57,17 +57,18 @@ def network_policy(ix: Index) -> Outcome | None:
             types, selector = _types(p), p.get("spec", "podSelector")
             shapes.setdefault(ns, {})[repr((sorted(types), selector))] = (types, network_policy_selector(p.get("spec")))
     pods = [(obj, ix.namespace(obj), mapping(pod.template_labels)) for obj, pod in ix.workloads()]
-    indexed = {ns: SelectorIndex((types, selector) for types, selector in group.values())
-               for ns, group in shapes.items()}
-    none: SelectorIndex[set[str]] = SelectorIndex(())
+    by_ns: dict[str | None, list[int]] = {}
+    for i, (_obj, ns, _labels) in enumerate(pods):
+        by_ns.setdefault(ns, []).append(i)
+    labelled = {ns: LabelIndex(((pods[i][0], pods[i][2]) for i in positions), template=lambda o: o.kind != "Pod")
+                for ns, positions in by_ns.items()}
 
     def covered(direction: str) -> tuple[int, list[K8sObject]]:
-        loose = [
-            obj for obj, ns, labels in pods
-            if not any(direction in types and selector.matches(labels, template=obj.kind != "Pod")
-                       for types, selector in indexed.get(ns, none).candidates(labels))
-        ]
-        return len(pods), loose
+        selected: set[int] = set()
+        for ns, positions in by_ns.items():
+            chosen = [selector for types, selector in shapes.get(ns, {}).values() if direction in types]
+            selected.update(positions[j] for j in labelled[ns].covered(chosen))
+        return len(pods), [obj for i, (obj, _ns, _labels) in enumerate(pods) if i not in selected]
 
     total, open_in = covered("Ingress")
     _, open_out = covered("Egress")

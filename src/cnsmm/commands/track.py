@@ -20,7 +20,7 @@ from cnsmm.tracking.importer import ImportOptions, ImportSummary, check_scope
 from cnsmm.tracking.listing import SORT_KEYS, CursorError, FindingFilter
 from cnsmm.tracking.metrics import compute_metrics
 from cnsmm.tracking.owners import load_owner_file
-from cnsmm.tracking.projects import check_project_name, project_settings, update_settings
+from cnsmm.tracking.projects import check_project_name, project_settings, set_assigned_severities, update_settings
 from cnsmm.tracking.queries import FindingView, findings_page, get_finding, list_findings
 from cnsmm.tracking.sla import SlaPolicy
 from cnsmm.tracking.states import Status
@@ -288,18 +288,15 @@ def _save_severities(store: Store, project: str, assigned: tuple[str, ...]) -> N
     """Save ``RULE=SEVERITY`` overrides in the project (``auto`` removes one)."""
     if not assigned:
         return
-    table = dict(project_settings(store, project).get("severity") or {})
+    changes: dict[str, str | None] = {}
     for item in assigned:
         rule, sep, level = item.partition("=")
         rule, level = rule.strip().upper(), level.strip().lower()
         if not sep or not rule or len(rule) > 300 or level not in {*(s.value for s in Severity), "auto"}:
             raise click.BadParameter(f"{item!r} (expected RULE=SEVERITY with SEVERITY one of critical, high, "
                                      "medium, low, info, auto)", param_hint="--assign-severity")
-        if level == "auto":
-            table.pop(rule, None)
-        else:
-            table[rule] = level
-    update_settings(store, project, severity=table)
+        changes[rule] = level
+    set_assigned_severities(store, project, changes)
 
 
 def _save_settings(

@@ -21,7 +21,7 @@ from cnsmm.importers._common import (
     unique,
 )
 from cnsmm.importers._simple import LEVELS, load, report
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemError, ItemErrors
 from cnsmm.vocab import ReportKind
 
 FORMAT = "bandit-json"
@@ -39,8 +39,15 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
     doc = as_dict(load(stream, source), source, "the report")
     if "results" not in doc:
         raise fail(source, "missing results (bandit -f json writes a results array)")
+    errors = ItemErrors()
+    for i, raw in enumerate(get_list(doc, "errors", source)):
+        # A file Bandit could not read or parse was not analysed at all.
+        if isinstance(raw, dict):
+            errors.append(ItemError(f"/errors/{i}", f"error #{i + 1}",
+                                    f"Bandit could not analyse {raw.get('filename') or 'a file'} "
+                                    f"({' '.join(str(raw.get('reason') or 'no reason given').split())[:200]})"))
     return report(FORMAT, "bandit", None, f"bandit:{PROJECT}", ReportKind.SAST, source,
-                  [("result", "results", get_list(doc, "results", source), _result)],
+                  [("result", "results", get_list(doc, "results", source), _result)], errors=errors,
                   generated_at=parse_time(doc.get("generated_at")))
 
 

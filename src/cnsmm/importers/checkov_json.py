@@ -28,7 +28,7 @@ from cnsmm.importers._common import (
 )
 from cnsmm.importers._jsonio import load_small
 from cnsmm.importers.assigned_severity import assign
-from cnsmm.importers.interface import ImportedReport, ItemErrors
+from cnsmm.importers.interface import ImportedReport, ItemError, ItemErrors
 from cnsmm.vocab import ReportKind
 
 FORMAT = "checkov-json"
@@ -73,6 +73,11 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             raise fail(where, "missing check_type (checkov -o json writes one object per framework)")
         results = get_dict(rep, "results", where)
         key = f"{i - 1}/results/failed_checks" if isinstance(doc, list) else "results/failed_checks"
+        # Files Checkov could not parse were not checked at all: the scan is incomplete for them.
+        base = f"/{i - 1}/results/parsing_errors" if isinstance(doc, list) else "/results/parsing_errors"
+        for j, path in enumerate(get_list(results, "parsing_errors", where)):
+            errors.append(ItemError(f"{base}/{j}", f"{rep.get('check_type') or 'report'} parsing error #{j + 1}",
+                                    f"Checkov could not parse {path}: none of its checks ran"))
         frameworks.append((req_str(rep, "check_type", where), key, get_list(results, "failed_checks", where)))
     kinds = {t for t, _, _ in frameworks}
     kind = ReportKind.SECRET_SCAN if kinds == {"secrets"} \

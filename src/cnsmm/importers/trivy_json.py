@@ -47,20 +47,21 @@ SEVERITY = {
 }
 
 _HEAD = frozenset({"SchemaVersion", "CreatedAt", "ArtifactName", "ArtifactType", "Trivy", "ClusterName"})
-_BIG = frozenset({"Results", "Resources", "Vulnerabilities", "Misconfigurations"})
+_BIG = frozenset({"Results", "Resources", "Findings", "Vulnerabilities", "Misconfigurations"})
 
 
-VERSIONS = ("SchemaVersion 2 (Trivy 0.20+); trivy k8s reports (0.30+, both layouts); "
-            "the bare results array of Trivy before 0.20")
+VERSIONS = ("SchemaVersion 2 (Trivy 0.20+); trivy k8s reports (0.30+: Resources of --report all, Findings of "
+            "--report summary, the older split lists); the bare results array of Trivy before 0.20")
 
 
 def sniff(head: bytes) -> bool:
     """Trivy JSON: ``SchemaVersion`` with ``ArtifactName``/``Results``, a ``trivy k8s`` report
-    (``Resources``, or the older ``Vulnerabilities``/``Misconfigurations`` lists), or the bare
-    array of results that Trivy wrote before 0.20."""
+    (``Resources`` of ``--report all``, ``Findings`` of ``--report summary``, or the older
+    ``Vulnerabilities``/``Misconfigurations`` lists), or the bare array of results that Trivy
+    wrote before 0.20."""
     if b'"SchemaVersion"' in head and (b'"ArtifactName"' in head or b'"Results"' in head):
         return True
-    if b'"ClusterName"' in head and (b'"Resources"' in head or b'"Vulnerabilities"' in head
+    if b'"ClusterName"' in head and (b'"Resources"' in head or b'"Findings"' in head or b'"Vulnerabilities"' in head
                                      or b'"Misconfigurations"' in head):
         return True
     start = head.lstrip()[:200].replace(b" ", b"").replace(b"\n", b"").replace(b"\r", b"")
@@ -84,6 +85,12 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
                 values[key] = found
     if head.stopped_at is not None and "Trivy" not in values:
         values.update(doc.tail(frozenset({"Trivy"})) or {})
+    if head.stopped_at is not None and not values.keys() & {"SchemaVersion", "ClusterName"}:
+        # Keys in alphabetical order (a report passed through `jq -S`): SchemaVersion and Trivy
+        # come after the results; read them from the end, else in a pass over the document.
+        values.update(doc.tail(frozenset({"SchemaVersion", "Trivy"}), need_all=False) or {})
+        if "SchemaVersion" not in values and (found := doc.first("SchemaVersion")) is not None:
+            values["SchemaVersion"] = found
     if head.stopped_at is not None and head.stop_event not in ("start_array", "null"):  # Go writes nil slices as null
         raise fail(source, f"{head.stopped_at} must be an array (got {event_kind(head.stop_event)})")
     k8s = "ClusterName" in values and "ArtifactName" not in values
@@ -98,7 +105,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
         cluster = get_str(values, "ClusterName", source) or "cluster"
         return ImportedReport(
             format=FORMAT, tool="trivy", tool_version=tool_version, scope=f"k8s:{cluster}",
-            findings=guarded(source, _k8s_findings(doc, tool_version, head.stopped_at == "Resources", errors)),
+            findings=guarded(source, _k8s_findings(doc, tool_version, head.stopped_at, errors)),
             generated_at=parse_time(values.get("CreatedAt")), kind=ReportKind.IMAGE_SCAN, errors=errors,
         )
     # An empty ArtifactName (trivy sbom, some CI wrappers) names no target: the file name does.
@@ -150,9 +157,11 @@ class _Ctx:
         self.resource = resource
 
 
-def _k8s_findings(doc: Doc, tool_version: str | None, current: bool, errors: ItemErrors) -> Iterator[Finding]:
-    # Current shape: Resources[]; older releases split them into Vulnerabilities[] and Misconfigurations[].
-    shapes = [("Resources", "resource")] if current else [
+def _k8s_findings(doc: Doc, tool_version: str | None, first: str | None, errors: ItemErrors) -> Iterator[Finding]:
+    # Resources[] (--report all), Findings[] (--report summary, the default: the same resources
+    # with their results merged); releases before 0.4x split them into Vulnerabilities[] and
+    # Misconfigurations[].
+    shapes = [(first, "resource")] if first in ("Resources", "Findings") else [
         ("Vulnerabilities", "vulnerable resource"), ("Misconfigurations", "misconfigured resource")]
     for prefix, label in shapes:
         for i, raw in enumerate(doc.items(f"{prefix}.item", label), 1):
@@ -167,6 +176,9 @@ def _k8s_findings(doc: Doc, tool_version: str | None, current: bool, errors: Ite
                 record(errors, where, exc)
                 continue
             resource = f"{kind}/{ns}/{name}" if ns else f"{kind}/{name}"
+            failed = res.get("Error")
+            if isinstance(failed, str) and failed.strip():  # Trivy could not scan this resource
+                record(errors, where, fail(where, f"Trivy could not scan {resource} ({failed.strip()[:300]})"))
             ctx = _Ctx(doc.source, tool_version, None, resource)
             yield from _results(results, ctx, where, errors)
 

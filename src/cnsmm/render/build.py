@@ -230,6 +230,7 @@ class _Mapper:
         self.indexes: dict[int, dict[int, tuple[Any, ...]]] = {}
         self._named: dict[tuple[str, str], dict[str, YMap]] = {}
         self._matches: dict[tuple[str, str, str], YMap | None] = {}
+        self._templates: dict[str, sourcemap.TemplateIndex] = {}
 
     def _matching_object(self, source: str, kind: str, name: str) -> YMap | None:
         """:func:`sourcemap.matching_object` in ``source``, looked up once per object: an exact
@@ -274,7 +275,10 @@ class _Mapper:
         text = self.files.text(file)
         if text is None or file == os.path.normpath(chart.file):
             return file, 1
-        return file, sourcemap.template_line(text, str(value.get("kind") or ""), path)
+        found = self._templates.get(file)
+        if found is None:
+            found = self._templates[file] = sourcemap.TemplateIndex(text)
+        return file, found.line(str(value.get("kind") or ""), path)
 
     def _kustomize(self, doc: Document, value: YMap, path: tuple[Any, ...]) -> tuple[str, int | None]:
         build = self.rendered.build

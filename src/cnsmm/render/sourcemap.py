@@ -154,21 +154,47 @@ def follow(built: Any, other: Any, path: Path) -> tuple[int, int | None]:
     return depth, line
 
 
+_ANY_KEY = re.compile(r"^\s*(?:-\s+)?[\"']?(.*?)[\"']?\s*:")
+_KIND_LINE = re.compile(r"^\s*kind:\s*[\"']?(.*?)[\"']?\s*(?:#.*)?$")
+
+
+class TemplateIndex:
+    """The lines of one Helm template by the key they start with, read once per template, so
+    that locating a finding costs a binary search per key of its path, not a pass over the
+    template (a template of n objects with n findings cost n x its length)."""
+
+    def __init__(self, template: str) -> None:
+        self.count = 0
+        self.keys: dict[str, list[int]] = {}
+        self.kinds: dict[str, int] = {}
+        for n, line in enumerate(template.splitlines()):
+            self.count = n + 1
+            key = _ANY_KEY.match(line)
+            if key is not None:
+                self.keys.setdefault(key.group(1), []).append(n)
+            kind = _KIND_LINE.match(line)
+            if kind is not None:
+                self.kinds.setdefault(kind.group(1), n)
+
+    def line(self, kind: str, path: Path) -> int:
+        """Best-effort line of the field at ``path`` (see module docstring)."""
+        found = self.kinds.get(kind, -1)
+        for step in path:
+            if isinstance(step, int):
+                continue
+            hits = self.keys.get(str(step), [])
+            at = bisect.bisect_right(hits, found)
+            end = min(self.count, found + 1 + _KEY_SEARCH_LIMIT)
+            if at == len(hits) or hits[at] >= end:
+                break
+            found = hits[at]
+        return found + 1 if found >= 0 else 1
+
+
 def template_line(template: str, kind: str, path: Path) -> int:
-    """Best-effort line of the field at ``path`` in a Helm template (see module docstring)."""
-    lines = template.splitlines()
-    kind_re = re.compile(rf"^\s*kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
-    found = next((n for n, line in enumerate(lines) if kind_re.match(line)), -1)
-    for step in path:
-        if isinstance(step, int):
-            continue
-        key_re = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(str(step))}[\"']?\s*:")
-        end = min(len(lines), found + 1 + _KEY_SEARCH_LIMIT)
-        hit = next((n for n in range(found + 1, end) if key_re.match(lines[n])), None)
-        if hit is None:
-            break
-        found = hit
-    return found + 1 if found >= 0 else 1
+    """Best-effort line of the field at ``path`` in a Helm template (see module docstring);
+    build a :class:`TemplateIndex` once to locate many fields of one template."""
+    return TemplateIndex(template).line(kind, path)
 
 
 @dataclass

@@ -139,6 +139,8 @@ class K8sSet:
                     del engine.out.findings[first:]
                     self.errors.append(InputError(self.name, None, f"rule {rule.id} on the objects of the set "
                                                   f"{timeout_message(budget)}", InputErrorKind.TIMEOUT))
+        if self._exceptions.problem is not None:
+            self.errors.append(InputError(self.name, None, self._exceptions.problem, InputErrorKind.TIMEOUT))
 
     def _check_object(self, obj: K8sObject, controllers: Controllers) -> None:
         engine = self.engine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -68,3 +69,34 @@ def update_settings(store: Store, name: str, **changes: Any) -> dict[str, Any]:
         settings.update(changes)
         conn.execute(update(Project).where(Project.id == pid).values(settings=settings))
     return settings
+
+
+ASSIGNABLE = ("critical", "high", "medium", "low", "info")
+"""Levels a project may assign to a rule whose tool gives no severity (``auto``: cnsmm's own)."""
+
+
+def set_assigned_severities(store: Store, name: str, changes: Mapping[str, str | None]) -> dict[str, str]:
+    """Change project ``name``'s severities for rules whose tool gives none (rule ids in any
+    letter case; a level of None or ``auto`` goes back to cnsmm's own); returns the whole table.
+    Applied on every later import (stored findings change on their stream's next import)."""
+    checked: dict[str, str] = {}
+    for rule, level in changes.items():
+        key, wanted = rule.strip().upper(), (level or "auto").strip().lower()
+        if not key or len(key) > 300 or any(ord(c) < 32 for c in key):
+            raise ConfigError(f"rule {rule[:60]!r}: expected a rule id of 1-300 printable characters")
+        if wanted not in (*ASSIGNABLE, "auto"):
+            raise ConfigError(f"{key}: severity {str(level)[:20]!r} (expected one of {', '.join(ASSIGNABLE)} or auto)")
+        checked[key] = wanted
+    with store.write() as conn:
+        lock_project(conn, name)
+        pid = ensure_project(conn, name)
+        settings = dict(conn.execute(select(Project.settings).where(Project.id == pid)).scalar_one() or {})
+        table = {str(k): str(v) for k, v in dict(settings.get("severity") or {}).items()}
+        for key, wanted in checked.items():
+            if wanted == "auto":
+                table.pop(key, None)
+            else:
+                table[key] = wanted
+        settings["severity"] = table
+        conn.execute(update(Project).where(Project.id == pid).values(settings=settings))
+    return dict(sorted(table.items()))

@@ -125,6 +125,7 @@ class BulkFilter(ApiIn):
     path: str | None = Field(default=None, max_length=1000, description="Glob over the file (* and ?).")
     owner: str | None = Field(default=None, max_length=200)
     q: str | None = Field(default=None, max_length=200)
+    overdue: bool = Field(default=False, description="Only open findings past their due date.")
 
 
 class BulkStatus(ApiIn):
@@ -276,9 +277,13 @@ async def list_filter(
     overdue: bool = False,
     q: Annotated[str | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern="^-?(severity|due|newest|oldest|title)$")] = "severity",
+    rule: Annotated[list[Annotated[str, Field(max_length=300)]] | None,
+                    Query(max_length=100, description="Rule ids (CVE, check id), exactly; repeatable.")] = None,
+    path: Annotated[str | None, Query(max_length=1000, description="Glob over the file (* and ?).")] = None,
 ) -> queries.FindingFilter:
     """The filters and sort of a findings list (query parameters)."""
-    return queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort)
+    return queries.FindingFilter(severity or [], status or [], tool, owner, overdue, q, sort, rule=rule or [],
+                                 path=path or None)
 
 
 ListFilter = Annotated[queries.FindingFilter, Depends(list_filter)]
@@ -362,7 +367,7 @@ def bulk_status(project: str, body: BulkStatus, who: Developer, store: StoreDep)
     _status_allowed(who, project, status)
     chosen = body.filter or BulkFilter()
     flt = queries.FindingFilter(severity=chosen.severity, status=chosen.status, tool=chosen.tool, owner=chosen.owner,
-                                q=chosen.q, rule=chosen.rule, path=chosen.path, ids=body.ids)
+                                q=chosen.q, rule=chosen.rule, path=chosen.path, overdue=chosen.overdue, ids=body.ids)
     if queries.project_id(store, project) is None:
         return {"changed": [], "failed": {str(i): "not in this project" for i in body.ids}, "matched": 0,
                 "dry_run": body.dry_run}
@@ -623,3 +628,31 @@ def webhook_deliveries(project: str, who: Owner, store: StoreDep) -> list[dict[s
     """The latest 100 deliveries of the project's webhooks, newest first: event, status
     (pending, delivered, failed), attempts, last HTTP status and error."""
     return notify.deliveries(store, project)
+
+
+class AssignedSeveritiesIn(ApiIn):
+    """Changes to the severities a project assigns to rules whose tool gives none."""
+
+    rules: dict[Annotated[str, Field(min_length=1, max_length=300)], str | None] = Field(
+        max_length=1000, description="Rule id -> critical, high, medium, low, info; null or `auto` for cnsmm's own.")
+
+
+@router.get("/projects/{project}/assigned-severities")
+def assigned_severities(project: str, who: Viewer, store: StoreDep) -> dict[str, Any]:
+    """The severities the project assigns to rules whose tool gives none (as `cnsmm import
+    --assign-severity`), over cnsmm's own mapping."""
+    table = projects.project_settings(store, project).get("severity") or {}
+    return {"rules": dict(sorted(table.items()))}
+
+
+@router.put("/projects/{project}/assigned-severities")
+def set_assigned_severities(project: str, body: AssignedSeveritiesIn, who: Security,
+                            store: StoreDep) -> dict[str, Any]:
+    """Change some of them (the others are kept); applied on every later import (stored findings
+    change on their stream's next import)."""
+    try:
+        table = projects.set_assigned_severities(store, project, body.rules)
+    except Error as exc:
+        raise HTTPException(status_code=422, detail=[{"loc": ["body", "rules"], "type": "value_error",
+                                                      "msg": exc.diagnostics()}]) from None
+    return {"rules": table}

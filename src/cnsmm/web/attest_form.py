@@ -4,7 +4,7 @@ YAML box. The answers are stored as the same YAML document the command line read
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -17,9 +17,9 @@ FIELDS = ("status", "owner", "evidence", "date", "expires", "note")
 
 
 @lru_cache(maxsize=2)
-def _questions(lang: str) -> tuple[tuple[str, str, tuple[tuple[str, int, str, str], ...]], ...]:
-    """(sub-item id, sub-item name, ((requirement id, level, text, characteristic), ...)) of the
-    questionnaire, in model order."""
+def _questions(lang: str) -> tuple[tuple[str, str, tuple[tuple[str, int, str, bool], ...]], ...]:
+    """(sub-item id, sub-item name, ((requirement id, level, text, always asked), ...)) of every
+    requirement, in model order; always asked are those no automated evidence can make met."""
     from cnsmm.assess.paths import default_paths
     from cnsmm.model import load_model
 
@@ -28,13 +28,8 @@ def _questions(lang: str) -> tuple[tuple[str, str, tuple[tuple[str, int, str, st
     out = []
     for domain in model.domains:
         for sub in domain.sub_items:
-            reqs = tuple(
-                (r.id, r.level, r.text.get(lang), sub.name.get(lang))
-                for r in sub.requirements
-                if not paths.of(r.id).can_meet
-            )
-            if reqs:
-                out.append((sub.id, f"{sub.name.get(lang)} · {domain.name.get(lang)}", reqs))
+            reqs = tuple((r.id, r.level, r.text.get(lang), not paths.of(r.id).can_meet) for r in sub.requirements)
+            out.append((sub.id, f"{sub.name.get(lang)} · {domain.name.get(lang)}", reqs))
     return tuple(out)
 
 
@@ -48,18 +43,24 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def form_groups(text: str, lang: str) -> list[dict[str, Any]]:
-    """The questions grouped by sub-item, each with the answer the stored document gives."""
+def form_groups(text: str, lang: str, open_questions: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The questions grouped by sub-item, each with the answer the stored document gives: the
+    questionnaire, the open questions of the latest assessment (requirements it found no
+    evidence for, though a rule or component could show them) and any requirement answered."""
     answers = existing_answers(text) if text.strip() else {}
+    extra = set(open_questions)
     groups = []
     for sub_id, name, reqs in _questions(lang):
         items = []
-        for rid, level, req_text, _ in reqs:
+        for rid, level, req_text, always in reqs:
+            if not (always or rid in extra or rid in answers):
+                continue
             given = answers.get(rid, {})
-            items.append({"id": rid, "level": level, "text": req_text,
+            items.append({"id": rid, "level": level, "text": req_text, "open": not always,
                           **{f: _text(given.get(f)) for f in FIELDS}})
-        groups.append({"id": sub_id, "name": name, "items": items,
-                       "answered": sum(1 for i in items if i["status"])})
+        if items:
+            groups.append({"id": sub_id, "name": name, "items": items,
+                           "answered": sum(1 for i in items if i["status"])})
     return groups
 
 

@@ -63,6 +63,8 @@ _T: dict[str, tuple[str, str]] = {
     "open_work": ("open work", "待处理"),
     "tokens": ("API tokens", "API 令牌"),
     "attestations": ("Attestations", "人工证明"),
+    "open_in_latest": ("open question of the latest assessment: no evidence was found for it",
+                       "最近一次评估中待回答的问题：尚无任何证据"),
     "save": ("Save", "保存"),
     "create": ("Create", "创建"),
     "revoke": ("Revoke", "撤销"),
@@ -164,6 +166,23 @@ _T: dict[str, tuple[str, str]] = {
     "missing": ("Missing", "缺少"),
     "no_match": ("No findings match these filters.", "没有符合筛选条件的安全问题。"),
     "page_not_found": ("No such page.", "页面不存在。"),
+    "preview_summary": ("Dry run: {n} of {m} matching finding(s) would move to {s}; nothing has changed yet.",
+                        "预演：{m} 个匹配的安全问题中有 {n} 个将改为“{s}”；尚未做任何修改。"),
+    "would_change": ("Would change", "将修改"),
+    "unchanged_why": ("Left as it is, because", "保持不变的原因"),
+    "back_to_list": ("Back to the list", "返回列表"),
+    "bulk_ticked": ("the ticked findings", "已勾选的问题"),
+    "bulk_matching": ("every finding matching the filters", "所有符合筛选条件的问题"),
+    "preview": ("Preview", "预演"),
+    "rule_filter": ("Rule", "规则"),
+    "path_filter": ("File (glob)", "文件（通配）"),
+    "assigned_severities": ("Severity where the tool gives none", "工具未给出严重程度时的判定"),
+    "assigned_severities_intro": ("Rules listed here get this severity when their tool gives none (e.g. open-source "
+                                  "Checkov); the others get cnsmm's own (docs/tracking.md). Applied on every later "
+                                  "import.",
+                                  "此处列出的规则在工具未给出严重程度时（如开源版 Checkov）使用此处的级别；"
+                                  "其他规则使用 cnsmm 的默认判定（见 docs/tracking.md）。对之后的每次导入生效。"),
+    "back_to_auto": ("Back to cnsmm's own", "恢复默认判定"),
     "lang": ("中文", "English"),
 }
 

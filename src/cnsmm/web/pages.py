@@ -20,12 +20,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, QueryParams
 
 from cnsmm.accounts.service import Principal, Role, create_user, list_users, login, logout
 from cnsmm.errors import AuthError, Error, LoginFailedError
 from cnsmm.findings import Severity
 from cnsmm.report.html import code_spans
+from cnsmm.tracking.projects import ASSIGNABLE
 from cnsmm.tracking.states import OPEN_STATES, Status
 from cnsmm.web import api, queries, records
 from cnsmm.web.advisories import advisory_links
@@ -357,9 +358,10 @@ async def findings_page(request: Request, project: str) -> Response:
     return await _viewed(request, project, _findings_view)
 
 
-def _page_filter(request: Request) -> queries.FindingFilter:
-    """The findings page's filters, sort and page from its query string (bad values ignored)."""
-    qp = request.query_params
+def _page_filter(request: Request, qp: Any = None) -> queries.FindingFilter:
+    """The findings page's filters, sort and page from its query string, or from ``qp`` (bad
+    values ignored)."""
+    qp = request.query_params if qp is None else qp
     statuses = qp.getlist("status")
     if not statuses:  # open work by default; "all" shows every status
         statuses = [s.value for s in Status if s in OPEN_STATES]
@@ -369,6 +371,8 @@ def _page_filter(request: Request) -> queries.FindingFilter:
         tool=(qp.get("tool") or None), owner=(qp.get("owner") or None), overdue=qp.get("overdue") == "1",
         q=(qp.get("q") or "")[:200] or None, sort=qp.get("sort") or "severity",
         page=min(max(1, _int(qp.get("page"), 1)), 100_000), per_page=50, after=(qp.get("after") or None),
+        rule=[r.strip() for value in qp.getlist("rule") for r in value.split(",") if r.strip()][:100],
+        path=(qp.get("path") or "").strip()[:1000] or None,
     )
 
 
@@ -418,25 +422,40 @@ def _int(value: str | None, default: int) -> int:
 
 @router.post("/p/{project}/findings/bulk")
 async def bulk_page(request: Request, project: str) -> Response:
+    """A status change of the ticked findings, or (``scope=matching``) of every finding the
+    list's filters match; ``dry_run`` shows what would change, with a button to apply it."""
     who = await _who(request, project, Role.DEVELOPER)
     if isinstance(who, Response):
         return who
     form = await read_form(request)
+    back = str(form.get("back", ""))
+    back = back if len(back) < 4000 else ""
     ids = [_int(str(v), 0) for v in form.getlist("ids")]
     ids = [i for i in ids if 0 < i <= api.MAX_ID][:1000]
-    if ids and form.get("status"):
+    matching = form.get("scope") == "matching"
+    dry_run = form.get("dry_run") == "1"
+    if (ids or matching) and form.get("status"):
         try:
             expires = str(form.get("expires") or "")
-            change = api.BulkStatus(ids=ids, status=str(form["status"]), reason=str(form.get("reason") or "") or None,
+            chosen = None
+            if matching:
+                flt = _page_filter(request, QueryParams(back))
+                chosen = api.BulkFilter(severity=flt.severity, status=flt.status, tool=flt.tool, rule=flt.rule,
+                                        path=flt.path, owner=flt.owner, q=flt.q, overdue=flt.overdue)
+            change = api.BulkStatus(ids=[] if matching else ids, filter=chosen, status=str(form["status"]),
+                                    reason=str(form.get("reason") or "") or None,
                                     approver=str(form.get("approver") or "") or None,
-                                    expires=date.fromisoformat(expires) if expires else None)
-            await run_in_threadpool(api.bulk_status, project, change, who, get_store(request))
+                                    expires=date.fromisoformat(expires) if expires else None, dry_run=dry_run)
+            outcome = await run_in_threadpool(api.bulk_status, project, change, who, get_store(request))
         except (HTTPException, ValueError, ValidationError) as exc:
             message = api.error_text(exc.detail) if isinstance(exc, HTTPException) else str(exc)
             status = exc.status_code if isinstance(exc, HTTPException) else 422
             return render(request, "error.html", status, who=who, project=project, message=message)
-    back = str(form.get("back", ""))
-    return RedirectResponse(f"/p/{quote(project)}/findings?{back if len(back) < 4000 else ''}", status_code=303)
+        if dry_run:
+            fields = [(k, str(v)) for k, v in form.multi_items() if k not in ("dry_run", "csrf_token")]
+            return render(request, "bulk_preview.html", who=who, project=project, outcome=outcome, fields=fields,
+                          status=str(form["status"]), back=back, matching=matching)
+    return RedirectResponse(f"/p/{quote(project)}/findings?{back}", status_code=303)
 
 
 @router.get("/p/{project}/findings/{finding_id}")
@@ -503,10 +522,14 @@ def _status_text(lang: str) -> Callable[[str], str]:
     return lambda status: status_name(status).get(lang)
 
 
-def _attest_groups(text: str, lang: str) -> list[dict[str, Any]]:
+def _attest_groups(text: str, lang: str, latest: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The form's questions; with the latest assessment, its open questions too."""
     from cnsmm.web.attest_form import form_groups
 
-    return form_groups(text, lang)
+    reqs = (latest or {}).get("requirements")
+    open_ids = [str(r["id"]) for r in reqs if isinstance(r, dict) and r.get("status") == "unknown"
+                and isinstance(r.get("id"), str)] if isinstance(reqs, list) else []
+    return form_groups(text, lang, open_ids)
 
 
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,
@@ -520,9 +543,10 @@ def _settings_view(request: Request, who: Principal, project: str, status: int =
                   members=api.members(project, who, store) if owner else [],
                   tokens=api.tokens(project, who, store) if owner else [],
                   attestations=(att := api.get_attestations(project, who, store)), roles=[r.value for r in Role],
-                  questions=_attest_groups(str(att.get("text") or ""), _lang(request)),
+                  questions=_attest_groups(str(att.get("text") or ""), _lang(request), _latest(store, project)),
                   status_text=_status_text(_lang(request)),
-                  can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error)
+                  can_attest=role.rank >= Role.SECURITY.rank, owner=owner, new_token=new_token, error=error,
+                  assigned=api.assigned_severities(project, who, store)["rules"], levels=ASSIGNABLE)
 
 
 @router.post("/p/{project}/settings")
@@ -532,7 +556,7 @@ async def settings_action(request: Request, project: str) -> Response:
         return who
     form = await read_form(request)
     action = str(form.get("action", ""))
-    needed = Role.SECURITY if action in ("attestations", "attestation-form") else Role.OWNER
+    needed = Role.SECURITY if action in ("attestations", "attestation-form", "severity") else Role.OWNER
     held = who.role_in(project)
     if held is None or held.rank < needed.rank:
         return render(request, "error.html", 403, who=who, message=t("forbidden", _lang(request)))
@@ -562,6 +586,12 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
             if not 0 < token_id <= api.MAX_ID:
                 raise ValueError(f"invalid token id {form.get('token_id')!r}")
             api.delete_token(project, token_id, who, store)
+        elif action == "severity":
+            rule = str(form.get("rule", "")).strip()
+            if not rule:
+                raise ValueError("name the rule whose severity to assign")
+            api.set_assigned_severities(project, api.AssignedSeveritiesIn(rules={rule: str(form.get("level", ""))}),
+                                        who, store)
         elif action == "attestations":
             api.put_attestations(project, api.AttestationsIn(text=str(form.get("text", ""))), who, store)
         elif action == "attestation-form":
@@ -569,7 +599,7 @@ def _settings_change(request: Request, who: Principal, project: str, action: str
 
             current = str(api.get_attestations(project, who, store).get("text") or "")
             api.put_attestations(project, api.AttestationsIn(text=text_from_form(form, current)), who, store)
-    except (HTTPException, ValueError) as exc:
+    except (HTTPException, ValueError, ValidationError) as exc:
         error = api.error_text(exc.detail) if isinstance(exc, HTTPException) else str(exc)
     if new_token is None and error is None:
         return RedirectResponse(f"/p/{quote(project)}/settings", status_code=303)

@@ -61,7 +61,7 @@ class SetIndex:
         """The pod-bearing objects of namespace ``ns`` by their pod template labels."""
         found = self._label_indexes.get(ns)
         if found is None:
-            found = self._label_indexes[ns] = LabelIndex(self.labels.get(ns, []))
+            found = self._label_indexes[ns] = LabelIndex(self.labels.get(ns, []), template=_is_template)
         return found
 
     def of_kind(self, *kinds: str) -> list[K8sObject]:
@@ -69,6 +69,17 @@ class SetIndex:
         if len(kinds) == 1:
             return self.kinds.get(kinds[0], [])
         return [o for k in kinds for o in self.kinds.get(k, [])]
+
+
+def _is_template(obj: K8sObject) -> bool:
+    """Whether the labels of ``obj`` the set rules match are a pod template's (not a Pod's own)."""
+    return obj.kind != "Pod"
+
+
+def covered_workloads(items: list[Workload], selectors: Iterable[Selector]) -> set[int]:
+    """Positions in ``items`` of the workloads that at least one of ``selectors`` selects (through
+    :meth:`LabelIndex.covered`: bounded however the selectors are written)."""
+    return LabelIndex(((obj, pod.template_labels) for obj, pod in items), template=_is_template).covered(selectors)
 
 
 _CACHE: list[tuple[ObjectSet, int, SetIndex]] = []
@@ -242,7 +253,5 @@ def template_labels_in(objs: ObjectSet, ns: str | None) -> list[tuple[K8sObject,
 
 def selected_in(objs: ObjectSet, ns: str | None, selector: Selector) -> Iterator[tuple[K8sObject, Any]]:
     """Pod-bearing objects of namespace ``ns`` that ``selector`` selects, with their template
-    labels, in input order (found through a label index: the cost is that of the candidates)."""
-    for obj, labels in index(objs).label_index(ns).candidates(selector):
-        if selects_workload(selector, obj, labels):
-            yield obj, labels
+    labels, in input order (found through a label index, see :class:`LabelIndex`)."""
+    yield from index(objs).label_index(ns).candidates(selector)

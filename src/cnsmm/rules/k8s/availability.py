@@ -13,18 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
-from cnsmm.kube import Selector, SelectorIndex, pdb_selector
+from cnsmm.kube import Selector, pdb_selector
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._selectors import (
     SCALABLE_KINDS,
     SYSTEM_NAMESPACES_OPTION,
     autoscaler_minimum,
+    covered_workloads,
     index,
     minimum_replicas,
     namespace_text,
     pods_known,
     selected_in,
-    selects_workload,
     workload_ids,
     workloads,
 )
@@ -92,11 +92,6 @@ def single_replica(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(f'{obj.kind} "{obj.name}" {written}; at least {wanted} are needed', ("spec", "replicas"), obj=obj)
 
 
-def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: dict[str | None, SelectorIndex[K8sObject]]) -> bool:
-    mine = pdbs.get(obj.namespace)
-    return mine is not None and any(selects_workload(s, obj, labels) for _p, s in mine.candidates(labels))
-
-
 @rule(RuleMeta(
     id="K8S-087",
     name="workload-without-pdb",
@@ -123,13 +118,20 @@ def _covering(obj: K8sObject, labels: dict[str, Any], pdbs: dict[str | None, Sel
     options={"system_namespaces": SYSTEM_NAMESPACES_OPTION},
 ))
 def workload_without_pdb(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
-    by_ns: dict[str | None, list[tuple[K8sObject, Selector]]] = {}
+    by_ns: dict[str | None, list[Selector]] = {}
     for p in _pdbs(objs):
-        by_ns.setdefault(p.namespace, []).append((p, pdb_selector(p.api_version, p.get("spec"))))
-    pdbs = {ns: SelectorIndex(items) for ns, items in by_ns.items()}
-    for obj, pod in workloads(objs, ctx):
+        by_ns.setdefault(p.namespace, []).append(pdb_selector(p.api_version, p.get("spec")))
+    judged = workloads(objs, ctx)
+    groups: dict[str | None, list[int]] = {}
+    for i, (obj, _pod) in enumerate(judged):
+        groups.setdefault(obj.namespace, []).append(i)
+    covered: set[int] = set()
+    for ns, positions in groups.items():
+        hit = covered_workloads([judged[i] for i in positions], by_ns.get(ns, ()))
+        covered.update(positions[j] for j in hit)
+    for position, (obj, _pod) in enumerate(judged):
         count = minimum_replicas(obj, objs)
-        if count is None or count < 2 or _covering(obj, pod.template_labels, pdbs):
+        if count is None or count < 2 or position in covered:
             continue
         yield Hit(
             f'{obj.kind} "{obj.name}" runs {count} replicas but no PodDisruptionBudget selects its pods',

@@ -18,17 +18,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from cnsmm.findings import Severity
-from cnsmm.kube import Selector, SelectorIndex, network_policy_selector
+from cnsmm.kube import Selector, network_policy_selector
 from cnsmm.kube import policy_types as _policy_types
 from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS
 from cnsmm.rules.k8s._selectors import (
     SYSTEM_NAMESPACES_OPTION,
     by_namespace,
+    covered_workloads,
     index,
     namespace_object,
     namespace_text,
-    selects_workload,
     workloads,
 )
 from cnsmm.sources.k8s import K8sObject, ObjectSet, PodSpec
@@ -120,14 +120,13 @@ def namespace_anchor(objs: ObjectSet, ns: str | None, first: K8sObject) -> tuple
     options={"system_namespaces": SYSTEM_NAMESPACES_OPTION},
 ))
 def workload_not_selected(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
-    by_ns: dict[str | None, list[tuple[K8sObject, Selector]]] = {}
+    by_ns: dict[str | None, list[Selector]] = {}
     for p in network_policies(objs):
-        by_ns.setdefault(p.namespace, []).append((p, pod_selector(p)))
+        by_ns.setdefault(p.namespace, []).append(pod_selector(p))
     for ns, items in _judged(objs, ctx).items():
-        mine = SelectorIndex(by_ns.get(ns, []))
-        for obj, pod in items:
-            labels = pod.template_labels
-            if not any(selects_workload(s, obj, labels) for _p, s in mine.candidates(labels)):
+        covered = covered_workloads(items, by_ns.get(ns, ()))
+        for position, (obj, _pod) in enumerate(items):
+            if position not in covered:
                 yield Hit(
                     f'{obj.kind} "{obj.name}" in {namespace_text(ns)} is selected by no NetworkPolicy: its pods '
                     "accept and open any connection",
@@ -145,11 +144,15 @@ def _allows_all(policy: K8sObject, direction: str) -> bool:
     )
 
 
-def _restricted(obj: K8sObject, labels: dict[str, Any], mine: SelectorIndex[K8sObject], direction: str) -> bool:
-    """True when policies of ``direction`` select the workload's pods and none of them allows all."""
-    selecting = [p for p, s in mine.candidates(labels)
-                 if direction in policy_types(p) and selects_workload(s, obj, labels)]
-    return bool(selecting) and not any(_allows_all(p, direction) for p in selecting)
+def _restricted(items: list[tuple[K8sObject, PodSpec]], policies: list[tuple[K8sObject, Selector]],
+                direction: str) -> set[int]:
+    """Positions in ``items`` of the workloads that policies of ``direction`` select and none of
+    the selecting ones allows all (through the label index: bounded however the selectors are
+    written)."""
+    mine = [(p, s) for p, s in policies if direction in policy_types(p)]
+    selected = covered_workloads(items, [s for _p, s in mine])
+    opened = covered_workloads(items, [s for p, s in mine if _allows_all(p, direction)])
+    return selected - opened
 
 
 def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Iterator[Hit]:
@@ -164,8 +167,8 @@ def _default_deny_hits(objs: ObjectSet, ctx: RuleContext, direction: str) -> Ite
     for ns, items in _judged(objs, ctx).items():
         if ns in denied:
             continue
-        mine = SelectorIndex(by_ns.get(ns, []))
-        open_ = [o for o, pod in items if not _restricted(o, pod.template_labels, mine, direction)]
+        restricted = _restricted(items, by_ns.get(ns, []), direction)
+        open_ = [o for i, (o, _pod) in enumerate(items) if i not in restricted]
         anchor, path = namespace_anchor(objs, ns, (open_ or [items[0][0]])[0])
         names = ", ".join(f"{o.kind}/{o.name}" for o, _ in items[:3]) + (" ..." if len(items) > 3 else "")
         opened = (

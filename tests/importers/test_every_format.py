@@ -440,3 +440,16 @@ def test_bandit_files_it_could_not_analyse_make_the_import_partial(tmp_path: Pat
     assert len(list(report.findings)) == 3
     assert [(e.pointer, e.reason) for e in report.errors] == [
         ("/errors/0", "Bandit could not analyse ./app/legacy.py (syntax error while parsing AST from file)")]
+
+
+def test_gitlab_failed_scan_makes_the_import_partial(tmp_path: Path) -> None:
+    doc = json.loads((SAMPLES / "gitlab-sast-json/gl-sast-report.json").read_text())
+    doc["scan"]["status"] = "failure"
+    doc["scan"]["messages"] = [{"level": "info", "value": "Semgrep analyzer v5.12.0"},
+                               {"level": "fatal", "value": "semgrep exited with status 2:   out of memory"}]
+    path = tmp_path / "gl-sast-report.json"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == 2
+    assert [(e.pointer, e.reason) for e in report.errors] == [
+        ("/scan/status", "the analyzer reports the scan failed (semgrep exited with status 2: out of memory)")]

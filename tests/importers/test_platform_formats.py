@@ -100,3 +100,22 @@ def test_neuvector_failed_scan_is_refused_with_its_message(tmp_path: Path) -> No
                     '"cvedb_version": "3.911", "vulnerabilities": []}}')
     with pytest.raises(ReportParseError, match=r"NeuVector scan failed \(Failed to get image: .*not found\)"):
         open_report(path)
+
+
+def test_harbor_reports_of_several_mime_types_are_all_read(tmp_path: Path) -> None:
+    import json
+
+    source = SAMPLES / "harbor-json/additions-vulnerabilities.json"
+    doc = json.loads(source.read_text())
+    (key,) = doc
+    native = doc[key]
+    other = {"generated_at": native["generated_at"], "scanner": native["scanner"], "severity": "High",
+             "vulnerabilities": [native["vulnerabilities"][0],  # named by both: one finding
+                                 {"id": "CVE-2024-45491", "package": "libexpat1", "version": "2.5.0-1",
+                                  "fix_version": "2.5.0-1+deb12u1", "severity": "Critical"}]}
+    doc["application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0"] = other
+    path = tmp_path / "harbor.json"
+    path.write_text(json.dumps(doc))
+    single = [f.rule for f in open_report(source).findings]
+    both = [f.rule for f in open_report(path).findings]
+    assert both == [*single, "CVE-2024-45491"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 from cnsmm.findings import Severity
 from cnsmm.importers import sarif
@@ -142,3 +143,25 @@ def test_trivy_sarif_and_json_give_one_finding_for_one_vulnerability(load: Calla
     (from_json,) = [f for f in json_findings if f.rule == "CVE-2024-5535"]
     assert sarif_report.scope == json_report.scope
     assert fingerprint(sarif_findings[0], sarif_report.scope) == fingerprint(from_json, json_report.scope)
+
+
+def test_a_run_that_did_not_complete_makes_the_import_partial(tmp_path: Path) -> None:
+    # SARIF 3.20.14: executionSuccessful false says the tool stopped early; its results are kept
+    # and the import is marked partial, so that nothing is closed as fixed by an incomplete run.
+    from cnsmm.importers import open_report
+
+    from .conftest import SAMPLES
+
+    doc = json.loads((SAMPLES / "sarif/codeql.sarif").read_text())
+    complete = len(list(open_report(SAMPLES / "sarif/codeql.sarif").findings))
+    doc["runs"][0]["invocations"] = [{"executionSuccessful": False, "toolExecutionNotifications": [
+        {"level": "warning", "message": {"text": "Could not process some files due to syntax errors."}},
+        {"level": "error", "message": {"text": "Out of memory while\n   evaluating queries."}}]}]
+    path = tmp_path / "codeql.sarif"
+    path.write_text(json.dumps(doc))
+    report = open_report(path)
+    assert len(list(report.findings)) == complete
+    assert [(e.pointer, e.reason) for e in report.errors] == [(
+        "/runs/0/invocations/0",
+        "CodeQL reports that its run did not complete (executionSuccessful false: Out of memory while evaluating "
+        "queries.)")]

@@ -295,8 +295,17 @@ def open_questions_of(text: str, source: str) -> list[str]:
     reqs = data.get("requirements") if isinstance(data, dict) else None
     if not isinstance(reqs, list) or data.get("tool") != "cnsmm":
         raise ValueError(f"{source}: not a cnsmm assessment (expected the output of `cnsmm assess --format json`)")
+    return open_questions(reqs)
+
+
+def open_questions(requirements: Any) -> list[str]:
+    """The ids of the requirements of an assessment's JSON ``requirements`` list whose status is
+    unknown (no evidence either way); [] for anything that is not such a list."""
+    if not isinstance(requirements, list):
+        return []
     return [
-        r["id"] for r in reqs if isinstance(r, dict) and r.get("status") == "unknown" and isinstance(r.get("id"), str)
+        r["id"] for r in requirements
+        if isinstance(r, dict) and r.get("status") == Verdict.UNKNOWN and isinstance(r.get("id"), str)
     ]
 
 

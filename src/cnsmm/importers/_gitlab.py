@@ -27,7 +27,7 @@ from cnsmm.importers._common import (
     unique,
 )
 from cnsmm.importers._simple import LEVELS, load, report
-from cnsmm.importers.interface import ImportedReport
+from cnsmm.importers.interface import ImportedReport, ItemError, ItemErrors
 from cnsmm.vocab import ReportKind
 
 VERSIONS = "GitLab security report schemas 14.x and 15.x (samples follow 15.0.7)"
@@ -72,9 +72,16 @@ def parse(stream: IO[bytes], source: str, fmt: str, scan_type: str) -> ImportedR
     def build(raw: Any, at: At) -> Finding:
         return _vulnerability(as_dict(raw, at, "vulnerability"), at, tool, get_str(scanner, "version", at), category)
 
+    errors = ItemErrors()
+    if str(scan.get("status", "")).lower() == "failure":  # the analyzer ran into an error: what it found is partial
+        notes = [m for m in get_list(scan, "messages", source) if isinstance(m, dict)]
+        fatal = next((m for m in notes if m.get("level") == "fatal"), notes[0] if notes else {})
+        why = " ".join(str(fatal.get("value") or "").split())[:300]
+        errors.append(ItemError("/scan/status", "scan", "the analyzer reports the scan failed" + (
+            f" ({why})" if why else "")))
     return report(fmt, tool, get_str(scanner, "version", source), f"gitlab-{scan_type}:{PROJECT}", kind,
                   source, [("vulnerability", "vulnerabilities", get_list(doc, "vulnerabilities", source), build)],
-                  generated_at=parse_time(scan.get("end_time")))
+                  errors=errors, generated_at=parse_time(scan.get("end_time")))
 
 
 def _vulnerability(v: dict[str, Any], at: At, tool: str, version: str | None, category: str) -> Finding:

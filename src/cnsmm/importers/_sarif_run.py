@@ -24,6 +24,7 @@ from cnsmm.importers._common import (
     str_tuple,
     unique,
 )
+from cnsmm.importers.interface import ItemError, ItemErrors
 from cnsmm.vocab import ReportKind
 
 NO_RULE = "no-rule-id"
@@ -126,6 +127,23 @@ class Run:
     @staticmethod
     def _rules(component: dict[str, Any], where: Where) -> list[dict[str, Any]]:
         return [as_dict(r, f"{where}, rule #{i}") for i, r in enumerate(get_list(component, "rules", where), 1)]
+
+    def failed_invocations(self, run: dict[str, Any], pointer: str, errors: ItemErrors) -> None:
+        """Record each invocation that says the tool did not finish (``executionSuccessful``
+        false, SARIF 3.20.14), with its first error notification: the run's results are then
+        not everything the tool would have found, so the import is partial."""
+        for i, raw in enumerate(get_list(run, "invocations", self.where)):
+            if not isinstance(raw, dict) or raw.get("executionSuccessful") is not False:
+                continue
+            why = ""
+            for note in get_list(raw, "toolExecutionNotifications", self.where):
+                if isinstance(note, dict) and note.get("level", "error") == "error":
+                    why = _text(note, "message") or ""
+                    break
+            why = " ".join(why.split())[:300]
+            errors.append(ItemError(f"{pointer}/invocations/{i}", f"invocation #{i + 1}",
+                                    f"{self.name} reports that its run did not complete (executionSuccessful false"
+                                    + (f": {why})" if why else ")")))
 
     def rule_for(self, result: dict[str, Any], where: Where) -> tuple[str, dict[str, Any]]:
         """The rule id of a result and its descriptor (empty when the run does not describe it)."""

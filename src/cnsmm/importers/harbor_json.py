@@ -47,28 +47,39 @@ def sniff(head: bytes) -> bool:
 
 
 def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
-    """Parse a Harbor report: one finding per vulnerability (the first report when several MIME types are given)."""
+    """Parse a Harbor report: one finding per vulnerability. When the body holds the reports of
+    several MIME types (one per scanner or report version), every one is read and a
+    vulnerability that two of them name for the same package version is one finding."""
     doc = as_dict(load(stream, source), source, "the report")
-    key = next((k for k in doc if isinstance(k, str) and k.startswith("application/vnd.")), None)
-    if key is not None:
-        rep = as_dict(doc[key], f"{source}: {key}", "report")
-        prefix = key.replace("~", "~0").replace("/", "~1") + "/"
-    else:
-        rep, prefix = doc, ""
-    if "vulnerabilities" not in rep:
-        raise fail(source, "missing vulnerabilities (the report of a scanned artifact has them, maybe empty)")
-    artifact = get_dict(rep, "artifact", source)
+    keys = [k for k in doc if isinstance(k, str) and k.startswith("application/vnd.")]
+    reports = [(as_dict(doc[k], f"{source}: {k}", "report"), k.replace("~", "~0").replace("/", "~1") + "/")
+               for k in keys] or [(doc, "")]
+    for rep, _ in reports:
+        if "vulnerabilities" not in rep:
+            raise fail(source, "missing vulnerabilities (the report of a scanned artifact has them, maybe empty)")
+    first = reports[0][0]
+    artifact = get_dict(first, "artifact", source)
     repo = get_str(artifact, "repository", source)
     tag = get_str(artifact, "tag", source)
     digest = get_str(artifact, "digest", source)
     image = (f"{repo}@{digest}" if digest else f"{repo}:{tag}" if tag else repo) if repo else None
-    scanner = get_dict(rep, "scanner", source)
-    version = get_str(scanner, "version", source)
-    vulns = get_list(rep, "vulnerabilities", source)
+    version = get_str(get_dict(first, "scanner", source), "version", source)
+    first_seen: dict[tuple[str, str | None, str | None], int] = {}
+
+    def reader(n: int) -> Any:
+        def once(raw: Any, at: At) -> Finding | None:
+            found = _vuln(raw, at, image, version)
+            key = (found.rule, found.component, found.installed_version)
+            if first_seen.setdefault(key, n) != n:
+                return None  # an earlier MIME type's report named it already
+            return found
+        return once
+
     return report(FORMAT, "harbor", version, f"image:{image_repository(repo)}" if repo else PROJECT,
-                  ReportKind.IMAGE_SCAN, source, [("vulnerability", f"{prefix}vulnerabilities", vulns,
-                            lambda r, at: _vuln(r, at, image, version))],
-                  generated_at=parse_time(rep.get("generated_at")))
+                  ReportKind.IMAGE_SCAN, source,
+                  [("vulnerability", f"{prefix}vulnerabilities", get_list(rep, "vulnerabilities", source), reader(n))
+                   for n, (rep, prefix) in enumerate(reports)],
+                  generated_at=parse_time(first.get("generated_at")))
 
 
 def _vuln(raw: Any, at: At, image: str | None, version: str | None) -> Finding:

@@ -34,7 +34,8 @@ _SCHEMA = re.compile(rb'"\$schema"\s*:\s*"[^"]*sarif', re.IGNORECASE)
 # What may follow the last run's closing brace: "]", then top-level string pairs ("version"), then "}".
 _RUN_END = re.compile(r'\s*\]\s*(?:,\s*"(?:[^"\\]|\\.)*"\s*:\s*"(?:[^"\\]|\\.)*"\s*)*\}\s*')
 _EOF_RE = re.compile(r"\s*")
-_RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versionControlProvenance", "properties"})
+_RUN_HEAD = frozenset({"tool", "originalUriBaseIds", "automationDetails", "versionControlProvenance", "properties",
+                       "invocations"})
 
 
 VERSIONS = "SARIF 2.1.0 (version required)"
@@ -76,6 +77,7 @@ def parse(stream: IO[bytes], *, source: str) -> ImportedReport:
             trailing = doc.tail(_RUN_HEAD - {"tool"}, after=_RUN_END, need_all=False) or {}
             values.update({k: v for k, v in trailing.items() if k in _RUN_HEAD and k not in values})
         run = Run(values, f"{source}: run #1")
+        run.failed_invocations(values, "/runs/0", errors)
         runs_meta = [values]
         findings: Iterator[Finding] = _streamed(doc, run, errors)
         tool, tool_version, category = run.tool, run.version, run.category
@@ -115,6 +117,7 @@ def _run_by_run(doc: Doc, errors: ItemErrors) -> Iterator[Finding]:
         try:
             run_obj = as_dict(raw, where, "run")
             run = Run(run_obj, where)
+            run.failed_invocations(run_obj, f"/runs/{i - 1}", errors)
             results = get_list(run_obj, "results", where)
         except Exception as exc:
             record(errors, where, exc)

@@ -50,8 +50,8 @@ _HEAD = frozenset({"SchemaVersion", "CreatedAt", "ArtifactName", "ArtifactType",
 _BIG = frozenset({"Results", "Resources", "Findings", "Vulnerabilities", "Misconfigurations"})
 
 
-VERSIONS = ("SchemaVersion 2 (Trivy 0.20+); trivy k8s reports (0.30+, both layouts); "
-            "the bare results array of Trivy before 0.20")
+VERSIONS = ("SchemaVersion 2 (Trivy 0.20+); trivy k8s reports (0.30+: Resources of --report all, Findings of "
+            "--report summary, the older split lists); the bare results array of Trivy before 0.20")
 
 
 def sniff(head: bytes) -> bool:

@@ -524,12 +524,10 @@ def _status_text(lang: str) -> Callable[[str], str]:
 
 def _attest_groups(text: str, lang: str, latest: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The form's questions; with the latest assessment, its open questions too."""
+    from cnsmm.assess.attest import open_questions
     from cnsmm.web.attest_form import form_groups
 
-    reqs = (latest or {}).get("requirements")
-    open_ids = [str(r["id"]) for r in reqs if isinstance(r, dict) and r.get("status") == "unknown"
-                and isinstance(r.get("id"), str)] if isinstance(reqs, list) else []
-    return form_groups(text, lang, open_ids)
+    return form_groups(text, lang, open_questions((latest or {}).get("requirements")))
 
 
 def _settings_view(request: Request, who: Principal, project: str, status: int = 200,

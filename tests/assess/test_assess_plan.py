@@ -13,6 +13,7 @@ from cnsmm.assess.attest import parse_attestations, questionnaire
 from cnsmm.assess.compare import compare, load_previous
 from cnsmm.errors import ConfigError
 from cnsmm.report.json_out import to_dict
+from cnsmm.rules import get_rule
 
 
 def test_gap_actions_are_concrete() -> None:
@@ -22,6 +23,10 @@ def test_gap_actions_are_concrete() -> None:
     by_req = {r: x for x in a.plan for r in x.requirements}
     fix = by_req["PLT.RUN.L2.1"]
     assert fix.kind == "fix-rules" and "K8S-001" in fix.text.en
+    # the rule by its title, and what to change (its fix, without Markdown) in both languages
+    title, how = get_rule("K8S-001").meta.title, get_rule("K8S-001").meta.fix  # type: ignore[union-attr]
+    assert f"K8S-001 ({title})" in fix.text.en and f"K8S-001 ({title})" in fix.text.zh
+    assert how.replace("`", "").rstrip(".") in fix.text.en and "`" not in fix.text.en + fix.text.zh
     assert any("k8s/shop/app0.yaml:10" in d for d in fix.detail)
     assert by_req["PLT.IMG.L3.2"].kind == "make-blocking"
     assert by_req["PLT.RUN.L3.1"].kind == "deploy-component" and "Falco" in by_req["PLT.RUN.L3.1"].text.en

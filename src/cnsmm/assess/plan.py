@@ -16,6 +16,7 @@ from cnsmm.assess.levels import gate
 from cnsmm.assess.result import Action, Gap, LevelResult, PhaseEffort, PracticeResult, RequirementResult
 from cnsmm.model.paths import EvidencePaths
 from cnsmm.model.types import Model, Text
+from cnsmm.rules import get_rule
 from cnsmm.vocab import EvidenceSource, Verdict
 
 EFFORT: dict[str, float] = {
@@ -33,14 +34,14 @@ EFFORT: dict[str, float] = {
 counted in an earlier action, up to 5."""
 
 _TEXT: dict[str, tuple[str, str]] = {
-    "fix-rules": ("Fix the objects failing {target}", "修复未通过 {target} 的对象"),
+    "fix-rules": ("Fix the objects failing {target}{how}", "修复未通过 {target} 的对象{how}"),
     "scan-inputs": ("Include {inputs} (which {target} check) in the scan", "将 {inputs}（{target}检查的对象）纳入扫描"),
     "configure-component": ("Finish configuring {target}", "完善 {target} 的配置"),
     "deploy-component": ("Deploy one of {target}", "部署以下组件之一：{target}"),
     "make-blocking": ("Make the {target} pipeline step fail the build", "让流水线中的 {target} 步骤阻断构建"),
     "add-pipeline-stage": ("Add a {target} stage to the CI pipeline", "在 CI 流水线中增加 {target} 阶段"),
     "import-report": ("Import a recent {target} report", "导入近期的 {target} 报告"),
-    "implement-and-attest": ("Put {target} in place and attest it", "落实 {target} 并提交声明"),
+    "implement-and-attest": ("Put it in place and attest it ({target})", "落实并提交声明（{target}）"),
     "provide-attestation": (
         "Answer the questionnaire entries of {target} (`cnsmm attest init`)",
         "回答 {target} 的问卷条目（`cnsmm attest init`）",
@@ -124,6 +125,23 @@ def _short(target: str, shown: int = 4) -> Text:
     return Text(zh=f"{head} 等 {len(ids)} 条规则", en=f"{head} and {more} more rules")
 
 
+def _rules_named(target: str, shown: int = 3) -> tuple[Text, Text]:
+    """The rules of a fix-rules action by id and title (the first ``shown``), and the fix of the
+    first one: what to change, not only which check fails."""
+    ids = target.split(", ")
+    named = []
+    for rid in ids[:shown]:
+        found = get_rule(rid)
+        named.append(f"{rid} ({found.meta.title})" if found else rid)
+    more = len(ids) - len(named)
+    label = Text(zh="、".join(named) + (f" 等 {len(ids)} 条规则" if more else ""),
+                 en=", ".join(named) + (f" and {more} more rules" if more else ""))
+    first = get_rule(ids[0])
+    fix = first.meta.fix.replace("`", "").rstrip(".") if first and first.meta.fix else ""
+    how = Text(zh=f"（{ids[0]} 的修复：{fix}）", en=f" ({ids[0]}: {fix})") if fix else Text("", "")
+    return label, how
+
+
 def _inputs(rules: str) -> Text:
     """What the rules ``rules`` check, by their prefixes: ``Kubernetes manifests and Dockerfiles``."""
     kinds = [_INPUTS[p] for p in dict.fromkeys(r.split("-")[0] for r in rules.split(", ")) if p in _INPUTS]
@@ -196,10 +214,13 @@ def gaps_and_plan(
         closes_en = "; ".join(t.en for t in named) + (f"; and {more} more" if more else "")
         closes_zh = "；".join(t.zh for t in named) + (f"；另有 {more} 项" if more else "")
         short = _short(d.target)
+        how = Text("", "")
+        if d.kind == "fix-rules":
+            short, how = _rules_named(d.target)
         inputs = _inputs(d.target) if d.kind == "scan-inputs" else Text("", "")
         text = Text(
-            zh=f"{zh.format(target=short.zh, inputs=inputs.zh)}，以满足：{closes_zh}",
-            en=f"{en.format(target=short.en, inputs=inputs.en)}, for: {closes_en}",
+            zh=f"{zh.format(target=short.zh, inputs=inputs.zh, how=how.zh)}，以满足：{closes_zh}",
+            en=f"{en.format(target=short.en, inputs=inputs.en, how=how.en)}, for: {closes_en}",
         )
         effort = _effort(d, counted)
         counted.update(d.detail)

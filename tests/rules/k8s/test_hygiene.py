@@ -138,3 +138,21 @@ def test_real_manifests_have_no_known_false_positives() -> None:
         assert not (f.rule in ("K8S-073", "K8S-074", "K8S-088") and "monitoring" in (f.location.resource or ""))
         # a role limited with resourceNames does not make its service account powerful
         assert not (f.rule == "K8S-096" and "argocd-redis\"" in f.message and "read secrets" in f.message)
+
+
+def test_missing_limitrange_fails_only_workloads_without_their_own_requests_and_limits(tmp_path: Path) -> None:
+    """A LimitRange's defaults serve containers that set nothing: a workload that sets CPU and memory
+    requests and limits itself is not exposed by its absence (the finding stays, once); a missing
+    quota still fails every workload."""
+    sized = ("      containers:\n        - name: c\n          image: registry.example.com/a:1.0\n"
+             "          resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 500m, memory: 128Mi}}\n")
+    bare = "      containers:\n        - name: c\n          image: registry.example.com/b:1.0\n"
+    head = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {n}, namespace: shop}}\nspec:\n"
+            "  selector: {{matchLabels: {{app: {n}}}}}\n  template:\n    metadata: {{labels: {{app: {n}}}}}\n"
+            "    spec:\n")
+    (tmp_path / "shop.yaml").write_text(head.format(n="sized") + sized + "---\n" + head.format(n="bare") + bare)
+    result = scan_paths([str(tmp_path)], Config(only=frozenset({"K8S-082", "K8S-083"})))
+    assert [s.split("::")[1] for s in result.coverage["K8S-082"].failed] == ["Deployment/shop/bare"]
+    [limits] = [f for f in result.findings if f.rule == "K8S-082"]
+    assert limits.location.resource == "Deployment/shop/bare" and "1 of them set their own" in limits.message
+    assert len(result.coverage["K8S-083"].failed) == 2

@@ -176,13 +176,32 @@ def missing_cpu_limit(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(f"{where(c)} sets no CPU limit", _path(c, "limits"), obj=obj)
 
 
+_NO_DEFAULTS: Defaults = {"requests": set(), "limits": set()}
+
+
+def _sets_own_resources(pod: Any) -> bool:
+    """Whether every app and sidecar container requests and limits CPU and memory itself."""
+    return all(
+        _has(c, section, resource, _NO_DEFAULTS)
+        for c in pod.containers("container", "init") if c.kind == "container" or c.is_sidecar
+        for section in ("requests", "limits") for resource in ("cpu", "memory")
+    )
+
+
 def _namespace_without(objs: ObjectSet, ctx: RuleContext, kind: str) -> Iterator[Hit]:
+    """One finding per namespace without ``kind``. For a LimitRange, whose defaults serve the
+    containers that set no requests or limits, the failing objects are the workloads that do
+    not set all four themselves (a workload that does is not exposed by the missing defaults);
+    a quota bounds the namespace as a whole, so every workload fails with it."""
     for ns, items in by_namespace(workloads(objs, ctx)).items():
         if any(o.namespace == ns for o in index(objs).of_kind(kind)):
             continue
-        anchor, path = namespace_anchor(objs, ns, items[0][0])
+        exposed = [o for o, pod in items if kind != "LimitRange" or not _sets_own_resources(pod)]
+        anchor, path = namespace_anchor(objs, ns, (exposed or [items[0][0]])[0])
         text = f"{namespace_text(ns, start=True)} runs {len(items)} workload(s) but has no {kind}"
-        yield Hit(text, path, obj=anchor, related=tuple(o for o, _ in items))
+        if len(exposed) < len(items):
+            text += f"; {len(items) - len(exposed)} of them set their own requests and limits"
+        yield Hit(text, path, obj=anchor, related=tuple(o for o in exposed if o is not anchor))
 
 
 @rule(RuleMeta(
@@ -195,7 +214,9 @@ def _namespace_without(objs: ObjectSet, ctx: RuleContext, kind: str) -> Iterator
     requirements=("INF.CMP.L2.1",),
     what=(
         "Flags each namespace of the set that runs workloads but holds no LimitRange (objects "
-        "without `metadata.namespace` count as one namespace; system namespaces are skipped)."
+        "without `metadata.namespace` count as one namespace; system namespaces are skipped). The "
+        "failing objects are the workloads whose containers do not all set CPU and memory requests "
+        "and limits themselves; the others are not exposed by the missing defaults."
     ),
     why=(
         "A LimitRange gives containers that forget requests and limits sane defaults and caps "

@@ -1,4 +1,4 @@
-"""The hostile inputs of issue 15, end to end, as a user meets them: the command line and a
+"""The hostile inputs of the hardening review, end to end, as a user meets them: the command line and a
 running `cnsmm serve`. Every case must finish within seconds, with the valid input beside it
 still reported; the script prints one row per case (wall time, peak memory of the cnsmm
 process where it matters, verdict) and exits 1 if any case fails its check.

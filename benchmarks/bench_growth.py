@@ -205,7 +205,9 @@ apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {{name: ing{i}, namespace: ns{i}}}
 spec:
-  rules: [{{host: "a{i}.example", http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: app{i}, port: {{number: 80}}}}}}}}]}}}}]
+  rules:
+    - host: "a{i}.example"
+      http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: app{i}, port: {{number: 80}}}}}}}}]}}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole

@@ -71,6 +71,22 @@ def _wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Pat
     raise AssertionError(f"timed out waiting for {what}; worker log:\n{log.read_text()[-3000:]}")
 
 
+def _kill_at_first_merge(db: Db, tmp_path: Path, log: Path) -> str:
+    """Run a worker that holds its first import inside the merge, SIGKILL it there, and return
+    that job's id (running, attempted once)."""
+    marker = tmp_path / "held"
+    held = _spawn(["-m", "tests.jobs.held_worker", db.url, str(marker)], log)
+    try:
+        _wait_for(marker.exists, 120, "the held worker to reach its first merge", log)
+        killed_job = marker.read_text()
+        assert _jobs(db.store)[killed_job] == ("running", 1)
+    finally:
+        held.send_signal(signal.SIGKILL)
+        held.wait(30)
+    assert held.returncode == -signal.SIGKILL
+    return killed_job
+
+
 @pytest.mark.slow
 def test_worker_killed_mid_import_loses_and_duplicates_nothing(db: Db, tmp_path: Path) -> None:
     tokens = {p: create_token(db.store, p, Role.SECURITY, name="ci", created_by="t")[0] for p in ("kill-a", "kill-b")}
@@ -84,17 +100,8 @@ def test_worker_killed_mid_import_loses_and_duplicates_nothing(db: Db, tmp_path:
             accepted.append(r.json()["job"])
     assert {s for s, _ in _jobs(db.store).values()} == {"queued"}  # kept, not yet run
 
-    marker = tmp_path / "held"
     log = tmp_path / "worker.log"
-    held = _spawn(["-m", "tests.jobs.held_worker", db.url, str(marker)], log)
-    try:
-        _wait_for(marker.exists, 120, "the held worker to reach its first merge", log)
-        killed_job = marker.read_text()
-        assert _jobs(db.store)[killed_job] == ("running", 1)
-    finally:
-        held.send_signal(signal.SIGKILL)
-        held.wait(30)
-    assert held.returncode == -signal.SIGKILL
+    killed_job = _kill_at_first_merge(db, tmp_path, log)
     assert sum(_counts(db.store, p)[1] for p in ("kill-a", "kill-b")) == 0  # nothing of the merge committed
 
     worker = _spawn(["-m", "cnsmm", "worker", "--db", db.url, "--concurrency", "2"], log)

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.conftest import db_url_for
 from tests.jobs.conftest import Db
-from tests.jobs.test_kill_worker import SAMPLES, _counts, _jobs, _spawn, _wait_for
+from tests.jobs.test_kill_worker import SAMPLES, _counts, _jobs, _kill_at_first_merge, _spawn, _wait_for
 
 from cnsmm.accounts.service import Role, create_token
 from cnsmm.tracking.pipeline import file_sha256, import_path
@@ -107,16 +107,7 @@ def test_replicas_and_workers_import_every_upload_once_with_a_worker_killed(pg: 
         time.sleep(1)
         assert {s for s, _ in _jobs(pg.store).values()} == {"queued"}  # the servers run no imports
 
-        marker = tmp_path / "held"
-        held = _spawn(["-m", "tests.jobs.held_worker", pg.url, str(marker)], log)
-        try:
-            _wait_for(marker.exists, 120, "the held worker to reach its first merge", log)
-            killed_job = marker.read_text()
-            assert _jobs(pg.store)[killed_job] == ("running", 1)
-        finally:
-            held.send_signal(signal.SIGKILL)
-            held.wait(30)
-        assert held.returncode == -signal.SIGKILL
+        killed_job = _kill_at_first_merge(pg, tmp_path, log)
 
         workers = [_spawn(["-m", "cnsmm", "worker", "--db", pg.url, "--concurrency", "2"], log) for _ in range(2)]
         _wait_for(lambda: {s for s, _ in _jobs(pg.store).values()} <= {"done", "failed"}, 240,

@@ -213,10 +213,7 @@ def gaps_and_plan(
         more = len(d.requirements) - len(named)
         closes_en = "; ".join(t.en for t in named) + (f"; and {more} more" if more else "")
         closes_zh = "；".join(t.zh for t in named) + (f"；另有 {more} 项" if more else "")
-        short = _short(d.target)
-        how = Text("", "")
-        if d.kind == "fix-rules":
-            short, how = _rules_named(d.target)
+        short, how = _rules_named(d.target) if d.kind == "fix-rules" else (_short(d.target), Text("", ""))
         inputs = _inputs(d.target) if d.kind == "scan-inputs" else Text("", "")
         text = Text(
             zh=f"{zh.format(target=short.zh, inputs=inputs.zh, how=how.zh)}，以满足：{closes_zh}",

@@ -19,7 +19,7 @@ from cnsmm.rules.base import Hit, RuleContext, RuleMeta, Scope, rule
 from cnsmm.rules.k8s._common import NSA, WORKLOADS, where
 from cnsmm.rules.k8s._selectors import SYSTEM_NAMESPACES_OPTION, by_namespace, index, namespace_text, workloads
 from cnsmm.rules.k8s.network import namespace_anchor
-from cnsmm.sources.k8s import Container, K8sObject, ObjectSet
+from cnsmm.sources.k8s import Container, K8sObject, ObjectSet, PodSpec
 
 NSA_RES = f"{NSA}: Network separation and hardening - Resource policies"
 RES_REQUIREMENTS = ("PLT.RUN.L1.2",)
@@ -179,7 +179,7 @@ def missing_cpu_limit(objs: ObjectSet, ctx: RuleContext) -> Iterator[Hit]:
 _NO_DEFAULTS: Defaults = {"requests": set(), "limits": set()}
 
 
-def _sets_own_resources(pod: Any) -> bool:
+def _sets_own_resources(pod: PodSpec) -> bool:
     """Whether every app and sidecar container requests and limits CPU and memory itself."""
     return all(
         _has(c, section, resource, _NO_DEFAULTS)
